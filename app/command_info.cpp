@@ -1,0 +1,155 @@
+// `glint info`: what a scene file holds (count, SH degree, bounds, parameter distributions, memory).
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "default_scene.h"
+#include "glint/core/log.h"
+#include "glint/core/text.h"
+#include "glint/splatting/scene_io.h"
+#include "glint/splatting/scene_stats.h"
+
+namespace glint::app {
+namespace {
+
+using splatting::Distribution;
+using splatting::kStatQuantiles;
+using splatting::LoadedScene;
+using splatting::SceneStats;
+
+std::string group_digits(std::size_t n) {
+    std::string digits = std::to_string(n);
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+    return digits;
+}
+
+void print_distribution(const char* label, const Distribution& d) {
+    std::printf("  %-14s", label);
+    for (float q : d.quantiles) std::printf(" %10.4g", static_cast<double>(q));
+    std::printf("   mean %.4g\n", d.mean);
+}
+
+void print_text(const std::string& name, const LoadedScene& scene, const SceneStats& s) {
+    std::printf("%s\n", name.c_str());
+    std::printf("  format         %s (%s), %s\n", splatting::scene_format_name(scene.format), scene.encoding.c_str(),
+                human_bytes(scene.file_bytes).c_str());
+    const int coefficients = splatting::sh_coefficient_count(s.sh_degree);
+    std::printf("  Gaussians      %s, %s, SH degree %d (%d coefficient%s per channel)\n", group_digits(s.count).c_str(),
+                s.is_4d ? "4D" : "3D", s.sh_degree, coefficients, coefficients == 1 ? "" : "s");
+    std::printf("  memory         %s (%zu bytes per Gaussian, float32 structure of arrays)\n",
+                human_bytes(s.memory_bytes).c_str(), scene.cloud.floats_per_gaussian() * sizeof(float));
+    if (s.count == 0) {
+        std::printf("  (no Gaussians)\n");
+        return;
+    }
+    std::printf("  bounds         x [%.4g, %.4g]  y [%.4g, %.4g]  z [%.4g, %.4g]\n", s.bounds_min[0], s.bounds_max[0],
+                s.bounds_min[1], s.bounds_max[1], s.bounds_min[2], s.bounds_max[2]);
+    std::printf("  bounds 1-99%%   x [%.4g, %.4g]  y [%.4g, %.4g]  z [%.4g, %.4g]\n", s.robust_min[0], s.robust_max[0],
+                s.robust_min[1], s.robust_max[1], s.robust_min[2], s.robust_max[2]);
+    std::printf("  %-14s", "");
+    for (double q : kStatQuantiles) {
+        const std::string label = q == 0.0 ? "min" : (q == 1.0 ? "max" : cat(q * 100, "%"));
+        std::printf(" %10s", label.c_str());
+    }
+    std::printf("\n");
+    print_distribution("opacity", s.opacity);
+    print_distribution("scale largest", s.scale_max);
+    print_distribution("scale smallest", s.scale_min);
+    if (s.is_4d) {
+        std::printf("  time span      [%.4g, %.4g] (time means)\n", s.time_min, s.time_max);
+        print_distribution("time scale", s.time_scale);
+    }
+    if (!scene.skipped_properties.empty()) {
+        std::string list;
+        for (const std::string& p : scene.skipped_properties) list += (list.empty() ? "" : " ") + p;
+        std::printf("  skipped        %s\n", list.c_str());
+    }
+    if (!scene.skipped_elements.empty()) {
+        std::string list;
+        for (const std::string& e : scene.skipped_elements) list += (list.empty() ? "" : " ") + e;
+        std::printf("  other elements %s (ignored)\n", list.c_str());
+    }
+}
+
+nlohmann::json distribution_json(const Distribution& d) {
+    nlohmann::json out = {{"mean", d.mean}};
+    for (std::size_t q = 0; q < kStatQuantiles.size(); ++q) {
+        const double quantile = kStatQuantiles[q];
+        const std::string key = quantile == 0.0 ? "min" : (quantile == 1.0 ? "max" : cat("p", quantile * 100));
+        out[key] = d.quantiles[q];
+    }
+    return out;
+}
+
+void print_json(const std::string& name, const LoadedScene& scene, const SceneStats& s) {
+    nlohmann::json out = {
+        {"file", name},
+        {"format", splatting::scene_format_name(scene.format)},
+        {"encoding", scene.encoding},
+        {"file_bytes", scene.file_bytes},
+        {"count", s.count},
+        {"sh_degree", s.sh_degree},
+        {"is_4d", s.is_4d},
+        {"memory_bytes", s.memory_bytes},
+        {"skipped_properties", scene.skipped_properties},
+        {"skipped_elements", scene.skipped_elements},
+    };
+    if (s.count > 0) {
+        out["bounds"] = {{"min", s.bounds_min}, {"max", s.bounds_max}};
+        out["bounds_1_99"] = {{"min", s.robust_min}, {"max", s.robust_max}};
+        out["opacity"] = distribution_json(s.opacity);
+        out["scale_largest"] = distribution_json(s.scale_max);
+        out["scale_smallest"] = distribution_json(s.scale_min);
+        if (s.is_4d) {
+            out["time_span"] = {s.time_min, s.time_max};
+            out["time_scale"] = distribution_json(s.time_scale);
+        }
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+}
+
+int show(const std::string& name, const LoadedScene& scene, bool json) {
+    const SceneStats stats = splatting::compute_stats(scene.cloud);
+    if (json)
+        print_json(name, scene, stats);
+    else
+        print_text(name, scene, stats);
+    return 0;
+}
+
+}  // namespace
+
+int run_default(bool json) {
+    const LoadedScene scene =
+        splatting::load_scene_from_memory(default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName);
+    return show(kDefaultSceneName, scene, json);
+}
+
+void add_info_command(CLI::App& app, Action& action) {
+    struct Options {
+        std::string file;
+        bool json = false;
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App* command = app.add_subcommand("info", "Print what a scene file holds: Gaussian count, SH degree, bounds, "
+                                                   "opacity and scale distributions, memory, time span (4D)");
+    command->add_option("FILE", options->file, "Scene file (.ply, .splat); the embedded default scene if omitted");
+    command->add_flag("--json", options->json, "Print machine-readable JSON");
+    command->callback([&action, options] {
+        action = [options] {
+            if (options->file.empty()) return run_default(options->json);
+            const auto start = std::chrono::steady_clock::now();
+            const LoadedScene scene = splatting::load_scene(options->file);
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            log::debug("read ", scene.cloud.size(), " Gaussians from ", options->file, " in ", seconds * 1e3, " ms (",
+                       static_cast<double>(scene.file_bytes) / 1e6 / seconds, " MB/s)");
+            return show(options->file, scene, options->json);
+        };
+    });
+}
+
+}  // namespace glint::app

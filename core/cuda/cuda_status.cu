@@ -1,0 +1,31 @@
+// cuda_status() for builds with the CUDA backend: asks the runtime what devices exist.
+#include <cuda_runtime.h>
+
+#include "glint/core/backend.h"
+
+namespace glint {
+
+const CudaStatus& cuda_status() {
+    static const CudaStatus status = [] {
+        CudaStatus result;
+        result.compiled = true;
+        int count = 0;
+        const cudaError_t code = cudaGetDeviceCount(&count);
+        if (code != cudaSuccess) {
+            cudaGetLastError();  // clear the sticky error so later calls start clean
+            result.reason = std::string("no usable CUDA device: ") + cudaGetErrorString(code);
+            return result;
+        }
+        result.device_count = count;
+        if (count == 0) {
+            result.reason = "no CUDA device found";
+            return result;
+        }
+        cudaDeviceProp properties{};
+        if (cudaGetDeviceProperties(&properties, 0) == cudaSuccess) result.device_name = properties.name;
+        return result;
+    }();
+    return status;
+}
+
+}  // namespace glint

@@ -1,0 +1,25 @@
+// Small text helpers: building messages from pieces and formatting sizes for people.
+#pragma once
+
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+namespace glint {
+
+// Concatenates any streamable values into one string: cat("read ", n, " Gaussians").
+template <typename... Args>
+std::string cat(const Args&... args) {
+    std::ostringstream out;
+    (out << ... << args);
+    return out.str();
+}
+
+// "1.5 MiB", "312 B": binary units, three significant digits.
+std::string human_bytes(std::uint64_t bytes);
+
+// Lower-case copy of an ASCII string.
+std::string to_lower(std::string_view text);
+
+}  // namespace glint

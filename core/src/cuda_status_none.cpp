@@ -1,0 +1,11 @@
+// cuda_status() for builds without the CUDA backend.
+#include "glint/core/backend.h"
+
+namespace glint {
+
+const CudaStatus& cuda_status() {
+    static const CudaStatus status{false, 0, {}, "glint was built without CUDA (no CUDA compiler, or GLINT_CUDA=OFF)"};
+    return status;
+}
+
+}  // namespace glint

@@ -1,0 +1,33 @@
+// Text helpers shared by the command line and the file readers.
+#include "glint/core/text.h"
+
+#include <array>
+#include <cctype>
+#include <cstdio>
+
+namespace glint {
+
+std::string human_bytes(std::uint64_t bytes) {
+    constexpr std::array<const char*, 5> kUnits = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < kUnits.size()) {
+        value /= 1024.0;
+        ++unit;
+    }
+    char buffer[32];
+    if (unit == 0)
+        std::snprintf(buffer, sizeof buffer, "%llu B", static_cast<unsigned long long>(bytes));
+    else
+        std::snprintf(buffer, sizeof buffer, value < 10 ? "%.2f %s" : (value < 100 ? "%.1f %s" : "%.0f %s"),
+                      value, kUnits[unit]);
+    return buffer;
+}
+
+std::string to_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+}  // namespace glint

@@ -1,0 +1,88 @@
+// GaussianCloud: a 3D or 4D Gaussian scene, structure of arrays, raw (pre-activation) parameters.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace glint::splatting {
+
+inline constexpr int kMaxShDegree = 3;
+
+// Coefficients per colour channel for an SH degree, DC included: 1, 4, 9, 16.
+constexpr int sh_coefficient_count(int degree) { return (degree + 1) * (degree + 1); }
+// Coefficients per channel beyond DC ("f_rest" in the reference PLY): 0, 3, 8, 15.
+constexpr int sh_rest_count(int degree) { return sh_coefficient_count(degree) - 1; }
+
+// Raw parameters as in the reference 3DGS PLY; activations happen in the kernels:
+//   positions       [N, 3]     world space
+//   log_scales      [N, 3]     scale = exp(log_scale)
+//   rotations       [N, 4]     quaternion (w, x, y, z), not necessarily normalized
+//   opacity_logits  [N]        opacity = sigmoid(logit)
+//   sh_dc           [N, 3]     degree-0 SH coefficient per channel (colour = 0.5 + C0 * dc)
+//   sh_rest         [N, K, 3]  K = sh_rest_count(degree), coefficient-major with RGB innermost
+//                              (the PLY stores them channel-major; the readers and writers transpose)
+// 4D Gaussians (Yang et al. 2024) add, and have empty arrays otherwise:
+//   time_means      [N]        temporal centre
+//   log_time_scales [N]        temporal scale = exp(log_time_scale)
+//   rotations_right [N, 4]     right isoclinic quaternion (w, x, y, z); `rotations` is the left one
+class GaussianCloud {
+public:
+    GaussianCloud() = default;
+    GaussianCloud(std::size_t count, int sh_degree, bool temporal) { resize(count, sh_degree, temporal); }
+
+    // Resizes every array; new elements are zero. sh_degree must be in [0, kMaxShDegree].
+    void resize(std::size_t count, int sh_degree, bool temporal);
+    // Changes the SH degree in place: lower degrees drop coefficients, higher ones add zeros.
+    void set_sh_degree(int sh_degree);
+
+    std::size_t size() const { return m_count; }
+    bool empty() const { return m_count == 0; }
+    int sh_degree() const { return m_sh_degree; }
+    int sh_rest_per_channel() const { return sh_rest_count(m_sh_degree); }
+    bool is_4d() const { return m_temporal; }
+
+    std::span<float> positions() { return m_positions; }
+    std::span<const float> positions() const { return m_positions; }
+    std::span<float> log_scales() { return m_log_scales; }
+    std::span<const float> log_scales() const { return m_log_scales; }
+    std::span<float> rotations() { return m_rotations; }
+    std::span<const float> rotations() const { return m_rotations; }
+    std::span<float> opacity_logits() { return m_opacity_logits; }
+    std::span<const float> opacity_logits() const { return m_opacity_logits; }
+    std::span<float> sh_dc() { return m_sh_dc; }
+    std::span<const float> sh_dc() const { return m_sh_dc; }
+    std::span<float> sh_rest() { return m_sh_rest; }
+    std::span<const float> sh_rest() const { return m_sh_rest; }
+    std::span<float> time_means() { return m_time_means; }
+    std::span<const float> time_means() const { return m_time_means; }
+    std::span<float> log_time_scales() { return m_log_time_scales; }
+    std::span<const float> log_time_scales() const { return m_log_time_scales; }
+    std::span<float> rotations_right() { return m_rotations_right; }
+    std::span<const float> rotations_right() const { return m_rotations_right; }
+
+    // Floats stored per Gaussian, and the bytes all arrays hold.
+    std::size_t floats_per_gaussian() const;
+    std::size_t memory_bytes() const { return floats_per_gaussian() * m_count * sizeof(float); }
+
+    // Describes the first NaN or infinite value ("Gaussian 12: opacity is NaN"), or nothing.
+    std::optional<std::string> find_non_finite() const;
+
+private:
+    std::size_t m_count = 0;
+    int m_sh_degree = 0;
+    bool m_temporal = false;
+    std::vector<float> m_positions;
+    std::vector<float> m_log_scales;
+    std::vector<float> m_rotations;
+    std::vector<float> m_opacity_logits;
+    std::vector<float> m_sh_dc;
+    std::vector<float> m_sh_rest;
+    std::vector<float> m_time_means;
+    std::vector<float> m_log_time_scales;
+    std::vector<float> m_rotations_right;
+};
+
+}  // namespace glint::splatting

@@ -1,0 +1,42 @@
+// Loading and saving Gaussian scenes by file extension (.ply, .splat).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "glint/splatting/gaussian_cloud.h"
+#include "glint/splatting/ply_format.h"
+
+namespace glint::splatting {
+
+enum class SceneFormat { Ply, Splat };
+
+// By extension, case-insensitive. Throws InputError naming the file and the supported extensions.
+SceneFormat scene_format_for(const std::filesystem::path& path);
+const char* scene_format_name(SceneFormat format);
+
+struct LoadedScene {
+    GaussianCloud cloud;
+    SceneFormat format = SceneFormat::Ply;
+    std::string encoding;                         // "binary_little_endian", "ascii", "32-byte records"
+    std::vector<std::string> skipped_properties;  // PLY vertex properties glint does not use
+    std::vector<std::string> skipped_elements;    // PLY elements other than vertex
+    std::size_t file_bytes = 0;
+};
+
+// Reads a scene; unknown PLY properties are logged as one warning. Throws InputError for bad input.
+LoadedScene load_scene(const std::filesystem::path& path);
+LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format, std::string_view name);
+
+struct SaveOptions {
+    PlyEncoding ply_encoding = PlyEncoding::BinaryLittleEndian;
+};
+
+// Writes atomically: on failure the previous file at `path`, if any, is untouched.
+void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, const SaveOptions& options = {});
+
+}  // namespace glint::splatting

@@ -1,0 +1,73 @@
+// GaussianCloud storage management and validation.
+#include "glint/splatting/gaussian_cloud.h"
+
+#include <cmath>
+
+#include "glint/core/error.h"
+#include "glint/core/text.h"
+
+namespace glint::splatting {
+
+void GaussianCloud::resize(std::size_t count, int sh_degree, bool temporal) {
+    GLINT_CHECK(sh_degree >= 0 && sh_degree <= kMaxShDegree, cat("SH degree ", sh_degree, " out of range"));
+    m_count = count;
+    m_sh_degree = sh_degree;
+    m_temporal = temporal;
+    m_positions.assign(count * 3, 0.0f);
+    m_log_scales.assign(count * 3, 0.0f);
+    m_rotations.assign(count * 4, 0.0f);
+    m_opacity_logits.assign(count, 0.0f);
+    m_sh_dc.assign(count * 3, 0.0f);
+    m_sh_rest.assign(count * static_cast<std::size_t>(sh_rest_count(sh_degree)) * 3, 0.0f);
+    m_time_means.assign(temporal ? count : 0, 0.0f);
+    m_log_time_scales.assign(temporal ? count : 0, 0.0f);
+    m_rotations_right.assign(temporal ? count * 4 : 0, 0.0f);
+}
+
+void GaussianCloud::set_sh_degree(int sh_degree) {
+    GLINT_CHECK(sh_degree >= 0 && sh_degree <= kMaxShDegree, cat("SH degree ", sh_degree, " out of range"));
+    if (sh_degree == m_sh_degree) return;
+    const std::size_t old_k = static_cast<std::size_t>(sh_rest_count(m_sh_degree));
+    const std::size_t new_k = static_cast<std::size_t>(sh_rest_count(sh_degree));
+    std::vector<float> rest(m_count * new_k * 3, 0.0f);
+    const std::size_t keep = std::min(old_k, new_k) * 3;
+    for (std::size_t i = 0; i < m_count; ++i)
+        for (std::size_t j = 0; j < keep; ++j) rest[i * new_k * 3 + j] = m_sh_rest[i * old_k * 3 + j];
+    m_sh_rest = std::move(rest);
+    m_sh_degree = sh_degree;
+}
+
+std::size_t GaussianCloud::floats_per_gaussian() const {
+    const std::size_t base = 3 + 3 + 4 + 1 + 3 + static_cast<std::size_t>(sh_rest_count(m_sh_degree)) * 3;
+    return base + (m_temporal ? 1 + 1 + 4 : 0);
+}
+
+std::optional<std::string> GaussianCloud::find_non_finite() const {
+    struct Field {
+        const char* name;
+        const std::vector<float>* values;
+    };
+    const Field fields[] = {{"position", &m_positions},           {"log-scale", &m_log_scales},
+                            {"rotation", &m_rotations},           {"opacity", &m_opacity_logits},
+                            {"SH DC coefficient", &m_sh_dc},      {"SH coefficient", &m_sh_rest},
+                            {"time mean", &m_time_means},         {"log time scale", &m_log_time_scales},
+                            {"right rotation", &m_rotations_right}};
+    std::optional<std::pair<std::size_t, std::string>> first;
+    for (const Field& field : fields) {
+        const std::vector<float>& values = *field.values;
+        if (values.empty() || m_count == 0) continue;
+        const std::size_t per = values.size() / m_count;
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (std::isfinite(values[i])) continue;
+            const std::size_t gaussian = i / per;
+            if (!first || gaussian < first->first)
+                first = {gaussian, cat("Gaussian ", gaussian, ": ", field.name, " is ",
+                                       std::isnan(values[i]) ? "NaN" : "infinite")};
+            break;
+        }
+    }
+    if (!first) return std::nullopt;
+    return first->second;
+}
+
+}  // namespace glint::splatting

@@ -1,0 +1,662 @@
+// Reference 3DGS PLY reader and writer: header parsing, one parallel pass over the binary body.
+#include "glint/splatting/ply_format.h"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cfloat>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <set>
+
+#include "glint/core/atomic_file.h"
+#include "glint/core/error.h"
+#include "glint/core/log.h"
+#include "glint/core/mapped_file.h"
+#include "glint/core/text.h"
+#include "glint/core/version.h"
+
+namespace glint::splatting {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the binary PLY paths assume a little-endian host");
+
+// A header longer than this is not a Gaussian scene's header (the reference writes about 1.5 KiB).
+constexpr std::size_t kMaxHeaderBytes = std::size_t{1} << 20;
+// Vertices per parallel task when extracting the binary body: big enough to amortize scheduling,
+// small enough that a task's rows stay in cache while each column is copied out.
+constexpr std::size_t kRowsPerTask = 8192;
+// Vertices per chunk when writing, bounding the staging buffer (~16 MiB at SH degree 3).
+constexpr std::size_t kWriteChunk = 65536;
+
+enum class PlyType : std::uint8_t { Int8, UInt8, Int16, UInt16, Int32, UInt32, Float32, Float64 };
+
+std::optional<PlyType> parse_type(std::string_view name) {
+    if (name == "char" || name == "int8") return PlyType::Int8;
+    if (name == "uchar" || name == "uint8") return PlyType::UInt8;
+    if (name == "short" || name == "int16") return PlyType::Int16;
+    if (name == "ushort" || name == "uint16") return PlyType::UInt16;
+    if (name == "int" || name == "int32") return PlyType::Int32;
+    if (name == "uint" || name == "uint32") return PlyType::UInt32;
+    if (name == "float" || name == "float32") return PlyType::Float32;
+    if (name == "double" || name == "float64") return PlyType::Float64;
+    return std::nullopt;
+}
+
+std::size_t type_size(PlyType type) {
+    switch (type) {
+        case PlyType::Int8:
+        case PlyType::UInt8: return 1;
+        case PlyType::Int16:
+        case PlyType::UInt16: return 2;
+        case PlyType::Int32:
+        case PlyType::UInt32:
+        case PlyType::Float32: return 4;
+        case PlyType::Float64: return 8;
+    }
+    return 0;
+}
+
+const char* type_name(PlyType type) {
+    switch (type) {
+        case PlyType::Int8: return "char";
+        case PlyType::UInt8: return "uchar";
+        case PlyType::Int16: return "short";
+        case PlyType::UInt16: return "ushort";
+        case PlyType::Int32: return "int";
+        case PlyType::UInt32: return "uint";
+        case PlyType::Float32: return "float";
+        case PlyType::Float64: return "double";
+    }
+    return "?";
+}
+
+bool is_float_type(PlyType type) { return type == PlyType::Float32 || type == PlyType::Float64; }
+
+struct Property {
+    std::string name;
+    PlyType type = PlyType::Float32;
+    bool is_list = false;
+    PlyType count_type = PlyType::UInt8;
+};
+
+struct Element {
+    std::string name;
+    std::uint64_t count = 0;
+    std::vector<Property> properties;
+    bool has_list() const {
+        return std::any_of(properties.begin(), properties.end(), [](const Property& p) { return p.is_list; });
+    }
+    std::size_t row_bytes() const {  // fixed-size rows only
+        std::size_t bytes = 0;
+        for (const Property& p : properties) bytes += type_size(p.type);
+        return bytes;
+    }
+};
+
+struct Header {
+    PlyEncoding encoding = PlyEncoding::BinaryLittleEndian;
+    std::vector<Element> elements;
+    std::size_t body_offset = 0;
+};
+
+class Reader {
+public:
+    Reader(std::span<const std::byte> bytes, std::string_view name)
+        : m_data(reinterpret_cast<const char*>(bytes.data())), m_size(bytes.size()), m_name(name) {}
+
+    PlyReadResult read();
+
+private:
+    [[noreturn]] void fail(const std::string& problem) const { throw InputError(cat(m_name, ": ", problem)); }
+
+    Header parse_header() const;
+    std::size_t skip_binary_element(const Element& element, std::size_t offset) const;
+    void plan_vertex(const Element& vertex, PlyReadResult& result);
+    void read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last);
+    std::size_t skip_ascii_element(const Element& element, std::size_t offset) const;
+    void read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last);
+    [[noreturn]] void fail_non_finite(std::size_t vertex, const Property& property, double value) const;
+
+    // Where one vertex property lands in the cloud; dst == nullptr for skipped properties.
+    struct Column {
+        float* dst = nullptr;
+        std::size_t stride = 0;
+    };
+
+    const char* m_data;
+    std::size_t m_size;
+    std::string_view m_name;
+    std::vector<Column> m_columns;  // one per vertex property, in file order
+    GaussianCloud* m_cloud = nullptr;
+};
+
+std::vector<std::string_view> split_words(std::string_view line) {
+    std::vector<std::string_view> words;
+    std::size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+        const std::size_t start = i;
+        while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
+        if (i > start) words.push_back(line.substr(start, i - start));
+    }
+    return words;
+}
+
+Header Reader::parse_header() const {
+    if (m_size == 0) fail("empty file");
+    Header header;
+    bool saw_format = false;
+    std::size_t pos = 0;
+    int line_number = 0;
+    const std::size_t limit = std::min(m_size, kMaxHeaderBytes);
+    while (true) {
+        const void* newline = std::memchr(m_data + pos, '\n', limit - pos);
+        if (newline == nullptr) {
+            if (line_number == 0 && std::string_view(m_data, std::min<std::size_t>(m_size, 3)) != "ply")
+                fail("not a PLY file (it does not start with 'ply')");
+            fail(m_size > kMaxHeaderBytes ? "no 'end_header' in the first 1 MiB: not a PLY header"
+                                          : "the header is not terminated by 'end_header'");
+        }
+        const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(newline) - m_data);
+        std::string_view line(m_data + pos, end - pos);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        pos = end + 1;
+        ++line_number;
+        if (line_number == 1) {
+            if (line != "ply") fail("not a PLY file (it does not start with 'ply')");
+            continue;
+        }
+        const std::vector<std::string_view> words = split_words(line);
+        if (words.empty()) continue;
+        const std::string_view keyword = words[0];
+        const auto where = [&] { return cat("header line ", line_number, ": "); };
+        if (keyword == "comment" || keyword == "obj_info") continue;
+        if (keyword == "end_header") {
+            if (!saw_format) fail("the header has no 'format' line");
+            header.body_offset = pos;
+            return header;
+        }
+        if (keyword == "format") {
+            if (words.size() != 3) fail(where() + "expected 'format <encoding> 1.0'");
+            if (words[1] == "binary_little_endian")
+                header.encoding = PlyEncoding::BinaryLittleEndian;
+            else if (words[1] == "ascii")
+                header.encoding = PlyEncoding::Ascii;
+            else if (words[1] == "binary_big_endian")
+                fail("big-endian binary PLY is not supported (re-export it as binary_little_endian)");
+            else
+                fail(cat(where(), "unknown PLY format '", words[1], "'"));
+            if (words[2] != "1.0") fail(cat(where(), "unsupported PLY version '", words[2], "' (expected 1.0)"));
+            saw_format = true;
+        } else if (keyword == "element") {
+            if (words.size() != 3) fail(where() + "expected 'element <name> <count>'");
+            Element element;
+            element.name = std::string(words[1]);
+            const auto [ptr, ec] = std::from_chars(words[2].data(), words[2].data() + words[2].size(), element.count);
+            if (ec != std::errc() || ptr != words[2].data() + words[2].size())
+                fail(cat(where(), "element '", words[1], "' has an invalid count '", words[2], "'"));
+            header.elements.push_back(std::move(element));
+        } else if (keyword == "property") {
+            if (header.elements.empty()) fail(where() + "'property' before any 'element'");
+            Property property;
+            if (words.size() >= 2 && words[1] == "list") {
+                if (words.size() != 5) fail(where() + "expected 'property list <count type> <item type> <name>'");
+                const auto count_type = parse_type(words[2]);
+                const auto item_type = parse_type(words[3]);
+                if (!count_type || !item_type)
+                    fail(cat(where(), "unknown type in list property '", words[4], "'"));
+                if (is_float_type(*count_type))
+                    fail(cat(where(), "list property '", words[4], "' has a floating-point count type"));
+                property = {std::string(words[4]), *item_type, true, *count_type};
+            } else {
+                if (words.size() != 3) fail(where() + "expected 'property <type> <name>'");
+                const auto type = parse_type(words[1]);
+                if (!type) fail(cat(where(), "property '", words[2], "' has unknown type '", words[1], "'"));
+                property = {std::string(words[2]), *type, false, PlyType::UInt8};
+            }
+            header.elements.back().properties.push_back(std::move(property));
+        } else {
+            fail(cat(where(), "unknown keyword '", keyword, "'"));
+        }
+    }
+}
+
+// Parses a non-negative decimal index at the end of `name` after `prefix` ("f_rest_12" -> 12).
+std::optional<int> suffix_index(std::string_view name, std::string_view prefix) {
+    if (!name.starts_with(prefix) || name.size() == prefix.size() || name.size() > prefix.size() + 4)
+        return std::nullopt;
+    int value = 0;
+    const char* begin = name.data() + prefix.size();
+    const char* end = name.data() + name.size();
+    const auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (ec != std::errc() || ptr != end || (*begin == '0' && end - begin > 1)) return std::nullopt;
+    return value;
+}
+
+enum class Field { Position, Normal, Dc, Rest, Opacity, Scale, Rotation, Time, TimeScale, RotationRight, Unknown };
+
+std::pair<Field, int> classify(std::string_view name) {
+    if (name.size() == 1 && name[0] >= 'x' && name[0] <= 'z') return {Field::Position, name[0] - 'x'};
+    if (name.size() == 2 && name[0] == 'n' && name[1] >= 'x' && name[1] <= 'z') return {Field::Normal, 0};
+    if (name == "opacity") return {Field::Opacity, 0};
+    if (name == "t") return {Field::Time, 0};
+    if (name == "scale_t") return {Field::TimeScale, 0};
+    if (auto i = suffix_index(name, "f_dc_"); i && *i < 3) return {Field::Dc, *i};
+    if (auto i = suffix_index(name, "f_rest_"); i && *i < 3 * sh_rest_count(kMaxShDegree)) return {Field::Rest, *i};
+    if (auto i = suffix_index(name, "scale_"); i && *i < 3) return {Field::Scale, *i};
+    if (auto i = suffix_index(name, "rot_r_"); i && *i < 4) return {Field::RotationRight, *i};
+    if (auto i = suffix_index(name, "rot_"); i && *i < 4) return {Field::Rotation, *i};
+    return {Field::Unknown, 0};
+}
+
+void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
+    std::set<std::string_view> names;
+    bool position[3] = {}, dc[3] = {}, scale[3] = {}, rotation[4] = {}, rotation_right[4] = {};
+    bool opacity = false, time = false, time_scale = false;
+    std::vector<bool> rest(3 * sh_rest_count(kMaxShDegree), false);
+    int rest_count = 0;
+    for (const Property& p : vertex.properties) {
+        if (!names.insert(p.name).second) fail(cat("vertex property '", p.name, "' appears twice"));
+        const auto [field, index] = classify(p.name);
+        if (p.is_list) fail(cat("vertex property '", p.name, "' is a list; Gaussian scenes have scalar properties"));
+        if (field != Field::Unknown && field != Field::Normal && !is_float_type(p.type))
+            fail(cat("vertex property '", p.name, "' has type ", type_name(p.type), "; glint reads float or double"));
+        switch (field) {
+            case Field::Position: position[index] = true; break;
+            case Field::Dc: dc[index] = true; break;
+            case Field::Rest: rest[index] = true; ++rest_count; break;
+            case Field::Opacity: opacity = true; break;
+            case Field::Scale: scale[index] = true; break;
+            case Field::Rotation: rotation[index] = true; break;
+            case Field::Time: time = true; break;
+            case Field::TimeScale: time_scale = true; break;
+            case Field::RotationRight: rotation_right[index] = true; break;
+            case Field::Normal: break;
+            case Field::Unknown: result.skipped_properties.push_back(p.name); break;
+        }
+    }
+
+    std::vector<std::string> missing;
+    const auto need = [&](bool present, std::string name) {
+        if (!present) missing.push_back(std::move(name));
+    };
+    for (int k = 0; k < 3; ++k) need(position[k], cat(static_cast<char>('x' + k)));
+    for (int k = 0; k < 3; ++k) need(dc[k], cat("f_dc_", k));
+    need(opacity, "opacity");
+    for (int k = 0; k < 3; ++k) need(scale[k], cat("scale_", k));
+    for (int k = 0; k < 4; ++k) need(rotation[k], cat("rot_", k));
+    const bool temporal = time || time_scale || std::any_of(rotation_right, rotation_right + 4, [](bool b) { return b; });
+    if (temporal) {
+        need(time, "t");
+        need(time_scale, "scale_t");
+        for (int k = 0; k < 4; ++k) need(rotation_right[k], cat("rot_r_", k));
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+        const bool point_cloud = position[0] && !dc[0] && !opacity;
+        fail(cat("missing required vertex ", missing.size() == 1 ? "property " : "properties ", list,
+                 temporal ? " (a 4D scene needs t, scale_t and rot_r_0..3)" : "",
+                 point_cloud ? " (this looks like a point cloud, not a Gaussian scene)" : ""));
+    }
+    int degree = -1;
+    for (int d = 0; d <= kMaxShDegree; ++d)
+        if (rest_count == 3 * sh_rest_count(d)) degree = d;
+    if (degree < 0)
+        fail(cat("has ", rest_count, " f_rest properties; expected 0, 9, 24 or 45 (SH degree 0 to 3)"));
+    for (int j = 0; j < rest_count; ++j)
+        if (!rest[j]) fail(cat("has ", rest_count, " f_rest properties but f_rest_", j, " is missing"));
+
+    m_cloud = &result.cloud;
+    m_cloud->resize(static_cast<std::size_t>(vertex.count), degree, temporal);
+    const std::size_t k = static_cast<std::size_t>(sh_rest_count(degree));
+    m_columns.clear();
+    for (const Property& p : vertex.properties) {
+        const auto [field, index] = classify(p.name);
+        const std::size_t i = static_cast<std::size_t>(index);
+        Column column;
+        switch (field) {
+            case Field::Position: column = {m_cloud->positions().data() + i, 3}; break;
+            case Field::Dc: column = {m_cloud->sh_dc().data() + i, 3}; break;
+            case Field::Rest: column = {m_cloud->sh_rest().data() + (i % k) * 3 + i / k, 3 * k}; break;
+            case Field::Opacity: column = {m_cloud->opacity_logits().data(), 1}; break;
+            case Field::Scale: column = {m_cloud->log_scales().data() + i, 3}; break;
+            case Field::Rotation: column = {m_cloud->rotations().data() + i, 4}; break;
+            case Field::Time: column = {m_cloud->time_means().data(), 1}; break;
+            case Field::TimeScale: column = {m_cloud->log_time_scales().data(), 1}; break;
+            case Field::RotationRight: column = {m_cloud->rotations_right().data() + i, 4}; break;
+            case Field::Normal:
+            case Field::Unknown: break;
+        }
+        m_columns.push_back(column);
+    }
+}
+
+void Reader::fail_non_finite(std::size_t vertex, const Property& property, double value) const {
+    if (std::isnan(value)) fail(cat("vertex ", vertex, ": property '", property.name, "' is NaN"));
+    if (std::isinf(value)) fail(cat("vertex ", vertex, ": property '", property.name, "' is infinite"));
+    fail(cat("vertex ", vertex, ": property '", property.name, "' = ", value, " is outside the range of a float"));
+}
+
+// Converts to float, reporting whether the value is finite and fits.
+inline bool to_finite_float(double value, float& out) {
+    if (!(std::fabs(value) <= static_cast<double>(FLT_MAX))) {
+        out = NAN;
+        return false;
+    }
+    out = static_cast<float>(value);
+    return true;
+}
+
+template <typename T>
+bool copy_column(const char* rows, std::size_t row_bytes, std::size_t begin, std::size_t end, std::size_t offset,
+                 float* dst, std::size_t stride) {
+    bool finite = true;
+    for (std::size_t i = begin; i < end; ++i) {
+        T value;
+        std::memcpy(&value, rows + i * row_bytes + offset, sizeof(T));
+        if constexpr (std::is_same_v<T, float>) {
+            dst[i * stride] = value;
+            finite &= std::isfinite(value);
+        } else {
+            finite &= to_finite_float(value, dst[i * stride]);
+        }
+    }
+    return finite;
+}
+
+std::size_t Reader::skip_binary_element(const Element& element, std::size_t offset) const {
+    const std::size_t remaining = m_size - offset;
+    if (!element.has_list()) {
+        const std::size_t row = element.row_bytes();
+        if (row > 0 && element.count > remaining / row)
+            fail(cat("truncated: element '", element.name, "' declares ", element.count, " rows of ", row,
+                     " bytes but only ", remaining, " bytes remain"));
+        return offset + static_cast<std::size_t>(element.count) * row;
+    }
+    for (std::uint64_t r = 0; r < element.count; ++r) {
+        for (const Property& p : element.properties) {
+            std::uint64_t items = 1;
+            if (p.is_list) {
+                const std::size_t count_bytes = type_size(p.count_type);
+                if (m_size - offset < count_bytes)
+                    fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count, ")"));
+                std::uint32_t raw = 0;
+                std::memcpy(&raw, m_data + offset, count_bytes);
+                if (p.count_type == PlyType::Int8 && static_cast<std::int8_t>(raw) < 0) raw = UINT32_MAX;
+                if (p.count_type == PlyType::Int16 && static_cast<std::int16_t>(raw) < 0) raw = UINT32_MAX;
+                if (p.count_type == PlyType::Int32 && static_cast<std::int32_t>(raw) < 0) raw = UINT32_MAX;
+                if (raw == UINT32_MAX && p.count_type != PlyType::UInt32)
+                    fail(cat("element '", element.name, "' row ", r, ": negative list length"));
+                items = raw;
+                offset += count_bytes;
+            }
+            const std::size_t size = type_size(p.type);
+            if (items > (m_size - offset) / size)
+                fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count, ")"));
+            offset += static_cast<std::size_t>(items) * size;
+        }
+    }
+    return offset;
+}
+
+void Reader::read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last) {
+    const std::size_t row = vertex.row_bytes();
+    const std::size_t remaining = m_size - offset;
+    const std::size_t count = m_cloud->size();
+    if (count > remaining / row) {
+        fail(cat("truncated: the header declares ", count, " vertices (", count * row, " bytes) but ", remaining,
+                 " bytes follow the header (", remaining / row, " complete vertices)"));
+    }
+    if (is_last && remaining != count * row) {
+        fail(cat("the header declares ", count, " vertices (", count * row, " bytes) but ", remaining,
+                 " bytes follow it: the vertex count is wrong or the file has trailing data"));
+    }
+    std::vector<std::size_t> offsets;
+    std::size_t property_offset = 0;
+    for (const Property& p : vertex.properties) {
+        offsets.push_back(property_offset);
+        property_offset += type_size(p.type);
+    }
+    const char* rows = m_data + offset;
+    std::atomic<bool> all_finite{true};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, kRowsPerTask), [&](const auto& range) {
+        bool finite = true;
+        for (std::size_t c = 0; c < m_columns.size(); ++c) {
+            const Column& column = m_columns[c];
+            if (column.dst == nullptr) continue;
+            if (vertex.properties[c].type == PlyType::Float32)
+                finite &= copy_column<float>(rows, row, range.begin(), range.end(), offsets[c], column.dst, column.stride);
+            else
+                finite &= copy_column<double>(rows, row, range.begin(), range.end(), offsets[c], column.dst, column.stride);
+        }
+        if (!finite) all_finite.store(false, std::memory_order_relaxed);
+    });
+    if (all_finite.load()) return;
+    for (std::size_t i = 0; i < count; ++i) {
+        for (std::size_t c = 0; c < m_columns.size(); ++c) {
+            if (m_columns[c].dst == nullptr || std::isfinite(m_columns[c].dst[i * m_columns[c].stride])) continue;
+            double raw = 0;
+            if (vertex.properties[c].type == PlyType::Float32) {
+                float value;
+                std::memcpy(&value, rows + i * row + offsets[c], sizeof value);
+                raw = value;
+            } else {
+                std::memcpy(&raw, rows + i * row + offsets[c], sizeof raw);
+            }
+            fail_non_finite(i, vertex.properties[c], raw);
+        }
+    }
+}
+
+// Whitespace-separated tokens of an ASCII body.
+class Tokens {
+public:
+    Tokens(const char* begin, const char* end) : m_p(begin), m_end(end) {}
+    std::string_view next() {
+        while (m_p < m_end && is_space(*m_p)) ++m_p;
+        const char* start = m_p;
+        while (m_p < m_end && !is_space(*m_p)) ++m_p;
+        return {start, static_cast<std::size_t>(m_p - start)};
+    }
+    std::size_t position(const char* base) const { return static_cast<std::size_t>(m_p - base); }
+
+private:
+    static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+    const char* m_p;
+    const char* m_end;
+};
+
+std::optional<double> parse_number(std::string_view token) {
+    if (!token.empty() && token[0] == '+') token.remove_prefix(1);
+    double value = 0;
+    const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+    if (ptr != token.data() + token.size() || token.empty()) return std::nullopt;
+    if (ec == std::errc::result_out_of_range) return token[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+    if (ec != std::errc()) return std::nullopt;
+    return value;
+}
+
+std::size_t Reader::skip_ascii_element(const Element& element, std::size_t offset) const {
+    Tokens tokens(m_data + offset, m_data + m_size);
+    for (std::uint64_t r = 0; r < element.count; ++r) {
+        for (const Property& p : element.properties) {
+            std::uint64_t items = 1;
+            if (p.is_list) {
+                const std::string_view token = tokens.next();
+                const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), items);
+                if (token.empty()) fail(cat("file ends inside element '", element.name, "' (row ", r, ")"));
+                if (ec != std::errc() || ptr != token.data() + token.size())
+                    fail(cat("element '", element.name, "' row ", r, ": bad list length '", token, "'"));
+            }
+            for (std::uint64_t k = 0; k < items; ++k)
+                if (tokens.next().empty()) fail(cat("file ends inside element '", element.name, "' (row ", r, ")"));
+        }
+    }
+    return tokens.position(m_data);
+}
+
+void Reader::read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last) {
+    const std::size_t count = m_cloud->size();
+    Tokens tokens(m_data + offset, m_data + m_size);
+    for (std::size_t i = 0; i < count; ++i) {
+        for (std::size_t c = 0; c < m_columns.size(); ++c) {
+            const std::string_view token = tokens.next();
+            if (token.empty())
+                fail(cat("truncated: the file ends after ", i, " of the ", count, " vertices the header declares"));
+            if (m_columns[c].dst == nullptr) continue;
+            const std::optional<double> value = parse_number(token);
+            if (!value)
+                fail(cat("vertex ", i, ": cannot read '", token.substr(0, 32), "' as a number for property '",
+                         vertex.properties[c].name, "'"));
+            if (!to_finite_float(*value, m_columns[c].dst[i * m_columns[c].stride]))
+                fail_non_finite(i, vertex.properties[c], *value);
+        }
+    }
+    if (is_last && !tokens.next().empty())
+        fail(cat("the file holds more data than the ", count,
+                 " vertices the header declares: the vertex count is wrong or the file has trailing data"));
+}
+
+PlyReadResult Reader::read() {
+    const Header header = parse_header();
+    PlyReadResult result;
+    result.encoding = header.encoding;
+    const auto vertex_it = std::find_if(header.elements.begin(), header.elements.end(),
+                                        [](const Element& e) { return e.name == "vertex"; });
+    if (vertex_it == header.elements.end()) fail("no 'vertex' element in the header");
+    if (std::count_if(header.elements.begin(), header.elements.end(),
+                      [](const Element& e) { return e.name == "vertex"; }) > 1)
+        fail("more than one 'vertex' element in the header");
+    for (const Element& e : header.elements)
+        if (e.name != "vertex") result.skipped_elements.push_back(e.name);
+    const Element& vertex = *vertex_it;
+    const bool is_last = vertex_it + 1 == header.elements.end();
+
+    // Reject counts the body cannot hold before allocating for them.
+    const std::size_t body = m_size - header.body_offset;
+    const std::size_t min_bytes = header.encoding == PlyEncoding::Ascii ? 2 * vertex.properties.size() - 1
+                                                                          : vertex.row_bytes();
+    if (!vertex.properties.empty() && min_bytes > 0 && vertex.count > (body + 1) / min_bytes) {
+        if (header.encoding == PlyEncoding::Ascii)
+            fail(cat("truncated: the header declares ", vertex.count, " vertices but only ", body,
+                     " bytes follow the header"));
+        fail(cat("truncated: the header declares ", vertex.count, " vertices of ", min_bytes, " bytes but only ", body,
+                 " bytes follow the header (", body / min_bytes, " complete vertices)"));
+    }
+    plan_vertex(vertex, result);
+
+    std::size_t offset = header.body_offset;
+    for (auto it = header.elements.begin(); it != vertex_it; ++it)
+        offset = header.encoding == PlyEncoding::Ascii ? skip_ascii_element(*it, offset)
+                                                       : skip_binary_element(*it, offset);
+    if (header.encoding == PlyEncoding::Ascii)
+        read_ascii_vertices(vertex, offset, is_last);
+    else
+        read_binary_vertices(vertex, offset, is_last);
+    return result;
+}
+
+std::vector<std::string> property_names(const GaussianCloud& cloud) {
+    std::vector<std::string> names = {"x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2"};
+    for (int j = 0; j < 3 * cloud.sh_rest_per_channel(); ++j) names.push_back(cat("f_rest_", j));
+    names.insert(names.end(), {"opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"});
+    if (cloud.is_4d()) names.insert(names.end(), {"t", "scale_t", "rot_r_0", "rot_r_1", "rot_r_2", "rot_r_3"});
+    return names;
+}
+
+// One vertex's values in property_names() order.
+void fill_row(const GaussianCloud& cloud, std::size_t i, float* row) {
+    const std::size_t k = static_cast<std::size_t>(cloud.sh_rest_per_channel());
+    float* out = row;
+    for (int a = 0; a < 3; ++a) *out++ = cloud.positions()[3 * i + a];
+    for (int a = 0; a < 3; ++a) *out++ = 0.0f;  // normals: unused, written for compatibility
+    for (int a = 0; a < 3; ++a) *out++ = cloud.sh_dc()[3 * i + a];
+    const float* rest = cloud.sh_rest().data() + i * k * 3;
+    for (std::size_t c = 0; c < 3; ++c)
+        for (std::size_t m = 0; m < k; ++m) *out++ = rest[m * 3 + c];  // channel-major in the file
+    *out++ = cloud.opacity_logits()[i];
+    for (int a = 0; a < 3; ++a) *out++ = cloud.log_scales()[3 * i + a];
+    for (int a = 0; a < 4; ++a) *out++ = cloud.rotations()[4 * i + a];
+    if (cloud.is_4d()) {
+        *out++ = cloud.time_means()[i];
+        *out++ = cloud.log_time_scales()[i];
+        for (int a = 0; a < 4; ++a) *out++ = cloud.rotations_right()[4 * i + a];
+    }
+}
+
+using Sink = std::function<void(std::span<const std::byte>)>;
+
+void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& sink) {
+    const std::vector<std::string> names = property_names(cloud);
+    std::string header = cat("ply\nformat ", encoding == PlyEncoding::Ascii ? "ascii" : "binary_little_endian",
+                             " 1.0\ncomment written by glint ", kVersion, "\nelement vertex ", cloud.size(), "\n");
+    for (const std::string& name : names) header += "property float " + name + "\n";
+    header += "end_header\n";
+    sink(std::as_bytes(std::span(header.data(), header.size())));
+
+    const std::size_t per_row = names.size();
+    std::vector<float> rows;
+    std::vector<std::string> lines;
+    for (std::size_t begin = 0; begin < cloud.size(); begin += kWriteChunk) {
+        const std::size_t end = std::min(cloud.size(), begin + kWriteChunk);
+        if (encoding == PlyEncoding::BinaryLittleEndian) {
+            rows.resize((end - begin) * per_row);
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 4096), [&](const auto& r) {
+                for (std::size_t i = r.begin(); i != r.end(); ++i) fill_row(cloud, i, rows.data() + (i - begin) * per_row);
+            });
+            sink(std::as_bytes(std::span(rows)));
+        } else {
+            constexpr std::size_t kLinesPerBlock = 1024;
+            lines.assign((end - begin + kLinesPerBlock - 1) / kLinesPerBlock, {});
+            tbb::parallel_for(std::size_t{0}, lines.size(), [&](std::size_t b) {
+                std::vector<float> row(per_row);
+                char buffer[32];
+                std::string& text = lines[b];
+                const std::size_t first = begin + b * kLinesPerBlock;
+                for (std::size_t i = first; i < std::min(end, first + kLinesPerBlock); ++i) {
+                    fill_row(cloud, i, row.data());
+                    for (std::size_t j = 0; j < per_row; ++j) {
+                        // Shortest representation that reads back to the same float.
+                        const auto result = std::to_chars(buffer, buffer + sizeof buffer, row[j]);
+                        text.append(buffer, result.ptr);
+                        text += j + 1 < per_row ? ' ' : '\n';
+                    }
+                }
+            });
+            for (const std::string& text : lines) sink(std::as_bytes(std::span(text.data(), text.size())));
+        }
+    }
+}
+
+}  // namespace
+
+PlyReadResult read_ply(std::span<const std::byte> bytes, std::string_view name) {
+    return Reader(bytes, name).read();
+}
+
+PlyReadResult read_ply_file(const std::filesystem::path& path) {
+    const MappedFile file(path);
+    return read_ply(file.bytes(), path.string());
+}
+
+void write_ply(const GaussianCloud& cloud, const std::filesystem::path& path, PlyEncoding encoding) {
+    AtomicFile file(path);
+    write_ply_to(cloud, encoding, [&](std::span<const std::byte> bytes) { file.write(bytes); });
+    file.commit();
+}
+
+std::vector<std::byte> encode_ply(const GaussianCloud& cloud, PlyEncoding encoding) {
+    std::vector<std::byte> out;
+    write_ply_to(cloud, encoding, [&](std::span<const std::byte> bytes) { out.insert(out.end(), bytes.begin(), bytes.end()); });
+    return out;
+}
+
+}  // namespace glint::splatting

@@ -1,0 +1,103 @@
+// core: atomic file writes, memory-mapped reads, text helpers, backends, logging.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "glint/core/atomic_file.h"
+#include "glint/core/backend.h"
+#include "glint/core/log.h"
+#include "glint/core/mapped_file.h"
+#include "glint/core/text.h"
+#include "glint/splatting/activate.h"
+#include "test_support.h"
+
+using namespace glint;
+
+TEST_SUITE("cpu") {
+
+TEST_CASE("AtomicFile replaces the destination only on commit") {
+    test::TempDir dir;
+    const auto path = dir / "out.bin";
+    test::write_bytes(path, test::as_bytes("previous"));
+    {
+        AtomicFile file(path);
+        file.write("partial");
+        CHECK(std::filesystem::exists(file.temporary_path()));
+        // Abandoned without commit (as when an exception unwinds): the previous file stays.
+    }
+    {
+        std::ifstream in(path);
+        std::string text;
+        in >> text;
+        CHECK(text == "previous");
+    }
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
+    {
+        AtomicFile file(path);
+        file.write("new");
+        file.commit();
+    }
+    std::ifstream in(path);
+    std::string text;
+    in >> text;
+    CHECK(text == "new");
+}
+
+TEST_CASE("AtomicFile errors name the file") {
+    test::check_input_error([] { AtomicFile file("/tmp"); }, {"/tmp", "is a directory"});
+    CHECK_THROWS_AS(AtomicFile("/nonexistent-folder/out.ply"), Error);
+}
+
+TEST_CASE("MappedFile maps whole files, and empty ones") {
+    test::TempDir dir;
+    test::write_bytes(dir / "a", test::as_bytes("abc"));
+    test::write_bytes(dir / "empty", {});
+    CHECK(MappedFile(dir / "a").size() == 3);
+    CHECK(MappedFile(dir / "empty").bytes().empty());
+    test::check_input_error([&] { MappedFile file(dir / "missing"); }, {"missing", "no such file"});
+    test::check_input_error([&] { MappedFile file(dir.path()); }, {"is a directory"});
+}
+
+TEST_CASE("human_bytes and to_lower") {
+    CHECK(human_bytes(0) == "0 B");
+    CHECK(human_bytes(1023) == "1023 B");
+    CHECK(human_bytes(1536) == "1.50 KiB");
+    CHECK(human_bytes(250ull << 20) == "250 MiB");
+    CHECK(to_lower("PLY.Splat") == "ply.splat");
+}
+
+TEST_CASE("backend names and the reason CUDA is refused") {
+    CHECK(parse_backend("CUDA") == Backend::Cuda);
+    CHECK(parse_backend("cpu") == Backend::Cpu);
+    CHECK(std::string(backend_name(Backend::Auto)) == "auto");
+    test::check_input_error([] { parse_backend("metal"); }, {"unknown backend 'metal'"});
+    const CudaStatus& status = cuda_status();
+    CHECK(status.usable() == status.reason.empty());
+    if (!status.usable()) {
+        const splatting::GaussianCloud cloud(3, 0, false);
+        std::string message;
+        try {
+            splatting::activate_gaussians(cloud, Backend::Cuda);
+        } catch (const Error& e) {
+            message = e.what();
+        }
+        CHECK(message.find("CUDA backend cannot be used") != std::string::npos);
+        CHECK(message.find(status.reason) != std::string::npos);
+        // Auto falls back to the CPU.
+        CHECK(splatting::activate_gaussians(cloud, Backend::Auto).opacities.size() == 3);
+    }
+}
+
+TEST_CASE("GLINT_CHECK throws ContractError with the condition, file and line") {
+    std::string message;
+    try {
+        GLINT_CHECK(1 + 1 == 3, "arithmetic");
+    } catch (const ContractError& e) {
+        message = e.what();
+    }
+    CHECK(message.find("1 + 1 == 3") != std::string::npos);
+    CHECK(message.find("test_core.cpp") != std::string::npos);
+    CHECK(message.find("arithmetic") != std::string::npos);
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,148 @@
+// Test main and helpers: the log sink fails any test that logs a warning it did not expect.
+#define DOCTEST_CONFIG_IMPLEMENT
+#include "test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <iterator>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+
+#include "glint/core/log.h"
+
+namespace glint::test {
+namespace {
+
+std::mutex g_mutex;
+std::vector<std::string> g_unexpected;
+LogCapture* g_capture = nullptr;
+
+void sink(log::Level level, std::string_view message) {
+    std::lock_guard lock(g_mutex);
+    if (level < log::Level::Warning) return;
+    if (g_capture != nullptr) {
+        const_cast<std::vector<std::string>&>(g_capture->warnings()).emplace_back(message);
+        return;
+    }
+    g_unexpected.emplace_back(message);
+}
+
+// Fails the test case that logged a warning or error nobody captured.
+struct UnexpectedLogListener : doctest::IReporter {
+    explicit UnexpectedLogListener(const doctest::ContextOptions&) {}
+    void report_query(const doctest::QueryData&) override {}
+    void test_run_start() override {}
+    void test_run_end(const doctest::TestRunStats&) override {}
+    void test_case_start(const doctest::TestCaseData&) override {
+        std::lock_guard lock(g_mutex);
+        g_unexpected.clear();
+    }
+    void test_case_reenter(const doctest::TestCaseData&) override {}
+    void test_case_end(const doctest::CurrentTestCaseStats&) override {
+        std::lock_guard lock(g_mutex);
+        for (const std::string& message : g_unexpected) {
+            std::fprintf(stderr, "unexpected warning logged: %s\n", message.c_str());
+            s_failed = true;
+        }
+        g_unexpected.clear();
+    }
+    void test_case_exception(const doctest::TestCaseException&) override {}
+    void subcase_start(const doctest::SubcaseSignature&) override {}
+    void subcase_end() override {}
+    void log_assert(const doctest::AssertData&) override {}
+    void log_message(const doctest::MessageData&) override {}
+    void test_case_skipped(const doctest::TestCaseData&) override {}
+
+    static inline std::atomic<bool> s_failed{false};
+};
+DOCTEST_REGISTER_LISTENER("unexpected-log", 1, UnexpectedLogListener);
+
+std::atomic<unsigned> g_temp_counter{0};
+
+}  // namespace
+
+std::filesystem::path source_dir() { return GLINT_TEST_SOURCE_DIR; }
+std::filesystem::path shared_data_dir() { return GLINT_TEST_SHARED_DATA_DIR; }
+std::filesystem::path glint_binary() { return GLINT_TEST_BINARY; }
+
+LogCapture::LogCapture() {
+    std::lock_guard lock(g_mutex);
+    g_capture = this;
+}
+LogCapture::~LogCapture() {
+    std::lock_guard lock(g_mutex);
+    g_capture = nullptr;
+}
+bool LogCapture::contains(std::string_view text) const {
+    for (const std::string& w : m_warnings)
+        if (w.find(text) != std::string::npos) return true;
+    return false;
+}
+
+TempDir::TempDir() {
+    m_path = std::filesystem::temp_directory_path() /
+             ("glint-test-" + std::to_string(::getpid()) + "-" + std::to_string(g_temp_counter.fetch_add(1)));
+    std::filesystem::remove_all(m_path);
+    std::filesystem::create_directories(m_path);
+}
+TempDir::~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(m_path, ignored);
+}
+
+std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    REQUIRE_MESSAGE(in.good(), "cannot open ", path.string());
+    std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<std::byte> bytes(chars.size());
+    std::memcpy(bytes.data(), chars.data(), chars.size());
+    return bytes;
+}
+
+void write_bytes(const std::filesystem::path& path, std::span<const std::byte> bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    REQUIRE(out.good());
+}
+
+void check_input_error(const std::function<void()>& action, std::initializer_list<std::string_view> pieces) {
+    std::string message;
+    bool thrown = false;
+    try {
+        action();
+    } catch (const InputError& e) {
+        thrown = true;
+        message = e.what();
+    }
+    REQUIRE_MESSAGE(thrown, "expected an InputError");
+    INFO("message: ", message);
+    CHECK(message.find('\n') == std::string::npos);
+    for (std::string_view piece : pieces) CHECK_MESSAGE(message.find(piece) != std::string::npos, "missing '", piece, "'");
+}
+
+CommandResult run_glint(const std::string& arguments) {
+    const std::string command = "'" + glint_binary().string() + "' " + arguments + " 2>&1";
+    CommandResult result;
+    std::FILE* pipe = ::popen(command.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[4096];
+    std::size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+    const int status = ::pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+}  // namespace glint::test
+
+int main(int argc, char** argv) {
+    glint::log::set_sink(glint::test::sink);
+    doctest::Context context(argc, argv);
+    const int result = context.run();
+    if (context.shouldExit()) return result;
+    return result != 0 ? result : (glint::test::UnexpectedLogListener::s_failed ? 1 : 0);
+}

@@ -1,0 +1,68 @@
+// Helpers shared by the glint tests: log capture, temporary folders, byte buffers, error matching.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "glint/core/error.h"
+
+namespace glint::test {
+
+// Paths baked in by CMake.
+std::filesystem::path source_dir();
+std::filesystem::path shared_data_dir();
+std::filesystem::path glint_binary();
+
+// While alive, warnings go into messages() instead of failing the running test.
+class LogCapture {
+public:
+    LogCapture();
+    ~LogCapture();
+    LogCapture(const LogCapture&) = delete;
+    LogCapture& operator=(const LogCapture&) = delete;
+    const std::vector<std::string>& warnings() const { return m_warnings; }
+    bool contains(std::string_view text) const;
+
+private:
+    std::vector<std::string> m_warnings;
+};
+
+// A fresh folder under the system temp folder, removed with its contents on destruction.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+    std::filesystem::path operator/(std::string_view name) const { return m_path / name; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+inline std::span<const std::byte> as_bytes(std::string_view text) {
+    return std::as_bytes(std::span(text.data(), text.size()));
+}
+std::vector<std::byte> read_bytes(const std::filesystem::path& path);
+void write_bytes(const std::filesystem::path& path, std::span<const std::byte> bytes);
+
+// Runs `action`, requires it to throw InputError, and requires the message to contain every piece.
+void check_input_error(const std::function<void()>& action, std::initializer_list<std::string_view> pieces);
+
+struct CommandResult {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr together
+};
+// Runs the glint binary with `arguments` (a shell-quoted string) and captures its output.
+CommandResult run_glint(const std::string& arguments);
+
+}  // namespace glint::test

@@ -1,0 +1,176 @@
+// Implementation of the procedural scenes.
+#include "scene_generators.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <vector>
+
+#include "glint/splatting/activation.h"
+
+namespace glint::tools {
+
+float Rng::normal() {
+    const float u1 = std::max(uniform(), 1e-7f);
+    const float u2 = uniform();
+    return std::sqrt(-2.0f * std::log(u1)) * std::cos(2.0f * std::numbers::pi_v<float> * u2);
+}
+
+namespace {
+
+using Vec3 = std::array<float, 3>;
+
+Vec3 operator+(Vec3 a, Vec3 b) { return {a[0] + b[0], a[1] + b[1], a[2] + b[2]}; }
+Vec3 operator-(Vec3 a, Vec3 b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
+Vec3 operator*(float s, Vec3 a) { return {s * a[0], s * a[1], s * a[2]}; }
+float dot(Vec3 a, Vec3 b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+Vec3 cross(Vec3 a, Vec3 b) { return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]}; }
+Vec3 normalized(Vec3 a) { return (1.0f / std::sqrt(dot(a, a))) * a; }
+
+// Quaternion (w, x, y, z) of the rotation whose matrix has columns a, b, c (orthonormal, right-handed).
+std::array<float, 4> quaternion_from_axes(Vec3 a, Vec3 b, Vec3 c) {
+    const float m00 = a[0], m11 = b[1], m22 = c[2];
+    const float trace = m00 + m11 + m22;
+    std::array<float, 4> q;
+    if (trace > 0) {
+        const float s = 2.0f * std::sqrt(1.0f + trace);
+        q = {0.25f * s, (b[2] - c[1]) / s, (c[0] - a[2]) / s, (a[1] - b[0]) / s};
+    } else if (m00 > m11 && m00 > m22) {
+        const float s = 2.0f * std::sqrt(1.0f + m00 - m11 - m22);
+        q = {(b[2] - c[1]) / s, 0.25f * s, (b[0] + a[1]) / s, (c[0] + a[2]) / s};
+    } else if (m11 > m22) {
+        const float s = 2.0f * std::sqrt(1.0f + m11 - m00 - m22);
+        q = {(c[0] - a[2]) / s, (b[0] + a[1]) / s, 0.25f * s, (c[1] + b[2]) / s};
+    } else {
+        const float s = 2.0f * std::sqrt(1.0f + m22 - m00 - m11);
+        q = {(a[1] - b[0]) / s, (c[0] + a[2]) / s, (c[1] + b[2]) / s, 0.25f * s};
+    }
+    return q;
+}
+
+Vec3 hue_to_rgb(float hue) {
+    Vec3 rgb;
+    for (int k = 0; k < 3; ++k) {
+        const float phase = std::fmod(hue * 6.0f + 4.0f - 2.0f * static_cast<float>(k) + 6.0f, 6.0f);
+        rgb[k] = std::clamp(std::fabs(phase - 3.0f) - 1.0f, 0.0f, 1.0f);
+    }
+    // Soften toward pastel so the shading term stays inside [0, 1].
+    return {0.15f + 0.7f * rgb[0], 0.15f + 0.7f * rgb[1], 0.15f + 0.7f * rgb[2]};
+}
+
+struct Splat {
+    Vec3 position;
+    Vec3 scale;
+    std::array<float, 4> rotation;
+    Vec3 color;
+    float opacity;
+    Vec3 normal;  // for the view-dependent term
+};
+
+Vec3 trefoil(float t) {
+    return {std::sin(t) + 2.0f * std::sin(2.0f * t), std::cos(t) - 2.0f * std::cos(2.0f * t), -std::sin(3.0f * t)};
+}
+
+}  // namespace
+
+splatting::GaussianCloud make_default_scene() {
+    constexpr float kPi = std::numbers::pi_v<float>;
+    constexpr int kAlong = 300;          // samples along the knot
+    constexpr int kAround = 20;          // samples around the tube
+    constexpr float kKnotScale = 0.55f;  // fits the knot in a radius of about 1.8
+    constexpr float kTube = 0.28f;       // tube radius
+    constexpr float kGroundZ = -1.2f;
+    constexpr float kGroundRadius = 3.0f;
+    constexpr float kGroundStep = 0.1f;
+    constexpr float kShading = 0.12f;    // colour gain from facing the viewer, through SH degree 1
+    constexpr float kThin = 0.004f;      // thickness of the surface discs
+
+    std::vector<Splat> splats;
+    for (int i = 0; i < kAlong; ++i) {
+        const float t = 2.0f * kPi * static_cast<float>(i) / kAlong;
+        const Vec3 centre = kKnotScale * trefoil(t);
+        const Vec3 tangent = normalized(trefoil(t + 1e-3f) - trefoil(t - 1e-3f));
+        const Vec3 side = normalized(cross(tangent, Vec3{0.3f, 0.4f, 1.0f}));
+        const Vec3 up = cross(side, tangent);
+        const float arc = kKnotScale * std::sqrt(dot(trefoil(t + 2 * kPi / kAlong) - trefoil(t),
+                                                     trefoil(t + 2 * kPi / kAlong) - trefoil(t)));
+        for (int j = 0; j < kAround; ++j) {
+            const float phi = 2.0f * kPi * (static_cast<float>(j) + 0.5f * static_cast<float>(i % 2)) / kAround;
+            const Vec3 normal = std::cos(phi) * side + std::sin(phi) * up;
+            const Vec3 around = cross(normal, tangent);
+            Splat s;
+            s.position = centre + kTube * normal;
+            s.scale = {0.75f * arc, 0.75f * 2.0f * kPi * kTube / kAround, kThin};
+            s.rotation = quaternion_from_axes(tangent, around, normal);
+            s.color = hue_to_rgb(static_cast<float>(i) / kAlong);
+            s.opacity = 0.95f;
+            s.normal = normal;
+            splats.push_back(s);
+        }
+    }
+    const int steps = static_cast<int>(kGroundRadius / kGroundStep);
+    for (int gy = -steps; gy <= steps; ++gy) {
+        for (int gx = -steps; gx <= steps; ++gx) {
+            const float x = static_cast<float>(gx) * kGroundStep, y = static_cast<float>(gy) * kGroundStep;
+            if (x * x + y * y > kGroundRadius * kGroundRadius) continue;
+            const bool dark = ((gx + 100) / 5 + (gy + 100) / 5) % 2 == 0;  // 0.5-unit checker squares
+            Splat s;
+            s.position = {x, y, kGroundZ};
+            s.scale = {0.6f * kGroundStep, 0.6f * kGroundStep, kThin};
+            s.rotation = {1.0f, 0.0f, 0.0f, 0.0f};
+            s.color = dark ? Vec3{0.25f, 0.27f, 0.32f} : Vec3{0.82f, 0.82f, 0.78f};
+            s.opacity = 0.9f;
+            s.normal = {0.0f, 0.0f, 1.0f};
+            splats.push_back(s);
+        }
+    }
+
+    splatting::GaussianCloud cloud(splats.size(), 1, false);
+    // Real SH degree 1 basis: Y = C1 * (-y, z, -x) for a unit view direction d (camera to Gaussian).
+    constexpr float kC1 = 0.4886025119029199f;
+    for (std::size_t i = 0; i < splats.size(); ++i) {
+        const Splat& s = splats[i];
+        for (int k = 0; k < 3; ++k) {
+            cloud.positions()[3 * i + k] = s.position[k];
+            cloud.log_scales()[3 * i + k] = std::log(s.scale[k]);
+            cloud.sh_dc()[3 * i + k] = splatting::color_to_sh_dc(s.color[k]);
+        }
+        for (int k = 0; k < 4; ++k) cloud.rotations()[4 * i + k] = s.rotation[k];
+        cloud.opacity_logits()[i] = splatting::logit(s.opacity);
+        // Colour gain -kShading * dot(d, n): brightest when looking straight at the surface.
+        const float coefficients[3] = {kShading * s.normal[1] / kC1, -kShading * s.normal[2] / kC1,
+                                       kShading * s.normal[0] / kC1};
+        for (int m = 0; m < 3; ++m)
+            for (int c = 0; c < 3; ++c) cloud.sh_rest()[i * 9 + static_cast<std::size_t>(m) * 3 + c] = coefficients[m];
+    }
+    return cloud;
+}
+
+splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options) {
+    splatting::GaussianCloud cloud(options.count, options.sh_degree, options.temporal);
+    Rng rng(options.seed);
+    const float log_extent = std::log(options.extent);
+    const std::size_t rest = static_cast<std::size_t>(splatting::sh_rest_count(options.sh_degree)) * 3;
+    for (std::size_t i = 0; i < options.count; ++i) {
+        for (int k = 0; k < 3; ++k) {
+            cloud.positions()[3 * i + k] = rng.uniform(-options.extent, options.extent);
+            cloud.log_scales()[3 * i + k] = log_extent + rng.uniform(-6.0f, -3.0f);
+            cloud.sh_dc()[3 * i + k] = rng.normal() * 0.8f;
+        }
+        for (int k = 0; k < 4; ++k) cloud.rotations()[4 * i + k] = rng.normal();
+        cloud.opacity_logits()[i] = rng.uniform(-2.0f, 4.0f);
+        for (std::size_t j = 0; j < rest; ++j) {
+            const float degree = std::floor(std::sqrt(static_cast<float>(j / 3 + 1)));
+            cloud.sh_rest()[i * rest + j] = rng.normal() * 0.3f / degree;
+        }
+        if (options.temporal) {
+            cloud.time_means()[i] = rng.uniform(0.0f, 1.0f);
+            cloud.log_time_scales()[i] = rng.uniform(-3.0f, 0.0f);
+            for (int k = 0; k < 4; ++k) cloud.rotations_right()[4 * i + k] = rng.normal();
+        }
+    }
+    return cloud;
+}
+
+}  // namespace glint::tools

@@ -1,0 +1,46 @@
+// Procedural Gaussian scenes: the default scene in assets/ and random scenes for tests and benchmarks.
+// Deterministic for a seed on every platform (own RNG, no std:: distributions).
+#pragma once
+
+#include <cstdint>
+
+#include "glint/splatting/gaussian_cloud.h"
+
+namespace glint::tools {
+
+// splitmix64: small, fast, and identical everywhere.
+class Rng {
+public:
+    explicit Rng(std::uint64_t seed) : m_state(seed) {}
+    std::uint64_t next() {
+        std::uint64_t z = (m_state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    // Uniform in [0, 1) with 24 bits, exact in float.
+    float uniform() { return static_cast<float>(next() >> 40) * (1.0f / 16777216.0f); }
+    float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
+    float normal();  // standard normal, Box-Muller
+
+private:
+    std::uint64_t m_state;
+};
+
+// A trefoil knot of rainbow surface Gaussians (SH degree 1 shading that brightens surfaces facing the
+// viewer) over a checkered ground disc. About 8,800 Gaussians, z up, centred at the origin, radius ~3.
+splatting::GaussianCloud make_default_scene();
+
+struct RandomSceneOptions {
+    std::size_t count = 10000;
+    int sh_degree = 3;
+    bool temporal = false;
+    std::uint64_t seed = 1;
+    float extent = 1.0f;  // positions uniform in [-extent, extent]^3
+};
+
+// Random Gaussians: log-scales uniform in [ln(extent) - 6, ln(extent) - 3], random rotations, opacity
+// logits in [-2, 4], SH coefficients ~ N(0, 0.3) with decreasing weight by degree.
+splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options);
+
+}  // namespace glint::tools

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package glint needs to build, test and run. Idempotent: packages already
+# present are left alone, so running it again costs one `apt-get update` and a dpkg query.
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config git
+    clang libclang-rt-14-dev                      # libFuzzer targets and sanitizers
+    libglm-dev libglfw3-dev libimgui-dev
+    libvulkan-dev vulkan-validationlayers glslc mesa-vulkan-drivers
+    libtinygltf-dev libstb-dev doctest-dev libtbb-dev libcli11-dev nlohmann-json3-dev
+    libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
+    xvfb xauth
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "setup: all ${#packages[@]} packages are installed"
+    exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: run as root or install sudo" >&2; exit 1; }
+    sudo_cmd=(sudo)
+fi
+echo "setup: installing ${#missing[@]} packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
