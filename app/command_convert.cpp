@@ -21,11 +21,13 @@ void add_convert_command(CLI::App& app, Action& action) {
     };
     auto options = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
-        "convert", "Convert a scene between formats by extension (.ply, .splat); the output is written atomically");
+        "convert",
+        "Convert a scene between formats by extension (.ply, .splat); the output is written atomically");
     command->add_option("IN", options->input, "Input scene")->required();
     command->add_option("OUT", options->output, "Output scene")->required();
     command->add_flag("--ascii", options->ascii, "Write an ASCII PLY instead of binary little-endian");
-    command->add_option("--sh-degree", options->sh_degree, "Reduce (or zero-extend) the SH degree of the output")
+    command
+        ->add_option("--sh-degree", options->sh_degree, "Reduce (or zero-extend) the SH degree of the output")
         ->check(CLI::Range(0, 3));
     command->callback([&action, options] {
         action = [options] {
@@ -38,13 +40,16 @@ void add_convert_command(CLI::App& app, Action& action) {
             const auto loaded = std::chrono::steady_clock::now();
             if (options->sh_degree >= 0) scene.cloud.set_sh_degree(options->sh_degree);
             splatting::SaveOptions save;
-            save.ply_encoding = options->ascii ? splatting::PlyEncoding::Ascii : splatting::PlyEncoding::BinaryLittleEndian;
+            save.ply_encoding =
+                options->ascii ? splatting::PlyEncoding::Ascii : splatting::PlyEncoding::BinaryLittleEndian;
             splatting::save_scene(scene.cloud, options->output, save);
             const auto saved = std::chrono::steady_clock::now();
-            log::debug("read in ", std::chrono::duration<double, std::milli>(loaded - start).count(), " ms, wrote in ",
-                       std::chrono::duration<double, std::milli>(saved - loaded).count(), " ms");
+            log::debug("read in ", std::chrono::duration<double, std::milli>(loaded - start).count(),
+                       " ms, wrote in ", std::chrono::duration<double, std::milli>(saved - loaded).count(),
+                       " ms");
             log::info("wrote ", options->output, ": ", scene.cloud.size(), " Gaussians, SH degree ",
-                      scene.cloud.sh_degree(), ", ", human_bytes(std::filesystem::file_size(options->output)));
+                      scene.cloud.sh_degree(), ", ",
+                      human_bytes(std::filesystem::file_size(options->output)));
             return 0;
         };
     });

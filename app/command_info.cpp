@@ -23,7 +23,8 @@ using splatting::SceneStats;
 
 std::string group_digits(std::size_t n) {
     std::string digits = std::to_string(n);
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
+        digits.insert(static_cast<std::size_t>(i), ",");
     return digits;
 }
 
@@ -35,21 +36,22 @@ void print_distribution(const char* label, const Distribution& d) {
 
 void print_text(const std::string& name, const LoadedScene& scene, const SceneStats& s) {
     std::printf("%s\n", name.c_str());
-    std::printf("  format         %s (%s), %s\n", splatting::scene_format_name(scene.format), scene.encoding.c_str(),
-                human_bytes(scene.file_bytes).c_str());
+    std::printf("  format         %s (%s), %s\n", splatting::scene_format_name(scene.format),
+                scene.encoding.c_str(), human_bytes(scene.file_bytes).c_str());
     const int coefficients = splatting::sh_coefficient_count(s.sh_degree);
-    std::printf("  Gaussians      %s, %s, SH degree %d (%d coefficient%s per channel)\n", group_digits(s.count).c_str(),
-                s.is_4d ? "4D" : "3D", s.sh_degree, coefficients, coefficients == 1 ? "" : "s");
+    std::printf("  Gaussians      %s, %s, SH degree %d (%d coefficient%s per channel)\n",
+                group_digits(s.count).c_str(), s.is_4d ? "4D" : "3D", s.sh_degree, coefficients,
+                coefficients == 1 ? "" : "s");
     std::printf("  memory         %s (%zu bytes per Gaussian, float32 structure of arrays)\n",
                 human_bytes(s.memory_bytes).c_str(), scene.cloud.floats_per_gaussian() * sizeof(float));
     if (s.count == 0) {
         std::printf("  (no Gaussians)\n");
         return;
     }
-    std::printf("  bounds         x [%.4g, %.4g]  y [%.4g, %.4g]  z [%.4g, %.4g]\n", s.bounds_min[0], s.bounds_max[0],
-                s.bounds_min[1], s.bounds_max[1], s.bounds_min[2], s.bounds_max[2]);
-    std::printf("  bounds 1-99%%   x [%.4g, %.4g]  y [%.4g, %.4g]  z [%.4g, %.4g]\n", s.robust_min[0], s.robust_max[0],
-                s.robust_min[1], s.robust_max[1], s.robust_min[2], s.robust_max[2]);
+    std::printf("  bounds         x [%.4g, %.4g]  y [%.4g, %.4g]  z [%.4g, %.4g]\n", s.bounds_min[0],
+                s.bounds_max[0], s.bounds_min[1], s.bounds_max[1], s.bounds_min[2], s.bounds_max[2]);
+    std::printf("  bounds 1-99%%   x [%.4g, %.4g]  y [%.4g, %.4g]  z [%.4g, %.4g]\n", s.robust_min[0],
+                s.robust_max[0], s.robust_min[1], s.robust_max[1], s.robust_min[2], s.robust_max[2]);
     std::printf("  %-14s", "");
     for (double q : kStatQuantiles) {
         const std::string label = q == 0.0 ? "min" : (q == 1.0 ? "max" : cat(q * 100, "%"));
@@ -79,7 +81,8 @@ nlohmann::json distribution_json(const Distribution& d) {
     nlohmann::json out = {{"mean", d.mean}};
     for (std::size_t q = 0; q < kStatQuantiles.size(); ++q) {
         const double quantile = kStatQuantiles[q];
-        const std::string key = quantile == 0.0 ? "min" : (quantile == 1.0 ? "max" : cat("p", quantile * 100));
+        const std::string key =
+            quantile == 0.0 ? "min" : (quantile == 1.0 ? "max" : cat("p", quantile * 100));
         out[key] = d.quantiles[q];
     }
     return out;
@@ -124,8 +127,8 @@ int show(const std::string& name, const LoadedScene& scene, bool json) {
 }  // namespace
 
 int run_default(bool json) {
-    const LoadedScene scene =
-        splatting::load_scene_from_memory(default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName);
+    const LoadedScene scene = splatting::load_scene_from_memory(
+        default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName);
     return show(kDefaultSceneName, scene, json);
 }
 
@@ -135,18 +138,22 @@ void add_info_command(CLI::App& app, Action& action) {
         bool json = false;
     };
     auto options = std::make_shared<Options>();
-    CLI::App* command = app.add_subcommand("info", "Print what a scene file holds: Gaussian count, SH degree, bounds, "
-                                                   "opacity and scale distributions, memory, time span (4D)");
-    command->add_option("FILE", options->file, "Scene file (.ply, .splat); the embedded default scene if omitted");
+    CLI::App* command =
+        app.add_subcommand("info",
+                           "Print what a scene file holds: Gaussian count, SH degree, bounds, "
+                           "opacity and scale distributions, memory, time span (4D)");
+    command->add_option("FILE", options->file,
+                        "Scene file (.ply, .splat); the embedded default scene if omitted");
     command->add_flag("--json", options->json, "Print machine-readable JSON");
     command->callback([&action, options] {
         action = [options] {
             if (options->file.empty()) return run_default(options->json);
             const auto start = std::chrono::steady_clock::now();
             const LoadedScene scene = splatting::load_scene(options->file);
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            log::debug("read ", scene.cloud.size(), " Gaussians from ", options->file, " in ", seconds * 1e3, " ms (",
-                       static_cast<double>(scene.file_bytes) / 1e6 / seconds, " MB/s)");
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            log::debug("read ", scene.cloud.size(), " Gaussians from ", options->file, " in ", seconds * 1e3,
+                       " ms (", static_cast<double>(scene.file_bytes) / 1e6 / seconds, " MB/s)");
             return show(options->file, scene, options->json);
         };
     });

@@ -2,12 +2,14 @@
 #include "default_scene.h"
 
 // GLINT_DEFAULT_SCENE_PATH is set by CMake to the absolute path of the asset.
-__asm__(".section .rodata\n"
-        ".balign 16\n"
-        "glint_default_scene_begin:\n"
-        ".incbin \"" GLINT_DEFAULT_SCENE_PATH "\"\n"
-        "glint_default_scene_end:\n"
-        ".previous\n");
+__asm__(
+    ".section .rodata\n"
+    ".balign 16\n"
+    "glint_default_scene_begin:\n"
+    ".incbin \"" GLINT_DEFAULT_SCENE_PATH
+    "\"\n"
+    "glint_default_scene_end:\n"
+    ".previous\n");
 
 extern "C" const char glint_default_scene_begin[];
 extern "C" const char glint_default_scene_end[];

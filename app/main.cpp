@@ -18,9 +18,10 @@ constexpr int kExitBadInput = 2;
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"glint: view, train and record 3D/4D Gaussian and NeRF scenes.\n"
-                 "With no command, shows the embedded default scene.",
-                 "glint"};
+    CLI::App app{
+        "glint: view, train and record 3D/4D Gaussian and NeRF scenes.\n"
+        "With no command, shows the embedded default scene.",
+        "glint"};
     app.set_version_flag("--version", std::string("glint ") + glint::kVersion);
     bool verbose = false;
     bool quiet = false;

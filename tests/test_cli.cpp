@@ -20,7 +20,7 @@ std::string quoted(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_SUITE("cpu") {
+TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("glint with no argument shows the embedded default scene") {
     const test::CommandResult result = test::run_glint("");
@@ -73,11 +73,14 @@ TEST_CASE("glint convert between formats, ASCII and SH reduction") {
     const std::string donut = quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
     CHECK(test::run_glint("convert " + donut + " " + quoted(dir / "d.splat")).exit_code == 0);
     CHECK(std::filesystem::file_size(dir / "d.splat") == 45624u * 32);
-    CHECK(test::run_glint("convert --ascii " + quoted(dir / "d.splat") + " " + quoted(dir / "d.ply")).exit_code == 0);
+    CHECK(test::run_glint("convert --ascii " + quoted(dir / "d.splat") + " " + quoted(dir / "d.ply"))
+              .exit_code == 0);
     CHECK(splatting::load_scene(dir / "d.ply").encoding == "ascii");
-    CHECK(test::run_glint("convert --sh-degree 2 " + quoted(dir / "d.ply") + " " + quoted(dir / "d2.ply")).exit_code == 0);
+    CHECK(test::run_glint("convert --sh-degree 2 " + quoted(dir / "d.ply") + " " + quoted(dir / "d2.ply"))
+              .exit_code == 0);
     CHECK(splatting::load_scene(dir / "d2.ply").cloud.sh_degree() == 2);
-    const test::CommandResult ascii_splat = test::run_glint("convert --ascii " + donut + " " + quoted(dir / "x.splat"));
+    const test::CommandResult ascii_splat =
+        test::run_glint("convert --ascii " + donut + " " + quoted(dir / "x.splat"));
     CHECK(ascii_splat.exit_code == 2);
     CHECK(ascii_splat.output.find("--ascii applies to .ply output only") != std::string::npos);
 }
@@ -90,7 +93,8 @@ TEST_CASE("bad input: exit code 2, one error line naming the file, no output wri
 
     const auto expect_rejected = [&](const std::filesystem::path& input, const std::string& problem) {
         CAPTURE(input.string());
-        const test::CommandResult result = test::run_glint("convert " + quoted(input) + " " + quoted(previous));
+        const test::CommandResult result =
+            test::run_glint("convert " + quoted(input) + " " + quoted(previous));
         CHECK(result.exit_code == 2);
         CHECK(result.output.find(input.string()) != std::string::npos);
         CHECK(result.output.find(problem) != std::string::npos);
@@ -112,9 +116,10 @@ TEST_CASE("bad input: exit code 2, one error line naming the file, no output wri
     // Nothing but the kept output and the inputs made above: no temporary files left behind.
     for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
         CHECK(entry.path().string().find(".tmp-") == std::string::npos);
-    const test::CommandResult unknown = test::run_glint("convert " + quoted(previous) + " " + quoted(dir / "o.obj"));
+    const test::CommandResult unknown =
+        test::run_glint("convert " + quoted(previous) + " " + quoted(dir / "o.obj"));
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.output.find("unsupported scene format '.obj'") != std::string::npos);
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();

@@ -13,7 +13,7 @@
 
 using namespace glint;
 
-TEST_SUITE("cpu") {
+TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("AtomicFile replaces the destination only on commit") {
     test::TempDir dir;
@@ -31,7 +31,8 @@ TEST_CASE("AtomicFile replaces the destination only on commit") {
         in >> text;
         CHECK(text == "previous");
     }
-    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                        std::filesystem::directory_iterator()) == 1);
     {
         AtomicFile file(path);
         file.write("new");
@@ -100,4 +101,4 @@ TEST_CASE("GLINT_CHECK throws ContractError with the condition, file and line") 
     CHECK(message.find("arithmetic") != std::string::npos);
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();

@@ -22,7 +22,7 @@ std::vector<std::filesystem::path> files_in(const std::filesystem::path& folder)
 template <typename Read>
 void replay(const char* folder, Read read) {
     const auto files = files_in(test::source_dir() / "tests/fuzz/regressions" / folder);
-    REQUIRE_MESSAGE(!files.empty(), "no regression inputs in tests/fuzz/regressions/", folder);
+    REQUIRE_MESSAGE(!files.empty(), (std::string("no regression inputs in tests/fuzz/regressions/") + folder));
     int loaded = 0, rejected = 0;
     for (const auto& path : files) {
         CAPTURE(path.filename().string());
@@ -40,7 +40,7 @@ void replay(const char* folder, Read read) {
 
 }  // namespace
 
-TEST_SUITE("cpu") {
+TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("PLY fuzz regressions load or are rejected with InputError") {
     replay("ply", [](std::span<const std::byte> bytes) { splatting::read_ply(bytes, "fuzz-input"); });
@@ -50,4 +50,4 @@ TEST_CASE(".splat fuzz regressions load or are rejected with InputError") {
     replay("splat", [](std::span<const std::byte> bytes) { splatting::read_splat(bytes, "fuzz-input"); });
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();

@@ -35,14 +35,16 @@ void check_equal(const GaussianCloud& a, const GaussianCloud& b) {
 // A header with the given vertex properties (all float unless written as "double name").
 std::string header(const std::string& format, std::size_t count, const std::vector<std::string>& properties,
                    const std::string& before = "") {
-    std::string text = "ply\nformat " + format + " 1.0\n" + before + "element vertex " + std::to_string(count) + "\n";
+    std::string text =
+        "ply\nformat " + format + " 1.0\n" + before + "element vertex " + std::to_string(count) + "\n";
     for (const std::string& p : properties)
         text += p.find(' ') == std::string::npos ? "property float " + p + "\n" : "property " + p + "\n";
     return text + "end_header\n";
 }
 
-const std::vector<std::string> kMinimal = {"x", "y", "z", "f_dc_0", "f_dc_1", "f_dc_2", "opacity",
-                                           "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"};
+const std::vector<std::string> kMinimal = {"x",      "y",       "z",       "f_dc_0",  "f_dc_1",
+                                           "f_dc_2", "opacity", "scale_0", "scale_1", "scale_2",
+                                           "rot_0",  "rot_1",   "rot_2",   "rot_3"};
 
 template <typename T>
 void append(std::string& out, T value) {
@@ -51,7 +53,7 @@ void append(std::string& out, T value) {
 
 }  // namespace
 
-TEST_SUITE("cpu") {
+TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("binary and ASCII PLY round trips are exact for SH degrees 0 to 3, 3D and 4D") {
     for (int degree = 0; degree <= 3; ++degree) {
@@ -84,13 +86,15 @@ TEST_CASE("write_ply and read_ply_file round trip through the file system, and w
     write_ply(cloud, dir / "scene.ply");
     check_equal(cloud, read_ply_file(dir / "scene.ply").cloud);
     // Only the final file is left: the temporary file was renamed into place.
-    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                        std::filesystem::directory_iterator()) == 1);
 }
 
 TEST_CASE("the SH rest coefficients are channel-major in the file and coefficient-major in memory") {
     GaussianCloud cloud(1, 1, false);
     for (int m = 0; m < 3; ++m)
-        for (int c = 0; c < 3; ++c) cloud.sh_rest()[static_cast<std::size_t>(m * 3 + c)] = static_cast<float>(10 * c + m);
+        for (int c = 0; c < 3; ++c)
+            cloud.sh_rest()[static_cast<std::size_t>(m * 3 + c)] = static_cast<float>(10 * c + m);
     cloud.rotations()[0] = 1.0f;
     const std::vector<std::byte> bytes = encode_ply(cloud, PlyEncoding::Ascii);
     const std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -99,30 +103,43 @@ TEST_CASE("the SH rest coefficients are channel-major in the file and coefficien
 }
 
 TEST_CASE("properties in any order, float or double, with unknown ones skipped and reported") {
-    const std::vector<std::string> properties = {"double rot_3", "opacity", "uchar red", "z", "f_dc_2", "scale_1",
-                                                 "double x",     "y",       "f_dc_0",    "rot_0",  "scale_0",
-                                                 "rot_1",        "f_dc_1",  "float extra_value", "scale_2", "rot_2",
+    const std::vector<std::string> properties = {"double rot_3",
+                                                 "opacity",
+                                                 "uchar red",
+                                                 "z",
+                                                 "f_dc_2",
+                                                 "scale_1",
+                                                 "double x",
+                                                 "y",
+                                                 "f_dc_0",
+                                                 "rot_0",
+                                                 "scale_0",
+                                                 "rot_1",
+                                                 "f_dc_1",
+                                                 "float extra_value",
+                                                 "scale_2",
+                                                 "rot_2",
                                                  "nx"};
     std::string file = header("binary_little_endian", 2, properties);
     for (int v = 0; v < 2; ++v) {
         const float base = static_cast<float>(v * 100);
-        append<double>(file, 0.5 + v);          // rot_3
-        append<float>(file, base + 1);          // opacity
-        append<std::uint8_t>(file, 200);        // red
-        append<float>(file, base + 2);          // z
-        append<float>(file, base + 3);          // f_dc_2
-        append<float>(file, base + 4);          // scale_1
-        append<double>(file, 1e-3 + v);         // x
-        append<float>(file, base + 5);          // y
-        append<float>(file, base + 6);          // f_dc_0
-        append<float>(file, base + 7);          // rot_0
-        append<float>(file, base + 8);          // scale_0
-        append<float>(file, base + 9);          // rot_1
-        append<float>(file, base + 10);         // f_dc_1
-        append<float>(file, 42.0f);             // extra_value
-        append<float>(file, base + 11);         // scale_2
-        append<float>(file, base + 12);         // rot_2
-        append<float>(file, -1.0f);             // nx
+        append<double>(file, 0.5 + v);    // rot_3
+        append<float>(file, base + 1);    // opacity
+        append<std::uint8_t>(file, 200);  // red
+        append<float>(file, base + 2);    // z
+        append<float>(file, base + 3);    // f_dc_2
+        append<float>(file, base + 4);    // scale_1
+        append<double>(file, 1e-3 + v);   // x
+        append<float>(file, base + 5);    // y
+        append<float>(file, base + 6);    // f_dc_0
+        append<float>(file, base + 7);    // rot_0
+        append<float>(file, base + 8);    // scale_0
+        append<float>(file, base + 9);    // rot_1
+        append<float>(file, base + 10);   // f_dc_1
+        append<float>(file, 42.0f);       // extra_value
+        append<float>(file, base + 11);   // scale_2
+        append<float>(file, base + 12);   // rot_2
+        append<float>(file, -1.0f);       // nx
     }
     const PlyReadResult read = read_ply(test::as_bytes(file), "shuffled.ply");
     const GaussianCloud& c = read.cloud;
@@ -147,8 +164,9 @@ TEST_CASE("properties in any order, float or double, with unknown ones skipped a
 
 TEST_CASE("elements before and after the vertex element are skipped, list properties included") {
     SUBCASE("binary") {
-        std::string before = "element camera 2\nproperty float fx\nproperty uchar id\n"
-                             "element face 2\nproperty list uchar int vertex_indices\n";
+        std::string before =
+            "element camera 2\nproperty float fx\nproperty uchar id\n"
+            "element face 2\nproperty list uchar int vertex_indices\n";
         std::string file = header("binary_little_endian", 1, kMinimal, before);
         for (int i = 0; i < 2; ++i) {
             append<float>(file, 500.0f);
@@ -164,8 +182,9 @@ TEST_CASE("elements before and after the vertex element are skipped, list proper
         CHECK(read.cloud.rotations()[3] == 13.0f);
     }
     SUBCASE("ascii, with an element after the vertices") {
-        std::string file = "ply\r\nformat ascii 1.0\r\ncomment made by hand\r\nobj_info none\r\n"
-                           "element face 1\r\nproperty list uchar int vertex_indices\r\nelement vertex 1\r\n";
+        std::string file =
+            "ply\r\nformat ascii 1.0\r\ncomment made by hand\r\nobj_info none\r\n"
+            "element face 1\r\nproperty list uchar int vertex_indices\r\nelement vertex 1\r\n";
         for (const std::string& p : kMinimal) file += "property float " + p + "\r\n";
         file += "element extra 1\r\nproperty int value\r\nend_header\r\n";
         file += "3 0 1 2\r\n1 2 3 0 0 0 -1.5 4 5 6 1 0 0 0\r\n7\r\n";
@@ -201,27 +220,49 @@ TEST_CASE("bad PLY input is rejected with one line naming the file and the probl
     const std::string good = header("binary_little_endian", 3, kMinimal) + body;
     REQUIRE(read_ply(test::as_bytes(good), "good.ply").cloud.size() == 3);
 
-    SUBCASE("empty file") { reject("", {"bad.ply", "empty file"}); }
-    SUBCASE("not a PLY") { reject("hello world\n", {"bad.ply", "not a PLY file"}); }
-    SUBCASE("binary garbage") { reject(std::string("\x89PNG\r\n\x1a\n", 8), {"not a PLY file"}); }
-    SUBCASE("no end_header") { reject("ply\nformat ascii 1.0\nelement vertex 1\n", {"end_header"}); }
-    SUBCASE("no format line") { reject("ply\nelement vertex 0\nend_header\n", {"no 'format' line"}); }
-    SUBCASE("big-endian") { reject(header("binary_big_endian", 3, kMinimal) + body, {"big-endian", "not supported"}); }
-    SUBCASE("unknown format") { reject(header("binary_middle_endian", 3, kMinimal) + body, {"unknown PLY format"}); }
+    SUBCASE("empty file") {
+        reject("", {"bad.ply", "empty file"});
+    }
+    SUBCASE("not a PLY") {
+        reject("hello world\n", {"bad.ply", "not a PLY file"});
+    }
+    SUBCASE("binary garbage") {
+        reject(std::string("\x89PNG\r\n\x1a\n", 8), {"not a PLY file"});
+    }
+    SUBCASE("no end_header") {
+        reject("ply\nformat ascii 1.0\nelement vertex 1\n", {"end_header"});
+    }
+    SUBCASE("no format line") {
+        reject("ply\nelement vertex 0\nend_header\n", {"no 'format' line"});
+    }
+    SUBCASE("big-endian") {
+        reject(header("binary_big_endian", 3, kMinimal) + body, {"big-endian", "not supported"});
+    }
+    SUBCASE("unknown format") {
+        reject(header("binary_middle_endian", 3, kMinimal) + body, {"unknown PLY format"});
+    }
     SUBCASE("unknown version") {
         reject("ply\nformat ascii 2.0\nelement vertex 0\nend_header\n", {"unsupported PLY version"});
     }
-    SUBCASE("unknown keyword") { reject("ply\nformat ascii 1.0\nvertices 3\nend_header\n", {"unknown keyword"}); }
-    SUBCASE("bad count") { reject("ply\nformat ascii 1.0\nelement vertex -4\nend_header\n", {"invalid count"}); }
+    SUBCASE("unknown keyword") {
+        reject("ply\nformat ascii 1.0\nvertices 3\nend_header\n", {"unknown keyword"});
+    }
+    SUBCASE("bad count") {
+        reject("ply\nformat ascii 1.0\nelement vertex -4\nend_header\n", {"invalid count"});
+    }
     SUBCASE("property before element") {
         reject("ply\nformat ascii 1.0\nproperty float x\nend_header\n", {"before any 'element'"});
     }
     SUBCASE("unknown type") {
-        reject("ply\nformat ascii 1.0\nelement vertex 0\nproperty float128 x\nend_header\n", {"unknown type"});
+        reject("ply\nformat ascii 1.0\nelement vertex 0\nproperty float128 x\nend_header\n",
+               {"unknown type"});
     }
-    SUBCASE("no vertex element") { reject("ply\nformat ascii 1.0\nelement face 0\nend_header\n", {"no 'vertex' element"}); }
+    SUBCASE("no vertex element") {
+        reject("ply\nformat ascii 1.0\nelement face 0\nend_header\n", {"no 'vertex' element"});
+    }
     SUBCASE("truncated body") {
-        reject(good.substr(0, good.size() - 5), {"truncated", "3 vertices", "163 bytes", "2 complete vertices"});
+        reject(good.substr(0, good.size() - 5),
+               {"truncated", "3 vertices", "163 bytes", "2 complete vertices"});
     }
     SUBCASE("count larger than the body") {
         reject(header("binary_little_endian", 4, kMinimal) + body, {"truncated", "4 vertices"});
@@ -266,6 +307,13 @@ TEST_CASE("bad PLY input is rejected with one line naming the file and the probl
         for (int j = 1; j < 10; ++j) properties.push_back("f_rest_" + std::to_string(j));
         reject(header("ascii", 0, properties), {"f_rest_0 is missing"});
     }
+    SUBCASE("property names with signs or junk after the prefix are unknown, not indices") {
+        std::vector<std::string> properties = kMinimal;
+        properties.insert(properties.end(), {"rot_-1", "scale_+2", "f_dc_0x", "f_rest_00"});
+        const PlyReadResult read = read_ply(test::as_bytes(header("ascii", 0, properties)), "names.ply");
+        CHECK(read.skipped_properties ==
+              std::vector<std::string>{"rot_-1", "scale_+2", "f_dc_0x", "f_rest_00"});
+    }
     SUBCASE("half of the 4D fields") {
         std::vector<std::string> properties = kMinimal;
         properties.push_back("t");
@@ -301,16 +349,18 @@ TEST_CASE("bad PLY input is rejected with one line naming the file and the probl
         reject(h + row + row + row, {"more data than the 2 vertices"});
     }
     SUBCASE("truncated element before the vertices") {
-        reject(header("binary_little_endian", 0, kMinimal, "element face 5\nproperty list uchar int idx\n") + "\x03",
+        reject(header("binary_little_endian", 0, kMinimal, "element face 5\nproperty list uchar int idx\n") +
+                   "\x03",
                {"truncated inside element 'face'"});
     }
 }
 
 TEST_CASE("file-level errors: missing file, directory") {
-    test::check_input_error([] { read_ply_file("/nonexistent/scene.ply"); }, {"/nonexistent/scene.ply", "no such file"});
+    test::check_input_error([] { read_ply_file("/nonexistent/scene.ply"); },
+                            {"/nonexistent/scene.ply", "no such file"});
     test::TempDir dir;
     std::filesystem::create_directory(dir / "folder.ply");
     test::check_input_error([&] { read_ply_file(dir / "folder.ply"); }, {"folder.ply", "is a directory"});
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();

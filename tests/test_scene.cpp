@@ -13,7 +13,7 @@
 using namespace glint;
 using namespace glint::splatting;
 
-TEST_SUITE("cpu") {
+TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("GaussianCloud sizes, SH degree changes and memory") {
     GaussianCloud cloud(10, 3, true);
@@ -89,7 +89,8 @@ TEST_CASE("compute_stats on a hand-made cloud") {
 }
 
 TEST_CASE("assets/default_scene.ply is exactly what glint-make-scene generates") {
-    const std::vector<std::byte> committed = test::read_bytes(test::source_dir() / "assets/default_scene.ply");
+    const std::vector<std::byte> committed =
+        test::read_bytes(test::source_dir() / "assets/default_scene.ply");
     const GaussianCloud generated = tools::make_default_scene();
     CHECK(generated.size() > 5000);
     CHECK(generated.sh_degree() == 1);
@@ -105,9 +106,9 @@ TEST_CASE("random scenes are deterministic for a seed") {
     CHECK(encode_ply(tools::make_random_scene(options)) != encode_ply(a));
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();
 
-TEST_SUITE("cuda") {
+TEST_SUITE_BEGIN("cuda");
 
 TEST_CASE("the CUDA activation kernel matches the CPU") {
     const CudaStatus& status = cuda_status();
@@ -133,4 +134,4 @@ TEST_CASE("the CUDA activation kernel matches the CPU") {
     CHECK(gpu.rotations[4 * 17] == 1.0f);
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();

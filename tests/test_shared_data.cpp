@@ -12,7 +12,7 @@
 using namespace glint;
 using namespace glint::splatting;
 
-TEST_SUITE("cpu") {
+TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("donut_sh0.ply (a trained Mip-Splatting scene) loads with the values its bytes hold") {
     const std::filesystem::path path = test::shared_data_dir() / "splats/donut_sh0.ply";
@@ -28,7 +28,8 @@ TEST_CASE("donut_sh0.ply (a trained Mip-Splatting scene) loads with the values i
     // Independent decoding of vertices 0 and 45623: the header lists x y z f_dc_0..2 opacity scale_0..2
     // rot_0..3 as float, so each row is 14 little-endian floats after "end_header\n".
     const std::vector<std::byte> bytes = test::read_bytes(path);
-    const std::string text(reinterpret_cast<const char*>(bytes.data()), std::min<std::size_t>(bytes.size(), 4096));
+    const std::string text(reinterpret_cast<const char*>(bytes.data()),
+                           std::min<std::size_t>(bytes.size(), 4096));
     const std::size_t body = text.find("end_header\n") + 11;
     REQUIRE(bytes.size() - body == 45624u * 14 * 4);
     for (std::size_t v : {std::size_t{0}, std::size_t{45623}}) {
@@ -64,10 +65,12 @@ TEST_CASE("splat-transform_minimal.splat loads, and its bytes decode as the .spl
         std::memcpy(values, bytes.data() + 32 * i, sizeof values);
         for (int k = 0; k < 3; ++k) {
             CHECK(scene.cloud.positions()[3 * i + k] == values[k]);
-            CHECK(std::exp(scene.cloud.log_scales()[3 * i + k]) == doctest::Approx(values[3 + k]).epsilon(1e-6));
+            CHECK(std::exp(scene.cloud.log_scales()[3 * i + k]) ==
+                  doctest::Approx(values[3 + k]).epsilon(1e-6));
         }
         const int alpha = std::to_integer<int>(bytes[32 * i + 27]);
-        CHECK(1.0 / (1.0 + std::exp(-scene.cloud.opacity_logits()[i])) == doctest::Approx(alpha / 255.0).epsilon(1e-5));
+        CHECK(1.0 / (1.0 + std::exp(-scene.cloud.opacity_logits()[i])) ==
+              doctest::Approx(alpha / 255.0).epsilon(1e-5));
     }
     // It survives a conversion to PLY and back: colour, opacity and rotation bytes and positions exactly,
     // scales to the float rounding of the log-scale the PLY stores.
@@ -88,4 +91,4 @@ TEST_CASE("splat-transform_minimal.splat loads, and its bytes decode as the .spl
     }
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();

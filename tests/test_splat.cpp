@@ -14,7 +14,7 @@
 using namespace glint;
 using namespace glint::splatting;
 
-TEST_SUITE("cpu") {
+TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("PLY -> .splat -> PLY keeps positions exactly and the rest within the documented quantization") {
     tools::RandomSceneOptions options;
@@ -32,13 +32,16 @@ TEST_CASE("PLY -> .splat -> PLY keeps positions exactly and the rest within the 
     const GaussianCloud back = load_scene(dir / "c.ply").cloud;
     REQUIRE(back.size() == source.size());
 
-    CHECK(std::memcmp(back.positions().data(), source.positions().data(), source.positions().size_bytes()) == 0);
+    CHECK(std::memcmp(back.positions().data(), source.positions().data(), source.positions().size_bytes()) ==
+          0);
     float scale_error = 0, color_error = 0, opacity_error = 0, rotation_error = 0, clipped_error = 0;
     for (std::size_t i = 0; i < source.size(); ++i) {
         for (int k = 0; k < 3; ++k) {
-            const float a = std::exp(source.log_scales()[3 * i + k]), b = std::exp(back.log_scales()[3 * i + k]);
+            const float a = std::exp(source.log_scales()[3 * i + k]),
+                        b = std::exp(back.log_scales()[3 * i + k]);
             scale_error = std::max(scale_error, std::fabs(a - b) / a);
-            color_error = std::max(color_error, std::fabs(source.sh_dc()[3 * i + k] - back.sh_dc()[3 * i + k]));
+            color_error =
+                std::max(color_error, std::fabs(source.sh_dc()[3 * i + k] - back.sh_dc()[3 * i + k]));
         }
         opacity_error = std::max(opacity_error, std::fabs(sigmoid(source.opacity_logits()[i]) -
                                                           sigmoid(back.opacity_logits()[i])));
@@ -87,7 +90,8 @@ TEST_CASE("extreme .splat values: zero scale, opacity bytes 0 and 255, zero quat
     CHECK(std::exp(cloud.log_scales()[0]) > 0.0f);
     const std::vector<std::byte> again = encode_splat(cloud);
     CHECK(std::to_integer<int>(again[27]) == 255);  // opacity byte survives
-    CHECK(std::to_integer<int>(again[28]) == 255);  // zero quaternion written as identity: w = 1 -> 255 (clamped)
+    CHECK(std::to_integer<int>(again[28]) ==
+          255);  // zero quaternion written as identity: w = 1 -> 255 (clamped)
 }
 
 TEST_CASE("bad .splat input") {
@@ -98,7 +102,8 @@ TEST_CASE("bad .splat input") {
     bytes.resize(kSplatRecordBytes * 3);
     const float nan = std::nanf("");
     std::memcpy(bytes.data() + kSplatRecordBytes * 2 + 4, &nan, 4);
-    test::check_input_error([&] { read_splat(bytes, "n.splat"); }, {"n.splat", "record 2", "position is NaN"});
+    test::check_input_error([&] { read_splat(bytes, "n.splat"); },
+                            {"n.splat", "record 2", "position is NaN"});
     std::memset(bytes.data(), 0, bytes.size());
     const float negative = -1.0f;
     std::memcpy(bytes.data() + kSplatRecordBytes + 16, &negative, 4);
@@ -108,8 +113,9 @@ TEST_CASE("bad .splat input") {
 TEST_CASE("format dispatch by extension") {
     CHECK(scene_format_for("a/B.PLY") == SceneFormat::Ply);
     CHECK(scene_format_for("x.splat") == SceneFormat::Splat);
-    test::check_input_error([] { scene_format_for("scene.obj"); }, {"scene.obj", "unsupported scene format '.obj'"});
+    test::check_input_error([] { scene_format_for("scene.obj"); },
+                            {"scene.obj", "unsupported scene format '.obj'"});
     test::check_input_error([] { scene_format_for("scene"); }, {"(no extension)"});
 }
 
-}  // TEST_SUITE
+TEST_SUITE_END();

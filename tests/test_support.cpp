@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
-#include <iterator>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 
 #include "glint/core/log.h"
@@ -65,9 +65,15 @@ std::atomic<unsigned> g_temp_counter{0};
 
 }  // namespace
 
-std::filesystem::path source_dir() { return GLINT_TEST_SOURCE_DIR; }
-std::filesystem::path shared_data_dir() { return GLINT_TEST_SHARED_DATA_DIR; }
-std::filesystem::path glint_binary() { return GLINT_TEST_BINARY; }
+std::filesystem::path source_dir() {
+    return GLINT_TEST_SOURCE_DIR;
+}
+std::filesystem::path shared_data_dir() {
+    return GLINT_TEST_SHARED_DATA_DIR;
+}
+std::filesystem::path glint_binary() {
+    return GLINT_TEST_BINARY;
+}
 
 LogCapture::LogCapture() {
     std::lock_guard lock(g_mutex);
@@ -121,7 +127,8 @@ void check_input_error(const std::function<void()>& action, std::initializer_lis
     REQUIRE_MESSAGE(thrown, "expected an InputError");
     INFO("message: ", message);
     CHECK(message.find('\n') == std::string::npos);
-    for (std::string_view piece : pieces) CHECK_MESSAGE(message.find(piece) != std::string::npos, "missing '", piece, "'");
+    for (std::string_view piece : pieces)
+        CHECK_MESSAGE(message.find(piece) != std::string::npos, "missing '", piece, "'");
 }
 
 CommandResult run_glint(const std::string& arguments) {

@@ -32,8 +32,9 @@ double median_seconds(int runs, const std::function<void()>& work) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Times reading and writing scene files (files stay in the page cache: this measures the parser)",
-                 "glint-bench-io"};
+    CLI::App app{
+        "Times reading and writing scene files (files stay in the page cache: this measures the parser)",
+        "glint-bench-io"};
     std::vector<std::size_t> counts = {100000, 1000000};
     int sh_degree = 3;
     int runs = 5;
@@ -41,13 +42,14 @@ int main(int argc, char** argv) {
     std::string folder = std::filesystem::temp_directory_path().string();
     app.add_option("--counts", counts, "Gaussian counts to test");
     app.add_option("--sh-degree", sh_degree, "SH degree of the generated scenes")->check(CLI::Range(0, 3));
-    app.add_option("--runs", runs, "Runs per measurement (the median is reported)")->check(CLI::PositiveNumber);
+    app.add_option("--runs", runs, "Runs per measurement (the median is reported)")
+        ->check(CLI::PositiveNumber);
     app.add_flag("--ascii", ascii, "Also time ASCII PLY");
     app.add_option("--dir", folder, "Folder for the temporary files");
     CLI11_PARSE(app, argc, argv);
 
-    std::printf("%-10s %-12s %10s %10s %11s %11s %12s\n", "format", "Gaussians", "file MiB", "read ms", "read MB/s",
-                "write ms", "write MB/s");
+    std::printf("%-10s %-12s %10s %10s %11s %11s %12s\n", "format", "Gaussians", "file MiB", "read ms",
+                "read MB/s", "write ms", "write MB/s");
     for (const std::size_t count : counts) {
         glint::tools::RandomSceneOptions options;
         options.count = count;
@@ -62,16 +64,18 @@ int main(int argc, char** argv) {
                                    {"splat", ".splat", glint::splatting::PlyEncoding::BinaryLittleEndian}};
         if (ascii) cases.push_back({"ply-ascii", ".ply", glint::splatting::PlyEncoding::Ascii});
         for (const Case& c : cases) {
-            const std::filesystem::path path =
-                std::filesystem::path(folder) / ("glint-bench-io-" + std::to_string(::getpid()) + c.extension);
+            const std::filesystem::path path = std::filesystem::path(folder) /
+                                               ("glint-bench-io-" + std::to_string(::getpid()) + c.extension);
             glint::splatting::SaveOptions save;
             save.ply_encoding = c.encoding;
-            const double write = median_seconds(runs, [&] { glint::splatting::save_scene(cloud, path, save); });
+            const double write =
+                median_seconds(runs, [&] { glint::splatting::save_scene(cloud, path, save); });
             std::size_t loaded = 0;
-            const double read = median_seconds(runs, [&] { loaded = glint::splatting::load_scene(path).cloud.size(); });
+            const double read =
+                median_seconds(runs, [&] { loaded = glint::splatting::load_scene(path).cloud.size(); });
             const double mb = static_cast<double>(std::filesystem::file_size(path)) / 1e6;
-            std::printf("%-10s %-12zu %10.1f %10.1f %11.0f %11.1f %12.0f\n", c.name, loaded, mb / 1.048576, read * 1e3,
-                        mb / read, write * 1e3, mb / write);
+            std::printf("%-10s %-12zu %10.1f %10.1f %11.0f %11.1f %12.0f\n", c.name, loaded, mb / 1.048576,
+                        read * 1e3, mb / read, write * 1e3, mb / write);
             std::filesystem::remove(path);
         }
     }

@@ -10,10 +10,12 @@
 #include "scene_generators.h"
 
 int main(int argc, char** argv) {
-    CLI::App app{"Generates Gaussian scenes: the default scene shipped in assets/, or random scenes", "glint-make-scene"};
+    CLI::App app{"Generates Gaussian scenes: the default scene shipped in assets/, or random scenes",
+                 "glint-make-scene"};
     app.require_subcommand(1);
     std::string output;
-    CLI::App* default_scene = app.add_subcommand("default", "The default scene (trefoil knot over a checkered disc)");
+    CLI::App* default_scene =
+        app.add_subcommand("default", "The default scene (trefoil knot over a checkered disc)");
     default_scene->add_option("OUT", output, "Output scene (.ply or .splat)")->required();
 
     glint::tools::RandomSceneOptions random;
@@ -24,7 +26,8 @@ int main(int argc, char** argv) {
     random_scene->add_option("--sh-degree", random.sh_degree, "SH degree")->check(CLI::Range(0, 3));
     random_scene->add_option("--seed", random.seed, "Random seed");
     random_scene->add_option("--extent", random.extent, "Half side of the cube")->check(CLI::PositiveNumber);
-    random_scene->add_flag("--4d", random.temporal, "Add the 4D fields (time mean, time scale, right rotation)");
+    random_scene->add_flag("--4d", random.temporal,
+                           "Add the 4D fields (time mean, time scale, right rotation)");
     random_scene->add_flag("--ascii", ascii, "Write an ASCII PLY");
     CLI11_PARSE(app, argc, argv);
 
@@ -34,7 +37,8 @@ int main(int argc, char** argv) {
         glint::splatting::SaveOptions options;
         if (ascii) options.ply_encoding = glint::splatting::PlyEncoding::Ascii;
         glint::splatting::save_scene(cloud, output, options);
-        std::printf("wrote %s: %zu Gaussians, SH degree %d\n", output.c_str(), cloud.size(), cloud.sh_degree());
+        std::printf("wrote %s: %zu Gaussians, SH degree %d\n", output.c_str(), cloud.size(),
+                    cloud.sh_degree());
     } catch (const glint::InputError& e) {
         std::fprintf(stderr, "glint-make-scene: error: %s\n", e.what());
         return 2;

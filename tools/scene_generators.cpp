@@ -21,12 +21,24 @@ namespace {
 
 using Vec3 = std::array<float, 3>;
 
-Vec3 operator+(Vec3 a, Vec3 b) { return {a[0] + b[0], a[1] + b[1], a[2] + b[2]}; }
-Vec3 operator-(Vec3 a, Vec3 b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
-Vec3 operator*(float s, Vec3 a) { return {s * a[0], s * a[1], s * a[2]}; }
-float dot(Vec3 a, Vec3 b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
-Vec3 cross(Vec3 a, Vec3 b) { return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]}; }
-Vec3 normalized(Vec3 a) { return (1.0f / std::sqrt(dot(a, a))) * a; }
+Vec3 operator+(Vec3 a, Vec3 b) {
+    return {a[0] + b[0], a[1] + b[1], a[2] + b[2]};
+}
+Vec3 operator-(Vec3 a, Vec3 b) {
+    return {a[0] - b[0], a[1] - b[1], a[2] - b[2]};
+}
+Vec3 operator*(float s, Vec3 a) {
+    return {s * a[0], s * a[1], s * a[2]};
+}
+float dot(Vec3 a, Vec3 b) {
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+Vec3 cross(Vec3 a, Vec3 b) {
+    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+Vec3 normalized(Vec3 a) {
+    return (1.0f / std::sqrt(dot(a, a))) * a;
+}
 
 // Quaternion (w, x, y, z) of the rotation whose matrix has columns a, b, c (orthonormal, right-handed).
 std::array<float, 4> quaternion_from_axes(Vec3 a, Vec3 b, Vec3 c) {
@@ -69,7 +81,8 @@ struct Splat {
 };
 
 Vec3 trefoil(float t) {
-    return {std::sin(t) + 2.0f * std::sin(2.0f * t), std::cos(t) - 2.0f * std::cos(2.0f * t), -std::sin(3.0f * t)};
+    return {std::sin(t) + 2.0f * std::sin(2.0f * t), std::cos(t) - 2.0f * std::cos(2.0f * t),
+            -std::sin(3.0f * t)};
 }
 
 }  // namespace
@@ -83,8 +96,8 @@ splatting::GaussianCloud make_default_scene() {
     constexpr float kGroundZ = -1.2f;
     constexpr float kGroundRadius = 3.0f;
     constexpr float kGroundStep = 0.1f;
-    constexpr float kShading = 0.12f;    // colour gain from facing the viewer, through SH degree 1
-    constexpr float kThin = 0.004f;      // thickness of the surface discs
+    constexpr float kShading = 0.12f;  // colour gain from facing the viewer, through SH degree 1
+    constexpr float kThin = 0.004f;    // thickness of the surface discs
 
     std::vector<Splat> splats;
     for (int i = 0; i < kAlong; ++i) {
@@ -96,7 +109,8 @@ splatting::GaussianCloud make_default_scene() {
         const float arc = kKnotScale * std::sqrt(dot(trefoil(t + 2 * kPi / kAlong) - trefoil(t),
                                                      trefoil(t + 2 * kPi / kAlong) - trefoil(t)));
         for (int j = 0; j < kAround; ++j) {
-            const float phi = 2.0f * kPi * (static_cast<float>(j) + 0.5f * static_cast<float>(i % 2)) / kAround;
+            const float phi =
+                2.0f * kPi * (static_cast<float>(j) + 0.5f * static_cast<float>(i % 2)) / kAround;
             const Vec3 normal = std::cos(phi) * side + std::sin(phi) * up;
             const Vec3 around = cross(normal, tangent);
             Splat s;
@@ -142,7 +156,8 @@ splatting::GaussianCloud make_default_scene() {
         const float coefficients[3] = {kShading * s.normal[1] / kC1, -kShading * s.normal[2] / kC1,
                                        kShading * s.normal[0] / kC1};
         for (int m = 0; m < 3; ++m)
-            for (int c = 0; c < 3; ++c) cloud.sh_rest()[i * 9 + static_cast<std::size_t>(m) * 3 + c] = coefficients[m];
+            for (int c = 0; c < 3; ++c)
+                cloud.sh_rest()[i * 9 + static_cast<std::size_t>(m) * 3 + c] = coefficients[m];
     }
     return cloud;
 }

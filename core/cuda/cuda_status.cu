@@ -13,7 +13,10 @@ const CudaStatus& cuda_status() {
         const cudaError_t code = cudaGetDeviceCount(&count);
         if (code != cudaSuccess) {
             cudaGetLastError();  // clear the sticky error so later calls start clean
-            result.reason = std::string("no usable CUDA device: ") + cudaGetErrorString(code);
+            // Without any NVIDIA driver the runtime reports an "insufficient" driver version.
+            const bool no_driver = code == cudaErrorInsufficientDriver || code == cudaErrorNoDevice;
+            result.reason = std::string(no_driver ? "no NVIDIA GPU or driver found" : "no usable CUDA device") +
+                            " (CUDA runtime: " + cudaGetErrorString(code) + ")";
             return result;
         }
         result.device_count = count;

@@ -26,8 +26,7 @@ AtomicFile::AtomicFile(std::filesystem::path path) : m_path(std::move(path)) {
     m_temp_path = m_path;
     m_temp_path += cat(".tmp-", ::getpid(), "-", g_counter.fetch_add(1));
     m_file = std::fopen(m_temp_path.c_str(), "wb");
-    if (m_file == nullptr)
-        throw Error(cat(m_path.string(), ": cannot create file: ", std::strerror(errno)));
+    if (m_file == nullptr) throw Error(cat(m_path.string(), ": cannot create file: ", std::strerror(errno)));
     std::setvbuf(m_file, nullptr, _IOFBF, kBufferBytes);
 }
 
@@ -60,7 +59,8 @@ void AtomicFile::commit() {
     if (!flushed || !closed)
         throw Error(cat(m_path.string(), ": write failed: ", std::strerror(flushed ? errno : flush_errno)));
     if (std::rename(m_temp_path.c_str(), m_path.c_str()) != 0)
-        throw Error(cat(m_path.string(), ": cannot rename the finished file into place: ", std::strerror(errno)));
+        throw Error(
+            cat(m_path.string(), ": cannot rename the finished file into place: ", std::strerror(errno)));
     m_committed = true;
 }
 

@@ -16,9 +16,12 @@ Backend parse_backend(std::string_view text) {
 
 const char* backend_name(Backend backend) {
     switch (backend) {
-        case Backend::Auto: return "auto";
-        case Backend::Cpu: return "cpu";
-        case Backend::Cuda: return "cuda";
+        case Backend::Auto:
+            return "auto";
+        case Backend::Cpu:
+            return "cpu";
+        case Backend::Cuda:
+            return "cuda";
     }
     return "?";
 }

@@ -4,7 +4,8 @@
 namespace glint {
 
 const CudaStatus& cuda_status() {
-    static const CudaStatus status{false, 0, {}, "glint was built without CUDA (no CUDA compiler, or GLINT_CUDA=OFF)"};
+    static const CudaStatus status{
+        false, 0, {}, "glint was built without CUDA (no CUDA compiler, or GLINT_CUDA=OFF)"};
     return status;
 }
 

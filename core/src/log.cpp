@@ -14,18 +14,26 @@ Sink g_sink;
 
 const char* prefix(Level level) {
     switch (level) {
-        case Level::Debug: return "glint: debug: ";
-        case Level::Info: return "glint: ";
-        case Level::Warning: return "glint: warning: ";
-        case Level::Error: return "glint: error: ";
+        case Level::Debug:
+            return "glint: debug: ";
+        case Level::Info:
+            return "glint: ";
+        case Level::Warning:
+            return "glint: warning: ";
+        case Level::Error:
+            return "glint: error: ";
     }
     return "glint: ";
 }
 
 }  // namespace
 
-void set_level(Level new_level) { g_level.store(new_level); }
-Level level() { return g_level.load(); }
+void set_level(Level new_level) {
+    g_level.store(new_level);
+}
+Level level() {
+    return g_level.load();
+}
 
 void set_sink(Sink sink) {
     std::lock_guard lock(g_mutex);

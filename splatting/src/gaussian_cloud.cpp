@@ -47,10 +47,14 @@ std::optional<std::string> GaussianCloud::find_non_finite() const {
         const char* name;
         const std::vector<float>* values;
     };
-    const Field fields[] = {{"position", &m_positions},           {"log-scale", &m_log_scales},
-                            {"rotation", &m_rotations},           {"opacity", &m_opacity_logits},
-                            {"SH DC coefficient", &m_sh_dc},      {"SH coefficient", &m_sh_rest},
-                            {"time mean", &m_time_means},         {"log time scale", &m_log_time_scales},
+    const Field fields[] = {{"position", &m_positions},
+                            {"log-scale", &m_log_scales},
+                            {"rotation", &m_rotations},
+                            {"opacity", &m_opacity_logits},
+                            {"SH DC coefficient", &m_sh_dc},
+                            {"SH coefficient", &m_sh_rest},
+                            {"time mean", &m_time_means},
+                            {"log time scale", &m_log_time_scales},
                             {"right rotation", &m_rotations_right}};
     std::optional<std::pair<std::size_t, std::string>> first;
     for (const Field& field : fields) {

@@ -52,32 +52,46 @@ std::optional<PlyType> parse_type(std::string_view name) {
 std::size_t type_size(PlyType type) {
     switch (type) {
         case PlyType::Int8:
-        case PlyType::UInt8: return 1;
+        case PlyType::UInt8:
+            return 1;
         case PlyType::Int16:
-        case PlyType::UInt16: return 2;
+        case PlyType::UInt16:
+            return 2;
         case PlyType::Int32:
         case PlyType::UInt32:
-        case PlyType::Float32: return 4;
-        case PlyType::Float64: return 8;
+        case PlyType::Float32:
+            return 4;
+        case PlyType::Float64:
+            return 8;
     }
     return 0;
 }
 
 const char* type_name(PlyType type) {
     switch (type) {
-        case PlyType::Int8: return "char";
-        case PlyType::UInt8: return "uchar";
-        case PlyType::Int16: return "short";
-        case PlyType::UInt16: return "ushort";
-        case PlyType::Int32: return "int";
-        case PlyType::UInt32: return "uint";
-        case PlyType::Float32: return "float";
-        case PlyType::Float64: return "double";
+        case PlyType::Int8:
+            return "char";
+        case PlyType::UInt8:
+            return "uchar";
+        case PlyType::Int16:
+            return "short";
+        case PlyType::UInt16:
+            return "ushort";
+        case PlyType::Int32:
+            return "int";
+        case PlyType::UInt32:
+            return "uint";
+        case PlyType::Float32:
+            return "float";
+        case PlyType::Float64:
+            return "double";
     }
     return "?";
 }
 
-bool is_float_type(PlyType type) { return type == PlyType::Float32 || type == PlyType::Float64; }
+bool is_float_type(PlyType type) {
+    return type == PlyType::Float32 || type == PlyType::Float64;
+}
 
 struct Property {
     std::string name;
@@ -193,13 +207,15 @@ Header Reader::parse_header() const {
                 fail("big-endian binary PLY is not supported (re-export it as binary_little_endian)");
             else
                 fail(cat(where(), "unknown PLY format '", words[1], "'"));
-            if (words[2] != "1.0") fail(cat(where(), "unsupported PLY version '", words[2], "' (expected 1.0)"));
+            if (words[2] != "1.0")
+                fail(cat(where(), "unsupported PLY version '", words[2], "' (expected 1.0)"));
             saw_format = true;
         } else if (keyword == "element") {
             if (words.size() != 3) fail(where() + "expected 'element <name> <count>'");
             Element element;
             element.name = std::string(words[1]);
-            const auto [ptr, ec] = std::from_chars(words[2].data(), words[2].data() + words[2].size(), element.count);
+            const auto [ptr, ec] =
+                std::from_chars(words[2].data(), words[2].data() + words[2].size(), element.count);
             if (ec != std::errc() || ptr != words[2].data() + words[2].size())
                 fail(cat(where(), "element '", words[1], "' has an invalid count '", words[2], "'"));
             header.elements.push_back(std::move(element));
@@ -207,7 +223,8 @@ Header Reader::parse_header() const {
             if (header.elements.empty()) fail(where() + "'property' before any 'element'");
             Property property;
             if (words.size() >= 2 && words[1] == "list") {
-                if (words.size() != 5) fail(where() + "expected 'property list <count type> <item type> <name>'");
+                if (words.size() != 5)
+                    fail(where() + "expected 'property list <count type> <item type> <name>'");
                 const auto count_type = parse_type(words[2]);
                 const auto item_type = parse_type(words[3]);
                 if (!count_type || !item_type)
@@ -230,8 +247,11 @@ Header Reader::parse_header() const {
 
 // Parses a non-negative decimal index at the end of `name` after `prefix` ("f_rest_12" -> 12).
 std::optional<int> suffix_index(std::string_view name, std::string_view prefix) {
+    // Digits only: from_chars alone would accept "rot_-1".
     if (!name.starts_with(prefix) || name.size() == prefix.size() || name.size() > prefix.size() + 4)
         return std::nullopt;
+    for (char c : name.substr(prefix.size()))
+        if (c < '0' || c > '9') return std::nullopt;
     int value = 0;
     const char* begin = name.data() + prefix.size();
     const char* end = name.data() + name.size();
@@ -240,7 +260,19 @@ std::optional<int> suffix_index(std::string_view name, std::string_view prefix) 
     return value;
 }
 
-enum class Field { Position, Normal, Dc, Rest, Opacity, Scale, Rotation, Time, TimeScale, RotationRight, Unknown };
+enum class Field {
+    Position,
+    Normal,
+    Dc,
+    Rest,
+    Opacity,
+    Scale,
+    Rotation,
+    Time,
+    TimeScale,
+    RotationRight,
+    Unknown
+};
 
 std::pair<Field, int> classify(std::string_view name) {
     if (name.size() == 1 && name[0] >= 'x' && name[0] <= 'z') return {Field::Position, name[0] - 'x'};
@@ -249,7 +281,8 @@ std::pair<Field, int> classify(std::string_view name) {
     if (name == "t") return {Field::Time, 0};
     if (name == "scale_t") return {Field::TimeScale, 0};
     if (auto i = suffix_index(name, "f_dc_"); i && *i < 3) return {Field::Dc, *i};
-    if (auto i = suffix_index(name, "f_rest_"); i && *i < 3 * sh_rest_count(kMaxShDegree)) return {Field::Rest, *i};
+    if (auto i = suffix_index(name, "f_rest_"); i && *i < 3 * sh_rest_count(kMaxShDegree))
+        return {Field::Rest, *i};
     if (auto i = suffix_index(name, "scale_"); i && *i < 3) return {Field::Scale, *i};
     if (auto i = suffix_index(name, "rot_r_"); i && *i < 4) return {Field::RotationRight, *i};
     if (auto i = suffix_index(name, "rot_"); i && *i < 4) return {Field::Rotation, *i};
@@ -265,21 +298,45 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     for (const Property& p : vertex.properties) {
         if (!names.insert(p.name).second) fail(cat("vertex property '", p.name, "' appears twice"));
         const auto [field, index] = classify(p.name);
-        if (p.is_list) fail(cat("vertex property '", p.name, "' is a list; Gaussian scenes have scalar properties"));
+        if (p.is_list)
+            fail(cat("vertex property '", p.name, "' is a list; Gaussian scenes have scalar properties"));
         if (field != Field::Unknown && field != Field::Normal && !is_float_type(p.type))
-            fail(cat("vertex property '", p.name, "' has type ", type_name(p.type), "; glint reads float or double"));
+            fail(cat("vertex property '", p.name, "' has type ", type_name(p.type),
+                     "; glint reads float or double"));
         switch (field) {
-            case Field::Position: position[index] = true; break;
-            case Field::Dc: dc[index] = true; break;
-            case Field::Rest: rest[index] = true; ++rest_count; break;
-            case Field::Opacity: opacity = true; break;
-            case Field::Scale: scale[index] = true; break;
-            case Field::Rotation: rotation[index] = true; break;
-            case Field::Time: time = true; break;
-            case Field::TimeScale: time_scale = true; break;
-            case Field::RotationRight: rotation_right[index] = true; break;
-            case Field::Normal: break;
-            case Field::Unknown: result.skipped_properties.push_back(p.name); break;
+            case Field::Position:
+                position[index] = true;
+                break;
+            case Field::Dc:
+                dc[index] = true;
+                break;
+            case Field::Rest:
+                rest[index] = true;
+                ++rest_count;
+                break;
+            case Field::Opacity:
+                opacity = true;
+                break;
+            case Field::Scale:
+                scale[index] = true;
+                break;
+            case Field::Rotation:
+                rotation[index] = true;
+                break;
+            case Field::Time:
+                time = true;
+                break;
+            case Field::TimeScale:
+                time_scale = true;
+                break;
+            case Field::RotationRight:
+                rotation_right[index] = true;
+                break;
+            case Field::Normal:
+                break;
+            case Field::Unknown:
+                result.skipped_properties.push_back(p.name);
+                break;
         }
     }
 
@@ -292,7 +349,8 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     need(opacity, "opacity");
     for (int k = 0; k < 3; ++k) need(scale[k], cat("scale_", k));
     for (int k = 0; k < 4; ++k) need(rotation[k], cat("rot_", k));
-    const bool temporal = time || time_scale || std::any_of(rotation_right, rotation_right + 4, [](bool b) { return b; });
+    const bool temporal =
+        time || time_scale || std::any_of(rotation_right, rotation_right + 4, [](bool b) { return b; });
     if (temporal) {
         need(time, "t");
         need(time_scale, "scale_t");
@@ -317,23 +375,44 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     m_cloud = &result.cloud;
     m_cloud->resize(static_cast<std::size_t>(vertex.count), degree, temporal);
     const std::size_t k = static_cast<std::size_t>(sh_rest_count(degree));
+    m_columns.assign(vertex.properties.size(), Column{});
+    if (vertex.count == 0) return;  // nothing to place (and data() of an empty array may be null)
     m_columns.clear();
     for (const Property& p : vertex.properties) {
         const auto [field, index] = classify(p.name);
         const std::size_t i = static_cast<std::size_t>(index);
         Column column;
         switch (field) {
-            case Field::Position: column = {m_cloud->positions().data() + i, 3}; break;
-            case Field::Dc: column = {m_cloud->sh_dc().data() + i, 3}; break;
-            case Field::Rest: column = {m_cloud->sh_rest().data() + (i % k) * 3 + i / k, 3 * k}; break;
-            case Field::Opacity: column = {m_cloud->opacity_logits().data(), 1}; break;
-            case Field::Scale: column = {m_cloud->log_scales().data() + i, 3}; break;
-            case Field::Rotation: column = {m_cloud->rotations().data() + i, 4}; break;
-            case Field::Time: column = {m_cloud->time_means().data(), 1}; break;
-            case Field::TimeScale: column = {m_cloud->log_time_scales().data(), 1}; break;
-            case Field::RotationRight: column = {m_cloud->rotations_right().data() + i, 4}; break;
+            case Field::Position:
+                column = {m_cloud->positions().data() + i, 3};
+                break;
+            case Field::Dc:
+                column = {m_cloud->sh_dc().data() + i, 3};
+                break;
+            case Field::Rest:
+                column = {m_cloud->sh_rest().data() + (i % k) * 3 + i / k, 3 * k};
+                break;
+            case Field::Opacity:
+                column = {m_cloud->opacity_logits().data(), 1};
+                break;
+            case Field::Scale:
+                column = {m_cloud->log_scales().data() + i, 3};
+                break;
+            case Field::Rotation:
+                column = {m_cloud->rotations().data() + i, 4};
+                break;
+            case Field::Time:
+                column = {m_cloud->time_means().data(), 1};
+                break;
+            case Field::TimeScale:
+                column = {m_cloud->log_time_scales().data(), 1};
+                break;
+            case Field::RotationRight:
+                column = {m_cloud->rotations_right().data() + i, 4};
+                break;
             case Field::Normal:
-            case Field::Unknown: break;
+            case Field::Unknown:
+                break;
         }
         m_columns.push_back(column);
     }
@@ -342,7 +421,8 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
 void Reader::fail_non_finite(std::size_t vertex, const Property& property, double value) const {
     if (std::isnan(value)) fail(cat("vertex ", vertex, ": property '", property.name, "' is NaN"));
     if (std::isinf(value)) fail(cat("vertex ", vertex, ": property '", property.name, "' is infinite"));
-    fail(cat("vertex ", vertex, ": property '", property.name, "' = ", value, " is outside the range of a float"));
+    fail(cat("vertex ", vertex, ": property '", property.name, "' = ", value,
+             " is outside the range of a float"));
 }
 
 // Converts to float, reporting whether the value is finite and fits.
@@ -356,8 +436,8 @@ inline bool to_finite_float(double value, float& out) {
 }
 
 template <typename T>
-bool copy_column(const char* rows, std::size_t row_bytes, std::size_t begin, std::size_t end, std::size_t offset,
-                 float* dst, std::size_t stride) {
+bool copy_column(const char* rows, std::size_t row_bytes, std::size_t begin, std::size_t end,
+                 std::size_t offset, float* dst, std::size_t stride) {
     bool finite = true;
     for (std::size_t i = begin; i < end; ++i) {
         T value;
@@ -387,7 +467,8 @@ std::size_t Reader::skip_binary_element(const Element& element, std::size_t offs
             if (p.is_list) {
                 const std::size_t count_bytes = type_size(p.count_type);
                 if (m_size - offset < count_bytes)
-                    fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count, ")"));
+                    fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count,
+                             ")"));
                 std::uint32_t raw = 0;
                 std::memcpy(&raw, m_data + offset, count_bytes);
                 if (p.count_type == PlyType::Int8 && static_cast<std::int8_t>(raw) < 0) raw = UINT32_MAX;
@@ -400,7 +481,8 @@ std::size_t Reader::skip_binary_element(const Element& element, std::size_t offs
             }
             const std::size_t size = type_size(p.type);
             if (items > (m_size - offset) / size)
-                fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count, ")"));
+                fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count,
+                         ")"));
             offset += static_cast<std::size_t>(items) * size;
         }
     }
@@ -412,8 +494,8 @@ void Reader::read_binary_vertices(const Element& vertex, std::size_t offset, boo
     const std::size_t remaining = m_size - offset;
     const std::size_t count = m_cloud->size();
     if (count > remaining / row) {
-        fail(cat("truncated: the header declares ", count, " vertices (", count * row, " bytes) but ", remaining,
-                 " bytes follow the header (", remaining / row, " complete vertices)"));
+        fail(cat("truncated: the header declares ", count, " vertices (", count * row, " bytes) but ",
+                 remaining, " bytes follow the header (", remaining / row, " complete vertices)"));
     }
     if (is_last && remaining != count * row) {
         fail(cat("the header declares ", count, " vertices (", count * row, " bytes) but ", remaining,
@@ -433,16 +515,19 @@ void Reader::read_binary_vertices(const Element& vertex, std::size_t offset, boo
             const Column& column = m_columns[c];
             if (column.dst == nullptr) continue;
             if (vertex.properties[c].type == PlyType::Float32)
-                finite &= copy_column<float>(rows, row, range.begin(), range.end(), offsets[c], column.dst, column.stride);
+                finite &= copy_column<float>(rows, row, range.begin(), range.end(), offsets[c], column.dst,
+                                             column.stride);
             else
-                finite &= copy_column<double>(rows, row, range.begin(), range.end(), offsets[c], column.dst, column.stride);
+                finite &= copy_column<double>(rows, row, range.begin(), range.end(), offsets[c], column.dst,
+                                              column.stride);
         }
         if (!finite) all_finite.store(false, std::memory_order_relaxed);
     });
     if (all_finite.load()) return;
     for (std::size_t i = 0; i < count; ++i) {
         for (std::size_t c = 0; c < m_columns.size(); ++c) {
-            if (m_columns[c].dst == nullptr || std::isfinite(m_columns[c].dst[i * m_columns[c].stride])) continue;
+            if (m_columns[c].dst == nullptr || std::isfinite(m_columns[c].dst[i * m_columns[c].stride]))
+                continue;
             double raw = 0;
             if (vertex.properties[c].type == PlyType::Float32) {
                 float value;
@@ -497,7 +582,8 @@ std::size_t Reader::skip_ascii_element(const Element& element, std::size_t offse
                     fail(cat("element '", element.name, "' row ", r, ": bad list length '", token, "'"));
             }
             for (std::uint64_t k = 0; k < items; ++k)
-                if (tokens.next().empty()) fail(cat("file ends inside element '", element.name, "' (row ", r, ")"));
+                if (tokens.next().empty())
+                    fail(cat("file ends inside element '", element.name, "' (row ", r, ")"));
         }
     }
     return tokens.position(m_data);
@@ -510,7 +596,8 @@ void Reader::read_ascii_vertices(const Element& vertex, std::size_t offset, bool
         for (std::size_t c = 0; c < m_columns.size(); ++c) {
             const std::string_view token = tokens.next();
             if (token.empty())
-                fail(cat("truncated: the file ends after ", i, " of the ", count, " vertices the header declares"));
+                fail(cat("truncated: the file ends after ", i, " of the ", count,
+                         " vertices the header declares"));
             if (m_columns[c].dst == nullptr) continue;
             const std::optional<double> value = parse_number(token);
             if (!value)
@@ -542,14 +629,15 @@ PlyReadResult Reader::read() {
 
     // Reject counts the body cannot hold before allocating for them.
     const std::size_t body = m_size - header.body_offset;
-    const std::size_t min_bytes = header.encoding == PlyEncoding::Ascii ? 2 * vertex.properties.size() - 1
-                                                                          : vertex.row_bytes();
+    const std::size_t min_bytes =
+        header.encoding == PlyEncoding::Ascii ? 2 * vertex.properties.size() - 1 : vertex.row_bytes();
     if (!vertex.properties.empty() && min_bytes > 0 && vertex.count > (body + 1) / min_bytes) {
         if (header.encoding == PlyEncoding::Ascii)
             fail(cat("truncated: the header declares ", vertex.count, " vertices but only ", body,
                      " bytes follow the header"));
-        fail(cat("truncated: the header declares ", vertex.count, " vertices of ", min_bytes, " bytes but only ", body,
-                 " bytes follow the header (", body / min_bytes, " complete vertices)"));
+        fail(cat("truncated: the header declares ", vertex.count, " vertices of ", min_bytes,
+                 " bytes but only ", body, " bytes follow the header (", body / min_bytes,
+                 " complete vertices)"));
     }
     plan_vertex(vertex, result);
 
@@ -567,8 +655,10 @@ PlyReadResult Reader::read() {
 std::vector<std::string> property_names(const GaussianCloud& cloud) {
     std::vector<std::string> names = {"x", "y", "z", "nx", "ny", "nz", "f_dc_0", "f_dc_1", "f_dc_2"};
     for (int j = 0; j < 3 * cloud.sh_rest_per_channel(); ++j) names.push_back(cat("f_rest_", j));
-    names.insert(names.end(), {"opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"});
-    if (cloud.is_4d()) names.insert(names.end(), {"t", "scale_t", "rot_r_0", "rot_r_1", "rot_r_2", "rot_r_3"});
+    names.insert(names.end(),
+                 {"opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"});
+    if (cloud.is_4d())
+        names.insert(names.end(), {"t", "scale_t", "rot_r_0", "rot_r_1", "rot_r_2", "rot_r_3"});
     return names;
 }
 
@@ -596,8 +686,9 @@ using Sink = std::function<void(std::span<const std::byte>)>;
 
 void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& sink) {
     const std::vector<std::string> names = property_names(cloud);
-    std::string header = cat("ply\nformat ", encoding == PlyEncoding::Ascii ? "ascii" : "binary_little_endian",
-                             " 1.0\ncomment written by glint ", kVersion, "\nelement vertex ", cloud.size(), "\n");
+    std::string header =
+        cat("ply\nformat ", encoding == PlyEncoding::Ascii ? "ascii" : "binary_little_endian",
+            " 1.0\ncomment written by glint ", kVersion, "\nelement vertex ", cloud.size(), "\n");
     for (const std::string& name : names) header += "property float " + name + "\n";
     header += "end_header\n";
     sink(std::as_bytes(std::span(header.data(), header.size())));
@@ -610,7 +701,8 @@ void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& 
         if (encoding == PlyEncoding::BinaryLittleEndian) {
             rows.resize((end - begin) * per_row);
             tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 4096), [&](const auto& r) {
-                for (std::size_t i = r.begin(); i != r.end(); ++i) fill_row(cloud, i, rows.data() + (i - begin) * per_row);
+                for (std::size_t i = r.begin(); i != r.end(); ++i)
+                    fill_row(cloud, i, rows.data() + (i - begin) * per_row);
             });
             sink(std::as_bytes(std::span(rows)));
         } else {
@@ -655,7 +747,9 @@ void write_ply(const GaussianCloud& cloud, const std::filesystem::path& path, Pl
 
 std::vector<std::byte> encode_ply(const GaussianCloud& cloud, PlyEncoding encoding) {
     std::vector<std::byte> out;
-    write_ply_to(cloud, encoding, [&](std::span<const std::byte> bytes) { out.insert(out.end(), bytes.begin(), bytes.end()); });
+    write_ply_to(cloud, encoding, [&](std::span<const std::byte> bytes) {
+        out.insert(out.end(), bytes.begin(), bytes.end());
+    });
     return out;
 }
 

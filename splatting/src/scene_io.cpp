@@ -13,19 +13,22 @@ SceneFormat scene_format_for(const std::filesystem::path& path) {
     const std::string extension = to_lower(path.extension().string());
     if (extension == ".ply") return SceneFormat::Ply;
     if (extension == ".splat") return SceneFormat::Splat;
-    throw InputError(cat(path.string(), ": unsupported scene format '", extension.empty() ? "(no extension)" : extension,
-                         "' (supported: .ply, .splat)"));
+    throw InputError(cat(path.string(), ": unsupported scene format '",
+                         extension.empty() ? "(no extension)" : extension, "' (supported: .ply, .splat)"));
 }
 
 const char* scene_format_name(SceneFormat format) {
     switch (format) {
-        case SceneFormat::Ply: return "PLY";
-        case SceneFormat::Splat: return "splat";
+        case SceneFormat::Ply:
+            return "PLY";
+        case SceneFormat::Splat:
+            return "splat";
     }
     return "?";
 }
 
-LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format, std::string_view name) {
+LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
+                                   std::string_view name) {
     LoadedScene scene;
     scene.format = format;
     scene.file_bytes = bytes.size();
@@ -42,7 +45,8 @@ LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat
     if (!scene.skipped_properties.empty()) {
         std::string list;
         for (const std::string& p : scene.skipped_properties) list += (list.empty() ? "" : ", ") + p;
-        log::warn(name, ": skipped ", scene.skipped_properties.size(), " vertex properties glint does not use: ", list);
+        log::warn(name, ": skipped ", scene.skipped_properties.size(),
+                  " vertex properties glint does not use: ", list);
     }
     return scene;
 }
@@ -55,8 +59,12 @@ LoadedScene load_scene(const std::filesystem::path& path) {
 
 void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, const SaveOptions& options) {
     switch (scene_format_for(path)) {
-        case SceneFormat::Ply: write_ply(cloud, path, options.ply_encoding); return;
-        case SceneFormat::Splat: write_splat(cloud, path); return;
+        case SceneFormat::Ply:
+            write_ply(cloud, path, options.ply_encoding);
+            return;
+        case SceneFormat::Splat:
+            write_splat(cloud, path);
+            return;
     }
 }
 

@@ -23,7 +23,8 @@ Distribution describe(std::span<const float> values) {
         const std::size_t lo = static_cast<std::size_t>(std::floor(position));
         const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
         const double t = position - static_cast<double>(lo);
-        out.quantiles[q] = static_cast<float>(sorted[lo] + t * (static_cast<double>(sorted[hi]) - sorted[lo]));
+        out.quantiles[q] =
+            static_cast<float>(sorted[lo] + t * (static_cast<double>(sorted[hi]) - sorted[lo]));
     }
     out.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(sorted.size());
     return out;

@@ -52,9 +52,10 @@ const char* record_problem(const Record& r) {
 GaussianCloud read_splat(std::span<const std::byte> bytes, std::string_view name) {
     if (bytes.empty()) throw InputError(cat(name, ": empty file"));
     if (bytes.size() % kSplatRecordBytes != 0)
-        throw InputError(cat(name, ": size ", bytes.size(), " bytes is not a multiple of the 32-byte .splat record (",
-                             bytes.size() / kSplatRecordBytes, " whole records and ", bytes.size() % kSplatRecordBytes,
-                             " bytes left over): truncated or not a .splat file"));
+        throw InputError(
+            cat(name, ": size ", bytes.size(), " bytes is not a multiple of the 32-byte .splat record (",
+                bytes.size() / kSplatRecordBytes, " whole records and ", bytes.size() % kSplatRecordBytes,
+                " bytes left over): truncated or not a .splat file"));
     const std::size_t count = bytes.size() / kSplatRecordBytes;
     GaussianCloud cloud(count, 0, false);
     std::atomic<bool> bad{false};
@@ -66,7 +67,8 @@ GaussianCloud read_splat(std::span<const std::byte> bytes, std::string_view name
             for (int k = 0; k < 3; ++k) {
                 cloud.positions()[3 * i + k] = r.position[k];
                 // A zero scale (a flat Gaussian) maps to the smallest normal float so the log stays finite.
-                cloud.log_scales()[3 * i + k] = static_cast<float>(std::log(static_cast<double>(std::max(r.scale[k], FLT_MIN))));
+                cloud.log_scales()[3 * i + k] =
+                    static_cast<float>(std::log(static_cast<double>(std::max(r.scale[k], FLT_MIN))));
                 cloud.sh_dc()[3 * i + k] = color_to_sh_dc(static_cast<float>(r.color[k]) / 255.0f);
             }
             const float alpha = std::clamp(static_cast<float>(r.color[3]) / 255.0f, kMinAlpha, kMaxAlpha);
@@ -79,7 +81,8 @@ GaussianCloud read_splat(std::span<const std::byte> bytes, std::string_view name
         for (std::size_t i = 0; i < count; ++i) {
             Record r;
             std::memcpy(&r, bytes.data() + i * kSplatRecordBytes, sizeof r);
-            if (const char* problem = record_problem(r)) throw InputError(cat(name, ": record ", i, ": ", problem));
+            if (const char* problem = record_problem(r))
+                throw InputError(cat(name, ": record ", i, ": ", problem));
         }
     }
     return cloud;

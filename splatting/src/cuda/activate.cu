@@ -18,12 +18,13 @@ __global__ void activate_fwd_kernel(std::size_t count,
                                     float* __restrict__ opacities_out) {   // [N]
     const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i >= count) return;
-    activate_gaussian(log_scales + 3 * i, rotations + 4 * i, logits[i], scales_out + 3 * i, rotations_out + 4 * i,
-                      opacities_out + i);
+    activate_gaussian(log_scales + 3 * i, rotations + 4 * i, logits[i], scales_out + 3 * i,
+                      rotations_out + 4 * i, opacities_out + i);
 }
 
-void launch_activate_fwd(std::size_t count, const float* log_scales, const float* rotations, const float* logits,
-                         float* scales_out, float* rotations_out, float* opacities_out, cudaStream_t stream) {
+void launch_activate_fwd(std::size_t count, const float* log_scales, const float* rotations,
+                         const float* logits, float* scales_out, float* rotations_out, float* opacities_out,
+                         cudaStream_t stream) {
     if (count == 0) return;
     const unsigned blocks = static_cast<unsigned>((count + kBlockSize - 1) / kBlockSize);
     activate_fwd_kernel<<<blocks, kBlockSize, 0, stream>>>(count, log_scales, rotations, logits, scales_out,

@@ -13,10 +13,10 @@ Backend parse_backend(std::string_view text);
 const char* backend_name(Backend backend);
 
 struct CudaStatus {
-    bool compiled = false;   // this binary was built with the CUDA backend
-    int device_count = 0;    // CUDA devices visible at run time
-    std::string device_name; // first device, when there is one
-    std::string reason;      // why CUDA cannot be used, empty when it can
+    bool compiled = false;    // this binary was built with the CUDA backend
+    int device_count = 0;     // CUDA devices visible at run time
+    std::string device_name;  // first device, when there is one
+    std::string reason;       // why CUDA cannot be used, empty when it can
     bool usable() const { return compiled && device_count > 0; }
 };
 

@@ -10,12 +10,20 @@ namespace glint::splatting {
 // Degree-0 real spherical-harmonic constant, 1 / (2 sqrt(pi)).
 inline constexpr float kShC0 = 0.28209479177387814f;
 
-GLINT_HD inline float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
-GLINT_HD inline float logit(float p) { return logf(p / (1.0f - p)); }
+GLINT_HD inline float sigmoid(float x) {
+    return 1.0f / (1.0f + expf(-x));
+}
+GLINT_HD inline float logit(float p) {
+    return logf(p / (1.0f - p));
+}
 
 // Colour of the DC term alone, before the clamp at zero the renderer applies.
-GLINT_HD inline float sh_dc_to_color(float dc) { return 0.5f + kShC0 * dc; }
-GLINT_HD inline float color_to_sh_dc(float color) { return (color - 0.5f) / kShC0; }
+GLINT_HD inline float sh_dc_to_color(float dc) {
+    return 0.5f + kShC0 * dc;
+}
+GLINT_HD inline float color_to_sh_dc(float color) {
+    return (color - 0.5f) / kShC0;
+}
 
 // Normalizes a (w, x, y, z) quaternion in place. A zero quaternion (degenerate in the file) becomes the
 // identity rotation, as normalizing it would give NaN.

@@ -12,9 +12,13 @@ namespace glint::splatting {
 inline constexpr int kMaxShDegree = 3;
 
 // Coefficients per colour channel for an SH degree, DC included: 1, 4, 9, 16.
-constexpr int sh_coefficient_count(int degree) { return (degree + 1) * (degree + 1); }
+constexpr int sh_coefficient_count(int degree) {
+    return (degree + 1) * (degree + 1);
+}
 // Coefficients per channel beyond DC ("f_rest" in the reference PLY): 0, 3, 8, 15.
-constexpr int sh_rest_count(int degree) { return sh_coefficient_count(degree) - 1; }
+constexpr int sh_rest_count(int degree) {
+    return sh_coefficient_count(degree) - 1;
+}
 
 // Raw parameters as in the reference 3DGS PLY; activations happen in the kernels:
 //   positions       [N, 3]     world space

@@ -36,6 +36,7 @@ PlyReadResult read_ply_file(const std::filesystem::path& path);
 void write_ply(const GaussianCloud& cloud, const std::filesystem::path& path,
                PlyEncoding encoding = PlyEncoding::BinaryLittleEndian);
 // The same bytes, in memory.
-std::vector<std::byte> encode_ply(const GaussianCloud& cloud, PlyEncoding encoding = PlyEncoding::BinaryLittleEndian);
+std::vector<std::byte> encode_ply(const GaussianCloud& cloud,
+                                  PlyEncoding encoding = PlyEncoding::BinaryLittleEndian);
 
 }  // namespace glint::splatting

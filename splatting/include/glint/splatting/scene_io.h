@@ -30,13 +30,15 @@ struct LoadedScene {
 
 // Reads a scene; unknown PLY properties are logged as one warning. Throws InputError for bad input.
 LoadedScene load_scene(const std::filesystem::path& path);
-LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format, std::string_view name);
+LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
+                                   std::string_view name);
 
 struct SaveOptions {
     PlyEncoding ply_encoding = PlyEncoding::BinaryLittleEndian;
 };
 
 // Writes atomically: on failure the previous file at `path`, if any, is untouched.
-void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, const SaveOptions& options = {});
+void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path,
+                const SaveOptions& options = {});
 
 }  // namespace glint::splatting

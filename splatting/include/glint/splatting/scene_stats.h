@@ -25,13 +25,13 @@ struct SceneStats {
     std::size_t count = 0;
     int sh_degree = 0;
     bool is_4d = false;
-    std::array<float, 3> bounds_min{}, bounds_max{};      // of positions
-    std::array<float, 3> robust_min{}, robust_max{};      // 1st and 99th percentile per axis
-    Distribution opacity;                                 // sigmoid(opacity logit)
-    Distribution scale_max;                               // largest of exp(log_scale) per Gaussian
-    Distribution scale_min;                               // smallest
-    float time_min = 0, time_max = 0;                     // 4D: range of time means
-    Distribution time_scale;                              // 4D: exp(log time scale)
+    std::array<float, 3> bounds_min{}, bounds_max{};  // of positions
+    std::array<float, 3> robust_min{}, robust_max{};  // 1st and 99th percentile per axis
+    Distribution opacity;                             // sigmoid(opacity logit)
+    Distribution scale_max;                           // largest of exp(log_scale) per Gaussian
+    Distribution scale_min;                           // smallest
+    float time_min = 0, time_max = 0;                 // 4D: range of time means
+    Distribution time_scale;                          // 4D: exp(log time scale)
     std::size_t memory_bytes = 0;
 };
 

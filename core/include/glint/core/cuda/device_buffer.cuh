@@ -1,4 +1,5 @@
-// DeviceBuffer<T>: the one owner of device memory in glint (cudaMalloc/cudaFree, move-only, no managed memory).
+// DeviceBuffer<T>: the one owner of device memory in glint (cudaMalloc/cudaFree, move-only, no managed
+// memory).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -20,7 +21,8 @@ public:
     DeviceBuffer(const DeviceBuffer&) = delete;
     DeviceBuffer& operator=(const DeviceBuffer&) = delete;
     DeviceBuffer(DeviceBuffer&& other) noexcept
-        : m_data(std::exchange(other.m_data, nullptr)), m_count(std::exchange(other.m_count, 0)),
+        : m_data(std::exchange(other.m_data, nullptr)),
+          m_count(std::exchange(other.m_count, 0)),
           m_capacity(std::exchange(other.m_capacity, 0)) {}
     DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
         if (this != &other) {
@@ -46,13 +48,15 @@ public:
     void upload(std::span<const T> host, cudaStream_t stream = nullptr) {
         resize(host.size());
         if (!host.empty())
-            GLINT_CUDA_CHECK(cudaMemcpyAsync(m_data, host.data(), host.size_bytes(), cudaMemcpyHostToDevice, stream));
+            GLINT_CUDA_CHECK(
+                cudaMemcpyAsync(m_data, host.data(), host.size_bytes(), cudaMemcpyHostToDevice, stream));
     }
     // Copies the first host.size() elements back; host.size() must not exceed size().
     void download(std::span<T> host, cudaStream_t stream = nullptr) const {
         GLINT_CHECK(host.size() <= m_count, "download larger than the device buffer");
         if (!host.empty())
-            GLINT_CUDA_CHECK(cudaMemcpyAsync(host.data(), m_data, host.size_bytes(), cudaMemcpyDeviceToHost, stream));
+            GLINT_CUDA_CHECK(
+                cudaMemcpyAsync(host.data(), m_data, host.size_bytes(), cudaMemcpyDeviceToHost, stream));
     }
 
     T* data() { return m_data; }

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan, UBSan), fuzzes each scene reader for SECONDS (default 300),
+# and merges what it found into tests/fuzz/regressions/<reader>/, which the test suite replays.
+# Usage: tools/fuzz.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-300}
+build=build-fuzz
+cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DGLINT_CUDA=OFF \
+      -DGLINT_FUZZ=ON -DGLINT_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C "$build" fuzz_ply fuzz_splat glint-make-scene >/dev/null
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/ply" "$work/splat"
+# Seeds: small valid scenes of every SH degree, 3D and 4D, binary and ASCII.
+for degree in 0 1 2 3; do
+    "$build/tools/glint-make-scene" random 3 "$work/ply/b$degree.ply" --sh-degree $degree --seed $degree >/dev/null
+    "$build/tools/glint-make-scene" random 2 "$work/ply/a$degree.ply" --sh-degree $degree --ascii >/dev/null
+    "$build/tools/glint-make-scene" random 2 "$work/ply/t$degree.ply" --sh-degree $degree --4d >/dev/null
+done
+"$build/tools/glint-make-scene" random 4 "$work/splat/s.splat" --sh-degree 0 >/dev/null
+cp tests/fuzz/regressions/ply/* "$work/ply/" 2>/dev/null || true
+cp tests/fuzz/regressions/splat/* "$work/splat/" 2>/dev/null || true
+
+for reader in ply splat; do
+    dict=()
+    [ -f "tests/fuzz/$reader.dict" ] && dict=(-dict="tests/fuzz/$reader.dict")
+    mkdir -p "$work/$reader-found" "tests/fuzz/regressions/$reader"
+    echo "fuzzing the $reader reader for $seconds s"
+    "$build/tests/fuzz_$reader" "$work/$reader" "${dict[@]}" -max_total_time="$seconds" -max_len=4096 \
+        -artifact_prefix="tests/fuzz/regressions/$reader/" -print_final_stats=1 2>"$work/$reader.log" || {
+        echo "the $reader fuzzer stopped on a failure; the input is in tests/fuzz/regressions/$reader/"; tail -40 "$work/$reader.log"; exit 1; }
+    tail -12 "$work/$reader.log" | grep -E "stat::|Done" || true
+    # Keep a minimal set of inputs that covers what the whole corpus covers.
+    "$build/tests/fuzz_$reader" -merge=1 "tests/fuzz/regressions/$reader" "$work/$reader" 2>/dev/null
+    echo "$reader: $(ls "tests/fuzz/regressions/$reader" | wc -l) regression inputs"
+done
