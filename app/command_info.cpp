@@ -77,8 +77,8 @@ void print_text(const std::string& name, const LoadedScene& scene, const SceneSt
     }
 }
 
-nlohmann::json distribution_json(const Distribution& d) {
-    nlohmann::json out = {{"mean", d.mean}};
+nlohmann::ordered_json distribution_json(const Distribution& d) {
+    nlohmann::ordered_json out = {{"mean", d.mean}};
     for (std::size_t q = 0; q < kStatQuantiles.size(); ++q) {
         const double quantile = kStatQuantiles[q];
         const std::string key =
@@ -89,7 +89,7 @@ nlohmann::json distribution_json(const Distribution& d) {
 }
 
 void print_json(const std::string& name, const LoadedScene& scene, const SceneStats& s) {
-    nlohmann::json out = {
+    nlohmann::ordered_json out = {
         {"file", name},
         {"format", splatting::scene_format_name(scene.format)},
         {"encoding", scene.encoding},

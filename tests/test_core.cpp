@@ -1,12 +1,13 @@
 // core: atomic file writes, memory-mapped reads, text helpers, backends, logging.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <fstream>
 
 #include "glint/core/atomic_file.h"
 #include "glint/core/backend.h"
 #include "glint/core/log.h"
-#include "glint/core/mapped_file.h"
+#include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/activate.h"
 #include "test_support.h"
@@ -49,14 +50,29 @@ TEST_CASE("AtomicFile errors name the file") {
     CHECK_THROWS_AS(AtomicFile("/nonexistent-folder/out.ply"), Error);
 }
 
-TEST_CASE("MappedFile maps whole files, and empty ones") {
+TEST_CASE("StreamedFile reads whole files across many chunks, and empty ones") {
     test::TempDir dir;
-    test::write_bytes(dir / "a", test::as_bytes("abc"));
+    std::vector<std::byte> pattern((std::size_t{20} << 20) + 12345);  // several 8 MiB chunks and a remainder
+    for (std::size_t i = 0; i < pattern.size(); ++i)
+        pattern[i] = static_cast<std::byte>((i * 2654435761u) >> 13);
+    test::write_bytes(dir / "big", pattern);
     test::write_bytes(dir / "empty", {});
-    CHECK(MappedFile(dir / "a").size() == 3);
-    CHECK(MappedFile(dir / "empty").bytes().empty());
-    test::check_input_error([&] { MappedFile file(dir / "missing"); }, {"missing", "no such file"});
-    test::check_input_error([&] { MappedFile file(dir.path()); }, {"is a directory"});
+    {
+        const StreamedFile file(dir / "big");
+        REQUIRE(file.size() == pattern.size());
+        file.wait_for(100);  // a prefix first, as a parser would
+        CHECK(std::memcmp(file.bytes().data(), pattern.data(), 100) == 0);
+        file.wait_for(file.size() * 2);  // more than the file: waits for all of it
+        CHECK(std::memcmp(file.bytes().data(), pattern.data(), pattern.size()) == 0);
+    }
+    {
+        const StreamedFile abandoned(dir / "big");  // destroyed while reading: stops cleanly
+    }
+    const StreamedFile empty(dir / "empty");
+    CHECK(empty.bytes().empty());
+    empty.wait_for(10);
+    test::check_input_error([&] { StreamedFile file(dir / "missing"); }, {"missing", "no such file"});
+    test::check_input_error([&] { StreamedFile file(dir.path()); }, {"is a directory"});
 }
 
 TEST_CASE("human_bytes and to_lower") {

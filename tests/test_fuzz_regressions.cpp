@@ -35,7 +35,7 @@ void replay(const char* folder, Read read) {
             CHECK(std::string(e.what()).starts_with("fuzz-input: "));
         }
     }
-    MESSAGE(folder, ": ", files.size(), " inputs, ", loaded, " loaded, ", rejected, " rejected");
+    MESSAGE(std::string(folder), ": ", files.size(), " inputs, ", loaded, " loaded, ", rejected, " rejected");
 }
 
 }  // namespace

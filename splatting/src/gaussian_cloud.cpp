@@ -1,6 +1,7 @@
 // GaussianCloud storage management and validation.
 #include "glint/splatting/gaussian_cloud.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "glint/core/error.h"
@@ -8,20 +9,31 @@
 
 namespace glint::splatting {
 
-void GaussianCloud::resize(std::size_t count, int sh_degree, bool temporal) {
+void GaussianCloud::resize_for_overwrite(std::size_t count, int sh_degree, bool temporal) {
     GLINT_CHECK(sh_degree >= 0 && sh_degree <= kMaxShDegree, cat("SH degree ", sh_degree, " out of range"));
     m_count = count;
     m_sh_degree = sh_degree;
     m_temporal = temporal;
-    m_positions.assign(count * 3, 0.0f);
-    m_log_scales.assign(count * 3, 0.0f);
-    m_rotations.assign(count * 4, 0.0f);
-    m_opacity_logits.assign(count, 0.0f);
-    m_sh_dc.assign(count * 3, 0.0f);
-    m_sh_rest.assign(count * static_cast<std::size_t>(sh_rest_count(sh_degree)) * 3, 0.0f);
-    m_time_means.assign(temporal ? count : 0, 0.0f);
-    m_log_time_scales.assign(temporal ? count : 0, 0.0f);
-    m_rotations_right.assign(temporal ? count * 4 : 0, 0.0f);
+    const auto size_of = [](FloatArray& array, std::size_t n) {
+        array.clear();
+        array.resize(n);  // default-initialized: no zeros written
+    };
+    size_of(m_positions, count * 3);
+    size_of(m_log_scales, count * 3);
+    size_of(m_rotations, count * 4);
+    size_of(m_opacity_logits, count);
+    size_of(m_sh_dc, count * 3);
+    size_of(m_sh_rest, count * static_cast<std::size_t>(sh_rest_count(sh_degree)) * 3);
+    size_of(m_time_means, temporal ? count : 0);
+    size_of(m_log_time_scales, temporal ? count : 0);
+    size_of(m_rotations_right, temporal ? count * 4 : 0);
+}
+
+void GaussianCloud::resize(std::size_t count, int sh_degree, bool temporal) {
+    resize_for_overwrite(count, sh_degree, temporal);
+    for (FloatArray* array : {&m_positions, &m_log_scales, &m_rotations, &m_opacity_logits, &m_sh_dc,
+                              &m_sh_rest, &m_time_means, &m_log_time_scales, &m_rotations_right})
+        std::fill(array->begin(), array->end(), 0.0f);
 }
 
 void GaussianCloud::set_sh_degree(int sh_degree) {
@@ -29,7 +41,7 @@ void GaussianCloud::set_sh_degree(int sh_degree) {
     if (sh_degree == m_sh_degree) return;
     const std::size_t old_k = static_cast<std::size_t>(sh_rest_count(m_sh_degree));
     const std::size_t new_k = static_cast<std::size_t>(sh_rest_count(sh_degree));
-    std::vector<float> rest(m_count * new_k * 3, 0.0f);
+    FloatArray rest(m_count * new_k * 3, 0.0f);
     const std::size_t keep = std::min(old_k, new_k) * 3;
     for (std::size_t i = 0; i < m_count; ++i)
         for (std::size_t j = 0; j < keep; ++j) rest[i * new_k * 3 + j] = m_sh_rest[i * old_k * 3 + j];
@@ -45,7 +57,7 @@ std::size_t GaussianCloud::floats_per_gaussian() const {
 std::optional<std::string> GaussianCloud::find_non_finite() const {
     struct Field {
         const char* name;
-        const std::vector<float>* values;
+        const FloatArray* values;
     };
     const Field fields[] = {{"position", &m_positions},
                             {"log-scale", &m_log_scales},
@@ -58,7 +70,7 @@ std::optional<std::string> GaussianCloud::find_non_finite() const {
                             {"right rotation", &m_rotations_right}};
     std::optional<std::pair<std::size_t, std::string>> first;
     for (const Field& field : fields) {
-        const std::vector<float>& values = *field.values;
+        const FloatArray& values = *field.values;
         if (values.empty() || m_count == 0) continue;
         const std::size_t per = values.size() / m_count;
         for (std::size_t i = 0; i < values.size(); ++i) {

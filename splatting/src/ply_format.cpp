@@ -18,7 +18,7 @@
 #include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
-#include "glint/core/mapped_file.h"
+#include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/core/version.h"
 
@@ -29,9 +29,10 @@ static_assert(std::endian::native == std::endian::little, "the binary PLY paths 
 
 // A header longer than this is not a Gaussian scene's header (the reference writes about 1.5 KiB).
 constexpr std::size_t kMaxHeaderBytes = std::size_t{1} << 20;
-// Vertices per parallel task when extracting the binary body: big enough to amortize scheduling,
-// small enough that a task's rows stay in cache while each column is copied out.
-constexpr std::size_t kRowsPerTask = 8192;
+// Vertices per parallel task when extracting the binary body: enough to amortize scheduling.
+constexpr std::size_t kRowsPerTask = 1024;
+// Vertices parsed per wave while a streamed file is still arriving (16 MiB at SH degree 3).
+constexpr std::size_t kRowsPerWave = 65536;
 // Vertices per chunk when writing, bounding the staging buffer (~16 MiB at SH degree 3).
 constexpr std::size_t kWriteChunk = 65536;
 
@@ -122,13 +123,21 @@ struct Header {
 
 class Reader {
 public:
-    Reader(std::span<const std::byte> bytes, std::string_view name)
-        : m_data(reinterpret_cast<const char*>(bytes.data())), m_size(bytes.size()), m_name(name) {}
+    // `wait(n)` blocks until the first n bytes are in memory (files still being read); may be empty.
+    Reader(std::span<const std::byte> bytes, std::string_view name,
+           std::function<void(std::size_t)> wait = {})
+        : m_data(reinterpret_cast<const char*>(bytes.data())),
+          m_size(bytes.size()),
+          m_name(name),
+          m_wait(std::move(wait)) {}
 
     PlyReadResult read();
 
 private:
     [[noreturn]] void fail(const std::string& problem) const { throw InputError(cat(m_name, ": ", problem)); }
+    void wait_for(std::size_t bytes) const {
+        if (m_wait) m_wait(bytes);
+    }
 
     Header parse_header() const;
     std::size_t skip_binary_element(const Element& element, std::size_t offset) const;
@@ -147,6 +156,7 @@ private:
     const char* m_data;
     std::size_t m_size;
     std::string_view m_name;
+    std::function<void(std::size_t)> m_wait;
     std::vector<Column> m_columns;  // one per vertex property, in file order
     GaussianCloud* m_cloud = nullptr;
 };
@@ -165,6 +175,7 @@ std::vector<std::string_view> split_words(std::string_view line) {
 
 Header Reader::parse_header() const {
     if (m_size == 0) fail("empty file");
+    wait_for(kMaxHeaderBytes);
     Header header;
     bool saw_format = false;
     std::size_t pos = 0;
@@ -373,7 +384,8 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
         if (!rest[j]) fail(cat("has ", rest_count, " f_rest properties but f_rest_", j, " is missing"));
 
     m_cloud = &result.cloud;
-    m_cloud->resize(static_cast<std::size_t>(vertex.count), degree, temporal);
+    // Every element is written below: each array's columns are all present (checked above).
+    m_cloud->resize_for_overwrite(static_cast<std::size_t>(vertex.count), degree, temporal);
     const std::size_t k = static_cast<std::size_t>(sh_rest_count(degree));
     m_columns.assign(vertex.properties.size(), Column{});
     if (vertex.count == 0) return;  // nothing to place (and data() of an empty array may be null)
@@ -435,23 +447,6 @@ inline bool to_finite_float(double value, float& out) {
     return true;
 }
 
-template <typename T>
-bool copy_column(const char* rows, std::size_t row_bytes, std::size_t begin, std::size_t end,
-                 std::size_t offset, float* dst, std::size_t stride) {
-    bool finite = true;
-    for (std::size_t i = begin; i < end; ++i) {
-        T value;
-        std::memcpy(&value, rows + i * row_bytes + offset, sizeof(T));
-        if constexpr (std::is_same_v<T, float>) {
-            dst[i * stride] = value;
-            finite &= std::isfinite(value);
-        } else {
-            finite &= to_finite_float(value, dst[i * stride]);
-        }
-    }
-    return finite;
-}
-
 std::size_t Reader::skip_binary_element(const Element& element, std::size_t offset) const {
     const std::size_t remaining = m_size - offset;
     if (!element.has_list()) {
@@ -501,28 +496,51 @@ void Reader::read_binary_vertices(const Element& vertex, std::size_t offset, boo
         fail(cat("the header declares ", count, " vertices (", count * row, " bytes) but ", remaining,
                  " bytes follow it: the vertex count is wrong or the file has trailing data"));
     }
+    // Properties glint keeps, with their byte offset in a row.
+    struct Source {
+        std::size_t offset;
+        bool is_double;
+        float* dst;
+        std::size_t stride;
+    };
+    std::vector<Source> sources;
     std::vector<std::size_t> offsets;
     std::size_t property_offset = 0;
-    for (const Property& p : vertex.properties) {
+    for (std::size_t c = 0; c < vertex.properties.size(); ++c) {
         offsets.push_back(property_offset);
-        property_offset += type_size(p.type);
+        if (m_columns[c].dst != nullptr)
+            sources.push_back({property_offset, vertex.properties[c].type == PlyType::Float64,
+                               m_columns[c].dst, m_columns[c].stride});
+        property_offset += type_size(vertex.properties[c].type);
     }
     const char* rows = m_data + offset;
     std::atomic<bool> all_finite{true};
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, kRowsPerTask), [&](const auto& range) {
-        bool finite = true;
-        for (std::size_t c = 0; c < m_columns.size(); ++c) {
-            const Column& column = m_columns[c];
-            if (column.dst == nullptr) continue;
-            if (vertex.properties[c].type == PlyType::Float32)
-                finite &= copy_column<float>(rows, row, range.begin(), range.end(), offsets[c], column.dst,
-                                             column.stride);
-            else
-                finite &= copy_column<double>(rows, row, range.begin(), range.end(), offsets[c], column.dst,
-                                              column.stride);
-        }
-        if (!finite) all_finite.store(false, std::memory_order_relaxed);
-    });
+    // Row by row: each row is read once, front to back, and scattered into the arrays. Waves follow the
+    // bytes as they arrive from disk.
+    for (std::size_t wave = 0; wave < count; wave += kRowsPerWave) {
+        const std::size_t wave_end = std::min(count, wave + kRowsPerWave);
+        wait_for(offset + wave_end * row);
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(wave, wave_end, kRowsPerTask),
+                          [&](const auto& range) {
+                              bool finite = true;
+                              for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                                  const char* row_data = rows + i * row;
+                                  for (const Source& source : sources) {
+                                      float value;
+                                      if (source.is_double) {
+                                          double wide;
+                                          std::memcpy(&wide, row_data + source.offset, sizeof wide);
+                                          finite &= to_finite_float(wide, value);
+                                      } else {
+                                          std::memcpy(&value, row_data + source.offset, sizeof value);
+                                          finite &= std::isfinite(value);
+                                      }
+                                      source.dst[i * source.stride] = value;
+                                  }
+                              }
+                              if (!finite) all_finite.store(false, std::memory_order_relaxed);
+                          });
+    }
     if (all_finite.load()) return;
     for (std::size_t i = 0; i < count; ++i) {
         for (std::size_t c = 0; c < m_columns.size(); ++c) {
@@ -641,6 +659,8 @@ PlyReadResult Reader::read() {
     }
     plan_vertex(vertex, result);
 
+    // Only the binary vertex body is parsed as it arrives; anything else waits for the whole file.
+    if (header.encoding == PlyEncoding::Ascii || vertex_it != header.elements.begin()) wait_for(m_size);
     std::size_t offset = header.body_offset;
     for (auto it = header.elements.begin(); it != vertex_it; ++it)
         offset = header.encoding == PlyEncoding::Ascii ? skip_ascii_element(*it, offset)
@@ -734,9 +754,13 @@ PlyReadResult read_ply(std::span<const std::byte> bytes, std::string_view name) 
     return Reader(bytes, name).read();
 }
 
+PlyReadResult read_ply(const StreamedFile& file, std::string_view name) {
+    return Reader(file.bytes(), name, [&file](std::size_t bytes) { file.wait_for(bytes); }).read();
+}
+
 PlyReadResult read_ply_file(const std::filesystem::path& path) {
-    const MappedFile file(path);
-    return read_ply(file.bytes(), path.string());
+    const StreamedFile file(path);
+    return read_ply(file, path.string());
 }
 
 void write_ply(const GaussianCloud& cloud, const std::filesystem::path& path, PlyEncoding encoding) {

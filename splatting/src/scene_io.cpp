@@ -3,7 +3,7 @@
 
 #include "glint/core/error.h"
 #include "glint/core/log.h"
-#include "glint/core/mapped_file.h"
+#include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/splat_format.h"
 
@@ -27,17 +27,12 @@ const char* scene_format_name(SceneFormat format) {
     return "?";
 }
 
-LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
-                                   std::string_view name) {
+namespace {
+
+LoadedScene from_ply(PlyReadResult ply, std::size_t file_bytes, std::string_view name) {
     LoadedScene scene;
-    scene.format = format;
-    scene.file_bytes = bytes.size();
-    if (format == SceneFormat::Splat) {
-        scene.cloud = read_splat(bytes, name);
-        scene.encoding = "32-byte records";
-        return scene;
-    }
-    PlyReadResult ply = read_ply(bytes, name);
+    scene.format = SceneFormat::Ply;
+    scene.file_bytes = file_bytes;
     scene.cloud = std::move(ply.cloud);
     scene.encoding = ply.encoding == PlyEncoding::Ascii ? "ascii" : "binary_little_endian";
     scene.skipped_properties = std::move(ply.skipped_properties);
@@ -51,10 +46,32 @@ LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat
     return scene;
 }
 
+LoadedScene from_splat(GaussianCloud cloud, std::size_t file_bytes) {
+    LoadedScene scene;
+    scene.format = SceneFormat::Splat;
+    scene.file_bytes = file_bytes;
+    scene.cloud = std::move(cloud);
+    scene.encoding = "32-byte records";
+    return scene;
+}
+
+}  // namespace
+
+LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
+                                   std::string_view name) {
+    if (format == SceneFormat::Splat) return from_splat(read_splat(bytes, name), bytes.size());
+    return from_ply(read_ply(bytes, name), bytes.size(), name);
+}
+
 LoadedScene load_scene(const std::filesystem::path& path) {
-    const MappedFile file(path);  // first, so a missing file or a directory is reported as such
+    const StreamedFile file(path);  // first, so a missing file or a directory is reported as such
     const SceneFormat format = scene_format_for(path);
-    return load_scene_from_memory(file.bytes(), format, path.string());
+    const std::string name = path.string();
+    if (format == SceneFormat::Splat) {
+        file.wait_for(file.size());
+        return from_splat(read_splat(file.bytes(), name), file.size());
+    }
+    return from_ply(read_ply(file, name), file.size(), name);
 }
 
 void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, const SaveOptions& options) {

@@ -1,8 +1,6 @@
 // Scene statistics: bounds and quantiles of activated parameters.
 #include "glint/splatting/scene_stats.h"
 
-#include <tbb/parallel_sort.h>
-
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -15,18 +13,30 @@ namespace glint::splatting {
 Distribution describe(std::span<const float> values) {
     Distribution out;
     if (values.empty()) return out;
-    std::vector<float> sorted(values.begin(), values.end());
-    tbb::parallel_sort(sorted.begin(), sorted.end());
-    const double last = static_cast<double>(sorted.size() - 1);
+    std::vector<float> work(values.begin(), values.end());
+    const double last = static_cast<double>(work.size() - 1);
+    // Order statistics by successive selection: each nth_element only searches past the previous one,
+    // linear time overall instead of a full sort.
+    std::array<std::size_t, 2 * kStatQuantiles.size()> ranks{};
+    for (std::size_t q = 0; q < kStatQuantiles.size(); ++q) {
+        const std::size_t lo = static_cast<std::size_t>(std::floor(kStatQuantiles[q] * last));
+        ranks[2 * q] = lo;
+        ranks[2 * q + 1] = std::min(lo + 1, work.size() - 1);
+    }
+    std::size_t done = 0;             // work[0, done) holds the smallest `done` values
+    for (std::size_t rank : ranks) {  // ascending
+        if (rank < done) continue;
+        std::nth_element(work.begin() + static_cast<std::ptrdiff_t>(done),
+                         work.begin() + static_cast<std::ptrdiff_t>(rank), work.end());
+        done = rank + 1;
+    }
     for (std::size_t q = 0; q < kStatQuantiles.size(); ++q) {
         const double position = kStatQuantiles[q] * last;
-        const std::size_t lo = static_cast<std::size_t>(std::floor(position));
-        const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-        const double t = position - static_cast<double>(lo);
-        out.quantiles[q] =
-            static_cast<float>(sorted[lo] + t * (static_cast<double>(sorted[hi]) - sorted[lo]));
+        const float lo = work[ranks[2 * q]], hi = work[ranks[2 * q + 1]];
+        const double t = position - std::floor(position);
+        out.quantiles[q] = static_cast<float>(lo + t * (static_cast<double>(hi) - lo));
     }
-    out.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(sorted.size());
+    out.mean = std::accumulate(work.begin(), work.end(), 0.0) / static_cast<double>(work.size());
     return out;
 }
 

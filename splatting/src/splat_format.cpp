@@ -13,7 +13,7 @@
 #include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
-#include "glint/core/mapped_file.h"
+#include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/activation.h"
 
@@ -57,7 +57,8 @@ GaussianCloud read_splat(std::span<const std::byte> bytes, std::string_view name
                 bytes.size() / kSplatRecordBytes, " whole records and ", bytes.size() % kSplatRecordBytes,
                 " bytes left over): truncated or not a .splat file"));
     const std::size_t count = bytes.size() / kSplatRecordBytes;
-    GaussianCloud cloud(count, 0, false);
+    GaussianCloud cloud;
+    cloud.resize_for_overwrite(count, 0, false);  // every value is written below
     std::atomic<bool> bad{false};
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, 8192), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
@@ -89,7 +90,8 @@ GaussianCloud read_splat(std::span<const std::byte> bytes, std::string_view name
 }
 
 GaussianCloud read_splat_file(const std::filesystem::path& path) {
-    const MappedFile file(path);
+    const StreamedFile file(path);
+    file.wait_for(file.size());
     return read_splat(file.bytes(), path.string());
 }
 

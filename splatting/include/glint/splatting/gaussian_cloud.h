@@ -2,14 +2,35 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace glint::splatting {
 
 inline constexpr int kMaxShDegree = 3;
+
+// An allocator whose value-less construct() leaves floats uninitialized, so that resize_for_overwrite()
+// does not write hundreds of megabytes of zeros a reader is about to overwrite.
+template <typename T>
+struct DefaultInitAllocator : std::allocator<T> {
+    template <typename U>
+    struct rebind {
+        using other = DefaultInitAllocator<U>;
+    };
+    template <typename U>
+    void construct(U* p) noexcept {
+        ::new (static_cast<void*>(p)) U;
+    }
+    template <typename U, typename... Args>
+    void construct(U* p, Args&&... args) {
+        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+    }
+};
+using FloatArray = std::vector<float, DefaultInitAllocator<float>>;
 
 // Coefficients per colour channel for an SH degree, DC included: 1, 4, 9, 16.
 constexpr int sh_coefficient_count(int degree) {
@@ -37,8 +58,10 @@ public:
     GaussianCloud() = default;
     GaussianCloud(std::size_t count, int sh_degree, bool temporal) { resize(count, sh_degree, temporal); }
 
-    // Resizes every array; new elements are zero. sh_degree must be in [0, kMaxShDegree].
+    // Resizes every array; all elements are zero. sh_degree must be in [0, kMaxShDegree].
     void resize(std::size_t count, int sh_degree, bool temporal);
+    // The same, but the values are left unspecified: for readers that write every element.
+    void resize_for_overwrite(std::size_t count, int sh_degree, bool temporal);
     // Changes the SH degree in place: lower degrees drop coefficients, higher ones add zeros.
     void set_sh_degree(int sh_degree);
 
@@ -78,15 +101,15 @@ private:
     std::size_t m_count = 0;
     int m_sh_degree = 0;
     bool m_temporal = false;
-    std::vector<float> m_positions;
-    std::vector<float> m_log_scales;
-    std::vector<float> m_rotations;
-    std::vector<float> m_opacity_logits;
-    std::vector<float> m_sh_dc;
-    std::vector<float> m_sh_rest;
-    std::vector<float> m_time_means;
-    std::vector<float> m_log_time_scales;
-    std::vector<float> m_rotations_right;
+    FloatArray m_positions;
+    FloatArray m_log_scales;
+    FloatArray m_rotations;
+    FloatArray m_opacity_logits;
+    FloatArray m_sh_dc;
+    FloatArray m_sh_rest;
+    FloatArray m_time_means;
+    FloatArray m_log_time_scales;
+    FloatArray m_rotations_right;
 };
 
 }  // namespace glint::splatting

@@ -15,6 +15,10 @@
 
 #include "glint/splatting/gaussian_cloud.h"
 
+namespace glint {
+class StreamedFile;
+}
+
 namespace glint::splatting {
 
 enum class PlyEncoding { BinaryLittleEndian, Ascii };
@@ -30,6 +34,8 @@ struct PlyReadResult {
 // Throws InputError for anything malformed: bad header, unsupported encoding, missing or mistyped
 // properties, truncated body, trailing data, NaN or infinite values.
 PlyReadResult read_ply(std::span<const std::byte> bytes, std::string_view name);
+// Parses the binary body while the file is still being read.
+PlyReadResult read_ply(const StreamedFile& file, std::string_view name);
 PlyReadResult read_ply_file(const std::filesystem::path& path);
 
 // Writes atomically (temporary file, then rename). Normals are written as zeros, like the reference.
