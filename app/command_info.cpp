@@ -65,16 +65,10 @@ void print_text(const std::string& name, const LoadedScene& scene, const SceneSt
         std::printf("  time span      [%.4g, %.4g] (time means)\n", s.time_min, s.time_max);
         print_distribution("time scale", s.time_scale);
     }
-    if (!scene.skipped_properties.empty()) {
-        std::string list;
-        for (const std::string& p : scene.skipped_properties) list += (list.empty() ? "" : " ") + p;
-        std::printf("  skipped        %s\n", list.c_str());
-    }
-    if (!scene.skipped_elements.empty()) {
-        std::string list;
-        for (const std::string& e : scene.skipped_elements) list += (list.empty() ? "" : " ") + e;
-        std::printf("  other elements %s (ignored)\n", list.c_str());
-    }
+    if (!scene.skipped_properties.empty())
+        std::printf("  skipped        %s\n", join(scene.skipped_properties, " ").c_str());
+    if (!scene.skipped_elements.empty())
+        std::printf("  other elements %s (ignored)\n", join(scene.skipped_elements, " ").c_str());
 }
 
 nlohmann::ordered_json distribution_json(const Distribution& d) {

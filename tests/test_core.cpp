@@ -75,12 +75,15 @@ TEST_CASE("StreamedFile reads whole files across many chunks, and empty ones") {
     test::check_input_error([&] { StreamedFile file(dir.path()); }, {"is a directory"});
 }
 
-TEST_CASE("human_bytes and to_lower") {
+TEST_CASE("human_bytes, join and to_lower") {
     CHECK(human_bytes(0) == "0 B");
     CHECK(human_bytes(1023) == "1023 B");
     CHECK(human_bytes(1536) == "1.50 KiB");
     CHECK(human_bytes(250ull << 20) == "250 MiB");
     CHECK(to_lower("PLY.Splat") == "ply.splat");
+    CHECK(join({"a", "b", "c"}, ", ") == "a, b, c");
+    CHECK(join({"solo"}, ", ") == "solo");
+    CHECK(join({}, ", ").empty());
 }
 
 TEST_CASE("backend names and the reason CUDA is refused") {

@@ -22,7 +22,8 @@ std::vector<std::filesystem::path> files_in(const std::filesystem::path& folder)
 template <typename Read>
 void replay(const char* folder, Read read) {
     const auto files = files_in(test::source_dir() / "tests/fuzz/regressions" / folder);
-    REQUIRE_MESSAGE(!files.empty(), (std::string("no regression inputs in tests/fuzz/regressions/") + folder));
+    REQUIRE_MESSAGE(!files.empty(),
+                    (std::string("no regression inputs in tests/fuzz/regressions/") + folder));
     int loaded = 0, rejected = 0;
     for (const auto& path : files) {
         CAPTURE(path.filename().string());

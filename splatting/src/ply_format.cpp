@@ -368,8 +368,7 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
         for (int k = 0; k < 4; ++k) need(rotation_right[k], cat("rot_r_", k));
     }
     if (!missing.empty()) {
-        std::string list;
-        for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+        const std::string list = join(missing, ", ");
         const bool point_cloud = position[0] && !dc[0] && !opacity;
         fail(cat("missing required vertex ", missing.size() == 1 ? "property " : "properties ", list,
                  temporal ? " (a 4D scene needs t, scale_t and rot_r_0..3)" : "",

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace glint {
 
@@ -18,6 +19,9 @@ std::string cat(const Args&... args) {
 
 // "1.5 MiB", "312 B": binary units, three significant digits.
 std::string human_bytes(std::uint64_t bytes);
+
+// The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
+std::string join(const std::vector<std::string>& items, std::string_view separator);
 
 // Lower-case copy of an ASCII string.
 std::string to_lower(std::string_view text);
