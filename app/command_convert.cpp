@@ -47,9 +47,11 @@ void add_convert_command(CLI::App& app, Action& action) {
             log::debug("read in ", std::chrono::duration<double, std::milli>(loaded - start).count(),
                        " ms, wrote in ", std::chrono::duration<double, std::milli>(saved - loaded).count(),
                        " ms");
+            // .splat stores SH degree 0 only: report what the file holds, not what was in memory.
+            const int written_degree =
+                out_format == splatting::SceneFormat::Splat ? 0 : scene.cloud.sh_degree();
             log::info("wrote ", options->output, ": ", scene.cloud.size(), " Gaussians, SH degree ",
-                      scene.cloud.sh_degree(), ", ",
-                      human_bytes(std::filesystem::file_size(options->output)));
+                      written_degree, ", ", human_bytes(std::filesystem::file_size(options->output)));
             return 0;
         };
     });

@@ -72,6 +72,12 @@ TEST_CASE("glint convert between formats, ASCII and SH reduction") {
     test::TempDir dir;
     const std::string donut = quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
     CHECK(test::run_glint("convert " + donut + " " + quoted(dir / "d.splat")).exit_code == 0);
+    const test::CommandResult from_sh1 =
+        test::run_glint("convert " + quoted(test::source_dir() / "assets/default_scene.ply") + " " +
+                        quoted(dir / "default.splat"));
+    CHECK(from_sh1.exit_code == 0);
+    CHECK(from_sh1.output.find("coefficients are dropped") != std::string::npos);
+    CHECK(from_sh1.output.find("8821 Gaussians, SH degree 0") != std::string::npos);
     CHECK(std::filesystem::file_size(dir / "d.splat") == 45624u * 32);
     CHECK(test::run_glint("convert --ascii " + quoted(dir / "d.splat") + " " + quoted(dir / "d.ply"))
               .exit_code == 0);
