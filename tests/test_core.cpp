@@ -84,6 +84,9 @@ TEST_CASE("human_bytes, join and to_lower") {
     CHECK(join({"a", "b", "c"}, ", ") == "a, b, c");
     CHECK(join({"solo"}, ", ") == "solo");
     CHECK(join({}, ", ").empty());
+    CHECK(printable("ok name") == "ok name");
+    CHECK(printable(std::string_view("a\x01\r\xff", 4)) == "a\\x01\\x0D\\xFF");
+    CHECK(printable(std::string(50, 'x'), 40) == std::string(40, 'x') + "...");
 }
 
 TEST_CASE("backend names and the reason CUDA is refused") {

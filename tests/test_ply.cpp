@@ -244,6 +244,10 @@ TEST_CASE("bad PLY input is rejected with one line naming the file and the probl
     SUBCASE("unknown version") {
         reject("ply\nformat ascii 2.0\nelement vertex 0\nend_header\n", {"unsupported PLY version"});
     }
+    SUBCASE("control bytes in the header are refused and escaped in the message") {
+        reject("ply\nformat ascii 1.0\nelement ver\x01tex 0\nend_header\n", {"non-text byte", "ver\\x01tex"});
+        reject("ply\nformat ascii 1.0\nelement vertex 1\r\r\nend_header\n", {"non-text byte", "\\x0D"});
+    }
     SUBCASE("unknown keyword") {
         reject("ply\nformat ascii 1.0\nvertices 3\nend_header\n", {"unknown keyword"});
     }

@@ -33,6 +33,22 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
     return out;
 }
 
+std::string printable(std::string_view text, std::size_t max_chars) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (i == max_chars) return out + "...";
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7f) {
+            out += static_cast<char>(c);
+        } else {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02X", c);
+            out += escaped;
+        }
+    }
+    return out;
+}
+
 std::string to_lower(std::string_view text) {
     std::string out(text);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

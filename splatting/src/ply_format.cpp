@@ -203,6 +203,10 @@ Header Reader::parse_header() const {
         const std::string_view keyword = words[0];
         const auto where = [&] { return cat("header line ", line_number, ": "); };
         if (keyword == "comment" || keyword == "obj_info") continue;
+        // Outside comments a PLY header is ASCII text; this also keeps names safe to quote in messages.
+        for (const char c : line)
+            if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || static_cast<unsigned char>(c) >= 0x7f)
+                fail(cat(where(), "non-text byte in the header ('", printable(line), "')"));
         if (keyword == "end_header") {
             if (!saw_format) fail("the header has no 'format' line");
             header.body_offset = pos;
@@ -217,9 +221,9 @@ Header Reader::parse_header() const {
             else if (words[1] == "binary_big_endian")
                 fail("big-endian binary PLY is not supported (re-export it as binary_little_endian)");
             else
-                fail(cat(where(), "unknown PLY format '", words[1], "'"));
+                fail(cat(where(), "unknown PLY format '", printable(words[1]), "'"));
             if (words[2] != "1.0")
-                fail(cat(where(), "unsupported PLY version '", words[2], "' (expected 1.0)"));
+                fail(cat(where(), "unsupported PLY version '", printable(words[2]), "' (expected 1.0)"));
             saw_format = true;
         } else if (keyword == "element") {
             if (words.size() != 3) fail(where() + "expected 'element <name> <count>'");
@@ -228,7 +232,8 @@ Header Reader::parse_header() const {
             const auto [ptr, ec] =
                 std::from_chars(words[2].data(), words[2].data() + words[2].size(), element.count);
             if (ec != std::errc() || ptr != words[2].data() + words[2].size())
-                fail(cat(where(), "element '", words[1], "' has an invalid count '", words[2], "'"));
+                fail(cat(where(), "element '", printable(words[1]), "' has an invalid count '",
+                         printable(words[2]), "'"));
             header.elements.push_back(std::move(element));
         } else if (keyword == "property") {
             if (header.elements.empty()) fail(where() + "'property' before any 'element'");
@@ -239,19 +244,22 @@ Header Reader::parse_header() const {
                 const auto count_type = parse_type(words[2]);
                 const auto item_type = parse_type(words[3]);
                 if (!count_type || !item_type)
-                    fail(cat(where(), "unknown type in list property '", words[4], "'"));
+                    fail(cat(where(), "unknown type in list property '", printable(words[4]), "'"));
                 if (is_float_type(*count_type))
-                    fail(cat(where(), "list property '", words[4], "' has a floating-point count type"));
+                    fail(cat(where(), "list property '", printable(words[4]),
+                             "' has a floating-point count type"));
                 property = {std::string(words[4]), *item_type, true, *count_type};
             } else {
                 if (words.size() != 3) fail(where() + "expected 'property <type> <name>'");
                 const auto type = parse_type(words[1]);
-                if (!type) fail(cat(where(), "property '", words[2], "' has unknown type '", words[1], "'"));
+                if (!type)
+                    fail(cat(where(), "property '", printable(words[2]), "' has unknown type '",
+                             printable(words[1]), "'"));
                 property = {std::string(words[2]), *type, false, PlyType::UInt8};
             }
             header.elements.back().properties.push_back(std::move(property));
         } else {
-            fail(cat(where(), "unknown keyword '", keyword, "'"));
+            fail(cat(where(), "unknown keyword '", printable(keyword), "'"));
         }
     }
 }
@@ -596,7 +604,8 @@ std::size_t Reader::skip_ascii_element(const Element& element, std::size_t offse
                 const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), items);
                 if (token.empty()) fail(cat("file ends inside element '", element.name, "' (row ", r, ")"));
                 if (ec != std::errc() || ptr != token.data() + token.size())
-                    fail(cat("element '", element.name, "' row ", r, ": bad list length '", token, "'"));
+                    fail(cat("element '", element.name, "' row ", r, ": bad list length '", printable(token),
+                             "'"));
             }
             for (std::uint64_t k = 0; k < items; ++k)
                 if (tokens.next().empty())
@@ -618,7 +627,7 @@ void Reader::read_ascii_vertices(const Element& vertex, std::size_t offset, bool
             if (m_columns[c].dst == nullptr) continue;
             const std::optional<double> value = parse_number(token);
             if (!value)
-                fail(cat("vertex ", i, ": cannot read '", token.substr(0, 32), "' as a number for property '",
+                fail(cat("vertex ", i, ": cannot read '", printable(token), "' as a number for property '",
                          vertex.properties[c].name, "'"));
             if (!to_finite_float(*value, m_columns[c].dst[i * m_columns[c].stride]))
                 fail_non_finite(i, vertex.properties[c], *value);

@@ -23,6 +23,10 @@ std::string human_bytes(std::uint64_t bytes);
 // The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
 std::string join(const std::vector<std::string>& items, std::string_view separator);
 
+// Text from a file made safe to quote in a one-line message: control and non-ASCII bytes become \xNN,
+// and anything past `max_chars` becomes "...".
+std::string printable(std::string_view text, std::size_t max_chars = 40);
+
 // Lower-case copy of an ASCII string.
 std::string to_lower(std::string_view text);
 
