@@ -1,0 +1,265 @@
+// Per-Gaussian and per-pixel math of the tile rasterizer (Kerbl et al. 2023), shared by the CPU backend,
+// the CUDA kernels and the tests' brute-force renderer. GLINT_HD inline functions, no STL.
+//
+// Conventions (DESIGN.md): OpenCV camera (x right, y down, z forward), world-to-camera R, t; pixel (i, j)
+// covers [i, i+1) x [j, j+1) and is sampled at its centre; a point projects to (fx x/z + cx, fy y/z + cy).
+// The reference rasterizer samples at integer coordinates with centres shifted by half a pixel, so tile
+// rectangles here are computed on (projected - 0.5) to select exactly the tiles the reference selects.
+#pragma once
+
+#include <math.h>
+
+#include "glint/core/hd.h"
+
+namespace glint::splatting::raster {
+
+inline constexpr int kTileSize = 16;               // 16x16 pixel tiles, as the reference
+inline constexpr float kDefaultNearPlane = 0.2f;   // the reference culls points nearer than 0.2
+inline constexpr float kLowPassVariance = 0.3f;    // screen-space dilation, in pixels^2
+inline constexpr float kFovClampFactor = 1.3f;     // tangent clamp for the Jacobian: 1.3x the FOV
+inline constexpr float kMinAlpha = 1.0f / 255.0f;  // contributions below one 8-bit step are skipped
+inline constexpr float kMaxAlpha = 0.99f;          // keeps transmittance from reaching exactly zero
+inline constexpr float kMinTransmittance = 1e-4f;  // blending stops before T falls below this
+inline constexpr float kMaxSigmaExtent = 3.0f;     // screen radius in standard deviations
+
+// Real SH constants (degree 0 to 3), as in the reference.
+inline constexpr float kSh0 = 0.28209479177387814f;
+inline constexpr float kSh1 = 0.4886025119029199f;
+inline constexpr float kSh2[5] = {1.0925484305920792f, -1.0925484305920792f, 0.31539156525252005f,
+                                  -1.0925484305920792f, 0.5462742152960396f};
+inline constexpr float kSh3[7] = {-0.5900435899266435f, 2.890611442640554f,   -0.4570457994644658f,
+                                  0.3731763325901154f,  -0.4570457994644658f, 1.445305721320277f,
+                                  -0.5900435899266435f};
+
+struct Vec2 {
+    float x, y;
+};
+struct Vec3 {
+    float x, y, z;
+};
+// Symmetric 2x2 [[a, b], [b, c]].
+struct Sym2 {
+    float a, b, c;
+};
+// Symmetric 3x3, upper triangle.
+struct Sym3 {
+    float xx, xy, xz, yy, yz, zz;
+};
+// Row-major 3x3.
+struct Mat3 {
+    float m[3][3];
+};
+
+GLINT_HD inline Vec3 operator-(Vec3 a, Vec3 b) {
+    return {a.x - b.x, a.y - b.y, a.z - b.z};
+}
+GLINT_HD inline float dot(Vec3 a, Vec3 b) {
+    return a.x * b.x + a.y * b.y + a.z * b.z;
+}
+
+GLINT_HD inline Vec3 mul(const Mat3& r, Vec3 v) {
+    return {r.m[0][0] * v.x + r.m[0][1] * v.y + r.m[0][2] * v.z,
+            r.m[1][0] * v.x + r.m[1][1] * v.y + r.m[1][2] * v.z,
+            r.m[2][0] * v.x + r.m[2][1] * v.y + r.m[2][2] * v.z};
+}
+
+// Rotation matrix of a (w, x, y, z) quaternion, normalized here; a zero quaternion gives the identity.
+GLINT_HD inline Mat3 quaternion_to_rotation(float w, float x, float y, float z) {
+    const float norm2 = w * w + x * x + y * y + z * z;
+    if (!(norm2 > 0.0f)) return {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
+    const float inv = 1.0f / sqrtf(norm2);
+    w *= inv, x *= inv, y *= inv, z *= inv;
+    return {{{1.0f - 2.0f * (y * y + z * z), 2.0f * (x * y - w * z), 2.0f * (x * z + w * y)},
+             {2.0f * (x * y + w * z), 1.0f - 2.0f * (x * x + z * z), 2.0f * (y * z - w * x)},
+             {2.0f * (x * z - w * y), 2.0f * (y * z + w * x), 1.0f - 2.0f * (x * x + y * y)}}};
+}
+
+// World-space covariance R diag(s^2) R^T from activated scales and a rotation.
+GLINT_HD inline Sym3 covariance_3d(Vec3 scale, const Mat3& r) {
+    const float s2[3] = {scale.x * scale.x, scale.y * scale.y, scale.z * scale.z};
+    float c[3][3];
+    for (int i = 0; i < 3; ++i)
+        for (int j = i; j < 3; ++j)
+            c[i][j] =
+                r.m[i][0] * r.m[j][0] * s2[0] + r.m[i][1] * r.m[j][1] * s2[1] + r.m[i][2] * r.m[j][2] * s2[2];
+    return {c[0][0], c[0][1], c[0][2], c[1][1], c[1][2], c[2][2]};
+}
+
+// EWA projection: J W Sigma W^T J^T, with the view-space mean's x/z and y/z clamped to 1.3x the field of
+// view before the Jacobian is formed (as the reference does, to bound the error of the linearization).
+// `view_rotation` is the world-to-camera rotation W, `mean_view` the Gaussian's camera-space mean.
+GLINT_HD inline Sym2 project_covariance(const Sym3& cov, const Mat3& view_rotation, Vec3 mean_view, float fx,
+                                        float fy, float tan_fov_x, float tan_fov_y) {
+    const float lim_x = kFovClampFactor * tan_fov_x;
+    const float lim_y = kFovClampFactor * tan_fov_y;
+    const float z = mean_view.z;
+    const float x = fminf(lim_x, fmaxf(-lim_x, mean_view.x / z)) * z;
+    const float y = fminf(lim_y, fmaxf(-lim_y, mean_view.y / z)) * z;
+    // The two non-zero rows of J, then T = J W (2x3).
+    const float j00 = fx / z, j02 = -fx * x / (z * z);
+    const float j11 = fy / z, j12 = -fy * y / (z * z);
+    const Mat3& w = view_rotation;
+    float t[2][3];
+    for (int k = 0; k < 3; ++k) {
+        t[0][k] = j00 * w.m[0][k] + j02 * w.m[2][k];
+        t[1][k] = j11 * w.m[1][k] + j12 * w.m[2][k];
+    }
+    const float s[3][3] = {{cov.xx, cov.xy, cov.xz}, {cov.xy, cov.yy, cov.yz}, {cov.xz, cov.yz, cov.zz}};
+    float ts[2][3];
+    for (int i = 0; i < 2; ++i)
+        for (int k = 0; k < 3; ++k) ts[i][k] = t[i][0] * s[0][k] + t[i][1] * s[1][k] + t[i][2] * s[2][k];
+    return {ts[0][0] * t[0][0] + ts[0][1] * t[0][1] + ts[0][2] * t[0][2],
+            ts[0][0] * t[1][0] + ts[0][1] * t[1][1] + ts[0][2] * t[1][2],
+            ts[1][0] * t[1][0] + ts[1][1] * t[1][1] + ts[1][2] * t[1][2]};
+}
+
+// Adds the screen-space low-pass filter. With `antialias` (Mip-Splatting's 2D filter), returns the
+// opacity compensation sqrt(det(cov) / det(cov + 0.3 I)) that keeps the Gaussian's integral unchanged;
+// without it returns 1 (the reference's plain dilation).
+GLINT_HD inline float apply_low_pass(Sym2& cov, bool antialias) {
+    const float det_original = cov.a * cov.c - cov.b * cov.b;
+    cov.a += kLowPassVariance;
+    cov.c += kLowPassVariance;
+    if (!antialias) return 1.0f;
+    const float det_blurred = cov.a * cov.c - cov.b * cov.b;
+    return sqrtf(fmaxf(0.0f, det_original / det_blurred));
+}
+
+// Inverse of the 2D covariance; false when it is singular.
+GLINT_HD inline bool invert(const Sym2& cov, Sym2& conic) {
+    const float det = cov.a * cov.c - cov.b * cov.b;
+    if (det == 0.0f) return false;
+    const float inv = 1.0f / det;
+    conic = {cov.c * inv, -cov.b * inv, cov.a * inv};
+    return true;
+}
+
+// Largest eigenvalue of a 2D covariance (the 0.1 floor is the reference's guard against round-off).
+GLINT_HD inline float max_eigenvalue(const Sym2& cov) {
+    const float mid = 0.5f * (cov.a + cov.c);
+    const float det = cov.a * cov.c - cov.b * cov.b;
+    return mid + sqrtf(fmaxf(0.1f, mid * mid - det));
+}
+
+// The reference's 3-sigma screen radius in pixels.
+GLINT_HD inline float reference_radius(const Sym2& cov) {
+    return ceilf(kMaxSigmaExtent * sqrtf(max_eigenvalue(cov)));
+}
+
+// Squared Mahalanobis distance within which a Gaussian of this opacity can reach alpha >= 1/255:
+// opacity * exp(-q / 2) >= 1/255  <=>  q <= 2 ln(255 opacity); negative when it never can. Not capped: the
+// 3-sigma cap comes from the reference's tile rectangle, inside which the reference blends every pixel
+// that reaches 1/255 (beyond 3 sigma too, for opacities above 0.88), so only this bound keeps images
+// identical.
+GLINT_HD inline float visible_mahalanobis2(float opacity) {
+    return 2.0f * logf(255.0f * opacity);
+}
+
+// Tile index of a (possibly huge, negative or NaN) coordinate in tiles, clamped to [0, grid]:
+// truncation toward zero as the reference's int cast, without its undefined behaviour out of range.
+GLINT_HD inline int tile_index(float tiles, int grid) {
+    if (!(tiles > 0.0f)) return 0;
+    if (tiles >= static_cast<float>(grid)) return grid;
+    return static_cast<int>(tiles);
+}
+
+// Tile rectangle [min, max) of a screen circle around `center` (pixel-centre coordinates), clamped to the
+// grid; the reference's getRect on the shifted centre.
+GLINT_HD inline void tile_rect(Vec2 center, float radius, int grid_x, int grid_y, int rect_min[2],
+                               int rect_max[2]) {
+    const float px = center.x - 0.5f, py = center.y - 0.5f;
+    rect_min[0] = tile_index((px - radius) / kTileSize, grid_x);
+    rect_min[1] = tile_index((py - radius) / kTileSize, grid_y);
+    rect_max[0] = tile_index((px + radius + kTileSize - 1) / kTileSize, grid_x);
+    rect_max[1] = tile_index((py + radius + kTileSize - 1) / kTileSize, grid_y);
+}
+
+// Minimum over y in [y0, y1] of q(dx, y - cy) for the conic quadratic q(u, v) = a u^2 + 2 b u v + c v^2.
+GLINT_HD inline float edge_minimum(const Sym2& conic, float dx, float dy0, float dy1) {
+    // dq/dv = 0 at v = -b u / c (c > 0 for a positive-definite conic).
+    const float v = fminf(dy1, fmaxf(dy0, -conic.b * dx / conic.c));
+    return conic.a * dx * dx + 2.0f * conic.b * dx * v + conic.c * v * v;
+}
+
+// Whether any pixel centre of the tile [x0, x0 + 16) x [y0, y0 + 16) can lie within squared Mahalanobis
+// distance `limit` of the Gaussian: the exact minimum of the quadratic over the rectangle spanned by the
+// tile's first and last pixel centres (FlashGS-style), a superset of the pixels the blender tests.
+GLINT_HD inline bool ellipse_touches_tile(const Sym2& conic, Vec2 center, float limit, int tile_x,
+                                          int tile_y) {
+    const float x0 = static_cast<float>(tile_x * kTileSize) + 0.5f - center.x;
+    const float x1 = x0 + static_cast<float>(kTileSize - 1);
+    const float y0 = static_cast<float>(tile_y * kTileSize) + 0.5f - center.y;
+    const float y1 = y0 + static_cast<float>(kTileSize - 1);
+    if (x0 <= 0.0f && x1 >= 0.0f && y0 <= 0.0f && y1 >= 0.0f) return true;
+    // Otherwise the minimum lies on an edge; by symmetry of the form, edges in y use the transposed conic.
+    const Sym2 transposed = {conic.c, conic.b, conic.a};
+    float best = fminf(edge_minimum(conic, x0, y0, y1), edge_minimum(conic, x1, y0, y1));
+    best = fminf(best, fminf(edge_minimum(transposed, y0, x0, x1), edge_minimum(transposed, y1, x0, x1)));
+    // The margin absorbs float round-off so that a tile the blender would draw is never dropped.
+    return best <= limit * 1.0001f + 1e-4f;
+}
+
+// Colour from SH coefficients for a unit view direction (camera to Gaussian), +0.5, clamped at zero.
+// dc: [3]; rest: [K, 3] coefficient-major, K = (degree + 1)^2 - 1.
+GLINT_HD inline Vec3 sh_to_color(int degree, const float* dc, const float* rest, Vec3 dir) {
+    float r = kSh0 * dc[0], g = kSh0 * dc[1], b = kSh0 * dc[2];
+    const auto add = [&](int k, float basis) {
+        r += basis * rest[3 * k + 0];
+        g += basis * rest[3 * k + 1];
+        b += basis * rest[3 * k + 2];
+    };
+    if (degree > 0) {
+        const float x = dir.x, y = dir.y, z = dir.z;
+        add(0, -kSh1 * y);
+        add(1, kSh1 * z);
+        add(2, -kSh1 * x);
+        if (degree > 1) {
+            const float xx = x * x, yy = y * y, zz = z * z, xy = x * y, yz = y * z, xz = x * z;
+            add(3, kSh2[0] * xy);
+            add(4, kSh2[1] * yz);
+            add(5, kSh2[2] * (2.0f * zz - xx - yy));
+            add(6, kSh2[3] * xz);
+            add(7, kSh2[4] * (xx - yy));
+            if (degree > 2) {
+                add(8, kSh3[0] * y * (3.0f * xx - yy));
+                add(9, kSh3[1] * xy * z);
+                add(10, kSh3[2] * y * (4.0f * zz - xx - yy));
+                add(11, kSh3[3] * z * (2.0f * zz - 3.0f * xx - 3.0f * yy));
+                add(12, kSh3[4] * x * (4.0f * zz - xx - yy));
+                add(13, kSh3[5] * z * (xx - yy));
+                add(14, kSh3[6] * x * (xx - 3.0f * yy));
+            }
+        }
+    }
+    return {fmaxf(r + 0.5f, 0.0f), fmaxf(g + 0.5f, 0.0f), fmaxf(b + 0.5f, 0.0f)};
+}
+
+// exp(x) for the blending weights: __expf on the GPU; on the CPU a branch-free version the compiler can
+// vectorize (range reduction x = n ln2 + r, |r| <= ln2/2, degree-6 polynomial; relative error below 3e-7
+// on [-87, 0], the range blending uses). Returns 0 below -87.
+GLINT_HD inline float blend_exp(float x) {
+#ifdef __CUDA_ARCH__
+    return __expf(x);
+#else
+    const bool underflow = x < -87.0f;
+    x = fmaxf(x, -87.0f);
+    const float n = floorf(x * 1.4426950408889634f + 0.5f);
+    const float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
+    float p = 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    // Scale by 2^n through the exponent bits (n >= -126 here, so the result stays normal).
+    const float scale = __builtin_bit_cast(float, (static_cast<int>(n) + 127) << 23);
+    return underflow ? 0.0f : p * scale;
+#endif
+}
+
+// The exponent of a Gaussian at offset (dx, dy) from its centre: -q/2 for the conic quadratic q.
+GLINT_HD inline float gaussian_power(const Sym2& conic, float dx, float dy) {
+    return -0.5f * (conic.a * dx * dx + conic.c * dy * dy) - conic.b * dx * dy;
+}
+
+}  // namespace glint::splatting::raster

@@ -1,0 +1,59 @@
+// The tile rasterizer's interface: an image of a Gaussian scene from a camera, on the CPU or CUDA backend.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "glint/core/backend.h"
+#include "glint/core/camera.h"
+#include "glint/splatting/gaussian_cloud.h"
+#include "glint/splatting/raster/raster_math.h"
+
+namespace glint::splatting {
+
+struct RenderSettings {
+    raster::Vec3 background{0.0f, 0.0f, 0.0f};     // composited where transmittance remains
+    bool antialias = false;                        // Mip-Splatting 2D filter with opacity compensation
+    int sh_degree = -1;                            // lower than the scene's to save time; -1: all of it
+    float near_plane = raster::kDefaultNearPlane;  // Gaussians nearer than this are culled
+};
+
+// Images, row-major, [height, width(, 3)].
+struct RenderOutput {
+    int width = 0, height = 0;
+    std::vector<float> color;                 // [H, W, 3] blended colour over the background
+    std::vector<float> alpha;                 // [H, W] 1 - final transmittance
+    std::vector<float> depth;                 // [H, W] expected depth sum(w z) / sum(w); 0 where alpha is 0
+    std::vector<std::uint32_t> contributors;  // [H, W] Gaussians blended into the pixel
+};
+
+// Median-free per-frame counters and stage times (milliseconds).
+struct RenderStats {
+    std::size_t gaussians = 0;   // in the scene
+    std::size_t visible = 0;     // survived culling and touch at least one tile
+    std::size_t tile_pairs = 0;  // (tile, Gaussian) pairs sorted and blended
+    double preprocess_ms = 0, sort_ms = 0, blend_ms = 0;
+};
+
+class Rasterizer {
+public:
+    virtual ~Rasterizer() = default;
+    // Renders `cloud` seen by `camera` into `out` (resized to the camera). Throws InputError for an
+    // invalid camera (size, focal length, non-finite pose). Buffers are reused: after the first frame of a
+    // given size and scene, a CPU render allocates nothing.
+    RenderStats render(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                       RenderOutput& out);
+    virtual Backend backend() const = 0;
+
+private:
+    virtual RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera,
+                                    const RenderSettings& settings, RenderOutput& out) = 0;
+};
+
+// Backend::Auto gives CUDA when this build and machine can run it, else the CPU. Throws Error naming the
+// reason when Backend::Cuda is asked for and cannot be used.
+std::unique_ptr<Rasterizer> create_rasterizer(Backend backend = Backend::Auto);
+
+}  // namespace glint::splatting

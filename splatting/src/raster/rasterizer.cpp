@@ -1,0 +1,41 @@
+// Rasterizer validation and the backend factory.
+#include "glint/splatting/raster/rasterizer.h"
+
+#include <cmath>
+
+#include "cpu_rasterizer.h"
+#include "glint/core/error.h"
+#include "glint/core/text.h"
+
+namespace glint::splatting {
+
+RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
+                               const RenderSettings& settings, RenderOutput& out) {
+    if (camera.width <= 0 || camera.height <= 0)
+        throw InputError(cat("camera size ", camera.width, "x", camera.height, " is not positive"));
+    if (camera.width > 16384 || camera.height > 16384)
+        throw InputError(cat("camera size ", camera.width, "x", camera.height, " exceeds 16384 pixels"));
+    if (!(camera.fx > 0.0f) || !(camera.fy > 0.0f) || !std::isfinite(camera.fx) || !std::isfinite(camera.fy))
+        throw InputError("camera focal lengths must be positive and finite");
+    for (int i = 0; i < 3; ++i) {
+        for (int j = 0; j < 3; ++j)
+            if (!std::isfinite(camera.rotation[i][j])) throw InputError("camera rotation is not finite");
+        if (!std::isfinite(camera.translation[i])) throw InputError("camera translation is not finite");
+    }
+    if (!std::isfinite(camera.cx) || !std::isfinite(camera.cy))
+        throw InputError("camera centre is not finite");
+    if (!(settings.near_plane > 0.0f)) throw InputError("the near plane must be positive");
+    return render_impl(cloud, camera, settings, out);
+}
+
+std::unique_ptr<Rasterizer> create_rasterizer(Backend backend) {
+    const CudaStatus& cuda = cuda_status();
+    if (backend == Backend::Auto) return std::make_unique<CpuRasterizer>();
+    if (backend == Backend::Cuda) {
+        if (!cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
+        throw Error("this build of glint has no CUDA rasterizer yet; use the CPU backend");
+    }
+    return std::make_unique<CpuRasterizer>();
+}
+
+}  // namespace glint::splatting
