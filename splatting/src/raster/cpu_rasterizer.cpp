@@ -68,19 +68,22 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_one(TileS
         const float dx = kTileCoordinates.x[p] - ox;
         const float dy = kTileCoordinates.y[p] - oy;
         const float power = raster::gaussian_power(conic, dx, dy);
-        const float alpha = std::min(raster::kMaxAlpha, opacity * raster::blend_exp(power));
-        const bool valid = s.done[p] == 0.0f && power <= 0.0f && alpha >= raster::kMinAlpha;
-        const float test_t = s.transmittance[p] * (1.0f - alpha);
-        const bool stop = valid && test_t < raster::kMinTransmittance;
-        const bool take = valid && !stop;
-        const float weight = take ? alpha * s.transmittance[p] : 0.0f;
+        const float weighted = opacity * raster::blend_exp(power);
+        const float alpha = weighted < raster::kMaxAlpha ? weighted : raster::kMaxAlpha;
+        const float t = s.transmittance[p];
+        const float test_t = t * (1.0f - alpha);
+        // 0/1 masks as floats and selects: no branches, so the loop vectorizes (with -fno-trapping-math).
+        const float valid = (s.done[p] == 0.0f && power <= 0.0f && alpha >= raster::kMinAlpha) ? 1.0f : 0.0f;
+        const float stop = test_t < raster::kMinTransmittance ? valid : 0.0f;
+        const float take = valid - stop;
+        const float weight = take * alpha * t;
         s.red[p] += weight * color.x;
         s.green[p] += weight * color.y;
         s.blue[p] += weight * color.z;
         s.depth[p] += weight * depth;
-        s.count[p] += take ? 1.0f : 0.0f;
-        s.transmittance[p] = take ? test_t : s.transmittance[p];
-        s.done[p] = stop ? 1.0f : s.done[p];
+        s.count[p] += take;
+        s.transmittance[p] = take != 0.0f ? test_t : t;
+        s.done[p] += stop;
     }
 }
 

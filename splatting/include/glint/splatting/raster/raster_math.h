@@ -241,9 +241,12 @@ GLINT_HD inline float blend_exp(float x) {
 #ifdef __CUDA_ARCH__
     return __expf(x);
 #else
+    // Plain comparisons and magic-number rounding instead of fmaxf/floorf, which GCC leaves as library
+    // calls (blocking vectorization) unless fast-math is on.
     const bool underflow = x < -87.0f;
-    x = fmaxf(x, -87.0f);
-    const float n = floorf(x * 1.4426950408889634f + 0.5f);
+    x = underflow ? -87.0f : x;
+    constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding and subtracting it rounds to an integer
+    const float n = (x * 1.4426950408889634f + kRound) - kRound;
     const float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
     float p = 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;

@@ -1,0 +1,27 @@
+// Image files: PNG writing (atomic) and reading image sizes, through stb.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+
+namespace glint {
+
+// Writes 8-bit PNG with 1 (grey), 3 (RGB) or 4 (RGBA) channels, rows top to bottom. Atomic.
+void write_png(const std::filesystem::path& path, int width, int height, int channels,
+               std::span<const std::uint8_t> pixels);
+
+struct ImageSize {
+    int width = 0, height = 0, channels = 0;
+};
+// Reads only the header. Throws InputError naming the file when it is missing or not an image stb reads.
+ImageSize read_image_size(const std::filesystem::path& path);
+
+// float in [0, 1] -> 8 bits, rounded and clamped (NaN -> 0).
+inline std::uint8_t to_unorm8(float v) {
+    if (!(v > 0.0f)) return 0;
+    if (v >= 1.0f) return 255;
+    return static_cast<std::uint8_t>(v * 255.0f + 0.5f);
+}
+
+}  // namespace glint

@@ -1,0 +1,377 @@
+// transforms.json and COLMAP camera readers.
+#include "glint/core/camera_io.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <sstream>
+
+#include <glm/gtc/quaternion.hpp>
+#include <nlohmann/json.hpp>
+
+#include "glint/core/error.h"
+#include "glint/core/image_io.h"
+#include "glint/core/log.h"
+#include "glint/core/text.h"
+
+namespace glint {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<char> read_whole(const fs::path& path) {
+    if (fs::is_directory(path)) throw InputError(cat(path.string(), ": is a directory, not a file"));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(cat(path.string(), ": cannot open"));
+    return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool finite(const Camera& c) {
+    for (int i = 0; i < 3; ++i) {
+        for (int j = 0; j < 3; ++j)
+            if (!std::isfinite(c.rotation[i][j])) return false;
+        if (!std::isfinite(c.translation[i])) return false;
+    }
+    return std::isfinite(c.fx) && std::isfinite(c.fy) && std::isfinite(c.cx) && std::isfinite(c.cy) &&
+           c.fx > 0 && c.fy > 0;
+}
+
+// ---- transforms.json ----------------------------------------------------------------------------
+
+CameraSet load_transforms(const fs::path& path) {
+    const std::vector<char> text = read_whole(path);
+    nlohmann::json root;
+    try {
+        root = nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::parse_error& e) {
+        throw InputError(cat(path.string(), ": not valid JSON: ", e.what()));
+    }
+    const auto fail = [&](const std::string& problem) -> void {
+        throw InputError(cat(path.string(), ": ", problem));
+    };
+    if (!root.is_object() || !root.contains("frames") || !root["frames"].is_array())
+        fail("no 'frames' array (not a transforms.json camera file)");
+    if (root["frames"].empty()) fail("'frames' is empty");
+    const auto number = [&](const nlohmann::json& frame, const char* key) -> std::optional<double> {
+        const nlohmann::json* source =
+            frame.contains(key) ? &frame[key] : (root.contains(key) ? &root[key] : nullptr);
+        if (source == nullptr) return std::nullopt;
+        if (!source->is_number()) fail(cat("'", key, "' is not a number"));
+        return source->get<double>();
+    };
+    CameraSet set;
+    int index = 0;
+    for (const nlohmann::json& frame : root["frames"]) {
+        const std::string where = cat("frame ", index++);
+        if (!frame.contains("transform_matrix")) fail(where + ": no transform_matrix");
+        const nlohmann::json& m = frame["transform_matrix"];
+        if (!m.is_array() || m.size() < 3) fail(where + ": transform_matrix is not a 4x4 matrix");
+        double c2w[3][4];
+        for (int r = 0; r < 3; ++r) {
+            if (!m[r].is_array() || m[r].size() != 4) fail(where + ": transform_matrix is not a 4x4 matrix");
+            for (int c = 0; c < 4; ++c) {
+                if (!m[r][c].is_number()) fail(where + ": transform_matrix holds a non-number");
+                c2w[r][c] = m[r][c].get<double>();
+            }
+        }
+        std::string name = frame.contains("file_path") && frame["file_path"].is_string()
+                               ? frame["file_path"].get<std::string>()
+                               : where;
+        Camera camera;
+        std::optional<double> w = number(frame, "w"), h = number(frame, "h");
+        if (!w || !h) {
+            // The size is the image's: look at the file (paths often omit the extension).
+            fs::path image = path.parent_path() / name;
+            if (!fs::exists(image) && fs::exists(fs::path(image.string() + ".png"))) image += ".png";
+            if (!fs::exists(image))
+                fail(cat(where, ": no 'w'/'h' and the image '", name, "' was not found to read its size"));
+            const ImageSize size = read_image_size(image);
+            w = size.width;
+            h = size.height;
+        }
+        camera.width = static_cast<int>(*w);
+        camera.height = static_cast<int>(*h);
+        if (camera.width <= 0 || camera.height <= 0) fail(where + ": image size is not positive");
+        if (auto fl_x = number(frame, "fl_x")) {
+            camera.fx = static_cast<float>(*fl_x);
+        } else if (auto angle_x = number(frame, "camera_angle_x")) {
+            camera.fx = static_cast<float>(0.5 * *w / std::tan(0.5 * *angle_x));
+        } else {
+            fail(where + ": no focal length (fl_x or camera_angle_x)");
+        }
+        if (auto fl_y = number(frame, "fl_y"))
+            camera.fy = static_cast<float>(*fl_y);
+        else if (auto angle_y = number(frame, "camera_angle_y"))
+            camera.fy = static_cast<float>(0.5 * *h / std::tan(0.5 * *angle_y));
+        else
+            camera.fy = camera.fx;
+        camera.cx = static_cast<float>(number(frame, "cx").value_or(0.5 * *w));
+        camera.cy = static_cast<float>(number(frame, "cy").value_or(0.5 * *h));
+        // OpenGL camera-to-world (x right, y up, z back) -> OpenCV world-to-camera: flip y and z axes.
+        glm::mat3 rotation_c2w;
+        for (int r = 0; r < 3; ++r) {
+            rotation_c2w[0][r] = static_cast<float>(c2w[r][0]);
+            rotation_c2w[1][r] = static_cast<float>(-c2w[r][1]);
+            rotation_c2w[2][r] = static_cast<float>(-c2w[r][2]);
+        }
+        const glm::vec3 position(c2w[0][3], c2w[1][3], c2w[2][3]);
+        camera.rotation = glm::transpose(rotation_c2w);
+        camera.translation = -(camera.rotation * position);
+        if (!finite(camera)) fail(where + ": the pose or intrinsics are not finite");
+        set.cameras.push_back(camera);
+        set.names.push_back(std::move(name));
+    }
+    return set;
+}
+
+// ---- COLMAP -------------------------------------------------------------------------------------
+
+struct ColmapCamera {
+    int width = 0, height = 0;
+    float fx = 0, fy = 0, cx = 0, cy = 0;
+    bool distorted = false;
+};
+
+// Number of parameters and whether the model has distortion, by COLMAP's model id.
+bool colmap_model(int id, int& params, bool& distorted, std::string& name) {
+    struct Model {
+        const char* name;
+        int params;
+        bool distorted;
+    };
+    static const Model models[] = {{"SIMPLE_PINHOLE", 3, false},
+                                   {"PINHOLE", 4, false},
+                                   {"SIMPLE_RADIAL", 4, true},
+                                   {"RADIAL", 5, true},
+                                   {"OPENCV", 8, true},
+                                   {"OPENCV_FISHEYE", 8, true},
+                                   {"FULL_OPENCV", 12, true},
+                                   {"FOV", 5, true},
+                                   {"SIMPLE_RADIAL_FISHEYE", 4, true},
+                                   {"RADIAL_FISHEYE", 5, true},
+                                   {"THIN_PRISM_FISHEYE", 12, true}};
+    if (id < 0 || id >= static_cast<int>(std::size(models))) return false;
+    params = models[id].params;
+    distorted = models[id].distorted;
+    name = models[id].name;
+    return true;
+}
+
+int colmap_model_id(const std::string& name) {
+    for (int id = 0; id < 11; ++id) {
+        int params;
+        bool distorted;
+        std::string model;
+        colmap_model(id, params, distorted, model);
+        if (model == name) return id;
+    }
+    return -1;
+}
+
+ColmapCamera make_colmap_camera(int model, int width, int height, const std::vector<double>& p) {
+    ColmapCamera c;
+    c.width = width;
+    c.height = height;
+    // Single-focal models list f, cx, cy first; the others fx, fy, cx, cy.
+    const bool single = model == 0 || model == 2 || model == 3 || model == 8 || model == 9;
+    c.fx = static_cast<float>(p[0]);
+    c.fy = static_cast<float>(single ? p[0] : p[1]);
+    c.cx = static_cast<float>(single ? p[1] : p[2]);
+    c.cy = static_cast<float>(single ? p[2] : p[3]);
+    int params;
+    std::string name;
+    colmap_model(model, params, c.distorted, name);
+    return c;
+}
+
+Camera colmap_pose(const ColmapCamera& intrinsics, const double q[4], const double t[3]) {
+    Camera camera;
+    const glm::dquat rotation(q[0], q[1], q[2], q[3]);  // w, x, y, z: world to camera
+    camera.rotation = glm::mat3(glm::mat3_cast(glm::normalize(rotation)));
+    camera.translation = glm::vec3(t[0], t[1], t[2]);
+    camera.width = intrinsics.width;
+    camera.height = intrinsics.height;
+    camera.fx = intrinsics.fx;
+    camera.fy = intrinsics.fy;
+    camera.cx = intrinsics.cx;
+    camera.cy = intrinsics.cy;
+    return camera;
+}
+
+// Bounds-checked reader for COLMAP's little-endian binary files.
+class BinaryReader {
+public:
+    BinaryReader(std::vector<char> data, fs::path path) : m_data(std::move(data)), m_path(std::move(path)) {}
+    template <typename T>
+    T read() {
+        if (m_data.size() - m_pos < sizeof(T)) throw InputError(cat(m_path.string(), ": truncated"));
+        T value;
+        std::memcpy(&value, m_data.data() + m_pos, sizeof(T));
+        m_pos += sizeof(T);
+        return value;
+    }
+    std::string read_string() {
+        const auto end = std::find(m_data.begin() + static_cast<std::ptrdiff_t>(m_pos), m_data.end(), '\0');
+        if (end == m_data.end()) throw InputError(cat(m_path.string(), ": truncated image name"));
+        std::string s(m_data.begin() + static_cast<std::ptrdiff_t>(m_pos), end);
+        m_pos = static_cast<std::size_t>(end - m_data.begin()) + 1;
+        return s;
+    }
+    void skip(std::uint64_t bytes) {
+        if (bytes > m_data.size() - m_pos) throw InputError(cat(m_path.string(), ": truncated"));
+        m_pos += bytes;
+    }
+    std::size_t remaining() const { return m_data.size() - m_pos; }
+
+private:
+    std::vector<char> m_data;
+    fs::path m_path;
+    std::size_t m_pos = 0;
+};
+
+void add_colmap_image(CameraSet& set, const std::map<int, ColmapCamera>& cameras, int camera_id,
+                      const double q[4], const double t[3], std::string name, const fs::path& file,
+                      bool& warned) {
+    const auto it = cameras.find(camera_id);
+    if (it == cameras.end())
+        throw InputError(
+            cat(file.string(), ": image '", name, "' uses camera ", camera_id, ", which is not defined"));
+    if (it->second.distorted && !warned) {
+        log::warn(file.parent_path().string(),
+                  ": lens distortion of COLMAP cameras is ignored (pinhole projection)");
+        warned = true;
+    }
+    Camera camera = colmap_pose(it->second, q, t);
+    if (!finite(camera)) throw InputError(cat(file.string(), ": image '", name, "': the pose is not finite"));
+    set.cameras.push_back(camera);
+    set.names.push_back(std::move(name));
+}
+
+CameraSet load_colmap(const fs::path& folder) {
+    std::map<int, ColmapCamera> cameras;
+    CameraSet set;
+    bool warned = false;
+    if (fs::exists(folder / "cameras.bin") && fs::exists(folder / "images.bin")) {
+        BinaryReader in(read_whole(folder / "cameras.bin"), folder / "cameras.bin");
+        const auto count = in.read<std::uint64_t>();
+        for (std::uint64_t i = 0; i < count; ++i) {
+            const int id = in.read<std::int32_t>();
+            const int model = in.read<std::int32_t>();
+            const auto width = in.read<std::uint64_t>(), height = in.read<std::uint64_t>();
+            int params;
+            bool distorted;
+            std::string name;
+            if (!colmap_model(model, params, distorted, name))
+                throw InputError(
+                    cat((folder / "cameras.bin").string(), ": camera ", id, " has unknown model id ", model));
+            std::vector<double> p(static_cast<std::size_t>(params));
+            for (double& v : p) v = in.read<double>();
+            cameras[id] = make_colmap_camera(model, static_cast<int>(width), static_cast<int>(height), p);
+        }
+        BinaryReader images(read_whole(folder / "images.bin"), folder / "images.bin");
+        const auto image_count = images.read<std::uint64_t>();
+        for (std::uint64_t i = 0; i < image_count; ++i) {
+            images.read<std::uint32_t>();  // image id
+            double q[4], t[3];
+            for (double& v : q) v = images.read<double>();
+            for (double& v : t) v = images.read<double>();
+            const int camera_id = images.read<std::int32_t>();
+            std::string name = images.read_string();
+            const auto points = images.read<std::uint64_t>();
+            if (points > images.remaining() / 24)
+                throw InputError(cat((folder / "images.bin").string(), ": truncated"));
+            images.skip(points * 24);  // x, y (double) and point3D id (int64) per point
+            add_colmap_image(set, cameras, camera_id, q, t, std::move(name), folder / "images.bin", warned);
+        }
+    } else if (fs::exists(folder / "cameras.txt") && fs::exists(folder / "images.txt")) {
+        const std::vector<char> camera_text = read_whole(folder / "cameras.txt");
+        std::istringstream lines(std::string(camera_text.begin(), camera_text.end()));
+        std::string line;
+        int number = 0;
+        while (std::getline(lines, line)) {
+            ++number;
+            if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos)
+                continue;
+            std::istringstream fields(line);
+            int id, width, height;
+            std::string model_name;
+            if (!(fields >> id >> model_name >> width >> height))
+                throw InputError(cat((folder / "cameras.txt").string(), ": line ", number,
+                                     ": expected ID MODEL WIDTH HEIGHT PARAMS"));
+            const int model = colmap_model_id(model_name);
+            if (model < 0)
+                throw InputError(cat((folder / "cameras.txt").string(), ": line ", number,
+                                     ": unknown camera model '", printable(model_name), "'"));
+            int params;
+            bool distorted;
+            std::string name;
+            colmap_model(model, params, distorted, name);
+            std::vector<double> p(static_cast<std::size_t>(params));
+            for (double& v : p)
+                if (!(fields >> v))
+                    throw InputError(cat((folder / "cameras.txt").string(), ": line ", number, ": ",
+                                         model_name, " needs ", params, " parameters"));
+            cameras[id] = make_colmap_camera(model, width, height, p);
+        }
+        const std::vector<char> image_text = read_whole(folder / "images.txt");
+        std::istringstream image_lines(std::string(image_text.begin(), image_text.end()));
+        number = 0;
+        bool expect_points = false;
+        while (std::getline(image_lines, line)) {
+            ++number;
+            if (!line.empty() && line[0] == '#') continue;
+            if (expect_points) {  // the second line of each image lists its 2D points
+                expect_points = false;
+                continue;
+            }
+            if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            std::istringstream fields(line);
+            int image_id, camera_id;
+            double q[4], t[3];
+            std::string name;
+            if (!(fields >> image_id >> q[0] >> q[1] >> q[2] >> q[3] >> t[0] >> t[1] >> t[2] >> camera_id >>
+                  name))
+                throw InputError(cat((folder / "images.txt").string(), ": line ", number,
+                                     ": expected IMAGE_ID QW QX QY QZ TX TY TZ CAMERA_ID NAME"));
+            add_colmap_image(set, cameras, camera_id, q, t, name, folder / "images.txt", warned);
+            expect_points = true;
+        }
+    } else {
+        throw InputError(cat(folder.string(), ": no COLMAP model here (cameras and images .bin or .txt)"));
+    }
+    if (set.cameras.empty()) throw InputError(cat(folder.string(), ": the COLMAP model has no images"));
+    // COLMAP writes images in id order; name order is what users see in their folders.
+    std::vector<std::size_t> order(set.cameras.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return set.names[a] < set.names[b]; });
+    CameraSet sorted;
+    for (std::size_t i : order) {
+        sorted.cameras.push_back(set.cameras[i]);
+        sorted.names.push_back(set.names[i]);
+    }
+    return sorted;
+}
+
+}  // namespace
+
+CameraSet load_cameras(const fs::path& path) {
+    if (!fs::exists(path)) throw InputError(cat(path.string(), ": no such file or folder"));
+    if (fs::is_directory(path)) {
+        for (const fs::path& folder : {path, path / "sparse" / "0", path / "sparse"})
+            if (fs::exists(folder / "cameras.bin") || fs::exists(folder / "cameras.txt"))
+                return load_colmap(folder);
+        if (fs::exists(path / "transforms.json")) return load_transforms(path / "transforms.json");
+        throw InputError(
+            cat(path.string(), ": no transforms.json or COLMAP model (cameras.bin/.txt) in this folder"));
+    }
+    if (to_lower(path.extension().string()) == ".json") return load_transforms(path);
+    throw InputError(
+        cat(path.string(), ": not a camera file (expected transforms.json or a COLMAP model folder)"));
+}
+
+}  // namespace glint

@@ -1,0 +1,43 @@
+// stb-backed image I/O.
+#include "glint/core/image_io.h"
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include <filesystem>
+#include <vector>
+
+#include "glint/core/atomic_file.h"
+#include "glint/core/error.h"
+#include "glint/core/text.h"
+
+namespace glint {
+
+void write_png(const std::filesystem::path& path, int width, int height, int channels,
+               std::span<const std::uint8_t> pixels) {
+    GLINT_CHECK(width > 0 && height > 0 && (channels == 1 || channels == 3 || channels == 4),
+                "bad PNG shape");
+    GLINT_CHECK(pixels.size() == static_cast<std::size_t>(width) * height * channels, "PNG size mismatch");
+    std::vector<std::uint8_t> encoded;
+    const auto append = [](void* context, void* data, int size) {
+        auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+        const auto* bytes = static_cast<const std::uint8_t*>(data);
+        out->insert(out->end(), bytes, bytes + size);
+    };
+    if (stbi_write_png_to_func(append, &encoded, width, height, channels, pixels.data(), width * channels) ==
+        0)
+        throw Error(cat(path.string(), ": PNG encoding failed"));
+    AtomicFile file(path);
+    file.write(std::as_bytes(std::span(encoded)));
+    file.commit();
+}
+
+ImageSize read_image_size(const std::filesystem::path& path) {
+    if (!std::filesystem::exists(path)) throw InputError(cat(path.string(), ": no such file"));
+    ImageSize size;
+    if (stbi_info(path.c_str(), &size.width, &size.height, &size.channels) == 0)
+        throw InputError(cat(path.string(), ": not a readable image (", stbi_failure_reason(), ")"));
+    return size;
+}
+
+}  // namespace glint
