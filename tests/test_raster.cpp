@@ -206,6 +206,38 @@ TEST_CASE("ellipse_touches_tile never drops a tile holding a pixel centre within
     MESSAGE(touched, " tiles touched; the exact test rejected ", dropped_from_square, " of 27000 tiles");
 }
 
+TEST_CASE(
+    "ellipse_row_span selects exactly the tiles ellipse_touches_tile selects, never fewer than needed") {
+    tools::Rng rng(17);
+    int tiles_checked = 0, disagreements = 0;
+    for (int trial = 0; trial < 3000; ++trial) {
+        const float a = std::exp(rng.uniform(-4, 3)), c = std::exp(rng.uniform(-4, 3));
+        const float b = rng.uniform(-0.99f, 0.99f) * std::sqrt(a * c);
+        Sym2 conic{};
+        REQUIRE(invert({a, b, c}, conic));
+        const Vec2 center{rng.uniform(-40, 120), rng.uniform(-40, 120)};
+        const float limit = rng.uniform(0.0f, 12.0f);
+        for (int ty = 0; ty < 5; ++ty) {
+            int first = 0, last = -1;
+            const bool any_row = ellipse_row_span(conic, center, limit, ty, first, last);
+            for (int tx = 0; tx < 5; ++tx) {
+                const bool by_row = any_row && tx >= first && tx <= last;
+                bool reached = false;  // does any pixel centre of the tile lie within the contour?
+                for (int p = 0; p < 256 && !reached; ++p) {
+                    const float dx = static_cast<float>(tx * 16 + p % 16) + 0.5f - center.x;
+                    const float dy = static_cast<float>(ty * 16 + p / 16) + 0.5f - center.y;
+                    reached = -2.0f * gaussian_power(conic, dx, dy) <= limit;
+                }
+                if (reached) CHECK(by_row);
+                disagreements += by_row != ellipse_touches_tile(conic, center, limit, tx, ty);
+                ++tiles_checked;
+            }
+        }
+    }
+    MESSAGE(disagreements, " disagreements with the per-tile test in ", tiles_checked, " tiles");
+    CHECK(disagreements <= tiles_checked / 1000);
+}
+
 TEST_CASE("the CPU tile rasterizer matches the brute-force renderer on awkward scenes") {
     for (int degree : {0, 1, 3}) {
         CAPTURE(degree);

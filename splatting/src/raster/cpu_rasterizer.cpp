@@ -58,13 +58,14 @@ struct TileCoordinates {
 };
 const TileCoordinates kTileCoordinates;
 
-// Blends one Gaussian into every pixel of the tile. Branch-free so that each pixel follows exactly the
-// reference's per-pixel rules (skip power > 0 and alpha < 1/255, stop before T < 1e-4) in vector lanes.
-// Compiled for AVX2+FMA and for baseline x86-64, chosen at load time.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_one(TileState& s, Sym2 conic, float ox,
-                                                                           float oy, float opacity,
-                                                                           Vec3 color, float depth) {
-    for (int p = 0; p < kTilePixels; ++p) {
+constexpr int kHalf = kTileSize / 2;  // 8 pixels: one AVX2 vector of floats
+
+// Blends one Gaussian into the pixels of one 8-pixel half row (p0 = first pixel). Branch-free so that
+// each pixel follows exactly the reference's rules (skip power > 0 and alpha < 1/255, stop before
+// T < 1e-4) in vector lanes.
+inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float oy, float opacity, Vec3 color,
+                       float depth) {
+    for (int p = p0; p < p0 + kHalf; ++p) {
         const float dx = kTileCoordinates.x[p] - ox;
         const float dy = kTileCoordinates.y[p] - oy;
         const float power = raster::gaussian_power(conic, dx, dy);
@@ -84,6 +85,45 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_one(TileS
         s.count[p] += take;
         s.transmittance[p] = take != 0.0f ? test_t : t;
         s.done[p] += stop;
+    }
+}
+
+// Blends one Gaussian into the tile, visiting only the rows and half rows inside the box around its
+// 1/255 contour (pixels outside cannot reach alpha 1/255, so skipping them changes nothing). (ox, oy) is
+// the centre relative to the tile's corner. Compiled for AVX2+FMA and baseline x86-64, chosen at load.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_one(TileState& s, const Sym2& conic,
+                                                                           float ox, float oy, Vec2 extent,
+                                                                           float opacity, Vec3 color,
+                                                                           float depth) {
+    // Pixel centres are at row + 0.5: rows with |row + 0.5 - oy| <= extent.y.
+    const int row0 = std::max(0, static_cast<int>(std::ceil(oy - extent.y - 0.5f)));
+    const int row1 = std::min(kTileSize - 1, static_cast<int>(std::floor(oy + extent.y - 0.5f)));
+    const bool left = ox - extent.x - 0.5f < static_cast<float>(kHalf);
+    const bool right = ox + extent.x - 0.5f >= static_cast<float>(kHalf);
+    for (int row = row0; row <= row1; ++row) {
+        if (left) blend_span(s, row * kTileSize, conic, ox, oy, opacity, color, depth);
+        if (right) blend_span(s, row * kTileSize + kHalf, conic, ox, oy, opacity, color, depth);
+    }
+}
+
+// Stable LSD radix sort of keys by their high 32 bits (11-, 11- and 10-bit digits).
+void radix_sort_by_high_word(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch) {
+    scratch.resize(keys.size());
+    constexpr int kDigitBits[3] = {11, 11, 10};
+    int shift = 32;
+    for (const int bits : kDigitBits) {
+        const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+        std::uint32_t counts[1 << 11] = {};
+        for (const std::uint64_t key : keys) ++counts[(key >> shift) & mask];
+        std::uint32_t running = 0;
+        for (std::uint32_t& c : counts) {
+            const std::uint32_t count = c;
+            c = running;
+            running += count;
+        }
+        for (const std::uint64_t key : keys) scratch[counts[(key >> shift) & mask]++] = key;
+        keys.swap(scratch);
+        shift += bits;
     }
 }
 
@@ -109,15 +149,8 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
 
     // --- preprocess ---------------------------------------------------------------------------------
     auto start = std::chrono::steady_clock::now();
-    m_mean2d.resize(n);
-    m_conic.resize(n);
-    m_opacity.resize(n);
-    m_limit.resize(n);
-    m_color.resize(n);
-    m_depth.resize(n);
-    m_rect.resize(4 * n);
+    m_splats.resize(n);
     m_tile_counts.resize(n);
-    m_offsets.resize(n + 1);
     const Mat3 view_rotation = row_major(camera.rotation);
     const Vec3 view_translation{camera.translation.x, camera.translation.y, camera.translation.z};
     const glm::vec3 eye = camera.position();
@@ -151,55 +184,80 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
             int rect_min[2], rect_max[2];
             raster::tile_rect(center, raster::reference_radius(cov2), grid_x, grid_y, rect_min, rect_max);
             std::uint32_t count = 0;
-            for (int ty = rect_min[1]; ty < rect_max[1]; ++ty)
-                for (int tx = rect_min[0]; tx < rect_max[0]; ++tx)
-                    count += raster::ellipse_touches_tile(conic, center, limit, tx, ty) ? 1 : 0;
+            for (int ty = rect_min[1]; ty < rect_max[1]; ++ty) {
+                int first, last;
+                if (!raster::ellipse_row_span(conic, center, limit, ty, first, last)) continue;
+                first = std::max(first, rect_min[0]);
+                last = std::min(last, rect_max[0] - 1);
+                count += static_cast<std::uint32_t>(std::max(0, last - first + 1));
+            }
             if (count == 0) continue;
             const Vec3 dir = world - camera_position;
             const float inv_length = 1.0f / std::sqrt(std::max(raster::dot(dir, dir), 1e-30f));
-            m_color[i] = raster::sh_to_color(sh_degree, cloud.sh_dc().data() + 3 * i,
-                                             cloud.sh_rest().data() + rest_stride * i,
-                                             {dir.x * inv_length, dir.y * inv_length, dir.z * inv_length});
-            m_mean2d[i] = center;
-            m_conic[i] = conic;
-            m_opacity[i] = opacity;
-            m_limit[i] = limit;
-            m_depth[i] = view.z;
-            m_rect[4 * i + 0] = rect_min[0];
-            m_rect[4 * i + 1] = rect_min[1];
-            m_rect[4 * i + 2] = rect_max[0];
-            m_rect[4 * i + 3] = rect_max[1];
+            m_splats[i].color = raster::sh_to_color(
+                sh_degree, cloud.sh_dc().data() + 3 * i, cloud.sh_rest().data() + rest_stride * i,
+                {dir.x * inv_length, dir.y * inv_length, dir.z * inv_length});
+            Splat& splat = m_splats[i];
+            splat.mean = center;
+            splat.conic = conic;
+            splat.opacity = opacity;
+            splat.depth = view.z;
+            splat.limit = limit;
+            splat.extent = raster::contour_half_extent(conic, limit);
+            for (int k = 0; k < 2; ++k) {
+                splat.rect[k] = static_cast<std::int16_t>(rect_min[k]);
+                splat.rect[2 + k] = static_cast<std::int16_t>(rect_max[k]);
+            }
             m_tile_counts[i] = count;
         }
     });
-    m_offsets[0] = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        m_offsets[i + 1] = m_offsets[i] + m_tile_counts[i];
-        stats.visible += m_tile_counts[i] > 0 ? 1 : 0;
-    }
-    const std::size_t pairs = m_offsets[n];
-    stats.tile_pairs = pairs;
     stats.preprocess_ms = milliseconds_since(start);
 
-    // --- pairs, bucketed by tile, sorted by depth ------------------------------------------------------
+    // --- depth order, then pairs bucketed by tile ----------------------------------------------------
+    // Visible Gaussians are radix-sorted by depth once; pairs are emitted in that order and bucketed by
+    // tile with a stable counting sort, so each tile's list comes out front to back with no per-tile
+    // sort. Equal depths keep index order, as the reference's stable radix sort does.
     start = std::chrono::steady_clock::now();
+    m_depth_order.clear();
+    for (std::size_t i = 0; i < n; ++i)
+        if (m_tile_counts[i] > 0)
+            m_depth_order.push_back(std::uint64_t{std::bit_cast<std::uint32_t>(m_splats[i].depth)} << 32 | i);
+    radix_sort_by_high_word(m_depth_order, m_radix_scratch);
+    const std::size_t visible = m_depth_order.size();
+    // Gather once into depth order: everything after reads the splats sequentially.
+    m_sorted_splats.resize(visible);
+    m_offsets.resize(visible + 1);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, visible, 4096), [&](const auto& range) {
+        for (std::size_t v = range.begin(); v != range.end(); ++v) {
+            const auto i = static_cast<std::uint32_t>(m_depth_order[v]);
+            m_sorted_splats[v] = m_splats[i];
+            m_offsets[v + 1] = m_tile_counts[i];
+        }
+    });
+    m_offsets[0] = 0;
+    for (std::size_t v = 0; v < visible; ++v) m_offsets[v + 1] += m_offsets[v];
+    const std::size_t pairs = m_offsets[visible];
+    stats.visible = visible;
+    stats.tile_pairs = pairs;
     m_pair_tiles.resize(pairs);
-    m_pair_keys.resize(pairs);
-    m_sorted_keys.resize(pairs);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            if (m_tile_counts[i] == 0) continue;
-            std::size_t k = m_offsets[i];
-            // Depths are positive floats: their bit patterns order as the values do.
-            const std::uint64_t key = std::uint64_t{std::bit_cast<std::uint32_t>(m_depth[i])} << 32 | i;
-            const std::int32_t* rect = m_rect.data() + 4 * i;
-            for (int ty = rect[1]; ty < rect[3]; ++ty)
-                for (int tx = rect[0]; tx < rect[2]; ++tx)
-                    if (raster::ellipse_touches_tile(m_conic[i], m_mean2d[i], m_limit[i], tx, ty)) {
-                        m_pair_tiles[k] = static_cast<std::uint32_t>(ty * grid_x + tx);
-                        m_pair_keys[k] = key;
-                        ++k;
-                    }
+    m_pair_ranks.resize(pairs);
+    m_sorted_ranks.resize(pairs);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, visible, 1024), [&](const auto& range) {
+        for (std::size_t v = range.begin(); v != range.end(); ++v) {
+            const Splat& splat = m_sorted_splats[v];
+            std::size_t k = m_offsets[v];
+            for (int ty = splat.rect[1]; ty < splat.rect[3]; ++ty) {
+                int first, last;
+                if (!raster::ellipse_row_span(splat.conic, splat.mean, splat.limit, ty, first, last))
+                    continue;
+                first = std::max(first, static_cast<int>(splat.rect[0]));
+                last = std::min(last, splat.rect[2] - 1);
+                for (int tx = first; tx <= last; ++tx) {
+                    m_pair_tiles[k] = static_cast<std::uint32_t>(ty * grid_x + tx);
+                    m_pair_ranks[k] = static_cast<std::uint32_t>(v);
+                    ++k;
+                }
+            }
         }
     });
     // Counting sort by tile: per-chunk histograms, then a stable scatter.
@@ -225,11 +283,7 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
         std::uint32_t* position = m_chunk_histograms.data() + c * tiles;
         for (std::size_t k = c * kPairsPerChunk; k < std::min(pairs, (c + 1) * kPairsPerChunk); ++k)
-            m_sorted_keys[position[m_pair_tiles[k]]++] = m_pair_keys[k];
-    });
-    // Front to back; equal depths by Gaussian index, as a stable sort of the emission order would.
-    tbb::parallel_for(std::size_t{0}, tiles, [&](std::size_t t) {
-        std::sort(m_sorted_keys.begin() + m_tile_ranges[t], m_sorted_keys.begin() + m_tile_ranges[t + 1]);
+            m_sorted_ranks[position[m_pair_tiles[k]]++] = m_pair_ranks[k];
     });
     stats.sort_ms = milliseconds_since(start);
 
@@ -253,9 +307,9 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
             std::fill(a, a + kTilePixels, 0.0f);
         std::uint32_t processed = 0;
         for (std::uint32_t k = m_tile_ranges[t]; k < m_tile_ranges[t + 1]; ++k) {
-            const std::uint32_t i = static_cast<std::uint32_t>(m_sorted_keys[k]);
-            blend_one(s, m_conic[i], m_mean2d[i].x - x0, m_mean2d[i].y - y0, m_opacity[i], m_color[i],
-                      m_depth[i]);
+            const Splat& splat = m_sorted_splats[m_sorted_ranks[k]];
+            blend_one(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
+                      splat.color, splat.depth);
             // Checking every 32 Gaussians keeps the test off the hot path.
             if (++processed % 32 == 0 && all_done(s)) break;
         }

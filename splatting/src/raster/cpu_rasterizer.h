@@ -16,20 +16,31 @@ private:
     RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                             RenderOutput& out) override;
 
-    // Per-Gaussian results of the preprocess, kept between frames so a frame allocates nothing.
-    std::vector<raster::Vec2> m_mean2d;        // [N] pixel-centre coordinates
-    std::vector<raster::Sym2> m_conic;         // [N]
-    std::vector<float> m_opacity;              // [N] activated, compensated
-    std::vector<float> m_limit;                // [N] squared Mahalanobis distance of the 1/255 contour
-    std::vector<raster::Vec3> m_color;         // [N]
-    std::vector<float> m_depth;                // [N] camera-space z
-    std::vector<std::int32_t> m_rect;          // [N, 4] tile rectangle x0, y0, x1, y1
-    std::vector<std::uint32_t> m_tile_counts;  // [N] tiles touched
-    std::vector<std::uint64_t> m_offsets;      // [N + 1] exclusive prefix sum of m_tile_counts
-    // Pairs: emitted in Gaussian order, then bucketed by tile and sorted by (depth, index) in each tile.
+public:
+    // What the preprocess keeps of a visible Gaussian: one cache line, read by emission and blending.
+    struct alignas(64) Splat {
+        raster::Vec2 mean;  // pixel-centre coordinates
+        raster::Sym2 conic;
+        float opacity;  // activated, compensated
+        raster::Vec3 color;
+        float depth;           // camera-space z
+        float limit;           // squared Mahalanobis distance of the 1/255 contour
+        raster::Vec2 extent;   // half-widths of the box around that contour, in pixels
+        std::int16_t rect[4];  // tile rectangle x0, y0, x1, y1
+    };
+
+private:
+    // Buffers kept between frames so that a frame allocates nothing.
+    std::vector<Splat> m_splats;                 // [N] preprocess output, valid where m_tile_counts > 0
+    std::vector<std::uint32_t> m_tile_counts;    // [N] tiles touched
+    std::vector<std::uint64_t> m_depth_order;    // [V] visible Gaussians: depth bits << 32 | index, sorted
+    std::vector<std::uint64_t> m_radix_scratch;  // [V]
+    std::vector<Splat> m_sorted_splats;          // [V] visible splats in depth order
+    std::vector<std::uint64_t> m_offsets;        // [V + 1] first pair of each visible splat
+    // Pairs: emitted in depth order, then bucketed by tile (stable), so each tile's list is front to back.
     std::vector<std::uint32_t> m_pair_tiles;        // [P]
-    std::vector<std::uint64_t> m_pair_keys;         // [P] depth bits << 32 | Gaussian index
-    std::vector<std::uint64_t> m_sorted_keys;       // [P]
+    std::vector<std::uint32_t> m_pair_ranks;        // [P] index into m_sorted_splats
+    std::vector<std::uint32_t> m_sorted_ranks;      // [P] grouped by tile
     std::vector<std::uint32_t> m_tile_ranges;       // [tiles + 1] start of each tile's pairs in m_sorted_keys
     std::vector<std::uint32_t> m_chunk_histograms;  // [chunks, tiles]
 };

@@ -50,6 +50,15 @@ struct Mat3 {
     float m[3][3];
 };
 
+// min/max by comparison: GCC keeps fminf/fmaxf as library calls on the host without fast-math, which is
+// slow in the per-Gaussian code and blocks vectorization. (NaN handling differs; no input here is NaN.)
+GLINT_HD inline float min_f(float a, float b) {
+    return a < b ? a : b;
+}
+GLINT_HD inline float max_f(float a, float b) {
+    return a > b ? a : b;
+}
+
 GLINT_HD inline Vec3 operator-(Vec3 a, Vec3 b) {
     return {a.x - b.x, a.y - b.y, a.z - b.z};
 }
@@ -93,8 +102,8 @@ GLINT_HD inline Sym2 project_covariance(const Sym3& cov, const Mat3& view_rotati
     const float lim_x = kFovClampFactor * tan_fov_x;
     const float lim_y = kFovClampFactor * tan_fov_y;
     const float z = mean_view.z;
-    const float x = fminf(lim_x, fmaxf(-lim_x, mean_view.x / z)) * z;
-    const float y = fminf(lim_y, fmaxf(-lim_y, mean_view.y / z)) * z;
+    const float x = min_f(lim_x, max_f(-lim_x, mean_view.x / z)) * z;
+    const float y = min_f(lim_y, max_f(-lim_y, mean_view.y / z)) * z;
     // The two non-zero rows of J, then T = J W (2x3).
     const float j00 = fx / z, j02 = -fx * x / (z * z);
     const float j11 = fy / z, j12 = -fy * y / (z * z);
@@ -122,7 +131,7 @@ GLINT_HD inline float apply_low_pass(Sym2& cov, bool antialias) {
     cov.c += kLowPassVariance;
     if (!antialias) return 1.0f;
     const float det_blurred = cov.a * cov.c - cov.b * cov.b;
-    return sqrtf(fmaxf(0.0f, det_original / det_blurred));
+    return sqrtf(max_f(0.0f, det_original / det_blurred));
 }
 
 // Inverse of the 2D covariance; false when it is singular.
@@ -138,7 +147,7 @@ GLINT_HD inline bool invert(const Sym2& cov, Sym2& conic) {
 GLINT_HD inline float max_eigenvalue(const Sym2& cov) {
     const float mid = 0.5f * (cov.a + cov.c);
     const float det = cov.a * cov.c - cov.b * cov.b;
-    return mid + sqrtf(fmaxf(0.1f, mid * mid - det));
+    return mid + sqrtf(max_f(0.1f, mid * mid - det));
 }
 
 // The reference's 3-sigma screen radius in pixels.
@@ -177,7 +186,7 @@ GLINT_HD inline void tile_rect(Vec2 center, float radius, int grid_x, int grid_y
 // Minimum over y in [y0, y1] of q(dx, y - cy) for the conic quadratic q(u, v) = a u^2 + 2 b u v + c v^2.
 GLINT_HD inline float edge_minimum(const Sym2& conic, float dx, float dy0, float dy1) {
     // dq/dv = 0 at v = -b u / c (c > 0 for a positive-definite conic).
-    const float v = fminf(dy1, fmaxf(dy0, -conic.b * dx / conic.c));
+    const float v = min_f(dy1, max_f(dy0, -conic.b * dx / conic.c));
     return conic.a * dx * dx + 2.0f * conic.b * dx * v + conic.c * v * v;
 }
 
@@ -193,10 +202,52 @@ GLINT_HD inline bool ellipse_touches_tile(const Sym2& conic, Vec2 center, float 
     if (x0 <= 0.0f && x1 >= 0.0f && y0 <= 0.0f && y1 >= 0.0f) return true;
     // Otherwise the minimum lies on an edge; by symmetry of the form, edges in y use the transposed conic.
     const Sym2 transposed = {conic.c, conic.b, conic.a};
-    float best = fminf(edge_minimum(conic, x0, y0, y1), edge_minimum(conic, x1, y0, y1));
-    best = fminf(best, fminf(edge_minimum(transposed, y0, x0, x1), edge_minimum(transposed, y1, x0, x1)));
+    float best = min_f(edge_minimum(conic, x0, y0, y1), edge_minimum(conic, x1, y0, y1));
+    best = min_f(best, min_f(edge_minimum(transposed, y0, x0, x1), edge_minimum(transposed, y1, x0, x1)));
     // The margin absorbs float round-off so that a tile the blender would draw is never dropped.
     return best <= limit * 1.0001f + 1e-4f;
+}
+
+// Tiles of tile row `tile_y` that the contour q <= limit reaches, as [first, last] (inclusive); false when
+// none. Exact like ellipse_touches_tile, but per row: with u = x - cx and v = y - cy, q(u, v) <= L holds
+// for u in [(-b v - s) / a, (-b v + s) / a], s = sqrt(a L - det v^2), wherever det v^2 <= a L. Over the
+// row's band of pixel centres the upper end is concave in v, with its maximum (the ellipse's x extent
+// sqrt(L c / det)) at v = -b sqrt(L / (c det)); the lower end mirrors it. So the reachable x form one
+// interval, found with two square roots, and every tile overlapping it is touched.
+GLINT_HD inline bool ellipse_row_span(const Sym2& conic, Vec2 center, float limit, int tile_y, int& first,
+                                      int& last) {
+    // Margin for float round-off: a pixel the blender would draw is never left out.
+    const float l = limit * 1.0001f + 1e-4f;
+    const float a = conic.a, b = conic.b, c = conic.c;
+    const float det = a * c - b * b;
+    if (!(det > 0.0f) || !(a > 0.0f) || !(c > 0.0f)) return false;
+    const float v_extent = sqrtf(a * l / det);
+    const float band0 = static_cast<float>(tile_y * kTileSize) + 0.5f - center.y;
+    const float v0 = max_f(band0, -v_extent);
+    const float v1 = min_f(band0 + static_cast<float>(kTileSize - 1), v_extent);
+    if (v0 > v1) return false;
+    const float u_extent = sqrtf(l * c / det);
+    const float v_right = -b * u_extent / c;  // where the contour reaches furthest right; left is -v_right
+    const auto half_width = [&](float v) { return sqrtf(max_f(0.0f, a * l - det * v * v)); };
+    const float hi = (v_right >= v0 && v_right <= v1)
+                         ? u_extent
+                         : max_f((-b * v0 + half_width(v0)) / a, (-b * v1 + half_width(v1)) / a);
+    const float lo = (-v_right >= v0 && -v_right <= v1)
+                         ? -u_extent
+                         : min_f((-b * v0 - half_width(v0)) / a, (-b * v1 - half_width(v1)) / a);
+    // Tile tx holds pixel centres x in [16 tx + 0.5, 16 tx + 15.5].
+    first = static_cast<int>(ceilf((center.x + lo - static_cast<float>(kTileSize) + 0.5f) / kTileSize));
+    last = static_cast<int>(floorf((center.x + hi - 0.5f) / kTileSize));
+    return first <= last;
+}
+
+// Half-widths in pixels of the axis-aligned box around the contour q <= limit: sqrt(limit * Sigma_xx) and
+// sqrt(limit * Sigma_yy), with Sigma the inverse of the conic, and the same round-off margin as above.
+GLINT_HD inline Vec2 contour_half_extent(const Sym2& conic, float limit) {
+    const float l = limit * 1.0001f + 1e-4f;
+    const float det = conic.a * conic.c - conic.b * conic.b;
+    if (!(det > 0.0f)) return {0.0f, 0.0f};
+    return {sqrtf(max_f(0.0f, l * conic.c / det)), sqrtf(max_f(0.0f, l * conic.a / det))};
 }
 
 // Colour from SH coefficients for a unit view direction (camera to Gaussian), +0.5, clamped at zero.
@@ -231,7 +282,7 @@ GLINT_HD inline Vec3 sh_to_color(int degree, const float* dc, const float* rest,
             }
         }
     }
-    return {fmaxf(r + 0.5f, 0.0f), fmaxf(g + 0.5f, 0.0f), fmaxf(b + 0.5f, 0.0f)};
+    return {max_f(r + 0.5f, 0.0f), max_f(g + 0.5f, 0.0f), max_f(b + 0.5f, 0.0f)};
 }
 
 // exp(x) for the blending weights: __expf on the GPU; on the CPU a branch-free version the compiler can
