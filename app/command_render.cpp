@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "default_scene.h"
+#include "view_options.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/colormap.h"
 #include "glint/core/error.h"
@@ -22,25 +22,6 @@
 namespace glint::app {
 namespace {
 
-std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option) {
-    std::vector<float> values;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        try {
-            std::size_t used = 0;
-            values.push_back(std::stof(item, &used));
-            if (used != item.size()) throw std::invalid_argument(item);
-        } catch (const std::exception&) {
-            throw InputError(cat(option, ": '", printable(item), "' is not a number"));
-        }
-        if (!std::isfinite(values.back())) throw InputError(cat(option, ": values must be finite"));
-    }
-    if (values.size() != count)
-        throw InputError(cat(option, ": expected ", count, " comma-separated numbers"));
-    return values;
-}
-
 splatting::raster::Vec3 parse_background(const std::string& text) {
     const std::string name = to_lower(text);
     if (name == "black") return {0, 0, 0};
@@ -49,26 +30,6 @@ splatting::raster::Vec3 parse_background(const std::string& text) {
     for (float v : rgb)
         if (v < 0.0f || v > 1.0f) throw InputError("--background: r,g,b values are in [0, 1]");
     return {rgb[0], rgb[1], rgb[2]};
-}
-
-// A view of the whole scene: from azimuth 35 and elevation 25 degrees around `up`, far enough that the
-// 1-99% bounding box fits the vertical field of view.
-Camera fit_view(const splatting::GaussianCloud& cloud, glm::vec3 up, float fov_y, int width, int height) {
-    const splatting::SceneStats stats = splatting::compute_stats(cloud);
-    glm::vec3 lo(stats.robust_min[0], stats.robust_min[1], stats.robust_min[2]);
-    glm::vec3 hi(stats.robust_max[0], stats.robust_max[1], stats.robust_max[2]);
-    const glm::vec3 centre = 0.5f * (lo + hi);
-    const float radius = std::max(0.5f * glm::length(hi - lo), 1e-3f);
-    up = glm::normalize(up);
-    glm::vec3 side = glm::cross(up, glm::vec3(1, 0, 0));
-    if (glm::length(side) < 0.1f) side = glm::cross(up, glm::vec3(0, 1, 0));
-    side = glm::normalize(side);
-    const glm::vec3 other = glm::cross(side, up);
-    const float azimuth = glm::radians(35.0f), elevation = glm::radians(25.0f);
-    const glm::vec3 direction = std::cos(elevation) * (std::cos(azimuth) * side + std::sin(azimuth) * other) +
-                                std::sin(elevation) * up;
-    const float distance = radius / std::sin(0.5f * glm::radians(fov_y)) * 1.05f;
-    return Camera::look_at(centre + distance * direction, centre, up, fov_y, width, height);
 }
 
 std::vector<std::uint8_t> depth_image(const splatting::RenderOutput& out) {
@@ -113,32 +74,15 @@ std::vector<std::uint8_t> count_image(const splatting::RenderOutput& out) {
 
 void add_render_command(CLI::App& app, Action& action) {
     struct Options {
-        std::string scene, cameras, lookat, output, depth, alpha, count, background = "black",
-                                                                         backend = "auto";
-        std::string up = "0,0,1";
-        int index = 0, width = 0, height = 0, sh_degree = -1;
-        float fov = 50.0f;
+        ViewOptions view;
+        std::string output, depth, alpha, count, background = "black", backend = "auto";
+        int sh_degree = -1;
         bool antialias = false;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand("render", "Render one frame of a scene to PNG, headless");
-    command->add_option("SCENE", o->scene,
-                        "Scene file (.ply, .splat); the embedded default scene if omitted");
+    add_view_options(*command, o->view);
     command->add_option("-o,--output", o->output, "Colour image (.png)")->required();
-    command->add_option("--cameras", o->cameras, "transforms.json, or a COLMAP model folder");
-    command->add_option("--index", o->index, "Which camera of --cameras (0-based, COLMAP by image name)")
-        ->check(CLI::NonNegativeNumber);
-    command->add_option("--lookat", o->lookat, "eye,target,up as 9 comma-separated numbers")
-        ->excludes("--cameras");
-    command
-        ->add_option("--fov", o->fov, "Vertical field of view in degrees for --lookat or the automatic view")
-        ->check(CLI::Range(1.0f, 170.0f));
-    command->add_option("--up", o->up,
-                        "World up direction for the automatic view (no --cameras or --lookat)");
-    command->add_option("--width", o->width, "Image width (cameras are rescaled)")
-        ->check(CLI::Range(1, 16384));
-    command->add_option("--height", o->height, "Image height (cameras are rescaled)")
-        ->check(CLI::Range(1, 16384));
     command->add_option("--depth", o->depth, "Also write the expected depth as a colour-mapped PNG");
     command->add_option("--alpha", o->alpha, "Also write the accumulated opacity as a grey PNG");
     command->add_option("--count", o->count,
@@ -152,50 +96,13 @@ void add_render_command(CLI::App& app, Action& action) {
             for (const std::string* path : {&o->output, &o->depth, &o->alpha, &o->count})
                 if (!path->empty() && to_lower(std::filesystem::path(*path).extension().string()) != ".png")
                     throw InputError(cat(*path, ": output images are PNG (.png)"));
-            const splatting::LoadedScene scene =
-                o->scene.empty() ? splatting::load_scene_from_memory(
-                                       default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName)
-                                 : splatting::load_scene(o->scene);
-            const std::string scene_name = o->scene.empty() ? kDefaultSceneName : o->scene;
+            std::string scene_name;
+            const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
             if (scene.cloud.is_4d())
                 throw InputError(cat(scene_name, ": a 4D scene; glint cannot render 4D scenes yet"));
 
-            Camera camera;
             std::string view;
-            if (!o->cameras.empty()) {
-                const CameraSet set = load_cameras(o->cameras);
-                if (o->index >= static_cast<int>(set.cameras.size()))
-                    throw InputError(cat(o->cameras, ": --index ", o->index, " but there are ",
-                                         set.cameras.size(), " cameras"));
-                camera = set.cameras[static_cast<std::size_t>(o->index)];
-                view = cat("camera ", o->index, " (", set.names[static_cast<std::size_t>(o->index)], ")");
-            } else {
-                const int width = o->width > 0 ? o->width : 1280;
-                const int height = o->height > 0 ? o->height : (o->width > 0 ? o->width * 9 / 16 : 720);
-                if (!o->lookat.empty()) {
-                    const std::vector<float> v = parse_numbers(o->lookat, 9, "--lookat");
-                    camera = Camera::look_at({v[0], v[1], v[2]}, {v[3], v[4], v[5]},
-                                             glm::vec3(v[6], v[7], v[8]), o->fov, width, height);
-                    view = "--lookat";
-                } else {
-                    const std::vector<float> up = parse_numbers(o->up, 3, "--up");
-                    if (glm::length(glm::vec3(up[0], up[1], up[2])) == 0.0f)
-                        throw InputError("--up must not be zero");
-                    camera = fit_view(scene.cloud, {up[0], up[1], up[2]}, o->fov, width, height);
-                    view = "the automatic view";
-                }
-            }
-            if (!o->cameras.empty() && (o->width > 0 || o->height > 0)) {
-                const int width = o->width > 0
-                                      ? o->width
-                                      : static_cast<int>(std::lround(static_cast<double>(camera.width) *
-                                                                     o->height / camera.height));
-                const int height = o->height > 0
-                                       ? o->height
-                                       : static_cast<int>(std::lround(static_cast<double>(camera.height) *
-                                                                      o->width / camera.width));
-                camera = camera.resized(std::max(width, 1), std::max(height, 1));
-            }
+            const Camera camera = resolve_camera(o->view, scene.cloud, view);
 
             splatting::RenderSettings settings;
             settings.background = parse_background(o->background);

@@ -90,11 +90,9 @@ inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float 
 
 // Blends one Gaussian into the tile, visiting only the rows and half rows inside the box around its
 // 1/255 contour (pixels outside cannot reach alpha 1/255, so skipping them changes nothing). (ox, oy) is
-// the centre relative to the tile's corner. Compiled for AVX2+FMA and baseline x86-64, chosen at load.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_one(TileState& s, const Sym2& conic,
-                                                                           float ox, float oy, Vec2 extent,
-                                                                           float opacity, Vec3 color,
-                                                                           float depth) {
+// the centre relative to the tile's corner.
+inline void blend_one(TileState& s, const Sym2& conic, float ox, float oy, Vec2 extent, float opacity,
+                      Vec3 color, float depth) {
     // Pixel centres are at row + 0.5: rows with |row + 0.5 - oy| <= extent.y.
     const int row0 = std::max(0, static_cast<int>(std::ceil(oy - extent.y - 0.5f)));
     const int row1 = std::min(kTileSize - 1, static_cast<int>(std::floor(oy + extent.y - 0.5f)));
@@ -103,6 +101,99 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_one(TileS
     for (int row = row0; row <= row1; ++row) {
         if (left) blend_span(s, row * kTileSize, conic, ox, oy, opacity, color, depth);
         if (right) blend_span(s, row * kTileSize + kHalf, conic, ox, oy, opacity, color, depth);
+    }
+}
+
+bool all_done(const TileState& s) {
+    float sum = 0.0f;
+    for (int p = 0; p < kTilePixels; ++p) sum += s.done[p];
+    return sum == static_cast<float>(kTilePixels);
+}
+
+// Blends a tile's splats front to back into `s`, stopping once every pixel is done. (x0, y0) is the
+// tile's corner in pixels. Compiled for AVX2+FMA and for baseline x86-64, chosen at load time; the
+// per-Gaussian work inlines into each.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
+    TileState& s, const CpuRasterizer::Splat* splats,  // [V] in depth order
+    const std::uint32_t* ranks, std::size_t count,     // [count] this tile's splats, front to back
+    float x0, float y0) {
+    for (std::size_t k = 0; k < count; ++k) {
+        const CpuRasterizer::Splat& splat = splats[ranks[k]];
+        blend_one(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
+                  splat.color, splat.depth);
+        // Checking every 32 Gaussians keeps the test off the hot path.
+        if ((k + 1) % 32 == 0 && all_done(s)) break;
+    }
+}
+
+// What the per-Gaussian preprocess needs of the frame.
+struct PreprocessContext {
+    const GaussianCloud* cloud;
+    Mat3 view_rotation;
+    Vec3 view_translation;
+    Vec3 camera_position;
+    float fx, fy, cx, cy, tan_fov_x, tan_fov_y, near_plane;
+    bool antialias;
+    int sh_degree, grid_x, grid_y;
+    std::size_t rest_stride;
+    CpuRasterizer::Splat* splats;  // [N]
+    std::uint32_t* counts;         // [N] tiles touched; 0 for culled Gaussians
+};
+
+// Culls, projects and shades Gaussians [begin, end). Compiled for AVX2+FMA and baseline x86-64.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void preprocess_range(const PreprocessContext& c,
+                                                                                  std::size_t begin,
+                                                                                  std::size_t end) {
+    using Splat = CpuRasterizer::Splat;
+    for (std::size_t i = begin; i != end; ++i) {
+        c.counts[i] = 0;
+        const float* p = c.cloud->positions().data() + 3 * i;
+        const Vec3 world{p[0], p[1], p[2]};
+        Vec3 view = raster::mul(c.view_rotation, world);
+        view = {view.x + c.view_translation.x, view.y + c.view_translation.y, view.z + c.view_translation.z};
+        if (!(view.z > c.near_plane)) continue;
+        const float* log_scale = c.cloud->log_scales().data() + 3 * i;
+        const float* q = c.cloud->rotations().data() + 4 * i;
+        const Vec3 scale{std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2])};
+        const raster::Sym3 cov3 =
+            raster::covariance_3d(scale, raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]));
+        Sym2 cov2 =
+            raster::project_covariance(cov3, c.view_rotation, view, c.fx, c.fy, c.tan_fov_x, c.tan_fov_y);
+        const float opacity =
+            sigmoid(c.cloud->opacity_logits()[i]) * raster::apply_low_pass(cov2, c.antialias);
+        Sym2 conic{};
+        if (!raster::invert(cov2, conic)) continue;
+        const float limit = raster::visible_mahalanobis2(opacity);
+        if (!(limit >= 0.0f)) continue;  // can never reach alpha 1/255
+        const Vec2 center{c.fx * view.x / view.z + c.cx, c.fy * view.y / view.z + c.cy};
+        int rect_min[2], rect_max[2];
+        raster::tile_rect(center, raster::reference_radius(cov2), c.grid_x, c.grid_y, rect_min, rect_max);
+        std::uint32_t count = 0;
+        for (int ty = rect_min[1]; ty < rect_max[1]; ++ty) {
+            int first, last;
+            if (!raster::ellipse_row_span(conic, center, limit, ty, first, last)) continue;
+            first = std::max(first, rect_min[0]);
+            last = std::min(last, rect_max[0] - 1);
+            count += static_cast<std::uint32_t>(std::max(0, last - first + 1));
+        }
+        if (count == 0) continue;
+        const Vec3 dir = world - c.camera_position;
+        const float inv_length = 1.0f / std::sqrt(std::max(raster::dot(dir, dir), 1e-30f));
+        c.splats[i].color = raster::sh_to_color(c.sh_degree, c.cloud->sh_dc().data() + 3 * i,
+                                                c.cloud->sh_rest().data() + c.rest_stride * i,
+                                                {dir.x * inv_length, dir.y * inv_length, dir.z * inv_length});
+        Splat& splat = c.splats[i];
+        splat.mean = center;
+        splat.conic = conic;
+        splat.opacity = opacity;
+        splat.depth = view.z;
+        splat.limit = limit;
+        splat.extent = raster::contour_half_extent(conic, limit);
+        for (int k = 0; k < 2; ++k) {
+            splat.rect[k] = static_cast<std::int16_t>(rect_min[k]);
+            splat.rect[2 + k] = static_cast<std::int16_t>(rect_max[k]);
+        }
+        c.counts[i] = count;
     }
 }
 
@@ -125,12 +216,6 @@ void radix_sort_by_high_word(std::vector<std::uint64_t>& keys, std::vector<std::
         keys.swap(scratch);
         shift += bits;
     }
-}
-
-bool all_done(const TileState& s) {
-    float sum = 0.0f;
-    for (int p = 0; p < kTilePixels; ++p) sum += s.done[p];
-    return sum == static_cast<float>(kTilePixels);
 }
 
 }  // namespace
@@ -158,59 +243,26 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     const float tan_fov_x = 0.5f * static_cast<float>(width) / camera.fx;
     const float tan_fov_y = 0.5f * static_cast<float>(height) / camera.fy;
     const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            m_tile_counts[i] = 0;
-            const float* p = cloud.positions().data() + 3 * i;
-            const Vec3 world{p[0], p[1], p[2]};
-            Vec3 view = raster::mul(view_rotation, world);
-            view = {view.x + view_translation.x, view.y + view_translation.y, view.z + view_translation.z};
-            if (!(view.z > settings.near_plane)) continue;
-            const float* log_scale = cloud.log_scales().data() + 3 * i;
-            const float* q = cloud.rotations().data() + 4 * i;
-            const Vec3 scale{std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2])};
-            const raster::Sym3 cov3 =
-                raster::covariance_3d(scale, raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]));
-            Sym2 cov2 = raster::project_covariance(cov3, view_rotation, view, camera.fx, camera.fy, tan_fov_x,
-                                                   tan_fov_y);
-            const float opacity =
-                sigmoid(cloud.opacity_logits()[i]) * raster::apply_low_pass(cov2, settings.antialias);
-            Sym2 conic{};
-            if (!raster::invert(cov2, conic)) continue;
-            const float limit = raster::visible_mahalanobis2(opacity);
-            if (!(limit >= 0.0f)) continue;  // can never reach alpha 1/255
-            const Vec2 center{camera.fx * view.x / view.z + camera.cx,
-                              camera.fy * view.y / view.z + camera.cy};
-            int rect_min[2], rect_max[2];
-            raster::tile_rect(center, raster::reference_radius(cov2), grid_x, grid_y, rect_min, rect_max);
-            std::uint32_t count = 0;
-            for (int ty = rect_min[1]; ty < rect_max[1]; ++ty) {
-                int first, last;
-                if (!raster::ellipse_row_span(conic, center, limit, ty, first, last)) continue;
-                first = std::max(first, rect_min[0]);
-                last = std::min(last, rect_max[0] - 1);
-                count += static_cast<std::uint32_t>(std::max(0, last - first + 1));
-            }
-            if (count == 0) continue;
-            const Vec3 dir = world - camera_position;
-            const float inv_length = 1.0f / std::sqrt(std::max(raster::dot(dir, dir), 1e-30f));
-            m_splats[i].color = raster::sh_to_color(
-                sh_degree, cloud.sh_dc().data() + 3 * i, cloud.sh_rest().data() + rest_stride * i,
-                {dir.x * inv_length, dir.y * inv_length, dir.z * inv_length});
-            Splat& splat = m_splats[i];
-            splat.mean = center;
-            splat.conic = conic;
-            splat.opacity = opacity;
-            splat.depth = view.z;
-            splat.limit = limit;
-            splat.extent = raster::contour_half_extent(conic, limit);
-            for (int k = 0; k < 2; ++k) {
-                splat.rect[k] = static_cast<std::int16_t>(rect_min[k]);
-                splat.rect[2 + k] = static_cast<std::int16_t>(rect_max[k]);
-            }
-            m_tile_counts[i] = count;
-        }
-    });
+    const PreprocessContext context{&cloud,
+                                    view_rotation,
+                                    view_translation,
+                                    camera_position,
+                                    camera.fx,
+                                    camera.fy,
+                                    camera.cx,
+                                    camera.cy,
+                                    tan_fov_x,
+                                    tan_fov_y,
+                                    settings.near_plane,
+                                    settings.antialias,
+                                    sh_degree,
+                                    grid_x,
+                                    grid_y,
+                                    rest_stride,
+                                    m_splats.data(),
+                                    m_tile_counts.data()};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024),
+                      [&](const auto& range) { preprocess_range(context, range.begin(), range.end()); });
     stats.preprocess_ms = milliseconds_since(start);
 
     // --- depth order, then pairs bucketed by tile ----------------------------------------------------
@@ -305,14 +357,8 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
         std::fill(std::begin(s.transmittance), std::end(s.transmittance), 1.0f);
         for (float* a : {s.red, s.green, s.blue, s.depth, s.count, s.done})
             std::fill(a, a + kTilePixels, 0.0f);
-        std::uint32_t processed = 0;
-        for (std::uint32_t k = m_tile_ranges[t]; k < m_tile_ranges[t + 1]; ++k) {
-            const Splat& splat = m_sorted_splats[m_sorted_ranks[k]];
-            blend_one(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
-                      splat.color, splat.depth);
-            // Checking every 32 Gaussians keeps the test off the hot path.
-            if (++processed % 32 == 0 && all_done(s)) break;
-        }
+        blend_tile(s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
+                   m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0);
         for (int p = 0; p < kTilePixels; ++p) {
             const int x = tx * kTileSize + p % kTileSize, y = ty * kTileSize + p / kTileSize;
             if (x >= width || y >= height) continue;

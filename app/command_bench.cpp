@@ -1,0 +1,129 @@
+// `glint bench`: renders a view repeatedly and reports median per-stage times, frame rate, work counts
+// and peak memory, as text or JSON.
+#include <sys/resource.h>
+
+#include <tbb/info.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "glint/core/error.h"
+#include "glint/core/log.h"
+#include "glint/core/text.h"
+#include "glint/splatting/raster/rasterizer.h"
+#include "view_options.h"
+
+namespace glint::app {
+namespace {
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+std::string cpu_model() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.starts_with("model name")) return line.substr(line.find(':') + 2);
+    return "unknown CPU";
+}
+
+std::size_t peak_memory_bytes() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, Action& action) {
+    struct Options {
+        ViewOptions view;
+        std::string backend = "auto";
+        int frames = 30, warmup = 3, sh_degree = -1;
+        bool json = false, antialias = false;
+    };
+    auto o = std::make_shared<Options>();
+    CLI::App* command =
+        app.add_subcommand("bench", "Render a view repeatedly; print median stage times, frame rate and memory");
+    add_view_options(*command, o->view);
+    command->add_option("--frames", o->frames, "Timed frames")->check(CLI::Range(1, 100000));
+    command->add_option("--warmup", o->warmup, "Untimed frames first (buffers grow to size)")->check(CLI::Range(0, 1000));
+    command->add_option("--backend", o->backend, "auto, cpu or cuda");
+    command->add_option("--sh-degree", o->sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
+    command->add_flag("--antialias", o->antialias, "Mip-Splatting 2D filter with opacity compensation");
+    command->add_flag("--json", o->json, "Print machine-readable JSON");
+    command->callback([&action, o] {
+        action = [o] {
+            std::string scene_name, view;
+            const auto load_start = std::chrono::steady_clock::now();
+            const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
+            const double load_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
+            if (scene.cloud.is_4d()) throw InputError(cat(scene_name, ": a 4D scene; glint cannot render 4D scenes yet"));
+            const Camera camera = resolve_camera(o->view, scene.cloud, view);
+            splatting::RenderSettings settings;
+            settings.antialias = o->antialias;
+            settings.sh_degree = o->sh_degree;
+            const std::unique_ptr<splatting::Rasterizer> rasterizer = splatting::create_rasterizer(parse_backend(o->backend));
+            splatting::RenderOutput out;
+            for (int i = 0; i < o->warmup; ++i) rasterizer->render(scene.cloud, camera, settings, out);
+            std::vector<double> preprocess, sort, blend, total;
+            splatting::RenderStats stats;
+            for (int i = 0; i < o->frames; ++i) {
+                const auto start = std::chrono::steady_clock::now();
+                stats = rasterizer->render(scene.cloud, camera, settings, out);
+                total.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+                preprocess.push_back(stats.preprocess_ms);
+                sort.push_back(stats.sort_ms);
+                blend.push_back(stats.blend_ms);
+            }
+            const double frame_ms = median(total);
+            const std::size_t threads = static_cast<std::size_t>(tbb::info::default_concurrency());
+            if (o->json) {
+                const nlohmann::ordered_json report = {
+                    {"scene", scene_name},
+                    {"view", view},
+                    {"width", camera.width},
+                    {"height", camera.height},
+                    {"backend", backend_name(rasterizer->backend())},
+                    {"machine", {{"cpu", cpu_model()}, {"threads", threads}}},
+                    {"frames", o->frames},
+                    {"gaussians", stats.gaussians},
+                    {"visible", stats.visible},
+                    {"tile_pairs", stats.tile_pairs},
+                    {"median_ms", {{"preprocess", median(preprocess)}, {"sort", median(sort)}, {"blend", median(blend)},
+                                   {"frame", frame_ms}}},
+                    {"min_frame_ms", *std::min_element(total.begin(), total.end())},
+                    {"fps", 1000.0 / frame_ms},
+                    {"load_ms", load_ms},
+                    {"peak_memory_bytes", peak_memory_bytes()},
+                };
+                std::printf("%s\n", report.dump(2).c_str());
+                return 0;
+            }
+            std::printf("%s, %s, %dx%d, %s backend (%s, %zu threads)\n", scene_name.c_str(), view.c_str(),
+                        camera.width, camera.height, backend_name(rasterizer->backend()), cpu_model().c_str(), threads);
+            std::printf("  Gaussians %zu, visible %zu, tile pairs %zu\n", stats.gaussians, stats.visible,
+                        stats.tile_pairs);
+            std::printf("  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, frame %.2f ms\n",
+                        o->frames, median(preprocess), median(sort), median(blend), frame_ms);
+            std::printf("  %.1f frames per second (best frame %.2f ms); scene load %.0f ms; peak memory %s\n",
+                        1000.0 / frame_ms, *std::min_element(total.begin(), total.end()), load_ms,
+                        human_bytes(peak_memory_bytes()).c_str());
+            return 0;
+        };
+    });
+}
+
+}  // namespace glint::app

@@ -1,0 +1,105 @@
+// Scene and camera selection for the rendering commands.
+#include "view_options.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "default_scene.h"
+#include "glint/core/camera_io.h"
+#include "glint/core/error.h"
+#include "glint/core/text.h"
+#include "glint/splatting/scene_stats.h"
+
+namespace glint::app {
+namespace {
+
+// A view of the whole scene: from azimuth 35 and elevation 25 degrees around `up`, far enough that the
+// bounding sphere of the 1-99% box fits the vertical field of view.
+Camera fit_view(const splatting::GaussianCloud& cloud, glm::vec3 up, float fov_y, int width, int height) {
+    const splatting::SceneStats stats = splatting::compute_stats(cloud);
+    const glm::vec3 lo(stats.robust_min[0], stats.robust_min[1], stats.robust_min[2]);
+    const glm::vec3 hi(stats.robust_max[0], stats.robust_max[1], stats.robust_max[2]);
+    const glm::vec3 centre = 0.5f * (lo + hi);
+    const float radius = std::max(0.5f * glm::length(hi - lo), 1e-3f);
+    up = glm::normalize(up);
+    glm::vec3 side = glm::cross(up, glm::vec3(1, 0, 0));
+    if (glm::length(side) < 0.1f) side = glm::cross(up, glm::vec3(0, 1, 0));
+    side = glm::normalize(side);
+    const glm::vec3 other = glm::cross(side, up);
+    const float azimuth = glm::radians(35.0f), elevation = glm::radians(25.0f);
+    const glm::vec3 direction =
+        std::cos(elevation) * (std::cos(azimuth) * side + std::sin(azimuth) * other) + std::sin(elevation) * up;
+    const float distance = radius / std::sin(0.5f * glm::radians(fov_y)) * 1.05f;
+    return Camera::look_at(centre + distance * direction, centre, up, fov_y, width, height);
+}
+
+}  // namespace
+
+std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option) {
+    std::vector<float> values;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        try {
+            std::size_t used = 0;
+            values.push_back(std::stof(item, &used));
+            if (used != item.size()) throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            throw InputError(cat(option, ": '", printable(item), "' is not a number"));
+        }
+        if (!std::isfinite(values.back())) throw InputError(cat(option, ": values must be finite"));
+    }
+    if (values.size() != count) throw InputError(cat(option, ": expected ", count, " comma-separated numbers"));
+    return values;
+}
+
+void add_view_options(CLI::App& command, ViewOptions& o) {
+    command.add_option("SCENE", o.scene, "Scene file (.ply, .splat); the embedded default scene if omitted");
+    command.add_option("--cameras", o.cameras, "transforms.json, or a COLMAP model folder");
+    command.add_option("--index", o.index, "Which camera of --cameras (0-based, COLMAP by image name)")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--lookat", o.lookat, "eye,target,up as 9 comma-separated numbers")->excludes("--cameras");
+    command.add_option("--fov", o.fov, "Vertical field of view in degrees for --lookat or the automatic view")
+        ->check(CLI::Range(1.0f, 170.0f));
+    command.add_option("--up", o.up, "World up direction for the automatic view (no --cameras or --lookat)");
+    command.add_option("--width", o.width, "Image width (cameras are rescaled)")->check(CLI::Range(1, 16384));
+    command.add_option("--height", o.height, "Image height (cameras are rescaled)")->check(CLI::Range(1, 16384));
+}
+
+splatting::LoadedScene load_scene_or_default(const ViewOptions& o, std::string& name) {
+    name = o.scene.empty() ? kDefaultSceneName : o.scene;
+    if (o.scene.empty())
+        return splatting::load_scene_from_memory(default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName);
+    return splatting::load_scene(o.scene);
+}
+
+Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, std::string& description) {
+    if (!o.cameras.empty()) {
+        const CameraSet set = load_cameras(o.cameras);
+        if (o.index >= static_cast<int>(set.cameras.size()))
+            throw InputError(cat(o.cameras, ": --index ", o.index, " but there are ", set.cameras.size(), " cameras"));
+        Camera camera = set.cameras[static_cast<std::size_t>(o.index)];
+        description = cat("camera ", o.index, " (", set.names[static_cast<std::size_t>(o.index)], ")");
+        if (o.width > 0 || o.height > 0) {
+            // One dimension given: keep the camera's aspect ratio.
+            const double aspect = static_cast<double>(camera.width) / camera.height;
+            const int width = o.width > 0 ? o.width : static_cast<int>(std::lround(o.height * aspect));
+            const int height = o.height > 0 ? o.height : static_cast<int>(std::lround(o.width / aspect));
+            camera = camera.resized(std::max(width, 1), std::max(height, 1));
+        }
+        return camera;
+    }
+    const int width = o.width > 0 ? o.width : 1280;
+    const int height = o.height > 0 ? o.height : (o.width > 0 ? std::max(1, o.width * 9 / 16) : 720);
+    if (!o.lookat.empty()) {
+        const std::vector<float> v = parse_numbers(o.lookat, 9, "--lookat");
+        description = "--lookat";
+        return Camera::look_at({v[0], v[1], v[2]}, {v[3], v[4], v[5]}, {v[6], v[7], v[8]}, o.fov, width, height);
+    }
+    const std::vector<float> up = parse_numbers(o.up, 3, "--up");
+    if (glm::length(glm::vec3(up[0], up[1], up[2])) == 0.0f) throw InputError("--up must not be zero");
+    description = "the automatic view";
+    return fit_view(cloud, {up[0], up[1], up[2]}, o.fov, width, height);
+}
+
+}  // namespace glint::app

@@ -1,0 +1,34 @@
+// Options shared by the commands that render: the scene (or the embedded default) and the camera
+// (--cameras/--index, --lookat/--fov, or the automatic view; --width/--height).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "glint/core/camera.h"
+#include "glint/splatting/scene_io.h"
+
+namespace glint::app {
+
+struct ViewOptions {
+    std::string scene;
+    std::string cameras, lookat, up = "0,0,1";
+    int index = 0, width = 0, height = 0;
+    float fov = 50.0f;
+};
+
+void add_view_options(CLI::App& command, ViewOptions& options);
+
+// The scene named by the options, or the embedded default scene; `name` says which.
+splatting::LoadedScene load_scene_or_default(const ViewOptions& options, std::string& name);
+
+// The camera the options describe; `description` says which ("camera 3 (r_3.png)", "--lookat", ...).
+// Throws InputError for bad option values or camera files.
+Camera resolve_camera(const ViewOptions& options, const splatting::GaussianCloud& cloud, std::string& description);
+
+// Comma-separated numbers, exactly `count` of them, finite; `option` names the option in errors.
+std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option);
+
+}  // namespace glint::app
