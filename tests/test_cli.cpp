@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "glint/core/image_io.h"
 #include "glint/splatting/scene_io.h"
 #include "scene_generators.h"
 #include "test_support.h"
@@ -126,6 +127,72 @@ TEST_CASE("bad input: exit code 2, one error line naming the file, no output wri
         test::run_glint("convert " + quoted(previous) + " " + quoted(dir / "o.obj"));
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.output.find("unsupported scene format '.obj'") != std::string::npos);
+}
+
+TEST_CASE("glint render writes colour, depth, alpha and count images of the requested size") {
+    test::TempDir dir;
+    const test::CommandResult result =
+        test::run_glint("render -o " + quoted(dir / "c.png") + " --width 320 --depth " +
+                        quoted(dir / "d.png") + " --alpha " + quoted(dir / "a.png") + " --count " +
+                        quoted(dir / "n.png") + " --background 0.2,0.3,0.4 --antialias");
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("8821 of 8821 Gaussians visible") != std::string::npos);
+    for (const char* name : {"c.png", "d.png", "a.png", "n.png"}) {
+        CAPTURE(name);
+        const ImageSize size = read_image_size(dir / name);
+        CHECK(size.width == 320);
+        CHECK(size.height == 180);
+    }
+    CHECK(read_image_size(dir / "a.png").channels == 1);
+}
+
+TEST_CASE("glint render from a transforms.json camera, rescaled") {
+    test::TempDir dir;
+    test::write_bytes(
+        dir / "transforms.json",
+        test::as_bytes(R"({"camera_angle_x": 0.8, "w": 400, "h": 300, "frames": [{"file_path": "x", )"
+                       R"("transform_matrix": [[1,0,0,0],[0,0,-1,-8],[0,1,0,1],[0,0,0,1]]}]})"));
+    const test::CommandResult result = test::run_glint("render --cameras " + quoted(dir / "transforms.json") +
+                                                       " --width 200 -o " + quoted(dir / "v.png"));
+    CHECK(result.exit_code == 0);
+    CHECK(result.output.find("camera 0 (x)") != std::string::npos);
+    CHECK(read_image_size(dir / "v.png").height == 150);
+}
+
+TEST_CASE("glint render and bench reject bad options with exit code 2") {
+    test::TempDir dir;
+    const std::string out = " -o " + quoted(dir / "o.png");
+    const auto expect = [](const std::string& arguments, const std::string& message) {
+        CAPTURE(arguments);
+        const test::CommandResult result = test::run_glint(arguments);
+        CHECK(result.exit_code == 2);
+        CHECK(result.output.find(message) != std::string::npos);
+    };
+    expect("render --lookat 1,2,3,0,0,0,0,0" + out, "expected 9 comma-separated numbers");
+    expect("render --lookat 0,0,5,0,0,5,0,0,1" + out, "eye and target are the same point");
+    expect("render --background purple" + out, "--background");
+    expect("render -o " + quoted(dir / "o.jpg"), "output images are PNG");
+    expect("render " + quoted(dir / "missing.ply") + out, "no such file");
+    tools::RandomSceneOptions options;
+    options.count = 10;
+    options.temporal = true;
+    splatting::save_scene(tools::make_random_scene(options), dir / "dyn.ply");
+    expect("render " + quoted(dir / "dyn.ply") + out, "cannot render 4D scenes yet");
+    test::write_bytes(dir / "t.json",
+                      test::as_bytes(R"({"camera_angle_x": 0.8, "w": 40, "h": 30, "frames": [)"
+                                     R"({"transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]]}]})"));
+    expect("render --cameras " + quoted(dir / "t.json") + " --index 3" + out,
+           "--index 3 but there are 1 cameras");
+    expect("bench --frames 0", "--frames");
+    CHECK_FALSE(std::filesystem::exists(dir / "o.png"));
+}
+
+TEST_CASE("glint bench reports stage times as JSON") {
+    const test::CommandResult result = test::run_glint("bench --width 160 --frames 2 --warmup 1 --json");
+    CHECK(result.exit_code == 0);
+    for (const char* key :
+         {"\"preprocess\"", "\"sort\"", "\"blend\"", "\"fps\"", "\"tile_pairs\"", "\"peak_memory_bytes\""})
+        CHECK(result.output.find(key) != std::string::npos);
 }
 
 TEST_SUITE_END();

@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "brute_force_renderer.h"
+#include "glint/splatting/activation.h"
 #include "glint/splatting/raster/raster_math.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "scene_generators.h"
@@ -287,6 +288,32 @@ TEST_CASE("exact tile tests produce fewer pairs than the reference's squares, sa
             " with the reference's squares");
     CHECK(stats.tile_pairs < square_pairs);
     check_matches_brute_force(cloud, test_camera(96, 64), {});
+}
+
+TEST_CASE("a single Gaussian appears where the camera looks, in its colour, over the background") {
+    GaussianCloud cloud(1, 0, false);
+    for (int k = 0; k < 3; ++k) cloud.log_scales()[k] = std::log(0.3f);
+    cloud.rotations()[0] = 1.0f;
+    cloud.opacity_logits()[0] = 10.0f;        // opacity 0.99995
+    cloud.sh_dc()[0] = color_to_sh_dc(1.0f);  // red
+    cloud.sh_dc()[1] = color_to_sh_dc(0.0f);
+    cloud.sh_dc()[2] = color_to_sh_dc(0.0f);
+    // Looking at the Gaussian from 4 units away, off to one side: it lands at the image centre.
+    const Camera camera = Camera::look_at({4, 0, 0}, {0, 0, 0}, {0, 0, 1}, 40.0f, 64, 48);
+    RenderSettings settings;
+    settings.background = {1.0f, 1.0f, 1.0f};
+    RenderOutput out;
+    create_rasterizer(Backend::Cpu)->render(cloud, camera, settings, out);
+    const auto pixel = [&](int x, int y) { return &out.color[3 * (static_cast<std::size_t>(y) * 64 + x)]; };
+    CHECK(pixel(32, 24)[0] == doctest::Approx(1.0).epsilon(1e-3));
+    CHECK(pixel(32, 24)[1] < 0.02f);  // red, not the white background
+    CHECK(out.depth[24 * 64 + 32] == doctest::Approx(4.0).epsilon(0.05));
+    CHECK(out.contributors[24 * 64 + 32] == 1);
+    CHECK(pixel(0, 0)[1] == 1.0f);  // corners: untouched background
+    CHECK(out.alpha[0] == 0.0f);
+    // Symmetric about the principal point (32, 24): pixel centres 20.5 and 43.5 are 11.5 either side.
+    CHECK(out.alpha[24 * 64 + 20] == doctest::Approx(out.alpha[24 * 64 + 43]).epsilon(1e-4));
+    CHECK(out.alpha[12 * 64 + 32] == doctest::Approx(out.alpha[35 * 64 + 32]).epsilon(1e-4));
 }
 
 TEST_CASE("invalid cameras are rejected") {

@@ -18,6 +18,12 @@ int main(int argc, char** argv) {
         app.add_subcommand("default", "The default scene (trefoil knot over a checkered disc)");
     default_scene->add_option("OUT", output, "Output scene (.ply or .splat)")->required();
 
+    std::size_t structured_count = 0;
+    CLI::App* structured_scene =
+        app.add_subcommand("structured", "The default scene's construction with about COUNT Gaussians");
+    structured_scene->add_option("COUNT", structured_count, "Number of Gaussians (approximate)")->required();
+    structured_scene->add_option("OUT", output, "Output scene (.ply or .splat)")->required();
+
     glint::tools::RandomSceneOptions random;
     bool ascii = false;
     CLI::App* random_scene = app.add_subcommand("random", "Random Gaussians in a cube");
@@ -33,7 +39,9 @@ int main(int argc, char** argv) {
 
     try {
         const glint::splatting::GaussianCloud cloud =
-            *default_scene ? glint::tools::make_default_scene() : glint::tools::make_random_scene(random);
+            *default_scene      ? glint::tools::make_default_scene()
+            : *structured_scene ? glint::tools::make_structured_scene(structured_count)
+                                : glint::tools::make_random_scene(random);
         glint::splatting::SaveOptions options;
         if (ascii) options.ply_encoding = glint::splatting::PlyEncoding::Ascii;
         glint::splatting::save_scene(cloud, output, options);

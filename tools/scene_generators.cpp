@@ -87,20 +87,23 @@ Vec3 trefoil(float t) {
 
 }  // namespace
 
-splatting::GaussianCloud make_default_scene() {
+namespace {
+
+// The knot-over-disc scene with `along` x `around` knot samples and a ground grid of step `ground_step`.
+splatting::GaussianCloud make_knot_scene(int along_count, int around_count, float ground_step) {
     constexpr float kPi = std::numbers::pi_v<float>;
-    constexpr int kAlong = 300;          // samples along the knot
-    constexpr int kAround = 20;          // samples around the tube
-    constexpr float kKnotScale = 0.55f;  // fits the knot in a radius of about 1.8
-    constexpr float kTube = 0.28f;       // tube radius
+    const float kAlong = static_cast<float>(along_count);    // samples along the knot
+    const float kAround = static_cast<float>(around_count);  // samples around the tube
+    constexpr float kKnotScale = 0.55f;                      // fits the knot in a radius of about 1.8
+    constexpr float kTube = 0.28f;                           // tube radius
     constexpr float kGroundZ = -1.2f;
     constexpr float kGroundRadius = 3.0f;
-    constexpr float kGroundStep = 0.1f;
+    const float kGroundStep = ground_step;
     constexpr float kShading = 0.12f;  // colour gain from facing the viewer, through SH degree 1
     constexpr float kThin = 0.004f;    // thickness of the surface discs
 
     std::vector<Splat> splats;
-    for (int i = 0; i < kAlong; ++i) {
+    for (int i = 0; i < along_count; ++i) {
         const float t = 2.0f * kPi * static_cast<float>(i) / kAlong;
         const Vec3 centre = kKnotScale * trefoil(t);
         const Vec3 tangent = normalized(trefoil(t + 1e-3f) - trefoil(t - 1e-3f));
@@ -108,7 +111,7 @@ splatting::GaussianCloud make_default_scene() {
         const Vec3 up = cross(side, tangent);
         const float arc = kKnotScale * std::sqrt(dot(trefoil(t + 2 * kPi / kAlong) - trefoil(t),
                                                      trefoil(t + 2 * kPi / kAlong) - trefoil(t)));
-        for (int j = 0; j < kAround; ++j) {
+        for (int j = 0; j < around_count; ++j) {
             const float phi =
                 2.0f * kPi * (static_cast<float>(j) + 0.5f * static_cast<float>(i % 2)) / kAround;
             const Vec3 normal = std::cos(phi) * side + std::sin(phi) * up;
@@ -124,11 +127,13 @@ splatting::GaussianCloud make_default_scene() {
         }
     }
     const int steps = static_cast<int>(kGroundRadius / kGroundStep);
+    const int cells = std::max(1, static_cast<int>(std::lround(0.5f / kGroundStep)));
     for (int gy = -steps; gy <= steps; ++gy) {
         for (int gx = -steps; gx <= steps; ++gx) {
             const float x = static_cast<float>(gx) * kGroundStep, y = static_cast<float>(gy) * kGroundStep;
             if (x * x + y * y > kGroundRadius * kGroundRadius) continue;
-            const bool dark = ((gx + 100) / 5 + (gy + 100) / 5) % 2 == 0;  // 0.5-unit checker squares
+            // Checker squares of `cells` grid steps (0.5 units); the even offset keeps indices positive.
+            const bool dark = ((gx + 100 * cells) / cells + (gy + 100 * cells) / cells) % 2 == 0;
             Splat s;
             s.position = {x, y, kGroundZ};
             s.scale = {0.6f * kGroundStep, 0.6f * kGroundStep, kThin};
@@ -160,6 +165,22 @@ splatting::GaussianCloud make_default_scene() {
                 cloud.sh_rest()[i * 9 + static_cast<std::size_t>(m) * 3 + c] = coefficients[m];
     }
     return cloud;
+}
+
+}  // namespace
+
+splatting::GaussianCloud make_default_scene() {
+    return make_knot_scene(300, 20, 0.1f);
+}
+
+splatting::GaussianCloud make_structured_scene(std::size_t count) {
+    // About 68% of the Gaussians on the knot (15 along the knot per sample around it), the rest on the disc.
+    const double knot = 0.68 * static_cast<double>(count);
+    const int around = std::max(6, static_cast<int>(std::lround(std::sqrt(knot / 15.0))));
+    const int along = std::max(20, static_cast<int>(std::lround(knot / around)));
+    const double ground = std::max(1.0, 0.32 * static_cast<double>(count));
+    const float step = static_cast<float>(std::sqrt(std::numbers::pi * 9.0 / ground));
+    return make_knot_scene(along, around, step);
 }
 
 splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options) {

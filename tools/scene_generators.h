@@ -31,6 +31,10 @@ private:
 // viewer) over a checkered ground disc. About 8,800 Gaussians, z up, centred at the origin, radius ~3.
 splatting::GaussianCloud make_default_scene();
 
+// The same construction with about `count` Gaussians (within a few percent), their sizes shrinking as
+// the count grows so that surfaces stay covered: realistic, surface-like scenes for benchmarks.
+splatting::GaussianCloud make_structured_scene(std::size_t count);
+
 struct RandomSceneOptions {
     std::size_t count = 10000;
     int sh_degree = 3;
