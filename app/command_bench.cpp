@@ -70,10 +70,11 @@ void add_bench_command(CLI::App& app, Action& action) {
             const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
             const double load_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
-            if (scene.cloud.is_4d()) throw InputError(cat(scene_name, ": a 4D scene; glint cannot render 4D scenes yet"));
             const Camera camera = resolve_camera(o->view, scene.cloud, view);
             splatting::RenderSettings settings;
             settings.antialias = o->antialias;
+            settings.time = resolve_time(o->view, scene.cloud, scene_name);
+            settings.temporal_cutoff = o->view.temporal_cutoff;
             settings.sh_degree = o->sh_degree;
             const std::unique_ptr<splatting::Rasterizer> rasterizer = splatting::create_rasterizer(parse_backend(o->backend));
             splatting::RenderOutput out;

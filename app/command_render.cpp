@@ -98,8 +98,6 @@ void add_render_command(CLI::App& app, Action& action) {
                     throw InputError(cat(*path, ": output images are PNG (.png)"));
             std::string scene_name;
             const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
-            if (scene.cloud.is_4d())
-                throw InputError(cat(scene_name, ": a 4D scene; glint cannot render 4D scenes yet"));
 
             std::string view;
             const Camera camera = resolve_camera(o->view, scene.cloud, view);
@@ -107,6 +105,8 @@ void add_render_command(CLI::App& app, Action& action) {
             splatting::RenderSettings settings;
             settings.background = parse_background(o->background);
             settings.antialias = o->antialias;
+            settings.time = resolve_time(o->view, scene.cloud, scene_name);
+            settings.temporal_cutoff = o->view.temporal_cutoff;
             settings.sh_degree = o->sh_degree;
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
                 splatting::create_rasterizer(parse_backend(o->backend));

@@ -1,12 +1,14 @@
 // Scene and camera selection for the rendering commands.
 #include "view_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "default_scene.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/error.h"
+#include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_stats.h"
 
@@ -64,6 +66,10 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
     command.add_option("--up", o.up, "World up direction for the automatic view (no --cameras or --lookat)");
     command.add_option("--width", o.width, "Image width (cameras are rescaled)")->check(CLI::Range(1, 16384));
     command.add_option("--height", o.height, "Image height (cameras are rescaled)")->check(CLI::Range(1, 16384));
+    command.add_option("--time", o.time, "4D scenes: the time to render (clamped to the scene's time span)");
+    command.add_option("--temporal-cutoff", o.temporal_cutoff,
+                       "4D scenes: skip Gaussians whose temporal marginal is below this (default 0.05)")
+        ->check(CLI::Range(0.0f, 0.999f));
 }
 
 splatting::LoadedScene load_scene_or_default(const ViewOptions& o, std::string& name) {
@@ -71,6 +77,18 @@ splatting::LoadedScene load_scene_or_default(const ViewOptions& o, std::string& 
     if (o.scene.empty())
         return splatting::load_scene_from_memory(default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName);
     return splatting::load_scene(o.scene);
+}
+
+float resolve_time(const ViewOptions& o, const splatting::GaussianCloud& cloud, const std::string& name) {
+    if (!cloud.is_4d() || cloud.empty()) return o.time;
+    const auto [lo, hi] = std::minmax_element(cloud.time_means().begin(), cloud.time_means().end());
+    if (o.time < *lo || o.time > *hi) {
+        const float clamped = std::clamp(o.time, *lo, *hi);
+        log::warn(name, ": time ", o.time, " is outside the scene's time span [", *lo, ", ", *hi, "]; rendering at ",
+                  clamped);
+        return clamped;
+    }
+    return o.time;
 }
 
 Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, std::string& description) {

@@ -32,23 +32,34 @@ void brute_force_render(const splatting::GaussianCloud& cloud, const Camera& cam
     std::vector<Splat> splats;
     for (std::size_t i = 0; i < cloud.size(); ++i) {
         const float* p = cloud.positions().data() + 3 * i;
-        const glm::vec3 v = camera.rotation * glm::vec3(p[0], p[1], p[2]) + camera.translation;
-        if (!(v.z > settings.near_plane)) continue;
         const float* s = cloud.log_scales().data() + 3 * i;
         const float* q = cloud.rotations().data() + 4 * i;
-        const Sym3 cov3 = covariance_3d({std::exp(s[0]), std::exp(s[1]), std::exp(s[2])},
-                                        quaternion_to_rotation(q[0], q[1], q[2], q[3]));
+        Vec3 mean{p[0], p[1], p[2]};
+        Sym3 cov3;
+        float temporal = 1.0f;
+        if (cloud.is_4d()) {
+            const float scale4[4] = {std::exp(s[0]), std::exp(s[1]), std::exp(s[2]),
+                                     std::exp(cloud.log_time_scales()[i])};
+            const Mat4 cov4 = covariance_4d(scale4, rotation_4d(q, cloud.rotations_right().data() + 4 * i));
+            if (!slice_4d(cov4, mean, cloud.time_means()[i], settings.time, mean, cov3, temporal)) continue;
+            if (temporal < settings.temporal_cutoff || !(temporal > 0.0f)) continue;
+        } else {
+            cov3 = covariance_3d({std::exp(s[0]), std::exp(s[1]), std::exp(s[2])},
+                                 quaternion_to_rotation(q[0], q[1], q[2], q[3]));
+        }
+        const glm::vec3 v = camera.rotation * glm::vec3(mean.x, mean.y, mean.z) + camera.translation;
+        if (!(v.z > settings.near_plane)) continue;
         Sym2 cov2 = project_covariance(cov3, w, {v.x, v.y, v.z}, camera.fx, camera.fy,
                                        0.5f * static_cast<float>(camera.width) / camera.fx,
                                        0.5f * static_cast<float>(camera.height) / camera.fy);
         Splat splat;
-        splat.opacity =
-            splatting::sigmoid(cloud.opacity_logits()[i]) * apply_low_pass(cov2, settings.antialias);
+        splat.opacity = splatting::sigmoid(cloud.opacity_logits()[i]) * temporal *
+                        apply_low_pass(cov2, settings.antialias);
         if (!invert(cov2, splat.conic)) continue;
         splat.center = {camera.fx * v.x / v.z + camera.cx, camera.fy * v.y / v.z + camera.cy};
         tile_rect(splat.center, reference_radius(cov2), grid_x, grid_y, splat.rect_min, splat.rect_max);
         if ((splat.rect_max[0] - splat.rect_min[0]) * (splat.rect_max[1] - splat.rect_min[1]) == 0) continue;
-        const glm::vec3 d = glm::normalize(glm::vec3(p[0], p[1], p[2]) - eye);
+        const glm::vec3 d = glm::normalize(glm::vec3(mean.x, mean.y, mean.z) - eye);
         splat.color = sh_to_color(
             degree, cloud.sh_dc().data() + 3 * i,
             cloud.sh_rest().data() + i * static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3,

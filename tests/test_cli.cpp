@@ -173,11 +173,6 @@ TEST_CASE("glint render and bench reject bad options with exit code 2") {
     expect("render --background purple" + out, "--background");
     expect("render -o " + quoted(dir / "o.jpg"), "output images are PNG");
     expect("render " + quoted(dir / "missing.ply") + out, "no such file");
-    tools::RandomSceneOptions options;
-    options.count = 10;
-    options.temporal = true;
-    splatting::save_scene(tools::make_random_scene(options), dir / "dyn.ply");
-    expect("render " + quoted(dir / "dyn.ply") + out, "cannot render 4D scenes yet");
     test::write_bytes(dir / "t.json",
                       test::as_bytes(R"({"camera_angle_x": 0.8, "w": 40, "h": 30, "frames": [)"
                                      R"({"transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]]}]})"));
@@ -185,6 +180,22 @@ TEST_CASE("glint render and bench reject bad options with exit code 2") {
            "--index 3 but there are 1 cameras");
     expect("bench --frames 0", "--frames");
     CHECK_FALSE(std::filesystem::exists(dir / "o.png"));
+}
+
+TEST_CASE("glint render of the 4D default scene at a time, clamped with a warning outside its span") {
+    test::TempDir dir;
+    const std::string scene = quoted(test::source_dir() / "assets/default_scene_4d.ply");
+    const test::CommandResult inside =
+        test::run_glint("render " + scene + " --time 0.5 --width 96 -o " + quoted(dir / "a.png"));
+    CHECK(inside.exit_code == 0);
+    CHECK(inside.output.find("warning") == std::string::npos);
+    const test::CommandResult outside =
+        test::run_glint("render " + scene + " --time 7 --width 96 -o " + quoted(dir / "b.png"));
+    CHECK(outside.exit_code == 0);
+    CHECK(outside.output.find("time 7 is outside the scene's time span [0, 0.996667]") != std::string::npos);
+    CHECK(
+        test::run_glint("render " + scene + " --temporal-cutoff 1.5 -o " + quoted(dir / "c.png")).exit_code ==
+        2);
 }
 
 TEST_CASE("glint bench reports stage times as JSON") {

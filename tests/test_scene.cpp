@@ -97,6 +97,14 @@ TEST_CASE("assets/default_scene.ply is exactly what glint-make-scene generates")
     CHECK(encode_ply(generated) == committed);
 }
 
+TEST_CASE("assets/default_scene_4d.ply is exactly what glint-make-scene default4d generates") {
+    const std::vector<std::byte> committed =
+        test::read_bytes(test::source_dir() / "assets/default_scene_4d.ply");
+    const GaussianCloud generated = tools::make_default_scene_4d();
+    CHECK(generated.is_4d());
+    CHECK(encode_ply(generated) == committed);
+}
+
 TEST_CASE("random scenes are deterministic for a seed") {
     tools::RandomSceneOptions options;
     options.count = 100;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job, from nothing: installs the Debian packages, builds, and runs glint on the embedded
-# default scene (shows it, converts it to .splat and back, and describes the result).
+# default scene: describes it, renders it (colour and depth), converts it to .splat and describes that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -8,5 +8,7 @@ tools/build.sh
 mkdir -p out
 set -x
 build/app/glint
+build/app/glint render -o out/default_scene.png --depth out/default_scene_depth.png
+build/app/glint render assets/default_scene_4d.ply --time 0.5 -o out/default_scene_4d_t0.5.png
 build/app/glint convert assets/default_scene.ply out/default_scene.splat
 build/app/glint info out/default_scene.splat

@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
         app.add_subcommand("default", "The default scene (trefoil knot over a checkered disc)");
     default_scene->add_option("OUT", output, "Output scene (.ply or .splat)")->required();
 
+    CLI::App* default_scene_4d =
+        app.add_subcommand("default4d", "The default scene as a 4D scene: the knot drawn over t in [0, 1]");
+    default_scene_4d->add_option("OUT", output, "Output scene (.ply)")->required();
+
     std::size_t structured_count = 0;
     CLI::App* structured_scene =
         app.add_subcommand("structured", "The default scene's construction with about COUNT Gaussians");
@@ -40,6 +44,7 @@ int main(int argc, char** argv) {
     try {
         const glint::splatting::GaussianCloud cloud =
             *default_scene      ? glint::tools::make_default_scene()
+            : *default_scene_4d ? glint::tools::make_default_scene_4d()
             : *structured_scene ? glint::tools::make_structured_scene(structured_count)
                                 : glint::tools::make_random_scene(random);
         glint::splatting::SaveOptions options;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "glint/splatting/activation.h"
+#include "glint/splatting/raster/raster_math.h"
 
 namespace glint::tools {
 
@@ -181,6 +182,64 @@ splatting::GaussianCloud make_structured_scene(std::size_t count) {
     const double ground = std::max(1.0, 0.32 * static_cast<double>(count));
     const float step = static_cast<float>(std::sqrt(std::numbers::pi * 9.0 / ground));
     return make_knot_scene(along, around, step);
+}
+
+void isoclinic_from_rotation(const float rotation[4][4], float left[4], float right[4]) {
+    // M[k][l] = 1/4 sum_ij C_ijkl R_ij, with C_ijkl = rotation_4d(e_k, e_l)_ij; equals left_k right_l.
+    double m[4][4] = {};
+    for (int k = 0; k < 4; ++k)
+        for (int l = 0; l < 4; ++l) {
+            float ek[4] = {0, 0, 0, 0}, el[4] = {0, 0, 0, 0};
+            ek[k] = 1.0f;
+            el[l] = 1.0f;
+            const splatting::raster::Mat4 basis = splatting::raster::rotation_4d(ek, el);
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 4; ++j) m[k][l] += 0.25 * basis.m[i][j] * rotation[i][j];
+        }
+    int best = 0;
+    double best_norm = -1.0;
+    for (int k = 0; k < 4; ++k) {
+        const double norm = m[k][0] * m[k][0] + m[k][1] * m[k][1] + m[k][2] * m[k][2] + m[k][3] * m[k][3];
+        if (norm > best_norm) best_norm = norm, best = k;
+    }
+    double r[4], a[4] = {0, 0, 0, 0};
+    const double inv = 1.0 / std::sqrt(best_norm);
+    for (int l = 0; l < 4; ++l) r[l] = m[best][l] * inv;
+    for (int k = 0; k < 4; ++k)
+        for (int l = 0; l < 4; ++l) a[k] += m[k][l] * r[l];
+    const double a_norm = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2] + a[3] * a[3]);
+    for (int k = 0; k < 4; ++k) {
+        left[k] = static_cast<float>(a[k] / a_norm);
+        right[k] = static_cast<float>(r[k]);
+    }
+}
+
+splatting::GaussianCloud make_default_scene_4d() {
+    const splatting::GaussianCloud still = make_default_scene();
+    splatting::GaussianCloud cloud(still.size(), still.sh_degree(), true);
+    const std::size_t n = still.size();
+    std::copy(still.positions().begin(), still.positions().end(), cloud.positions().begin());
+    std::copy(still.log_scales().begin(), still.log_scales().end(), cloud.log_scales().begin());
+    std::copy(still.opacity_logits().begin(), still.opacity_logits().end(), cloud.opacity_logits().begin());
+    std::copy(still.sh_dc().begin(), still.sh_dc().end(), cloud.sh_dc().begin());
+    std::copy(still.sh_rest().begin(), still.sh_rest().end(), cloud.sh_rest().begin());
+    constexpr std::size_t kKnotGaussians = 300 * 20;  // make_default_scene puts the knot first
+    constexpr float kDrawTimeScale = 0.04f;           // each disc fades in and out over about +-0.1
+    for (std::size_t i = 0; i < n; ++i) {
+        // The 3D rotation, embedded in 4D so that it leaves t alone, then split into two quaternions.
+        const float* q = still.rotations().data() + 4 * i;
+        const splatting::raster::Mat3 r3 = splatting::raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]);
+        float r4[4][4] = {};
+        for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) r4[a][b] = r3.m[a][b];
+        r4[3][3] = 1.0f;
+        isoclinic_from_rotation(r4, cloud.rotations().data() + 4 * i, cloud.rotations_right().data() + 4 * i);
+        const bool knot = i < kKnotGaussians;
+        // Knot discs in drawing order (300 along the knot, 20 around each); the ground spans all time.
+        cloud.time_means()[i] = knot ? static_cast<float>(i / 20) / 300.0f : 0.5f;
+        cloud.log_time_scales()[i] = std::log(knot ? kDrawTimeScale : 100.0f);
+    }
+    return cloud;
 }
 
 splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options) {

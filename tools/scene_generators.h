@@ -35,6 +35,16 @@ splatting::GaussianCloud make_default_scene();
 // the count grows so that surfaces stay covered: realistic, surface-like scenes for benchmarks.
 splatting::GaussianCloud make_structured_scene(std::size_t count);
 
+// The left and right unit quaternions (w, x, y, z) of a 4D rotation matrix (row-major): R4 = L(left)
+// R(right) as in raster::rotation_4d. R4 is bilinear in the pair, so projecting it onto the 16 basis
+// products gives the rank-one matrix left right^T, from which both factors are read.
+void isoclinic_from_rotation(const float rotation[4][4], float left[4], float right[4]);
+
+// The default scene as a 4D scene over t in [0, 1]: a segment of the knot travels along it as time
+// passes (each disc is present within about 0.1 of the time of its place on the knot), the ground is
+// there throughout.
+splatting::GaussianCloud make_default_scene_4d();
+
 struct RandomSceneOptions {
     std::size_t count = 10000;
     int sh_degree = 3;

@@ -133,7 +133,8 @@ struct PreprocessContext {
     Vec3 view_translation;
     Vec3 camera_position;
     float fx, fy, cx, cy, tan_fov_x, tan_fov_y, near_plane;
-    bool antialias;
+    float time, temporal_cutoff;  // 4D scenes
+    bool antialias, temporal;
     int sh_degree, grid_x, grid_y;
     std::size_t rest_stride;
     CpuRasterizer::Splat* splats;  // [N]
@@ -148,19 +149,29 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void preprocess_rang
     for (std::size_t i = begin; i != end; ++i) {
         c.counts[i] = 0;
         const float* p = c.cloud->positions().data() + 3 * i;
-        const Vec3 world{p[0], p[1], p[2]};
+        Vec3 world{p[0], p[1], p[2]};
+        const float* log_scale = c.cloud->log_scales().data() + 3 * i;
+        const float* q = c.cloud->rotations().data() + 4 * i;
+        raster::Sym3 cov3;
+        float temporal = 1.0f;  // 4D: the temporal marginal at c.time
+        if (c.temporal) {
+            const float scale4[4] = {std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2]),
+                                     std::exp(c.cloud->log_time_scales()[i])};
+            const raster::Mat4 cov4 =
+                raster::covariance_4d(scale4, raster::rotation_4d(q, c.cloud->rotations_right().data() + 4 * i));
+            if (!raster::slice_4d(cov4, world, c.cloud->time_means()[i], c.time, world, cov3, temporal)) continue;
+            if (!(temporal >= c.temporal_cutoff) || !(temporal > 0.0f)) continue;
+        } else {
+            const Vec3 scale{std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2])};
+            cov3 = raster::covariance_3d(scale, raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]));
+        }
         Vec3 view = raster::mul(c.view_rotation, world);
         view = {view.x + c.view_translation.x, view.y + c.view_translation.y, view.z + c.view_translation.z};
         if (!(view.z > c.near_plane)) continue;
-        const float* log_scale = c.cloud->log_scales().data() + 3 * i;
-        const float* q = c.cloud->rotations().data() + 4 * i;
-        const Vec3 scale{std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2])};
-        const raster::Sym3 cov3 =
-            raster::covariance_3d(scale, raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]));
         Sym2 cov2 =
             raster::project_covariance(cov3, c.view_rotation, view, c.fx, c.fy, c.tan_fov_x, c.tan_fov_y);
         const float opacity =
-            sigmoid(c.cloud->opacity_logits()[i]) * raster::apply_low_pass(cov2, c.antialias);
+            sigmoid(c.cloud->opacity_logits()[i]) * temporal * raster::apply_low_pass(cov2, c.antialias);
         Sym2 conic{};
         if (!raster::invert(cov2, conic)) continue;
         const float limit = raster::visible_mahalanobis2(opacity);
@@ -243,24 +254,22 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     const float tan_fov_x = 0.5f * static_cast<float>(width) / camera.fx;
     const float tan_fov_y = 0.5f * static_cast<float>(height) / camera.fy;
     const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
-    const PreprocessContext context{&cloud,
-                                    view_rotation,
-                                    view_translation,
-                                    camera_position,
-                                    camera.fx,
-                                    camera.fy,
-                                    camera.cx,
-                                    camera.cy,
-                                    tan_fov_x,
-                                    tan_fov_y,
-                                    settings.near_plane,
-                                    settings.antialias,
-                                    sh_degree,
-                                    grid_x,
-                                    grid_y,
-                                    rest_stride,
-                                    m_splats.data(),
-                                    m_tile_counts.data()};
+    PreprocessContext context{};
+    context.cloud = &cloud;
+    context.view_rotation = view_rotation;
+    context.view_translation = view_translation;
+    context.camera_position = camera_position;
+    context.fx = camera.fx, context.fy = camera.fy, context.cx = camera.cx, context.cy = camera.cy;
+    context.tan_fov_x = tan_fov_x, context.tan_fov_y = tan_fov_y;
+    context.near_plane = settings.near_plane;
+    context.time = settings.time;
+    context.temporal_cutoff = settings.temporal_cutoff;
+    context.antialias = settings.antialias;
+    context.temporal = cloud.is_4d();
+    context.sh_degree = sh_degree, context.grid_x = grid_x, context.grid_y = grid_y;
+    context.rest_stride = rest_stride;
+    context.splats = m_splats.data();
+    context.counts = m_tile_counts.data();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024),
                       [&](const auto& range) { preprocess_range(context, range.begin(), range.end()); });
     stats.preprocess_ms = milliseconds_since(start);

@@ -25,6 +25,9 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
     if (!std::isfinite(camera.cx) || !std::isfinite(camera.cy))
         throw InputError("camera centre is not finite");
     if (!(settings.near_plane > 0.0f)) throw InputError("the near plane must be positive");
+    if (!std::isfinite(settings.time)) throw InputError("the time must be finite");
+    if (!(settings.temporal_cutoff >= 0.0f && settings.temporal_cutoff < 1.0f))
+        throw InputError("the temporal cut-off must be in [0, 1)");
     return render_impl(cloud, camera, settings, out);
 }
 

@@ -94,6 +94,71 @@ GLINT_HD inline Sym3 covariance_3d(Vec3 scale, const Mat3& r) {
     return {c[0][0], c[0][1], c[0][2], c[1][1], c[1][2], c[2][2]};
 }
 
+// ---- 4D Gaussians (Yang et al. 2024) -------------------------------------------------------------
+// A 4D Gaussian over (x, y, z, t) has a mean (position, time mean), four scales and a 4D rotation built
+// from a left and a right unit quaternion: R4 = L(q_l) R(q_r), the product of the left- and
+// right-isoclinic rotation matrices, L(a, b, c, d) = [[a,-b,-c,-d],[b,a,-d,c],[c,d,a,-b],[d,-c,b,a]] and
+// R(p, q, r, s) = [[p,-q,-r,-s],[q,p,s,-r],[r,-s,p,q],[s,r,-q,p]]. Its covariance is R4 diag(s^2) R4^T.
+struct Mat4 {
+    float m[4][4];
+};
+
+GLINT_HD inline void normalize4(float q[4]) {
+    const float norm2 = q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3];
+    if (!(norm2 > 0.0f)) {
+        q[0] = 1.0f, q[1] = q[2] = q[3] = 0.0f;
+        return;
+    }
+    const float inv = 1.0f / sqrtf(norm2);
+    for (int k = 0; k < 4; ++k) q[k] *= inv;
+}
+
+GLINT_HD inline Mat4 rotation_4d(const float* left, const float* right) {
+    float l[4] = {left[0], left[1], left[2], left[3]}, r[4] = {right[0], right[1], right[2], right[3]};
+    normalize4(l);
+    normalize4(r);
+    const float a = l[0], b = l[1], c = l[2], d = l[3];
+    const float p = r[0], q = r[1], u = r[2], s = r[3];
+    const float ml[4][4] = {{a, -b, -c, -d}, {b, a, -d, c}, {c, d, a, -b}, {d, -c, b, a}};
+    const float mr[4][4] = {{p, -q, -u, -s}, {q, p, s, -u}, {u, -s, p, q}, {s, u, -q, p}};
+    Mat4 out;
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j)
+            out.m[i][j] =
+                ml[i][0] * mr[0][j] + ml[i][1] * mr[1][j] + ml[i][2] * mr[2][j] + ml[i][3] * mr[3][j];
+    return out;
+}
+
+// Covariance R4 diag(scale^2) R4^T (full symmetric matrix).
+GLINT_HD inline Mat4 covariance_4d(const float* scale, const Mat4& r) {
+    Mat4 c;
+    for (int i = 0; i < 4; ++i)
+        for (int j = i; j < 4; ++j) {
+            float sum = 0.0f;
+            for (int k = 0; k < 4; ++k) sum += r.m[i][k] * r.m[j][k] * scale[k] * scale[k];
+            c.m[i][j] = c.m[j][i] = sum;
+        }
+    return c;
+}
+
+// The 3D Gaussian of a 4D one at time t: conditional mean mu + Sigma_xt / Sigma_tt (t - mu_t),
+// conditional covariance Sigma_xx - Sigma_xt Sigma_xt^T / Sigma_tt (Schur complement), and the temporal
+// marginal exp(-(t - mu_t)^2 / (2 Sigma_tt)) that multiplies the opacity. False when Sigma_tt is not
+// positive.
+GLINT_HD inline bool slice_4d(const Mat4& cov, Vec3 position, float time_mean, float time, Vec3& mean,
+                              Sym3& cov3, float& marginal) {
+    const float ctt = cov.m[3][3];
+    if (!(ctt > 0.0f)) return false;
+    const float dt = time - time_mean;
+    const float inv = 1.0f / ctt;
+    const float cx = cov.m[0][3], cy = cov.m[1][3], cz = cov.m[2][3];
+    mean = {position.x + cx * inv * dt, position.y + cy * inv * dt, position.z + cz * inv * dt};
+    cov3 = {cov.m[0][0] - cx * cx * inv, cov.m[0][1] - cx * cy * inv, cov.m[0][2] - cx * cz * inv,
+            cov.m[1][1] - cy * cy * inv, cov.m[1][2] - cy * cz * inv, cov.m[2][2] - cz * cz * inv};
+    marginal = expf(-0.5f * dt * dt * inv);
+    return true;
+}
+
 // EWA projection: J W Sigma W^T J^T, with the view-space mean's x/z and y/z clamped to 1.3x the field of
 // view before the Jacobian is formed (as the reference does, to bound the error of the linearization).
 // `view_rotation` is the world-to-camera rotation W, `mean_view` the Gaussian's camera-space mean.

@@ -18,6 +18,10 @@ struct RenderSettings {
     bool antialias = false;                        // Mip-Splatting 2D filter with opacity compensation
     int sh_degree = -1;                            // lower than the scene's to save time; -1: all of it
     float near_plane = raster::kDefaultNearPlane;  // Gaussians nearer than this are culled
+    // 4D scenes: the time to slice at, and the temporal marginal below which a Gaussian is skipped
+    // before projection (the reference implementation masks below 0.05).
+    float time = 0.0f;
+    float temporal_cutoff = 0.05f;
 };
 
 // Images, row-major, [height, width(, 3)].
