@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "glint/splatting/activation.h"
+#include "glint/splatting/raster/preprocess.h"
 
 namespace glint::splatting {
 namespace {
@@ -114,11 +115,11 @@ bool all_done(const TileState& s) {
 // tile's corner in pixels. Compiled for AVX2+FMA and for baseline x86-64, chosen at load time; the
 // per-Gaussian work inlines into each.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
-    TileState& s, const CpuRasterizer::Splat* splats,  // [V] in depth order
-    const std::uint32_t* ranks, std::size_t count,     // [count] this tile's splats, front to back
+    TileState& s, const raster::Splat* splats,      // [V] in depth order
+    const std::uint32_t* ranks, std::size_t count,  // [count] this tile's splats, front to back
     float x0, float y0) {
     for (std::size_t k = 0; k < count; ++k) {
-        const CpuRasterizer::Splat& splat = splats[ranks[k]];
+        const raster::Splat& splat = splats[ranks[k]];
         blend_one(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
                   splat.color, splat.depth);
         // Checking every 32 Gaussians keeps the test off the hot path.
@@ -126,86 +127,13 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
     }
 }
 
-// What the per-Gaussian preprocess needs of the frame.
-struct PreprocessContext {
-    const GaussianCloud* cloud;
-    Mat3 view_rotation;
-    Vec3 view_translation;
-    Vec3 camera_position;
-    float fx, fy, cx, cy, tan_fov_x, tan_fov_y, near_plane;
-    float time, temporal_cutoff;  // 4D scenes
-    bool antialias, temporal;
-    int sh_degree, grid_x, grid_y;
-    std::size_t rest_stride;
-    CpuRasterizer::Splat* splats;  // [N]
-    std::uint32_t* counts;         // [N] tiles touched; 0 for culled Gaussians
-};
-
-// Culls, projects and shades Gaussians [begin, end). Compiled for AVX2+FMA and baseline x86-64.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void preprocess_range(const PreprocessContext& c,
-                                                                                  std::size_t begin,
-                                                                                  std::size_t end) {
-    using Splat = CpuRasterizer::Splat;
-    for (std::size_t i = begin; i != end; ++i) {
-        c.counts[i] = 0;
-        const float* p = c.cloud->positions().data() + 3 * i;
-        Vec3 world{p[0], p[1], p[2]};
-        const float* log_scale = c.cloud->log_scales().data() + 3 * i;
-        const float* q = c.cloud->rotations().data() + 4 * i;
-        raster::Sym3 cov3;
-        float temporal = 1.0f;  // 4D: the temporal marginal at c.time
-        if (c.temporal) {
-            const float scale4[4] = {std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2]),
-                                     std::exp(c.cloud->log_time_scales()[i])};
-            const raster::Mat4 cov4 =
-                raster::covariance_4d(scale4, raster::rotation_4d(q, c.cloud->rotations_right().data() + 4 * i));
-            if (!raster::slice_4d(cov4, world, c.cloud->time_means()[i], c.time, world, cov3, temporal)) continue;
-            if (!(temporal >= c.temporal_cutoff) || !(temporal > 0.0f)) continue;
-        } else {
-            const Vec3 scale{std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2])};
-            cov3 = raster::covariance_3d(scale, raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]));
-        }
-        Vec3 view = raster::mul(c.view_rotation, world);
-        view = {view.x + c.view_translation.x, view.y + c.view_translation.y, view.z + c.view_translation.z};
-        if (!(view.z > c.near_plane)) continue;
-        Sym2 cov2 =
-            raster::project_covariance(cov3, c.view_rotation, view, c.fx, c.fy, c.tan_fov_x, c.tan_fov_y);
-        const float opacity =
-            sigmoid(c.cloud->opacity_logits()[i]) * temporal * raster::apply_low_pass(cov2, c.antialias);
-        Sym2 conic{};
-        if (!raster::invert(cov2, conic)) continue;
-        const float limit = raster::visible_mahalanobis2(opacity);
-        if (!(limit >= 0.0f)) continue;  // can never reach alpha 1/255
-        const Vec2 center{c.fx * view.x / view.z + c.cx, c.fy * view.y / view.z + c.cy};
-        int rect_min[2], rect_max[2];
-        raster::tile_rect(center, raster::reference_radius(cov2), c.grid_x, c.grid_y, rect_min, rect_max);
-        std::uint32_t count = 0;
-        for (int ty = rect_min[1]; ty < rect_max[1]; ++ty) {
-            int first, last;
-            if (!raster::ellipse_row_span(conic, center, limit, ty, first, last)) continue;
-            first = std::max(first, rect_min[0]);
-            last = std::min(last, rect_max[0] - 1);
-            count += static_cast<std::uint32_t>(std::max(0, last - first + 1));
-        }
-        if (count == 0) continue;
-        const Vec3 dir = world - c.camera_position;
-        const float inv_length = 1.0f / std::sqrt(std::max(raster::dot(dir, dir), 1e-30f));
-        c.splats[i].color = raster::sh_to_color(c.sh_degree, c.cloud->sh_dc().data() + 3 * i,
-                                                c.cloud->sh_rest().data() + c.rest_stride * i,
-                                                {dir.x * inv_length, dir.y * inv_length, dir.z * inv_length});
-        Splat& splat = c.splats[i];
-        splat.mean = center;
-        splat.conic = conic;
-        splat.opacity = opacity;
-        splat.depth = view.z;
-        splat.limit = limit;
-        splat.extent = raster::contour_half_extent(conic, limit);
-        for (int k = 0; k < 2; ++k) {
-            splat.rect[k] = static_cast<std::int16_t>(rect_min[k]);
-            splat.rect[2 + k] = static_cast<std::int16_t>(rect_max[k]);
-        }
-        c.counts[i] = count;
-    }
+// Preprocesses Gaussians [begin, end) with the shared per-Gaussian code. Compiled for AVX2+FMA and
+// baseline x86-64, chosen at load time.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void preprocess_range(
+    const raster::GaussianArrays& g, const raster::FrameParams& f, std::size_t begin, std::size_t end,
+    raster::Splat* splats, std::uint32_t* counts) {
+    for (std::size_t i = begin; i < end; ++i)
+        counts[i] = raster::preprocess_gaussian(g, f, static_cast<std::uint32_t>(i), splats[i]);
 }
 
 // Stable LSD radix sort of keys by their high 32 bits (11-, 11- and 10-bit digits).
@@ -254,24 +182,27 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     const float tan_fov_x = 0.5f * static_cast<float>(width) / camera.fx;
     const float tan_fov_y = 0.5f * static_cast<float>(height) / camera.fy;
     const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
-    PreprocessContext context{};
-    context.cloud = &cloud;
-    context.view_rotation = view_rotation;
-    context.view_translation = view_translation;
-    context.camera_position = camera_position;
-    context.fx = camera.fx, context.fy = camera.fy, context.cx = camera.cx, context.cy = camera.cy;
-    context.tan_fov_x = tan_fov_x, context.tan_fov_y = tan_fov_y;
-    context.near_plane = settings.near_plane;
-    context.time = settings.time;
-    context.temporal_cutoff = settings.temporal_cutoff;
-    context.antialias = settings.antialias;
-    context.temporal = cloud.is_4d();
-    context.sh_degree = sh_degree, context.grid_x = grid_x, context.grid_y = grid_y;
-    context.rest_stride = rest_stride;
-    context.splats = m_splats.data();
-    context.counts = m_tile_counts.data();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024),
-                      [&](const auto& range) { preprocess_range(context, range.begin(), range.end()); });
+    const raster::GaussianArrays arrays{
+        cloud.positions().data(),      cloud.log_scales().data(),      cloud.rotations().data(),
+        cloud.opacity_logits().data(), cloud.sh_dc().data(),           cloud.sh_rest().data(),
+        cloud.time_means().data(),     cloud.log_time_scales().data(), cloud.rotations_right().data()};
+    raster::FrameParams frame{};
+    frame.view_rotation = view_rotation;
+    frame.view_translation = view_translation;
+    frame.camera_position = camera_position;
+    frame.fx = camera.fx, frame.fy = camera.fy, frame.cx = camera.cx, frame.cy = camera.cy;
+    frame.tan_fov_x = tan_fov_x, frame.tan_fov_y = tan_fov_y;
+    frame.near_plane = settings.near_plane;
+    frame.time = settings.time;
+    frame.temporal_cutoff = settings.temporal_cutoff;
+    frame.antialias = settings.antialias ? 1 : 0;
+    frame.temporal = cloud.is_4d() ? 1 : 0;
+    frame.sh_degree = sh_degree;
+    frame.sh_rest_stride = static_cast<int>(rest_stride);
+    frame.grid_x = grid_x, frame.grid_y = grid_y;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
+        preprocess_range(arrays, frame, range.begin(), range.end(), m_splats.data(), m_tile_counts.data());
+    });
     stats.preprocess_ms = milliseconds_since(start);
 
     // --- depth order, then pairs bucketed by tile ----------------------------------------------------
@@ -305,20 +236,13 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     m_sorted_ranks.resize(pairs);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, visible, 1024), [&](const auto& range) {
         for (std::size_t v = range.begin(); v != range.end(); ++v) {
-            const Splat& splat = m_sorted_splats[v];
+            const raster::Splat& splat = m_sorted_splats[v];
             std::size_t k = m_offsets[v];
-            for (int ty = splat.rect[1]; ty < splat.rect[3]; ++ty) {
-                int first, last;
-                if (!raster::ellipse_row_span(splat.conic, splat.mean, splat.limit, ty, first, last))
-                    continue;
-                first = std::max(first, static_cast<int>(splat.rect[0]));
-                last = std::min(last, splat.rect[2] - 1);
-                for (int tx = first; tx <= last; ++tx) {
-                    m_pair_tiles[k] = static_cast<std::uint32_t>(ty * grid_x + tx);
-                    m_pair_ranks[k] = static_cast<std::uint32_t>(v);
-                    ++k;
-                }
-            }
+            raster::for_each_tile(splat, [&](int tx, int ty) {
+                m_pair_tiles[k] = static_cast<std::uint32_t>(ty * grid_x + tx);
+                m_pair_ranks[k] = static_cast<std::uint32_t>(v);
+                ++k;
+            });
         }
     });
     // Counting sort by tile: per-chunk histograms, then a stable scatter.

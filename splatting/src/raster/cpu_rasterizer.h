@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "glint/splatting/raster/preprocess.h"
 #include "glint/splatting/raster/rasterizer.h"
 
 namespace glint::splatting {
@@ -16,26 +17,13 @@ private:
     RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                             RenderOutput& out) override;
 
-public:
-    // What the preprocess keeps of a visible Gaussian: one cache line, read by emission and blending.
-    struct alignas(64) Splat {
-        raster::Vec2 mean;  // pixel-centre coordinates
-        raster::Sym2 conic;
-        float opacity;  // activated, compensated
-        raster::Vec3 color;
-        float depth;           // camera-space z
-        float limit;           // squared Mahalanobis distance of the 1/255 contour
-        raster::Vec2 extent;   // half-widths of the box around that contour, in pixels
-        std::int16_t rect[4];  // tile rectangle x0, y0, x1, y1
-    };
-
 private:
     // Buffers kept between frames so that a frame allocates nothing.
-    std::vector<Splat> m_splats;                 // [N] preprocess output, valid where m_tile_counts > 0
+    std::vector<raster::Splat> m_splats;         // [N] preprocess output, valid where m_tile_counts > 0
     std::vector<std::uint32_t> m_tile_counts;    // [N] tiles touched
     std::vector<std::uint64_t> m_depth_order;    // [V] visible Gaussians: depth bits << 32 | index, sorted
     std::vector<std::uint64_t> m_radix_scratch;  // [V]
-    std::vector<Splat> m_sorted_splats;          // [V] visible splats in depth order
+    std::vector<raster::Splat> m_sorted_splats;  // [V] visible splats in depth order
     std::vector<std::uint64_t> m_offsets;        // [V + 1] first pair of each visible splat
     // Pairs: emitted in depth order, then bucketed by tile (stable), so each tile's list is front to back.
     std::vector<std::uint32_t> m_pair_tiles;        // [P]
