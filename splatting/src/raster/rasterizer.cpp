@@ -7,6 +7,10 @@
 #include "glint/core/error.h"
 #include "glint/core/text.h"
 
+#if GLINT_HAS_CUDA
+#include "cuda/cuda_rasterizer.h"
+#endif
+
 namespace glint::splatting {
 
 RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
@@ -33,10 +37,12 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
 
 std::unique_ptr<Rasterizer> create_rasterizer(Backend backend) {
     const CudaStatus& cuda = cuda_status();
-    if (backend == Backend::Auto) return std::make_unique<CpuRasterizer>();
+    if (backend == Backend::Auto) backend = cuda.usable() ? Backend::Cuda : Backend::Cpu;
     if (backend == Backend::Cuda) {
         if (!cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
-        throw Error("this build of glint has no CUDA rasterizer yet; use the CPU backend");
+#if GLINT_HAS_CUDA
+        return create_cuda_rasterizer();
+#endif
     }
     return std::make_unique<CpuRasterizer>();
 }

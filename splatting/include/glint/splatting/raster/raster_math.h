@@ -25,11 +25,13 @@ inline constexpr float kMaxSigmaExtent = 3.0f;     // screen radius in standard 
 // Real SH constants (degree 0 to 3), as in the reference.
 inline constexpr float kSh0 = 0.28209479177387814f;
 inline constexpr float kSh1 = 0.4886025119029199f;
-inline constexpr float kSh2[5] = {1.0925484305920792f, -1.0925484305920792f, 0.31539156525252005f,
-                                  -1.0925484305920792f, 0.5462742152960396f};
-inline constexpr float kSh3[7] = {-0.5900435899266435f, 2.890611442640554f,   -0.4570457994644658f,
-                                  0.3731763325901154f,  -0.4570457994644658f, 1.445305721320277f,
-                                  -0.5900435899266435f};
+// (Scalars, not arrays: constexpr arrays cannot be indexed in CUDA device code.)
+inline constexpr float kSh2a = 1.0925484305920792f, kSh2b = -1.0925484305920792f,
+                       kSh2c = 0.31539156525252005f, kSh2d = -1.0925484305920792f,
+                       kSh2e = 0.5462742152960396f;
+inline constexpr float kSh3a = -0.5900435899266435f, kSh3b = 2.890611442640554f, kSh3c = -0.4570457994644658f,
+                       kSh3d = 0.3731763325901154f, kSh3e = -0.4570457994644658f, kSh3f = 1.445305721320277f,
+                       kSh3g = -0.5900435899266435f;
 
 struct Vec2 {
     float x, y;
@@ -331,19 +333,19 @@ GLINT_HD inline Vec3 sh_to_color(int degree, const float* dc, const float* rest,
         add(2, -kSh1 * x);
         if (degree > 1) {
             const float xx = x * x, yy = y * y, zz = z * z, xy = x * y, yz = y * z, xz = x * z;
-            add(3, kSh2[0] * xy);
-            add(4, kSh2[1] * yz);
-            add(5, kSh2[2] * (2.0f * zz - xx - yy));
-            add(6, kSh2[3] * xz);
-            add(7, kSh2[4] * (xx - yy));
+            add(3, kSh2a * xy);
+            add(4, kSh2b * yz);
+            add(5, kSh2c * (2.0f * zz - xx - yy));
+            add(6, kSh2d * xz);
+            add(7, kSh2e * (xx - yy));
             if (degree > 2) {
-                add(8, kSh3[0] * y * (3.0f * xx - yy));
-                add(9, kSh3[1] * xy * z);
-                add(10, kSh3[2] * y * (4.0f * zz - xx - yy));
-                add(11, kSh3[3] * z * (2.0f * zz - 3.0f * xx - 3.0f * yy));
-                add(12, kSh3[4] * x * (4.0f * zz - xx - yy));
-                add(13, kSh3[5] * z * (xx - yy));
-                add(14, kSh3[6] * x * (xx - 3.0f * yy));
+                add(8, kSh3a * y * (3.0f * xx - yy));
+                add(9, kSh3b * xy * z);
+                add(10, kSh3c * y * (4.0f * zz - xx - yy));
+                add(11, kSh3d * z * (2.0f * zz - 3.0f * xx - 3.0f * yy));
+                add(12, kSh3e * x * (4.0f * zz - xx - yy));
+                add(13, kSh3f * z * (xx - yy));
+                add(14, kSh3g * x * (xx - 3.0f * yy));
             }
         }
     }

@@ -1,0 +1,285 @@
+// CUDA tile rasterizer: the same stages and per-element code as the CPU backend (preprocess.h,
+// raster_math.h), with CUB's prefix sum and radix sort and a shared-memory blending kernel per tile.
+#include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_scan.cuh>
+
+#include <chrono>
+#include <cstdint>
+
+#include "cuda_rasterizer.h"
+#include "glint/core/cuda/check.cuh"
+#include "glint/core/cuda/device_buffer.cuh"
+#include "glint/splatting/raster/preprocess.h"
+
+namespace glint::splatting {
+namespace {
+
+using cuda::DeviceBuffer;
+using raster::kTileSize;
+using raster::Splat;
+
+constexpr int kThreads = 256;                       // per block for per-Gaussian and per-pair kernels
+constexpr int kTilePixels = kTileSize * kTileSize;  // one thread per pixel of a tile
+
+__global__ void preprocess_fwd_kernel(raster::GaussianArrays g, raster::FrameParams f, uint32_t n,
+                                      Splat* __restrict__ splats,       // [N]
+                                      uint32_t* __restrict__ counts) {  // [N] tiles touched
+    const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n) return;
+    counts[i] = raster::preprocess_gaussian(g, f, i, splats[i]);
+}
+
+// One key per touched tile: tile id in the high 32 bits, depth bits in the low (positive floats order as
+// their bits do). Pairs of a Gaussian start at the exclusive prefix sum of the counts.
+__global__ void emit_pairs_kernel(const Splat* __restrict__ splats,     // [N]
+                                  const uint32_t* __restrict__ counts,  // [N]
+                                  const uint32_t* __restrict__ ends,    // [N] inclusive prefix sum of counts
+                                  uint32_t n, int grid_x,
+                                  uint64_t* __restrict__ keys,      // [P]
+                                  uint32_t* __restrict__ values) {  // [P] Gaussian index
+    const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n || counts[i] == 0) return;
+    uint32_t k = ends[i] - counts[i];
+    const Splat splat = splats[i];
+    const uint64_t depth_bits = __float_as_uint(splat.depth);
+    raster::for_each_tile(splat, [&](int tx, int ty) {
+        keys[k] = (static_cast<uint64_t>(ty * grid_x + tx) << 32) | depth_bits;
+        values[k] = i;
+        ++k;
+    });
+}
+
+// Start and end of each tile's pairs in the sorted keys (tiles without pairs keep [0, 0)).
+__global__ void tile_ranges_kernel(const uint64_t* __restrict__ keys, uint32_t pairs,
+                                   uint2* __restrict__ ranges) {
+    const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= pairs) return;
+    const uint32_t tile = static_cast<uint32_t>(keys[k] >> 32);
+    if (k == 0 || static_cast<uint32_t>(keys[k - 1] >> 32) != tile) ranges[tile].x = k;
+    if (k + 1 == pairs || static_cast<uint32_t>(keys[k + 1] >> 32) != tile) ranges[tile].y = k + 1;
+}
+
+// One block per tile, one thread per pixel; the tile's splats are staged through shared memory in
+// batches of 256, front to back, with the reference's per-pixel rules.
+__global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_t* __restrict__ values,
+                                 const Splat* __restrict__ splats, int width, int height, int grid_x,
+                                 raster::Vec3 background,
+                                 float* __restrict__ color,              // [H, W, 3]
+                                 float* __restrict__ alpha_out,          // [H, W]
+                                 float* __restrict__ depth_out,          // [H, W]
+                                 uint32_t* __restrict__ contributors) {  // [H, W]
+    __shared__ raster::Vec2 s_mean[kTilePixels];
+    __shared__ raster::Sym2 s_conic[kTilePixels];
+    __shared__ float s_opacity[kTilePixels];
+    __shared__ raster::Vec3 s_color[kTilePixels];
+    __shared__ float s_depth[kTilePixels];
+    const int rank = threadIdx.y * kTileSize + threadIdx.x;
+    const int x = blockIdx.x * kTileSize + threadIdx.x, y = blockIdx.y * kTileSize + threadIdx.y;
+    const bool inside = x < width && y < height;
+    const float px = static_cast<float>(x) + 0.5f, py = static_cast<float>(y) + 0.5f;
+    const uint2 range = ranges[blockIdx.y * grid_x + blockIdx.x];
+    bool done = !inside;
+    float t = 1.0f, r = 0.0f, g = 0.0f, b = 0.0f, d = 0.0f;
+    uint32_t count = 0;
+    for (uint32_t batch = range.x; batch < range.y; batch += kTilePixels) {
+        if (__syncthreads_count(done) == kTilePixels) break;
+        const uint32_t k = batch + rank;
+        if (k < range.y) {
+            const Splat& splat = splats[values[k]];
+            s_mean[rank] = splat.mean;
+            s_conic[rank] = splat.conic;
+            s_opacity[rank] = splat.opacity;
+            s_color[rank] = splat.color;
+            s_depth[rank] = splat.depth;
+        }
+        __syncthreads();
+        const uint32_t batch_size = min(static_cast<uint32_t>(kTilePixels), range.y - batch);
+        for (uint32_t j = 0; j < batch_size && !done; ++j) {
+            const float power = raster::gaussian_power(s_conic[j], s_mean[j].x - px, s_mean[j].y - py);
+            if (power > 0.0f) continue;
+            const float alpha = fminf(raster::kMaxAlpha, s_opacity[j] * raster::blend_exp(power));
+            if (alpha < raster::kMinAlpha) continue;
+            const float test_t = t * (1.0f - alpha);
+            if (test_t < raster::kMinTransmittance) {
+                done = true;
+                continue;
+            }
+            const float weight = alpha * t;
+            r += weight * s_color[j].x;
+            g += weight * s_color[j].y;
+            b += weight * s_color[j].z;
+            d += weight * s_depth[j];
+            ++count;
+            t = test_t;
+        }
+    }
+    if (!inside) return;
+    const int o = y * width + x;
+    color[3 * o + 0] = r + t * background.x;
+    color[3 * o + 1] = g + t * background.y;
+    color[3 * o + 2] = b + t * background.z;
+    const float a = 1.0f - t;
+    alpha_out[o] = a;
+    depth_out[o] = a > 0.0f ? d / a : 0.0f;
+    contributors[o] = count;
+}
+
+unsigned blocks_for(std::size_t items) {
+    return static_cast<unsigned>((items + kThreads - 1) / kThreads);
+}
+
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+class CudaRasterizer final : public Rasterizer {
+public:
+    Backend backend() const override { return Backend::Cuda; }
+
+private:
+    RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                            RenderOutput& out) override;
+
+    // The scene is uploaded every frame: the rasterizer does not know whether the host cloud changed.
+    DeviceBuffer<float> m_positions, m_log_scales, m_rotations, m_opacity_logits, m_sh_dc, m_sh_rest;
+    DeviceBuffer<float> m_time_means, m_log_time_scales, m_rotations_right;
+    DeviceBuffer<Splat> m_splats;                      // [N]
+    DeviceBuffer<uint32_t> m_counts;                   // [N]
+    DeviceBuffer<uint32_t> m_ends;                     // [N]
+    DeviceBuffer<uint64_t> m_keys, m_sorted_keys;      // [P]
+    DeviceBuffer<uint32_t> m_values, m_sorted_values;  // [P]
+    DeviceBuffer<uint2> m_ranges;                      // [tiles]
+    DeviceBuffer<unsigned char> m_scratch;             // CUB temporary storage
+    DeviceBuffer<float> m_color, m_alpha, m_depth;     // [H, W(, 3)]
+    DeviceBuffer<uint32_t> m_contributors;             // [H, W]
+};
+
+RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera& camera,
+                                        const RenderSettings& settings, RenderOutput& out) {
+    RenderStats stats;
+    const uint32_t n = static_cast<uint32_t>(cloud.size());
+    stats.gaussians = n;
+    const int width = camera.width, height = camera.height;
+    const int grid_x = (width + kTileSize - 1) / kTileSize, grid_y = (height + kTileSize - 1) / kTileSize;
+    const std::size_t tiles = static_cast<std::size_t>(grid_x) * grid_y;
+    const std::size_t pixels = static_cast<std::size_t>(width) * height;
+
+    auto start = std::chrono::steady_clock::now();
+    m_positions.upload(cloud.positions());
+    m_log_scales.upload(cloud.log_scales());
+    m_rotations.upload(cloud.rotations());
+    m_opacity_logits.upload(cloud.opacity_logits());
+    m_sh_dc.upload(cloud.sh_dc());
+    m_sh_rest.upload(cloud.sh_rest());
+    m_time_means.upload(cloud.time_means());
+    m_log_time_scales.upload(cloud.log_time_scales());
+    m_rotations_right.upload(cloud.rotations_right());
+    raster::GaussianArrays arrays{m_positions.data(),
+                                  m_log_scales.data(),
+                                  m_rotations.data(),
+                                  m_opacity_logits.data(),
+                                  m_sh_dc.data(),
+                                  m_sh_rest.data(),
+                                  cloud.is_4d() ? m_time_means.data() : nullptr,
+                                  cloud.is_4d() ? m_log_time_scales.data() : nullptr,
+                                  cloud.is_4d() ? m_rotations_right.data() : nullptr};
+    raster::FrameParams frame{};
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j)
+            frame.view_rotation.m[i][j] = camera.rotation[j][i];  // glm is column-major
+    frame.view_translation = {camera.translation.x, camera.translation.y, camera.translation.z};
+    const glm::vec3 eye = camera.position();
+    frame.camera_position = {eye.x, eye.y, eye.z};
+    frame.fx = camera.fx, frame.fy = camera.fy, frame.cx = camera.cx, frame.cy = camera.cy;
+    frame.tan_fov_x = 0.5f * static_cast<float>(width) / camera.fx;
+    frame.tan_fov_y = 0.5f * static_cast<float>(height) / camera.fy;
+    frame.near_plane = settings.near_plane;
+    frame.time = settings.time;
+    frame.temporal_cutoff = settings.temporal_cutoff;
+    frame.antialias = settings.antialias ? 1 : 0;
+    frame.temporal = cloud.is_4d() ? 1 : 0;
+    frame.sh_degree =
+        settings.sh_degree < 0 ? cloud.sh_degree() : std::min(settings.sh_degree, cloud.sh_degree());
+    frame.sh_rest_stride = cloud.sh_rest_per_channel() * 3;
+    frame.grid_x = grid_x, frame.grid_y = grid_y;
+    m_splats.resize(n);
+    m_counts.resize(n);
+    m_ends.resize(n);
+    uint32_t pairs = 0;
+    if (n > 0) {
+        preprocess_fwd_kernel<<<blocks_for(n), kThreads>>>(arrays, frame, n, m_splats.data(),
+                                                           m_counts.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+        std::size_t scratch = 0;
+        GLINT_CUDA_CHECK(cub::DeviceScan::InclusiveSum(nullptr, scratch, m_counts.data(), m_ends.data(), n));
+        m_scratch.resize(scratch);
+        GLINT_CUDA_CHECK(
+            cub::DeviceScan::InclusiveSum(m_scratch.data(), scratch, m_counts.data(), m_ends.data(), n));
+        GLINT_CUDA_CHECK(cudaMemcpy(&pairs, m_ends.data() + (n - 1), sizeof pairs, cudaMemcpyDeviceToHost));
+    }
+    stats.tile_pairs = pairs;
+    stats.preprocess_ms = milliseconds_since(start);
+
+    start = std::chrono::steady_clock::now();
+    m_keys.resize(pairs);
+    m_sorted_keys.resize(pairs);
+    m_values.resize(pairs);
+    m_sorted_values.resize(pairs);
+    m_ranges.resize(tiles);
+    GLINT_CUDA_CHECK(cudaMemset(m_ranges.data(), 0, tiles * sizeof(uint2)));
+    if (pairs > 0) {
+        emit_pairs_kernel<<<blocks_for(n), kThreads>>>(m_splats.data(), m_counts.data(), m_ends.data(), n,
+                                                       grid_x, m_keys.data(), m_values.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+        int tile_bits = 1;
+        while ((std::size_t{1} << tile_bits) < tiles + 1) ++tile_bits;
+        std::size_t scratch = 0;
+        GLINT_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, scratch, m_keys.data(),
+                                                         m_sorted_keys.data(), m_values.data(),
+                                                         m_sorted_values.data(), pairs, 0, 32 + tile_bits));
+        m_scratch.resize(scratch);
+        GLINT_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(m_scratch.data(), scratch, m_keys.data(),
+                                                         m_sorted_keys.data(), m_values.data(),
+                                                         m_sorted_values.data(), pairs, 0, 32 + tile_bits));
+        tile_ranges_kernel<<<blocks_for(pairs), kThreads>>>(m_sorted_keys.data(), pairs, m_ranges.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+    }
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+    stats.sort_ms = milliseconds_since(start);
+
+    start = std::chrono::steady_clock::now();
+    m_color.resize(pixels * 3);
+    m_alpha.resize(pixels);
+    m_depth.resize(pixels);
+    m_contributors.resize(pixels);
+    blend_fwd_kernel<<<dim3(grid_x, grid_y), dim3(kTileSize, kTileSize)>>>(
+        m_ranges.data(), m_sorted_values.data(), m_splats.data(), width, height, grid_x, settings.background,
+        m_color.data(), m_alpha.data(), m_depth.data(), m_contributors.data());
+    GLINT_CUDA_CHECK_LAUNCH();
+    out.width = width;
+    out.height = height;
+    out.color.resize(pixels * 3);
+    out.alpha.resize(pixels);
+    out.depth.resize(pixels);
+    out.contributors.resize(pixels);
+    m_color.download(out.color);
+    m_alpha.download(out.alpha);
+    m_depth.download(out.depth);
+    m_contributors.download(out.contributors);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+    stats.blend_ms = milliseconds_since(start);
+    // Visible Gaussians: those with at least one pair (counted on the host from the counts).
+    std::vector<uint32_t> counts(n);
+    m_counts.download(counts);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+    for (uint32_t c : counts) stats.visible += c > 0 ? 1 : 0;
+    return stats;
+}
+
+}  // namespace
+
+std::unique_ptr<Rasterizer> create_cuda_rasterizer() {
+    return std::make_unique<CudaRasterizer>();
+}
+
+}  // namespace glint::splatting
