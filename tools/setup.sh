@@ -11,6 +11,7 @@ packages=(
     libtinygltf-dev libstb-dev doctest-dev libtbb-dev libcli11-dev nlohmann-json3-dev
     libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
     xvfb xauth
+    python3                                       # the independent reference-rasterizer check in tests/
 )
 
 missing=()
