@@ -54,11 +54,12 @@ void add_bench_command(CLI::App& app, Action& action) {
         bool json = false, antialias = false;
     };
     auto o = std::make_shared<Options>();
-    CLI::App* command =
-        app.add_subcommand("bench", "Render a view repeatedly; print median stage times, frame rate and memory");
+    CLI::App* command = app.add_subcommand(
+        "bench", "Render a view repeatedly; print median stage times, frame rate and memory");
     add_view_options(*command, o->view);
     command->add_option("--frames", o->frames, "Timed frames")->check(CLI::Range(1, 100000));
-    command->add_option("--warmup", o->warmup, "Untimed frames first (buffers grow to size)")->check(CLI::Range(0, 1000));
+    command->add_option("--warmup", o->warmup, "Untimed frames first (buffers grow to size)")
+        ->check(CLI::Range(0, 1000));
     command->add_option("--backend", o->backend, "auto, cpu or cuda");
     command->add_option("--sh-degree", o->sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
     command->add_flag("--antialias", o->antialias, "Mip-Splatting 2D filter with opacity compensation");
@@ -69,14 +70,16 @@ void add_bench_command(CLI::App& app, Action& action) {
             const auto load_start = std::chrono::steady_clock::now();
             const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
             const double load_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start).count();
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
+                    .count();
             const Camera camera = resolve_camera(o->view, scene.cloud, view);
             splatting::RenderSettings settings;
             settings.antialias = o->antialias;
             settings.time = resolve_time(o->view, scene.cloud, scene_name);
             settings.temporal_cutoff = o->view.temporal_cutoff;
             settings.sh_degree = o->sh_degree;
-            const std::unique_ptr<splatting::Rasterizer> rasterizer = splatting::create_rasterizer(parse_backend(o->backend));
+            const std::unique_ptr<splatting::Rasterizer> rasterizer =
+                splatting::create_rasterizer(parse_backend(o->backend));
             splatting::RenderOutput out;
             for (int i = 0; i < o->warmup; ++i) rasterizer->render(scene.cloud, camera, settings, out);
             std::vector<double> preprocess, sort, blend, total;
@@ -84,7 +87,9 @@ void add_bench_command(CLI::App& app, Action& action) {
             for (int i = 0; i < o->frames; ++i) {
                 const auto start = std::chrono::steady_clock::now();
                 stats = rasterizer->render(scene.cloud, camera, settings, out);
-                total.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+                total.push_back(
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                        .count());
                 preprocess.push_back(stats.preprocess_ms);
                 sort.push_back(stats.sort_ms);
                 blend.push_back(stats.blend_ms);
@@ -103,8 +108,11 @@ void add_bench_command(CLI::App& app, Action& action) {
                     {"gaussians", stats.gaussians},
                     {"visible", stats.visible},
                     {"tile_pairs", stats.tile_pairs},
-                    {"median_ms", {{"preprocess", median(preprocess)}, {"sort", median(sort)}, {"blend", median(blend)},
-                                   {"frame", frame_ms}}},
+                    {"median_ms",
+                     {{"preprocess", median(preprocess)},
+                      {"sort", median(sort)},
+                      {"blend", median(blend)},
+                      {"frame", frame_ms}}},
                     {"min_frame_ms", *std::min_element(total.begin(), total.end())},
                     {"fps", 1000.0 / frame_ms},
                     {"load_ms", load_ms},
@@ -114,11 +122,13 @@ void add_bench_command(CLI::App& app, Action& action) {
                 return 0;
             }
             std::printf("%s, %s, %dx%d, %s backend (%s, %zu threads)\n", scene_name.c_str(), view.c_str(),
-                        camera.width, camera.height, backend_name(rasterizer->backend()), cpu_model().c_str(), threads);
+                        camera.width, camera.height, backend_name(rasterizer->backend()), cpu_model().c_str(),
+                        threads);
             std::printf("  Gaussians %zu, visible %zu, tile pairs %zu\n", stats.gaussians, stats.visible,
                         stats.tile_pairs);
-            std::printf("  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, frame %.2f ms\n",
-                        o->frames, median(preprocess), median(sort), median(blend), frame_ms);
+            std::printf(
+                "  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, frame %.2f ms\n",
+                o->frames, median(preprocess), median(sort), median(blend), frame_ms);
             std::printf("  %.1f frames per second (best frame %.2f ms); scene load %.0f ms; peak memory %s\n",
                         1000.0 / frame_ms, *std::min_element(total.begin(), total.end()), load_ms,
                         human_bytes(peak_memory_bytes()).c_str());

@@ -62,7 +62,11 @@ void print_text(const std::string& name, const LoadedScene& scene, const SceneSt
     print_distribution("scale largest", s.scale_max);
     print_distribution("scale smallest", s.scale_min);
     if (s.is_4d) {
-        std::printf("  time span      [%.4g, %.4g] (time means)\n", s.time_min, s.time_max);
+        std::printf("  time span      [%.4g, %.4g] (time means); time period %.4g; time-varying colour: %s\n",
+                    s.time_min, s.time_max, scene.cloud.time_period(),
+                    scene.cloud.time_color_degree() == 0
+                        ? "none"
+                        : cat(scene.cloud.time_color_degree(), " frequencies").c_str());
         print_distribution("time scale", s.time_scale);
     }
     if (!scene.skipped_properties.empty())
@@ -103,6 +107,8 @@ void print_json(const std::string& name, const LoadedScene& scene, const SceneSt
         out["scale_smallest"] = distribution_json(s.scale_min);
         if (s.is_4d) {
             out["time_span"] = {s.time_min, s.time_max};
+            out["time_period"] = scene.cloud.time_period();
+            out["time_color_degree"] = scene.cloud.time_color_degree();
             out["time_scale"] = distribution_json(s.time_scale);
         }
     }

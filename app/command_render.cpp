@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "commands.h"
-#include "view_options.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/colormap.h"
 #include "glint/core/error.h"
@@ -18,6 +17,7 @@
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
+#include "view_options.h"
 
 namespace glint::app {
 namespace {

@@ -29,8 +29,8 @@ Camera fit_view(const splatting::GaussianCloud& cloud, glm::vec3 up, float fov_y
     side = glm::normalize(side);
     const glm::vec3 other = glm::cross(side, up);
     const float azimuth = glm::radians(35.0f), elevation = glm::radians(25.0f);
-    const glm::vec3 direction =
-        std::cos(elevation) * (std::cos(azimuth) * side + std::sin(azimuth) * other) + std::sin(elevation) * up;
+    const glm::vec3 direction = std::cos(elevation) * (std::cos(azimuth) * side + std::sin(azimuth) * other) +
+                                std::sin(elevation) * up;
     const float distance = radius / std::sin(0.5f * glm::radians(fov_y)) * 1.05f;
     return Camera::look_at(centre + distance * direction, centre, up, fov_y, width, height);
 }
@@ -51,7 +51,8 @@ std::vector<float> parse_numbers(const std::string& text, std::size_t count, con
         }
         if (!std::isfinite(values.back())) throw InputError(cat(option, ": values must be finite"));
     }
-    if (values.size() != count) throw InputError(cat(option, ": expected ", count, " comma-separated numbers"));
+    if (values.size() != count)
+        throw InputError(cat(option, ": expected ", count, " comma-separated numbers"));
     return values;
 }
 
@@ -60,22 +61,27 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
     command.add_option("--cameras", o.cameras, "transforms.json, or a COLMAP model folder");
     command.add_option("--index", o.index, "Which camera of --cameras (0-based, COLMAP by image name)")
         ->check(CLI::NonNegativeNumber);
-    command.add_option("--lookat", o.lookat, "eye,target,up as 9 comma-separated numbers")->excludes("--cameras");
-    command.add_option("--fov", o.fov, "Vertical field of view in degrees for --lookat or the automatic view")
+    command.add_option("--lookat", o.lookat, "eye,target,up as 9 comma-separated numbers")
+        ->excludes("--cameras");
+    command
+        .add_option("--fov", o.fov, "Vertical field of view in degrees for --lookat or the automatic view")
         ->check(CLI::Range(1.0f, 170.0f));
     command.add_option("--up", o.up, "World up direction for the automatic view (no --cameras or --lookat)");
     command.add_option("--width", o.width, "Image width (cameras are rescaled)")->check(CLI::Range(1, 16384));
-    command.add_option("--height", o.height, "Image height (cameras are rescaled)")->check(CLI::Range(1, 16384));
+    command.add_option("--height", o.height, "Image height (cameras are rescaled)")
+        ->check(CLI::Range(1, 16384));
     command.add_option("--time", o.time, "4D scenes: the time to render (clamped to the scene's time span)");
-    command.add_option("--temporal-cutoff", o.temporal_cutoff,
-                       "4D scenes: skip Gaussians whose temporal marginal is below this (default 0.05)")
+    command
+        .add_option("--temporal-cutoff", o.temporal_cutoff,
+                    "4D scenes: skip Gaussians whose temporal marginal is below this (default 0.05)")
         ->check(CLI::Range(0.0f, 0.999f));
 }
 
 splatting::LoadedScene load_scene_or_default(const ViewOptions& o, std::string& name) {
     name = o.scene.empty() ? kDefaultSceneName : o.scene;
     if (o.scene.empty())
-        return splatting::load_scene_from_memory(default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName);
+        return splatting::load_scene_from_memory(default_scene_bytes(), splatting::SceneFormat::Ply,
+                                                 kDefaultSceneName);
     return splatting::load_scene(o.scene);
 }
 
@@ -84,8 +90,8 @@ float resolve_time(const ViewOptions& o, const splatting::GaussianCloud& cloud, 
     const auto [lo, hi] = std::minmax_element(cloud.time_means().begin(), cloud.time_means().end());
     if (o.time < *lo || o.time > *hi) {
         const float clamped = std::clamp(o.time, *lo, *hi);
-        log::warn(name, ": time ", o.time, " is outside the scene's time span [", *lo, ", ", *hi, "]; rendering at ",
-                  clamped);
+        log::warn(name, ": time ", o.time, " is outside the scene's time span [", *lo, ", ", *hi,
+                  "]; rendering at ", clamped);
         return clamped;
     }
     return o.time;
@@ -95,7 +101,8 @@ Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& clou
     if (!o.cameras.empty()) {
         const CameraSet set = load_cameras(o.cameras);
         if (o.index >= static_cast<int>(set.cameras.size()))
-            throw InputError(cat(o.cameras, ": --index ", o.index, " but there are ", set.cameras.size(), " cameras"));
+            throw InputError(
+                cat(o.cameras, ": --index ", o.index, " but there are ", set.cameras.size(), " cameras"));
         Camera camera = set.cameras[static_cast<std::size_t>(o.index)];
         description = cat("camera ", o.index, " (", set.names[static_cast<std::size_t>(o.index)], ")");
         if (o.width > 0 || o.height > 0) {
@@ -112,7 +119,8 @@ Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& clou
     if (!o.lookat.empty()) {
         const std::vector<float> v = parse_numbers(o.lookat, 9, "--lookat");
         description = "--lookat";
-        return Camera::look_at({v[0], v[1], v[2]}, {v[3], v[4], v[5]}, {v[6], v[7], v[8]}, o.fov, width, height);
+        return Camera::look_at({v[0], v[1], v[2]}, {v[3], v[4], v[5]}, {v[6], v[7], v[8]}, o.fov, width,
+                               height);
     }
     const std::vector<float> up = parse_numbers(o.up, 3, "--up");
     if (glm::length(glm::vec3(up[0], up[1], up[2])) == 0.0f) throw InputError("--up must not be zero");

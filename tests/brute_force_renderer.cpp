@@ -60,10 +60,17 @@ void brute_force_render(const splatting::GaussianCloud& cloud, const Camera& cam
         tile_rect(splat.center, reference_radius(cov2), grid_x, grid_y, splat.rect_min, splat.rect_max);
         if ((splat.rect_max[0] - splat.rect_min[0]) * (splat.rect_max[1] - splat.rect_min[1]) == 0) continue;
         const glm::vec3 d = glm::normalize(glm::vec3(mean.x, mean.y, mean.z) - eye);
-        splat.color = sh_to_color(
-            degree, cloud.sh_dc().data() + 3 * i,
-            cloud.sh_rest().data() + i * static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3,
-            {d.x, d.y, d.z});
+        const float* rest =
+            cloud.sh_rest().data() + i * static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
+        if (cloud.time_color_degree() > 0) {
+            const std::size_t stride = cloud.time_color_per_gaussian();
+            splat.color = sh_to_color_4d(
+                degree, cloud.sh_dc().data() + 3 * i, rest, cloud.time_color_degree(),
+                cloud.time_color().data() + i * stride, static_cast<int>(stride) / cloud.time_color_degree(),
+                settings.time - cloud.time_means()[i], cloud.time_period(), {d.x, d.y, d.z});
+        } else {
+            splat.color = sh_to_color(degree, cloud.sh_dc().data() + 3 * i, rest, {d.x, d.y, d.z});
+        }
         splat.depth = v.z;
         splat.index = i;
         splats.push_back(splat);

@@ -30,6 +30,9 @@ void check_equal(const GaussianCloud& a, const GaussianCloud& b) {
     CHECK(same(a.time_means(), b.time_means()));
     CHECK(same(a.log_time_scales(), b.log_time_scales()));
     CHECK(same(a.rotations_right(), b.rotations_right()));
+    CHECK(a.time_color_degree() == b.time_color_degree());
+    CHECK(same(a.time_color(), b.time_color()));
+    if (a.is_4d()) CHECK(a.time_period() == b.time_period());
 }
 
 // A header with the given vertex properties (all float unless written as "double name").
@@ -72,6 +75,27 @@ TEST_CASE("binary and ASCII PLY round trips are exact for SH degrees 0 to 3, 3D 
                 const PlyReadResult read = read_ply(bytes, "mem.ply");
                 CHECK(read.encoding == encoding);
                 CHECK(read.skipped_properties.empty());
+                check_equal(cloud, read.cloud);
+            }
+        }
+    }
+}
+
+TEST_CASE("4D scenes with time-varying colour and a time period round trip, binary and ASCII") {
+    for (int time_degree : {1, 2}) {
+        for (int degree : {0, 3}) {
+            for (PlyEncoding encoding : {PlyEncoding::BinaryLittleEndian, PlyEncoding::Ascii}) {
+                CAPTURE(time_degree);
+                CAPTURE(degree);
+                tools::RandomSceneOptions options;
+                options.count = 33;
+                options.sh_degree = degree;
+                options.temporal = true;
+                options.time_color_degree = time_degree;
+                options.time_period = 2.5f;
+                const GaussianCloud cloud = tools::make_random_scene(options);
+                const PlyReadResult read = read_ply(encode_ply(cloud, encoding), "mem.ply");
+                CHECK(read.skipped_elements.empty());
                 check_equal(cloud, read.cloud);
             }
         }
@@ -317,6 +341,22 @@ TEST_CASE("bad PLY input is rejected with one line naming the file and the probl
         const PlyReadResult read = read_ply(test::as_bytes(header("ascii", 0, properties)), "names.ply");
         CHECK(read.skipped_properties ==
               std::vector<std::string>{"rot_-1", "scale_+2", "f_dc_0x", "f_rest_00"});
+    }
+    SUBCASE("time colour: wrong count, or in a 3D scene; a bad time period") {
+        std::vector<std::string> properties = kMinimal;
+        for (int j = 0; j < 4; ++j) properties.push_back("f_time_" + std::to_string(j));
+        reject(header("ascii", 0, properties), {"f_time properties", "not a 4D scene"});
+        for (const char* p : {"t", "scale_t", "rot_r_0", "rot_r_1", "rot_r_2", "rot_r_3"})
+            properties.push_back(p);
+        reject(header("ascii", 0, properties), {"has 4 f_time properties", "expected 3 or 6"});
+        std::vector<std::string> ok = kMinimal;
+        for (const char* p : {"t", "scale_t", "rot_r_0", "rot_r_1", "rot_r_2", "rot_r_3"}) ok.push_back(p);
+        const std::string scene = header("ascii", 0, ok);
+        const std::string with_period = scene.substr(0, scene.size() - 11) +
+                                        "element glint_scene 1\nproperty float time_period\nend_header\n";
+        reject(with_period + "-2\n", {"time period must be positive"});
+        reject(with_period + "1\n5\n", {"trailing data"});
+        CHECK(read_ply(test::as_bytes(with_period + "4.5\n"), "ok.ply").cloud.time_period() == 4.5f);
     }
     SUBCASE("half of the 4D fields") {
         std::vector<std::string> properties = kMinimal;

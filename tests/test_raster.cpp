@@ -144,6 +144,40 @@ TEST_CASE("sh_to_color matches the textbook real spherical harmonics up to degre
     }
 }
 
+TEST_CASE("sh_to_color_4d adds each time frequency's SH expansion times cos(2 pi k dt / T)") {
+    tools::Rng rng(21);
+    for (int trial = 0; trial < 100; ++trial) {
+        double x = rng.normal(), y = rng.normal(), z = rng.normal();
+        const double norm = std::sqrt(x * x + y * y + z * z);
+        x /= norm, y /= norm, z /= norm;
+        const int degree = trial % 4, time_degree = 1 + trial % 2;
+        const int coefficients = (degree + 1) * (degree + 1);
+        float dc[3], rest[45], time_color[2 * 16 * 3];
+        for (float& v : dc) v = rng.normal() * 0.3f;
+        for (float& v : rest) v = rng.normal() * 0.2f;
+        for (float& v : time_color) v = rng.normal() * 0.2f;
+        const float dt = rng.uniform(-1, 1), period = rng.uniform(0.5f, 3.0f);
+        double expected[3] = {0.5, 0.5, 0.5};
+        int k = 0;
+        for (int l = 0; l <= degree; ++l)
+            for (int m = -l; m <= l; ++m, ++k) {
+                const double basis = real_sh(l, m, x, y, z);
+                for (int c = 0; c < 3; ++c) {
+                    expected[c] += basis * (k == 0 ? dc[c] : rest[3 * (k - 1) + c]);
+                    for (int f = 1; f <= time_degree; ++f)
+                        expected[c] += basis * std::cos(2.0 * std::numbers::pi * f * dt / period) *
+                                       time_color[((f - 1) * coefficients + k) * 3 + c];
+                }
+            }
+        const Vec3 got =
+            sh_to_color_4d(degree, dc, rest, time_degree, time_color, 3 * coefficients, dt, period,
+                           {static_cast<float>(x), static_cast<float>(y), static_cast<float>(z)});
+        CHECK(got.x == doctest::Approx(std::max(expected[0], 0.0)).epsilon(1e-5).scale(1.0));
+        CHECK(got.y == doctest::Approx(std::max(expected[1], 0.0)).epsilon(1e-5).scale(1.0));
+        CHECK(got.z == doctest::Approx(std::max(expected[2], 0.0)).epsilon(1e-5).scale(1.0));
+    }
+}
+
 TEST_CASE("blend_exp is within 3e-7 relative of exp over the blending range") {
     double worst = 0;
     for (int i = 0; i <= 200000; ++i) {

@@ -144,6 +144,8 @@ TEST_CASE("4D scenes: the tile rasterizer matches the brute-force renderer at se
     options.count = 800;
     options.sh_degree = 2;
     options.temporal = true;
+    options.time_color_degree = 2;
+    options.time_period = 0.7f;
     options.extent = 1.5f;
     const GaussianCloud cloud = tools::make_random_scene(options);
     const Camera camera = Camera::look_at({0.3f, -0.2f, -4.0f}, {0, 0, 0}, {0, -1, 0}, 50.0f, 56, 40);

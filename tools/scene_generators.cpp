@@ -243,7 +243,9 @@ splatting::GaussianCloud make_default_scene_4d() {
 }
 
 splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options) {
-    splatting::GaussianCloud cloud(options.count, options.sh_degree, options.temporal);
+    splatting::GaussianCloud cloud(options.count, options.sh_degree, options.temporal,
+                                   options.time_color_degree);
+    if (options.temporal) cloud.set_time_period(options.time_period);
     Rng rng(options.seed);
     const float log_extent = std::log(options.extent);
     const std::size_t rest = static_cast<std::size_t>(splatting::sh_rest_count(options.sh_degree)) * 3;
@@ -263,6 +265,8 @@ splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options) {
             cloud.time_means()[i] = rng.uniform(0.0f, 1.0f);
             cloud.log_time_scales()[i] = rng.uniform(-3.0f, 0.0f);
             for (int k = 0; k < 4; ++k) cloud.rotations_right()[4 * i + k] = rng.normal();
+            const std::size_t per = cloud.time_color_per_gaussian();
+            for (std::size_t j = 0; j < per; ++j) cloud.time_color()[i * per + j] = rng.normal() * 0.2f;
         }
     }
     return cloud;

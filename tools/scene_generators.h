@@ -49,6 +49,8 @@ struct RandomSceneOptions {
     std::size_t count = 10000;
     int sh_degree = 3;
     bool temporal = false;
+    int time_color_degree = 0;  // 4D only: time frequencies of the colour, 0 to 2
+    float time_period = 1.0f;   // 4D only
     std::uint64_t seed = 1;
     float extent = 1.0f;  // positions uniform in [-extent, extent]^3
 };

@@ -9,11 +9,16 @@
 
 namespace glint::splatting {
 
-void GaussianCloud::resize_for_overwrite(std::size_t count, int sh_degree, bool temporal) {
+void GaussianCloud::resize_for_overwrite(std::size_t count, int sh_degree, bool temporal,
+                                         int time_color_degree) {
     GLINT_CHECK(sh_degree >= 0 && sh_degree <= kMaxShDegree, cat("SH degree ", sh_degree, " out of range"));
+    GLINT_CHECK(time_color_degree >= 0 && time_color_degree <= kMaxTimeColorDegree &&
+                    (temporal || time_color_degree == 0),
+                cat("time colour degree ", time_color_degree, " out of range"));
     m_count = count;
     m_sh_degree = sh_degree;
     m_temporal = temporal;
+    m_time_color_degree = time_color_degree;
     const auto size_of = [](FloatArray& array, std::size_t n) {
         array.clear();
         array.resize(n);  // default-initialized: no zeros written
@@ -27,31 +32,40 @@ void GaussianCloud::resize_for_overwrite(std::size_t count, int sh_degree, bool 
     size_of(m_time_means, temporal ? count : 0);
     size_of(m_log_time_scales, temporal ? count : 0);
     size_of(m_rotations_right, temporal ? count * 4 : 0);
+    size_of(m_time_color, count * time_color_per_gaussian());
 }
 
-void GaussianCloud::resize(std::size_t count, int sh_degree, bool temporal) {
-    resize_for_overwrite(count, sh_degree, temporal);
-    for (FloatArray* array : {&m_positions, &m_log_scales, &m_rotations, &m_opacity_logits, &m_sh_dc,
-                              &m_sh_rest, &m_time_means, &m_log_time_scales, &m_rotations_right})
+void GaussianCloud::resize(std::size_t count, int sh_degree, bool temporal, int time_color_degree) {
+    resize_for_overwrite(count, sh_degree, temporal, time_color_degree);
+    for (FloatArray* array :
+         {&m_positions, &m_log_scales, &m_rotations, &m_opacity_logits, &m_sh_dc, &m_sh_rest, &m_time_means,
+          &m_log_time_scales, &m_rotations_right, &m_time_color})
         std::fill(array->begin(), array->end(), 0.0f);
 }
 
 void GaussianCloud::set_sh_degree(int sh_degree) {
     GLINT_CHECK(sh_degree >= 0 && sh_degree <= kMaxShDegree, cat("SH degree ", sh_degree, " out of range"));
     if (sh_degree == m_sh_degree) return;
-    const std::size_t old_k = static_cast<std::size_t>(sh_rest_count(m_sh_degree));
-    const std::size_t new_k = static_cast<std::size_t>(sh_rest_count(sh_degree));
-    FloatArray rest(m_count * new_k * 3, 0.0f);
-    const std::size_t keep = std::min(old_k, new_k) * 3;
-    for (std::size_t i = 0; i < m_count; ++i)
-        for (std::size_t j = 0; j < keep; ++j) rest[i * new_k * 3 + j] = m_sh_rest[i * old_k * 3 + j];
-    m_sh_rest = std::move(rest);
+    // Keeps the first coefficients of each block of `old_size` floats, zero-fills or drops the rest.
+    const auto reshape = [&](const FloatArray& old, std::size_t blocks, std::size_t old_size,
+                             std::size_t new_size) {
+        FloatArray out(blocks * new_size, 0.0f);
+        const std::size_t keep = std::min(old_size, new_size);
+        for (std::size_t b = 0; b < blocks; ++b)
+            for (std::size_t j = 0; j < keep; ++j) out[b * new_size + j] = old[b * old_size + j];
+        return out;
+    };
+    m_sh_rest = reshape(m_sh_rest, m_count, static_cast<std::size_t>(sh_rest_count(m_sh_degree)) * 3,
+                        static_cast<std::size_t>(sh_rest_count(sh_degree)) * 3);
+    m_time_color = reshape(m_time_color, m_count * static_cast<std::size_t>(m_time_color_degree),
+                           static_cast<std::size_t>(sh_coefficient_count(m_sh_degree)) * 3,
+                           static_cast<std::size_t>(sh_coefficient_count(sh_degree)) * 3);
     m_sh_degree = sh_degree;
 }
 
 std::size_t GaussianCloud::floats_per_gaussian() const {
     const std::size_t base = 3 + 3 + 4 + 1 + 3 + static_cast<std::size_t>(sh_rest_count(m_sh_degree)) * 3;
-    return base + (m_temporal ? 1 + 1 + 4 : 0);
+    return base + (m_temporal ? 1 + 1 + 4 : 0) + time_color_per_gaussian();
 }
 
 std::optional<std::string> GaussianCloud::find_non_finite() const {
@@ -67,7 +81,8 @@ std::optional<std::string> GaussianCloud::find_non_finite() const {
                             {"SH coefficient", &m_sh_rest},
                             {"time mean", &m_time_means},
                             {"log time scale", &m_log_time_scales},
-                            {"right rotation", &m_rotations_right}};
+                            {"right rotation", &m_rotations_right},
+                            {"time colour coefficient", &m_time_color}};
     std::optional<std::pair<std::size_t, std::string>> first;
     for (const Field& field : fields) {
         const FloatArray& values = *field.values;

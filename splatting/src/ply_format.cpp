@@ -142,9 +142,10 @@ private:
     Header parse_header() const;
     std::size_t skip_binary_element(const Element& element, std::size_t offset) const;
     void plan_vertex(const Element& vertex, PlyReadResult& result);
-    void read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last);
+    std::size_t read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last);
     std::size_t skip_ascii_element(const Element& element, std::size_t offset) const;
-    void read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last);
+    std::size_t read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last);
+    std::size_t read_scene_element(const Element& element, std::size_t offset, PlyEncoding encoding);
     [[noreturn]] void fail_non_finite(std::size_t vertex, const Property& property, double value) const;
 
     // Where one vertex property lands in the cloud; dst == nullptr for skipped properties.
@@ -158,6 +159,7 @@ private:
     std::string_view m_name;
     std::function<void(std::size_t)> m_wait;
     std::vector<Column> m_columns;  // one per vertex property, in file order
+    float m_time_period = 1.0f;     // from a glint_scene element, when there is one
     GaussianCloud* m_cloud = nullptr;
 };
 
@@ -290,8 +292,12 @@ enum class Field {
     Time,
     TimeScale,
     RotationRight,
+    TimeColor,
     Unknown
 };
+
+// Time-colour properties: 3 channels x 2 frequencies x 16 coefficients at most.
+constexpr int kMaxTimeColorProperties = 3 * kMaxTimeColorDegree * sh_coefficient_count(kMaxShDegree);
 
 std::pair<Field, int> classify(std::string_view name) {
     if (name.size() == 1 && name[0] >= 'x' && name[0] <= 'z') return {Field::Position, name[0] - 'x'};
@@ -304,6 +310,8 @@ std::pair<Field, int> classify(std::string_view name) {
         return {Field::Rest, *i};
     if (auto i = suffix_index(name, "scale_"); i && *i < 3) return {Field::Scale, *i};
     if (auto i = suffix_index(name, "rot_r_"); i && *i < 4) return {Field::RotationRight, *i};
+    if (auto i = suffix_index(name, "f_time_"); i && *i < kMaxTimeColorProperties)
+        return {Field::TimeColor, *i};
     if (auto i = suffix_index(name, "rot_"); i && *i < 4) return {Field::Rotation, *i};
     return {Field::Unknown, 0};
 }
@@ -314,6 +322,8 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     bool opacity = false, time = false, time_scale = false;
     std::vector<bool> rest(3 * sh_rest_count(kMaxShDegree), false);
     int rest_count = 0;
+    std::vector<bool> time_color(kMaxTimeColorProperties, false);
+    int time_color_count = 0;
     for (const Property& p : vertex.properties) {
         if (!names.insert(p.name).second) fail(cat("vertex property '", p.name, "' appears twice"));
         const auto [field, index] = classify(p.name);
@@ -350,6 +360,10 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
                 break;
             case Field::RotationRight:
                 rotation_right[index] = true;
+                break;
+            case Field::TimeColor:
+                time_color[index] = true;
+                ++time_color_count;
                 break;
             case Field::Normal:
                 break;
@@ -390,9 +404,23 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     for (int j = 0; j < rest_count; ++j)
         if (!rest[j]) fail(cat("has ", rest_count, " f_rest properties but f_rest_", j, " is missing"));
 
+    // f_time_*: 3 channels x D frequencies x (degree + 1)^2 coefficients, channel-major like f_rest.
+    const int per_frequency = 3 * sh_coefficient_count(degree);
+    int time_degree = 0;
+    if (time_color_count > 0) {
+        if (!temporal) fail("has f_time properties (time-varying colour) but is not a 4D scene");
+        if (time_color_count % per_frequency != 0 || time_color_count / per_frequency > kMaxTimeColorDegree)
+            fail(cat("has ", time_color_count, " f_time properties; at SH degree ", degree, " expected ",
+                     per_frequency, " or ", 2 * per_frequency, " (1 or 2 time frequencies)"));
+        time_degree = time_color_count / per_frequency;
+        for (int j = 0; j < time_color_count; ++j)
+            if (!time_color[j])
+                fail(cat("has ", time_color_count, " f_time properties but f_time_", j, " is missing"));
+    }
+
     m_cloud = &result.cloud;
     // Every element is written below: each array's columns are all present (checked above).
-    m_cloud->resize_for_overwrite(static_cast<std::size_t>(vertex.count), degree, temporal);
+    m_cloud->resize_for_overwrite(static_cast<std::size_t>(vertex.count), degree, temporal, time_degree);
     const std::size_t k = static_cast<std::size_t>(sh_rest_count(degree));
     m_columns.assign(vertex.properties.size(), Column{});
     if (vertex.count == 0) return;  // nothing to place (and data() of an empty array may be null)
@@ -429,6 +457,14 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
             case Field::RotationRight:
                 column = {m_cloud->rotations_right().data() + i, 4};
                 break;
+            case Field::TimeColor: {
+                // File: channel-major over (frequency, coefficient); memory: [D, C, 3].
+                const std::size_t per_channel =
+                    static_cast<std::size_t>(time_degree) * sh_coefficient_count(degree);
+                const std::size_t channel = i / per_channel, slot = i % per_channel;
+                column = {m_cloud->time_color().data() + slot * 3 + channel, per_channel * 3};
+                break;
+            }
             case Field::Normal:
             case Field::Unknown:
                 break;
@@ -491,7 +527,7 @@ std::size_t Reader::skip_binary_element(const Element& element, std::size_t offs
     return offset;
 }
 
-void Reader::read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last) {
+std::size_t Reader::read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last) {
     const std::size_t row = vertex.row_bytes();
     const std::size_t remaining = m_size - offset;
     const std::size_t count = m_cloud->size();
@@ -548,7 +584,8 @@ void Reader::read_binary_vertices(const Element& vertex, std::size_t offset, boo
                               if (!finite) all_finite.store(false, std::memory_order_relaxed);
                           });
     }
-    if (all_finite.load()) return;
+    const std::size_t end = offset + count * row;
+    if (all_finite.load()) return end;
     for (std::size_t i = 0; i < count; ++i) {
         for (std::size_t c = 0; c < m_columns.size(); ++c) {
             if (m_columns[c].dst == nullptr || std::isfinite(m_columns[c].dst[i * m_columns[c].stride]))
@@ -564,6 +601,7 @@ void Reader::read_binary_vertices(const Element& vertex, std::size_t offset, boo
             fail_non_finite(i, vertex.properties[c], raw);
         }
     }
+    return end;
 }
 
 // Whitespace-separated tokens of an ASCII body.
@@ -615,7 +653,7 @@ std::size_t Reader::skip_ascii_element(const Element& element, std::size_t offse
     return tokens.position(m_data);
 }
 
-void Reader::read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last) {
+std::size_t Reader::read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last) {
     const std::size_t count = m_cloud->size();
     Tokens tokens(m_data + offset, m_data + m_size);
     for (std::size_t i = 0; i < count; ++i) {
@@ -636,6 +674,51 @@ void Reader::read_ascii_vertices(const Element& vertex, std::size_t offset, bool
     if (is_last && !tokens.next().empty())
         fail(cat("the file holds more data than the ", count,
                  " vertices the header declares: the vertex count is wrong or the file has trailing data"));
+    return tokens.position(m_data);
+}
+
+std::size_t Reader::read_scene_element(const Element& element, std::size_t offset, PlyEncoding encoding) {
+    if (element.count != 1 || element.has_list())
+        fail("element 'glint_scene' must have exactly one row of scalar properties");
+    double period = 1.0;
+    bool found = false;
+    if (encoding == PlyEncoding::Ascii) {
+        Tokens tokens(m_data + offset, m_data + m_size);
+        for (const Property& p : element.properties) {
+            const std::string_view token = tokens.next();
+            if (token.empty()) fail("file ends inside element 'glint_scene'");
+            if (p.name == "time_period") {
+                const std::optional<double> value = parse_number(token);
+                if (!value) fail(cat("glint_scene: cannot read '", printable(token), "' as the time period"));
+                period = *value;
+                found = true;
+            }
+        }
+        offset = tokens.position(m_data);
+    } else {
+        for (const Property& p : element.properties) {
+            const std::size_t size = type_size(p.type);
+            if (m_size - offset < size) fail("truncated inside element 'glint_scene'");
+            if (p.name == "time_period") {
+                if (!is_float_type(p.type)) fail("glint_scene: time_period must be float or double");
+                if (p.type == PlyType::Float32) {
+                    float value;
+                    std::memcpy(&value, m_data + offset, sizeof value);
+                    period = value;
+                } else {
+                    std::memcpy(&period, m_data + offset, sizeof period);
+                }
+                found = true;
+            }
+            offset += size;
+        }
+    }
+    if (found) {
+        if (!(period > 0.0) || !std::isfinite(period) || period > static_cast<double>(FLT_MAX))
+            fail(cat("glint_scene: the time period must be positive and finite (got ", period, ")"));
+        m_time_period = static_cast<float>(period);
+    }
+    return offset;
 }
 
 PlyReadResult Reader::read() {
@@ -649,7 +732,7 @@ PlyReadResult Reader::read() {
                       [](const Element& e) { return e.name == "vertex"; }) > 1)
         fail("more than one 'vertex' element in the header");
     for (const Element& e : header.elements)
-        if (e.name != "vertex") result.skipped_elements.push_back(e.name);
+        if (e.name != "vertex" && e.name != "glint_scene") result.skipped_elements.push_back(e.name);
     const Element& vertex = *vertex_it;
     const bool is_last = vertex_it + 1 == header.elements.end();
 
@@ -670,13 +753,25 @@ PlyReadResult Reader::read() {
     // Only the binary vertex body is parsed as it arrives; anything else waits for the whole file.
     if (header.encoding == PlyEncoding::Ascii || vertex_it != header.elements.begin()) wait_for(m_size);
     std::size_t offset = header.body_offset;
-    for (auto it = header.elements.begin(); it != vertex_it; ++it)
-        offset = header.encoding == PlyEncoding::Ascii ? skip_ascii_element(*it, offset)
-                                                       : skip_binary_element(*it, offset);
-    if (header.encoding == PlyEncoding::Ascii)
-        read_ascii_vertices(vertex, offset, is_last);
-    else
-        read_binary_vertices(vertex, offset, is_last);
+    const auto walk = [&](const Element& element) {
+        if (element.name == "glint_scene") return read_scene_element(element, offset, header.encoding);
+        return header.encoding == PlyEncoding::Ascii ? skip_ascii_element(element, offset)
+                                                     : skip_binary_element(element, offset);
+    };
+    for (auto it = header.elements.begin(); it != vertex_it; ++it) offset = walk(*it);
+    offset = header.encoding == PlyEncoding::Ascii ? read_ascii_vertices(vertex, offset, is_last)
+                                                   : read_binary_vertices(vertex, offset, is_last);
+    // Elements after the vertices are read only when one of them is glint_scene.
+    const bool scene_after = std::any_of(vertex_it + 1, header.elements.end(),
+                                         [](const Element& e) { return e.name == "glint_scene"; });
+    if (scene_after) {
+        for (auto it = vertex_it + 1; it != header.elements.end(); ++it) offset = walk(*it);
+        const bool trailing = header.encoding == PlyEncoding::Ascii
+                                  ? !Tokens(m_data + offset, m_data + m_size).next().empty()
+                                  : offset != m_size;
+        if (trailing) fail("the file holds more data than its header declares (trailing data)");
+    }
+    if (result.cloud.is_4d()) result.cloud.set_time_period(m_time_period);
     return result;
 }
 
@@ -687,6 +782,7 @@ std::vector<std::string> property_names(const GaussianCloud& cloud) {
                  {"opacity", "scale_0", "scale_1", "scale_2", "rot_0", "rot_1", "rot_2", "rot_3"});
     if (cloud.is_4d())
         names.insert(names.end(), {"t", "scale_t", "rot_r_0", "rot_r_1", "rot_r_2", "rot_r_3"});
+    for (std::size_t j = 0; j < cloud.time_color_per_gaussian(); ++j) names.push_back(cat("f_time_", j));
     return names;
 }
 
@@ -707,6 +803,11 @@ void fill_row(const GaussianCloud& cloud, std::size_t i, float* row) {
         *out++ = cloud.time_means()[i];
         *out++ = cloud.log_time_scales()[i];
         for (int a = 0; a < 4; ++a) *out++ = cloud.rotations_right()[4 * i + a];
+        // Time colour: channel-major in the file, [D, C, 3] in memory.
+        const std::size_t slots = cloud.time_color_per_gaussian() / 3;
+        const float* time_color = cloud.time_color().data() + i * slots * 3;
+        for (std::size_t c = 0; c < 3; ++c)
+            for (std::size_t slot = 0; slot < slots; ++slot) *out++ = time_color[slot * 3 + c];
     }
 }
 
@@ -718,6 +819,7 @@ void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& 
         cat("ply\nformat ", encoding == PlyEncoding::Ascii ? "ascii" : "binary_little_endian",
             " 1.0\ncomment written by glint ", kVersion, "\nelement vertex ", cloud.size(), "\n");
     for (const std::string& name : names) header += "property float " + name + "\n";
+    if (cloud.is_4d()) header += "element glint_scene 1\nproperty float time_period\n";
     header += "end_header\n";
     sink(std::as_bytes(std::span(header.data(), header.size())));
 
@@ -752,6 +854,18 @@ void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& 
                 }
             });
             for (const std::string& text : lines) sink(std::as_bytes(std::span(text.data(), text.size())));
+        }
+    }
+    if (cloud.is_4d()) {  // the glint_scene element: one row holding the time period
+        const float period = cloud.time_period();
+        if (encoding == PlyEncoding::BinaryLittleEndian) {
+            sink(std::as_bytes(std::span(&period, 1)));
+        } else {
+            char buffer[32];
+            const auto result = std::to_chars(buffer, buffer + sizeof buffer, period);
+            std::string line(buffer, result.ptr);
+            line += '\n';
+            sink(std::as_bytes(std::span(line.data(), line.size())));
         }
     }
 }

@@ -99,7 +99,9 @@ std::vector<std::byte> encode_splat(const GaussianCloud& cloud) {
     if (cloud.sh_degree() > 0)
         log::warn(".splat stores colour at SH degree 0: the degree-", cloud.sh_degree(),
                   " view-dependent coefficients are dropped");
-    if (cloud.is_4d()) log::warn(".splat has no time: the 4D fields (t, scale_t, rot_r) are dropped");
+    if (cloud.is_4d())
+        log::warn(
+            ".splat has no time: the 4D fields (t, scale_t, rot_r, f_time, the time period) are dropped");
     std::vector<std::byte> out(cloud.size() * kSplatRecordBytes);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cloud.size(), 8192), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {

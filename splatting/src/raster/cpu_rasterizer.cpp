@@ -182,10 +182,11 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     const float tan_fov_x = 0.5f * static_cast<float>(width) / camera.fx;
     const float tan_fov_y = 0.5f * static_cast<float>(height) / camera.fy;
     const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
-    const raster::GaussianArrays arrays{
-        cloud.positions().data(),      cloud.log_scales().data(),      cloud.rotations().data(),
-        cloud.opacity_logits().data(), cloud.sh_dc().data(),           cloud.sh_rest().data(),
-        cloud.time_means().data(),     cloud.log_time_scales().data(), cloud.rotations_right().data()};
+    const raster::GaussianArrays arrays{cloud.positions().data(),       cloud.log_scales().data(),
+                                        cloud.rotations().data(),       cloud.opacity_logits().data(),
+                                        cloud.sh_dc().data(),           cloud.sh_rest().data(),
+                                        cloud.time_means().data(),      cloud.log_time_scales().data(),
+                                        cloud.rotations_right().data(), cloud.time_color().data()};
     raster::FrameParams frame{};
     frame.view_rotation = view_rotation;
     frame.view_translation = view_translation;
@@ -195,6 +196,9 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     frame.near_plane = settings.near_plane;
     frame.time = settings.time;
     frame.temporal_cutoff = settings.temporal_cutoff;
+    frame.time_period = cloud.time_period();
+    frame.time_color_degree = cloud.time_color_degree();
+    frame.time_color_stride = static_cast<int>(cloud.time_color_per_gaussian());
     frame.antialias = settings.antialias ? 1 : 0;
     frame.temporal = cloud.is_4d() ? 1 : 0;
     frame.sh_degree = sh_degree;

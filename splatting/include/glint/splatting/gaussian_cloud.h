@@ -12,6 +12,7 @@
 namespace glint::splatting {
 
 inline constexpr int kMaxShDegree = 3;
+inline constexpr int kMaxTimeColorDegree = 2;  // time frequencies of 4D colour, as the reference 4DGS
 
 // An allocator whose value-less construct() leaves floats uninitialized, so that resize_for_overwrite()
 // does not write hundreds of megabytes of zeros a reader is about to overwrite.
@@ -53,15 +54,23 @@ constexpr int sh_rest_count(int degree) {
 //   time_means      [N]        temporal centre
 //   log_time_scales [N]        temporal scale = exp(log_time_scale)
 //   rotations_right [N, 4]     right isoclinic quaternion (w, x, y, z); `rotations` is the left one
+//   time_color      [N, D, C, 3] time-varying colour (4D spherindrical harmonics, Yang et al. 2024): for
+//                              frequency k = 1..D (D = time_color_degree, 0 to 2), C = (sh_degree + 1)^2
+//                              coefficients, DC first, weighting the same SH basis as sh_dc/sh_rest,
+//                              times cos(2 pi k (t - time_mean) / time_period); empty when D = 0
+// and the scene's time_period (4D only; 1 unless the file says otherwise).
 class GaussianCloud {
 public:
     GaussianCloud() = default;
-    GaussianCloud(std::size_t count, int sh_degree, bool temporal) { resize(count, sh_degree, temporal); }
+    GaussianCloud(std::size_t count, int sh_degree, bool temporal, int time_color_degree = 0) {
+        resize(count, sh_degree, temporal, time_color_degree);
+    }
 
-    // Resizes every array; all elements are zero. sh_degree must be in [0, kMaxShDegree].
-    void resize(std::size_t count, int sh_degree, bool temporal);
+    // Resizes every array; all elements are zero. sh_degree must be in [0, kMaxShDegree],
+    // time_color_degree in [0, kMaxTimeColorDegree] and 0 unless temporal.
+    void resize(std::size_t count, int sh_degree, bool temporal, int time_color_degree = 0);
     // The same, but the values are left unspecified: for readers that write every element.
-    void resize_for_overwrite(std::size_t count, int sh_degree, bool temporal);
+    void resize_for_overwrite(std::size_t count, int sh_degree, bool temporal, int time_color_degree = 0);
     // Changes the SH degree in place: lower degrees drop coefficients, higher ones add zeros.
     void set_sh_degree(int sh_degree);
 
@@ -70,6 +79,13 @@ public:
     int sh_degree() const { return m_sh_degree; }
     int sh_rest_per_channel() const { return sh_rest_count(m_sh_degree); }
     bool is_4d() const { return m_temporal; }
+    int time_color_degree() const { return m_time_color_degree; }
+    // Floats per Gaussian in time_color(): D * C * 3.
+    std::size_t time_color_per_gaussian() const {
+        return static_cast<std::size_t>(m_time_color_degree) * sh_coefficient_count(m_sh_degree) * 3;
+    }
+    float time_period() const { return m_time_period; }
+    void set_time_period(float period) { m_time_period = period; }
 
     std::span<float> positions() { return m_positions; }
     std::span<const float> positions() const { return m_positions; }
@@ -89,6 +105,8 @@ public:
     std::span<const float> log_time_scales() const { return m_log_time_scales; }
     std::span<float> rotations_right() { return m_rotations_right; }
     std::span<const float> rotations_right() const { return m_rotations_right; }
+    std::span<float> time_color() { return m_time_color; }
+    std::span<const float> time_color() const { return m_time_color; }
 
     // Floats stored per Gaussian, and the bytes all arrays hold.
     std::size_t floats_per_gaussian() const;
@@ -101,6 +119,8 @@ private:
     std::size_t m_count = 0;
     int m_sh_degree = 0;
     bool m_temporal = false;
+    int m_time_color_degree = 0;
+    float m_time_period = 1.0f;
     FloatArray m_positions;
     FloatArray m_log_scales;
     FloatArray m_rotations;
@@ -110,6 +130,7 @@ private:
     FloatArray m_time_means;
     FloatArray m_log_time_scales;
     FloatArray m_rotations_right;
+    FloatArray m_time_color;
 };
 
 }  // namespace glint::splatting

@@ -142,7 +142,7 @@ private:
 
     // The scene is uploaded every frame: the rasterizer does not know whether the host cloud changed.
     DeviceBuffer<float> m_positions, m_log_scales, m_rotations, m_opacity_logits, m_sh_dc, m_sh_rest;
-    DeviceBuffer<float> m_time_means, m_log_time_scales, m_rotations_right;
+    DeviceBuffer<float> m_time_means, m_log_time_scales, m_rotations_right, m_time_color;
     DeviceBuffer<Splat> m_splats;                      // [N]
     DeviceBuffer<uint32_t> m_counts;                   // [N]
     DeviceBuffer<uint32_t> m_ends;                     // [N]
@@ -174,6 +174,7 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     m_time_means.upload(cloud.time_means());
     m_log_time_scales.upload(cloud.log_time_scales());
     m_rotations_right.upload(cloud.rotations_right());
+    m_time_color.upload(cloud.time_color());
     raster::GaussianArrays arrays{m_positions.data(),
                                   m_log_scales.data(),
                                   m_rotations.data(),
@@ -182,7 +183,8 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
                                   m_sh_rest.data(),
                                   cloud.is_4d() ? m_time_means.data() : nullptr,
                                   cloud.is_4d() ? m_log_time_scales.data() : nullptr,
-                                  cloud.is_4d() ? m_rotations_right.data() : nullptr};
+                                  cloud.is_4d() ? m_rotations_right.data() : nullptr,
+                                  cloud.time_color_degree() > 0 ? m_time_color.data() : nullptr};
     raster::FrameParams frame{};
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j)
@@ -196,6 +198,9 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     frame.near_plane = settings.near_plane;
     frame.time = settings.time;
     frame.temporal_cutoff = settings.temporal_cutoff;
+    frame.time_period = cloud.time_period();
+    frame.time_color_degree = cloud.time_color_degree();
+    frame.time_color_stride = static_cast<int>(cloud.time_color_per_gaussian());
     frame.antialias = settings.antialias ? 1 : 0;
     frame.temporal = cloud.is_4d() ? 1 : 0;
     frame.sh_degree =

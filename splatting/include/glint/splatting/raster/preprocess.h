@@ -21,6 +21,7 @@ struct GaussianArrays {
     const float* time_means;       // [N] or null
     const float* log_time_scales;  // [N] or null
     const float* rotations_right;  // [N, 4] or null
+    const float* time_color;       // [N, D, C, 3] or null (see GaussianCloud::time_color)
 };
 
 // What the preprocess needs of the frame.
@@ -29,7 +30,8 @@ struct FrameParams {
     Vec3 view_translation;
     Vec3 camera_position;
     float fx, fy, cx, cy, tan_fov_x, tan_fov_y, near_plane;
-    float time, temporal_cutoff;  // 4D scenes
+    float time, temporal_cutoff, time_period;  // 4D scenes
+    int time_color_degree, time_color_stride;  // 4D colour: frequencies D, floats per Gaussian D * C * 3
     int antialias, temporal, sh_degree, sh_rest_stride, grid_x, grid_y;
 };
 
@@ -101,9 +103,15 @@ GLINT_HD inline uint32_t preprocess_gaussian(const GaussianArrays& g, const Fram
     if (count == 0) return 0;
     const Vec3 dir = world - f.camera_position;
     const float inv_length = 1.0f / sqrtf(max_f(dot(dir, dir), 1e-30f));
-    out.color =
-        sh_to_color(f.sh_degree, g.sh_dc + 3 * i, g.sh_rest + static_cast<uint64_t>(f.sh_rest_stride) * i,
-                    {dir.x * inv_length, dir.y * inv_length, dir.z * inv_length});
+    const Vec3 unit{dir.x * inv_length, dir.y * inv_length, dir.z * inv_length};
+    const float* rest = g.sh_rest + static_cast<uint64_t>(f.sh_rest_stride) * i;
+    if (f.time_color_degree > 0)
+        out.color = sh_to_color_4d(f.sh_degree, g.sh_dc + 3 * i, rest, f.time_color_degree,
+                                   g.time_color + static_cast<uint64_t>(f.time_color_stride) * i,
+                                   f.time_color_stride / f.time_color_degree, f.time - g.time_means[i],
+                                   f.time_period, unit);
+    else
+        out.color = sh_to_color(f.sh_degree, g.sh_dc + 3 * i, rest, unit);
     out.opacity = opacity;
     out.depth = view.z;
     out.extent = contour_half_extent(conic, limit);

@@ -317,9 +317,9 @@ GLINT_HD inline Vec2 contour_half_extent(const Sym2& conic, float limit) {
     return {sqrtf(max_f(0.0f, l * conic.c / det)), sqrtf(max_f(0.0f, l * conic.a / det))};
 }
 
-// Colour from SH coefficients for a unit view direction (camera to Gaussian), +0.5, clamped at zero.
+// The SH expansion itself, sum_k c_k Y_k(dir), for a unit view direction (camera to Gaussian).
 // dc: [3]; rest: [K, 3] coefficient-major, K = (degree + 1)^2 - 1.
-GLINT_HD inline Vec3 sh_to_color(int degree, const float* dc, const float* rest, Vec3 dir) {
+GLINT_HD inline Vec3 sh_sum(int degree, const float* dc, const float* rest, Vec3 dir) {
     float r = kSh0 * dc[0], g = kSh0 * dc[1], b = kSh0 * dc[2];
     const auto add = [&](int k, float basis) {
         r += basis * rest[3 * k + 0];
@@ -349,7 +349,30 @@ GLINT_HD inline Vec3 sh_to_color(int degree, const float* dc, const float* rest,
             }
         }
     }
-    return {max_f(r + 0.5f, 0.0f), max_f(g + 0.5f, 0.0f), max_f(b + 0.5f, 0.0f)};
+    return {r, g, b};
+}
+
+// Colour from SH coefficients: the expansion + 0.5, clamped at zero, as the reference.
+GLINT_HD inline Vec3 sh_to_color(int degree, const float* dc, const float* rest, Vec3 dir) {
+    const Vec3 sum = sh_sum(degree, dc, rest, dir);
+    return {max_f(sum.x + 0.5f, 0.0f), max_f(sum.y + 0.5f, 0.0f), max_f(sum.z + 0.5f, 0.0f)};
+}
+
+// Colour of a 4D Gaussian at time offset dt = t - time_mean (4D spherindrical harmonics, Yang et al. 2024):
+// the SH expansion of dc/rest, plus for each frequency k = 1..time_degree the expansion of its block of
+// time_color ([time_degree, C, 3], DC first) times cos(2 pi k dt / period); +0.5, clamped.
+// `block` is the number of floats per frequency (3 (stored degree + 1)^2), which may exceed what `degree`
+// reads when a lower degree is evaluated.
+GLINT_HD inline Vec3 sh_to_color_4d(int degree, const float* dc, const float* rest, int time_degree,
+                                    const float* time_color, int block, float dt, float period, Vec3 dir) {
+    Vec3 sum = sh_sum(degree, dc, rest, dir);
+    for (int k = 1; k <= time_degree; ++k) {
+        const float* coefficients = time_color + (k - 1) * block;
+        const float weight = cosf(6.283185307179586f * static_cast<float>(k) * dt / period);
+        const Vec3 part = sh_sum(degree, coefficients, coefficients + 3, dir);
+        sum = {sum.x + weight * part.x, sum.y + weight * part.y, sum.z + weight * part.z};
+    }
+    return {max_f(sum.x + 0.5f, 0.0f), max_f(sum.y + 0.5f, 0.0f), max_f(sum.z + 0.5f, 0.0f)};
 }
 
 // exp(x) for the blending weights: __expf on the GPU; on the CPU a branch-free version the compiler can
