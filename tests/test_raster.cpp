@@ -86,6 +86,12 @@ GaussianCloud awkward_scene(std::uint64_t seed, int sh_degree) {
         place(i, glm::vec3(rng.uniform(8, 30) * (i % 2 ? 1 : -1), rng.normal(), 2.0f), -1.0f);  // off-screen
     for (std::size_t i = 100; i < 110; ++i) cloud.opacity_logits()[i] = -9.0f;  // below 1/255 everywhere
     for (std::size_t i = 110; i < 130; ++i) cloud.opacity_logits()[i] = 8.0f;   // nearly opaque
+    // Gigantic, just past the near plane: scale e^13 spans about 10^9 pixels; at e^20 the projected
+    // covariance overflows float and the Gaussian is culled. Neither may reach undefined behaviour.
+    for (std::size_t i = 130; i < 134; ++i) {
+        place(i, eye + (0.25f + 0.05f * static_cast<float>(i - 130)) * forward, i < 132 ? 13.0f : 20.0f);
+        cloud.opacity_logits()[i] = -4.0f;
+    }
     return cloud;
 }
 

@@ -94,9 +94,11 @@ inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float 
 // the centre relative to the tile's corner.
 inline void blend_one(TileState& s, const Sym2& conic, float ox, float oy, Vec2 extent, float opacity,
                       Vec3 color, float depth) {
-    // Pixel centres are at row + 0.5: rows with |row + 0.5 - oy| <= extent.y.
-    const int row0 = std::max(0, static_cast<int>(std::ceil(oy - extent.y - 0.5f)));
-    const int row1 = std::min(kTileSize - 1, static_cast<int>(std::floor(oy + extent.y - 0.5f)));
+    // Pixel centres are at row + 0.5: rows with |row + 0.5 - oy| <= extent.y. Clamped as floats before the
+    // conversion, since a huge Gaussian's extent does not fit an int.
+    const float last_row = static_cast<float>(kTileSize - 1);
+    const int row0 = static_cast<int>(std::clamp(std::ceil(oy - extent.y - 0.5f), 0.0f, last_row + 1.0f));
+    const int row1 = static_cast<int>(std::clamp(std::floor(oy + extent.y - 0.5f), -1.0f, last_row));
     const bool left = ox - extent.x - 0.5f < static_cast<float>(kHalf);
     const bool right = ox + extent.x - 0.5f >= static_cast<float>(kHalf);
     for (int row = row0; row <= row1; ++row) {

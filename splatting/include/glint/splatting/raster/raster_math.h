@@ -303,8 +303,11 @@ GLINT_HD inline bool ellipse_row_span(const Sym2& conic, Vec2 center, float limi
                          ? -u_extent
                          : min_f((-b * v0 - half_width(v0)) / a, (-b * v1 - half_width(v1)) / a);
     // Tile tx holds pixel centres x in [16 tx + 0.5, 16 tx + 15.5].
-    first = static_cast<int>(ceilf((center.x + lo - static_cast<float>(kTileSize) + 0.5f) / kTileSize));
-    last = static_cast<int>(floorf((center.x + hi - 0.5f) / kTileSize));
+    // Clamped as floats before conversion (a huge contour does not fit an int); callers clamp to the grid.
+    constexpr float kMaxTiles = 65536.0f;  // beyond any image glint renders (16384 pixels / 16)
+    first = static_cast<int>(min_f(
+        max_f(ceilf((center.x + lo - static_cast<float>(kTileSize) + 0.5f) / kTileSize), -1.0f), kMaxTiles));
+    last = static_cast<int>(min_f(max_f(floorf((center.x + hi - 0.5f) / kTileSize), -1.0f), kMaxTiles));
     return first <= last;
 }
 
