@@ -123,10 +123,12 @@ void add_render_command(CLI::App& app, Action& action) {
                 write_png(o->alpha, out.width, out.height, 1, grey);
             }
             if (!o->count.empty()) write_png(o->count, out.width, out.height, 3, count_image(out));
-            log::info("rendered ", scene_name, " from ", view, " at ", out.width, "x", out.height, " on the ",
-                      backend_name(rasterizer->backend()), ": ", stats.visible, " of ", stats.gaussians,
-                      " Gaussians visible, ", stats.tile_pairs, " tile pairs; preprocess ",
-                      stats.preprocess_ms, " ms, sort ", stats.sort_ms, " ms, blend ", stats.blend_ms, " ms");
+            log::info("rendered ", scene_name,
+                      scene.cloud.is_4d() ? cat(" at t = ", settings.time) : std::string(), " from ", view,
+                      " at ", out.width, "x", out.height, " on the ", backend_name(rasterizer->backend()),
+                      ": ", stats.visible, " of ", stats.gaussians, " Gaussians visible, ", stats.tile_pairs,
+                      " tile pairs; preprocess ", stats.preprocess_ms, " ms, sort ", stats.sort_ms,
+                      " ms, blend ", stats.blend_ms, " ms");
             log::info("wrote ", o->output);
             return 0;
         };

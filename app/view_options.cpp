@@ -70,7 +70,9 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
     command.add_option("--width", o.width, "Image width (cameras are rescaled)")->check(CLI::Range(1, 16384));
     command.add_option("--height", o.height, "Image height (cameras are rescaled)")
         ->check(CLI::Range(1, 16384));
-    command.add_option("--time", o.time, "4D scenes: the time to render (clamped to the scene's time span)");
+    command.add_option(
+        "--time", o.time,
+        "4D scenes: the time to render (clamped to the scene's time span; its start by default)");
     command
         .add_option("--temporal-cutoff", o.temporal_cutoff,
                     "4D scenes: skip Gaussians whose temporal marginal is below this (default 0.05)")
@@ -86,15 +88,16 @@ splatting::LoadedScene load_scene_or_default(const ViewOptions& o, std::string& 
 }
 
 float resolve_time(const ViewOptions& o, const splatting::GaussianCloud& cloud, const std::string& name) {
-    if (!cloud.is_4d() || cloud.empty()) return o.time;
+    if (!cloud.is_4d() || cloud.empty()) return o.time.value_or(0.0f);
     const auto [lo, hi] = std::minmax_element(cloud.time_means().begin(), cloud.time_means().end());
-    if (o.time < *lo || o.time > *hi) {
-        const float clamped = std::clamp(o.time, *lo, *hi);
-        log::warn(name, ": time ", o.time, " is outside the scene's time span [", *lo, ", ", *hi,
+    if (!o.time) return *lo;
+    if (*o.time < *lo || *o.time > *hi) {
+        const float clamped = std::clamp(*o.time, *lo, *hi);
+        log::warn(name, ": time ", *o.time, " is outside the scene's time span [", *lo, ", ", *hi,
                   "]; rendering at ", clamped);
         return clamped;
     }
-    return o.time;
+    return *o.time;
 }
 
 Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, std::string& description) {

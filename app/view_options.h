@@ -2,6 +2,7 @@
 // (--cameras/--index, --lookat/--fov, or the automatic view; --width/--height).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,7 @@ struct ViewOptions {
     std::string cameras, lookat, up = "0,0,1";
     int index = 0, width = 0, height = 0;
     float fov = 50.0f;
-    float time = 0.0f;              // 4D scenes
+    std::optional<float> time;      // 4D scenes; the start of the scene's time span when not given
     float temporal_cutoff = 0.05f;  // 4D scenes
 };
 
@@ -28,11 +29,13 @@ splatting::LoadedScene load_scene_or_default(const ViewOptions& options, std::st
 
 // The camera the options describe; `description` says which ("camera 3 (r_3.png)", "--lookat", ...).
 // Throws InputError for bad option values or camera files.
-Camera resolve_camera(const ViewOptions& options, const splatting::GaussianCloud& cloud, std::string& description);
+Camera resolve_camera(const ViewOptions& options, const splatting::GaussianCloud& cloud,
+                      std::string& description);
 
 // The time to render a 4D scene at: --time, clamped with a warning to the span of the scene's time
-// means. 3D scenes ignore it.
-float resolve_time(const ViewOptions& options, const splatting::GaussianCloud& cloud, const std::string& name);
+// means, or the start of that span when --time is not given. 3D scenes ignore it.
+float resolve_time(const ViewOptions& options, const splatting::GaussianCloud& cloud,
+                   const std::string& name);
 
 // Comma-separated numbers, exactly `count` of them, finite; `option` names the option in errors.
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option);

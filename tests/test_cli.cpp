@@ -196,6 +196,17 @@ TEST_CASE("glint render of the 4D default scene at a time, clamped with a warnin
     CHECK(
         test::run_glint("render " + scene + " --temporal-cutoff 1.5 -o " + quoted(dir / "c.png")).exit_code ==
         2);
+    // Without --time: the start of the span, no warning, even when the span does not contain 0.
+    tools::RandomSceneOptions options;
+    options.count = 20;
+    options.temporal = true;
+    splatting::GaussianCloud later = tools::make_random_scene(options);
+    for (float& t : later.time_means()) t += 10.0f;
+    splatting::save_scene(later, dir / "later.ply");
+    const test::CommandResult start =
+        test::run_glint("render " + quoted(dir / "later.ply") + " --width 64 -o " + quoted(dir / "d.png"));
+    CHECK(start.exit_code == 0);
+    CHECK(start.output.find("warning") == std::string::npos);
 }
 
 TEST_CASE("glint bench reports stage times as JSON") {
