@@ -49,9 +49,8 @@ std::size_t peak_memory_bytes() {
 void add_bench_command(CLI::App& app, Action& action) {
     struct Options {
         ViewOptions view;
-        std::string backend = "auto";
-        int frames = 30, warmup = 3, sh_degree = -1;
-        bool json = false, antialias = false;
+        int frames = 30, warmup = 3;
+        bool json = false;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
@@ -60,9 +59,6 @@ void add_bench_command(CLI::App& app, Action& action) {
     command->add_option("--frames", o->frames, "Timed frames")->check(CLI::Range(1, 100000));
     command->add_option("--warmup", o->warmup, "Untimed frames first (buffers grow to size)")
         ->check(CLI::Range(0, 1000));
-    command->add_option("--backend", o->backend, "auto, cpu or cuda");
-    command->add_option("--sh-degree", o->sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
-    command->add_flag("--antialias", o->antialias, "Mip-Splatting 2D filter with opacity compensation");
     command->add_flag("--json", o->json, "Print machine-readable JSON");
     command->callback([&action, o] {
         action = [o] {
@@ -73,13 +69,9 @@ void add_bench_command(CLI::App& app, Action& action) {
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
                     .count();
             const Camera camera = resolve_camera(o->view, scene.cloud, view);
-            splatting::RenderSettings settings;
-            settings.antialias = o->antialias;
-            settings.time = resolve_time(o->view, scene.cloud, scene_name);
-            settings.temporal_cutoff = o->view.temporal_cutoff;
-            settings.sh_degree = o->sh_degree;
+            splatting::RenderSettings settings = render_settings(o->view, scene.cloud, scene_name);
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
-                splatting::create_rasterizer(parse_backend(o->backend));
+                splatting::create_rasterizer(parse_backend(o->view.backend));
             splatting::RenderOutput out;
             for (int i = 0; i < o->warmup; ++i) rasterizer->render(scene.cloud, camera, settings, out);
             std::vector<double> preprocess, sort, blend, total;

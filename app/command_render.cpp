@@ -75,9 +75,7 @@ std::vector<std::uint8_t> count_image(const splatting::RenderOutput& out) {
 void add_render_command(CLI::App& app, Action& action) {
     struct Options {
         ViewOptions view;
-        std::string output, depth, alpha, count, background = "black", backend = "auto";
-        int sh_degree = -1;
-        bool antialias = false;
+        std::string output, depth, alpha, count, background = "black";
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand("render", "Render one frame of a scene to PNG, headless");
@@ -88,9 +86,6 @@ void add_render_command(CLI::App& app, Action& action) {
     command->add_option("--count", o->count,
                         "Also write the number of Gaussians blended per pixel (heat map PNG)");
     command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
-    command->add_flag("--antialias", o->antialias, "Mip-Splatting 2D filter with opacity compensation");
-    command->add_option("--sh-degree", o->sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
-    command->add_option("--backend", o->backend, "auto, cpu or cuda");
     command->callback([&action, o] {
         action = [o] {
             for (const std::string* path : {&o->output, &o->depth, &o->alpha, &o->count})
@@ -102,14 +97,10 @@ void add_render_command(CLI::App& app, Action& action) {
             std::string view;
             const Camera camera = resolve_camera(o->view, scene.cloud, view);
 
-            splatting::RenderSettings settings;
+            splatting::RenderSettings settings = render_settings(o->view, scene.cloud, scene_name);
             settings.background = parse_background(o->background);
-            settings.antialias = o->antialias;
-            settings.time = resolve_time(o->view, scene.cloud, scene_name);
-            settings.temporal_cutoff = o->view.temporal_cutoff;
-            settings.sh_degree = o->sh_degree;
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
-                splatting::create_rasterizer(parse_backend(o->backend));
+                splatting::create_rasterizer(parse_backend(o->view.backend));
             splatting::RenderOutput out;
             const splatting::RenderStats stats = rasterizer->render(scene.cloud, camera, settings, out);
 

@@ -77,6 +77,9 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
         .add_option("--temporal-cutoff", o.temporal_cutoff,
                     "4D scenes: skip Gaussians whose temporal marginal is below this (default 0.05)")
         ->check(CLI::Range(0.0f, 0.999f));
+    command.add_flag("--antialias", o.antialias, "Mip-Splatting 2D filter with opacity compensation");
+    command.add_option("--sh-degree", o.sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
+    command.add_option("--backend", o.backend, "auto, cpu or cuda");
 }
 
 splatting::LoadedScene load_scene_or_default(const ViewOptions& o, std::string& name) {
@@ -98,6 +101,16 @@ float resolve_time(const ViewOptions& o, const splatting::GaussianCloud& cloud, 
         return clamped;
     }
     return *o.time;
+}
+
+splatting::RenderSettings render_settings(const ViewOptions& o, const splatting::GaussianCloud& cloud,
+                                          const std::string& name) {
+    splatting::RenderSettings settings;
+    settings.antialias = o.antialias;
+    settings.sh_degree = o.sh_degree;
+    settings.time = resolve_time(o, cloud, name);
+    settings.temporal_cutoff = o.temporal_cutoff;
+    return settings;
 }
 
 Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, std::string& description) {

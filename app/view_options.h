@@ -1,5 +1,6 @@
-// Options shared by the commands that render: the scene (or the embedded default) and the camera
-// (--cameras/--index, --lookat/--fov, or the automatic view; --width/--height).
+// Options shared by the commands that render: the scene (or the embedded default), the camera
+// (--cameras/--index, --lookat/--fov, or the automatic view; --width/--height), the time of a 4D scene,
+// and the rendering options (--antialias, --sh-degree, --backend).
 #pragma once
 
 #include <optional>
@@ -9,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "glint/core/camera.h"
+#include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
 
 namespace glint::app {
@@ -18,7 +20,11 @@ struct ViewOptions {
     std::string cameras, lookat, up = "0,0,1";
     int index = 0, width = 0, height = 0;
     float fov = 50.0f;
-    std::optional<float> time;      // 4D scenes; the start of the scene's time span when not given
+    std::optional<float> time;  // 4D scenes; the start of the scene's time span when not given
+    // Rendering.
+    bool antialias = false;
+    int sh_degree = -1;
+    std::string backend = "auto";
     float temporal_cutoff = 0.05f;  // 4D scenes
 };
 
@@ -36,6 +42,10 @@ Camera resolve_camera(const ViewOptions& options, const splatting::GaussianCloud
 // means, or the start of that span when --time is not given. 3D scenes ignore it.
 float resolve_time(const ViewOptions& options, const splatting::GaussianCloud& cloud,
                    const std::string& name);
+
+// Render settings from the options (background black); the time resolved as resolve_time does.
+splatting::RenderSettings render_settings(const ViewOptions& options, const splatting::GaussianCloud& cloud,
+                                          const std::string& name);
 
 // Comma-separated numbers, exactly `count` of them, finite; `option` names the option in errors.
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option);

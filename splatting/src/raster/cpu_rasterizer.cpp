@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "frame_params.h"
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/preprocess.h"
 
@@ -17,7 +18,6 @@ namespace glint::splatting {
 namespace {
 
 using raster::kTileSize;
-using raster::Mat3;
 using raster::Sym2;
 using raster::Vec2;
 using raster::Vec3;
@@ -29,13 +29,6 @@ constexpr std::size_t kPairsPerChunk = std::size_t{1} << 16;
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
-Mat3 row_major(const glm::mat3& m) {
-    Mat3 out;
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j) out.m[i][j] = m[j][i];  // glm is column-major
-    return out;
 }
 
 // Blending state of the 256 pixels of one tile, structure of arrays so the pixel loop vectorizes.
@@ -170,42 +163,17 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     const int grid_x = (width + kTileSize - 1) / kTileSize;
     const int grid_y = (height + kTileSize - 1) / kTileSize;
     const std::size_t tiles = static_cast<std::size_t>(grid_x) * static_cast<std::size_t>(grid_y);
-    const int sh_degree =
-        settings.sh_degree < 0 ? cloud.sh_degree() : std::min(settings.sh_degree, cloud.sh_degree());
 
     // --- preprocess ---------------------------------------------------------------------------------
     auto start = std::chrono::steady_clock::now();
     m_splats.resize(n);
     m_tile_counts.resize(n);
-    const Mat3 view_rotation = row_major(camera.rotation);
-    const Vec3 view_translation{camera.translation.x, camera.translation.y, camera.translation.z};
-    const glm::vec3 eye = camera.position();
-    const Vec3 camera_position{eye.x, eye.y, eye.z};
-    const float tan_fov_x = 0.5f * static_cast<float>(width) / camera.fx;
-    const float tan_fov_y = 0.5f * static_cast<float>(height) / camera.fy;
-    const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
     const raster::GaussianArrays arrays{cloud.positions().data(),       cloud.log_scales().data(),
                                         cloud.rotations().data(),       cloud.opacity_logits().data(),
                                         cloud.sh_dc().data(),           cloud.sh_rest().data(),
                                         cloud.time_means().data(),      cloud.log_time_scales().data(),
                                         cloud.rotations_right().data(), cloud.time_color().data()};
-    raster::FrameParams frame{};
-    frame.view_rotation = view_rotation;
-    frame.view_translation = view_translation;
-    frame.camera_position = camera_position;
-    frame.fx = camera.fx, frame.fy = camera.fy, frame.cx = camera.cx, frame.cy = camera.cy;
-    frame.tan_fov_x = tan_fov_x, frame.tan_fov_y = tan_fov_y;
-    frame.near_plane = settings.near_plane;
-    frame.time = settings.time;
-    frame.temporal_cutoff = settings.temporal_cutoff;
-    frame.time_period = cloud.time_period();
-    frame.time_color_degree = cloud.time_color_degree();
-    frame.time_color_stride = static_cast<int>(cloud.time_color_per_gaussian());
-    frame.antialias = settings.antialias ? 1 : 0;
-    frame.temporal = cloud.is_4d() ? 1 : 0;
-    frame.sh_degree = sh_degree;
-    frame.sh_rest_stride = static_cast<int>(rest_stride);
-    frame.grid_x = grid_x, frame.grid_y = grid_y;
+    const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
         preprocess_range(arrays, frame, range.begin(), range.end(), m_splats.data(), m_tile_counts.data());
     });

@@ -1,9 +1,11 @@
 // Rasterizer validation and the backend factory.
 #include "glint/splatting/raster/rasterizer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "cpu_rasterizer.h"
+#include "frame_params.h"
 #include "glint/core/error.h"
 #include "glint/core/text.h"
 
@@ -33,6 +35,34 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
     if (!(settings.temporal_cutoff >= 0.0f && settings.temporal_cutoff < 1.0f))
         throw InputError("the temporal cut-off must be in [0, 1)");
     return render_impl(cloud, camera, settings, out);
+}
+
+raster::FrameParams make_frame_params(const GaussianCloud& cloud, const Camera& camera,
+                                      const RenderSettings& settings) {
+    raster::FrameParams frame{};
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j)
+            frame.view_rotation.m[i][j] = camera.rotation[j][i];  // glm is column-major
+    frame.view_translation = {camera.translation.x, camera.translation.y, camera.translation.z};
+    const glm::vec3 eye = camera.position();
+    frame.camera_position = {eye.x, eye.y, eye.z};
+    frame.fx = camera.fx, frame.fy = camera.fy, frame.cx = camera.cx, frame.cy = camera.cy;
+    frame.tan_fov_x = 0.5f * static_cast<float>(camera.width) / camera.fx;
+    frame.tan_fov_y = 0.5f * static_cast<float>(camera.height) / camera.fy;
+    frame.near_plane = settings.near_plane;
+    frame.time = settings.time;
+    frame.temporal_cutoff = settings.temporal_cutoff;
+    frame.time_period = cloud.time_period();
+    frame.time_color_degree = cloud.time_color_degree();
+    frame.time_color_stride = static_cast<int>(cloud.time_color_per_gaussian());
+    frame.antialias = settings.antialias ? 1 : 0;
+    frame.temporal = cloud.is_4d() ? 1 : 0;
+    frame.sh_degree =
+        settings.sh_degree < 0 ? cloud.sh_degree() : std::min(settings.sh_degree, cloud.sh_degree());
+    frame.sh_rest_stride = cloud.sh_rest_per_channel() * 3;
+    frame.grid_x = (camera.width + raster::kTileSize - 1) / raster::kTileSize;
+    frame.grid_y = (camera.height + raster::kTileSize - 1) / raster::kTileSize;
+    return frame;
 }
 
 std::unique_ptr<Rasterizer> create_rasterizer(Backend backend) {

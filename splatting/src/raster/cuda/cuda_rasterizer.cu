@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "../frame_params.h"
 #include "cuda_rasterizer.h"
 #include "glint/core/cuda/check.cuh"
 #include "glint/core/cuda/device_buffer.cuh"
@@ -185,28 +186,7 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
                                   cloud.is_4d() ? m_log_time_scales.data() : nullptr,
                                   cloud.is_4d() ? m_rotations_right.data() : nullptr,
                                   cloud.time_color_degree() > 0 ? m_time_color.data() : nullptr};
-    raster::FrameParams frame{};
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j)
-            frame.view_rotation.m[i][j] = camera.rotation[j][i];  // glm is column-major
-    frame.view_translation = {camera.translation.x, camera.translation.y, camera.translation.z};
-    const glm::vec3 eye = camera.position();
-    frame.camera_position = {eye.x, eye.y, eye.z};
-    frame.fx = camera.fx, frame.fy = camera.fy, frame.cx = camera.cx, frame.cy = camera.cy;
-    frame.tan_fov_x = 0.5f * static_cast<float>(width) / camera.fx;
-    frame.tan_fov_y = 0.5f * static_cast<float>(height) / camera.fy;
-    frame.near_plane = settings.near_plane;
-    frame.time = settings.time;
-    frame.temporal_cutoff = settings.temporal_cutoff;
-    frame.time_period = cloud.time_period();
-    frame.time_color_degree = cloud.time_color_degree();
-    frame.time_color_stride = static_cast<int>(cloud.time_color_per_gaussian());
-    frame.antialias = settings.antialias ? 1 : 0;
-    frame.temporal = cloud.is_4d() ? 1 : 0;
-    frame.sh_degree =
-        settings.sh_degree < 0 ? cloud.sh_degree() : std::min(settings.sh_degree, cloud.sh_degree());
-    frame.sh_rest_stride = cloud.sh_rest_per_channel() * 3;
-    frame.grid_x = grid_x, frame.grid_y = grid_y;
+    const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     m_splats.resize(n);
     m_counts.resize(n);
     m_ends.resize(n);
