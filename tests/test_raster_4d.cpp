@@ -112,13 +112,8 @@ TEST_CASE("a 4D Gaussian with identity rotations renders exactly like its 3D cou
     options.sh_degree = 1;
     options.extent = 1.5f;
     GaussianCloud still = tools::make_random_scene(options);
-    GaussianCloud moving(still.size(), still.sh_degree(), true);
+    GaussianCloud moving = tools::with_time_fields(still);
     const std::size_t n = still.size();
-    std::copy(still.positions().begin(), still.positions().end(), moving.positions().begin());
-    std::copy(still.log_scales().begin(), still.log_scales().end(), moving.log_scales().begin());
-    std::copy(still.opacity_logits().begin(), still.opacity_logits().end(), moving.opacity_logits().begin());
-    std::copy(still.sh_dc().begin(), still.sh_dc().end(), moving.sh_dc().begin());
-    std::copy(still.sh_rest().begin(), still.sh_rest().end(), moving.sh_rest().begin());
     for (std::size_t i = 0; i < n; ++i) {
         for (int k = 0; k < 4; ++k) {
             still.rotations()[4 * i + k] = k == 0 ? 1.0f : 0.0f;

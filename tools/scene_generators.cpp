@@ -214,15 +214,20 @@ void isoclinic_from_rotation(const float rotation[4][4], float left[4], float ri
     }
 }
 
-splatting::GaussianCloud make_default_scene_4d() {
-    const splatting::GaussianCloud still = make_default_scene();
+splatting::GaussianCloud with_time_fields(const splatting::GaussianCloud& still) {
     splatting::GaussianCloud cloud(still.size(), still.sh_degree(), true);
-    const std::size_t n = still.size();
     std::copy(still.positions().begin(), still.positions().end(), cloud.positions().begin());
     std::copy(still.log_scales().begin(), still.log_scales().end(), cloud.log_scales().begin());
     std::copy(still.opacity_logits().begin(), still.opacity_logits().end(), cloud.opacity_logits().begin());
     std::copy(still.sh_dc().begin(), still.sh_dc().end(), cloud.sh_dc().begin());
     std::copy(still.sh_rest().begin(), still.sh_rest().end(), cloud.sh_rest().begin());
+    return cloud;
+}
+
+splatting::GaussianCloud make_default_scene_4d() {
+    const splatting::GaussianCloud still = make_default_scene();
+    splatting::GaussianCloud cloud = with_time_fields(still);
+    const std::size_t n = still.size();
     constexpr std::size_t kKnotGaussians = 300 * 20;  // make_default_scene puts the knot first
     constexpr float kDrawTimeScale = 0.04f;           // each disc fades in and out over about +-0.1
     for (std::size_t i = 0; i < n; ++i) {

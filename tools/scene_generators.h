@@ -40,6 +40,10 @@ splatting::GaussianCloud make_structured_scene(std::size_t count);
 // products gives the rank-one matrix left right^T, from which both factors are read.
 void isoclinic_from_rotation(const float rotation[4][4], float left[4], float right[4]);
 
+// A 4D cloud with the 3D cloud's positions, scales, opacities and colour; its rotations, time means,
+// time scales and right rotations are zero, for the caller to set.
+splatting::GaussianCloud with_time_fields(const splatting::GaussianCloud& still);
+
 // The default scene as a 4D scene over t in [0, 1]: a segment of the knot travels along it as time
 // passes (each disc is present within about 0.1 of the time of its place on the knot), the ground is
 // there throughout.
