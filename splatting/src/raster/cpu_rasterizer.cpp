@@ -157,7 +157,7 @@ void radix_sort_by_high_word(std::vector<std::uint64_t>& keys, std::vector<std::
 RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera& camera,
                                        const RenderSettings& settings, RenderOutput& out) {
     RenderStats stats;
-    const std::size_t n = cloud.size();
+    const std::size_t n = std::min(cloud.size(), settings.max_gaussians);
     stats.gaussians = n;
     const int width = camera.width, height = camera.height;
     const int grid_x = (width + kTileSize - 1) / kTileSize;
@@ -172,7 +172,8 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
                                         cloud.rotations().data(),       cloud.opacity_logits().data(),
                                         cloud.sh_dc().data(),           cloud.sh_rest().data(),
                                         cloud.time_means().data(),      cloud.log_time_scales().data(),
-                                        cloud.rotations_right().data(), cloud.time_color().data()};
+                                        cloud.rotations_right().data(), cloud.time_color().data(),
+                                        settings.keep};
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
         preprocess_range(arrays, frame, range.begin(), range.end(), m_splats.data(), m_tile_counts.data());
@@ -279,6 +280,9 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
             out.alpha[o] = alpha;
             out.depth[o] = alpha > 0.0f ? s.depth[p] / alpha : 0.0f;
             out.contributors[o] = static_cast<std::uint32_t>(s.count[p]);
+            if (out.packed_rgba != nullptr)
+                out.packed_rgba[o] =
+                    raster::pack_rgba8(out.color[3 * o], out.color[3 * o + 1], out.color[3 * o + 2]);
         }
     });
     stats.blend_ms = milliseconds_since(start);

@@ -34,6 +34,7 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
     if (!std::isfinite(settings.time)) throw InputError("the time must be finite");
     if (!(settings.temporal_cutoff >= 0.0f && settings.temporal_cutoff < 1.0f))
         throw InputError("the temporal cut-off must be in [0, 1)");
+    if (!(settings.min_radius >= 0.0f)) throw InputError("the minimum projected radius must be non-negative");
     return render_impl(cloud, camera, settings, out);
 }
 
@@ -50,6 +51,7 @@ raster::FrameParams make_frame_params(const GaussianCloud& cloud, const Camera& 
     frame.tan_fov_x = 0.5f * static_cast<float>(camera.width) / camera.fx;
     frame.tan_fov_y = 0.5f * static_cast<float>(camera.height) / camera.fy;
     frame.near_plane = settings.near_plane;
+    frame.min_radius = settings.min_radius;
     frame.time = settings.time;
     frame.temporal_cutoff = settings.temporal_cutoff;
     frame.time_period = cloud.time_period();

@@ -3,7 +3,9 @@
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_scan.cuh>
 
+#include <algorithm>
 #include <chrono>
+#include <span>
 #include <cstdint>
 
 #include "../frame_params.h"
@@ -68,7 +70,9 @@ __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_
                                  float* __restrict__ color,              // [H, W, 3]
                                  float* __restrict__ alpha_out,          // [H, W]
                                  float* __restrict__ depth_out,          // [H, W]
-                                 uint32_t* __restrict__ contributors) {  // [H, W]
+                                 uint32_t* __restrict__ contributors,    // [H, W]
+                                 uint32_t* __restrict__ packed) {        // [H, W] or null
+
     __shared__ raster::Vec2 s_mean[kTilePixels];
     __shared__ raster::Sym2 s_conic[kTilePixels];
     __shared__ float s_opacity[kTilePixels];
@@ -123,6 +127,8 @@ __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_
     alpha_out[o] = a;
     depth_out[o] = a > 0.0f ? d / a : 0.0f;
     contributors[o] = count;
+    if (packed != nullptr)
+        packed[o] = raster::pack_rgba8(color[3 * o], color[3 * o + 1], color[3 * o + 2]);
 }
 
 unsigned blocks_for(std::size_t items) {
@@ -153,12 +159,13 @@ private:
     DeviceBuffer<unsigned char> m_scratch;             // CUB temporary storage
     DeviceBuffer<float> m_color, m_alpha, m_depth;     // [H, W(, 3)]
     DeviceBuffer<uint32_t> m_contributors;             // [H, W]
+    DeviceBuffer<uint8_t> m_keep;                      // [N] RenderSettings::keep, when given
 };
 
 RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera& camera,
                                         const RenderSettings& settings, RenderOutput& out) {
     RenderStats stats;
-    const uint32_t n = static_cast<uint32_t>(cloud.size());
+    const uint32_t n = static_cast<uint32_t>(std::min(cloud.size(), settings.max_gaussians));
     stats.gaussians = n;
     const int width = camera.width, height = camera.height;
     const int grid_x = (width + kTileSize - 1) / kTileSize, grid_y = (height + kTileSize - 1) / kTileSize;
@@ -185,7 +192,12 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
                                   cloud.is_4d() ? m_time_means.data() : nullptr,
                                   cloud.is_4d() ? m_log_time_scales.data() : nullptr,
                                   cloud.is_4d() ? m_rotations_right.data() : nullptr,
-                                  cloud.time_color_degree() > 0 ? m_time_color.data() : nullptr};
+                                  cloud.time_color_degree() > 0 ? m_time_color.data() : nullptr,
+                                  nullptr};
+    if (settings.keep != nullptr) {
+        m_keep.upload(std::span<const uint8_t>(settings.keep, cloud.size()));
+        arrays.keep = m_keep.data();
+    }
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     m_splats.resize(n);
     m_counts.resize(n);
@@ -239,7 +251,8 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     m_contributors.resize(pixels);
     blend_fwd_kernel<<<dim3(grid_x, grid_y), dim3(kTileSize, kTileSize)>>>(
         m_ranges.data(), m_sorted_values.data(), m_splats.data(), width, height, grid_x, settings.background,
-        m_color.data(), m_alpha.data(), m_depth.data(), m_contributors.data());
+        m_color.data(), m_alpha.data(), m_depth.data(), m_contributors.data(),
+        out.packed_rgba);
     GLINT_CUDA_CHECK_LAUNCH();
     out.width = width;
     out.height = height;

@@ -22,6 +22,7 @@ struct GaussianArrays {
     const float* log_time_scales;  // [N] or null
     const float* rotations_right;  // [N, 4] or null
     const float* time_color;       // [N, D, C, 3] or null (see GaussianCloud::time_color)
+    const uint8_t* keep;           // [N] or null: Gaussians whose entry is 0 are skipped
 };
 
 // What the preprocess needs of the frame.
@@ -30,6 +31,7 @@ struct FrameParams {
     Vec3 view_translation;
     Vec3 camera_position;
     float fx, fy, cx, cy, tan_fov_x, tan_fov_y, near_plane;
+    float min_radius;                          // level of detail: smaller projected 3-sigma radii are skipped
     float time, temporal_cutoff, time_period;  // 4D scenes
     int time_color_degree, time_color_stride;  // 4D colour: frequencies D, floats per Gaussian D * C * 3
     int antialias, temporal, sh_degree, sh_rest_stride, grid_x, grid_y;
@@ -64,6 +66,7 @@ GLINT_HD inline void for_each_tile(const Splat& splat, Visit visit) {
 // the near plane, outside its time, singular, invisible at 1/255, or off screen).
 GLINT_HD inline uint32_t preprocess_gaussian(const GaussianArrays& g, const FrameParams& f, uint32_t i,
                                              Splat& out) {
+    if (g.keep != nullptr && g.keep[i] == 0) return 0;
     Vec3 world{g.positions[3 * i], g.positions[3 * i + 1], g.positions[3 * i + 2]};
     const float* log_scale = g.log_scales + 3 * i;
     const float* q = g.rotations + 4 * i;
@@ -89,8 +92,10 @@ GLINT_HD inline uint32_t preprocess_gaussian(const GaussianArrays& g, const Fram
     const float limit = visible_mahalanobis2(opacity);
     if (!(limit >= 0.0f)) return 0;  // can never reach alpha 1/255
     const Vec2 center{f.fx * view.x / view.z + f.cx, f.fy * view.y / view.z + f.cy};
+    const float radius = reference_radius(cov2);
+    if (radius < f.min_radius) return 0;
     int rect_min[2], rect_max[2];
-    tile_rect(center, reference_radius(cov2), f.grid_x, f.grid_y, rect_min, rect_max);
+    tile_rect(center, radius, f.grid_x, f.grid_y, rect_min, rect_max);
     out.mean = center;
     out.conic = conic;
     out.limit = limit;

@@ -218,6 +218,17 @@ GLINT_HD inline float max_eigenvalue(const Sym2& cov) {
 }
 
 // The reference's 3-sigma screen radius in pixels.
+// A colour in [0, 1] as 8-bit RGBA with R in the lowest byte and opaque alpha; rounded, clamped, NaN -> 0.
+GLINT_HD inline uint32_t pack_rgba8(float r, float g, float b) {
+    const float c[3] = {r, g, b};
+    uint32_t packed = 0xff000000u;
+    for (int k = 0; k < 3; ++k) {
+        const float v = c[k] > 0.0f ? (c[k] < 1.0f ? c[k] * 255.0f + 0.5f : 255.0f) : 0.0f;
+        packed |= static_cast<uint32_t>(v) << (8 * k);
+    }
+    return packed;
+}
+
 GLINT_HD inline float reference_radius(const Sym2& cov) {
     return ceilf(kMaxSigmaExtent * sqrtf(max_eigenvalue(cov)));
 }

@@ -22,6 +22,13 @@ struct RenderSettings {
     // before projection (the reference implementation masks below 0.05).
     float time = 0.0f;
     float temporal_cutoff = 0.05f;
+    // Level of detail and pruning previews. Only the first `max_gaussians` of the cloud are drawn (order
+    // the cloud by importance first, see splatting/lod.h); Gaussians whose projected 3-sigma radius is
+    // below `min_radius` pixels are skipped; with `keep` ([N], host memory, not owned), Gaussians whose
+    // entry is 0 are skipped.
+    std::size_t max_gaussians = SIZE_MAX;
+    float min_radius = 0.0f;
+    const std::uint8_t* keep = nullptr;
 };
 
 // Images, row-major, [height, width(, 3)].
@@ -31,6 +38,10 @@ struct RenderOutput {
     std::vector<float> alpha;                 // [H, W] 1 - final transmittance
     std::vector<float> depth;                 // [H, W] expected depth sum(w z) / sum(w); 0 where alpha is 0
     std::vector<std::uint32_t> contributors;  // [H, W] Gaussians blended into the pixel
+    // Optional, not owned: the colour is also written here as 8-bit RGBA (R in the lowest byte, A = 255),
+    // [H, W] rows top to bottom; host memory for the CPU backend, device memory for CUDA (a presentation
+    // buffer the window shows with no copy).
+    std::uint32_t* packed_rgba = nullptr;
 };
 
 // Median-free per-frame counters and stage times (milliseconds).
