@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "commands.h"
+#include "display.h"
 #include "glint/core/camera_io.h"
-#include "glint/core/colormap.h"
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
@@ -32,41 +32,18 @@ splatting::raster::Vec3 parse_background(const std::string& text) {
     return {rgb[0], rgb[1], rgb[2]};
 }
 
-std::vector<std::uint8_t> depth_image(const splatting::RenderOutput& out) {
-    std::vector<float> depths;
-    for (std::size_t i = 0; i < out.alpha.size(); ++i)
-        if (out.alpha[i] > 0.5f) depths.push_back(out.depth[i]);
-    float near = 0, far = 1;
-    if (!depths.empty()) {
-        const auto at = [&](double q) {
-            const auto rank = static_cast<std::size_t>(q * static_cast<double>(depths.size() - 1));
-            std::nth_element(depths.begin(), depths.begin() + static_cast<std::ptrdiff_t>(rank),
-                             depths.end());
-            return depths[rank];
-        };
-        near = at(0.01);
-        far = at(0.99);
-    }
-    log::info("depth image: turbo colour map from ", near, " (red) to ", far,
-              " (blue), black where alpha is 0");
-    std::vector<std::uint8_t> rgb(out.alpha.size() * 3);
-    for (std::size_t i = 0; i < out.alpha.size(); ++i) {
-        const float t = far > near ? (out.depth[i] - near) / (far - near) : 0.0f;
-        const auto c = turbo(1.0f - t);
-        for (int k = 0; k < 3; ++k) rgb[3 * i + k] = to_unorm8(c[k] * out.alpha[i]);
-    }
-    return rgb;
-}
-
-std::vector<std::uint8_t> count_image(const splatting::RenderOutput& out) {
-    const std::uint32_t most =
-        std::max<std::uint32_t>(1, *std::max_element(out.contributors.begin(), out.contributors.end()));
-    log::info("count image: turbo colour map from 0 to ", most, " Gaussians per pixel");
-    std::vector<std::uint8_t> rgb(out.contributors.size() * 3);
-    for (std::size_t i = 0; i < out.contributors.size(); ++i) {
-        const auto c = turbo(static_cast<float>(out.contributors[i]) / static_cast<float>(most));
-        for (int k = 0; k < 3; ++k) rgb[3 * i + k] = to_unorm8(out.contributors[i] == 0 ? 0.0f : c[k]);
-    }
+// A data image of `mode` as RGB bytes.
+std::vector<std::uint8_t> data_image(const splatting::RenderOutput& out, DisplayMode mode) {
+    std::vector<std::uint32_t> packed(out.alpha.size());
+    const DepthRange range = mode == DisplayMode::Depth ? depth_range(out) : DepthRange{};
+    const std::uint32_t most = display_pixels(out, mode, range, packed);
+    if (mode == DisplayMode::Depth)
+        log::info("depth image: turbo colour map from ", range.near, " (red) to ", range.far,
+                  " (blue), black where alpha is 0");
+    if (mode == DisplayMode::Heat)
+        log::info("count image: turbo colour map from 0 to ", most, " Gaussians per pixel");
+    std::vector<std::uint8_t> rgb(packed.size() * 3);
+    unpack_rgb(packed, rgb);
     return rgb;
 }
 
@@ -107,13 +84,13 @@ void add_render_command(CLI::App& app, Action& action) {
             std::vector<std::uint8_t> rgb(out.color.size());
             std::transform(out.color.begin(), out.color.end(), rgb.begin(), to_unorm8);
             write_png(o->output, out.width, out.height, 3, rgb);
-            if (!o->depth.empty()) write_png(o->depth, out.width, out.height, 3, depth_image(out));
+            if (!o->depth.empty()) write_png(o->depth, out.width, out.height, 3, data_image(out, DisplayMode::Depth));
             if (!o->alpha.empty()) {
                 std::vector<std::uint8_t> grey(out.alpha.size());
                 std::transform(out.alpha.begin(), out.alpha.end(), grey.begin(), to_unorm8);
                 write_png(o->alpha, out.width, out.height, 1, grey);
             }
-            if (!o->count.empty()) write_png(o->count, out.width, out.height, 3, count_image(out));
+            if (!o->count.empty()) write_png(o->count, out.width, out.height, 3, data_image(out, DisplayMode::Heat));
             log::info("rendered ", scene_name,
                       scene.cloud.is_4d() ? cat(" at t = ", settings.time) : std::string(), " from ", view,
                       " at ", out.width, "x", out.height, " on the ", backend_name(rasterizer->backend()),

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     glint::app::add_convert_command(app, action);
     glint::app::add_render_command(app, action);
     glint::app::add_bench_command(app, action);
+    glint::app::add_view_command(app, action);
 
     try {
         app.parse(argc, argv);

@@ -13,16 +13,21 @@
 #include "glint/splatting/scene_stats.h"
 
 namespace glint::app {
+
+SceneSphere scene_sphere(const splatting::GaussianCloud& cloud) {
+    if (cloud.empty()) return {glm::vec3(0.0f), 1.0f};
+    const splatting::SceneStats stats = splatting::compute_stats(cloud);
+    const glm::vec3 lo(stats.robust_min[0], stats.robust_min[1], stats.robust_min[2]);
+    const glm::vec3 hi(stats.robust_max[0], stats.robust_max[1], stats.robust_max[2]);
+    return {0.5f * (lo + hi), std::max(0.5f * glm::length(hi - lo), 1e-3f)};
+}
+
 namespace {
 
 // A view of the whole scene: from azimuth 35 and elevation 25 degrees around `up`, far enough that the
 // bounding sphere of the 1-99% box fits the vertical field of view.
 Camera fit_view(const splatting::GaussianCloud& cloud, glm::vec3 up, float fov_y, int width, int height) {
-    const splatting::SceneStats stats = splatting::compute_stats(cloud);
-    const glm::vec3 lo(stats.robust_min[0], stats.robust_min[1], stats.robust_min[2]);
-    const glm::vec3 hi(stats.robust_max[0], stats.robust_max[1], stats.robust_max[2]);
-    const glm::vec3 centre = 0.5f * (lo + hi);
-    const float radius = std::max(0.5f * glm::length(hi - lo), 1e-3f);
+    const auto [centre, radius] = scene_sphere(cloud);
     up = glm::normalize(up);
     glm::vec3 side = glm::cross(up, glm::vec3(1, 0, 0));
     if (glm::length(side) < 0.1f) side = glm::cross(up, glm::vec3(0, 1, 0));

@@ -30,6 +30,13 @@ struct ViewOptions {
 
 void add_view_options(CLI::App& command, ViewOptions& options);
 
+// The sphere the automatic view frames: the box of the 1st to 99th percentile of positions per axis.
+struct SceneSphere {
+    glm::vec3 centre;
+    float radius;
+};
+SceneSphere scene_sphere(const splatting::GaussianCloud& cloud);
+
 // The scene named by the options, or the embedded default scene; `name` says which.
 splatting::LoadedScene load_scene_or_default(const ViewOptions& options, std::string& name);
 

@@ -132,7 +132,11 @@ void check_input_error(const std::function<void()>& action, std::initializer_lis
 }
 
 CommandResult run_glint(const std::string& arguments) {
-    const std::string command = "'" + glint_binary().string() + "' " + arguments + " 2>&1";
+    return run_glint_under("", arguments);
+}
+
+CommandResult run_glint_under(const std::string& prefix, const std::string& arguments) {
+    const std::string command = prefix + " '" + glint_binary().string() + "' " + arguments + " 2>&1";
     CommandResult result;
     std::FILE* pipe = ::popen(command.c_str(), "r");
     REQUIRE(pipe != nullptr);

@@ -64,5 +64,7 @@ struct CommandResult {
 };
 // Runs the glint binary with `arguments` (a shell-quoted string) and captures its output.
 CommandResult run_glint(const std::string& arguments);
+// The same, with `prefix` before the binary (e.g. "xvfb-run -a").
+CommandResult run_glint_under(const std::string& prefix, const std::string& arguments);
 
 }  // namespace glint::test

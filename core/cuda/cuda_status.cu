@@ -25,7 +25,11 @@ const CudaStatus& cuda_status() {
             return result;
         }
         cudaDeviceProp properties{};
-        if (cudaGetDeviceProperties(&properties, 0) == cudaSuccess) result.device_name = properties.name;
+        if (cudaGetDeviceProperties(&properties, 0) == cudaSuccess) {
+            result.device_name = properties.name;
+            for (int i = 0; i < 16; ++i)
+                result.device_uuid[i] = static_cast<unsigned char>(properties.uuid.bytes[i]);
+        }
         return result;
     }();
     return status;

@@ -40,4 +40,18 @@ ImageSize read_image_size(const std::filesystem::path& path) {
     return size;
 }
 
+Image8 read_image8(const std::filesystem::path& path, int channels) {
+    GLINT_CHECK(channels >= 1 && channels <= 4, "read_image8: 1 to 4 channels");
+    if (!std::filesystem::exists(path)) throw InputError(cat(path.string(), ": no such file"));
+    Image8 image;
+    int file_channels = 0;
+    stbi_uc* data = stbi_load(path.c_str(), &image.width, &image.height, &file_channels, channels);
+    if (data == nullptr)
+        throw InputError(cat(path.string(), ": not a readable image (", stbi_failure_reason(), ")"));
+    image.channels = channels;
+    image.pixels.assign(data, data + static_cast<std::size_t>(image.width) * image.height * channels);
+    stbi_image_free(data);
+    return image;
+}
+
 }  // namespace glint

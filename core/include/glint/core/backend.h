@@ -1,6 +1,7 @@
 // Which compute backend runs a kernel, and whether this build and machine can run CUDA.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,7 @@ struct CudaStatus {
     bool compiled = false;    // this binary was built with the CUDA backend
     int device_count = 0;     // CUDA devices visible at run time
     std::string device_name;  // first device, when there is one
+    std::array<unsigned char, 16> device_uuid{};  // first device's UUID (to find the same GPU in Vulkan)
     std::string reason;       // why CUDA cannot be used, empty when it can
     bool usable() const { return compiled && device_count > 0; }
 };

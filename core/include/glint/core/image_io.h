@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <vector>
 
 namespace glint {
 
@@ -16,6 +17,14 @@ struct ImageSize {
 };
 // Reads only the header. Throws InputError naming the file when it is missing or not an image stb reads.
 ImageSize read_image_size(const std::filesystem::path& path);
+
+// 8-bit pixels of an image file, rows top to bottom, converted to `channels` (1 to 4) channels.
+struct Image8 {
+    int width = 0, height = 0, channels = 0;
+    std::vector<std::uint8_t> pixels;  // [H, W, channels]
+};
+// Throws InputError naming the file when it is missing or not an image stb reads.
+Image8 read_image8(const std::filesystem::path& path, int channels);
 
 // float in [0, 1] -> 8 bits, rounded and clamped (NaN -> 0).
 inline std::uint8_t to_unorm8(float v) {

@@ -17,6 +17,8 @@ public:
     // Rebuilds for a new framebuffer size (waits for the device to idle first). Views stay valid until the
     // next rebuild.
     void rebuild(vk::Extent2D framebuffer_size);
+    // Takes effect at the next rebuild.
+    void set_vsync(bool vsync) { m_vsync = vsync; }
 
     const vk::raii::SwapchainKHR& handle() const { return m_swapchain; }
     vk::Format format() const { return m_format; }

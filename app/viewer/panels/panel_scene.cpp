@@ -1,0 +1,22 @@
+// Scene panel: what is loaded.
+#include <imgui.h>
+
+#include "glint/core/text.h"
+#include "panels.h"
+
+namespace glint::app {
+
+void draw_scene_panel(ViewerState& s) {
+    if (!ImGui::CollapsingHeader("Scene", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    ImGui::TextWrapped("%s", s.scene_name.c_str());
+    ImGui::Text("Type: %s Gaussians", s.is_4d ? "4D" : "3D");
+    ImGui::Text("Gaussians: %s", cat(s.gaussians).c_str());
+    if (s.gaussians != s.gaussians_loaded) ImGui::Text("  (%zu when loaded)", s.gaussians_loaded);
+    ImGui::Text("SH degree: %d", s.sh_degree);
+    ImGui::Text("Memory: %s", human_bytes(s.memory_bytes).c_str());
+    ImGui::Text("Bounds: [%.3g, %.3g] x [%.3g, %.3g] x [%.3g, %.3g]", s.bounds_min[0], s.bounds_max[0],
+                s.bounds_min[1], s.bounds_max[1], s.bounds_min[2], s.bounds_max[2]);
+    if (s.is_4d) ImGui::Text("Time span: [%.3g, %.3g]", s.time_min, s.time_max);
+}
+
+}  // namespace glint::app

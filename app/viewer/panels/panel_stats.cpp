@@ -1,0 +1,54 @@
+// Stats panel: frame rate and per-stage timings over the last frames.
+#include <algorithm>
+#include <vector>
+
+#include <imgui.h>
+
+#include "panels.h"
+
+namespace glint::app {
+namespace {
+
+void plot(const char* label, const std::deque<float>& values) {
+    if (values.empty()) return;
+    const std::vector<float> v(values.begin(), values.end());
+    const float top = *std::max_element(v.begin(), v.end());
+    char overlay[64];
+    std::snprintf(overlay, sizeof overlay, "%s %.2f ms (max %.1f)", label, v.back(), top);
+    ImGui::PlotLines("##plot", v.data(), static_cast<int>(v.size()), 0, overlay, 0.0f, std::max(top * 1.1f, 1.0f),
+                     ImVec2(-1.0f, 42.0f));
+}
+
+}  // namespace
+
+void TimingHistory::push(float frame, float preprocess, float sort, float blend, float display) {
+    for (auto [series, value] : {std::pair{&frame_ms, frame}, std::pair{&preprocess_ms, preprocess},
+                                 std::pair{&sort_ms, sort}, std::pair{&blend_ms, blend},
+                                 std::pair{&display_ms, display}}) {
+        series->push_back(value);
+        if (series->size() > kLength) series->pop_front();
+    }
+}
+
+void draw_stats_panel(ViewerState& s) {
+    if (!ImGui::CollapsingHeader("Stats", ImGuiTreeNodeFlags_DefaultOpen)) return;
+    ImGui::Text("%.1f FPS while rendering   render %.1f ms", s.fps, s.render_ms);
+    ImGui::TextDisabled("no new frame is drawn while nothing changes");
+    ImGui::PushID("frame");
+    plot("frame", s.timings.frame_ms);
+    ImGui::PopID();
+    ImGui::PushID("pre");
+    plot("preprocess", s.timings.preprocess_ms);
+    ImGui::PopID();
+    ImGui::PushID("sort");
+    plot("sort", s.timings.sort_ms);
+    ImGui::PopID();
+    ImGui::PushID("blend");
+    plot("blend", s.timings.blend_ms);
+    ImGui::PopID();
+    ImGui::PushID("display");
+    plot("display + upload", s.timings.display_ms);
+    ImGui::PopID();
+}
+
+}  // namespace glint::app

@@ -1,0 +1,749 @@
+// The viewer's window loop, in the Dear ImGui GLFW+Vulkan example's order: poll (or wait while nothing
+// changes), rebuild the swapchain when needed, new frame, panels, render the scene when its image is
+// out of date, record, submit, present.
+#include "viewer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include "../default_scene.h"
+#include "../display.h"
+#include "camera_controller.h"
+#include "glint/core/camera_io.h"
+#include "glint/core/error.h"
+#include "glint/core/image_io.h"
+#include "glint/core/log.h"
+#include "glint/core/text.h"
+#include "glint/renderer/imgui_layer.h"
+#include "glint/renderer/presenter.h"
+#include "glint/renderer/swapchain.h"
+#include "glint/renderer/vulkan_context.h"
+#include "glint/renderer/window.h"
+#include "glint/splatting/raster/rasterizer.h"
+#include "glint/splatting/scene_io.h"
+#include "glint/splatting/scene_stats.h"
+#include "glint/splatting/selection.h"
+#include "panels/panels.h"
+#include "viewer_state.h"
+
+namespace glint::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kSlots = renderer::Presenter::kFramesInFlight;
+constexpr std::array<float, 4> kClearColor{0.0f, 0.0f, 0.0f, 1.0f};
+// After an input event ImGui needs a few frames to settle (hover states, popups opening).
+constexpr int kFramesAfterEvent = 3;
+constexpr std::uint64_t kFenceTimeout = 10'000'000'000ull;  // 10 s: longer means the device is lost
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Everything a scene image depends on; a frame renders the scene only when this changes.
+struct RenderKey {
+    float rotation[9], translation[3], fx, fy;
+    int width, height, display, backend;
+    float background[3];
+    int sh_degree, antialias, lod, budget;
+    float min_radius;
+    int preview;
+    std::uint64_t prune_version, scene_version;
+    float time;
+};
+
+// A transforms.json or COLMAP model beside the scene file, whose first camera starts the view.
+std::optional<std::filesystem::path> cameras_beside(const std::filesystem::path& scene) {
+    if (scene.empty()) return std::nullopt;
+    const std::filesystem::path dir = scene.parent_path().empty() ? "." : scene.parent_path();
+    for (const char* name : {"transforms.json", "transforms_train.json"})
+        if (std::filesystem::is_regular_file(dir / name)) return dir / name;
+    for (const std::filesystem::path& model : {dir / "sparse" / "0", dir / "sparse", dir})
+        if (std::filesystem::exists(model / "cameras.bin") || std::filesystem::exists(model / "cameras.txt"))
+            return model;
+    return std::nullopt;
+}
+
+std::string timestamp_name() {
+    const std::time_t now = std::time(nullptr);
+    char text[64];
+    std::strftime(text, sizeof text, "glint-%Y%m%d-%H%M%S.png", std::localtime(&now));
+    return text;
+}
+
+class Viewer {
+public:
+    explicit Viewer(const ViewerOptions& options);
+    ~Viewer();
+    int run();
+
+private:
+    struct Slot {
+        vk::raii::CommandBuffer cmd = nullptr;
+        vk::raii::Fence fence = nullptr;
+        vk::raii::Semaphore acquired = nullptr;
+    };
+
+    void create_graphics();
+    void load(const std::string& path);
+    void install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path);
+    void initial_view();
+    void handle_input(double seconds, bool& moved);
+    void handle_requests();
+    void update_prune_mask();
+    bool render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source);
+    void draw_frame(bool moving);
+    void rebuild_swapchain();
+    void write_screenshot(const std::string& path);
+    void notice(const std::string& text);
+    splatting::Rasterizer& rasterizer();
+    vk::Rect2D scene_viewport() const;
+
+    ViewerOptions m_options;
+    ViewerState m_state;
+    CameraController m_camera;
+    CameraController m_initial_camera;
+
+    std::unique_ptr<renderer::Window> m_window;
+    std::unique_ptr<renderer::VulkanContext> m_context;
+    std::unique_ptr<renderer::Swapchain> m_swapchain;
+    std::unique_ptr<renderer::Presenter> m_presenter;
+    std::unique_ptr<renderer::ImGuiLayer> m_imgui;
+    std::vector<vk::raii::Framebuffer> m_framebuffers;
+    std::vector<vk::raii::Semaphore> m_rendered;  // per swapchain image
+    std::uint64_t m_framebuffer_generation = 0;
+    std::array<Slot, kSlots> m_slots;
+    int m_slot = 0;
+    renderer::Buffer m_shot_buffer;
+    bool m_swapchain_stale = false;
+
+    // The scene, ordered by importance so that a budget draws a prefix.
+    splatting::GaussianCloud m_cloud;
+    std::string m_scene_path;
+    std::uint64_t m_scene_version = 0;
+    std::vector<std::uint8_t> m_keep, m_removed;  // pruning preview masks
+    splatting::PruneCriteria m_prune_criteria{-1.0f, -1.0f, -1.0f};
+    std::uint64_t m_prune_version = 0;
+
+    std::unique_ptr<splatting::Rasterizer> m_cpu, m_cuda;
+    splatting::RenderOutput m_out;
+    RenderKey m_last_key{};
+    bool m_have_image = false;
+    bool m_reduced = false;  // the image on screen was rendered at the adaptive (moving) scale
+    double m_last_render_time = 0;
+    std::uint64_t m_events_seen = 0;
+    Clock::time_point m_start = Clock::now();
+};
+
+// Every window event bumps this; the loop waits for events when nothing else needs a frame.
+std::uint64_t g_events = 0;
+
+Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
+    m_state.vsync = options.vsync;
+    m_state.show_panel = !options.hide_panel;
+    m_state.camera_mode = options.fly ? CameraMode::Fly : CameraMode::Orbit;
+    m_state.antialias = options.view.antialias;
+    const CudaStatus& cuda = cuda_status();
+    m_state.cuda_usable = cuda.usable();
+    m_state.cuda_reason = cuda.reason;
+    const Backend wanted = parse_backend(options.view.backend);
+    if (wanted == Backend::Cuda && !cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
+    m_state.backend = wanted == Backend::Auto ? (cuda.usable() ? Backend::Cuda : Backend::Cpu) : wanted;
+    m_cpu = splatting::create_rasterizer(Backend::Cpu);
+    if (cuda.usable()) m_cuda = splatting::create_rasterizer(Backend::Cuda);
+
+    // A bad scene on the command line is the command's error (exit 2), found before any window opens;
+    // scenes opened later report to the panel.
+    std::string name;
+    splatting::LoadedScene scene = load_scene_or_default(options.view, name);
+
+    const int width = options.view.width > 0 ? options.view.width : 1280;
+    const int height = options.view.height > 0 ? options.view.height : 720;
+    m_window = std::make_unique<renderer::Window>("glint", width, height);
+    GLFWwindow* handle = m_window->handle();
+    glfwSetWindowRefreshCallback(handle, [](GLFWwindow*) { ++g_events; });
+    glfwSetCursorPosCallback(handle, [](GLFWwindow*, double, double) { ++g_events; });
+    glfwSetMouseButtonCallback(handle, [](GLFWwindow*, int, int, int) { ++g_events; });
+    glfwSetScrollCallback(handle, [](GLFWwindow*, double, double) { ++g_events; });
+    glfwSetKeyCallback(handle, [](GLFWwindow*, int, int, int, int) { ++g_events; });
+    glfwSetCharCallback(handle, [](GLFWwindow*, unsigned int) { ++g_events; });
+    glfwSetFramebufferSizeCallback(handle, [](GLFWwindow*, int, int) { ++g_events; });
+    glfwSetWindowFocusCallback(handle, [](GLFWwindow*, int) { ++g_events; });
+    glfwSetCursorEnterCallback(handle, [](GLFWwindow*, int) { ++g_events; });
+    create_graphics();
+
+    install_scene(std::move(scene), name, options.view.scene);
+    initial_view();
+}
+
+Viewer::~Viewer() {
+    if (m_context) {
+        try {
+            m_context->device().waitIdle();
+        } catch (const std::exception& e) {
+            log::error("Vulkan: ", e.what());
+        }
+    }
+    // ImGui and the presenter go before the context they were made with.
+    m_imgui.reset();
+    m_framebuffers.clear();
+    m_rendered.clear();
+    m_slots = {};
+    m_shot_buffer = {};
+    m_presenter.reset();
+    m_swapchain.reset();
+    m_context.reset();
+}
+
+void Viewer::create_graphics() {
+    renderer::ContextOptions options;
+    options.validation = m_options.validation;
+    options.instance_extensions = m_window->surface_extensions();
+    if (cuda_status().usable()) {
+        renderer::Uuid uuid;
+        std::copy(cuda_status().device_uuid.begin(), cuda_status().device_uuid.end(), uuid.begin());
+        options.preferred_device = uuid;
+    }
+    m_context = std::make_unique<renderer::VulkanContext>(
+        options, [&](const vk::raii::Instance& instance) { return m_window->create_surface(instance); });
+    m_swapchain = std::make_unique<renderer::Swapchain>(*m_context, m_window->framebuffer_size(), m_state.vsync);
+    m_presenter = std::make_unique<renderer::Presenter>(*m_context, m_swapchain->format(),
+                                                        vk::ImageLayout::ePresentSrcKHR);
+    if (m_cuda) {
+        std::string why_not;
+        m_state.cuda_shared = m_presenter->enable_cuda(why_not);
+        if (!m_state.cuda_shared) log::info("CUDA frames reach the window through host memory: ", why_not);
+    }
+    m_imgui = std::make_unique<renderer::ImGuiLayer>(*m_context, m_presenter->render_pass(),
+                                                     m_swapchain->image_count(), m_window->handle());
+    for (Slot& slot : m_slots) {
+        slot.cmd = std::move(vk::raii::CommandBuffers(m_context->device(),
+                                                      vk::CommandBufferAllocateInfo(*m_context->command_pool(),
+                                                                                    vk::CommandBufferLevel::ePrimary, 1))
+                                 .front());
+        slot.fence = vk::raii::Fence(m_context->device(), vk::FenceCreateInfo(vk::FenceCreateFlagBits::eSignaled));
+        slot.acquired = vk::raii::Semaphore(m_context->device(), vk::SemaphoreCreateInfo());
+    }
+    log::info("viewer on ", m_context->device_name(), ", ", m_swapchain->extent().width, "x",
+              m_swapchain->extent().height);
+}
+
+void Viewer::notice(const std::string& text) {
+    m_state.notice = text;
+    m_state.notice_until = seconds_since(m_start) + 4.0;
+    log::info(text);
+}
+
+void Viewer::load(const std::string& path) {
+    try {
+        install_scene(splatting::load_scene(path), path, path);
+        initial_view();
+        notice(cat("opened ", path));
+    } catch (const std::exception& e) {
+        m_state.error = e.what();
+        log::error(e.what());
+    }
+}
+
+void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path) {
+    if (const auto bad = scene.cloud.find_non_finite()) throw InputError(cat(name, ": ", *bad));
+    const auto order = splatting::importance_order(scene.cloud);
+    m_cloud = splatting::gather(scene.cloud, order);
+    m_scene_path = path;
+    ++m_scene_version;
+    const splatting::SceneStats stats = splatting::compute_stats(m_cloud);
+    m_state.scene_name = name;
+    m_state.gaussians = m_state.gaussians_loaded = m_cloud.size();
+    m_state.sh_degree = m_cloud.sh_degree();
+    m_state.sh_degree_limit = m_options.view.sh_degree >= 0 ? std::min(m_options.view.sh_degree, m_cloud.sh_degree())
+                                                            : m_cloud.sh_degree();
+    m_state.is_4d = m_cloud.is_4d();
+    m_state.memory_bytes = m_cloud.memory_bytes();
+    m_state.bounds_min = stats.bounds_min;
+    m_state.bounds_max = stats.bounds_max;
+    m_state.budget = static_cast<int>(m_cloud.size());
+    if (m_cloud.is_4d()) {
+        m_state.time_min = stats.time_min;
+        m_state.time_max = std::max(stats.time_max, stats.time_min + 1e-6f);
+        m_state.time = resolve_time(m_options.view, m_cloud, name);
+    }
+    m_state.save_path = path.empty() ? "pruned.ply"
+                                     : (std::filesystem::path(path).parent_path() /
+                                        (std::filesystem::path(path).stem().string() + "_pruned.ply"))
+                                           .string();
+    m_prune_criteria = {-1.0f, -1.0f, -1.0f};
+    m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string()));
+}
+
+void Viewer::initial_view() {
+    const SceneSphere sphere = scene_sphere(m_cloud);
+    const std::vector<float> up = parse_numbers(m_options.view.up, 3, "--up");
+    glm::vec3 world_up(up[0], up[1], up[2]);
+    if (glm::length(world_up) == 0.0f) throw InputError("--up must not be zero");
+    m_camera.fit(sphere.centre, sphere.radius, world_up, m_options.view.fov);
+
+    std::optional<Camera> start;
+    std::string from;
+    const std::optional<std::filesystem::path> beside =
+        m_options.view.cameras.empty() ? cameras_beside(m_scene_path) : std::nullopt;
+    if (!m_options.view.cameras.empty() || !m_options.view.lookat.empty()) {
+        start = resolve_camera(m_options.view, m_cloud, from);
+    } else if (beside) {
+        try {
+            const CameraSet set = load_cameras(*beside);
+            if (!set.cameras.empty()) {
+                start = set.cameras.front();
+                from = cat(beside->string(), ", ", set.names.front());
+                // The dataset's up: the mean of its cameras' up directions (image -y).
+                glm::vec3 mean_up(0.0f);
+                for (const Camera& c : set.cameras) mean_up += glm::transpose(c.rotation) * glm::vec3(0, -1, 0);
+                if (glm::length(mean_up) > 1e-6f) world_up = glm::normalize(mean_up);
+            }
+        } catch (const InputError& e) {
+            log::warn("ignoring the cameras beside the scene: ", e.what());
+        }
+    }
+    if (start) {
+        const float distance = std::max(glm::dot(sphere.centre - start->position(),
+                                                 glm::transpose(start->rotation) * glm::vec3(0, 0, 1)),
+                                        0.1f * sphere.radius);
+        // --cameras and --lookat: the camera's own up; a dataset beside the scene: its mean up.
+        const glm::vec3 camera_up = glm::transpose(start->rotation) * glm::vec3(0, -1, 0);
+        m_camera.set_from_camera(*start, beside && m_options.view.lookat.empty() ? world_up : camera_up, distance);
+        log::info("starting from ", from);
+    }
+    m_camera.set_mode(m_state.camera_mode);
+    m_initial_camera = m_camera;
+}
+
+vk::Rect2D Viewer::scene_viewport() const {
+    const vk::Extent2D window = m_swapchain->extent();
+    const auto top = static_cast<std::uint32_t>(ImGui::GetFrameHeight());  // the menu bar
+    const auto left = m_state.show_panel ? static_cast<std::uint32_t>(kPanelWidth) : 0u;
+    const std::uint32_t width = window.width > left ? window.width - left : 1u;
+    const std::uint32_t height = window.height > top ? window.height - top : 1u;
+    return vk::Rect2D({static_cast<std::int32_t>(std::min(left, window.width - 1)),
+                       static_cast<std::int32_t>(std::min(top, window.height - 1))},
+                      {width, height});
+}
+
+splatting::Rasterizer& Viewer::rasterizer() {
+    return m_state.backend == Backend::Cuda && m_cuda ? *m_cuda : *m_cpu;
+}
+
+void Viewer::handle_input(double seconds, bool& moved) {
+    const ImGuiIO& io = ImGui::GetIO();
+    CameraInput input;
+    input.seconds = static_cast<float>(seconds);
+    if (!io.WantCaptureMouse) {
+        input.mouse_delta = {io.MouseDelta.x, io.MouseDelta.y};
+        if (!std::isfinite(input.mouse_delta.x) || !std::isfinite(input.mouse_delta.y)) input.mouse_delta = {};
+        input.rotate = io.MouseDown[0];
+        input.pan = io.MouseDown[1] || io.MouseDown[2];
+        input.scroll = io.MouseWheel;
+    }
+    if (!io.WantCaptureKeyboard) {
+        GLFWwindow* w = m_window->handle();
+        const auto key = [&](int k) { return glfwGetKey(w, k) == GLFW_PRESS ? 1.0f : 0.0f; };
+        input.move = {key(GLFW_KEY_D) - key(GLFW_KEY_A), key(GLFW_KEY_E) - key(GLFW_KEY_Q),
+                      key(GLFW_KEY_W) - key(GLFW_KEY_S)};
+        input.fast = key(GLFW_KEY_LEFT_SHIFT) + key(GLFW_KEY_RIGHT_SHIFT) > 0.0f;
+        const bool ctrl = key(GLFW_KEY_LEFT_CONTROL) + key(GLFW_KEY_RIGHT_CONTROL) > 0.0f;
+        if (ImGui::IsKeyPressed(GLFW_KEY_TAB, false))
+            m_state.camera_mode = m_state.camera_mode == CameraMode::Orbit ? CameraMode::Fly : CameraMode::Orbit;
+        if (ImGui::IsKeyPressed(GLFW_KEY_F, false)) m_state.fit_view = true;
+        if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) m_state.reset_view = true;
+        if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false) && m_state.is_4d) m_state.playing = !m_state.playing;
+        if (ImGui::IsKeyPressed(GLFW_KEY_P, false) || ImGui::IsKeyPressed(GLFW_KEY_F12, false))
+            m_state.screenshot = true;
+        if (ImGui::IsKeyPressed(GLFW_KEY_O, false) && ctrl) m_state.file_dialog = true;
+        if (ImGui::IsKeyPressed(GLFW_KEY_G, false)) m_state.show_panel = !m_state.show_panel;
+        if (ImGui::IsKeyPressed(GLFW_KEY_H, false) || ImGui::IsKeyPressed(GLFW_KEY_F1, false))
+            m_state.show_help = !m_state.show_help;
+        if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) m_state.quit = true;
+    }
+    m_camera.set_mode(m_state.camera_mode);
+    moved = m_camera.update(input) || moved;
+}
+
+void Viewer::handle_requests() {
+    if (m_state.fit_view) {
+        const SceneSphere sphere = scene_sphere(m_cloud);
+        const CameraMode mode = m_camera.mode();
+        m_camera.fit(sphere.centre, sphere.radius, m_initial_camera.up(), m_camera.fov_y());
+        m_camera.set_mode(mode);
+        m_state.fit_view = false;
+    }
+    if (m_state.reset_view) {
+        m_camera = m_initial_camera;
+        m_camera.set_mode(m_state.camera_mode);
+        m_state.reset_view = false;
+    }
+    if (!m_state.open_path.empty()) {
+        const std::string path = m_state.open_path;
+        m_state.open_path.clear();
+        load(path);
+    }
+    for (const std::string& path : m_window->take_dropped_paths()) load(path);
+    update_prune_mask();
+    if (m_state.prune_apply) {
+        m_state.prune_apply = false;
+        const std::size_t before = m_cloud.size();
+        m_cloud = splatting::select(m_cloud, m_keep);
+        ++m_scene_version;
+        m_state.gaussians = m_cloud.size();
+        m_state.memory_bytes = m_cloud.memory_bytes();
+        m_state.budget = static_cast<int>(m_cloud.size());
+        m_state.prune_preview = PrunePreview::Off;
+        m_prune_criteria = {-1.0f, -1.0f, -1.0f};
+        update_prune_mask();
+        notice(cat("pruned ", before - m_cloud.size(), " Gaussians; ", m_cloud.size(), " remain (Save As keeps them)"));
+    }
+    if (m_state.save) {
+        m_state.save = false;
+        try {
+            splatting::save_scene(m_cloud, m_state.save_path);
+            notice(cat("saved ", m_cloud.size(), " Gaussians to ", m_state.save_path));
+        } catch (const std::exception& e) {
+            m_state.error = e.what();
+            log::error(e.what());
+        }
+    }
+}
+
+void Viewer::update_prune_mask() {
+    const splatting::PruneCriteria criteria{m_state.prune_min_opacity, m_state.prune_max_scale,
+                                            m_state.prune_min_scale};
+    if (criteria.min_opacity == m_prune_criteria.min_opacity && criteria.max_scale == m_prune_criteria.max_scale &&
+        criteria.min_scale == m_prune_criteria.min_scale && m_keep.size() == m_cloud.size())
+        return;
+    m_prune_criteria = criteria;
+    m_state.prune_kept = splatting::prune_mask(m_cloud, criteria, m_keep);
+    m_removed.resize(m_keep.size());
+    for (std::size_t i = 0; i < m_keep.size(); ++i) m_removed[i] = m_keep[i] ? 0 : 1;
+    ++m_prune_version;
+}
+
+bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source) {
+    const vk::Extent2D window = scene_viewport().extent;
+    const bool adaptive = m_state.backend == Backend::Cpu && m_state.adaptive_resolution && moving;
+    const float scale = m_state.resolution_scale * (adaptive ? m_state.adaptive_scale : 1.0f);
+    const int width = std::max(1, static_cast<int>(std::lround(static_cast<float>(window.width) * scale)));
+    const int height = std::max(1, static_cast<int>(std::lround(static_cast<float>(window.height) * scale)));
+    const Camera camera = m_camera.camera(width, height);
+
+    splatting::RenderSettings settings;
+    settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
+    settings.sh_degree = m_state.sh_degree_limit;
+    settings.antialias = m_state.antialias;
+    settings.time = m_state.time;
+    settings.temporal_cutoff = m_options.view.temporal_cutoff;
+    if (m_state.lod == LodMode::Budget || m_state.lod == LodMode::Auto)
+        settings.max_gaussians = static_cast<std::size_t>(std::max(m_state.budget, 0));
+    if (m_state.lod == LodMode::MinSize) settings.min_radius = m_state.min_radius;
+    if (m_state.prune_preview == PrunePreview::Kept) settings.keep = m_keep.data();
+    if (m_state.prune_preview == PrunePreview::Removed) settings.keep = m_removed.data();
+
+    RenderKey key;
+    std::memset(&key, 0, sizeof key);
+    std::memcpy(key.rotation, &camera.rotation[0][0], sizeof key.rotation);
+    std::memcpy(key.translation, &camera.translation[0], sizeof key.translation);
+    key.fx = camera.fx;
+    key.fy = camera.fy;
+    key.width = width;
+    key.height = height;
+    key.display = static_cast<int>(m_state.display);
+    key.backend = static_cast<int>(m_state.backend);
+    std::copy(m_state.background.begin(), m_state.background.end(), key.background);
+    key.sh_degree = m_state.sh_degree_limit;
+    key.antialias = m_state.antialias;
+    key.lod = static_cast<int>(m_state.lod);
+    // The automatic budget follows the frame rate; a change of it alone does not call for a new frame.
+    key.budget = m_state.lod == LodMode::Budget ? m_state.budget : 0;
+    key.min_radius = m_state.lod == LodMode::MinSize ? m_state.min_radius : 0.0f;
+    key.preview = static_cast<int>(m_state.prune_preview);
+    key.prune_version = m_state.prune_preview == PrunePreview::Off ? 0 : m_prune_version;
+    key.scene_version = m_scene_version;
+    key.time = m_state.is_4d ? m_state.time : 0.0f;
+    if (m_have_image && std::memcmp(&key, &m_last_key, sizeof key) == 0) return false;
+
+    const auto start = Clock::now();
+    m_presenter->set_image_size(width, height);
+    splatting::Rasterizer& r = rasterizer();
+    const bool shared = r.backend() == Backend::Cuda && m_state.cuda_shared && m_state.display == DisplayMode::Color;
+    const bool direct = r.backend() == Backend::Cpu && m_state.display == DisplayMode::Color;
+    if (shared) {
+        m_presenter->begin_cuda_write(slot);
+        m_out.packed_rgba = m_presenter->cuda_pixels(slot);
+    } else {
+        m_out.packed_rgba = direct ? m_presenter->host_pixels(slot) : nullptr;
+    }
+    splatting::RenderStats stats;
+    try {
+        stats = r.render(m_cloud, camera, settings, m_out);
+    } catch (...) {
+        if (shared) m_presenter->end_cuda_write(slot);
+        m_out.packed_rgba = nullptr;
+        throw;
+    }
+    const auto blended = Clock::now();
+    if (shared) {
+        m_presenter->end_cuda_write(slot);
+        source = renderer::PixelSource::Cuda;
+    } else {
+        if (!direct) {
+            const DepthRange range = m_state.display == DisplayMode::Depth ? depth_range(m_out) : DepthRange{};
+            m_state.depth_near = range.near;
+            m_state.depth_far = range.far;
+            m_state.heat_max = display_pixels(
+                m_out, m_state.display, range,
+                std::span<std::uint32_t>(m_presenter->host_pixels(slot), static_cast<std::size_t>(width) * height));
+        }
+        source = renderer::PixelSource::Host;
+    }
+    m_out.packed_rgba = nullptr;
+    const double render_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    const double display_ms = std::chrono::duration<double, std::milli>(Clock::now() - blended).count();
+
+    // Frame-rate control: adaptive resolution while moving (CPU), and the automatic budget.
+    const double target_ms = 1000.0 / std::max(1.0f, m_state.target_fps);
+    if (adaptive)
+        m_state.adaptive_scale = std::clamp(
+            m_state.adaptive_scale * static_cast<float>(std::clamp(std::sqrt(target_ms / render_ms), 0.7, 1.2)),
+            0.25f, 1.0f);
+    if (m_state.lod == LodMode::Auto && (moving || m_state.playing)) {
+        const double factor = std::clamp(target_ms / render_ms, 0.8, 1.2);
+        const double total = static_cast<double>(m_cloud.size());
+        m_state.budget = static_cast<int>(std::clamp(m_state.budget * factor, std::min(1000.0, total), total));
+    }
+    m_reduced = adaptive && scale < m_state.resolution_scale;
+    m_state.render_ms = render_ms;
+    m_state.render_width = width;
+    m_state.render_height = height;
+    m_state.drawn = stats.gaussians;
+    m_state.visible = stats.visible;
+    const double now = seconds_since(m_start);
+    const double interval = (now - m_last_render_time) * 1000.0;
+    m_last_render_time = now;
+    m_state.fps = interval > 0 ? 1000.0 / std::max(interval, render_ms) : 0.0;
+    m_state.timings.push(static_cast<float>(interval), static_cast<float>(stats.preprocess_ms),
+                         static_cast<float>(stats.sort_ms), static_cast<float>(stats.blend_ms),
+                         static_cast<float>(display_ms));
+    m_last_key = key;
+    m_have_image = true;
+    return true;
+}
+
+void Viewer::rebuild_swapchain() {
+    const vk::Extent2D size = m_window->framebuffer_size();
+    if (size.width == 0 || size.height == 0) return;
+    m_swapchain->rebuild(size);
+    m_imgui->set_min_image_count(m_swapchain->min_image_count());
+    m_swapchain_stale = false;
+}
+
+void Viewer::write_screenshot(const std::string& path) {
+    const vk::Extent2D extent = m_swapchain->extent();
+    const std::vector<std::uint8_t> rgba = renderer::to_rgba8(m_shot_buffer.mapped, extent, m_swapchain->format());
+    std::vector<std::uint8_t> rgb(std::size_t{extent.width} * extent.height * 3);
+    for (std::size_t i = 0; i < rgb.size() / 3; ++i)
+        for (int k = 0; k < 3; ++k) rgb[3 * i + k] = rgba[4 * i + k];
+    write_png(path, static_cast<int>(extent.width), static_cast<int>(extent.height), 3, rgb);
+    notice(cat("screenshot: ", path));
+}
+
+void Viewer::draw_frame(bool moving) {
+    if (m_swapchain_stale) rebuild_swapchain();
+    Slot& slot = m_slots[static_cast<std::size_t>(m_slot)];
+    if (m_context->device().waitForFences(*slot.fence, VK_TRUE, kFenceTimeout) != vk::Result::eSuccess)
+        throw Error("Vulkan: a frame did not finish within 10 seconds");
+
+    // The scene image, when out of date; errors go to the panel and the last image stays.
+    std::optional<renderer::PixelSource> source;
+    try {
+        render_scene(m_slot, moving, source);
+    } catch (const vk::SystemError&) {
+        throw;
+    } catch (const std::exception& e) {
+        m_state.error = cat("render: ", e.what());
+        m_state.playing = false;
+    }
+
+    std::uint32_t index = 0;
+    try {
+        const auto [result, acquired] = m_swapchain->handle().acquireNextImage(kFenceTimeout, *slot.acquired);
+        if (result == vk::Result::eTimeout || result == vk::Result::eNotReady) {
+            // Nothing was signalled; the frame is skipped, and the pixels stay pending for the next one.
+            m_have_image = m_have_image && !source;
+            return;
+        }
+        index = acquired;
+        if (result == vk::Result::eSuboptimalKHR) m_swapchain_stale = true;
+    } catch (const vk::OutOfDateKHRError&) {
+        m_swapchain_stale = true;
+        m_have_image = m_have_image && !source;
+        return;
+    }
+    if (m_framebuffer_generation != m_swapchain->generation() || m_framebuffers.size() != m_swapchain->image_count()) {
+        m_framebuffers.clear();
+        m_rendered.clear();
+        for (std::uint32_t i = 0; i < m_swapchain->image_count(); ++i) {
+            m_framebuffers.push_back(m_presenter->make_framebuffer(m_swapchain->view(i), m_swapchain->extent()));
+            m_rendered.emplace_back(m_context->device(), vk::SemaphoreCreateInfo());
+        }
+        m_framebuffer_generation = m_swapchain->generation();
+    }
+
+    const bool shoot = m_state.screenshot && m_swapchain->readable();
+    const vk::Extent2D extent = m_swapchain->extent();
+    if (shoot && m_shot_buffer.size != vk::DeviceSize{extent.width} * extent.height * 4)
+        m_shot_buffer = renderer::make_buffer(*m_context, vk::DeviceSize{extent.width} * extent.height * 4,
+                                              vk::BufferUsageFlagBits::eTransferDst,
+                                              vk::MemoryPropertyFlagBits::eHostVisible |
+                                                  vk::MemoryPropertyFlagBits::eHostCoherent);
+
+    m_context->device().resetFences(*slot.fence);
+    slot.cmd.reset();
+    slot.cmd.begin(vk::CommandBufferBeginInfo(vk::CommandBufferUsageFlagBits::eOneTimeSubmit));
+    renderer::SubmitSync sync;
+    m_presenter->record(*slot.cmd, m_slot, source, *m_framebuffers[index], extent, scene_viewport(),
+                        kClearColor, [&](vk::CommandBuffer cmd) { m_imgui->render(cmd); }, sync);
+    if (shoot)
+        renderer::record_readback(*slot.cmd, m_swapchain->image(index), extent, vk::ImageLayout::ePresentSrcKHR,
+                                  m_shot_buffer);
+    slot.cmd.end();
+    sync.wait.push_back(*slot.acquired);
+    sync.wait_stages.push_back(vk::PipelineStageFlagBits::eColorAttachmentOutput);
+    sync.signal.push_back(*m_rendered[index]);
+    const vk::CommandBuffer cmd = *slot.cmd;
+    m_context->queue().submit(vk::SubmitInfo(sync.wait, sync.wait_stages, cmd, sync.signal), *slot.fence);
+
+    if (shoot) {
+        if (m_context->device().waitForFences(*slot.fence, VK_TRUE, kFenceTimeout) != vk::Result::eSuccess)
+            throw Error("Vulkan: the screenshot frame did not finish within 10 seconds");
+        try {
+            const std::string path =
+                m_options.frames > 0 && !m_options.screenshot.empty() ? m_options.screenshot : timestamp_name();
+            write_screenshot(path);
+        } catch (const std::exception& e) {
+            m_state.error = cat("screenshot: ", e.what());
+            log::error(m_state.error);
+        }
+        m_state.screenshot = false;
+    } else if (m_state.screenshot) {
+        m_state.error = "screenshots need a swapchain that can be copied from; this one cannot";
+        m_state.screenshot = false;
+    }
+
+    const vk::SwapchainKHR swapchain = *m_swapchain->handle();
+    const vk::Semaphore rendered = *m_rendered[index];
+    try {
+        const vk::Result result = m_context->queue().presentKHR(vk::PresentInfoKHR(rendered, swapchain, index));
+        if (result == vk::Result::eSuboptimalKHR) m_swapchain_stale = true;
+    } catch (const vk::OutOfDateKHRError&) {
+        m_swapchain_stale = true;
+    }
+    m_slot = (m_slot + 1) % kSlots;
+}
+
+int Viewer::run() {
+    int frame = 0;
+    int redraw = kFramesAfterEvent;
+    auto last = Clock::now();
+    bool was_moving = false;
+    while (!m_window->should_close() && !m_state.quit) {
+        const bool animating = m_state.playing || was_moving || m_reduced;
+        if (m_options.frames > 0 || animating || redraw > 0)
+            glfwPollEvents();
+        else
+            glfwWaitEvents();  // nothing moves and nothing plays: sleep until something happens
+        if (g_events != m_events_seen) {
+            m_events_seen = g_events;
+            redraw = kFramesAfterEvent;
+        }
+        const vk::Extent2D size = m_window->framebuffer_size();
+        if (size.width == 0 || size.height == 0) {  // minimized
+            glfwWaitEvents();
+            continue;
+        }
+        if (size != m_swapchain->extent()) m_swapchain_stale = true;
+
+        const auto now = Clock::now();
+        const double seconds = std::chrono::duration<double>(now - last).count();
+        last = now;
+        m_state.frame_ms = seconds * 1000.0;
+
+        m_imgui->new_frame();
+        bool moved = false;
+        handle_input(seconds, moved);
+        if (m_state.playing && m_state.is_4d) {
+            const float span = m_state.time_max - m_state.time_min;
+            m_state.time += static_cast<float>(seconds) * m_state.speed * span / 10.0f;
+            if (m_state.time > m_state.time_max) {
+                if (m_state.loop) {
+                    m_state.time = m_state.time_min + std::fmod(m_state.time - m_state.time_min, span);
+                } else {
+                    m_state.time = m_state.time_max;
+                    m_state.playing = false;
+                }
+            }
+        }
+        const double t = seconds_since(m_start);
+        draw_menu_bar(m_state);
+        draw_side_window(m_state, t);
+        draw_help_overlay(m_state);
+        draw_file_dialog(m_state);
+        handle_requests();
+
+        ++frame;
+        if (m_options.frames > 0 && frame == m_options.frames && !m_options.screenshot.empty())
+            m_state.screenshot = true;
+        try {
+            draw_frame(moved);
+        } catch (const vk::DeviceLostError& e) {
+            throw Error(cat("the Vulkan device was lost (", e.what(), ")"));
+        }
+        was_moving = moved;
+        if (redraw > 0) --redraw;
+        if (m_options.frames > 0 && frame >= m_options.frames) break;
+        if (m_state.vsync != m_options.vsync) {
+            m_options.vsync = m_state.vsync;
+            m_swapchain->set_vsync(m_state.vsync);
+            m_swapchain_stale = true;
+        }
+    }
+    m_context->device().waitIdle();
+    if (m_options.validation && renderer::VulkanContext::validation_messages() > 0) {
+        log::error("the Vulkan validation layer reported ", renderer::VulkanContext::validation_messages(),
+                   " messages");
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace
+
+int run_viewer(const ViewerOptions& options) {
+    ViewerOptions o = options;
+    if (const char* env = std::getenv("GLINT_VULKAN_VALIDATION"); env != nullptr && std::string(env) == "1")
+        o.validation = true;
+#ifndef NDEBUG
+    o.validation = true;
+#endif
+    Viewer viewer(o);
+    return viewer.run();
+}
+
+}  // namespace glint::app

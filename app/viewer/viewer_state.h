@@ -1,0 +1,95 @@
+// The viewer's plain state: what the panels show and edit, and the requests they make of the viewer.
+// Panels read and write it; the viewer acts on it between frames.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "../display.h"
+#include "camera_controller.h"
+#include "glint/core/backend.h"
+
+namespace glint::app {
+
+enum class LodMode { Off, Budget, MinSize, Auto };
+enum class PrunePreview { Off, Kept, Removed };
+
+// Samples of the last frames, for the stats plots.
+struct TimingHistory {
+    static constexpr std::size_t kLength = 240;  // about four seconds at 60 frames per second
+    std::deque<float> frame_ms, preprocess_ms, sort_ms, blend_ms, display_ms;
+    void push(float frame, float preprocess, float sort, float blend, float display);
+};
+
+struct ViewerState {
+    // Scene (read-only in the panel).
+    std::string scene_name;
+    std::size_t gaussians = 0, gaussians_loaded = 0;
+    int sh_degree = 0;
+    bool is_4d = false;
+    std::size_t memory_bytes = 0;
+    std::array<float, 3> bounds_min{}, bounds_max{};
+
+    // Render.
+    Backend backend = Backend::Cpu;
+    bool cuda_usable = false;
+    std::string cuda_reason;   // why CUDA cannot be used, when it cannot
+    bool cuda_shared = false;  // the window shows CUDA's pixels with no copy
+    DisplayMode display = DisplayMode::Color;
+    std::array<float, 3> background{0.0f, 0.0f, 0.0f};
+    int sh_degree_limit = 3;
+    bool antialias = false;
+    float resolution_scale = 1.0f;  // of the window's size
+    bool adaptive_resolution = true;  // CPU: lower resolution while the camera moves
+    float adaptive_scale = 1.0f;      // the scale in use while moving
+    float target_fps = 30.0f;         // for adaptive resolution and automatic level of detail
+    bool vsync = true;
+    std::uint32_t heat_max = 0;       // the count the heat map's top colour stands for
+    float depth_near = 0, depth_far = 1;
+
+    // Level of detail.
+    LodMode lod = LodMode::Off;
+    int budget = 0;            // Gaussians drawn, the most important first
+    float min_radius = 1.0f;   // pixels: smaller projected Gaussians are skipped
+    std::size_t drawn = 0;     // Gaussians drawn in the last frame (before culling)
+    std::size_t visible = 0;   // of those, visible
+
+    // Pruning.
+    float prune_min_opacity = 0.005f;  // the reference trainer's pruning threshold
+    float prune_max_scale = 0.0f;      // 0: no limit
+    float prune_min_scale = 0.0f;
+    PrunePreview prune_preview = PrunePreview::Off;
+    std::size_t prune_kept = 0;
+    bool prune_apply = false;  // request
+    std::string save_path;
+    bool save = false;  // request
+
+    // Time (4D).
+    float time = 0.0f, time_min = 0.0f, time_max = 1.0f;
+    bool playing = false, loop = true;
+    float speed = 1.0f;  // scene time units per second, relative to the span: 1 plays the span in 10 s
+
+    // Camera and window.
+    CameraMode camera_mode = CameraMode::Orbit;
+    bool fit_view = false, reset_view = false, screenshot = false;  // requests
+    bool show_panel = true, show_help = false, quit = false;
+    std::string open_path;  // request: open this scene
+    std::string file_dialog_dir;
+    bool file_dialog = false;
+
+    // Stats.
+    TimingHistory timings;
+    double render_ms = 0, frame_ms = 0, fps = 0;
+    int render_width = 0, render_height = 0;
+
+    // Messages: the last error stays until dismissed; notices fade.
+    std::string error;
+    std::string notice;
+    double notice_until = 0;
+};
+
+}  // namespace glint::app

@@ -1,0 +1,153 @@
+// The viewer: camera control, and `glint view` run under Xvfb with Mesa's lavapipe, its screenshot
+// checked against `glint render` (the scene) and for the panel's colours (the UI).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "glint/core/image_io.h"
+#include "test_support.h"
+#include "viewer/camera_controller.h"
+
+using namespace glint;
+using glint::app::CameraController;
+using glint::app::CameraInput;
+using glint::app::CameraMode;
+
+namespace {
+
+bool have_xvfb() {
+    return std::system("command -v xvfb-run > /dev/null 2>&1") == 0;
+}
+
+float max_difference(const Camera& a, const Camera& b) {
+    float d = std::abs(a.fx - b.fx);
+    for (int i = 0; i < 3; ++i) {
+        d = std::max(d, std::abs(a.translation[i] - b.translation[i]));
+        for (int j = 0; j < 3; ++j) d = std::max(d, std::abs(a.rotation[i][j] - b.rotation[i][j]));
+    }
+    return d;
+}
+
+}  // namespace
+
+TEST_SUITE("cpu") {
+    TEST_CASE("camera controller: orbiting keeps the target and distance; flying keeps the eye") {
+        CameraController c;
+        c.fit({1, 2, 3}, 2.0f, {0, 0, 1}, 50.0f);
+        const float distance = glm::length(c.eye() - c.target());
+        CHECK(distance == doctest::Approx(2.0f / std::sin(glm::radians(25.0f)) * 1.05f));
+        CameraInput drag;
+        drag.rotate = true;
+        drag.mouse_delta = {120.0f, -40.0f};
+        CHECK(c.update(drag));
+        CHECK(glm::length(c.target() - glm::vec3(1, 2, 3)) < 1e-5f);
+        CHECK(glm::length(c.eye() - c.target()) == doctest::Approx(distance));
+
+        c.set_mode(CameraMode::Fly);
+        const glm::vec3 eye = c.eye();
+        CHECK(c.update(drag));
+        CHECK(glm::length(c.eye() - eye) < 1e-4f);
+        // W for half a second moves forward by half the speed.
+        CameraInput walk;
+        walk.move = {0, 0, 1};
+        walk.seconds = 0.5f;
+        const glm::vec3 forward = c.forward();
+        CHECK(c.update(walk));
+        CHECK(glm::length(c.eye() - (eye + 0.5f * c.speed() * forward)) < 1e-4f);
+        // No input, no change.
+        CHECK_FALSE(c.update(CameraInput{}));
+        // Scrolling while orbiting zooms in.
+        c.set_mode(CameraMode::Orbit);
+        CameraInput wheel;
+        wheel.scroll = 2.0f;
+        const float before = c.distance();
+        CHECK(c.update(wheel));
+        CHECK(c.distance() < before);
+    }
+
+    TEST_CASE("camera controller: a dataset camera is reproduced, and the fitted view is glint render's") {
+        const Camera original = Camera::look_at({3, -2, 1.5f}, {0.2f, 0.1f, 0}, {0, 0, 1}, 40.0f, 320, 240);
+        CameraController c;
+        c.set_from_camera(original, {0, 0, 1}, 2.0f);
+        CHECK(max_difference(c.camera(320, 240), original) < 1e-4f);
+        CHECK(c.fov_y() == doctest::Approx(original.fov_y_degrees()));
+
+        // The automatic view: azimuth 35, elevation 25 degrees, as view_options' fit_view computes it.
+        CameraController fitted;
+        fitted.fit({0, 0, 0}, 1.0f, {0, 0, 1}, 50.0f);
+        const float d = 1.0f / std::sin(glm::radians(25.0f)) * 1.05f;
+        const float az = glm::radians(35.0f), el = glm::radians(25.0f);
+        // side = up x (1,0,0) = (0,1,0); other = side x up = (1,0,0)
+        const glm::vec3 dir = std::cos(el) * (std::cos(az) * glm::vec3(0, 1, 0) + std::sin(az) * glm::vec3(1, 0, 0)) +
+                              std::sin(el) * glm::vec3(0, 0, 1);
+        const Camera expected = Camera::look_at(d * dir, {0, 0, 0}, {0, 0, 1}, 50.0f, 100, 100);
+        CHECK(max_difference(fitted.camera(100, 100), expected) < 1e-4f);
+    }
+
+    TEST_CASE("glint view without a display fails with a message, and a bad scene is exit 2") {
+        const test::CommandResult no_display = test::run_glint_under("env -u DISPLAY -u WAYLAND_DISPLAY", "view");
+        CHECK(no_display.exit_code == 1);
+        CHECK(no_display.output.find("cannot open a window") != std::string::npos);
+        const test::CommandResult missing = test::run_glint("view /nonexistent/scene.ply");
+        CHECK(missing.exit_code == 2);
+        CHECK(missing.output.find("/nonexistent/scene.ply") != std::string::npos);
+        CHECK(test::run_glint("view --screenshot x.png").exit_code == 2);  // needs --frames
+    }
+
+    TEST_CASE("glint view under Xvfb: exits 0, no validation message, the screenshot shows scene and panel") {
+        if (!have_xvfb()) {
+            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            return;
+        }
+        test::TempDir dir;
+        const auto shot = dir.path() / "shot.png";
+        const auto reference = dir.path() / "reference.png";
+        const test::CommandResult run = test::run_glint_under(
+            "xvfb-run -a -s '-screen 0 1280x720x24'",
+            "view --frames 6 --width 960 --height 540 --validation --screenshot '" + shot.string() + "'");
+        INFO(run.output);
+        CHECK(run.exit_code == 0);
+        CHECK(run.output.find("alidation") == std::string::npos);  // no message from the layer
+        REQUIRE(std::filesystem::exists(shot));
+        const Image8 image = read_image8(shot, 3);
+        REQUIRE(image.width == 960);
+        REQUIRE(image.height == 540);
+
+        // The scene: right of the 340-pixel panel and below the menu bar (19 pixels with ImGui's default
+        // font), the same automatic view glint render makes at that size.
+        const int left = 340, top = 19, w = 960 - left, h = 540 - top;
+        const test::CommandResult render = test::run_glint("render -q --width " + std::to_string(w) + " --height " +
+                                                           std::to_string(h) + " -o '" + reference.string() + "'");
+        REQUIRE(render.exit_code == 0);
+        const Image8 expected = read_image8(reference, 3);
+        double total = 0;
+        std::size_t large = 0, bright = 0;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                for (int k = 0; k < 3; ++k) {
+                    const int a = image.pixels[(static_cast<std::size_t>(y + top) * 960 + (x + left)) * 3 + k];
+                    const int b = expected.pixels[(static_cast<std::size_t>(y) * w + x) * 3 + k];
+                    total += std::abs(a - b);
+                    large += std::abs(a - b) > 24 ? 1 : 0;
+                    bright += b > 128 ? 1 : 0;
+                }
+        const double pixels = static_cast<double>(w) * h * 3;
+        CHECK(total / pixels < 0.5);    // the same image, up to rounding of the camera
+        CHECK(static_cast<double>(large) / pixels < 0.002);
+        CHECK(static_cast<double>(bright) / pixels > 0.05);  // and not an empty one
+
+        // The panel: ImGui's dark window background (0.06 grey at 94% over black) fills most of it, and
+        // its active title bar colour (0.16, 0.29, 0.48) spans the title row.
+        std::size_t background = 0, title = 0;
+        for (int y = top; y < 540; ++y)
+            for (int x = 0; x < left; ++x) {
+                const std::uint8_t* p = &image.pixels[(static_cast<std::size_t>(y) * 960 + x) * 3];
+                background += (p[0] >= 12 && p[0] <= 16 && p[0] == p[1] && p[1] == p[2]) ? 1 : 0;
+                title += (std::abs(p[0] - 41) <= 1 && std::abs(p[1] - 74) <= 1 && std::abs(p[2] - 122) <= 1) ? 1 : 0;
+            }
+        CHECK(background > std::size_t(left * (540 - top)) / 4);
+        CHECK(title > 300);
+    }
+}
