@@ -142,13 +142,16 @@ private:
     RenderKey m_last_key{};
     bool m_have_image = false;
     bool m_reduced = false;  // the image on screen was rendered at the adaptive (moving) scale
-    double m_last_render_time = 0;
+    double m_last_render_time = -1e9;  // no frame yet: the first one is an idle gap
     std::uint64_t m_events_seen = 0;
     Clock::time_point m_start = Clock::now();
 };
 
 // Every window event bumps this; the loop waits for events when nothing else needs a frame.
 std::uint64_t g_events = 0;
+// Key presses since the last frame. Kept here rather than read from ImGui's key state, which misses a
+// press and release that both fall between two frames (a quick tap at a low frame rate).
+std::vector<int> g_pressed_keys;
 
 Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     m_state.vsync = options.vsync;
@@ -177,7 +180,10 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     glfwSetCursorPosCallback(handle, [](GLFWwindow*, double, double) { ++g_events; });
     glfwSetMouseButtonCallback(handle, [](GLFWwindow*, int, int, int) { ++g_events; });
     glfwSetScrollCallback(handle, [](GLFWwindow*, double, double) { ++g_events; });
-    glfwSetKeyCallback(handle, [](GLFWwindow*, int, int, int, int) { ++g_events; });
+    glfwSetKeyCallback(handle, [](GLFWwindow*, int key, int, int action, int) {
+        ++g_events;
+        if (action == GLFW_PRESS) g_pressed_keys.push_back(key);
+    });
     glfwSetCharCallback(handle, [](GLFWwindow*, unsigned int) { ++g_events; });
     glfwSetFramebufferSizeCallback(handle, [](GLFWwindow*, int, int) { ++g_events; });
     glfwSetWindowFocusCallback(handle, [](GLFWwindow*, int) { ++g_events; });
@@ -361,19 +367,27 @@ void Viewer::handle_input(double seconds, bool& moved) {
                       key(GLFW_KEY_W) - key(GLFW_KEY_S)};
         input.fast = key(GLFW_KEY_LEFT_SHIFT) + key(GLFW_KEY_RIGHT_SHIFT) > 0.0f;
         const bool ctrl = key(GLFW_KEY_LEFT_CONTROL) + key(GLFW_KEY_RIGHT_CONTROL) > 0.0f;
-        if (ImGui::IsKeyPressed(GLFW_KEY_TAB, false))
-            m_state.camera_mode = m_state.camera_mode == CameraMode::Orbit ? CameraMode::Fly : CameraMode::Orbit;
-        if (ImGui::IsKeyPressed(GLFW_KEY_F, false)) m_state.fit_view = true;
-        if (ImGui::IsKeyPressed(GLFW_KEY_R, false)) m_state.reset_view = true;
-        if (ImGui::IsKeyPressed(GLFW_KEY_SPACE, false) && m_state.is_4d) m_state.playing = !m_state.playing;
-        if (ImGui::IsKeyPressed(GLFW_KEY_P, false) || ImGui::IsKeyPressed(GLFW_KEY_F12, false))
-            m_state.screenshot = true;
-        if (ImGui::IsKeyPressed(GLFW_KEY_O, false) && ctrl) m_state.file_dialog = true;
-        if (ImGui::IsKeyPressed(GLFW_KEY_G, false)) m_state.show_panel = !m_state.show_panel;
-        if (ImGui::IsKeyPressed(GLFW_KEY_H, false) || ImGui::IsKeyPressed(GLFW_KEY_F1, false))
-            m_state.show_help = !m_state.show_help;
-        if (ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) m_state.quit = true;
+        for (const int pressed : g_pressed_keys) {
+            switch (pressed) {
+                case GLFW_KEY_TAB:
+                    m_state.camera_mode =
+                        m_state.camera_mode == CameraMode::Orbit ? CameraMode::Fly : CameraMode::Orbit;
+                    break;
+                case GLFW_KEY_F: m_state.fit_view = true; break;
+                case GLFW_KEY_R: m_state.reset_view = true; break;
+                case GLFW_KEY_SPACE: m_state.playing = m_state.is_4d && !m_state.playing; break;
+                case GLFW_KEY_P:
+                case GLFW_KEY_F12: m_state.screenshot = true; break;
+                case GLFW_KEY_O: m_state.file_dialog = m_state.file_dialog || ctrl; break;
+                case GLFW_KEY_G: m_state.show_panel = !m_state.show_panel; break;
+                case GLFW_KEY_H:
+                case GLFW_KEY_F1: m_state.show_help = !m_state.show_help; break;
+                case GLFW_KEY_ESCAPE: m_state.quit = true; break;
+                default: break;
+            }
+        }
     }
+    g_pressed_keys.clear();
     m_camera.set_mode(m_state.camera_mode);
     moved = m_camera.update(input) || moved;
 }
@@ -537,12 +551,18 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     const double now = seconds_since(m_start);
     const double interval = (now - m_last_render_time) * 1000.0;
     m_last_render_time = now;
-    m_state.fps = interval > 0 ? 1000.0 / std::max(interval, render_ms) : 0.0;
+    // The frame rate while frames follow each other (moving, playing); 0 after an idle gap.
+    constexpr double kIdleGapMs = 250.0;
+    m_state.fps = interval < kIdleGapMs ? (m_state.fps > 0 ? 0.8 * m_state.fps + 0.2 * (1000.0 / interval)
+                                                           : 1000.0 / interval)
+                                        : 0.0;
     m_state.timings.push(static_cast<float>(interval), static_cast<float>(stats.preprocess_ms),
                          static_cast<float>(stats.sort_ms), static_cast<float>(stats.blend_ms),
                          static_cast<float>(display_ms));
     m_last_key = key;
     m_have_image = true;
+    log::debug("frame ", width, "x", height, " on the ", backend_name(r.backend()), ": ", stats.visible, " of ",
+               stats.gaussians, " Gaussians visible, ", render_ms, " ms", moving ? " (moving)" : "");
     return true;
 }
 

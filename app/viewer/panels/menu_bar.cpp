@@ -64,8 +64,13 @@ void draw_menu_bar(ViewerState& s) {
         ImGui::MenuItem("Shortcuts", "H", &s.show_help);
         ImGui::EndMenu();
     }
-    ImGui::SameLine(ImGui::GetWindowWidth() - 260.0f);
-    ImGui::TextDisabled("%s  %.0f FPS", s.camera_mode == CameraMode::Fly ? "fly" : "orbit", s.fps);
+    ImGui::SameLine(ImGui::GetWindowWidth() - 300.0f);
+    if (s.fps > 0)
+        ImGui::TextDisabled("%s  %.0f FPS  render %.1f ms", s.camera_mode == CameraMode::Fly ? "fly" : "orbit", s.fps,
+                            s.render_ms);
+    else
+        ImGui::TextDisabled("%s  idle  render %.1f ms", s.camera_mode == CameraMode::Fly ? "fly" : "orbit",
+                            s.render_ms);
     ImGui::EndMainMenuBar();
 }
 

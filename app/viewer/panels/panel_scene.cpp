@@ -14,8 +14,9 @@ void draw_scene_panel(ViewerState& s) {
     if (s.gaussians != s.gaussians_loaded) ImGui::Text("  (%zu when loaded)", s.gaussians_loaded);
     ImGui::Text("SH degree: %d", s.sh_degree);
     ImGui::Text("Memory: %s", human_bytes(s.memory_bytes).c_str());
-    ImGui::Text("Bounds: [%.3g, %.3g] x [%.3g, %.3g] x [%.3g, %.3g]", s.bounds_min[0], s.bounds_max[0],
-                s.bounds_min[1], s.bounds_max[1], s.bounds_min[2], s.bounds_max[2]);
+    ImGui::Text("Bounds: x [%.3g, %.3g]", s.bounds_min[0], s.bounds_max[0]);
+    ImGui::Text("        y [%.3g, %.3g]", s.bounds_min[1], s.bounds_max[1]);
+    ImGui::Text("        z [%.3g, %.3g]", s.bounds_min[2], s.bounds_max[2]);
     if (s.is_4d) ImGui::Text("Time span: [%.3g, %.3g]", s.time_min, s.time_max);
 }
 

@@ -32,7 +32,10 @@ void TimingHistory::push(float frame, float preprocess, float sort, float blend,
 
 void draw_stats_panel(ViewerState& s) {
     if (!ImGui::CollapsingHeader("Stats", ImGuiTreeNodeFlags_DefaultOpen)) return;
-    ImGui::Text("%.1f FPS while rendering   render %.1f ms", s.fps, s.render_ms);
+    if (s.fps > 0)
+        ImGui::Text("%.1f FPS   render %.1f ms", s.fps, s.render_ms);
+    else
+        ImGui::Text("idle   last render %.1f ms", s.render_ms);
     ImGui::TextDisabled("no new frame is drawn while nothing changes");
     ImGui::PushID("frame");
     plot("frame", s.timings.frame_ms);
