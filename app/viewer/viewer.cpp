@@ -97,6 +97,7 @@ private:
     };
 
     void create_graphics();
+    void destroy_graphics();
     void load(const std::string& path);
     void install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path);
     void initial_view();
@@ -195,22 +196,29 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
 }
 
 Viewer::~Viewer() {
+    destroy_graphics();
+}
+
+void Viewer::destroy_graphics() {
     if (m_context) {
         try {
             m_context->device().waitIdle();
         } catch (const std::exception& e) {
-            log::error("Vulkan: ", e.what());
+            log::debug("Vulkan: waiting for the device before teardown: ", e.what());
         }
     }
     // ImGui and the presenter go before the context they were made with.
     m_imgui.reset();
     m_framebuffers.clear();
     m_rendered.clear();
+    m_framebuffer_generation = 0;
     m_slots = {};
+    m_slot = 0;
     m_shot_buffer = {};
     m_presenter.reset();
     m_swapchain.reset();
     m_context.reset();
+    m_have_image = false;
 }
 
 void Viewer::create_graphics() {
@@ -360,6 +368,9 @@ void Viewer::handle_input(double seconds, bool& moved) {
         input.pan = io.MouseDown[1] || io.MouseDown[2];
         input.scroll = io.MouseWheel;
     }
+    // F12 takes a screenshot even while a text field or dialog has the keyboard.
+    if (std::find(g_pressed_keys.begin(), g_pressed_keys.end(), GLFW_KEY_F12) != g_pressed_keys.end())
+        m_state.screenshot = true;
     if (!io.WantCaptureKeyboard) {
         GLFWwindow* w = m_window->handle();
         const auto key = [&](int k) { return glfwGetKey(w, k) == GLFW_PRESS ? 1.0f : 0.0f; };
@@ -683,6 +694,7 @@ int Viewer::run() {
     int redraw = kFramesAfterEvent;
     auto last = Clock::now();
     bool was_moving = false;
+    int device_losses = 0;
     while (!m_window->should_close() && !m_state.quit) {
         const bool animating = m_state.playing || was_moving || m_reduced;
         if (m_options.frames > 0 || animating || redraw > 0)
@@ -733,7 +745,15 @@ int Viewer::run() {
         try {
             draw_frame(moved);
         } catch (const vk::DeviceLostError& e) {
-            throw Error(cat("the Vulkan device was lost (", e.what(), ")"));
+            // Start Vulkan again (the scene and panel state live outside it); give up when it keeps failing.
+            constexpr int kMaxRestarts = 3;
+            if (++device_losses > kMaxRestarts)
+                throw Error(cat("the Vulkan device was lost ", device_losses, " times (", e.what(), ")"));
+            log::error("the Vulkan device was lost (", e.what(), "); starting Vulkan again");
+            destroy_graphics();
+            create_graphics();
+            m_state.error = cat("The Vulkan device was lost (", e.what(), "); the viewer started Vulkan again.");
+            continue;
         }
         was_moving = moved;
         if (redraw > 0) --redraw;
