@@ -6,7 +6,11 @@
 #include <cstdlib>
 #include <string>
 
+#include <fstream>
+
 #include "glint/core/image_io.h"
+#include "glint/splatting/scene_io.h"
+#include "scene_generators.h"
 #include "test_support.h"
 #include "viewer/camera_controller.h"
 
@@ -149,5 +153,49 @@ TEST_SUITE("cpu") {
             }
         CHECK(background > std::size_t(left * (540 - top)) / 4);
         CHECK(title > 300);
+    }
+}
+
+TEST_SUITE("cpu") {
+    TEST_CASE("glint view starts from the first camera of a transforms.json beside the scene") {
+        if (!have_xvfb()) {
+            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            return;
+        }
+        test::TempDir dir;
+        splatting::save_scene(tools::make_default_scene(), dir.path() / "scene.ply");
+        // The viewer's scene area at 960x540 is 620x521 (panel and menu bar): a camera of that size sees
+        // exactly what the viewer shows. OpenGL camera-to-world: above the scene at z = 9, looking down,
+        // shifted so the view is not the automatic one.
+        std::ofstream(dir.path() / "transforms.json")
+            << R"({"camera_angle_x": 0.9, "w": 620, "h": 521, "frames": [{"file_path": "./images/a.png",)"
+            << R"( "transform_matrix": [[1,0,0,0.7],[0,1,0,-0.4],[0,0,1,9],[0,0,0,1]]}]})";
+        const auto shot = dir.path() / "shot.png";
+        const auto reference = dir.path() / "reference.png";
+        std::string scene = "'";  // built with += : GCC 12 warns falsely about "'" + string
+        scene += (dir.path() / "scene.ply").string();
+        scene += '\'';
+        const test::CommandResult run = test::run_glint_under(
+            "xvfb-run -a -s '-screen 0 1280x720x24'",
+            "view " + scene + " --frames 3 --width 960 --height 540 --screenshot '" + shot.string() + "'");
+        INFO(run.output);
+        CHECK(run.exit_code == 0);
+        CHECK(run.output.find("starting from") != std::string::npos);
+        CHECK(run.output.find("transforms.json") != std::string::npos);
+        const test::CommandResult render =
+            test::run_glint("render -q " + scene + " --cameras '" + (dir.path() / "transforms.json").string() +
+                            "' -o '" + reference.string() + "'");
+        REQUIRE(render.exit_code == 0);
+        const Image8 image = read_image8(shot, 3);
+        const Image8 expected = read_image8(reference, 3);
+        REQUIRE(expected.width == 620);
+        REQUIRE(expected.height == 521);
+        double total = 0;
+        for (int y = 0; y < 521; ++y)
+            for (int x = 0; x < 620; ++x)
+                for (int k = 0; k < 3; ++k)
+                    total += std::abs(int(image.pixels[(static_cast<std::size_t>(y + 19) * 960 + (x + 340)) * 3 + k]) -
+                                      int(expected.pixels[(static_cast<std::size_t>(y) * 620 + x) * 3 + k]));
+        CHECK(total / (620.0 * 521.0 * 3.0) < 0.5);
     }
 }
