@@ -10,6 +10,8 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +20,9 @@
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
+#include "glint/renderer/headless_target.h"
+#include "glint/renderer/presenter.h"
+#include "glint/renderer/vulkan_context.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "view_options.h"
 
@@ -50,7 +55,7 @@ void add_bench_command(CLI::App& app, Action& action) {
     struct Options {
         ViewOptions view;
         int frames = 30, warmup = 3;
-        bool json = false;
+        bool json = false, present = false;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
@@ -60,6 +65,9 @@ void add_bench_command(CLI::App& app, Action& action) {
     command->add_option("--warmup", o->warmup, "Untimed frames first (buffers grow to size)")
         ->check(CLI::Range(0, 1000));
     command->add_flag("--json", o->json, "Print machine-readable JSON");
+    command->add_flag("--present", o->present,
+                      "Also show each frame as the viewer does (packed pixels in mapped memory, upload and draw "
+                      "on the Vulkan device, offscreen) and time that");
     command->callback([&action, o] {
         action = [o] {
             std::string scene_name, view;
@@ -73,18 +81,48 @@ void add_bench_command(CLI::App& app, Action& action) {
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
                 splatting::create_rasterizer(parse_backend(o->view.backend));
             splatting::RenderOutput out;
-            for (int i = 0; i < o->warmup; ++i) rasterizer->render(scene.cloud, camera, settings, out);
-            std::vector<double> preprocess, sort, blend, total;
+            // --present: the viewer's CPU path, offscreen.
+            std::unique_ptr<renderer::VulkanContext> context;
+            std::unique_ptr<renderer::Presenter> presenter;
+            std::unique_ptr<renderer::HeadlessTarget> target;
+            if (o->present) {
+                context = std::make_unique<renderer::VulkanContext>(renderer::ContextOptions{});
+                presenter = std::make_unique<renderer::Presenter>(*context, renderer::HeadlessTarget::kFormat,
+                                                                  renderer::HeadlessTarget::kFinalLayout);
+                presenter->set_image_size(camera.width, camera.height);
+                target = std::make_unique<renderer::HeadlessTarget>(*context, *presenter, camera.width,
+                                                                    camera.height);
+            }
+            int slot = 0;
+            const auto frame = [&] {
+                if (presenter) {
+                    out.packed_rgba = presenter->host_pixels(slot);
+                    out.float_images = false;  // as the viewer in colour mode
+                }
+                const splatting::RenderStats s = rasterizer->render(scene.cloud, camera, settings, out);
+                const auto shown = std::chrono::steady_clock::now();
+                if (presenter) {
+                    target->present(*presenter, slot, renderer::PixelSource::Host);
+                    slot = (slot + 1) % renderer::Presenter::kFramesInFlight;
+                }
+                return std::pair{s, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                                              shown)
+                                        .count()};
+            };
+            for (int i = 0; i < o->warmup; ++i) frame();
+            std::vector<double> preprocess, sort, blend, present, total;
             splatting::RenderStats stats;
             for (int i = 0; i < o->frames; ++i) {
                 const auto start = std::chrono::steady_clock::now();
-                stats = rasterizer->render(scene.cloud, camera, settings, out);
+                double present_ms = 0;
+                std::tie(stats, present_ms) = frame();
                 total.push_back(
                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                         .count());
                 preprocess.push_back(stats.preprocess_ms);
                 sort.push_back(stats.sort_ms);
                 blend.push_back(stats.blend_ms);
+                present.push_back(present_ms);
             }
             const double frame_ms = median(total);
             const std::size_t threads = static_cast<std::size_t>(tbb::info::default_concurrency());
@@ -104,7 +142,9 @@ void add_bench_command(CLI::App& app, Action& action) {
                      {{"preprocess", median(preprocess)},
                       {"sort", median(sort)},
                       {"blend", median(blend)},
+                      {"present", o->present ? nlohmann::ordered_json(median(present)) : nlohmann::ordered_json()},
                       {"frame", frame_ms}}},
+                    {"present_device", context ? context->device_name() : std::string()},
                     {"min_frame_ms", *std::min_element(total.begin(), total.end())},
                     {"fps", 1000.0 / frame_ms},
                     {"load_ms", load_ms},
@@ -118,9 +158,11 @@ void add_bench_command(CLI::App& app, Action& action) {
                         threads);
             std::printf("  Gaussians %zu, visible %zu, tile pairs %zu\n", stats.gaussians, stats.visible,
                         stats.tile_pairs);
-            std::printf(
-                "  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, frame %.2f ms\n",
-                o->frames, median(preprocess), median(sort), median(blend), frame_ms);
+            std::printf("  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, ", o->frames,
+                        median(preprocess), median(sort), median(blend));
+            if (o->present)
+                std::printf("present %.2f ms (%s), ", median(present), context->device_name().c_str());
+            std::printf("frame %.2f ms\n", frame_ms);
             std::printf("  %.1f frames per second (best frame %.2f ms); scene load %.0f ms; peak memory %s\n",
                         1000.0 / frame_ms, *std::min_element(total.begin(), total.end()), load_ms,
                         human_bytes(peak_memory_bytes()).c_str());

@@ -146,5 +146,16 @@ TEST_SUITE("cpu") {
             for (int k = 0; k < 3; ++k)
                 CHECK(((packed[i] >> (8 * k)) & 0xffu) == to_unorm8(out.color[3 * i + k]));
         }
+        // Packed pixels alone: the same pixels, no float images.
+        std::vector<std::uint32_t> alone(packed.size(), 0u);
+        RenderOutput only;
+        only.packed_rgba = alone.data();
+        only.float_images = false;
+        create_rasterizer(Backend::Cpu)->render(cloud, camera, {}, only);
+        CHECK(alone == packed);
+        CHECK(only.color.empty());
+        CHECK(only.contributors.empty());
+        only.packed_rgba = nullptr;
+        CHECK_THROWS_AS(create_rasterizer(Backend::Cpu)->render(cloud, camera, {}, only), ContractError);
     }
 }

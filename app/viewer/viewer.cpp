@@ -515,6 +515,8 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     } else {
         m_out.packed_rgba = direct ? m_presenter->host_pixels(slot) : nullptr;
     }
+    // The colour alone needs only the packed pixels; the data images need the float ones.
+    m_out.float_images = !(shared || direct);
     splatting::RenderStats stats;
     try {
         stats = r.render(m_cloud, camera, settings, m_out);

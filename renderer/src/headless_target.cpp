@@ -25,12 +25,23 @@ HeadlessTarget::HeadlessTarget(const VulkanContext& context, const Presenter& pr
 std::vector<std::uint8_t> HeadlessTarget::draw(Presenter& presenter, int slot, std::optional<PixelSource> source,
                                                vk::Rect2D viewport, const std::array<float, 4>& clear,
                                                const std::function<void(vk::CommandBuffer)>& overlay) {
+    submit(presenter, slot, source, viewport, clear, overlay, true);
+    return to_rgba8(m_readback.mapped, m_image.extent, kFormat);
+}
+
+void HeadlessTarget::present(Presenter& presenter, int slot, std::optional<PixelSource> source) {
+    submit(presenter, slot, source, {}, {0, 0, 0, 1}, {}, false);
+}
+
+void HeadlessTarget::submit(Presenter& presenter, int slot, std::optional<PixelSource> source, vk::Rect2D viewport,
+                            const std::array<float, 4>& clear,
+                            const std::function<void(vk::CommandBuffer)>& overlay, bool read_back) {
     if (viewport.extent.width == 0 || viewport.extent.height == 0) viewport = vk::Rect2D({0, 0}, m_image.extent);
     m_cmd.reset();
     m_cmd.begin(vk::CommandBufferBeginInfo(vk::CommandBufferUsageFlagBits::eOneTimeSubmit));
     SubmitSync sync;
     presenter.record(*m_cmd, slot, source, *m_framebuffer, m_image.extent, viewport, clear, overlay, sync);
-    record_readback(*m_cmd, *m_image.image, m_image.extent, kFinalLayout, m_readback);
+    if (read_back) record_readback(*m_cmd, *m_image.image, m_image.extent, kFinalLayout, m_readback);
     m_cmd.end();
     const vk::CommandBuffer cmd = *m_cmd;
     m_context.queue().submit(vk::SubmitInfo(sync.wait, sync.wait_stages, cmd, sync.signal), *m_fence);
@@ -38,7 +49,6 @@ std::vector<std::uint8_t> HeadlessTarget::draw(Presenter& presenter, int slot, s
     if (m_context.device().waitForFences(*m_fence, VK_TRUE, kTimeout) != vk::Result::eSuccess)
         throw Error("Vulkan: an offscreen frame did not finish within a minute");
     m_context.device().resetFences(*m_fence);
-    return to_rgba8(m_readback.mapped, m_image.extent, kFormat);
 }
 
 }  // namespace glint::renderer

@@ -122,6 +122,42 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
     }
 }
 
+// Writes a blended tile (corner x0, y0) into the output images, row by row so the loops vectorize.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(const TileState& s, Vec3 background,
+                                                                          int x0, int y0, int width, int height,
+                                                                          RenderOutput& out) {
+    const int columns = std::min(kTileSize, width - x0);
+    const int rows = std::min(kTileSize, height - y0);
+    for (int r = 0; r < rows; ++r) {
+        const std::size_t o = static_cast<std::size_t>(y0 + r) * static_cast<std::size_t>(width) +
+                              static_cast<std::size_t>(x0);
+        const int p0 = r * kTileSize;
+        if (out.float_images) {
+        float* color = out.color.data() + 3 * o;
+        for (int c = 0; c < columns; ++c) {
+            const float t_final = s.transmittance[p0 + c];
+            color[3 * c + 0] = s.red[p0 + c] + t_final * background.x;
+            color[3 * c + 1] = s.green[p0 + c] + t_final * background.y;
+            color[3 * c + 2] = s.blue[p0 + c] + t_final * background.z;
+            const float alpha = 1.0f - t_final;
+            out.alpha[o + c] = alpha;
+            out.depth[o + c] = alpha > 0.0f ? s.depth[p0 + c] / (alpha > 0.0f ? alpha : 1.0f) : 0.0f;
+            out.contributors[o + c] = static_cast<std::uint32_t>(s.count[p0 + c]);
+        }
+        }
+        if (out.packed_rgba != nullptr) {
+            // From the tile's arrays (contiguous) rather than the interleaved colour just written.
+            std::uint32_t* packed = out.packed_rgba + o;
+            for (int c = 0; c < columns; ++c) {
+                const float t_final = s.transmittance[p0 + c];
+                packed[c] = raster::pack_rgba8(s.red[p0 + c] + t_final * background.x,
+                                               s.green[p0 + c] + t_final * background.y,
+                                               s.blue[p0 + c] + t_final * background.z);
+            }
+        }
+    }
+}
+
 // Preprocesses Gaussians [begin, end) with the shared per-Gaussian code. Compiled for AVX2+FMA and
 // baseline x86-64, chosen at load time.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void preprocess_range(
@@ -252,10 +288,10 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     out.width = width;
     out.height = height;
     const std::size_t pixels = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
-    out.color.resize(pixels * 3);
-    out.alpha.resize(pixels);
-    out.depth.resize(pixels);
-    out.contributors.resize(pixels);
+    const bool float_images = out.float_images;
+    for (auto* image : {&out.color, &out.alpha, &out.depth}) image->resize(float_images ? pixels : 0);
+    if (float_images) out.color.resize(pixels * 3);
+    out.contributors.resize(float_images ? pixels : 0);
     const Vec3 background = settings.background;
     tbb::parallel_for(std::size_t{0}, tiles, [&](std::size_t t) {
         const int tx = static_cast<int>(t % static_cast<std::size_t>(grid_x));
@@ -267,23 +303,7 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
             std::fill(a, a + kTilePixels, 0.0f);
         blend_tile(s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
                    m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0);
-        for (int p = 0; p < kTilePixels; ++p) {
-            const int x = tx * kTileSize + p % kTileSize, y = ty * kTileSize + p / kTileSize;
-            if (x >= width || y >= height) continue;
-            const std::size_t o =
-                static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x);
-            const float t_final = s.transmittance[p];
-            out.color[3 * o + 0] = s.red[p] + t_final * background.x;
-            out.color[3 * o + 1] = s.green[p] + t_final * background.y;
-            out.color[3 * o + 2] = s.blue[p] + t_final * background.z;
-            const float alpha = 1.0f - t_final;
-            out.alpha[o] = alpha;
-            out.depth[o] = alpha > 0.0f ? s.depth[p] / alpha : 0.0f;
-            out.contributors[o] = static_cast<std::uint32_t>(s.count[p]);
-            if (out.packed_rgba != nullptr)
-                out.packed_rgba[o] =
-                    raster::pack_rgba8(out.color[3 * o], out.color[3 * o + 1], out.color[3 * o + 2]);
-        }
+        write_tile(s, background, tx * kTileSize, ty * kTileSize, width, height, out);
     });
     stats.blend_ms = milliseconds_since(start);
     return stats;

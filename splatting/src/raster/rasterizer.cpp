@@ -35,6 +35,8 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
     if (!(settings.temporal_cutoff >= 0.0f && settings.temporal_cutoff < 1.0f))
         throw InputError("the temporal cut-off must be in [0, 1)");
     if (!(settings.min_radius >= 0.0f)) throw InputError("the minimum projected radius must be non-negative");
+    GLINT_CHECK(out.float_images || out.packed_rgba != nullptr,
+                "RenderOutput: without float images, packed_rgba must receive the colour");
     return render_impl(cloud, camera, settings, out);
 }
 

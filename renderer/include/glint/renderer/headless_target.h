@@ -26,10 +26,16 @@ public:
     std::vector<std::uint8_t> draw(Presenter& presenter, int slot, std::optional<PixelSource> source,
                                    vk::Rect2D viewport = {}, const std::array<float, 4>& clear = {0, 0, 0, 1},
                                    const std::function<void(vk::CommandBuffer)>& overlay = {});
+    // The same without reading the pixels back: what a window's frame costs (for benchmarks).
+    void present(Presenter& presenter, int slot, std::optional<PixelSource> source);
 
     vk::Extent2D extent() const { return m_image.extent; }
 
 private:
+    void submit(Presenter& presenter, int slot, std::optional<PixelSource> source, vk::Rect2D viewport,
+                const std::array<float, 4>& clear, const std::function<void(vk::CommandBuffer)>& overlay,
+                bool read_back);
+
     const VulkanContext& m_context;
     Image m_image;
     vk::raii::Framebuffer m_framebuffer = nullptr;

@@ -256,14 +256,17 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     GLINT_CUDA_CHECK_LAUNCH();
     out.width = width;
     out.height = height;
-    out.color.resize(pixels * 3);
-    out.alpha.resize(pixels);
-    out.depth.resize(pixels);
-    out.contributors.resize(pixels);
-    m_color.download(out.color);
-    m_alpha.download(out.alpha);
-    m_depth.download(out.depth);
-    m_contributors.download(out.contributors);
+    const std::size_t kept = out.float_images ? pixels : 0;
+    out.color.resize(kept * 3);
+    out.alpha.resize(kept);
+    out.depth.resize(kept);
+    out.contributors.resize(kept);
+    if (out.float_images) {
+        m_color.download(out.color);
+        m_alpha.download(out.alpha);
+        m_depth.download(out.depth);
+        m_contributors.download(out.contributors);
+    }
     GLINT_CUDA_CHECK(cudaDeviceSynchronize());
     stats.blend_ms = milliseconds_since(start);
     // Visible Gaussians: those with at least one pair (counted on the host from the counts).

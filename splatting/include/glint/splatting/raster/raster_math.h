@@ -219,14 +219,15 @@ GLINT_HD inline float max_eigenvalue(const Sym2& cov) {
 
 // The reference's 3-sigma screen radius in pixels.
 // A colour in [0, 1] as 8-bit RGBA with R in the lowest byte and opaque alpha; rounded, clamped, NaN -> 0.
+// Selects rather than branches, so that a loop of them vectorizes.
+GLINT_HD inline uint32_t unorm8(float c) {
+    float v = c * 255.0f + 0.5f;
+    v = v > 0.0f ? v : 0.0f;  // also NaN -> 0
+    v = v < 255.0f ? v : 255.0f;
+    return static_cast<uint32_t>(static_cast<int>(v));
+}
 GLINT_HD inline uint32_t pack_rgba8(float r, float g, float b) {
-    const float c[3] = {r, g, b};
-    uint32_t packed = 0xff000000u;
-    for (int k = 0; k < 3; ++k) {
-        const float v = c[k] > 0.0f ? (c[k] < 1.0f ? c[k] * 255.0f + 0.5f : 255.0f) : 0.0f;
-        packed |= static_cast<uint32_t>(v) << (8 * k);
-    }
-    return packed;
+    return 0xff000000u | unorm8(r) | unorm8(g) << 8 | unorm8(b) << 16;
 }
 
 GLINT_HD inline float reference_radius(const Sym2& cov) {

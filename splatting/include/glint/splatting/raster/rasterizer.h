@@ -42,6 +42,9 @@ struct RenderOutput {
     // [H, W] rows top to bottom; host memory for the CPU backend, device memory for CUDA (a presentation
     // buffer the window shows with no copy).
     std::uint32_t* packed_rgba = nullptr;
+    // With packed_rgba set, false skips the float images above (left empty): a window showing the colour
+    // needs only the packed pixels, and writing four float images costs memory bandwidth.
+    bool float_images = true;
 };
 
 // Median-free per-frame counters and stage times (milliseconds).
