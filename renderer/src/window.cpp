@@ -28,7 +28,9 @@ void on_drop(GLFWwindow* window, int count, const char** paths) {
 Window::Window(const std::string& title, int width, int height) {
     glfwSetErrorCallback(on_glfw_error);
     if (glfwInit() != GLFW_TRUE)
-        throw Error(cat("cannot open a window: ", g_last_glfw_error.empty() ? "GLFW failed to start" : g_last_glfw_error));
+        throw Error(cat("cannot open a window: ",
+                        g_last_glfw_error.empty() ? "GLFW failed to start" : g_last_glfw_error,
+                        " (without a display, `glint render` works headless, or run under xvfb-run)"));
     if (glfwVulkanSupported() != GLFW_TRUE) {
         glfwTerminate();
         throw Error("cannot open a window: GLFW finds no Vulkan loader");
