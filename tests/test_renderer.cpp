@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "glint/core/backend.h"
 #include "glint/core/image_io.h"
 #include "glint/renderer/headless_target.h"
 #include "glint/renderer/presenter.h"
@@ -95,6 +96,54 @@ TEST_SUITE("cpu") {
         const std::size_t centre = (60 * 160 + 80) * 4;
         CHECK(scaled[centre + 3] == 255);
         CHECK_FALSE((scaled[centre] == 255 && scaled[centre + 1] == 0 && scaled[centre + 2] == 0));
+        CHECK(renderer::VulkanContext::validation_messages() == messages_before);
+    }
+}
+
+TEST_SUITE("cuda") {
+    TEST_CASE("presenter: CUDA writes the shared buffer, Vulkan shows it; equals the CPU image") {
+        const CudaStatus& status = cuda_status();
+        if (!status.usable()) {
+            MESSAGE("skipped: ", status.reason);
+            return;
+        }
+        test::LogCapture log;
+        const std::size_t messages_before = renderer::VulkanContext::validation_messages();
+        renderer::ContextOptions options;
+        options.validation = true;
+        std::copy(status.device_uuid.begin(), status.device_uuid.end(), options.preferred_device.emplace().begin());
+        renderer::VulkanContext context(options);
+        MESSAGE("Vulkan device ", context.device_name(), ", CUDA device ", status.device_name);
+        renderer::Presenter presenter(context, renderer::HeadlessTarget::kFormat,
+                                      renderer::HeadlessTarget::kFinalLayout);
+        std::string why_not;
+        if (!presenter.enable_cuda(why_not)) {
+            MESSAGE("skipped: ", why_not);
+            return;
+        }
+        const splatting::GaussianCloud cloud = tools::make_default_scene();
+        const Camera camera = Camera::look_at({3.0f, -3.0f, 2.0f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 160, 120);
+        presenter.set_image_size(camera.width, camera.height);
+        renderer::HeadlessTarget target(context, presenter, camera.width, camera.height);
+        auto gpu = splatting::create_rasterizer(Backend::Cuda);
+        auto cpu = splatting::create_rasterizer(Backend::Cpu);
+        splatting::RenderOutput reference;
+        cpu->render(cloud, camera, {}, reference);
+        for (int frame = 0; frame < 4; ++frame) {  // each slot twice: the semaphores are reused
+            const int slot = frame % renderer::Presenter::kFramesInFlight;
+            splatting::RenderOutput out;
+            out.float_images = false;
+            presenter.begin_cuda_write(slot);
+            out.packed_rgba = presenter.cuda_pixels(slot);
+            gpu->render(cloud, camera, {}, out);
+            presenter.end_cuda_write(slot);
+            const std::vector<std::uint8_t> shown = target.draw(presenter, slot, renderer::PixelSource::Cuda);
+            std::size_t far_off = 0;
+            for (std::size_t i = 0; i < reference.alpha.size(); ++i)
+                for (int c = 0; c < 3; ++c)
+                    far_off += std::abs(int(shown[4 * i + c]) - int(to_unorm8(reference.color[3 * i + c]))) > 2;
+            CHECK(far_off <= reference.alpha.size() / 100);
+        }
         CHECK(renderer::VulkanContext::validation_messages() == messages_before);
     }
 }

@@ -159,3 +159,30 @@ TEST_SUITE("cpu") {
         CHECK_THROWS_AS(create_rasterizer(Backend::Cpu)->render(cloud, camera, {}, only), ContractError);
     }
 }
+
+TEST_SUITE("cuda") {
+    TEST_CASE("CUDA: budget, keep mask and minimum radius skip what the CPU skips") {
+        const CudaStatus& status = cuda_status();
+        if (!status.usable()) {
+            MESSAGE("skipped: ", status.reason);
+            return;
+        }
+        const GaussianCloud cloud = gather(random_cloud(), importance_order(random_cloud()));
+        std::vector<std::uint8_t> keep;
+        prune_mask(cloud, {0.6f, 0.0f, 0.0f}, keep);
+        const Camera camera = Camera::look_at({2.5f, -2.5f, 1.5f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 96, 72);
+        for (int variant = 0; variant < 3; ++variant) {
+            CAPTURE(variant);
+            RenderSettings settings;
+            if (variant == 0) settings.max_gaussians = 500;
+            if (variant == 1) settings.keep = keep.data();
+            if (variant == 2) settings.min_radius = 6.0f;
+            RenderOutput a, b;
+            const RenderStats sa = create_rasterizer(Backend::Cpu)->render(cloud, camera, settings, a);
+            const RenderStats sb = create_rasterizer(Backend::Cuda)->render(cloud, camera, settings, b);
+            CHECK(sa.gaussians == sb.gaussians);
+            CHECK(sa.visible == sb.visible);
+            CHECK(sa.tile_pairs == sb.tile_pairs);
+        }
+    }
+}

@@ -179,6 +179,7 @@ bool Presenter::enable_cuda(std::string& why_not) {
         }
         // Allocate the shared buffers at the current size.
         const int width = image_width(), height = image_height();
+        m_context.device().waitIdle();  // the shown image may still be read by a frame in flight
         m_image = Image{};
         set_image_size(width, height);
         return true;
