@@ -65,9 +65,10 @@ void add_bench_command(CLI::App& app, Action& action) {
     command->add_option("--warmup", o->warmup, "Untimed frames first (buffers grow to size)")
         ->check(CLI::Range(0, 1000));
     command->add_flag("--json", o->json, "Print machine-readable JSON");
-    command->add_flag("--present", o->present,
-                      "Also show each frame as the viewer does (packed pixels in mapped memory, upload and draw "
-                      "on the Vulkan device, offscreen) and time that");
+    command->add_flag(
+        "--present", o->present,
+        "Also show each frame as the viewer does (packed pixels in mapped memory, upload and draw "
+        "on the Vulkan device, offscreen) and time that");
     command->callback([&action, o] {
         action = [o] {
             std::string scene_name, view;
@@ -105,9 +106,9 @@ void add_bench_command(CLI::App& app, Action& action) {
                     target->present(*presenter, slot, renderer::PixelSource::Host);
                     slot = (slot + 1) % renderer::Presenter::kFramesInFlight;
                 }
-                return std::pair{s, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                              shown)
-                                        .count()};
+                return std::pair{
+                    s, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - shown)
+                           .count()};
             };
             for (int i = 0; i < o->warmup; ++i) frame();
             std::vector<double> preprocess, sort, blend, present, total;
@@ -142,7 +143,8 @@ void add_bench_command(CLI::App& app, Action& action) {
                      {{"preprocess", median(preprocess)},
                       {"sort", median(sort)},
                       {"blend", median(blend)},
-                      {"present", o->present ? nlohmann::ordered_json(median(present)) : nlohmann::ordered_json()},
+                      {"present",
+                       o->present ? nlohmann::ordered_json(median(present)) : nlohmann::ordered_json()},
                       {"frame", frame_ms}}},
                     {"present_device", context ? context->device_name() : std::string()},
                     {"min_frame_ms", *std::min_element(total.begin(), total.end())},

@@ -84,13 +84,15 @@ void add_render_command(CLI::App& app, Action& action) {
             std::vector<std::uint8_t> rgb(out.color.size());
             std::transform(out.color.begin(), out.color.end(), rgb.begin(), to_unorm8);
             write_png(o->output, out.width, out.height, 3, rgb);
-            if (!o->depth.empty()) write_png(o->depth, out.width, out.height, 3, data_image(out, DisplayMode::Depth));
+            if (!o->depth.empty())
+                write_png(o->depth, out.width, out.height, 3, data_image(out, DisplayMode::Depth));
             if (!o->alpha.empty()) {
                 std::vector<std::uint8_t> grey(out.alpha.size());
                 std::transform(out.alpha.begin(), out.alpha.end(), grey.begin(), to_unorm8);
                 write_png(o->alpha, out.width, out.height, 1, grey);
             }
-            if (!o->count.empty()) write_png(o->count, out.width, out.height, 3, data_image(out, DisplayMode::Heat));
+            if (!o->count.empty())
+                write_png(o->count, out.width, out.height, 3, data_image(out, DisplayMode::Heat));
             log::info("rendered ", scene_name,
                       scene.cloud.is_4d() ? cat(" at t = ", settings.time) : std::string(), " from ", view,
                       " at ", out.width, "x", out.height, " on the ", backend_name(rasterizer->backend()),

@@ -27,10 +27,14 @@ void for_pixels(std::size_t count, const Body& body) {
 
 const char* display_mode_name(DisplayMode mode) {
     switch (mode) {
-        case DisplayMode::Color: return "colour";
-        case DisplayMode::Depth: return "depth";
-        case DisplayMode::Alpha: return "alpha";
-        case DisplayMode::Heat: return "Gaussians per pixel";
+        case DisplayMode::Color:
+            return "colour";
+        case DisplayMode::Depth:
+            return "depth";
+        case DisplayMode::Alpha:
+            return "alpha";
+        case DisplayMode::Heat:
+            return "Gaussians per pixel";
     }
     return "?";
 }
@@ -71,7 +75,8 @@ std::uint32_t display_pixels(const splatting::RenderOutput& out, DisplayMode mod
             return 0;
         }
         case DisplayMode::Alpha:
-            for_pixels(count, [&](std::size_t i) { pixels[i] = pack(out.alpha[i], out.alpha[i], out.alpha[i]); });
+            for_pixels(count,
+                       [&](std::size_t i) { pixels[i] = pack(out.alpha[i], out.alpha[i], out.alpha[i]); });
             return 0;
         case DisplayMode::Heat: {
             const std::uint32_t most = std::max<std::uint32_t>(

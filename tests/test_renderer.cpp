@@ -18,19 +18,22 @@ using namespace glint;
 using renderer::DeviceCandidate;
 
 TEST_SUITE("cpu") {
-    TEST_CASE("device choice: the CUDA device first, then discrete, integrated, virtual, CPU; rejections say why") {
-        DeviceCandidate cpu{"llvmpipe", vk::PhysicalDeviceType::eCpu, VK_API_VERSION_1_3, {}, true, true, false};
-        DeviceCandidate integrated{"igpu", vk::PhysicalDeviceType::eIntegratedGpu, VK_API_VERSION_1_3, {}, true,
-                                   true, false};
-        DeviceCandidate discrete{"dgpu", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_3, {}, true, true,
-                                 true};
+    TEST_CASE(
+        "device choice: the CUDA device first, then discrete, integrated, virtual, CPU; rejections say why") {
+        DeviceCandidate cpu{"llvmpipe", vk::PhysicalDeviceType::eCpu, VK_API_VERSION_1_3, {}, true, true,
+                            false};
+        DeviceCandidate integrated{
+            "igpu", vk::PhysicalDeviceType::eIntegratedGpu, VK_API_VERSION_1_3, {}, true, true, false};
+        DeviceCandidate discrete{
+            "dgpu", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_3, {}, true, true, true};
         discrete.uuid[0] = 1;
-        DeviceCandidate second{"dgpu2", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_3, {}, true, true,
-                               true};
+        DeviceCandidate second{
+            "dgpu2", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_3, {}, true, true, true};
         second.uuid[0] = 2;
-        DeviceCandidate old{"old", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_1, {}, true, true, true};
-        DeviceCandidate no_queue{"compute", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_3, {}, false,
-                                 true, true};
+        DeviceCandidate old{"old", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_1, {}, true, true,
+                            true};
+        DeviceCandidate no_queue{
+            "compute", vk::PhysicalDeviceType::eDiscreteGpu, VK_API_VERSION_1_3, {}, false, true, true};
 
         std::vector<DeviceCandidate> list{cpu, integrated};
         CHECK(renderer::choose_device(list, std::nullopt).index == 1u);
@@ -72,8 +75,7 @@ TEST_SUITE("cpu") {
         for (int slot = 0; slot < renderer::Presenter::kFramesInFlight; ++slot) {
             out.packed_rgba = presenter.host_pixels(slot);
             rasterizer->render(cloud, camera, settings, out);
-            const std::vector<std::uint8_t> shown =
-                target.draw(presenter, slot, renderer::PixelSource::Host);
+            const std::vector<std::uint8_t> shown = target.draw(presenter, slot, renderer::PixelSource::Host);
             REQUIRE(shown.size() == out.alpha.size() * 4);
             std::size_t differing = 0;
             for (std::size_t i = 0; i < out.alpha.size(); ++i) {
@@ -89,8 +91,8 @@ TEST_SUITE("cpu") {
         }
 
         // A scaled viewport: bilinear, and the clear colour outside it.
-        const std::vector<std::uint8_t> scaled = target.draw(
-            presenter, 0, std::nullopt, vk::Rect2D({40, 30}, {80, 60}), {1.0f, 0.0f, 0.0f, 1.0f});
+        const std::vector<std::uint8_t> scaled =
+            target.draw(presenter, 0, std::nullopt, vk::Rect2D({40, 30}, {80, 60}), {1.0f, 0.0f, 0.0f, 1.0f});
         CHECK(scaled[0] == 255);
         CHECK(scaled[1] == 0);
         const std::size_t centre = (60 * 160 + 80) * 4;
@@ -111,7 +113,8 @@ TEST_SUITE("cuda") {
         const std::size_t messages_before = renderer::VulkanContext::validation_messages();
         renderer::ContextOptions options;
         options.validation = true;
-        std::copy(status.device_uuid.begin(), status.device_uuid.end(), options.preferred_device.emplace().begin());
+        std::copy(status.device_uuid.begin(), status.device_uuid.end(),
+                  options.preferred_device.emplace().begin());
         renderer::VulkanContext context(options);
         MESSAGE("Vulkan device ", context.device_name(), ", CUDA device ", status.device_name);
         renderer::Presenter presenter(context, renderer::HeadlessTarget::kFormat,
@@ -141,7 +144,8 @@ TEST_SUITE("cuda") {
             std::size_t far_off = 0;
             for (std::size_t i = 0; i < reference.alpha.size(); ++i)
                 for (int c = 0; c < 3; ++c)
-                    far_off += std::abs(int(shown[4 * i + c]) - int(to_unorm8(reference.color[3 * i + c]))) > 2;
+                    far_off +=
+                        std::abs(int(shown[4 * i + c]) - int(to_unorm8(reference.color[3 * i + c]))) > 2;
             CHECK(far_off <= reference.alpha.size() / 100);
         }
         CHECK(renderer::VulkanContext::validation_messages() == messages_before);

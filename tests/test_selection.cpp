@@ -48,7 +48,8 @@ TEST_SUITE("cpu") {
         auto s = cloud.log_scales().subspan(3 * i, 3);
         std::vector<float> sorted(s.begin(), s.end());
         std::sort(sorted.begin(), sorted.end());
-        CHECK(score[i] == doctest::Approx(sigmoid(cloud.opacity_logits()[i]) * std::exp(sorted[1] + sorted[2])));
+        CHECK(score[i] ==
+              doctest::Approx(sigmoid(cloud.opacity_logits()[i]) * std::exp(sorted[1] + sorted[2])));
     }
 
     TEST_CASE("gather copies every array of the chosen Gaussians, 4D included") {

@@ -84,14 +84,16 @@ TEST_SUITE("cpu") {
         const float d = 1.0f / std::sin(glm::radians(25.0f)) * 1.05f;
         const float az = glm::radians(35.0f), el = glm::radians(25.0f);
         // side = up x (1,0,0) = (0,1,0); other = side x up = (1,0,0)
-        const glm::vec3 dir = std::cos(el) * (std::cos(az) * glm::vec3(0, 1, 0) + std::sin(az) * glm::vec3(1, 0, 0)) +
-                              std::sin(el) * glm::vec3(0, 0, 1);
+        const glm::vec3 dir =
+            std::cos(el) * (std::cos(az) * glm::vec3(0, 1, 0) + std::sin(az) * glm::vec3(1, 0, 0)) +
+            std::sin(el) * glm::vec3(0, 0, 1);
         const Camera expected = Camera::look_at(d * dir, {0, 0, 0}, {0, 0, 1}, 50.0f, 100, 100);
         CHECK(max_difference(fitted.camera(100, 100), expected) < 1e-4f);
     }
 
     TEST_CASE("glint view without a display fails with a message, and a bad scene is exit 2") {
-        const test::CommandResult no_display = test::run_glint_under("env -u DISPLAY -u WAYLAND_DISPLAY", "view");
+        const test::CommandResult no_display =
+            test::run_glint_under("env -u DISPLAY -u WAYLAND_DISPLAY", "view");
         CHECK(no_display.exit_code == 1);
         CHECK(no_display.output.find("cannot open a window") != std::string::npos);
         const test::CommandResult missing = test::run_glint("view /nonexistent/scene.ply");
@@ -122,8 +124,9 @@ TEST_SUITE("cpu") {
         // The scene: right of the 340-pixel panel and below the menu bar (19 pixels with ImGui's default
         // font), the same automatic view glint render makes at that size.
         const int left = 340, top = 19, w = 960 - left, h = 540 - top;
-        const test::CommandResult render = test::run_glint("render -q --width " + std::to_string(w) + " --height " +
-                                                           std::to_string(h) + " -o '" + reference.string() + "'");
+        const test::CommandResult render =
+            test::run_glint("render -q --width " + std::to_string(w) + " --height " + std::to_string(h) +
+                            " -o '" + reference.string() + "'");
         REQUIRE(render.exit_code == 0);
         const Image8 expected = read_image8(reference, 3);
         double total = 0;
@@ -131,14 +134,15 @@ TEST_SUITE("cpu") {
         for (int y = 0; y < h; ++y)
             for (int x = 0; x < w; ++x)
                 for (int k = 0; k < 3; ++k) {
-                    const int a = image.pixels[(static_cast<std::size_t>(y + top) * 960 + (x + left)) * 3 + k];
+                    const int a =
+                        image.pixels[(static_cast<std::size_t>(y + top) * 960 + (x + left)) * 3 + k];
                     const int b = expected.pixels[(static_cast<std::size_t>(y) * w + x) * 3 + k];
                     total += std::abs(a - b);
                     large += std::abs(a - b) > 24 ? 1 : 0;
                     bright += b > 128 ? 1 : 0;
                 }
         const double pixels = static_cast<double>(w) * h * 3;
-        CHECK(total / pixels < 0.5);    // the same image, up to rounding of the camera
+        CHECK(total / pixels < 0.5);  // the same image, up to rounding of the camera
         CHECK(static_cast<double>(large) / pixels < 0.002);
         CHECK(static_cast<double>(bright) / pixels > 0.05);  // and not an empty one
 
@@ -149,7 +153,9 @@ TEST_SUITE("cpu") {
             for (int x = 0; x < left; ++x) {
                 const std::uint8_t* p = &image.pixels[(static_cast<std::size_t>(y) * 960 + x) * 3];
                 background += (p[0] >= 12 && p[0] <= 16 && p[0] == p[1] && p[1] == p[2]) ? 1 : 0;
-                title += (std::abs(p[0] - 41) <= 1 && std::abs(p[1] - 74) <= 1 && std::abs(p[2] - 122) <= 1) ? 1 : 0;
+                title += (std::abs(p[0] - 41) <= 1 && std::abs(p[1] - 74) <= 1 && std::abs(p[2] - 122) <= 1)
+                             ? 1
+                             : 0;
             }
         CHECK(background > std::size_t(left * (540 - top)) / 4);
         CHECK(title > 300);
@@ -183,8 +189,8 @@ TEST_SUITE("cpu") {
         CHECK(run.output.find("starting from") != std::string::npos);
         CHECK(run.output.find("transforms.json") != std::string::npos);
         const test::CommandResult render =
-            test::run_glint("render -q " + scene + " --cameras '" + (dir.path() / "transforms.json").string() +
-                            "' -o '" + reference.string() + "'");
+            test::run_glint("render -q " + scene + " --cameras '" +
+                            (dir.path() / "transforms.json").string() + "' -o '" + reference.string() + "'");
         REQUIRE(render.exit_code == 0);
         const Image8 image = read_image8(shot, 3);
         const Image8 expected = read_image8(reference, 3);
@@ -194,8 +200,9 @@ TEST_SUITE("cpu") {
         for (int y = 0; y < 521; ++y)
             for (int x = 0; x < 620; ++x)
                 for (int k = 0; k < 3; ++k)
-                    total += std::abs(int(image.pixels[(static_cast<std::size_t>(y + 19) * 960 + (x + 340)) * 3 + k]) -
-                                      int(expected.pixels[(static_cast<std::size_t>(y) * 620 + x) * 3 + k]));
+                    total += std::abs(
+                        int(image.pixels[(static_cast<std::size_t>(y + 19) * 960 + (x + 340)) * 3 + k]) -
+                        int(expected.pixels[(static_cast<std::size_t>(y) * 620 + x) * 3 + k]));
         CHECK(total / (620.0 * 521.0 * 3.0) < 0.5);
     }
 }

@@ -8,11 +8,11 @@
 namespace glint::app {
 namespace {
 
-constexpr float kRadiansPerPixel = 0.005f;   // a 600-pixel drag turns about 170 degrees
-constexpr float kMaxPitch = 1.55f;           // just under 90 degrees, where look-at degenerates
-constexpr float kZoomPerStep = 0.88f;        // one wheel step moves 12% closer
-constexpr float kSpeedPerStep = 1.25f;       // one wheel step flies 25% faster
-constexpr float kFastFactor = 4.0f;          // with shift
+constexpr float kRadiansPerPixel = 0.005f;  // a 600-pixel drag turns about 170 degrees
+constexpr float kMaxPitch = 1.55f;          // just under 90 degrees, where look-at degenerates
+constexpr float kZoomPerStep = 0.88f;       // one wheel step moves 12% closer
+constexpr float kSpeedPerStep = 1.25f;      // one wheel step flies 25% faster
+constexpr float kFastFactor = 4.0f;         // with shift
 
 }  // namespace
 
@@ -44,7 +44,8 @@ void CameraController::set_from_camera(const Camera& camera, glm::vec3 up, float
 }
 
 glm::vec3 CameraController::forward() const {
-    return std::cos(m_pitch) * (std::cos(m_yaw) * m_side + std::sin(m_yaw) * m_other) + std::sin(m_pitch) * m_up;
+    return std::cos(m_pitch) * (std::cos(m_yaw) * m_side + std::sin(m_yaw) * m_other) +
+           std::sin(m_pitch) * m_up;
 }
 
 glm::vec3 CameraController::right() const {

@@ -142,7 +142,7 @@ private:
     splatting::RenderOutput m_out;
     RenderKey m_last_key{};
     bool m_have_image = false;
-    bool m_reduced = false;  // the image on screen was rendered at the adaptive (moving) scale
+    bool m_reduced = false;            // the image on screen was rendered at the adaptive (moving) scale
     double m_last_render_time = -1e9;  // no frame yet: the first one is an idle gap
     std::uint64_t m_events_seen = 0;
     Clock::time_point m_start = Clock::now();
@@ -163,7 +163,8 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     m_state.cuda_usable = cuda.usable();
     m_state.cuda_reason = cuda.reason;
     const Backend wanted = parse_backend(options.view.backend);
-    if (wanted == Backend::Cuda && !cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
+    if (wanted == Backend::Cuda && !cuda.usable())
+        throw Error("the CUDA backend cannot be used: " + cuda.reason);
     m_state.backend = wanted == Backend::Auto ? (cuda.usable() ? Backend::Cuda : Backend::Cpu) : wanted;
     m_cpu = splatting::create_rasterizer(Backend::Cpu);
     if (cuda.usable()) m_cuda = splatting::create_rasterizer(Backend::Cuda);
@@ -232,7 +233,8 @@ void Viewer::create_graphics() {
     }
     m_context = std::make_unique<renderer::VulkanContext>(
         options, [&](const vk::raii::Instance& instance) { return m_window->create_surface(instance); });
-    m_swapchain = std::make_unique<renderer::Swapchain>(*m_context, m_window->framebuffer_size(), m_state.vsync);
+    m_swapchain =
+        std::make_unique<renderer::Swapchain>(*m_context, m_window->framebuffer_size(), m_state.vsync);
     m_presenter = std::make_unique<renderer::Presenter>(*m_context, m_swapchain->format(),
                                                         vk::ImageLayout::ePresentSrcKHR);
     if (m_cuda) {
@@ -243,11 +245,13 @@ void Viewer::create_graphics() {
     m_imgui = std::make_unique<renderer::ImGuiLayer>(*m_context, m_presenter->render_pass(),
                                                      m_swapchain->image_count(), m_window->handle());
     for (Slot& slot : m_slots) {
-        slot.cmd = std::move(vk::raii::CommandBuffers(m_context->device(),
-                                                      vk::CommandBufferAllocateInfo(*m_context->command_pool(),
-                                                                                    vk::CommandBufferLevel::ePrimary, 1))
-                                 .front());
-        slot.fence = vk::raii::Fence(m_context->device(), vk::FenceCreateInfo(vk::FenceCreateFlagBits::eSignaled));
+        slot.cmd =
+            std::move(vk::raii::CommandBuffers(m_context->device(), vk::CommandBufferAllocateInfo(
+                                                                        *m_context->command_pool(),
+                                                                        vk::CommandBufferLevel::ePrimary, 1))
+                          .front());
+        slot.fence =
+            vk::raii::Fence(m_context->device(), vk::FenceCreateInfo(vk::FenceCreateFlagBits::eSignaled));
         slot.acquired = vk::raii::Semaphore(m_context->device(), vk::SemaphoreCreateInfo());
     }
     log::info("viewer on ", m_context->device_name(), ", ", m_swapchain->extent().width, "x",
@@ -281,8 +285,9 @@ void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name
     m_state.scene_name = name;
     m_state.gaussians = m_state.gaussians_loaded = m_cloud.size();
     m_state.sh_degree = m_cloud.sh_degree();
-    m_state.sh_degree_limit = m_options.view.sh_degree >= 0 ? std::min(m_options.view.sh_degree, m_cloud.sh_degree())
-                                                            : m_cloud.sh_degree();
+    m_state.sh_degree_limit = m_options.view.sh_degree >= 0
+                                  ? std::min(m_options.view.sh_degree, m_cloud.sh_degree())
+                                  : m_cloud.sh_degree();
     m_state.is_4d = m_cloud.is_4d();
     m_state.memory_bytes = m_cloud.memory_bytes();
     m_state.bounds_min = stats.bounds_min;
@@ -322,7 +327,8 @@ void Viewer::initial_view() {
                 from = cat(beside->string(), ", ", set.names.front());
                 // The dataset's up: the mean of its cameras' up directions (image -y).
                 glm::vec3 mean_up(0.0f);
-                for (const Camera& c : set.cameras) mean_up += glm::transpose(c.rotation) * glm::vec3(0, -1, 0);
+                for (const Camera& c : set.cameras)
+                    mean_up += glm::transpose(c.rotation) * glm::vec3(0, -1, 0);
                 if (glm::length(mean_up) > 1e-6f) world_up = glm::normalize(mean_up);
             }
         } catch (const InputError& e) {
@@ -330,12 +336,13 @@ void Viewer::initial_view() {
         }
     }
     if (start) {
-        const float distance = std::max(glm::dot(sphere.centre - start->position(),
-                                                 glm::transpose(start->rotation) * glm::vec3(0, 0, 1)),
-                                        0.1f * sphere.radius);
+        const float distance = std::max(
+            glm::dot(sphere.centre - start->position(), glm::transpose(start->rotation) * glm::vec3(0, 0, 1)),
+            0.1f * sphere.radius);
         // --cameras and --lookat: the camera's own up; a dataset beside the scene: its mean up.
         const glm::vec3 camera_up = glm::transpose(start->rotation) * glm::vec3(0, -1, 0);
-        m_camera.set_from_camera(*start, beside && m_options.view.lookat.empty() ? world_up : camera_up, distance);
+        m_camera.set_from_camera(*start, beside && m_options.view.lookat.empty() ? world_up : camera_up,
+                                 distance);
         log::info("starting from ", from);
     }
     m_camera.set_mode(m_state.camera_mode);
@@ -363,7 +370,8 @@ void Viewer::handle_input(double seconds, bool& moved) {
     input.seconds = static_cast<float>(seconds);
     if (!io.WantCaptureMouse) {
         input.mouse_delta = {io.MouseDelta.x, io.MouseDelta.y};
-        if (!std::isfinite(input.mouse_delta.x) || !std::isfinite(input.mouse_delta.y)) input.mouse_delta = {};
+        if (!std::isfinite(input.mouse_delta.x) || !std::isfinite(input.mouse_delta.y))
+            input.mouse_delta = {};
         input.rotate = io.MouseDown[0];
         input.pan = io.MouseDown[1] || io.MouseDown[2];
         input.scroll = io.MouseWheel;
@@ -384,17 +392,34 @@ void Viewer::handle_input(double seconds, bool& moved) {
                     m_state.camera_mode =
                         m_state.camera_mode == CameraMode::Orbit ? CameraMode::Fly : CameraMode::Orbit;
                     break;
-                case GLFW_KEY_F: m_state.fit_view = true; break;
-                case GLFW_KEY_R: m_state.reset_view = true; break;
-                case GLFW_KEY_SPACE: m_state.playing = m_state.is_4d && !m_state.playing; break;
+                case GLFW_KEY_F:
+                    m_state.fit_view = true;
+                    break;
+                case GLFW_KEY_R:
+                    m_state.reset_view = true;
+                    break;
+                case GLFW_KEY_SPACE:
+                    m_state.playing = m_state.is_4d && !m_state.playing;
+                    break;
                 case GLFW_KEY_P:
-                case GLFW_KEY_F12: m_state.screenshot = true; break;
-                case GLFW_KEY_O: m_state.file_dialog = m_state.file_dialog || ctrl; break;
-                case GLFW_KEY_G: m_state.show_panel = !m_state.show_panel; break;
+                case GLFW_KEY_F12:
+                    m_state.screenshot = true;
+                    break;
+                case GLFW_KEY_O:
+                    m_state.file_dialog = m_state.file_dialog || ctrl;
+                    break;
+                case GLFW_KEY_G:
+                    m_state.show_panel = !m_state.show_panel;
+                    break;
                 case GLFW_KEY_H:
-                case GLFW_KEY_F1: m_state.show_help = !m_state.show_help; break;
-                case GLFW_KEY_ESCAPE: m_state.quit = true; break;
-                default: break;
+                case GLFW_KEY_F1:
+                    m_state.show_help = !m_state.show_help;
+                    break;
+                case GLFW_KEY_ESCAPE:
+                    m_state.quit = true;
+                    break;
+                default:
+                    break;
             }
         }
     }
@@ -434,7 +459,8 @@ void Viewer::handle_requests() {
         m_state.prune_preview = PrunePreview::Off;
         m_prune_criteria = {-1.0f, -1.0f, -1.0f};
         update_prune_mask();
-        notice(cat("pruned ", before - m_cloud.size(), " Gaussians; ", m_cloud.size(), " remain (Save As keeps them)"));
+        notice(cat("pruned ", before - m_cloud.size(), " Gaussians; ", m_cloud.size(),
+                   " remain (Save As keeps them)"));
     }
     if (m_state.save) {
         m_state.save = false;
@@ -451,7 +477,8 @@ void Viewer::handle_requests() {
 void Viewer::update_prune_mask() {
     const splatting::PruneCriteria criteria{m_state.prune_min_opacity, m_state.prune_max_scale,
                                             m_state.prune_min_scale};
-    if (criteria.min_opacity == m_prune_criteria.min_opacity && criteria.max_scale == m_prune_criteria.max_scale &&
+    if (criteria.min_opacity == m_prune_criteria.min_opacity &&
+        criteria.max_scale == m_prune_criteria.max_scale &&
         criteria.min_scale == m_prune_criteria.min_scale && m_keep.size() == m_cloud.size())
         return;
     m_prune_criteria = criteria;
@@ -507,7 +534,8 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     const auto start = Clock::now();
     m_presenter->set_image_size(width, height);
     splatting::Rasterizer& r = rasterizer();
-    const bool shared = r.backend() == Backend::Cuda && m_state.cuda_shared && m_state.display == DisplayMode::Color;
+    const bool shared =
+        r.backend() == Backend::Cuda && m_state.cuda_shared && m_state.display == DisplayMode::Color;
     const bool direct = r.backend() == Backend::Cpu && m_state.display == DisplayMode::Color;
     if (shared) {
         m_presenter->begin_cuda_write(slot);
@@ -531,12 +559,14 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
         source = renderer::PixelSource::Cuda;
     } else {
         if (!direct) {
-            const DepthRange range = m_state.display == DisplayMode::Depth ? depth_range(m_out) : DepthRange{};
+            const DepthRange range =
+                m_state.display == DisplayMode::Depth ? depth_range(m_out) : DepthRange{};
             m_state.depth_near = range.near;
             m_state.depth_far = range.far;
-            m_state.heat_max = display_pixels(
-                m_out, m_state.display, range,
-                std::span<std::uint32_t>(m_presenter->host_pixels(slot), static_cast<std::size_t>(width) * height));
+            m_state.heat_max =
+                display_pixels(m_out, m_state.display, range,
+                               std::span<std::uint32_t>(m_presenter->host_pixels(slot),
+                                                        static_cast<std::size_t>(width) * height));
         }
         source = renderer::PixelSource::Host;
     }
@@ -547,13 +577,15 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     // Frame-rate control: adaptive resolution while moving (CPU), and the automatic budget.
     const double target_ms = 1000.0 / std::max(1.0f, m_state.target_fps);
     if (adaptive)
-        m_state.adaptive_scale = std::clamp(
-            m_state.adaptive_scale * static_cast<float>(std::clamp(std::sqrt(target_ms / render_ms), 0.7, 1.2)),
-            0.25f, 1.0f);
+        m_state.adaptive_scale =
+            std::clamp(m_state.adaptive_scale *
+                           static_cast<float>(std::clamp(std::sqrt(target_ms / render_ms), 0.7, 1.2)),
+                       0.25f, 1.0f);
     if (m_state.lod == LodMode::Auto && (moving || m_state.playing)) {
         const double factor = std::clamp(target_ms / render_ms, 0.8, 1.2);
         const double total = static_cast<double>(m_cloud.size());
-        m_state.budget = static_cast<int>(std::clamp(m_state.budget * factor, std::min(1000.0, total), total));
+        m_state.budget =
+            static_cast<int>(std::clamp(m_state.budget * factor, std::min(1000.0, total), total));
     }
     m_reduced = adaptive && scale < m_state.resolution_scale;
     m_state.render_ms = render_ms;
@@ -566,16 +598,16 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     m_last_render_time = now;
     // The frame rate while frames follow each other (moving, playing); 0 after an idle gap.
     constexpr double kIdleGapMs = 250.0;
-    m_state.fps = interval < kIdleGapMs ? (m_state.fps > 0 ? 0.8 * m_state.fps + 0.2 * (1000.0 / interval)
-                                                           : 1000.0 / interval)
-                                        : 0.0;
+    m_state.fps = interval < kIdleGapMs
+                      ? (m_state.fps > 0 ? 0.8 * m_state.fps + 0.2 * (1000.0 / interval) : 1000.0 / interval)
+                      : 0.0;
     m_state.timings.push(static_cast<float>(interval), static_cast<float>(stats.preprocess_ms),
                          static_cast<float>(stats.sort_ms), static_cast<float>(stats.blend_ms),
                          static_cast<float>(display_ms));
     m_last_key = key;
     m_have_image = true;
-    log::debug("frame ", width, "x", height, " on the ", backend_name(r.backend()), ": ", stats.visible, " of ",
-               stats.gaussians, " Gaussians visible, ", render_ms, " ms", moving ? " (moving)" : "");
+    log::debug("frame ", width, "x", height, " on the ", backend_name(r.backend()), ": ", stats.visible,
+               " of ", stats.gaussians, " Gaussians visible, ", render_ms, " ms", moving ? " (moving)" : "");
     return true;
 }
 
@@ -589,7 +621,8 @@ void Viewer::rebuild_swapchain() {
 
 void Viewer::write_screenshot(const std::string& path) {
     const vk::Extent2D extent = m_swapchain->extent();
-    const std::vector<std::uint8_t> rgba = renderer::to_rgba8(m_shot_buffer.mapped, extent, m_swapchain->format());
+    const std::vector<std::uint8_t> rgba =
+        renderer::to_rgba8(m_shot_buffer.mapped, extent, m_swapchain->format());
     std::vector<std::uint8_t> rgb(std::size_t{extent.width} * extent.height * 3);
     for (std::size_t i = 0; i < rgb.size() / 3; ++i)
         for (int k = 0; k < 3; ++k) rgb[3 * i + k] = rgba[4 * i + k];
@@ -629,11 +662,13 @@ void Viewer::draw_frame(bool moving) {
         m_have_image = m_have_image && !source;
         return;
     }
-    if (m_framebuffer_generation != m_swapchain->generation() || m_framebuffers.size() != m_swapchain->image_count()) {
+    if (m_framebuffer_generation != m_swapchain->generation() ||
+        m_framebuffers.size() != m_swapchain->image_count()) {
         m_framebuffers.clear();
         m_rendered.clear();
         for (std::uint32_t i = 0; i < m_swapchain->image_count(); ++i) {
-            m_framebuffers.push_back(m_presenter->make_framebuffer(m_swapchain->view(i), m_swapchain->extent()));
+            m_framebuffers.push_back(
+                m_presenter->make_framebuffer(m_swapchain->view(i), m_swapchain->extent()));
             m_rendered.emplace_back(m_context->device(), vk::SemaphoreCreateInfo());
         }
         m_framebuffer_generation = m_swapchain->generation();
@@ -642,20 +677,21 @@ void Viewer::draw_frame(bool moving) {
     const bool shoot = m_state.screenshot && m_swapchain->readable();
     const vk::Extent2D extent = m_swapchain->extent();
     if (shoot && m_shot_buffer.size != vk::DeviceSize{extent.width} * extent.height * 4)
-        m_shot_buffer = renderer::make_buffer(*m_context, vk::DeviceSize{extent.width} * extent.height * 4,
-                                              vk::BufferUsageFlagBits::eTransferDst,
-                                              vk::MemoryPropertyFlagBits::eHostVisible |
-                                                  vk::MemoryPropertyFlagBits::eHostCoherent);
+        m_shot_buffer = renderer::make_buffer(
+            *m_context, vk::DeviceSize{extent.width} * extent.height * 4,
+            vk::BufferUsageFlagBits::eTransferDst,
+            vk::MemoryPropertyFlagBits::eHostVisible | vk::MemoryPropertyFlagBits::eHostCoherent);
 
     m_context->device().resetFences(*slot.fence);
     slot.cmd.reset();
     slot.cmd.begin(vk::CommandBufferBeginInfo(vk::CommandBufferUsageFlagBits::eOneTimeSubmit));
     renderer::SubmitSync sync;
-    m_presenter->record(*slot.cmd, m_slot, source, *m_framebuffers[index], extent, scene_viewport(),
-                        kClearColor, [&](vk::CommandBuffer cmd) { m_imgui->render(cmd); }, sync);
+    m_presenter->record(
+        *slot.cmd, m_slot, source, *m_framebuffers[index], extent, scene_viewport(), kClearColor,
+        [&](vk::CommandBuffer cmd) { m_imgui->render(cmd); }, sync);
     if (shoot)
-        renderer::record_readback(*slot.cmd, m_swapchain->image(index), extent, vk::ImageLayout::ePresentSrcKHR,
-                                  m_shot_buffer);
+        renderer::record_readback(*slot.cmd, m_swapchain->image(index), extent,
+                                  vk::ImageLayout::ePresentSrcKHR, m_shot_buffer);
     slot.cmd.end();
     sync.wait.push_back(*slot.acquired);
     sync.wait_stages.push_back(vk::PipelineStageFlagBits::eColorAttachmentOutput);
@@ -667,8 +703,9 @@ void Viewer::draw_frame(bool moving) {
         if (m_context->device().waitForFences(*slot.fence, VK_TRUE, kFenceTimeout) != vk::Result::eSuccess)
             throw Error("Vulkan: the screenshot frame did not finish within 10 seconds");
         try {
-            const std::string path =
-                m_options.frames > 0 && !m_options.screenshot.empty() ? m_options.screenshot : timestamp_name();
+            const std::string path = m_options.frames > 0 && !m_options.screenshot.empty()
+                                         ? m_options.screenshot
+                                         : timestamp_name();
             write_screenshot(path);
         } catch (const std::exception& e) {
             m_state.error = cat("screenshot: ", e.what());
@@ -683,7 +720,8 @@ void Viewer::draw_frame(bool moving) {
     const vk::SwapchainKHR swapchain = *m_swapchain->handle();
     const vk::Semaphore rendered = *m_rendered[index];
     try {
-        const vk::Result result = m_context->queue().presentKHR(vk::PresentInfoKHR(rendered, swapchain, index));
+        const vk::Result result =
+            m_context->queue().presentKHR(vk::PresentInfoKHR(rendered, swapchain, index));
         if (result == vk::Result::eSuboptimalKHR) m_swapchain_stale = true;
     } catch (const vk::OutOfDateKHRError&) {
         m_swapchain_stale = true;
@@ -754,7 +792,8 @@ int Viewer::run() {
             log::error("the Vulkan device was lost (", e.what(), "); starting Vulkan again");
             destroy_graphics();
             create_graphics();
-            m_state.error = cat("The Vulkan device was lost (", e.what(), "); the viewer started Vulkan again.");
+            m_state.error =
+                cat("The Vulkan device was lost (", e.what(), "); the viewer started Vulkan again.");
             continue;
         }
         was_moving = moved;

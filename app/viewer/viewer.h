@@ -13,7 +13,7 @@ struct ViewerOptions {
     std::string screenshot;   // with --frames: write the last frame here (PNG)
     bool validation = false;  // Vulkan validation layer (also GLINT_VULKAN_VALIDATION=1, and debug builds)
     bool vsync = true;
-    bool fly = false;         // start with the fly camera
+    bool fly = false;  // start with the fly camera
     bool hide_panel = false;
 };
 

@@ -43,20 +43,20 @@ struct ViewerState {
     std::array<float, 3> background{0.0f, 0.0f, 0.0f};
     int sh_degree_limit = 3;
     bool antialias = false;
-    float resolution_scale = 1.0f;  // of the window's size
+    float resolution_scale = 1.0f;    // of the window's size
     bool adaptive_resolution = true;  // CPU: lower resolution while the camera moves
     float adaptive_scale = 1.0f;      // the scale in use while moving
     float target_fps = 30.0f;         // for adaptive resolution and automatic level of detail
     bool vsync = true;
-    std::uint32_t heat_max = 0;       // the count the heat map's top colour stands for
+    std::uint32_t heat_max = 0;  // the count the heat map's top colour stands for
     float depth_near = 0, depth_far = 1;
 
     // Level of detail.
     LodMode lod = LodMode::Off;
-    int budget = 0;            // Gaussians drawn, the most important first
-    float min_radius = 1.0f;   // pixels: smaller projected Gaussians are skipped
-    std::size_t drawn = 0;     // Gaussians drawn in the last frame (before culling)
-    std::size_t visible = 0;   // of those, visible
+    int budget = 0;           // Gaussians drawn, the most important first
+    float min_radius = 1.0f;  // pixels: smaller projected Gaussians are skipped
+    std::size_t drawn = 0;    // Gaussians drawn in the last frame (before culling)
+    std::size_t visible = 0;  // of those, visible
 
     // Pruning.
     float prune_min_opacity = 0.005f;  // the reference trainer's pruning threshold

@@ -15,8 +15,9 @@ const CudaStatus& cuda_status() {
             cudaGetLastError();  // clear the sticky error so later calls start clean
             // Without any NVIDIA driver the runtime reports an "insufficient" driver version.
             const bool no_driver = code == cudaErrorInsufficientDriver || code == cudaErrorNoDevice;
-            result.reason = std::string(no_driver ? "no NVIDIA GPU or driver found" : "no usable CUDA device") +
-                            " (CUDA runtime: " + cudaGetErrorString(code) + ")";
+            result.reason =
+                std::string(no_driver ? "no NVIDIA GPU or driver found" : "no usable CUDA device") +
+                " (CUDA runtime: " + cudaGetErrorString(code) + ")";
             return result;
         }
         result.device_count = count;

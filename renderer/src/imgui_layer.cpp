@@ -3,9 +3,9 @@
 
 #include <array>
 
-#include <imgui.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_vulkan.h>
+#include <imgui.h>
 
 #include "glint/core/error.h"
 #include "glint/core/text.h"
@@ -24,7 +24,8 @@ ImGuiLayer::ImGuiLayer(const VulkanContext& context, vk::RenderPass render_pass,
     // The font atlas and ImGui's per-texture sets; 16 leaves room for images a panel may show.
     const vk::DescriptorPoolSize size(vk::DescriptorType::eCombinedImageSampler, 16);
     m_pool = vk::raii::DescriptorPool(
-        context.device(), vk::DescriptorPoolCreateInfo(vk::DescriptorPoolCreateFlagBits::eFreeDescriptorSet, 16, size));
+        context.device(),
+        vk::DescriptorPoolCreateInfo(vk::DescriptorPoolCreateFlagBits::eFreeDescriptorSet, 16, size));
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();

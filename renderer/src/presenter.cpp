@@ -34,39 +34,44 @@ constexpr vk::Format kImageFormat = vk::Format::eR8G8B8A8Unorm;
 Presenter::Presenter(const VulkanContext& context, vk::Format target_format, vk::ImageLayout final_layout)
     : m_context(context) {
     const vk::raii::Device& device = context.device();
-    const vk::AttachmentDescription attachment({}, target_format, vk::SampleCountFlagBits::e1,
-                                               vk::AttachmentLoadOp::eClear, vk::AttachmentStoreOp::eStore,
-                                               vk::AttachmentLoadOp::eDontCare, vk::AttachmentStoreOp::eDontCare,
-                                               vk::ImageLayout::eUndefined, final_layout);
+    const vk::AttachmentDescription attachment(
+        {}, target_format, vk::SampleCountFlagBits::e1, vk::AttachmentLoadOp::eClear,
+        vk::AttachmentStoreOp::eStore, vk::AttachmentLoadOp::eDontCare, vk::AttachmentStoreOp::eDontCare,
+        vk::ImageLayout::eUndefined, final_layout);
     const vk::AttachmentReference color_ref(0, vk::ImageLayout::eColorAttachmentOptimal);
     const vk::SubpassDescription subpass({}, vk::PipelineBindPoint::eGraphics, {}, color_ref);
     // The attachment may still be read by the presentation engine or a previous copy: wait for that at
     // the colour output stage (where a swapchain acquire's semaphore is waited on).
     const std::array dependencies = {
-        vk::SubpassDependency(VK_SUBPASS_EXTERNAL, 0,
-                              vk::PipelineStageFlagBits::eColorAttachmentOutput | vk::PipelineStageFlagBits::eTransfer,
-                              vk::PipelineStageFlagBits::eColorAttachmentOutput, vk::AccessFlagBits::eTransferRead,
-                              vk::AccessFlagBits::eColorAttachmentWrite),
+        vk::SubpassDependency(
+            VK_SUBPASS_EXTERNAL, 0,
+            vk::PipelineStageFlagBits::eColorAttachmentOutput | vk::PipelineStageFlagBits::eTransfer,
+            vk::PipelineStageFlagBits::eColorAttachmentOutput, vk::AccessFlagBits::eTransferRead,
+            vk::AccessFlagBits::eColorAttachmentWrite),
         vk::SubpassDependency(0, VK_SUBPASS_EXTERNAL, vk::PipelineStageFlagBits::eColorAttachmentOutput,
                               vk::PipelineStageFlagBits::eTransfer, vk::AccessFlagBits::eColorAttachmentWrite,
                               vk::AccessFlagBits::eTransferRead)};
-    m_render_pass = vk::raii::RenderPass(device, vk::RenderPassCreateInfo({}, attachment, subpass, dependencies));
+    m_render_pass =
+        vk::raii::RenderPass(device, vk::RenderPassCreateInfo({}, attachment, subpass, dependencies));
 
-    m_sampler = vk::raii::Sampler(device, vk::SamplerCreateInfo({}, vk::Filter::eLinear, vk::Filter::eLinear,
-                                                                vk::SamplerMipmapMode::eNearest,
-                                                                vk::SamplerAddressMode::eClampToEdge,
-                                                                vk::SamplerAddressMode::eClampToEdge,
-                                                                vk::SamplerAddressMode::eClampToEdge));
+    m_sampler = vk::raii::Sampler(
+        device,
+        vk::SamplerCreateInfo({}, vk::Filter::eLinear, vk::Filter::eLinear, vk::SamplerMipmapMode::eNearest,
+                              vk::SamplerAddressMode::eClampToEdge, vk::SamplerAddressMode::eClampToEdge,
+                              vk::SamplerAddressMode::eClampToEdge));
     const vk::DescriptorSetLayoutBinding binding(0, vk::DescriptorType::eCombinedImageSampler, 1,
                                                  vk::ShaderStageFlagBits::eFragment);
     m_set_layout = vk::raii::DescriptorSetLayout(device, vk::DescriptorSetLayoutCreateInfo({}, binding));
     const vk::PushConstantRange push(vk::ShaderStageFlagBits::eFragment, 0, sizeof(PushConstants));
-    m_pipeline_layout = vk::raii::PipelineLayout(device, vk::PipelineLayoutCreateInfo({}, *m_set_layout, push));
+    m_pipeline_layout =
+        vk::raii::PipelineLayout(device, vk::PipelineLayoutCreateInfo({}, *m_set_layout, push));
     const vk::DescriptorPoolSize pool_size(vk::DescriptorType::eCombinedImageSampler, 1);
     m_descriptor_pool = vk::raii::DescriptorPool(
-        device, vk::DescriptorPoolCreateInfo(vk::DescriptorPoolCreateFlagBits::eFreeDescriptorSet, 1, pool_size));
+        device,
+        vk::DescriptorPoolCreateInfo(vk::DescriptorPoolCreateFlagBits::eFreeDescriptorSet, 1, pool_size));
     m_descriptor_set = std::move(
-        vk::raii::DescriptorSets(device, vk::DescriptorSetAllocateInfo(*m_descriptor_pool, *m_set_layout)).front());
+        vk::raii::DescriptorSets(device, vk::DescriptorSetAllocateInfo(*m_descriptor_pool, *m_set_layout))
+            .front());
     create_pipeline();
     set_image_size(1, 1);
 }
@@ -77,9 +82,10 @@ Presenter::~Presenter() {
 
 void Presenter::create_pipeline() {
     const vk::raii::Device& device = m_context.device();
-    const vk::raii::ShaderModule vertex(device, vk::ShaderModuleCreateInfo({}, sizeof kVertexShader, kVertexShader));
-    const vk::raii::ShaderModule fragment(device,
-                                          vk::ShaderModuleCreateInfo({}, sizeof kFragmentShader, kFragmentShader));
+    const vk::raii::ShaderModule vertex(device,
+                                        vk::ShaderModuleCreateInfo({}, sizeof kVertexShader, kVertexShader));
+    const vk::raii::ShaderModule fragment(
+        device, vk::ShaderModuleCreateInfo({}, sizeof kFragmentShader, kFragmentShader));
     const std::array stages = {
         vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eVertex, *vertex, "main"),
         vk::PipelineShaderStageCreateInfo({}, vk::ShaderStageFlagBits::eFragment, *fragment, "main")};
@@ -87,7 +93,8 @@ void Presenter::create_pipeline() {
     const vk::PipelineInputAssemblyStateCreateInfo assembly({}, vk::PrimitiveTopology::eTriangleList);
     const vk::PipelineViewportStateCreateInfo viewport({}, 1, nullptr, 1, nullptr);
     vk::PipelineRasterizationStateCreateInfo raster({}, VK_FALSE, VK_FALSE, vk::PolygonMode::eFill,
-                                                    vk::CullModeFlagBits::eNone, vk::FrontFace::eCounterClockwise);
+                                                    vk::CullModeFlagBits::eNone,
+                                                    vk::FrontFace::eCounterClockwise);
     raster.lineWidth = 1.0f;
     const vk::PipelineMultisampleStateCreateInfo multisample;
     vk::PipelineColorBlendAttachmentState blend;
@@ -96,15 +103,16 @@ void Presenter::create_pipeline() {
     const vk::PipelineColorBlendStateCreateInfo blending({}, VK_FALSE, vk::LogicOp::eCopy, blend);
     const std::array dynamic_states = {vk::DynamicState::eViewport, vk::DynamicState::eScissor};
     const vk::PipelineDynamicStateCreateInfo dynamic({}, dynamic_states);
-    const vk::GraphicsPipelineCreateInfo info({}, stages, &vertex_input, &assembly, nullptr, &viewport, &raster,
-                                              &multisample, nullptr, &blending, &dynamic, *m_pipeline_layout,
-                                              *m_render_pass, 0);
+    const vk::GraphicsPipelineCreateInfo info({}, stages, &vertex_input, &assembly, nullptr, &viewport,
+                                              &raster, &multisample, nullptr, &blending, &dynamic,
+                                              *m_pipeline_layout, *m_render_pass, 0);
     m_pipeline = vk::raii::Pipeline(device, nullptr, info);
 }
 
 vk::raii::Framebuffer Presenter::make_framebuffer(vk::ImageView view, vk::Extent2D extent) const {
-    return vk::raii::Framebuffer(m_context.device(),
-                                 vk::FramebufferCreateInfo({}, *m_render_pass, view, extent.width, extent.height, 1));
+    return vk::raii::Framebuffer(
+        m_context.device(),
+        vk::FramebufferCreateInfo({}, *m_render_pass, view, extent.width, extent.height, 1));
 }
 
 void Presenter::set_image_size(int width, int height) {
@@ -142,9 +150,12 @@ void Presenter::set_image_size(int width, int height) {
                    vk::AccessFlagBits::eTransferWrite, vk::PipelineStageFlagBits::eFragmentShader,
                    vk::AccessFlagBits::eShaderRead);
     });
-    const vk::DescriptorImageInfo image_info(*m_sampler, *m_image.view, vk::ImageLayout::eShaderReadOnlyOptimal);
+    const vk::DescriptorImageInfo image_info(*m_sampler, *m_image.view,
+                                             vk::ImageLayout::eShaderReadOnlyOptimal);
     m_context.device().updateDescriptorSets(
-        vk::WriteDescriptorSet(*m_descriptor_set, 0, 0, vk::DescriptorType::eCombinedImageSampler, image_info), {});
+        vk::WriteDescriptorSet(*m_descriptor_set, 0, 0, vk::DescriptorType::eCombinedImageSampler,
+                               image_info),
+        {});
 }
 
 std::uint32_t* Presenter::host_pixels(int slot) {
@@ -167,9 +178,12 @@ bool Presenter::enable_cuda(std::string& why_not) {
         m_cuda = create_cuda_shared_buffers();
         for (int slot = 0; slot < kFramesInFlight; ++slot) {
             const auto s = static_cast<std::size_t>(slot);
-            const vk::ExportSemaphoreCreateInfo export_info(vk::ExternalSemaphoreHandleTypeFlagBits::eOpaqueFd);
-            m_cuda_done[s] = vk::raii::Semaphore(m_context.device(), vk::SemaphoreCreateInfo({}, &export_info));
-            m_vulkan_done[s] = vk::raii::Semaphore(m_context.device(), vk::SemaphoreCreateInfo({}, &export_info));
+            const vk::ExportSemaphoreCreateInfo export_info(
+                vk::ExternalSemaphoreHandleTypeFlagBits::eOpaqueFd);
+            m_cuda_done[s] =
+                vk::raii::Semaphore(m_context.device(), vk::SemaphoreCreateInfo({}, &export_info));
+            m_vulkan_done[s] =
+                vk::raii::Semaphore(m_context.device(), vk::SemaphoreCreateInfo({}, &export_info));
             const auto fd_of = [&](const vk::raii::Semaphore& sem) {
                 return m_context.device().getSemaphoreFdKHR(
                     vk::SemaphoreGetFdInfoKHR(*sem, vk::ExternalSemaphoreHandleTypeFlagBits::eOpaqueFd));
@@ -213,8 +227,8 @@ void Presenter::end_cuda_write(int slot) {
 
 void Presenter::record(vk::CommandBuffer cmd, int slot, std::optional<PixelSource> source,
                        vk::Framebuffer framebuffer, vk::Extent2D extent, vk::Rect2D viewport,
-                       const std::array<float, 4>& clear, const std::function<void(vk::CommandBuffer)>& overlay,
-                       SubmitSync& sync) {
+                       const std::array<float, 4>& clear,
+                       const std::function<void(vk::CommandBuffer)>& overlay, SubmitSync& sync) {
     GLINT_CHECK(slot >= 0 && slot < kFramesInFlight, "Presenter: frame slot out of range");
     const auto s = static_cast<std::size_t>(slot);
     if (source) {
@@ -231,7 +245,8 @@ void Presenter::record(vk::CommandBuffer cmd, int slot, std::optional<PixelSourc
                    vk::ImageLayout::eTransferDstOptimal, vk::PipelineStageFlagBits::eFragmentShader,
                    vk::AccessFlagBits::eShaderRead, vk::PipelineStageFlagBits::eTransfer,
                    vk::AccessFlagBits::eTransferWrite);
-        const vk::BufferImageCopy region(0, 0, 0, vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, 0, 0, 1),
+        const vk::BufferImageCopy region(0, 0, 0,
+                                         vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, 0, 0, 1),
                                          {0, 0, 0}, vk::Extent3D(m_image.extent, 1));
         cmd.copyBufferToImage(from, *m_image.image, vk::ImageLayout::eTransferDstOptimal, region);
         transition(cmd, *m_image.image, vk::ImageLayout::eTransferDstOptimal,
@@ -240,17 +255,21 @@ void Presenter::record(vk::CommandBuffer cmd, int slot, std::optional<PixelSourc
                    vk::AccessFlagBits::eShaderRead);
     }
     const vk::ClearValue clear_value{vk::ClearColorValue(clear)};
-    cmd.beginRenderPass(vk::RenderPassBeginInfo(*m_render_pass, framebuffer, vk::Rect2D({0, 0}, extent), clear_value),
-                        vk::SubpassContents::eInline);
+    cmd.beginRenderPass(
+        vk::RenderPassBeginInfo(*m_render_pass, framebuffer, vk::Rect2D({0, 0}, extent), clear_value),
+        vk::SubpassContents::eInline);
     if (viewport.extent.width > 0 && viewport.extent.height > 0) {
         cmd.bindPipeline(vk::PipelineBindPoint::eGraphics, *m_pipeline);
-        cmd.setViewport(0, vk::Viewport(static_cast<float>(viewport.offset.x), static_cast<float>(viewport.offset.y),
-                                        static_cast<float>(viewport.extent.width),
-                                        static_cast<float>(viewport.extent.height), 0.0f, 1.0f));
+        cmd.setViewport(
+            0, vk::Viewport(static_cast<float>(viewport.offset.x), static_cast<float>(viewport.offset.y),
+                            static_cast<float>(viewport.extent.width),
+                            static_cast<float>(viewport.extent.height), 0.0f, 1.0f));
         cmd.setScissor(0, viewport);
-        cmd.bindDescriptorSets(vk::PipelineBindPoint::eGraphics, *m_pipeline_layout, 0, *m_descriptor_set, {});
-        const PushConstants push{{static_cast<float>(viewport.offset.x), static_cast<float>(viewport.offset.y)},
-                                 viewport.extent == m_image.extent ? 1 : 0};
+        cmd.bindDescriptorSets(vk::PipelineBindPoint::eGraphics, *m_pipeline_layout, 0, *m_descriptor_set,
+                               {});
+        const PushConstants push{
+            {static_cast<float>(viewport.offset.x), static_cast<float>(viewport.offset.y)},
+            viewport.extent == m_image.extent ? 1 : 0};
         cmd.pushConstants<PushConstants>(*m_pipeline_layout, vk::ShaderStageFlagBits::eFragment, 0, push);
         cmd.draw(3, 1, 0, 0);
     }
@@ -265,19 +284,21 @@ void Presenter::record(vk::CommandBuffer cmd, int slot, std::optional<PixelSourc
 
 void record_readback(vk::CommandBuffer cmd, vk::Image image, vk::Extent2D extent, vk::ImageLayout layout,
                      const Buffer& destination) {
-    transition(cmd, image, layout, vk::ImageLayout::eTransferSrcOptimal, vk::PipelineStageFlagBits::eAllCommands,
-               vk::AccessFlagBits::eMemoryWrite, vk::PipelineStageFlagBits::eTransfer,
-               vk::AccessFlagBits::eTransferRead);
-    const vk::BufferImageCopy region(0, 0, 0, vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, 0, 0, 1),
+    transition(cmd, image, layout, vk::ImageLayout::eTransferSrcOptimal,
+               vk::PipelineStageFlagBits::eAllCommands, vk::AccessFlagBits::eMemoryWrite,
+               vk::PipelineStageFlagBits::eTransfer, vk::AccessFlagBits::eTransferRead);
+    const vk::BufferImageCopy region(0, 0, 0,
+                                     vk::ImageSubresourceLayers(vk::ImageAspectFlagBits::eColor, 0, 0, 1),
                                      {0, 0, 0}, vk::Extent3D(extent, 1));
     cmd.copyImageToBuffer(image, vk::ImageLayout::eTransferSrcOptimal, *destination.buffer, region);
     transition(cmd, image, vk::ImageLayout::eTransferSrcOptimal, layout, vk::PipelineStageFlagBits::eTransfer,
                vk::AccessFlagBits::eTransferRead, vk::PipelineStageFlagBits::eAllCommands,
                vk::AccessFlagBits::eMemoryRead);
     const vk::BufferMemoryBarrier to_host(vk::AccessFlagBits::eTransferWrite, vk::AccessFlagBits::eHostRead,
-                                          VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED, *destination.buffer, 0,
-                                          VK_WHOLE_SIZE);
-    cmd.pipelineBarrier(vk::PipelineStageFlagBits::eTransfer, vk::PipelineStageFlagBits::eHost, {}, {}, to_host, {});
+                                          VK_QUEUE_FAMILY_IGNORED, VK_QUEUE_FAMILY_IGNORED,
+                                          *destination.buffer, 0, VK_WHOLE_SIZE);
+    cmd.pipelineBarrier(vk::PipelineStageFlagBits::eTransfer, vk::PipelineStageFlagBits::eHost, {}, {},
+                        to_host, {});
 }
 
 std::vector<std::uint8_t> to_rgba8(const void* pixels, vk::Extent2D extent, vk::Format format) {

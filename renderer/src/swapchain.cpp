@@ -44,7 +44,8 @@ void Swapchain::rebuild(vk::Extent2D framebuffer_size) {
     if (caps.currentExtent.width != UINT32_MAX) {
         m_extent = caps.currentExtent;
     } else {
-        m_extent.width = std::clamp(framebuffer_size.width, caps.minImageExtent.width, caps.maxImageExtent.width);
+        m_extent.width =
+            std::clamp(framebuffer_size.width, caps.minImageExtent.width, caps.maxImageExtent.width);
         m_extent.height =
             std::clamp(framebuffer_size.height, caps.minImageExtent.height, caps.maxImageExtent.height);
     }
@@ -55,8 +56,8 @@ void Swapchain::rebuild(vk::Extent2D framebuffer_size) {
     vk::ImageUsageFlags usage = vk::ImageUsageFlagBits::eColorAttachment;
     if (m_readable) usage |= vk::ImageUsageFlagBits::eTransferSrc;
 
-    vk::SwapchainCreateInfoKHR info({}, surface, m_min_image_count, m_format, chosen.colorSpace, m_extent, 1, usage,
-                                    vk::SharingMode::eExclusive, {}, caps.currentTransform,
+    vk::SwapchainCreateInfoKHR info({}, surface, m_min_image_count, m_format, chosen.colorSpace, m_extent, 1,
+                                    usage, vk::SharingMode::eExclusive, {}, caps.currentTransform,
                                     vk::CompositeAlphaFlagBitsKHR::eOpaque, mode, VK_TRUE, *m_swapchain);
     if (!(caps.supportedCompositeAlpha & vk::CompositeAlphaFlagBitsKHR::eOpaque))
         info.compositeAlpha = vk::CompositeAlphaFlagBitsKHR::eInherit;

@@ -19,7 +19,8 @@ std::atomic<std::size_t> g_validation_messages{0};
 
 VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                      VkDebugUtilsMessageTypeFlagsEXT,
-                                                     const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+                                                     const VkDebugUtilsMessengerCallbackDataEXT* data,
+                                                     void*) {
     const char* text = data != nullptr && data->pMessage != nullptr ? data->pMessage : "(no message)";
     if (severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
         ++g_validation_messages;
@@ -33,17 +34,23 @@ VKAPI_ATTR VkBool32 VKAPI_CALL on_validation_message(VkDebugUtilsMessageSeverity
 
 int type_rank(vk::PhysicalDeviceType type) {
     switch (type) {
-        case vk::PhysicalDeviceType::eDiscreteGpu: return 4;
-        case vk::PhysicalDeviceType::eIntegratedGpu: return 3;
-        case vk::PhysicalDeviceType::eVirtualGpu: return 2;
-        case vk::PhysicalDeviceType::eCpu: return 1;
-        default: return 0;
+        case vk::PhysicalDeviceType::eDiscreteGpu:
+            return 4;
+        case vk::PhysicalDeviceType::eIntegratedGpu:
+            return 3;
+        case vk::PhysicalDeviceType::eVirtualGpu:
+            return 2;
+        case vk::PhysicalDeviceType::eCpu:
+            return 1;
+        default:
+            return 0;
     }
 }
 
 bool has_extension(const std::vector<vk::ExtensionProperties>& extensions, const char* name) {
-    return std::any_of(extensions.begin(), extensions.end(),
-                       [&](const vk::ExtensionProperties& e) { return std::strcmp(e.extensionName, name) == 0; });
+    return std::any_of(extensions.begin(), extensions.end(), [&](const vk::ExtensionProperties& e) {
+        return std::strcmp(e.extensionName, name) == 0;
+    });
 }
 
 std::string version_text(std::uint32_t v) {
@@ -52,7 +59,8 @@ std::string version_text(std::uint32_t v) {
 
 }  // namespace
 
-DeviceChoice choose_device(std::span<const DeviceCandidate> candidates, const std::optional<Uuid>& preferred) {
+DeviceChoice choose_device(std::span<const DeviceCandidate> candidates,
+                           const std::optional<Uuid>& preferred) {
     DeviceChoice choice;
     int best_score = -1;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
@@ -109,9 +117,9 @@ VulkanContext::VulkanContext(const ContextOptions& options, const SurfaceFactory
         using Severity = vk::DebugUtilsMessageSeverityFlagBitsEXT;
         using Type = vk::DebugUtilsMessageTypeFlagBitsEXT;
         m_messenger = vk::raii::DebugUtilsMessengerEXT(
-            m_instance, vk::DebugUtilsMessengerCreateInfoEXT({}, Severity::eWarning | Severity::eError,
-                                                             Type::eGeneral | Type::eValidation | Type::ePerformance,
-                                                             &on_validation_message));
+            m_instance, vk::DebugUtilsMessengerCreateInfoEXT(
+                            {}, Severity::eWarning | Severity::eError,
+                            Type::eGeneral | Type::eValidation | Type::ePerformance, &on_validation_message));
     }
     if (make_surface) m_surface.emplace(make_surface(m_instance));
 
@@ -127,7 +135,8 @@ VulkanContext::VulkanContext(const ContextOptions& options, const SurfaceFactory
         c.type = properties.deviceType;
         c.api_version = properties.apiVersion;
         if (c.api_version >= kMinimumApi) {
-            const auto chain = device.getProperties2<vk::PhysicalDeviceProperties2, vk::PhysicalDeviceIDProperties>();
+            const auto chain =
+                device.getProperties2<vk::PhysicalDeviceProperties2, vk::PhysicalDeviceIDProperties>();
             const auto& id = chain.get<vk::PhysicalDeviceIDProperties>();
             std::copy(id.deviceUUID.begin(), id.deviceUUID.end(), c.uuid.begin());
         }
@@ -150,7 +159,8 @@ VulkanContext::VulkanContext(const ContextOptions& options, const SurfaceFactory
     for (const std::string& line : choice.rejections) log::info("Vulkan device rejected: ", line);
     if (!choice.index) {
         if (candidates.empty())
-            throw Error("no Vulkan device found (without a GPU, install Mesa's lavapipe: mesa-vulkan-drivers)");
+            throw Error(
+                "no Vulkan device found (without a GPU, install Mesa's lavapipe: mesa-vulkan-drivers)");
         throw Error("no usable Vulkan device (each rejection is logged above)");
     }
     const std::size_t chosen = *choice.index;
@@ -173,10 +183,12 @@ VulkanContext::VulkanContext(const ContextOptions& options, const SurfaceFactory
     }
     const float priority = 1.0f;
     const vk::DeviceQueueCreateInfo queue_info({}, m_queue_family, 1, &priority);
-    m_device = vk::raii::Device(m_physical_device, vk::DeviceCreateInfo({}, queue_info, {}, device_extensions));
+    m_device =
+        vk::raii::Device(m_physical_device, vk::DeviceCreateInfo({}, queue_info, {}, device_extensions));
     m_queue = vk::raii::Queue(m_device, m_queue_family, 0);
     m_command_pool = vk::raii::CommandPool(
-        m_device, vk::CommandPoolCreateInfo(vk::CommandPoolCreateFlagBits::eResetCommandBuffer, m_queue_family));
+        m_device,
+        vk::CommandPoolCreateInfo(vk::CommandPoolCreateFlagBits::eResetCommandBuffer, m_queue_family));
 }
 
 VulkanContext::~VulkanContext() {
@@ -196,13 +208,14 @@ std::size_t VulkanContext::validation_messages() {
 std::uint32_t VulkanContext::memory_type(std::uint32_t type_bits, vk::MemoryPropertyFlags properties) const {
     const vk::PhysicalDeviceMemoryProperties memory = m_physical_device.getMemoryProperties();
     for (std::uint32_t i = 0; i < memory.memoryTypeCount; ++i)
-        if ((type_bits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & properties) == properties) return i;
+        if ((type_bits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & properties) == properties)
+            return i;
     throw Error(cat("Vulkan device ", m_device_name, " has no memory type with ", vk::to_string(properties)));
 }
 
 void VulkanContext::submit_and_wait(const std::function<void(vk::CommandBuffer)>& record) const {
-    vk::raii::CommandBuffers buffers(m_device, vk::CommandBufferAllocateInfo(*m_command_pool,
-                                                                             vk::CommandBufferLevel::ePrimary, 1));
+    vk::raii::CommandBuffers buffers(
+        m_device, vk::CommandBufferAllocateInfo(*m_command_pool, vk::CommandBufferLevel::ePrimary, 1));
     const vk::CommandBuffer cmd = *buffers[0];
     cmd.begin(vk::CommandBufferBeginInfo(vk::CommandBufferUsageFlagBits::eOneTimeSubmit));
     record(cmd);
@@ -225,7 +238,8 @@ Buffer make_buffer(const VulkanContext& context, vk::DeviceSize size, vk::Buffer
     b.buffer = vk::raii::Buffer(context.device(), info);
     const vk::MemoryRequirements requirements = b.buffer.getMemoryRequirements();
     const vk::ExportMemoryAllocateInfo export_info(vk::ExternalMemoryHandleTypeFlagBits::eOpaqueFd);
-    vk::MemoryAllocateInfo allocate(requirements.size, context.memory_type(requirements.memoryTypeBits, properties));
+    vk::MemoryAllocateInfo allocate(requirements.size,
+                                    context.memory_type(requirements.memoryTypeBits, properties));
     if (exportable) allocate.pNext = &export_info;
     b.memory = vk::raii::DeviceMemory(context.device(), allocate);
     b.buffer.bindMemory(*b.memory, 0);
@@ -233,19 +247,21 @@ Buffer make_buffer(const VulkanContext& context, vk::DeviceSize size, vk::Buffer
     return b;
 }
 
-Image make_image(const VulkanContext& context, vk::Extent2D extent, vk::Format format, vk::ImageUsageFlags usage) {
+Image make_image(const VulkanContext& context, vk::Extent2D extent, vk::Format format,
+                 vk::ImageUsageFlags usage) {
     Image im;
     im.extent = extent;
     im.format = format;
-    im.image = vk::raii::Image(context.device(),
-                               vk::ImageCreateInfo({}, vk::ImageType::e2D, format, vk::Extent3D(extent, 1), 1, 1,
-                                                   vk::SampleCountFlagBits::e1, vk::ImageTiling::eOptimal, usage,
-                                                   vk::SharingMode::eExclusive, {}, vk::ImageLayout::eUndefined));
+    im.image = vk::raii::Image(
+        context.device(), vk::ImageCreateInfo({}, vk::ImageType::e2D, format, vk::Extent3D(extent, 1), 1, 1,
+                                              vk::SampleCountFlagBits::e1, vk::ImageTiling::eOptimal, usage,
+                                              vk::SharingMode::eExclusive, {}, vk::ImageLayout::eUndefined));
     const vk::MemoryRequirements requirements = im.image.getMemoryRequirements();
     im.memory = vk::raii::DeviceMemory(
         context.device(),
-        vk::MemoryAllocateInfo(requirements.size, context.memory_type(requirements.memoryTypeBits,
-                                                                      vk::MemoryPropertyFlagBits::eDeviceLocal)));
+        vk::MemoryAllocateInfo(
+            requirements.size,
+            context.memory_type(requirements.memoryTypeBits, vk::MemoryPropertyFlagBits::eDeviceLocal)));
     im.image.bindMemory(*im.memory, 0);
     im.view = vk::raii::ImageView(context.device(),
                                   vk::ImageViewCreateInfo({}, *im.image, vk::ImageViewType::e2D, format, {},
@@ -254,10 +270,11 @@ Image make_image(const VulkanContext& context, vk::Extent2D extent, vk::Format f
 }
 
 void transition(vk::CommandBuffer cmd, vk::Image image, vk::ImageLayout from, vk::ImageLayout to,
-                vk::PipelineStageFlags src_stage, vk::AccessFlags src_access, vk::PipelineStageFlags dst_stage,
-                vk::AccessFlags dst_access) {
+                vk::PipelineStageFlags src_stage, vk::AccessFlags src_access,
+                vk::PipelineStageFlags dst_stage, vk::AccessFlags dst_access) {
     const vk::ImageMemoryBarrier barrier(src_access, dst_access, from, to, VK_QUEUE_FAMILY_IGNORED,
-                                         VK_QUEUE_FAMILY_IGNORED, image, {vk::ImageAspectFlagBits::eColor, 0, 1, 0, 1});
+                                         VK_QUEUE_FAMILY_IGNORED, image,
+                                         {vk::ImageAspectFlagBits::eColor, 0, 1, 0, 1});
     cmd.pipelineBarrier(src_stage, dst_stage, {}, {}, {}, barrier);
 }
 

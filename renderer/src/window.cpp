@@ -28,9 +28,9 @@ void on_drop(GLFWwindow* window, int count, const char** paths) {
 Window::Window(const std::string& title, int width, int height) {
     glfwSetErrorCallback(on_glfw_error);
     if (glfwInit() != GLFW_TRUE)
-        throw Error(cat("cannot open a window: ",
-                        g_last_glfw_error.empty() ? "GLFW failed to start" : g_last_glfw_error,
-                        " (without a display, `glint render` works headless, or run under xvfb-run)"));
+        throw Error(cat(
+            "cannot open a window: ", g_last_glfw_error.empty() ? "GLFW failed to start" : g_last_glfw_error,
+            " (without a display, `glint render` works headless, or run under xvfb-run)"));
     if (glfwVulkanSupported() != GLFW_TRUE) {
         glfwTerminate();
         throw Error("cannot open a window: GLFW finds no Vulkan loader");
@@ -61,7 +61,8 @@ vk::raii::SurfaceKHR Window::create_surface(const vk::raii::Instance& instance) 
     VkSurfaceKHR surface = VK_NULL_HANDLE;
     const VkResult result = glfwCreateWindowSurface(*instance, m_window, nullptr, &surface);
     if (result != VK_SUCCESS)
-        throw Error(cat("cannot create a Vulkan surface for the window: ", vk::to_string(vk::Result(result))));
+        throw Error(
+            cat("cannot create a Vulkan surface for the window: ", vk::to_string(vk::Result(result))));
     return vk::raii::SurfaceKHR(instance, surface);
 }
 

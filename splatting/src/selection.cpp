@@ -52,8 +52,7 @@ std::vector<std::uint32_t> importance_order(const GaussianCloud& cloud) {
 }
 
 GaussianCloud gather(const GaussianCloud& cloud, std::span<const std::uint32_t> indices) {
-    for (const std::uint32_t i : indices)
-        GLINT_CHECK(i < cloud.size(), "gather: index out of range");
+    for (const std::uint32_t i : indices) GLINT_CHECK(i < cloud.size(), "gather: index out of range");
     GaussianCloud out;
     out.resize_for_overwrite(indices.size(), cloud.sh_degree(), cloud.is_4d(), cloud.time_color_degree());
     out.set_time_period(cloud.time_period());

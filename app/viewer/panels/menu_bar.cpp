@@ -55,7 +55,8 @@ void draw_menu_bar(ViewerState& s) {
         if (ImGui::MenuItem("Fit to scene", "F")) s.fit_view = true;
         if (ImGui::MenuItem("Reset", "R")) s.reset_view = true;
         bool fly = s.camera_mode == CameraMode::Fly;
-        if (ImGui::MenuItem("Fly camera", "Tab", &fly)) s.camera_mode = fly ? CameraMode::Fly : CameraMode::Orbit;
+        if (ImGui::MenuItem("Fly camera", "Tab", &fly))
+            s.camera_mode = fly ? CameraMode::Fly : CameraMode::Orbit;
         ImGui::MenuItem("Panel", "G", &s.show_panel);
         ImGui::MenuItem("V-sync", nullptr, &s.vsync);
         ImGui::EndMenu();
@@ -66,8 +67,8 @@ void draw_menu_bar(ViewerState& s) {
     }
     ImGui::SameLine(ImGui::GetWindowWidth() - 300.0f);
     if (s.fps > 0)
-        ImGui::TextDisabled("%s  %.0f FPS  render %.1f ms", s.camera_mode == CameraMode::Fly ? "fly" : "orbit", s.fps,
-                            s.render_ms);
+        ImGui::TextDisabled("%s  %.0f FPS  render %.1f ms",
+                            s.camera_mode == CameraMode::Fly ? "fly" : "orbit", s.fps, s.render_ms);
     else
         ImGui::TextDisabled("%s  idle  render %.1f ms", s.camera_mode == CameraMode::Fly ? "fly" : "orbit",
                             s.render_ms);
@@ -79,8 +80,9 @@ void draw_help_overlay(ViewerState& s) {
     const ImVec2 size = ImGui::GetIO().DisplaySize;
     ImGui::SetNextWindowPos(ImVec2(size.x * 0.5f, size.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
     ImGui::SetNextWindowBgAlpha(0.9f);
-    ImGui::Begin("Keyboard and mouse", &s.show_help,
-                 ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
+    ImGui::Begin(
+        "Keyboard and mouse", &s.show_help,
+        ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings);
     if (ImGui::BeginTable("shortcuts", 2)) {
         for (const Shortcut& k : kShortcuts) {
             ImGui::TableNextRow();
@@ -113,7 +115,8 @@ void draw_file_dialog(ViewerState& s) {
     });
     ImGui::BeginChild("entries", ImVec2(0.0f, -ImGui::GetFrameHeightWithSpacing()), true);
     if (error) ImGui::TextDisabled("%s", error.message().c_str());
-    if (ImGui::Selectable("..")) s.file_dialog_dir = std::filesystem::path(s.file_dialog_dir).parent_path().string();
+    if (ImGui::Selectable(".."))
+        s.file_dialog_dir = std::filesystem::path(s.file_dialog_dir).parent_path().string();
     for (const auto& entry : entries) {
         const std::string name = entry.path().filename().string() + (entry.is_directory() ? "/" : "");
         if (ImGui::Selectable(name.c_str())) {

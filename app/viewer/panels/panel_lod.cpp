@@ -15,9 +15,12 @@ void draw_lod_panel(ViewerState& s) {
     const int total = static_cast<int>(std::min<std::size_t>(s.gaussians, 2'000'000'000));
     if (s.budget <= 0 || s.budget > total) s.budget = total;
     switch (s.lod) {
-        case LodMode::Off: ImGui::TextDisabled("every Gaussian is drawn"); break;
+        case LodMode::Off:
+            ImGui::TextDisabled("every Gaussian is drawn");
+            break;
         case LodMode::Budget:
-            ImGui::SliderInt("Budget", &s.budget, std::min(total, 1000), total, "%d", ImGuiSliderFlags_Logarithmic);
+            ImGui::SliderInt("Budget", &s.budget, std::min(total, 1000), total, "%d",
+                             ImGuiSliderFlags_Logarithmic);
             ImGui::TextDisabled("the most important first (opacity x area)");
             break;
         case LodMode::MinSize:

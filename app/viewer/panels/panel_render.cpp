@@ -19,12 +19,14 @@ void draw_render_panel(ViewerState& s) {
     }
     s.backend = backend == 1 ? Backend::Cuda : Backend::Cpu;
     if (s.backend == Backend::Cuda)
-        ImGui::TextDisabled(s.cuda_shared ? "pixels shared with Vulkan, no copy" : "pixels through host memory");
+        ImGui::TextDisabled(s.cuda_shared ? "pixels shared with Vulkan, no copy"
+                                          : "pixels through host memory");
 
     int mode = static_cast<int>(s.display);
     ImGui::Combo("Show", &mode, "Colour\0Depth\0Alpha\0Gaussians per pixel\0");
     s.display = static_cast<DisplayMode>(mode);
-    if (s.display == DisplayMode::Depth) ImGui::TextDisabled("red %.3g  ->  blue %.3g", s.depth_near, s.depth_far);
+    if (s.display == DisplayMode::Depth)
+        ImGui::TextDisabled("red %.3g  ->  blue %.3g", s.depth_near, s.depth_far);
     if (s.display == DisplayMode::Heat) ImGui::TextDisabled("blue 1  ->  red %u", s.heat_max);
     ImGui::ColorEdit3("Background", s.background.data());
     ImGui::SliderInt("SH degree", &s.sh_degree_limit, 0, s.sh_degree);

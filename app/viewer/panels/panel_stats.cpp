@@ -15,16 +15,16 @@ void plot(const char* label, const std::deque<float>& values) {
     const float top = *std::max_element(v.begin(), v.end());
     char overlay[64];
     std::snprintf(overlay, sizeof overlay, "%s %.2f ms (max %.1f)", label, v.back(), top);
-    ImGui::PlotLines("##plot", v.data(), static_cast<int>(v.size()), 0, overlay, 0.0f, std::max(top * 1.1f, 1.0f),
-                     ImVec2(-1.0f, 42.0f));
+    ImGui::PlotLines("##plot", v.data(), static_cast<int>(v.size()), 0, overlay, 0.0f,
+                     std::max(top * 1.1f, 1.0f), ImVec2(-1.0f, 42.0f));
 }
 
 }  // namespace
 
 void TimingHistory::push(float frame, float preprocess, float sort, float blend, float display) {
-    for (auto [series, value] : {std::pair{&frame_ms, frame}, std::pair{&preprocess_ms, preprocess},
-                                 std::pair{&sort_ms, sort}, std::pair{&blend_ms, blend},
-                                 std::pair{&display_ms, display}}) {
+    for (auto [series, value] :
+         {std::pair{&frame_ms, frame}, std::pair{&preprocess_ms, preprocess}, std::pair{&sort_ms, sort},
+          std::pair{&blend_ms, blend}, std::pair{&display_ms, display}}) {
         series->push_back(value);
         if (series->size() > kLength) series->pop_front();
     }

@@ -123,27 +123,28 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
 }
 
 // Writes a blended tile (corner x0, y0) into the output images, row by row so the loops vectorize.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(const TileState& s, Vec3 background,
-                                                                          int x0, int y0, int width, int height,
-                                                                          RenderOutput& out) {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(const TileState& s,
+                                                                            Vec3 background, int x0, int y0,
+                                                                            int width, int height,
+                                                                            RenderOutput& out) {
     const int columns = std::min(kTileSize, width - x0);
     const int rows = std::min(kTileSize, height - y0);
     for (int r = 0; r < rows; ++r) {
-        const std::size_t o = static_cast<std::size_t>(y0 + r) * static_cast<std::size_t>(width) +
-                              static_cast<std::size_t>(x0);
+        const std::size_t o =
+            static_cast<std::size_t>(y0 + r) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x0);
         const int p0 = r * kTileSize;
         if (out.float_images) {
-        float* color = out.color.data() + 3 * o;
-        for (int c = 0; c < columns; ++c) {
-            const float t_final = s.transmittance[p0 + c];
-            color[3 * c + 0] = s.red[p0 + c] + t_final * background.x;
-            color[3 * c + 1] = s.green[p0 + c] + t_final * background.y;
-            color[3 * c + 2] = s.blue[p0 + c] + t_final * background.z;
-            const float alpha = 1.0f - t_final;
-            out.alpha[o + c] = alpha;
-            out.depth[o + c] = alpha > 0.0f ? s.depth[p0 + c] / (alpha > 0.0f ? alpha : 1.0f) : 0.0f;
-            out.contributors[o + c] = static_cast<std::uint32_t>(s.count[p0 + c]);
-        }
+            float* color = out.color.data() + 3 * o;
+            for (int c = 0; c < columns; ++c) {
+                const float t_final = s.transmittance[p0 + c];
+                color[3 * c + 0] = s.red[p0 + c] + t_final * background.x;
+                color[3 * c + 1] = s.green[p0 + c] + t_final * background.y;
+                color[3 * c + 2] = s.blue[p0 + c] + t_final * background.z;
+                const float alpha = 1.0f - t_final;
+                out.alpha[o + c] = alpha;
+                out.depth[o + c] = alpha > 0.0f ? s.depth[p0 + c] / (alpha > 0.0f ? alpha : 1.0f) : 0.0f;
+                out.contributors[o + c] = static_cast<std::uint32_t>(s.count[p0 + c]);
+            }
         }
         if (out.packed_rgba != nullptr) {
             // From the tile's arrays (contiguous) rather than the interleaved colour just written.
@@ -204,11 +205,16 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     auto start = std::chrono::steady_clock::now();
     m_splats.resize(n);
     m_tile_counts.resize(n);
-    const raster::GaussianArrays arrays{cloud.positions().data(),       cloud.log_scales().data(),
-                                        cloud.rotations().data(),       cloud.opacity_logits().data(),
-                                        cloud.sh_dc().data(),           cloud.sh_rest().data(),
-                                        cloud.time_means().data(),      cloud.log_time_scales().data(),
-                                        cloud.rotations_right().data(), cloud.time_color().data(),
+    const raster::GaussianArrays arrays{cloud.positions().data(),
+                                        cloud.log_scales().data(),
+                                        cloud.rotations().data(),
+                                        cloud.opacity_logits().data(),
+                                        cloud.sh_dc().data(),
+                                        cloud.sh_rest().data(),
+                                        cloud.time_means().data(),
+                                        cloud.log_time_scales().data(),
+                                        cloud.rotations_right().data(),
+                                        cloud.time_color().data(),
                                         settings.keep};
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {

@@ -14,11 +14,11 @@ Backend parse_backend(std::string_view text);
 const char* backend_name(Backend backend);
 
 struct CudaStatus {
-    bool compiled = false;    // this binary was built with the CUDA backend
-    int device_count = 0;     // CUDA devices visible at run time
-    std::string device_name;  // first device, when there is one
+    bool compiled = false;                        // this binary was built with the CUDA backend
+    int device_count = 0;                         // CUDA devices visible at run time
+    std::string device_name;                      // first device, when there is one
     std::array<unsigned char, 16> device_uuid{};  // first device's UUID (to find the same GPU in Vulkan)
-    std::string reason;       // why CUDA cannot be used, empty when it can
+    std::string reason;                           // why CUDA cannot be used, empty when it can
     bool usable() const { return compiled && device_count > 0; }
 };
 

@@ -66,9 +66,10 @@ public:
     // Records a frame: when `source` is given, the slot's new pixels are copied from there into the shown
     // image; then the render pass into `framebuffer` (`extent`): cleared to `clear`, the image drawn over
     // `viewport` (bilinear when sizes differ, exact texels when equal), then `overlay`.
-    void record(vk::CommandBuffer cmd, int slot, std::optional<PixelSource> source, vk::Framebuffer framebuffer,
-                vk::Extent2D extent, vk::Rect2D viewport, const std::array<float, 4>& clear,
-                const std::function<void(vk::CommandBuffer)>& overlay, SubmitSync& sync);
+    void record(vk::CommandBuffer cmd, int slot, std::optional<PixelSource> source,
+                vk::Framebuffer framebuffer, vk::Extent2D extent, vk::Rect2D viewport,
+                const std::array<float, 4>& clear, const std::function<void(vk::CommandBuffer)>& overlay,
+                SubmitSync& sync);
 
 private:
     void create_pipeline();
@@ -81,11 +82,11 @@ private:
     vk::raii::Sampler m_sampler = nullptr;
     vk::raii::DescriptorPool m_descriptor_pool = nullptr;
     vk::raii::DescriptorSet m_descriptor_set = nullptr;
-    Image m_image;                                      // the shown image, SHADER_READ_ONLY between frames
-    std::array<Buffer, kFramesInFlight> m_host;         // [H, W] packed RGBA8 each, host-visible
-    std::array<Buffer, kFramesInFlight> m_shared;       // [H, W] device-local, exported to CUDA
-    std::array<vk::raii::Semaphore, kFramesInFlight> m_cuda_done{nullptr, nullptr};   // CUDA -> Vulkan
-    std::array<vk::raii::Semaphore, kFramesInFlight> m_vulkan_done{nullptr, nullptr}; // Vulkan -> CUDA
+    Image m_image;                                 // the shown image, SHADER_READ_ONLY between frames
+    std::array<Buffer, kFramesInFlight> m_host;    // [H, W] packed RGBA8 each, host-visible
+    std::array<Buffer, kFramesInFlight> m_shared;  // [H, W] device-local, exported to CUDA
+    std::array<vk::raii::Semaphore, kFramesInFlight> m_cuda_done{nullptr, nullptr};    // CUDA -> Vulkan
+    std::array<vk::raii::Semaphore, kFramesInFlight> m_vulkan_done{nullptr, nullptr};  // Vulkan -> CUDA
     std::array<bool, kFramesInFlight> m_vulkan_done_pending{};  // signalled and not yet waited by CUDA
     std::unique_ptr<CudaSharedBuffers> m_cuda;
 };

@@ -109,11 +109,12 @@ struct Image {
     vk::Extent2D extent;
     vk::Format format = vk::Format::eUndefined;
 };
-Image make_image(const VulkanContext& context, vk::Extent2D extent, vk::Format format, vk::ImageUsageFlags usage);
+Image make_image(const VulkanContext& context, vk::Extent2D extent, vk::Format format,
+                 vk::ImageUsageFlags usage);
 
 // A layout transition of a whole colour image, as one pipeline barrier.
 void transition(vk::CommandBuffer cmd, vk::Image image, vk::ImageLayout from, vk::ImageLayout to,
-                vk::PipelineStageFlags src_stage, vk::AccessFlags src_access, vk::PipelineStageFlags dst_stage,
-                vk::AccessFlags dst_access);
+                vk::PipelineStageFlags src_stage, vk::AccessFlags src_access,
+                vk::PipelineStageFlags dst_stage, vk::AccessFlags dst_access);
 
 }  // namespace glint::renderer

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <span>
 #include <cstdint>
+#include <span>
 
 #include "../frame_params.h"
 #include "cuda_rasterizer.h"
@@ -67,11 +67,11 @@ __global__ void tile_ranges_kernel(const uint64_t* __restrict__ keys, uint32_t p
 __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_t* __restrict__ values,
                                  const Splat* __restrict__ splats, int width, int height, int grid_x,
                                  raster::Vec3 background,
-                                 float* __restrict__ color,              // [H, W, 3]
-                                 float* __restrict__ alpha_out,          // [H, W]
-                                 float* __restrict__ depth_out,          // [H, W]
-                                 uint32_t* __restrict__ contributors,    // [H, W]
-                                 uint32_t* __restrict__ packed) {        // [H, W] or null
+                                 float* __restrict__ color,            // [H, W, 3]
+                                 float* __restrict__ alpha_out,        // [H, W]
+                                 float* __restrict__ depth_out,        // [H, W]
+                                 uint32_t* __restrict__ contributors,  // [H, W]
+                                 uint32_t* __restrict__ packed) {      // [H, W] or null
 
     __shared__ raster::Vec2 s_mean[kTilePixels];
     __shared__ raster::Sym2 s_conic[kTilePixels];
@@ -127,8 +127,7 @@ __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_
     alpha_out[o] = a;
     depth_out[o] = a > 0.0f ? d / a : 0.0f;
     contributors[o] = count;
-    if (packed != nullptr)
-        packed[o] = raster::pack_rgba8(color[3 * o], color[3 * o + 1], color[3 * o + 2]);
+    if (packed != nullptr) packed[o] = raster::pack_rgba8(color[3 * o], color[3 * o + 1], color[3 * o + 2]);
 }
 
 unsigned blocks_for(std::size_t items) {
@@ -251,8 +250,7 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     m_contributors.resize(pixels);
     blend_fwd_kernel<<<dim3(grid_x, grid_y), dim3(kTileSize, kTileSize)>>>(
         m_ranges.data(), m_sorted_values.data(), m_splats.data(), width, height, grid_x, settings.background,
-        m_color.data(), m_alpha.data(), m_depth.data(), m_contributors.data(),
-        out.packed_rgba);
+        m_color.data(), m_alpha.data(), m_depth.data(), m_contributors.data(), out.packed_rgba);
     GLINT_CUDA_CHECK_LAUNCH();
     out.width = width;
     out.height = height;
