@@ -1,5 +1,6 @@
 // Stats panel: frame rate and per-stage timings over the last frames.
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include <imgui.h>
@@ -37,21 +38,17 @@ void draw_stats_panel(ViewerState& s) {
     else
         ImGui::Text("idle   last render %.1f ms", s.render_ms);
     ImGui::TextDisabled("no new frame is drawn while nothing changes");
-    ImGui::PushID("frame");
-    plot("frame", s.timings.frame_ms);
-    ImGui::PopID();
-    ImGui::PushID("pre");
-    plot("preprocess", s.timings.preprocess_ms);
-    ImGui::PopID();
-    ImGui::PushID("sort");
-    plot("sort", s.timings.sort_ms);
-    ImGui::PopID();
-    ImGui::PushID("blend");
-    plot("blend", s.timings.blend_ms);
-    ImGui::PopID();
-    ImGui::PushID("display");
-    plot("display + upload", s.timings.display_ms);
-    ImGui::PopID();
+    const std::pair<const char*, const std::deque<float>*> series[] = {
+        {"frame", &s.timings.frame_ms},
+        {"preprocess", &s.timings.preprocess_ms},
+        {"sort", &s.timings.sort_ms},
+        {"blend", &s.timings.blend_ms},
+        {"display + upload", &s.timings.display_ms}};
+    for (const auto& [label, values] : series) {
+        ImGui::PushID(label);
+        plot(label, *values);
+        ImGui::PopID();
+    }
 }
 
 }  // namespace glint::app
