@@ -47,7 +47,7 @@ CameraSet load_transforms(const fs::path& path) {
     nlohmann::json root;
     try {
         root = nlohmann::json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers too large for a double
         throw InputError(cat(path.string(), ": not valid JSON: ", e.what()));
     }
     const auto fail = [&](const std::string& problem) -> void {
@@ -124,6 +124,19 @@ CameraSet load_transforms(const fs::path& path) {
         if (!finite(camera)) fail(where + ": the pose or intrinsics are not finite");
         set.cameras.push_back(camera);
         set.names.push_back(std::move(name));
+        set.models.push_back("PINHOLE");
+        if (frame.contains("time")) {
+            if (!frame["time"].is_number()) fail(where + ": 'time' is not a number");
+            set.times.resize(set.cameras.size(), 0.0f);
+            set.times.back() = frame["time"].get<float>();
+            if (!std::isfinite(set.times.back())) fail(where + ": 'time' is not finite");
+        }
+    }
+    if (!set.times.empty()) set.times.resize(set.cameras.size(), 0.0f);
+    set.model_folder = path;
+    if (root.contains("aabb_scale")) {
+        if (!root["aabb_scale"].is_number()) fail("'aabb_scale' is not a number");
+        set.aabb_scale = root["aabb_scale"].get<float>();
     }
     return set;
 }
@@ -134,6 +147,7 @@ struct ColmapCamera {
     int width = 0, height = 0;
     float fx = 0, fy = 0, cx = 0, cy = 0;
     bool distorted = false;
+    std::string model;
 };
 
 // Number of parameters and whether the model has distortion, by COLMAP's model id.
@@ -183,8 +197,7 @@ ColmapCamera make_colmap_camera(int model, int width, int height, const std::vec
     c.cx = static_cast<float>(single ? p[1] : p[2]);
     c.cy = static_cast<float>(single ? p[2] : p[3]);
     int params;
-    std::string name;
-    colmap_model(model, params, c.distorted, name);
+    colmap_model(model, params, c.distorted, c.model);
     return c;
 }
 
@@ -235,11 +248,16 @@ private:
 
 void add_colmap_image(CameraSet& set, const std::map<int, ColmapCamera>& cameras, int camera_id,
                       const double q[4], const double t[3], std::string name, const fs::path& file,
-                      bool& warned) {
+                      Distortion distortion, bool& warned) {
     const auto it = cameras.find(camera_id);
     if (it == cameras.end())
         throw InputError(
             cat(file.string(), ": image '", name, "' uses camera ", camera_id, ", which is not defined"));
+    if (it->second.distorted && distortion == Distortion::Refuse)
+        throw InputError(cat(file.parent_path().string(), ": camera ", camera_id, " is ", it->second.model,
+                             ", with lens distortion; glint trains on pinhole images: undistort them first "
+                             "(colmap image_undistorter --image_path IMAGES --input_path ",
+                             file.parent_path().string(), " --output_path OUT), then use OUT"));
     if (it->second.distorted && !warned) {
         log::warn(file.parent_path().string(),
                   ": lens distortion of COLMAP cameras is ignored (pinhole projection)");
@@ -249,9 +267,10 @@ void add_colmap_image(CameraSet& set, const std::map<int, ColmapCamera>& cameras
     if (!finite(camera)) throw InputError(cat(file.string(), ": image '", name, "': the pose is not finite"));
     set.cameras.push_back(camera);
     set.names.push_back(std::move(name));
+    set.models.push_back(it->second.model);
 }
 
-CameraSet load_colmap(const fs::path& folder) {
+CameraSet load_colmap(const fs::path& folder, Distortion distortion) {
     std::map<int, ColmapCamera> cameras;
     CameraSet set;
     bool warned = false;
@@ -285,7 +304,8 @@ CameraSet load_colmap(const fs::path& folder) {
             if (points > images.remaining() / 24)
                 throw InputError(cat((folder / "images.bin").string(), ": truncated"));
             images.skip(points * 24);  // x, y (double) and point3D id (int64) per point
-            add_colmap_image(set, cameras, camera_id, q, t, std::move(name), folder / "images.bin", warned);
+            add_colmap_image(set, cameras, camera_id, q, t, std::move(name), folder / "images.bin", distortion,
+                             warned);
         }
     } else if (fs::exists(folder / "cameras.txt") && fs::exists(folder / "images.txt")) {
         const std::vector<char> camera_text = read_whole(folder / "cameras.txt");
@@ -337,7 +357,7 @@ CameraSet load_colmap(const fs::path& folder) {
                   name))
                 throw InputError(cat((folder / "images.txt").string(), ": line ", number,
                                      ": expected IMAGE_ID QW QX QY QZ TX TY TZ CAMERA_ID NAME"));
-            add_colmap_image(set, cameras, camera_id, q, t, name, folder / "images.txt", warned);
+            add_colmap_image(set, cameras, camera_id, q, t, name, folder / "images.txt", distortion, warned);
             expect_points = true;
         }
     } else {
@@ -350,21 +370,72 @@ CameraSet load_colmap(const fs::path& folder) {
     std::sort(order.begin(), order.end(),
               [&](std::size_t a, std::size_t b) { return set.names[a] < set.names[b]; });
     CameraSet sorted;
+    sorted.model_folder = folder;
     for (std::size_t i : order) {
         sorted.cameras.push_back(set.cameras[i]);
         sorted.names.push_back(set.names[i]);
+        sorted.models.push_back(set.models[i]);
     }
     return sorted;
 }
 
 }  // namespace
 
-CameraSet load_cameras(const fs::path& path) {
+PointCloud load_colmap_points(const fs::path& folder) {
+    PointCloud points;
+    const auto add = [&](const double xyz[3], const int rgb[3], const fs::path& file, std::uint64_t id) {
+        for (int k = 0; k < 3; ++k) {
+            if (!std::isfinite(xyz[k]))
+                throw InputError(cat(file.string(), ": point ", id, " has a non-finite position"));
+            points.positions.push_back(static_cast<float>(xyz[k]));
+            points.colors.push_back(static_cast<float>(std::clamp(rgb[k], 0, 255)) / 255.0f);
+        }
+    };
+    if (fs::exists(folder / "points3D.bin")) {
+        const fs::path file = folder / "points3D.bin";
+        BinaryReader in(read_whole(file), file);
+        const auto count = in.read<std::uint64_t>();
+        // Each point takes at least 43 bytes (id, xyz, rgb, error, track length).
+        if (count > in.remaining() / 43) throw InputError(cat(file.string(), ": truncated"));
+        for (std::uint64_t i = 0; i < count; ++i) {
+            const auto id = in.read<std::uint64_t>();
+            double xyz[3];
+            for (double& v : xyz) v = in.read<double>();
+            int rgb[3];
+            for (int& v : rgb) v = in.read<std::uint8_t>();
+            in.read<double>();  // reprojection error
+            const auto track = in.read<std::uint64_t>();
+            if (track > in.remaining() / 8) throw InputError(cat(file.string(), ": truncated"));
+            in.skip(track * 8);  // image id and point2D index (int32 each) per observation
+            add(xyz, rgb, file, id);
+        }
+    } else if (fs::exists(folder / "points3D.txt")) {
+        const fs::path file = folder / "points3D.txt";
+        const std::vector<char> text = read_whole(file);
+        std::istringstream lines(std::string(text.begin(), text.end()));
+        std::string line;
+        int number = 0;
+        while (std::getline(lines, line)) {
+            ++number;
+            if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            std::istringstream fields(line);
+            std::uint64_t id;
+            double xyz[3];
+            int rgb[3];
+            if (!(fields >> id >> xyz[0] >> xyz[1] >> xyz[2] >> rgb[0] >> rgb[1] >> rgb[2]))
+                throw InputError(cat(file.string(), ": line ", number, ": expected POINT3D_ID X Y Z R G B ..."));
+            add(xyz, rgb, file, id);
+        }
+    }
+    return points;
+}
+
+CameraSet load_cameras(const fs::path& path, Distortion distortion) {
     if (!fs::exists(path)) throw InputError(cat(path.string(), ": no such file or folder"));
     if (fs::is_directory(path)) {
         for (const fs::path& folder : {path, path / "sparse" / "0", path / "sparse"})
             if (fs::exists(folder / "cameras.bin") || fs::exists(folder / "cameras.txt"))
-                return load_colmap(folder);
+                return load_colmap(folder, distortion);
         if (fs::exists(path / "transforms.json")) return load_transforms(path / "transforms.json");
         throw InputError(
             cat(path.string(), ": no transforms.json or COLMAP model (cameras.bin/.txt) in this folder"));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,17 @@ namespace glint {
 
 struct CameraSet {
     std::vector<Camera> cameras;
-    std::vector<std::string> names;  // image file of each camera
+    std::vector<std::string> names;   // image file of each camera
+    std::vector<std::string> models;  // COLMAP camera model of each ("PINHOLE" for transforms.json)
+    std::vector<float> times;         // transforms.json "time" of each frame; empty when no frame has one
+    std::filesystem::path model_folder;  // the COLMAP model folder read, or the transforms.json file
+    std::optional<float> aabb_scale;     // transforms.json (Instant-NGP's scene bound), when given
+};
+
+// What to do with COLMAP cameras that have lens distortion.
+enum class Distortion {
+    Ignore,  // pinhole projection, with one warning (viewing, rendering)
+    Refuse,  // InputError naming the model and how to undistort (training needs pinhole images)
 };
 
 // `path` is a transforms.json file, or a folder holding a COLMAP sparse model (cameras and images,
@@ -19,6 +30,15 @@ struct CameraSet {
 // OpenCV world-to-camera; COLMAP cameras are sorted by image name. Distortion parameters of COLMAP's
 // SIMPLE_RADIAL, RADIAL, OPENCV and fisheye models are ignored with a warning (pinhole projection).
 // Throws InputError naming the file and the problem for anything missing or malformed.
-CameraSet load_cameras(const std::filesystem::path& path);
+CameraSet load_cameras(const std::filesystem::path& path, Distortion distortion = Distortion::Ignore);
+
+// The sparse points of a COLMAP model folder (points3D.bin or .txt). Throws InputError when malformed;
+// a folder with no points3D file gives no points.
+struct PointCloud {
+    std::vector<float> positions;  // [P, 3] world space
+    std::vector<float> colors;     // [P, 3] in [0, 1]
+    std::size_t size() const { return positions.size() / 3; }
+};
+PointCloud load_colmap_points(const std::filesystem::path& folder);
 
 }  // namespace glint

@@ -1,0 +1,69 @@
+// Posed-image datasets for training: COLMAP sparse models with an images folder, and NeRF / Instant-NGP
+// transforms.json; train and test views, camera-scale facts, sparse points, and images loaded on demand.
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <glm/glm.hpp>
+
+#include "glint/core/camera.h"
+#include "glint/core/camera_io.h"
+
+namespace glint {
+
+struct DatasetOptions {
+    int downscale = 1;  // integer factor: images are box-filtered on load and the intrinsics divided
+    // RGBA images are composited over this colour (NeRF's synthetic scenes: white), or over a new random
+    // colour at every load when random_background is set (so a model cannot learn the background).
+    std::array<float, 3> background{1.0f, 1.0f, 1.0f};
+    bool random_background = false;
+    // Without a test split of its own (transforms_test.json), every Nth view is held out for testing,
+    // counting from the first, as the reference 3DGS evaluation does (0: no test views).
+    int test_every = 8;
+    std::string images_folder;  // COLMAP: images relative to the dataset; "images" when empty
+};
+
+struct DatasetView {
+    std::string name;            // as the camera file names it
+    std::filesystem::path image;
+    Camera camera;               // at the dataset's resolution after downscaling
+    float time = 0.0f;           // transforms.json "time" (multi-view video), 0 otherwise
+};
+
+// An image in memory: float RGB in [0, 1], rows top to bottom, and the file's alpha when it had one.
+struct ImageRgb {
+    int width = 0, height = 0;
+    std::vector<float> rgb;    // [H, W, 3], composited over the background when the file had alpha
+    std::vector<float> alpha;  // [H, W], empty when the file had no alpha channel
+};
+
+class Dataset {
+public:
+    std::filesystem::path root;
+    std::string kind;  // "COLMAP (binary)", "COLMAP (text)", "transforms.json"
+    DatasetOptions options;
+    std::vector<DatasetView> train, test;
+    PointCloud points;               // COLMAP's sparse points; empty for transforms.json
+    std::optional<float> aabb_scale;  // transforms.json (Instant-NGP), when given
+    // Cameras' extent as the reference 3DGS computes it (getNerfppNorm): the centre of the camera
+    // positions and 1.1 times their largest distance from it; scales the position learning rate.
+    glm::vec3 camera_centre{0.0f};
+    float camera_extent = 1.0f;
+
+    // Reads, downscales and composites a view's image. Throws InputError naming the file when it is
+    // unreadable or its size is not the camera's.
+    ImageRgb load_image(const DatasetView& view) const;
+};
+
+// Reads a dataset: a folder with a COLMAP model (sparse/0, sparse, or the folder itself) and images, or
+// with transforms.json (or transforms_train.json and transforms_test.json), or a transforms.json file.
+// Every image is checked to exist with the camera's size (headers only; pixels load on demand). Throws
+// InputError naming the file and the problem: no cameras, one view only, missing or unreadable images,
+// sizes that differ from the cameras', non-finite poses, distorted COLMAP cameras.
+Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& options = {});
+
+}  // namespace glint

@@ -1,0 +1,176 @@
+// Dataset loading: camera files, test split, image checks, and images on demand.
+#include "glint/core/dataset.h"
+
+#include <stb_image.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <random>
+
+#include "glint/core/error.h"
+#include "glint/core/image_io.h"
+#include "glint/core/log.h"
+#include "glint/core/text.h"
+
+namespace glint {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The image file of a camera: transforms.json paths are relative to the JSON file and often omit the
+// extension; COLMAP names are relative to the images folder.
+fs::path resolve_image(const fs::path& base, const std::string& name) {
+    fs::path image = base / name;
+    if (!fs::exists(image))
+        for (const char* ext : {".png", ".jpg", ".jpeg", ".PNG", ".JPG"})
+            if (fs::exists(fs::path(image.string() + ext))) return fs::path(image.string() + ext);
+    return image;
+}
+
+Camera downscaled(const Camera& c, int factor) {
+    if (factor == 1) return c;
+    Camera d = c;
+    const auto f = static_cast<float>(factor);
+    d.width = c.width / factor;
+    d.height = c.height / factor;
+    // Box filtering maps pixel centres x -> x / f exactly.
+    d.fx = c.fx / f;
+    d.fy = c.fy / f;
+    d.cx = c.cx / f;
+    d.cy = c.cy / f;
+    return d;
+}
+
+std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_base, int downscale) {
+    std::vector<DatasetView> views;
+    for (std::size_t i = 0; i < set.cameras.size(); ++i) {
+        DatasetView v;
+        v.name = set.names[i];
+        v.image = resolve_image(image_base, set.names[i]);
+        v.camera = set.cameras[i];
+        v.time = set.times.empty() ? 0.0f : set.times[i];
+        if (!fs::exists(v.image))
+            throw InputError(cat(v.image.string(), ": no such image (named by ", set.model_folder.string(), ")"));
+        const ImageSize size = read_image_size(v.image);
+        if (size.width != v.camera.width || size.height != v.camera.height)
+            throw InputError(cat(v.image.string(), ": the image is ", size.width, "x", size.height, " but its camera in ",
+                                 set.model_folder.string(), " is ", v.camera.width, "x", v.camera.height));
+        if (v.camera.width / downscale < 1 || v.camera.height / downscale < 1)
+            throw InputError(cat(v.image.string(), ": ", v.camera.width, "x", v.camera.height,
+                                 " is too small for --downscale ", downscale));
+        v.camera = downscaled(v.camera, downscale);
+        views.push_back(std::move(v));
+    }
+    return views;
+}
+
+void split_every(std::vector<DatasetView> all, int every, std::vector<DatasetView>& train,
+                 std::vector<DatasetView>& test) {
+    for (std::size_t i = 0; i < all.size(); ++i)
+        (every > 0 && i % static_cast<std::size_t>(every) == 0 ? test : train).push_back(std::move(all[i]));
+}
+
+}  // namespace
+
+Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
+    if (options.downscale < 1 || options.downscale > 64)
+        throw InputError(cat("downscale factor ", options.downscale, " is not in [1, 64]"));
+    if (!fs::exists(path)) throw InputError(cat(path.string(), ": no such file or folder"));
+    Dataset d;
+    d.root = fs::is_directory(path) ? path : path.parent_path();
+    d.options = options;
+    const bool folder = fs::is_directory(path);
+    const bool split_files = folder && fs::exists(path / "transforms_train.json") &&
+                             fs::exists(path / "transforms_test.json");
+    bool colmap = false;
+    if (folder)
+        for (const fs::path& model : {path / "sparse" / "0", path / "sparse", path})
+            colmap = colmap || fs::exists(model / "cameras.bin") || fs::exists(model / "cameras.txt");
+
+    if (split_files && !colmap) {
+        d.kind = "transforms.json";
+        const CameraSet train = load_cameras(path / "transforms_train.json");
+        const CameraSet test = load_cameras(path / "transforms_test.json");
+        d.train = make_views(train, path, options.downscale);
+        d.test = make_views(test, path, options.downscale);
+        d.aabb_scale = train.aabb_scale;
+    } else if (colmap) {
+        const CameraSet set = load_cameras(path, Distortion::Refuse);
+        d.kind = fs::exists(set.model_folder / "cameras.bin") ? "COLMAP (binary)" : "COLMAP (text)";
+        const fs::path images = path / (options.images_folder.empty() ? "images" : options.images_folder);
+        if (!fs::is_directory(images))
+            throw InputError(cat(images.string(), ": no images folder beside the COLMAP model"));
+        split_every(make_views(set, images, options.downscale), options.test_every, d.train, d.test);
+        d.points = load_colmap_points(set.model_folder);
+    } else {
+        const fs::path file = folder ? path / "transforms.json" : path;
+        if (!fs::exists(file))
+            throw InputError(cat(path.string(), ": no COLMAP model (sparse/0), transforms.json, or "
+                                                "transforms_train.json with transforms_test.json"));
+        d.kind = "transforms.json";
+        const CameraSet set = load_cameras(file);
+        split_every(make_views(set, file.parent_path(), options.downscale), options.test_every, d.train, d.test);
+        d.aabb_scale = set.aabb_scale;
+    }
+    const std::size_t views = d.train.size() + d.test.size();
+    if (views < 2)
+        throw InputError(cat(path.string(), ": the dataset has ", views, " view", views == 1 ? "" : "s",
+                             "; training needs at least two"));
+    if (d.train.empty()) throw InputError(cat(path.string(), ": every view is a test view; none is left to train on"));
+
+    // Camera extent (reference 3DGS getNerfppNorm), over the training cameras.
+    glm::vec3 sum(0.0f);
+    for (const DatasetView& v : d.train) sum += v.camera.position();
+    d.camera_centre = sum / static_cast<float>(d.train.size());
+    float largest = 0.0f;
+    for (const DatasetView& v : d.train) largest = std::max(largest, glm::length(v.camera.position() - d.camera_centre));
+    d.camera_extent = 1.1f * std::max(largest, 1e-6f);
+    return d;
+}
+
+ImageRgb Dataset::load_image(const DatasetView& view) const {
+    int width = 0, height = 0, channels = 0;
+    stbi_uc* data = stbi_load(view.image.c_str(), &width, &height, &channels, 0);
+    if (data == nullptr)
+        throw InputError(cat(view.image.string(), ": not a readable image (", stbi_failure_reason(), ")"));
+    const std::unique_ptr<stbi_uc, void (*)(void*)> owned(data, stbi_image_free);
+    const int factor = options.downscale;
+    if (width / factor != view.camera.width || height / factor != view.camera.height)
+        throw InputError(cat(view.image.string(), ": the image is ", width, "x", height, ", not the ",
+                             view.camera.width * factor, "x", view.camera.height * factor, " of its camera"));
+    std::array<float, 3> background = options.background;
+    if (options.random_background) {
+        static thread_local std::mt19937 random(std::random_device{}());
+        std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
+        for (float& c : background) c = uniform(random);
+    }
+    const bool has_alpha = channels == 2 || channels == 4;
+    ImageRgb image;
+    image.width = view.camera.width;
+    image.height = view.camera.height;
+    image.rgb.assign(static_cast<std::size_t>(image.width) * image.height * 3, 0.0f);
+    if (has_alpha) image.alpha.assign(static_cast<std::size_t>(image.width) * image.height, 0.0f);
+    const float weight = 1.0f / static_cast<float>(factor * factor);
+    for (int y = 0; y < image.height; ++y)
+        for (int x = 0; x < image.width; ++x) {
+            float rgb[3] = {0, 0, 0}, alpha = 0;
+            for (int dy = 0; dy < factor; ++dy)
+                for (int dx = 0; dx < factor; ++dx) {
+                    const stbi_uc* p = data + (static_cast<std::size_t>(y * factor + dy) * width + (x * factor + dx)) *
+                                                  static_cast<std::size_t>(channels);
+                    const float a = has_alpha ? p[channels - 1] / 255.0f : 1.0f;
+                    for (int k = 0; k < 3; ++k) {
+                        const float c = (channels < 3 ? p[0] : p[k]) / 255.0f;
+                        rgb[k] += c * a + background[static_cast<std::size_t>(k)] * (1.0f - a);
+                    }
+                    alpha += a;
+                }
+            const std::size_t o = static_cast<std::size_t>(y) * image.width + x;
+            for (int k = 0; k < 3; ++k) image.rgb[3 * o + k] = rgb[k] * weight;
+            if (has_alpha) image.alpha[o] = alpha * weight;
+        }
+    return image;
+}
+
+}  // namespace glint
