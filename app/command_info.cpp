@@ -1,4 +1,5 @@
-// `glint info`: what a scene file holds (count, SH degree, bounds, parameter distributions, memory).
+// `glint info`: what a scene file holds (count, SH degree, bounds, parameter distributions, memory), or
+// what a posed-image dataset holds.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 
 #include "commands.h"
 #include "default_scene.h"
+#include "glint/core/dataset.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_io.h"
@@ -124,6 +126,39 @@ int show(const std::string& name, const LoadedScene& scene, bool json) {
     return 0;
 }
 
+// A posed-image dataset (a folder, or a transforms.json): what training would see.
+int show_dataset(const std::string& path, bool json) {
+    const Dataset d = load_dataset(path);
+    const DatasetView& first = d.train.front();
+    if (json) {
+        nlohmann::ordered_json out = {
+            {"dataset", path},
+            {"kind", d.kind},
+            {"train_views", d.train.size()},
+            {"test_views", d.test.size()},
+            {"width", first.camera.width},
+            {"height", first.camera.height},
+            {"points", d.points.size()},
+            {"camera_extent", d.camera_extent},
+        };
+        if (d.aabb_scale) out["aabb_scale"] = *d.aabb_scale;
+        std::printf("%s\n", out.dump(2).c_str());
+        return 0;
+    }
+    std::printf("%s\n", path.c_str());
+    std::printf("  kind           %s\n", d.kind.c_str());
+    std::printf("  views          %zu train, %zu test%s\n", d.train.size(), d.test.size(),
+                d.test.empty() ? "" : cat(" (first test view: ", d.test.front().name, ")").c_str());
+    std::printf("  images         %dx%d (first view), fx %.1f, fy %.1f\n", first.camera.width,
+                first.camera.height, static_cast<double>(first.camera.fx),
+                static_cast<double>(first.camera.fy));
+    std::printf("  cameras        centre (%.3g, %.3g, %.3g), extent %.3g\n", d.camera_centre.x,
+                d.camera_centre.y, d.camera_centre.z, static_cast<double>(d.camera_extent));
+    if (d.kind.starts_with("COLMAP")) std::printf("  sparse points  %zu\n", d.points.size());
+    if (d.aabb_scale) std::printf("  aabb_scale     %g\n", static_cast<double>(*d.aabb_scale));
+    return 0;
+}
+
 }  // namespace
 
 int run_default(bool json) {
@@ -143,11 +178,15 @@ void add_info_command(CLI::App& app, Action& action) {
                            "Print what a scene file holds: Gaussian count, SH degree, bounds, "
                            "opacity and scale distributions, memory, time span (4D)");
     command->add_option("FILE", options->file,
-                        "Scene file (.ply, .splat); the embedded default scene if omitted");
+                        "Scene file (.ply, .splat), or a dataset (COLMAP or transforms.json folder, or a "
+                        "transforms.json); the embedded default scene if omitted");
     command->add_flag("--json", options->json, "Print machine-readable JSON");
     command->callback([&action, options] {
         action = [options] {
             if (options->file.empty()) return run_default(options->json);
+            const std::filesystem::path path(options->file);
+            if (std::filesystem::is_directory(path) || to_lower(path.extension().string()) == ".json")
+                return show_dataset(options->file, options->json);
             const auto start = std::chrono::steady_clock::now();
             const LoadedScene scene = splatting::load_scene(options->file);
             const double seconds =

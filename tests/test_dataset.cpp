@@ -85,7 +85,8 @@ TEST_CASE("COLMAP fixture: the binary and text models COLMAP wrote read the same
         CHECK(a.cy == doctest::Approx(b.cy).epsilon(1e-6));
         for (int r = 0; r < 3; ++r) {
             CHECK(a.translation[r] == doctest::Approx(b.translation[r]).epsilon(1e-5));
-            for (int c = 0; c < 3; ++c) CHECK(a.rotation[r][c] == doctest::Approx(b.rotation[r][c]).epsilon(1e-5));
+            for (int c = 0; c < 3; ++c)
+                CHECK(a.rotation[r][c] == doctest::Approx(b.rotation[r][c]).epsilon(1e-5));
         }
     }
     const PointCloud points_bin = load_colmap_points(kFixture / "sparse/0");
@@ -131,9 +132,10 @@ TEST_CASE("COLMAP fixture: recovered cameras and points match the rendered scene
     // 0.1 (the similarity fitted to the camera centres leaves offsets of a few hundredths).
     std::size_t on_surface = 0;
     for (std::size_t i = 0; i < d.points.size(); ++i) {
-        const glm::dvec3 p = scale * (rotation * glm::dvec3(d.points.positions[3 * i], d.points.positions[3 * i + 1],
-                                                            d.points.positions[3 * i + 2])) +
-                             translation;
+        const glm::dvec3 p =
+            scale * (rotation * glm::dvec3(d.points.positions[3 * i], d.points.positions[3 * i + 1],
+                                           d.points.positions[3 * i + 2])) +
+            translation;
         const double ground = std::abs(p.z);
         const double box = std::max({std::abs(p.x) - 0.7, std::abs(p.y) - 0.7, std::abs(p.z - 0.7) - 0.7});
         on_surface += std::min(ground, std::abs(box)) < 0.1 ? 1 : 0;
@@ -153,7 +155,8 @@ TEST_CASE("COLMAP fixture: every 8th view is a test view; images load and downsc
     CHECK(full.height == 180);
     CHECK(full.alpha.empty());
     const Image8 file = read_image8(d.train.front().image, 3);
-    CHECK(full.rgb[3 * (10 * 240 + 20) + 1] == doctest::Approx(file.pixels[3 * (10 * 240 + 20) + 1] / 255.0f));
+    CHECK(full.rgb[3 * (10 * 240 + 20) + 1] ==
+          doctest::Approx(file.pixels[3 * (10 * 240 + 20) + 1] / 255.0f));
 
     DatasetOptions half;
     half.downscale = 2;
@@ -166,7 +169,8 @@ TEST_CASE("COLMAP fixture: every 8th view is a test view; images load and downsc
     REQUIRE(small.width == 120);
     float expected = 0;
     for (int dy = 0; dy < 2; ++dy)
-        for (int dx = 0; dx < 2; ++dx) expected += file.pixels[3 * ((20 + dy) * 240 + (30 + dx))] / 255.0f / 4.0f;
+        for (int dx = 0; dx < 2; ++dx)
+            expected += file.pixels[3 * ((20 + dy) * 240 + (30 + dx))] / 255.0f / 4.0f;
     CHECK(small.rgb[3 * (10 * 120 + 15)] == doctest::Approx(expected));
 }
 
@@ -186,7 +190,8 @@ TEST_CASE("transforms.json: RGBA composited over the background, own test split,
     for (int i = 0; i < 3; ++i)
         frames += (i ? "," : "") + std::string(R"({"file_path": "./train/r_)") + std::to_string(i) +
                   R"(", "time": )" + std::to_string(0.5 * i) +
-                  R"(, "transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,)" + std::to_string(4 + i) + "],[0,0,0,1]]}";
+                  R"(, "transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,)" + std::to_string(4 + i) +
+                  "],[0,0,0,1]]}";
     write_text(dir / "transforms.json",
                R"({"camera_angle_x": 0.7, "aabb_scale": 4, "frames": [)" + frames + "]}");
 
@@ -228,17 +233,21 @@ TEST_CASE("datasets: bad input is an InputError naming the file and the problem"
     const auto transforms = [&](const std::string& frames) {
         write_text(dir / "transforms.json", R"({"camera_angle_x": 0.7, "frames": [)" + frames + "]}");
     };
-    transforms(R"({"file_path": "a.png", )" + pose + R"(}, {"file_path": "missing.png", "w": 8, "h": 6, )" + pose + "}");
+    transforms(R"({"file_path": "a.png", )" + pose + R"(}, {"file_path": "missing.png", "w": 8, "h": 6, )" +
+               pose + "}");
     test::check_input_error([&] { load_dataset(dir.path()); }, {"missing.png", "no such image"});
-    transforms(R"({"file_path": "a.png", )" + pose + R"(}, {"file_path": "b.png", "w": 9, "h": 6, )" + pose + "}");
+    transforms(R"({"file_path": "a.png", )" + pose + R"(}, {"file_path": "b.png", "w": 9, "h": 6, )" + pose +
+               "}");
     test::check_input_error([&] { load_dataset(dir.path()); }, {"b.png", "8x6", "9x6"});
     transforms(R"({"file_path": "a.png", )" + pose + "}");
     test::check_input_error([&] { load_dataset(dir.path()); }, {"1 view", "at least two"});
-    transforms(R"({"file_path": "a.png", )" + pose +
-               R"(}, {"file_path": "b.png", "transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,1e999],[0,0,0,1]]})");
+    transforms(
+        R"({"file_path": "a.png", )" + pose +
+        R"(}, {"file_path": "b.png", "transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,1e999],[0,0,0,1]]})");
     test::check_input_error([&] { load_dataset(dir.path()); }, {"transforms.json", "1e999"});
     write_text(dir / "junk.png", "not an image");
-    transforms(R"({"file_path": "a.png", )" + pose + R"(}, {"file_path": "junk.png", "w": 8, "h": 6, )" + pose + "}");
+    transforms(R"({"file_path": "a.png", )" + pose + R"(}, {"file_path": "junk.png", "w": 8, "h": 6, )" +
+               pose + "}");
     test::check_input_error([&] { load_dataset(dir.path()); }, {"junk.png", "not a readable image"});
     test::check_input_error([&] { load_dataset(dir / "nowhere"); }, {"nowhere", "no such file"});
     DatasetOptions bad;
@@ -252,8 +261,7 @@ TEST_CASE("datasets: bad input is an InputError naming the file and the problem"
     write_png(colmap / "images/a.png", 8, 6, 1, grey);
     write_png(colmap / "images/b.png", 8, 6, 1, grey);
     write_text(colmap / "sparse/0/cameras.txt", "1 SIMPLE_RADIAL 8 6 7 4 3 0.01\n");
-    write_text(colmap / "sparse/0/images.txt",
-               "1 1 0 0 0 0 0 4 1 a.png\n\n2 1 0 0 0 0.5 0 4 1 b.png\n\n");
+    write_text(colmap / "sparse/0/images.txt", "1 1 0 0 0 0 0 4 1 a.png\n\n2 1 0 0 0 0.5 0 4 1 b.png\n\n");
     test::check_input_error([&] { load_dataset(colmap.path()); }, {"SIMPLE_RADIAL", "image_undistorter"});
     test::LogCapture log;
     CHECK(load_cameras(colmap.path()).cameras.size() == 2);
@@ -285,6 +293,16 @@ TEST_CASE("datasets: bad input is an InputError naming the file and the problem"
     write_text(colmap / "sparse/0/cameras.bin", cameras);
     write_text(colmap / "sparse/0/images.bin", images);
     test::check_input_error([&] { load_dataset(colmap.path()); }, {"images.bin", "b.png", "not finite"});
+}
+
+TEST_CASE("glint info on a dataset folder says what training would see") {
+    const test::CommandResult text = test::run_glint("info '" + kFixture.string() + "'");
+    CHECK(text.exit_code == 0);
+    CHECK(text.output.find("COLMAP (binary)") != std::string::npos);
+    CHECK(text.output.find("240x180") != std::string::npos);
+    const test::CommandResult json = test::run_glint("info --json '" + kFixture.string() + "'");
+    CHECK(json.exit_code == 0);
+    CHECK(json.output.find("\"test_views\": 2") != std::string::npos);
 }
 
 TEST_SUITE_END();

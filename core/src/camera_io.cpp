@@ -304,8 +304,8 @@ CameraSet load_colmap(const fs::path& folder, Distortion distortion) {
             if (points > images.remaining() / 24)
                 throw InputError(cat((folder / "images.bin").string(), ": truncated"));
             images.skip(points * 24);  // x, y (double) and point3D id (int64) per point
-            add_colmap_image(set, cameras, camera_id, q, t, std::move(name), folder / "images.bin", distortion,
-                             warned);
+            add_colmap_image(set, cameras, camera_id, q, t, std::move(name), folder / "images.bin",
+                             distortion, warned);
         }
     } else if (fs::exists(folder / "cameras.txt") && fs::exists(folder / "images.txt")) {
         const std::vector<char> camera_text = read_whole(folder / "cameras.txt");
@@ -417,13 +417,15 @@ PointCloud load_colmap_points(const fs::path& folder) {
         int number = 0;
         while (std::getline(lines, line)) {
             ++number;
-            if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+            if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos)
+                continue;
             std::istringstream fields(line);
             std::uint64_t id;
             double xyz[3];
             int rgb[3];
             if (!(fields >> id >> xyz[0] >> xyz[1] >> xyz[2] >> rgb[0] >> rgb[1] >> rgb[2]))
-                throw InputError(cat(file.string(), ": line ", number, ": expected POINT3D_ID X Y Z R G B ..."));
+                throw InputError(
+                    cat(file.string(), ": line ", number, ": expected POINT3D_ID X Y Z R G B ..."));
             add(xyz, rgb, file, id);
         }
     }

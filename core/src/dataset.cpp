@@ -51,11 +51,13 @@ std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_
         v.camera = set.cameras[i];
         v.time = set.times.empty() ? 0.0f : set.times[i];
         if (!fs::exists(v.image))
-            throw InputError(cat(v.image.string(), ": no such image (named by ", set.model_folder.string(), ")"));
+            throw InputError(
+                cat(v.image.string(), ": no such image (named by ", set.model_folder.string(), ")"));
         const ImageSize size = read_image_size(v.image);
         if (size.width != v.camera.width || size.height != v.camera.height)
-            throw InputError(cat(v.image.string(), ": the image is ", size.width, "x", size.height, " but its camera in ",
-                                 set.model_folder.string(), " is ", v.camera.width, "x", v.camera.height));
+            throw InputError(cat(v.image.string(), ": the image is ", size.width, "x", size.height,
+                                 " but its camera in ", set.model_folder.string(), " is ", v.camera.width,
+                                 "x", v.camera.height));
         if (v.camera.width / downscale < 1 || v.camera.height / downscale < 1)
             throw InputError(cat(v.image.string(), ": ", v.camera.width, "x", v.camera.height,
                                  " is too small for --downscale ", downscale));
@@ -81,8 +83,8 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     d.root = fs::is_directory(path) ? path : path.parent_path();
     d.options = options;
     const bool folder = fs::is_directory(path);
-    const bool split_files = folder && fs::exists(path / "transforms_train.json") &&
-                             fs::exists(path / "transforms_test.json");
+    const bool split_files =
+        folder && fs::exists(path / "transforms_train.json") && fs::exists(path / "transforms_test.json");
     bool colmap = false;
     if (folder)
         for (const fs::path& model : {path / "sparse" / "0", path / "sparse", path})
@@ -106,25 +108,29 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     } else {
         const fs::path file = folder ? path / "transforms.json" : path;
         if (!fs::exists(file))
-            throw InputError(cat(path.string(), ": no COLMAP model (sparse/0), transforms.json, or "
-                                                "transforms_train.json with transforms_test.json"));
+            throw InputError(cat(path.string(),
+                                 ": no COLMAP model (sparse/0), transforms.json, or "
+                                 "transforms_train.json with transforms_test.json"));
         d.kind = "transforms.json";
         const CameraSet set = load_cameras(file);
-        split_every(make_views(set, file.parent_path(), options.downscale), options.test_every, d.train, d.test);
+        split_every(make_views(set, file.parent_path(), options.downscale), options.test_every, d.train,
+                    d.test);
         d.aabb_scale = set.aabb_scale;
     }
     const std::size_t views = d.train.size() + d.test.size();
     if (views < 2)
         throw InputError(cat(path.string(), ": the dataset has ", views, " view", views == 1 ? "" : "s",
                              "; training needs at least two"));
-    if (d.train.empty()) throw InputError(cat(path.string(), ": every view is a test view; none is left to train on"));
+    if (d.train.empty())
+        throw InputError(cat(path.string(), ": every view is a test view; none is left to train on"));
 
     // Camera extent (reference 3DGS getNerfppNorm), over the training cameras.
     glm::vec3 sum(0.0f);
     for (const DatasetView& v : d.train) sum += v.camera.position();
     d.camera_centre = sum / static_cast<float>(d.train.size());
     float largest = 0.0f;
-    for (const DatasetView& v : d.train) largest = std::max(largest, glm::length(v.camera.position() - d.camera_centre));
+    for (const DatasetView& v : d.train)
+        largest = std::max(largest, glm::length(v.camera.position() - d.camera_centre));
     d.camera_extent = 1.1f * std::max(largest, 1e-6f);
     return d;
 }
@@ -157,8 +163,9 @@ ImageRgb Dataset::load_image(const DatasetView& view) const {
             float rgb[3] = {0, 0, 0}, alpha = 0;
             for (int dy = 0; dy < factor; ++dy)
                 for (int dx = 0; dx < factor; ++dx) {
-                    const stbi_uc* p = data + (static_cast<std::size_t>(y * factor + dy) * width + (x * factor + dx)) *
-                                                  static_cast<std::size_t>(channels);
+                    const stbi_uc* p =
+                        data + (static_cast<std::size_t>(y * factor + dy) * width + (x * factor + dx)) *
+                                   static_cast<std::size_t>(channels);
                     const float a = has_alpha ? p[channels - 1] / 255.0f : 1.0f;
                     for (int k = 0; k < 3; ++k) {
                         const float c = (channels < 3 ? p[0] : p[k]) / 255.0f;

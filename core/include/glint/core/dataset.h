@@ -28,10 +28,10 @@ struct DatasetOptions {
 };
 
 struct DatasetView {
-    std::string name;            // as the camera file names it
+    std::string name;  // as the camera file names it
     std::filesystem::path image;
-    Camera camera;               // at the dataset's resolution after downscaling
-    float time = 0.0f;           // transforms.json "time" (multi-view video), 0 otherwise
+    Camera camera;      // at the dataset's resolution after downscaling
+    float time = 0.0f;  // transforms.json "time" (multi-view video), 0 otherwise
 };
 
 // An image in memory: float RGB in [0, 1], rows top to bottom, and the file's alpha when it had one.
@@ -47,7 +47,7 @@ public:
     std::string kind;  // "COLMAP (binary)", "COLMAP (text)", "transforms.json"
     DatasetOptions options;
     std::vector<DatasetView> train, test;
-    PointCloud points;               // COLMAP's sparse points; empty for transforms.json
+    PointCloud points;                // COLMAP's sparse points; empty for transforms.json
     std::optional<float> aabb_scale;  // transforms.json (Instant-NGP), when given
     // Cameras' extent as the reference 3DGS computes it (getNerfppNorm): the centre of the camera
     // positions and 1.1 times their largest distance from it; scales the position learning rate.
