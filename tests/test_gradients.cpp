@@ -2,12 +2,17 @@
 // precision, and the float chain against the production preprocess.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <span>
 #include <vector>
 
+#include "glint/core/backend.h"
+#include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/gradients.h"
 #include "glint/splatting/raster/preprocess.h"
+#include "glint/splatting/raster/rasterizer.h"
 
 using namespace glint::splatting::raster;
 
@@ -38,7 +43,8 @@ View3<double> make_view(double ex, double ey, double ez, int degree, double foca
     double r[3] = {f[1] * 1 - f[2] * 0, f[2] * 0 - f[0] * 1, 0};  // f x up(0,0,1)
     const double rl = std::sqrt(r[0] * r[0] + r[1] * r[1]);
     r[0] /= rl, r[1] /= rl;
-    const double d[3] = {f[1] * r[2] - f[2] * r[1], f[2] * r[0] - f[0] * r[2], f[0] * r[1] - f[1] * r[0]};  // down
+    const double d[3] = {f[1] * r[2] - f[2] * r[1], f[2] * r[0] - f[0] * r[2],
+                         f[0] * r[1] - f[1] * r[0]};  // down
     for (int k = 0; k < 3; ++k) {
         v.rotation[0][k] = r[k];
         v.rotation[1][k] = d[k];
@@ -46,7 +52,8 @@ View3<double> make_view(double ex, double ey, double ez, int degree, double foca
         v.position[k] = eye[k];
     }
     for (int i = 0; i < 3; ++i)
-        v.translation[i] = -(v.rotation[i][0] * eye[0] + v.rotation[i][1] * eye[1] + v.rotation[i][2] * eye[2]);
+        v.translation[i] =
+            -(v.rotation[i][0] * eye[0] + v.rotation[i][1] * eye[1] + v.rotation[i][2] * eye[2]);
     v.fx = v.fy = focal;
     v.cx = 32.0, v.cy = 24.0;
     v.tan_fov_x = 32.0 / focal, v.tan_fov_y = 24.0 / focal;
@@ -75,8 +82,9 @@ TEST_SUITE("cpu") {
             const int degree = trial % 4;
             // Every fourth camera has a narrow field of view, so that Gaussians off its axis hit the
             // tangent clamp.
-            const View3<double> view = trial % 4 == 3 ? make_view(0.6, -2.0, 0.3, degree, 200.0)
-                                                      : make_view(3.0 + u(random), -3.0, 2.0 + u(random), degree);
+            const View3<double> view = trial % 4 == 3
+                                           ? make_view(0.6, -2.0, 0.3, degree, 200.0)
+                                           : make_view(3.0 + u(random), -3.0, 2.0 + u(random), degree);
             Sample<double> s;
             for (int i = 0; i < 3; ++i) {
                 s.position[i] = 0.8 * u(random);
@@ -145,7 +153,8 @@ TEST_SUITE("cpu") {
             v.translation[i] = static_cast<float>(vd.translation[i]);
             v.position[i] = static_cast<float>(vd.position[i]);
         }
-        v.fx = v.fy = 50.0f, v.cx = 32.0f, v.cy = 24.0f, v.tan_fov_x = 0.64f, v.tan_fov_y = 0.48f, v.sh_degree = 3;
+        v.fx = v.fy = 50.0f, v.cx = 32.0f, v.cy = 24.0f, v.tan_fov_x = 0.64f, v.tan_fov_y = 0.48f,
+        v.sh_degree = 3;
         FrameParams f{};
         for (int i = 0; i < 3; ++i) {
             for (int j = 0; j < 3; ++j) f.view_rotation.m[i][j] = v.rotation[i][j];
@@ -162,7 +171,7 @@ TEST_SUITE("cpu") {
             for (float& x : rotation) x = u(random);
             for (float& x : dc) x = u(random);
             for (float& x : rest) x = 0.3f * u(random);
-            const GaussianArrays arrays{position, log_scale, rotation, &opacity, dc, rest,
+            const GaussianArrays arrays{position, log_scale, rotation, &opacity, dc,     rest,
                                         nullptr,  nullptr,   nullptr,  nullptr,  nullptr};
             Splat splat{};
             if (preprocess_gaussian(arrays, f, 0, splat) == 0) continue;
@@ -180,9 +189,240 @@ TEST_SUITE("cpu") {
             CHECK(p.conic[1] == doctest::Approx(splat.conic.b).epsilon(1e-4).scale(1e-3));
             CHECK(p.conic[2] == doctest::Approx(splat.conic.c).epsilon(1e-4));
             CHECK(p.opacity == doctest::Approx(splat.opacity).epsilon(1e-6));
-            for (int c = 0; c < 3; ++c) CHECK(p.color[c] == doctest::Approx((&splat.color.x)[c]).epsilon(1e-5));
+            for (int c = 0; c < 3; ++c)
+                CHECK(p.color[c] == doctest::Approx((&splat.color.x)[c]).epsilon(1e-5));
             ++compared;
         }
         CHECK(compared > 20);
+    }
+}
+
+namespace {
+
+using glint::Camera;
+using glint::splatting::GaussianCloud;
+
+// A small scene in double precision: raw parameters per Gaussian, SH degree 2.
+struct DoubleScene {
+    static constexpr int kDegree = 2, kRest = 8;
+    int n = 0;
+    std::vector<double> position, log_scale, rotation, opacity, dc, rest;
+    GaussianCloud to_cloud() const {
+        GaussianCloud c(static_cast<std::size_t>(n), kDegree, false);
+        const auto copy = [](const std::vector<double>& from, std::span<float> to) {
+            for (std::size_t i = 0; i < from.size(); ++i) to[i] = static_cast<float>(from[i]);
+        };
+        copy(position, c.positions());
+        copy(log_scale, c.log_scales());
+        copy(rotation, c.rotations());
+        copy(opacity, c.opacity_logits());
+        copy(dc, c.sh_dc());
+        copy(rest, c.sh_rest());
+        return c;
+    }
+};
+
+// The tile rasterizer's image, brute force in double: every Gaussian for every pixel, front to back by
+// depth, with the forward pass's rules (the reference's tile rectangle, alpha clamp, 1/255 skip, early
+// stop). Returns sum over pixels and channels of weight * colour.
+double render_loss(const DoubleScene& s, const View3<double>& v, int width, int height,
+                   const double background[3], const std::vector<double>& weights) {
+    struct Item {
+        Projected<double> p;
+        int rect[4];
+    };
+    std::vector<Item> items;
+    const int grid_x = (width + kTileSize - 1) / kTileSize, grid_y = (height + kTileSize - 1) / kTileSize;
+    for (int i = 0; i < s.n; ++i) {
+        Gaussian3<double> g{};
+        for (int k = 0; k < 3; ++k)
+            g.position[k] = s.position[3 * i + k], g.log_scale[k] = s.log_scale[3 * i + k];
+        for (int k = 0; k < 4; ++k) g.rotation[k] = s.rotation[4 * i + k];
+        g.opacity_logit = s.opacity[i];
+        g.sh_dc = &s.dc[3 * i];
+        g.sh_rest = &s.rest[3 * DoubleScene::kRest * i];
+        Item item;
+        if (!project_gaussian(g, v, 0.2, item.p)) continue;
+        const Sym2 cov{static_cast<float>(item.p.cov2[0]), static_cast<float>(item.p.cov2[1]),
+                       static_cast<float>(item.p.cov2[2])};
+        int lo[2], hi[2];
+        tile_rect({static_cast<float>(item.p.mean[0]), static_cast<float>(item.p.mean[1])},
+                  reference_radius(cov), grid_x, grid_y, lo, hi);
+        item.rect[0] = lo[0], item.rect[1] = lo[1], item.rect[2] = hi[0], item.rect[3] = hi[1];
+        items.push_back(item);
+    }
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.p.depth < b.p.depth; });
+    double loss = 0.0;
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            const int tx = x / kTileSize, ty = y / kTileSize;
+            double t = 1.0, c[3] = {0, 0, 0};
+            for (const Item& item : items) {
+                if (tx < item.rect[0] || tx >= item.rect[2] || ty < item.rect[1] || ty >= item.rect[3])
+                    continue;
+                const double dx = x + 0.5 - item.p.mean[0], dy = y + 0.5 - item.p.mean[1];
+                const double power = -0.5 * (item.p.conic[0] * dx * dx + item.p.conic[2] * dy * dy) -
+                                     item.p.conic[1] * dx * dy;
+                if (power > 0) continue;
+                const double alpha = std::min(double(kMaxAlpha), item.p.opacity * std::exp(power));
+                if (alpha < kMinAlpha) continue;
+                const double next = t * (1 - alpha);
+                if (next < kMinTransmittance) break;
+                for (int k = 0; k < 3; ++k) c[k] += alpha * t * item.p.color[k];
+                t = next;
+            }
+            const std::size_t o = static_cast<std::size_t>(y) * width + x;
+            for (int k = 0; k < 3; ++k) loss += weights[3 * o + k] * (c[k] + t * background[k]);
+        }
+    return loss;
+}
+
+}  // namespace
+
+TEST_SUITE("cpu") {
+    TEST_CASE("backward pass: gradients of a rendered image equal finite differences (double brute force)") {
+        std::mt19937 random(17);
+        std::uniform_real_distribution<double> u(-1.0, 1.0);
+        DoubleScene s;
+        s.n = 8;
+        for (int i = 0; i < s.n; ++i) {
+            for (int k = 0; k < 3; ++k) {
+                s.position.push_back(0.6 * u(random));
+                s.log_scale.push_back(-1.9 + 0.4 * u(random));
+            }
+            for (int k = 0; k < 4; ++k) s.rotation.push_back(u(random));
+            s.opacity.push_back(0.8 * u(random));  // opacities 0.3 to 0.7: no alpha clamp
+            for (int k = 0; k < 3; ++k) s.dc.push_back(0.8 * u(random));
+            for (int k = 0; k < 3 * DoubleScene::kRest; ++k) s.rest.push_back(0.3 * u(random));
+        }
+        const int width = 40, height = 30;  // 3 x 2 tiles, partial ones included
+        const View3<double> view = make_view(2.2, -2.0, 1.4, DoubleScene::kDegree);
+        std::vector<double> weights(static_cast<std::size_t>(width) * height * 3);
+        for (double& w : weights) w = u(random);
+        const double background[3] = {0.2, 0.5, 0.9};
+
+        // The float pipeline: render, then backward with v_color = the weights.
+        Camera camera;
+        for (int i = 0; i < 3; ++i) {
+            for (int j = 0; j < 3; ++j) camera.rotation[j][i] = static_cast<float>(view.rotation[i][j]);
+            camera.translation[i] = static_cast<float>(view.translation[i]);
+        }
+        camera.fx = camera.fy = 50.0f;
+        camera.cx = 20.0f, camera.cy = 15.0f;
+        camera.width = width, camera.height = height;
+        View3<double> v = view;
+        v.cx = 20.0, v.cy = 15.0, v.tan_fov_x = 20.0 / 50.0, v.tan_fov_y = 15.0 / 50.0;
+        const GaussianCloud cloud = s.to_cloud();
+        glint::splatting::RenderSettings settings;
+        settings.background = {0.2f, 0.5f, 0.9f};
+        auto rasterizer = glint::splatting::create_rasterizer(glint::Backend::Cpu);
+        glint::splatting::RenderOutput out;
+        rasterizer->render(cloud, camera, settings, out);
+        // The double brute force draws the same image.
+        double float_loss = 0;
+        for (std::size_t k = 0; k < weights.size(); ++k) float_loss += weights[k] * out.color[k];
+        CHECK(float_loss ==
+              doctest::Approx(render_loss(s, v, width, height, background, weights)).epsilon(1e-4));
+
+        std::vector<float> v_color(weights.begin(), weights.end());
+        glint::splatting::CloudGradients grads;
+        grads.reset(cloud);
+        rasterizer->backward(cloud, camera, settings, v_color, grads);
+
+        int checked = 0, unstable = 0;
+        const auto check_group = [&](const char* name, std::vector<double>& params,
+                                     const std::vector<float>& analytic) {
+            const double scale =
+                std::abs(*std::max_element(analytic.begin(), analytic.end(),
+                                           [](float a, float b) { return std::abs(a) < std::abs(b); }));
+            for (std::size_t k = 0; k < params.size(); ++k) {
+                const double keep = params[k];
+                const auto fd = [&](double h) {
+                    params[k] = keep + h;
+                    const double plus = render_loss(s, v, width, height, background, weights);
+                    params[k] = keep - h;
+                    const double minus = render_loss(s, v, width, height, background, weights);
+                    params[k] = keep;
+                    return (plus - minus) / (2 * h);
+                };
+                const double coarse = fd(1e-4), fine = fd(5e-5);
+                // A perturbation that moves a pixel across the 1/255 or tile-rectangle boundary makes a
+                // jump, not a slope: where two step sizes disagree the difference quotient is not a
+                // derivative, and the parameter is counted as unstable instead of compared.
+                if (std::abs(coarse - fine) > 1e-3 * (std::abs(fine) + 1e-2 * scale)) {
+                    ++unstable;
+                    continue;
+                }
+                CAPTURE(name);
+                CAPTURE(k);
+                CHECK(analytic[k] == doctest::Approx(fine).epsilon(2e-3).scale(0.05 * scale));
+                ++checked;
+            }
+        };
+        check_group("position", s.position, grads.positions);
+        check_group("log_scale", s.log_scale, grads.log_scales);
+        check_group("rotation", s.rotation, grads.rotations);
+        check_group("opacity", s.opacity, grads.opacity_logits);
+        check_group("sh_dc", s.dc, grads.sh_dc);
+        check_group("sh_rest", s.rest, grads.sh_rest);
+        MESSAGE(checked, " gradients compared, ", unstable, " skipped where the loss jumps");
+        CHECK(checked > 250);
+        CHECK(unstable * 10 < checked);
+    }
+}
+
+TEST_SUITE("cuda") {
+    TEST_CASE("the CUDA backward pass matches the CPU one") {
+        const glint::CudaStatus& status = glint::cuda_status();
+        if (!status.usable()) {
+            MESSAGE("skipped: ", status.reason);
+            return;
+        }
+        std::mt19937 random(23);
+        std::uniform_real_distribution<double> u(-1.0, 1.0);
+        DoubleScene s;
+        s.n = 400;
+        for (int i = 0; i < s.n; ++i) {
+            for (int k = 0; k < 3; ++k) {
+                s.position.push_back(0.8 * u(random));
+                s.log_scale.push_back(-2.5 + 0.6 * u(random));
+            }
+            for (int k = 0; k < 4; ++k) s.rotation.push_back(u(random));
+            s.opacity.push_back(2.0 * u(random));
+            for (int k = 0; k < 3; ++k) s.dc.push_back(0.8 * u(random));
+            for (int k = 0; k < 3 * DoubleScene::kRest; ++k) s.rest.push_back(0.3 * u(random));
+        }
+        const GaussianCloud cloud = s.to_cloud();
+        const Camera camera = Camera::look_at({2.2f, -2.0f, 1.4f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 120, 90);
+        std::vector<float> v_color(120 * 90 * 3);
+        for (float& w : v_color) w = static_cast<float>(u(random));
+        glint::splatting::RenderSettings settings;
+        settings.background = {0.2f, 0.5f, 0.9f};
+        glint::splatting::CloudGradients cpu_grads, gpu_grads;
+        cpu_grads.reset(cloud);
+        gpu_grads.reset(cloud);
+        glint::splatting::RenderOutput out;
+        auto cpu = glint::splatting::create_rasterizer(glint::Backend::Cpu);
+        cpu->render(cloud, camera, settings, out);
+        cpu->backward(cloud, camera, settings, v_color, cpu_grads);
+        auto gpu = glint::splatting::create_rasterizer(glint::Backend::Cuda);
+        gpu->render(cloud, camera, settings, out);
+        gpu->backward(cloud, camera, settings, v_color, gpu_grads);
+        const auto compare = [](const char* name, const std::vector<float>& a, const std::vector<float>& b) {
+            double top = 0, worst = 0;
+            for (std::size_t k = 0; k < a.size(); ++k) {
+                top = std::max(top, std::abs(double(a[k])));
+                worst = std::max(worst, std::abs(double(a[k]) - b[k]));
+            }
+            MESSAGE(name, ": largest |gradient| ", top, ", largest CPU-CUDA difference ", worst);
+            CHECK(worst <= 1e-2 * top);  // __expf and atomic summation order
+        };
+        compare("position", cpu_grads.positions, gpu_grads.positions);
+        compare("log_scale", cpu_grads.log_scales, gpu_grads.log_scales);
+        compare("rotation", cpu_grads.rotations, gpu_grads.rotations);
+        compare("opacity", cpu_grads.opacity_logits, gpu_grads.opacity_logits);
+        compare("sh_dc", cpu_grads.sh_dc, gpu_grads.sh_dc);
+        compare("sh_rest", cpu_grads.sh_rest, gpu_grads.sh_rest);
     }
 }

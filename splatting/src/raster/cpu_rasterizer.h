@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "glint/splatting/raster/preprocess.h"
@@ -16,6 +17,8 @@ public:
 private:
     RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                             RenderOutput& out) override;
+    void backward_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                       std::span<const float> v_color, CloudGradients& grads) override;
 
 private:
     // Buffers kept between frames so that a frame allocates nothing.
@@ -31,6 +34,8 @@ private:
     std::vector<std::uint32_t> m_sorted_ranks;      // [P] grouped by tile
     std::vector<std::uint32_t> m_tile_ranges;       // [tiles + 1] start of each tile's pairs in m_sorted_keys
     std::vector<std::uint32_t> m_chunk_histograms;  // [chunks, tiles]
+    // Backward pass: per visible splat, d loss / d (mean x, y, conic a, b, c, opacity, colour r, g, b).
+    std::vector<float> m_splat_grads;  // [V, 9]
 };
 
 }  // namespace glint::splatting

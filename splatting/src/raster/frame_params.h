@@ -2,6 +2,7 @@
 // used by both backends).
 #pragma once
 
+#include "glint/splatting/raster/gradients.h"
 #include "glint/splatting/raster/preprocess.h"
 #include "glint/splatting/raster/rasterizer.h"
 
@@ -9,5 +10,8 @@ namespace glint::splatting {
 
 raster::FrameParams make_frame_params(const GaussianCloud& cloud, const Camera& camera,
                                       const RenderSettings& settings);
+
+// The camera as the differentiable chain (gradients.h) reads it, for the frame `f`.
+raster::View3<float> make_view3(const raster::FrameParams& f);
 
 }  // namespace glint::splatting

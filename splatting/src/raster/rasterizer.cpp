@@ -40,6 +40,32 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
     return render_impl(cloud, camera, settings, out);
 }
 
+void CloudGradients::reset(const GaussianCloud& cloud) {
+    const auto zero = [](std::vector<float>& v, std::size_t n) { v.assign(n, 0.0f); };
+    zero(positions, cloud.positions().size());
+    zero(log_scales, cloud.log_scales().size());
+    zero(rotations, cloud.rotations().size());
+    zero(opacity_logits, cloud.opacity_logits().size());
+    zero(sh_dc, cloud.sh_dc().size());
+    zero(sh_rest, cloud.sh_rest().size());
+    zero(mean2d_norm, cloud.size());
+}
+
+void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                          std::span<const float> v_color, CloudGradients& grads) {
+    GLINT_CHECK(!cloud.is_4d(), "backward: 4D Gaussians have no backward pass yet");
+    GLINT_CHECK(!settings.antialias, "backward: the anti-aliasing filter has no backward pass yet");
+    GLINT_CHECK(
+        settings.keep == nullptr && settings.max_gaussians >= cloud.size() && settings.min_radius == 0.0f,
+        "backward: level-of-detail settings are for viewing");
+    GLINT_CHECK(v_color.size() == static_cast<std::size_t>(camera.width) * camera.height * 3,
+                "backward: v_color must be [H, W, 3] of the camera");
+    GLINT_CHECK(
+        grads.positions.size() == cloud.positions().size() && grads.sh_rest.size() == cloud.sh_rest().size(),
+        "backward: gradients were not reset for this cloud");
+    backward_impl(cloud, camera, settings, v_color, grads);
+}
+
 raster::FrameParams make_frame_params(const GaussianCloud& cloud, const Camera& camera,
                                       const RenderSettings& settings) {
     raster::FrameParams frame{};
@@ -67,6 +93,21 @@ raster::FrameParams make_frame_params(const GaussianCloud& cloud, const Camera& 
     frame.grid_x = (camera.width + raster::kTileSize - 1) / raster::kTileSize;
     frame.grid_y = (camera.height + raster::kTileSize - 1) / raster::kTileSize;
     return frame;
+}
+
+raster::View3<float> make_view3(const raster::FrameParams& f) {
+    raster::View3<float> v{};
+    const float translation[3] = {f.view_translation.x, f.view_translation.y, f.view_translation.z};
+    const float position[3] = {f.camera_position.x, f.camera_position.y, f.camera_position.z};
+    for (int i = 0; i < 3; ++i) {
+        for (int j = 0; j < 3; ++j) v.rotation[i][j] = f.view_rotation.m[i][j];
+        v.translation[i] = translation[i];
+        v.position[i] = position[i];
+    }
+    v.fx = f.fx, v.fy = f.fy, v.cx = f.cx, v.cy = f.cy;
+    v.tan_fov_x = f.tan_fov_x, v.tan_fov_y = f.tan_fov_y;
+    v.sh_degree = f.sh_degree;
+    return v;
 }
 
 std::unique_ptr<Rasterizer> create_rasterizer(Backend backend) {

@@ -12,6 +12,7 @@
 #include "cuda_rasterizer.h"
 #include "glint/core/cuda/check.cuh"
 #include "glint/core/cuda/device_buffer.cuh"
+#include "glint/splatting/raster/gradients.h"
 #include "glint/splatting/raster/preprocess.h"
 
 namespace glint::splatting {
@@ -130,6 +131,106 @@ __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_
     if (packed != nullptr) packed[o] = raster::pack_rgba8(color[3 * o], color[3 * o + 1], color[3 * o + 2]);
 }
 
+constexpr int kGradsPerSplat = 9;  // mean x, y; conic a, b, c; opacity; colour r, g, b
+
+// One block per tile, one thread per pixel: the pixel's blend is replayed front to back to find its
+// final transmittance and last contribution, then undone back to front; per-Gaussian gradients of the
+// screen mean, conic, opacity and colour are added with atomics.
+__global__ void blend_bwd_kernel(const uint2* __restrict__ ranges, const uint32_t* __restrict__ values,
+                                 const Splat* __restrict__ splats, int width, int height, int grid_x,
+                                 raster::Vec3 background,
+                                 const float* __restrict__ v_color,  // [H, W, 3]
+                                 float* __restrict__ v_splats) {     // [N, 9]
+    const int x = blockIdx.x * kTileSize + threadIdx.x, y = blockIdx.y * kTileSize + threadIdx.y;
+    if (x >= width || y >= height) return;
+    const float px = static_cast<float>(x) + 0.5f, py = static_cast<float>(y) + 0.5f;
+    const uint2 range = ranges[blockIdx.y * grid_x + blockIdx.x];
+    float t = 1.0f;
+    uint32_t end = range.x;  // one past the last contribution
+    for (uint32_t k = range.x; k < range.y; ++k) {
+        const Splat& s = splats[values[k]];
+        const float power = raster::gaussian_power(s.conic, px - s.mean.x, py - s.mean.y);
+        if (!(power <= 0.0f)) continue;
+        const float alpha = fminf(raster::kMaxAlpha, s.opacity * raster::blend_exp(power));
+        if (alpha < raster::kMinAlpha) continue;
+        const float next = t * (1.0f - alpha);
+        if (next < raster::kMinTransmittance) break;
+        t = next;
+        end = k + 1;
+    }
+    const int o = y * width + x;
+    const float v_c[3] = {v_color[3 * o], v_color[3 * o + 1], v_color[3 * o + 2]};
+    float after[3] = {t * background.x, t * background.y, t * background.z};
+    for (uint32_t k = end; k-- > range.x;) {
+        const uint32_t i = values[k];
+        const Splat& s = splats[i];
+        const float dx = px - s.mean.x, dy = py - s.mean.y;
+        const float power = raster::gaussian_power(s.conic, dx, dy);
+        if (!(power <= 0.0f)) continue;
+        const float g = raster::blend_exp(power);
+        const float raw = s.opacity * g;
+        const float alpha = fminf(raster::kMaxAlpha, raw);
+        if (alpha < raster::kMinAlpha) continue;
+        t /= 1.0f - alpha;
+        const float color[3] = {s.color.x, s.color.y, s.color.z};
+        float* out = v_splats + static_cast<std::size_t>(i) * kGradsPerSplat;
+        float v_alpha = 0.0f;
+        for (int ch = 0; ch < 3; ++ch) {
+            atomicAdd(out + 6 + ch, alpha * t * v_c[ch]);
+            v_alpha += (t * color[ch] - after[ch] / (1.0f - alpha)) * v_c[ch];
+            after[ch] += alpha * t * color[ch];
+        }
+        if (raw >= raster::kMaxAlpha) continue;
+        atomicAdd(out + 5, g * v_alpha);
+        const float v_power = s.opacity * g * v_alpha;
+        atomicAdd(out + 0, v_power * (s.conic.a * dx + s.conic.b * dy));
+        atomicAdd(out + 1, v_power * (s.conic.c * dy + s.conic.b * dx));
+        atomicAdd(out + 2, v_power * (-0.5f * dx * dx));
+        atomicAdd(out + 3, v_power * (-dx * dy));
+        atomicAdd(out + 4, v_power * (-0.5f * dy * dy));
+    }
+}
+
+// The per-Gaussian chain (gradients.h) from the splat gradients to the raw parameters.
+__global__ void preprocess_bwd_kernel(raster::GaussianArrays g, raster::View3<float> view, float near_plane,
+                                      int rest_stride, uint32_t n, float half_w, float half_h,
+                                      const uint32_t* __restrict__ counts,  // [N]
+                                      const float* __restrict__ v_splats,   // [N, 9]
+                                      float* __restrict__ v_positions,      // [N, 3]
+                                      float* __restrict__ v_log_scales,     // [N, 3]
+                                      float* __restrict__ v_rotations,      // [N, 4]
+                                      float* __restrict__ v_opacity,        // [N]
+                                      float* __restrict__ v_sh_dc,          // [N, 3]
+                                      float* __restrict__ v_sh_rest,        // [N, K, 3]
+                                      float* __restrict__ mean2d_norm) {    // [N]
+    const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= n || counts[i] == 0) return;
+    raster::Gaussian3<float> gaussian{};
+    for (int k = 0; k < 3; ++k) {
+        gaussian.position[k] = g.positions[3 * i + k];
+        gaussian.log_scale[k] = g.log_scales[3 * i + k];
+    }
+    for (int k = 0; k < 4; ++k) gaussian.rotation[k] = g.rotations[4 * i + k];
+    gaussian.opacity_logit = g.opacity_logits[i];
+    gaussian.sh_dc = g.sh_dc + 3 * static_cast<std::size_t>(i);
+    gaussian.sh_rest = g.sh_rest + static_cast<std::size_t>(rest_stride) * i;
+    raster::Projected<float> p;
+    if (!raster::project_gaussian(gaussian, view, near_plane, p)) return;
+    const float* s = v_splats + static_cast<std::size_t>(i) * kGradsPerSplat;
+    const raster::ProjectedGradient<float> in{{s[0], s[1]}, {s[2], s[3], s[4]}, s[5], {s[6], s[7], s[8]}};
+    raster::GaussianGradient<float> out{};
+    out.sh_dc = v_sh_dc + 3 * static_cast<std::size_t>(i);
+    out.sh_rest = v_sh_rest + static_cast<std::size_t>(rest_stride) * i;
+    raster::project_gaussian_backward(gaussian, view, p, in, out);
+    for (int k = 0; k < 3; ++k) {
+        v_positions[3 * i + k] += out.position[k];
+        v_log_scales[3 * i + k] += out.log_scale[k];
+    }
+    for (int k = 0; k < 4; ++k) v_rotations[4 * i + k] += out.rotation[k];
+    v_opacity[i] += out.opacity_logit;
+    mean2d_norm[i] += sqrtf(s[0] * half_w * s[0] * half_w + s[1] * half_h * s[1] * half_h);
+}
+
 unsigned blocks_for(std::size_t items) {
     return static_cast<unsigned>((items + kThreads - 1) / kThreads);
 }
@@ -145,6 +246,8 @@ public:
 private:
     RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                             RenderOutput& out) override;
+    void backward_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                       std::span<const float> v_color, CloudGradients& grads) override;
 
     // The scene is uploaded every frame: the rasterizer does not know whether the host cloud changed.
     DeviceBuffer<float> m_positions, m_log_scales, m_rotations, m_opacity_logits, m_sh_dc, m_sh_rest;
@@ -159,6 +262,11 @@ private:
     DeviceBuffer<float> m_color, m_alpha, m_depth;     // [H, W(, 3)]
     DeviceBuffer<uint32_t> m_contributors;             // [H, W]
     DeviceBuffer<uint8_t> m_keep;                      // [N] RenderSettings::keep, when given
+    // Backward pass.
+    DeviceBuffer<float> m_v_color, m_v_splats;  // [H, W, 3], [N, 9]
+    DeviceBuffer<float> m_v_positions, m_v_log_scales, m_v_rotations, m_v_opacity, m_v_sh_dc, m_v_sh_rest,
+        m_mean2d_norm;
+    int m_last_width = 0, m_last_height = 0;
 };
 
 RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera& camera,
@@ -267,12 +375,76 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     }
     GLINT_CUDA_CHECK(cudaDeviceSynchronize());
     stats.blend_ms = milliseconds_since(start);
+    m_last_width = width;
+    m_last_height = height;
     // Visible Gaussians: those with at least one pair (counted on the host from the counts).
     std::vector<uint32_t> counts(n);
     m_counts.download(counts);
     GLINT_CUDA_CHECK(cudaDeviceSynchronize());
     for (uint32_t c : counts) stats.visible += c > 0 ? 1 : 0;
     return stats;
+}
+
+void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& camera,
+                                   const RenderSettings& settings, std::span<const float> v_color,
+                                   CloudGradients& grads) {
+    GLINT_CHECK(m_last_width == camera.width && m_last_height == camera.height,
+                "backward: call render() for this camera first");
+    const uint32_t n = static_cast<uint32_t>(cloud.size());
+    const int width = camera.width, height = camera.height;
+    const int grid_x = (width + kTileSize - 1) / kTileSize, grid_y = (height + kTileSize - 1) / kTileSize;
+    m_v_color.upload(v_color);
+    m_v_splats.resize(static_cast<std::size_t>(n) * kGradsPerSplat);
+    GLINT_CUDA_CHECK(cudaMemset(m_v_splats.data(), 0, m_v_splats.size() * sizeof(float)));
+    blend_bwd_kernel<<<dim3(grid_x, grid_y), dim3(kTileSize, kTileSize)>>>(
+        m_ranges.data(), m_sorted_values.data(), m_splats.data(), width, height, grid_x, settings.background,
+        m_v_color.data(), m_v_splats.data());
+    GLINT_CUDA_CHECK_LAUNCH();
+    const auto zeroed = [](DeviceBuffer<float>& b, std::size_t count) {
+        b.resize(count);
+        GLINT_CUDA_CHECK(cudaMemset(b.data(), 0, count * sizeof(float)));
+    };
+    zeroed(m_v_positions, grads.positions.size());
+    zeroed(m_v_log_scales, grads.log_scales.size());
+    zeroed(m_v_rotations, grads.rotations.size());
+    zeroed(m_v_opacity, grads.opacity_logits.size());
+    zeroed(m_v_sh_dc, grads.sh_dc.size());
+    zeroed(m_v_sh_rest, grads.sh_rest.size());
+    zeroed(m_mean2d_norm, grads.mean2d_norm.size());
+    const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
+    const raster::GaussianArrays arrays{m_positions.data(),
+                                        m_log_scales.data(),
+                                        m_rotations.data(),
+                                        m_opacity_logits.data(),
+                                        m_sh_dc.data(),
+                                        m_sh_rest.data(),
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr,
+                                        nullptr};
+    if (n > 0) {
+        preprocess_bwd_kernel<<<blocks_for(n), kThreads>>>(
+            arrays, make_view3(frame), frame.near_plane, cloud.sh_rest_per_channel() * 3, n,
+            0.5f * static_cast<float>(width), 0.5f * static_cast<float>(height), m_counts.data(),
+            m_v_splats.data(), m_v_positions.data(), m_v_log_scales.data(), m_v_rotations.data(),
+            m_v_opacity.data(), m_v_sh_dc.data(), m_v_sh_rest.data(), m_mean2d_norm.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+    }
+    // Added to what the caller accumulated.
+    const auto add = [](DeviceBuffer<float>& from, std::vector<float>& to) {
+        std::vector<float> part(to.size());
+        from.download(part);
+        GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+        for (std::size_t k = 0; k < to.size(); ++k) to[k] += part[k];
+    };
+    add(m_v_positions, grads.positions);
+    add(m_v_log_scales, grads.log_scales);
+    add(m_v_rotations, grads.rotations);
+    add(m_v_opacity, grads.opacity_logits);
+    add(m_v_sh_dc, grads.sh_dc);
+    add(m_v_sh_rest, grads.sh_rest);
+    add(m_mean2d_norm, grads.mean2d_norm);
 }
 
 }  // namespace

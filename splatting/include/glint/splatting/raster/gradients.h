@@ -106,7 +106,8 @@ GLINT_HD inline void sh_basis_gradient(int degree, const T dir[3], T grad[15][3]
     grad[11][2] = T(kSh3d) * (T(6) * zz - T(3) * xx - T(3) * yy);
     grad[12][0] = T(kSh3e) * (T(4) * zz - T(3) * xx - yy), grad[12][1] = T(kSh3e) * (-T(2) * x * y),
     grad[12][2] = T(kSh3e) * T(8) * x * z;
-    grad[13][0] = T(kSh3f) * T(2) * x * z, grad[13][1] = -T(kSh3f) * T(2) * y * z, grad[13][2] = T(kSh3f) * (xx - yy);
+    grad[13][0] = T(kSh3f) * T(2) * x * z, grad[13][1] = -T(kSh3f) * T(2) * y * z,
+    grad[13][2] = T(kSh3f) * (xx - yy);
     grad[14][0] = T(kSh3g) * (T(3) * xx - T(3) * yy), grad[14][1] = T(kSh3g) * (-T(6) * x * y);
 }
 
@@ -124,8 +125,8 @@ GLINT_HD inline bool project_gaussian(const Gaussian3<T>& g, const View3<T>& v, 
     p.depth = z;
 
     // Rotation and scale -> world covariance M M^T with M = R S.
-    const T qq = g.rotation[0] * g.rotation[0] + g.rotation[1] * g.rotation[1] + g.rotation[2] * g.rotation[2] +
-                 g.rotation[3] * g.rotation[3];
+    const T qq = g.rotation[0] * g.rotation[0] + g.rotation[1] * g.rotation[1] +
+                 g.rotation[2] * g.rotation[2] + g.rotation[3] * g.rotation[3];
     p.q_norm = sqrt_t(qq);
     for (int i = 0; i < 4; ++i) p.q[i] = g.rotation[i] / p.q_norm;
     const T w = p.q[0], x = p.q[1], y = p.q[2], zq = p.q[3];
@@ -158,7 +159,8 @@ GLINT_HD inline bool project_gaussian(const Gaussian3<T>& g, const View3<T>& v, 
     }
     T ts[2][3];
     for (int i = 0; i < 2; ++i)
-        for (int k = 0; k < 3; ++k) ts[i][k] = t[i][0] * sigma[0][k] + t[i][1] * sigma[1][k] + t[i][2] * sigma[2][k];
+        for (int k = 0; k < 3; ++k)
+            ts[i][k] = t[i][0] * sigma[0][k] + t[i][1] * sigma[1][k] + t[i][2] * sigma[2][k];
     p.cov2[0] = ts[0][0] * t[0][0] + ts[0][1] * t[0][1] + ts[0][2] * t[0][2] + T(kLowPassVariance);
     p.cov2[1] = ts[0][0] * t[1][0] + ts[0][1] * t[1][1] + ts[0][2] * t[1][2];
     p.cov2[2] = ts[1][0] * t[1][0] + ts[1][1] * t[1][1] + ts[1][2] * t[1][2] + T(kLowPassVariance);
@@ -203,8 +205,9 @@ struct GaussianGradient {
 };
 
 template <typename T>
-GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View3<T>& v, const Projected<T>& p,
-                                               const ProjectedGradient<T>& in, GaussianGradient<T>& out) {
+GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View3<T>& v,
+                                               const Projected<T>& p, const ProjectedGradient<T>& in,
+                                               GaussianGradient<T>& out) {
     // --- colour -> SH coefficients and direction -> position -----------------------------------------
     T v_sum[3];
     for (int c = 0; c < 3; ++c) v_sum[c] = p.sh[c] > T(0) ? in.color[c] : T(0);
@@ -302,7 +305,8 @@ GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View
     v_view[1] += in.mean[1] * v.fy / z;
     v_view[2] += -in.mean[0] * v.fx * p.view[0] / z2 - in.mean[1] * v.fy * p.view[1] / z2;
     for (int i = 0; i < 3; ++i)
-        out.position[i] += v.rotation[0][i] * v_view[0] + v.rotation[1][i] * v_view[1] + v.rotation[2][i] * v_view[2];
+        out.position[i] +=
+            v.rotation[0][i] * v_view[0] + v.rotation[1][i] * v_view[1] + v.rotation[2][i] * v_view[2];
 
     // --- Sigma = M M^T, M = R S ---------------------------------------------------------------------------
     T v_m[3][3];
@@ -325,13 +329,14 @@ GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View
     // R of the normalized quaternion (w, x, y, z), then through the normalization.
     const T w = p.q[0], x = p.q[1], y = p.q[2], zq = p.q[3];
     T v_q[4];
-    v_q[0] = T(2) * (-zq * v_r[0][1] + y * v_r[0][2] + zq * v_r[1][0] - x * v_r[1][2] - y * v_r[2][0] + x * v_r[2][1]);
+    v_q[0] = T(2) * (-zq * v_r[0][1] + y * v_r[0][2] + zq * v_r[1][0] - x * v_r[1][2] - y * v_r[2][0] +
+                     x * v_r[2][1]);
     v_q[1] = T(2) * (y * v_r[0][1] + zq * v_r[0][2] + y * v_r[1][0] - T(2) * x * v_r[1][1] - w * v_r[1][2] +
                      zq * v_r[2][0] + w * v_r[2][1] - T(2) * x * v_r[2][2]);
     v_q[2] = T(2) * (-T(2) * y * v_r[0][0] + x * v_r[0][1] + w * v_r[0][2] + x * v_r[1][0] + zq * v_r[1][2] -
                      w * v_r[2][0] + zq * v_r[2][1] - T(2) * y * v_r[2][2]);
-    v_q[3] = T(2) * (-T(2) * zq * v_r[0][0] - w * v_r[0][1] + x * v_r[0][2] + w * v_r[1][0] - T(2) * zq * v_r[1][1] +
-                     y * v_r[1][2] + x * v_r[2][0] + y * v_r[2][1]);
+    v_q[3] = T(2) * (-T(2) * zq * v_r[0][0] - w * v_r[0][1] + x * v_r[0][2] + w * v_r[1][0] -
+                     T(2) * zq * v_r[1][1] + y * v_r[1][2] + x * v_r[2][0] + y * v_r[2][1]);
     const T q_dot = v_q[0] * p.q[0] + v_q[1] * p.q[1] + v_q[2] * p.q[2] + v_q[3] * p.q[3];
     for (int i = 0; i < 4; ++i) out.rotation[i] += (v_q[i] - p.q[i] * q_dot) / p.q_norm;
 }

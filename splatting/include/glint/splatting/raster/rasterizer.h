@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "glint/core/backend.h"
@@ -55,6 +56,16 @@ struct RenderStats {
     double preprocess_ms = 0, sort_ms = 0, blend_ms = 0;
 };
 
+// Gradients of a loss with respect to a cloud's raw parameters, shaped as its arrays (gaussian_cloud.h).
+struct CloudGradients {
+    std::vector<float> positions, log_scales, rotations, opacity_logits, sh_dc, sh_rest;  // [N, ...]
+    // [N] |dL/d screen mean| in normalized device units (pixels times W/2 and H/2), the statistic the
+    // reference densifies by (threshold 0.0002); 0 for Gaussians not visible in the frame.
+    std::vector<float> mean2d_norm;
+    // Sizes every array for `cloud` and sets it to zero.
+    void reset(const GaussianCloud& cloud);
+};
+
 class Rasterizer {
 public:
     virtual ~Rasterizer() = default;
@@ -65,9 +76,19 @@ public:
                        RenderOutput& out);
     virtual Backend backend() const = 0;
 
+    // Adds to `grads` the gradients of a loss whose gradient with respect to the rendered colour is
+    // `v_color` ([H, W, 3]), for the frame the last render() drew: call it right after render() with the
+    // same cloud, camera and settings. 3D Gaussians without anti-aliasing (ContractError otherwise);
+    // `grads` must have been reset() for the cloud.
+    void backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                  std::span<const float> v_color, CloudGradients& grads);
+
 private:
     virtual RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera,
                                     const RenderSettings& settings, RenderOutput& out) = 0;
+    virtual void backward_impl(const GaussianCloud& cloud, const Camera& camera,
+                               const RenderSettings& settings, std::span<const float> v_color,
+                               CloudGradients& grads) = 0;
 };
 
 // Backend::Auto gives CUDA when this build and machine can run it, else the CPU. Throws Error naming the
