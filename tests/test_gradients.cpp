@@ -426,3 +426,46 @@ TEST_SUITE("cuda") {
         compare("sh_rest", cpu_grads.sh_rest, gpu_grads.sh_rest);
     }
 }
+
+#include "glint/splatting/train/loss.h"
+
+TEST_SUITE("cpu") {
+    TEST_CASE("L1 + D-SSIM: value and gradient against finite differences (double precision)") {
+        const int w = 14, h = 11;
+        std::mt19937 random(29);
+        std::uniform_real_distribution<double> u(0.0, 1.0);
+        std::vector<double> image(w * h * 3), target(w * h * 3), v(w * h * 3);
+        for (std::size_t i = 0; i < image.size(); ++i) {
+            target[i] = u(random);
+            image[i] = 0.6 * target[i] + 0.4 * u(random);
+        }
+        const auto loss = [&] {
+            std::vector<double> scratch(image.size());
+            return glint::splatting::photometric_loss<double>(image, target, w, h, 0.2, scratch).loss;
+        };
+        const glint::splatting::LossValue value =
+            glint::splatting::photometric_loss<double>(image, target, w, h, 0.2, v);
+        CHECK(value.loss == doctest::Approx(0.8 * value.l1 + 0.2 * (1 - value.ssim)));
+        // An image against itself: SSIM 1, L1 0.
+        std::vector<double> same(v.size());
+        CHECK(glint::splatting::photometric_loss<double>(target, target, w, h, 0.2, same).ssim ==
+              doctest::Approx(1.0));
+        int checked = 0;
+        for (std::size_t i = 0; i < image.size(); i += 7) {
+            const double keep = image[i];
+            image[i] = keep + 1e-7;
+            const double plus = loss();
+            image[i] = keep - 1e-7;
+            const double minus = loss();
+            image[i] = keep;
+            CHECK(v[i] == doctest::Approx((plus - minus) / 2e-7).epsilon(1e-4).scale(1e-6));
+            ++checked;
+        }
+        CHECK(checked > 60);
+        // The float version agrees.
+        std::vector<float> fi(image.begin(), image.end()), ft(target.begin(), target.end()), fv(v.size());
+        const auto fvalue = glint::splatting::photometric_loss<float>(fi, ft, w, h, 0.2, fv);
+        CHECK(fvalue.loss == doctest::Approx(value.loss).epsilon(1e-5));
+        CHECK(fvalue.ssim == doctest::Approx(glint::splatting::ssim(fi, ft, w, h)).epsilon(1e-6));
+    }
+}
