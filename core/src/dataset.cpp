@@ -132,6 +132,19 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     for (const DatasetView& v : d.train)
         largest = std::max(largest, glm::length(v.camera.position() - d.camera_centre));
     d.camera_extent = 1.1f * std::max(largest, 1e-6f);
+    // sum (I - a a^T) p = sum (I - a a^T) c over the optical axes a through the camera centres c.
+    glm::dmat3 lhs(0.0);
+    glm::dvec3 rhs(0.0);
+    for (const DatasetView& v : d.train) {
+        const glm::dvec3 axis =
+            glm::normalize(glm::dvec3(glm::transpose(v.camera.rotation) * glm::vec3(0, 0, 1)));
+        const glm::dmat3 project = glm::dmat3(1.0) - glm::outerProduct(axis, axis);
+        lhs += project;
+        rhs += project * glm::dvec3(v.camera.position());
+    }
+    d.look_at_centre = d.camera_centre;
+    if (std::abs(glm::determinant(lhs)) > 1e-6 * static_cast<double>(d.train.size()))
+        d.look_at_centre = glm::vec3(glm::inverse(lhs) * rhs);
     return d;
 }
 

@@ -53,6 +53,9 @@ public:
     // positions and 1.1 times their largest distance from it; scales the position learning rate.
     glm::vec3 camera_centre{0.0f};
     float camera_extent = 1.0f;
+    // The point the training cameras look at: least-squares nearest to every optical axis (the camera
+    // centre when the axes are near parallel). Object captures centre their subject here.
+    glm::vec3 look_at_centre{0.0f};
 
     // Reads, downscales and composites a view's image. Throws InputError naming the file when it is
     // unreadable or its size is not the camera's.

@@ -1,0 +1,352 @@
+// The Gaussian-splatting trainer.
+#include "glint/splatting/train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <unordered_map>
+
+#include "glint/core/error.h"
+#include "glint/core/log.h"
+#include "glint/core/text.h"
+#include "glint/splatting/activation.h"
+#include "glint/splatting/raster/raster_math.h"
+#include "glint/splatting/selection.h"
+#include "glint/splatting/train/loss.h"
+
+namespace glint::splatting {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// splitmix64: small, fast and deterministic across platforms.
+std::uint64_t next_random(std::uint64_t& state) {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+float uniform(std::uint64_t& state) {
+    return static_cast<float>(next_random(state) >> 40) / static_cast<float>(1ull << 24);
+}
+float normal(std::uint64_t& state) {
+    const float u1 = std::max(uniform(state), 1e-7f), u2 = uniform(state);
+    return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
+}
+
+constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEpsilon = 1e-15f;  // the reference's
+
+// Mean squared distance to the three nearest other points, through a uniform grid (the reference uses
+// a k-d tree); points with fewer than three neighbours in the 27 cells around them get the cell size.
+std::vector<float> mean_knn_distance2(const std::vector<float>& positions) {
+    const std::size_t n = positions.size() / 3;
+    glm::vec3 lo(1e30f), hi(-1e30f);
+    for (std::size_t i = 0; i < n; ++i)
+        for (int k = 0; k < 3; ++k) {
+            lo[k] = std::min(lo[k], positions[3 * i + k]);
+            hi[k] = std::max(hi[k], positions[3 * i + k]);
+        }
+    const glm::vec3 size = glm::max(hi - lo, glm::vec3(1e-6f));
+    // About two points per cell on average.
+    const float cell =
+        std::cbrt(size.x * size.y * size.z * 2.0f / static_cast<float>(std::max<std::size_t>(n, 1)));
+    const auto key = [&](int x, int y, int z) {
+        return (static_cast<std::int64_t>(x) * 73856093) ^ (static_cast<std::int64_t>(y) * 19349663) ^
+               (static_cast<std::int64_t>(z) * 83492791);
+    };
+    std::unordered_multimap<std::int64_t, std::uint32_t> grid;
+    const auto cell_of = [&](std::size_t i, int axis) {
+        return static_cast<int>(std::floor((positions[3 * i + axis] - lo[axis]) / cell));
+    };
+    for (std::size_t i = 0; i < n; ++i) grid.emplace(key(cell_of(i, 0), cell_of(i, 1), cell_of(i, 2)), i);
+    std::vector<float> result(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        float best[3] = {1e30f, 1e30f, 1e30f};
+        const int cx = cell_of(i, 0), cy = cell_of(i, 1), cz = cell_of(i, 2);
+        for (int dx = -1; dx <= 1; ++dx)
+            for (int dy = -1; dy <= 1; ++dy)
+                for (int dz = -1; dz <= 1; ++dz) {
+                    const auto [first, last] = grid.equal_range(key(cx + dx, cy + dy, cz + dz));
+                    for (auto it = first; it != last; ++it) {
+                        const std::size_t j = it->second;
+                        if (j == i) continue;
+                        float d2 = 0;
+                        for (int k = 0; k < 3; ++k) {
+                            const float d = positions[3 * i + k] - positions[3 * j + k];
+                            d2 += d * d;
+                        }
+                        if (d2 < best[2]) {
+                            best[2] = d2;
+                            std::sort(best, best + 3);
+                        }
+                    }
+                }
+        float sum = 0;
+        for (const float b : best) sum += b < 1e29f ? b : cell * cell;
+        result[i] = std::max(sum / 3.0f, 1e-14f);
+    }
+    return result;
+}
+
+}  // namespace
+
+Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
+    : m_dataset(dataset), m_options(options), m_random(options.seed) {
+    if (dataset.train.empty()) throw InputError("the dataset has no training views");
+    if (options.iterations < 1) throw InputError("the number of iterations must be positive");
+    if (options.sh_degree < 0 || options.sh_degree > 3) throw InputError("the SH degree must be in [0, 3]");
+    m_rasterizer = create_rasterizer(options.backend);
+
+    // --- initial Gaussians --------------------------------------------------------------------------------
+    std::vector<float> positions, colors;
+    if (dataset.points.size() > 0) {
+        positions = dataset.points.positions;
+        colors = dataset.points.colors;
+        log::info("initialising from ", dataset.points.size(), " sparse points");
+    } else {
+        if (options.random_count == 0)
+            throw InputError("no sparse points and a random initialisation of 0 Gaussians");
+        const float half = options.random_extent * dataset.camera_extent;
+        for (std::size_t i = 0; i < options.random_count; ++i) {
+            for (int k = 0; k < 3; ++k)
+                positions.push_back(dataset.look_at_centre[k] + half * (2.0f * uniform(m_random) - 1.0f));
+            for (int k = 0; k < 3; ++k) colors.push_back(uniform(m_random));
+        }
+        log::info("initialising ", options.random_count, " random Gaussians in a cube of half side ", half);
+    }
+    const std::size_t n = positions.size() / 3;
+    const std::vector<float> knn = mean_knn_distance2(positions);
+    m_cloud.resize(n, options.sh_degree, false);
+    std::copy(positions.begin(), positions.end(), m_cloud.positions().begin());
+    for (std::size_t i = 0; i < n; ++i) {
+        const float log_scale = 0.5f * std::log(knn[i]);  // log of the RMS neighbour distance
+        for (int k = 0; k < 3; ++k) {
+            m_cloud.log_scales()[3 * i + k] = log_scale;
+            m_cloud.sh_dc()[3 * i + k] = (colors[3 * i + k] - 0.5f) / raster::kSh0;
+        }
+        m_cloud.rotations()[4 * i] = 1.0f;
+        m_cloud.opacity_logits()[i] = logit(0.1f);
+    }
+    m_grad_accum.assign(n, 0.0f);
+    m_grad_count.assign(n, 0.0f);
+    m_train_images.resize(dataset.train.size());
+    m_test_images.resize(dataset.test.size());
+}
+
+Trainer::~Trainer() = default;
+
+const ImageRgb& Trainer::image(std::size_t view, bool test) {
+    auto& slot = test ? m_test_images[view] : m_train_images[view];
+    if (!slot)
+        slot = std::make_unique<ImageRgb>(
+            m_dataset.load_image(test ? m_dataset.test[view] : m_dataset.train[view]));
+    return *slot;
+}
+
+void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr) {
+    moments.m.resize(values.size(), 0.0f);
+    moments.v.resize(values.size(), 0.0f);
+    const float t = static_cast<float>(m_iteration);
+    const float correction1 = 1.0f - std::pow(kAdamBeta1, t), correction2 = 1.0f - std::pow(kAdamBeta2, t);
+    const float step = lr * std::sqrt(correction2) / correction1;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const float g = grad[i];
+        moments.m[i] = kAdamBeta1 * moments.m[i] + (1.0f - kAdamBeta1) * g;
+        moments.v[i] = kAdamBeta2 * moments.v[i] + (1.0f - kAdamBeta2) * g * g;
+        values[i] -= step * moments.m[i] / (std::sqrt(moments.v[i]) + kAdamEpsilon);
+    }
+}
+
+StepResult Trainer::step() {
+    ++m_iteration;
+    const TrainOptions& o = m_options;
+    if (m_iteration % o.sh_interval == 0 && m_active_sh < m_cloud.sh_degree()) ++m_active_sh;
+
+    // A random permutation of the training views per epoch.
+    auto start = Clock::now();
+    if (m_next == m_order.size()) {
+        m_order.resize(m_dataset.train.size());
+        std::iota(m_order.begin(), m_order.end(), std::size_t{0});
+        for (std::size_t i = m_order.size(); i > 1; --i)
+            std::swap(m_order[i - 1], m_order[next_random(m_random) % i]);
+        m_next = 0;
+    }
+    const std::size_t view = m_order[m_next++];
+    const DatasetView& v = m_dataset.train[view];
+    const ImageRgb& target = image(view, false);
+    m_profile.load += ms_since(start);
+
+    start = Clock::now();
+    RenderSettings settings;
+    settings.sh_degree = m_active_sh;
+    const auto& bg = m_dataset.options.background;
+    settings.background = {bg[0], bg[1], bg[2]};
+    m_rasterizer->render(m_cloud, v.camera, settings, m_out);
+    m_profile.forward += ms_since(start);
+
+    start = Clock::now();
+    m_v_image.resize(m_out.color.size());
+    const LossValue loss = photometric_loss<float>(m_out.color, target.rgb, v.camera.width, v.camera.height,
+                                                   o.lambda_dssim, m_v_image);
+    StepResult result{m_iteration, loss.loss, psnr(m_out.color, target.rgb)};
+    m_profile.loss += ms_since(start);
+
+    start = Clock::now();
+    m_grads.reset(m_cloud);
+    m_rasterizer->backward(m_cloud, v.camera, settings, m_v_image, m_grads);
+    m_profile.backward += ms_since(start);
+
+    start = Clock::now();
+    const float progress = std::min(
+        1.0f, static_cast<float>(m_iteration) / static_cast<float>(std::max(1, o.position_decay_iterations)));
+    const float lr_position =
+        std::exp((1.0f - progress) * std::log(o.lr_position) + progress * std::log(o.lr_position_final)) *
+        m_dataset.camera_extent;
+    adam(m_cloud.positions(), m_grads.positions, m_moments[0], lr_position);
+    adam(m_cloud.log_scales(), m_grads.log_scales, m_moments[1], o.lr_scale);
+    adam(m_cloud.rotations(), m_grads.rotations, m_moments[2], o.lr_rotation);
+    adam(m_cloud.opacity_logits(), m_grads.opacity_logits, m_moments[3], o.lr_opacity);
+    adam(m_cloud.sh_dc(), m_grads.sh_dc, m_moments[4], o.lr_sh_dc);
+    adam(m_cloud.sh_rest(), m_grads.sh_rest, m_moments[5], o.lr_sh_rest);
+    m_profile.optimizer += ms_since(start);
+
+    start = Clock::now();
+    if (m_iteration < o.densify_until) {
+        for (std::size_t i = 0; i < m_cloud.size(); ++i)
+            if (m_grads.mean2d_norm[i] > 0.0f) {
+                m_grad_accum[i] += m_grads.mean2d_norm[i];
+                m_grad_count[i] += 1.0f;
+            }
+        if (m_iteration >= o.densify_from && m_iteration % o.densify_interval == 0)
+            densify_and_prune(m_iteration > o.opacity_reset_interval);
+        if (m_iteration % o.opacity_reset_interval == 0) reset_opacity();
+    }
+    m_profile.densify += ms_since(start);
+    return result;
+}
+
+void Trainer::keep_rows(const std::vector<std::uint8_t>& keep) {
+    std::vector<std::uint32_t> rows;
+    for (std::size_t i = 0; i < m_cloud.size(); ++i)
+        if (i >= keep.size() || keep[i]) rows.push_back(static_cast<std::uint32_t>(i));
+    m_cloud = gather(m_cloud, rows);
+    const auto gather_vector = [&](std::vector<float>& v, std::size_t stride) {
+        if (v.empty()) return;
+        std::vector<float> out(rows.size() * stride);
+        for (std::size_t k = 0; k < rows.size(); ++k)
+            std::copy_n(v.begin() + static_cast<std::ptrdiff_t>(rows[k] * stride), stride,
+                        out.begin() + static_cast<std::ptrdiff_t>(k * stride));
+        v.swap(out);
+    };
+    const std::size_t strides[6] = {3, 3, 4,
+                                    1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
+    for (int g = 0; g < 6; ++g) {
+        gather_vector(m_moments[static_cast<std::size_t>(g)].m, strides[g]);
+        gather_vector(m_moments[static_cast<std::size_t>(g)].v, strides[g]);
+    }
+    gather_vector(m_grad_accum, 1);
+    gather_vector(m_grad_count, 1);
+}
+
+void Trainer::densify_and_prune(bool prune_large) {
+    const TrainOptions& o = m_options;
+    const std::size_t n = m_cloud.size();
+    const float extent = m_dataset.camera_extent;
+    const std::size_t rest = static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3;
+    std::vector<std::uint32_t> clone, split;
+    for (std::size_t i = 0; i < n; ++i) {
+        const float grad = m_grad_count[i] > 0 ? m_grad_accum[i] / m_grad_count[i] : 0.0f;
+        if (grad < o.densify_grad_threshold) continue;
+        const float* s = &m_cloud.log_scales()[3 * i];
+        const float largest = std::exp(std::max({s[0], s[1], s[2]}));
+        (largest <= o.percent_dense * extent ? clone : split).push_back(static_cast<std::uint32_t>(i));
+    }
+    const std::size_t room = o.max_gaussians > n ? o.max_gaussians - n : 0;
+    if (clone.size() + 2 * split.size() > room) {
+        clone.resize(std::min(clone.size(), room));
+        split.resize(std::min(split.size(), (room - clone.size()) / 2));
+    }
+    // New rows: clones are exact copies; each split Gaussian gives two samples from itself, scaled by 1/1.6.
+    std::vector<std::uint32_t> sources(clone);
+    for (const std::uint32_t i : split) sources.insert(sources.end(), {i, i});
+    std::vector<std::uint32_t> all(n);
+    std::iota(all.begin(), all.end(), 0u);
+    all.insert(all.end(), sources.begin(), sources.end());
+    GaussianCloud grown = gather(m_cloud, all);
+    for (std::size_t k = clone.size(); k < sources.size(); ++k) {
+        const std::size_t row = n + k, i = sources[k];
+        const float* q = &m_cloud.rotations()[4 * i];
+        const raster::Mat3 r = raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]);
+        float sample[3];
+        for (int a = 0; a < 3; ++a) sample[a] = std::exp(m_cloud.log_scales()[3 * i + a]) * normal(m_random);
+        for (int a = 0; a < 3; ++a) {
+            grown.positions()[3 * row + a] = m_cloud.positions()[3 * i + a] + r.m[a][0] * sample[0] +
+                                             r.m[a][1] * sample[1] + r.m[a][2] * sample[2];
+            grown.log_scales()[3 * row + a] = m_cloud.log_scales()[3 * i + a] - std::log(1.6f);
+        }
+    }
+    m_cloud = std::move(grown);
+    const std::size_t total = m_cloud.size();
+    const std::size_t strides[6] = {3, 3, 4, 1, 3, rest};
+    for (int g = 0; g < 6; ++g) {
+        Moments& m = m_moments[static_cast<std::size_t>(g)];
+        m.m.resize(total * strides[g], 0.0f);
+        m.v.resize(total * strides[g], 0.0f);
+    }
+    m_grad_accum.assign(total, 0.0f);
+    m_grad_count.assign(total, 0.0f);
+
+    // Prune: the split originals, the transparent, and (after an opacity reset) the huge.
+    std::vector<std::uint8_t> keep(total, 1);
+    for (const std::uint32_t i : split) keep[i] = 0;
+    for (std::size_t i = 0; i < total; ++i) {
+        if (sigmoid(m_cloud.opacity_logits()[i]) < o.prune_opacity) keep[i] = 0;
+        if (prune_large) {
+            const float* s = &m_cloud.log_scales()[3 * i];
+            if (std::exp(std::max({s[0], s[1], s[2]})) > o.prune_world_scale * extent) keep[i] = 0;
+        }
+    }
+    keep_rows(keep);
+    log::debug("iteration ", m_iteration, ": cloned ", clone.size(), ", split ", split.size(), ", now ",
+               m_cloud.size(), " Gaussians");
+}
+
+void Trainer::reset_opacity() {
+    const float cap = logit(0.01f);
+    for (float& o : m_cloud.opacity_logits()) o = std::min(o, cap);
+    std::fill(m_moments[3].m.begin(), m_moments[3].m.end(), 0.0f);
+    std::fill(m_moments[3].v.begin(), m_moments[3].v.end(), 0.0f);
+}
+
+Evaluation Trainer::evaluate() {
+    const bool test = !m_dataset.test.empty();
+    const std::vector<DatasetView>& views = test ? m_dataset.test : m_dataset.train;
+    Evaluation e;
+    RenderSettings settings;
+    settings.sh_degree = m_active_sh;
+    const auto& bg = m_dataset.options.background;
+    settings.background = {bg[0], bg[1], bg[2]};
+    RenderOutput out;
+    for (std::size_t i = 0; i < views.size(); ++i) {
+        const ImageRgb& target = image(i, test);
+        m_rasterizer->render(m_cloud, views[i].camera, settings, out);
+        e.psnr += psnr(out.color, target.rgb);
+        e.ssim += ssim(out.color, target.rgb, target.width, target.height);
+        double l1 = 0;
+        for (std::size_t k = 0; k < out.color.size(); ++k) l1 += std::abs(out.color[k] - target.rgb[k]);
+        e.l1 += l1 / static_cast<double>(out.color.size());
+    }
+    e.views = views.size();
+    const auto count = static_cast<double>(views.size());
+    e.psnr /= count;
+    e.ssim /= count;
+    e.l1 /= count;
+    return e;
+}
+
+}  // namespace glint::splatting
