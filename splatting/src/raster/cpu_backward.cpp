@@ -19,11 +19,117 @@ using raster::kTileSize;
 
 constexpr int kGradsPerSplat = 9;  // mean x, y; conic a, b, c; opacity; colour r, g, b
 
-struct Contribution {
-    std::uint32_t rank;  // into the sorted splats
-    float alpha, gaussian;
-    bool clamped;  // alpha hit kMaxAlpha: no gradient through it
+constexpr int kTilePixels = kTileSize * kTileSize;
+constexpr int kHalf = kTileSize / 2;  // 8 pixels: one AVX2 vector of floats
+
+// Per-pixel state of one tile, structure of arrays so the pixel loops vectorize.
+struct alignas(64) BackwardTile {
+    float px[kTilePixels], py[kTilePixels];  // pixel-centre offsets from the tile's corner
+    float transmittance[kTilePixels];        // forward: running T; backward: T in front of the splat
+    float done[kTilePixels];                 // 1 once the forward blend stopped
+    float last[kTilePixels];                 // index in the tile's list of the last contribution, -1: none
+    float after[3][kTilePixels];             // backward: what lies behind the current splat, as seen
+    float v_color[3][kTilePixels];           // dL/d pixel colour, 0 outside the image
 };
+
+// Rows and half rows of the tile inside the box around a splat's 1/255 contour (as the forward pass).
+template <typename Span>
+inline void for_each_span(const raster::Splat& s, float ox, float oy, Span span) {
+    const float last_row = static_cast<float>(kTileSize - 1);
+    const int row0 = static_cast<int>(std::clamp(std::ceil(oy - s.extent.y - 0.5f), 0.0f, last_row + 1.0f));
+    const int row1 = static_cast<int>(std::clamp(std::floor(oy + s.extent.y - 0.5f), -1.0f, last_row));
+    const bool left = ox - s.extent.x - 0.5f < static_cast<float>(kHalf);
+    const bool right = ox + s.extent.x - 0.5f >= static_cast<float>(kHalf);
+    for (int row = row0; row <= row1; ++row) {
+        if (left) span(row * kTileSize);
+        if (right) span(row * kTileSize + kHalf);
+    }
+}
+
+// The forward blend of a tile again, recording each pixel's final transmittance and last contribution.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void replay_tile(BackwardTile& b,
+                                                                             const raster::Splat* splats,
+                                                                             const std::uint32_t* ranks,
+                                                                             std::size_t count, float x0,
+                                                                             float y0) {
+    for (std::size_t k = 0; k < count; ++k) {
+        const raster::Splat& s = splats[ranks[k]];
+        const float ox = s.mean.x - x0, oy = s.mean.y - y0, index = static_cast<float>(k);
+        for_each_span(s, ox, oy, [&](int p0) {
+            for (int p = p0; p < p0 + kHalf; ++p) {
+                const float dx = b.px[p] - ox, dy = b.py[p] - oy;
+                const float power = raster::gaussian_power(s.conic, dx, dy);
+                const float raw = s.opacity * raster::blend_exp(power);
+                const float alpha = raw < raster::kMaxAlpha ? raw : raster::kMaxAlpha;
+                const float t = b.transmittance[p];
+                const float test_t = t * (1.0f - alpha);
+                const float valid =
+                    (b.done[p] == 0.0f && power <= 0.0f && alpha >= raster::kMinAlpha) ? 1.0f : 0.0f;
+                const float stop = test_t < raster::kMinTransmittance ? valid : 0.0f;
+                const float take = valid - stop;
+                b.transmittance[p] = take != 0.0f ? test_t : t;
+                b.last[p] = take != 0.0f ? index : b.last[p];
+                b.done[p] += stop;
+            }
+        });
+        if ((k + 1) % 32 == 0) {
+            float sum = 0.0f;
+            for (int p = 0; p < kTilePixels; ++p) sum += b.done[p];
+            if (sum == static_cast<float>(kTilePixels)) break;
+        }
+    }
+}
+
+// Undoes a tile's blend back to front, adding each splat's gradients (mean x, y, conic a, b, c, opacity,
+// colour) into `grads` ([V, 9]). Per-lane partial sums keep the pixel loop vectorized.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(BackwardTile& b,
+                                                                           const raster::Splat* splats,
+                                                                           const std::uint32_t* ranks,
+                                                                           std::size_t end, float x0,
+                                                                           float y0, float* grads) {
+    for (std::size_t k = end; k-- > 0;) {
+        const raster::Splat& s = splats[ranks[k]];
+        const float ox = s.mean.x - x0, oy = s.mean.y - y0, index = static_cast<float>(k);
+        float lanes[kGradsPerSplat][kHalf] = {};
+        for_each_span(s, ox, oy, [&](int p0) {
+            for (int l = 0; l < kHalf; ++l) {
+                const int p = p0 + l;
+                const float dx = b.px[p] - ox, dy = b.py[p] - oy;
+                const float power = raster::gaussian_power(s.conic, dx, dy);
+                const float g = raster::blend_exp(power);
+                const float raw = s.opacity * g;
+                const float alpha = raw < raster::kMaxAlpha ? raw : raster::kMaxAlpha;
+                const float m =
+                    (index <= b.last[p] && power <= 0.0f && alpha >= raster::kMinAlpha) ? 1.0f : 0.0f;
+                const float inv = 1.0f / (1.0f - alpha);
+                const float t = m != 0.0f ? b.transmittance[p] * inv : b.transmittance[p];
+                b.transmittance[p] = t;
+                const float w = m * alpha * t;
+                float v_alpha = 0.0f;
+                const float color[3] = {s.color.x, s.color.y, s.color.z};
+                for (int ch = 0; ch < 3; ++ch) {
+                    lanes[6 + ch][l] += w * b.v_color[ch][p];
+                    v_alpha += (t * color[ch] - b.after[ch][p] * inv) * b.v_color[ch][p];
+                    b.after[ch][p] += w * color[ch];
+                }
+                const float open = raw < raster::kMaxAlpha ? m : 0.0f;  // no gradient through the clamp
+                lanes[5][l] += open * g * v_alpha;
+                const float v_power = open * s.opacity * g * v_alpha;
+                lanes[0][l] += v_power * (s.conic.a * dx + s.conic.b * dy);
+                lanes[1][l] += v_power * (s.conic.c * dy + s.conic.b * dx);
+                lanes[2][l] += v_power * (-0.5f * dx * dx);
+                lanes[3][l] += v_power * (-dx * dy);
+                lanes[4][l] += v_power * (-0.5f * dy * dy);
+            }
+        });
+        float* out = grads + static_cast<std::size_t>(ranks[k]) * kGradsPerSplat;
+        for (int j = 0; j < kGradsPerSplat; ++j) {
+            float sum = 0.0f;
+            for (int l = 0; l < kHalf; ++l) sum += lanes[j][l];
+            out[j] += sum;
+        }
+    }
+}
 
 }  // namespace
 
@@ -48,66 +154,37 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t chunk) {
         std::vector<float>& acc = partial[chunk];
         acc.assign(visible * kGradsPerSplat, 0.0f);
-        std::vector<Contribution> list;
+        BackwardTile state;
+        for (int p = 0; p < kTilePixels; ++p) {
+            state.px[p] = static_cast<float>(p % kTileSize) + 0.5f;
+            state.py[p] = static_cast<float>(p / kTileSize) + 0.5f;
+        }
         for (std::size_t tile = chunk * tiles / chunks; tile < (chunk + 1) * tiles / chunks; ++tile) {
             const int tx = static_cast<int>(tile % static_cast<std::size_t>(grid_x));
             const int ty = static_cast<int>(tile / static_cast<std::size_t>(grid_x));
             const std::uint32_t* ranks = m_sorted_ranks.data() + m_tile_ranges[tile];
             const std::size_t count = m_tile_ranges[tile + 1] - m_tile_ranges[tile];
-            for (int py = ty * kTileSize; py < std::min(height, (ty + 1) * kTileSize); ++py)
-                for (int px = tx * kTileSize; px < std::min(width, (tx + 1) * kTileSize); ++px) {
-                    const float cx = static_cast<float>(px) + 0.5f, cy = static_cast<float>(py) + 0.5f;
-                    // Front to back, with the forward pass's rules.
-                    list.clear();
-                    float transmittance = 1.0f;
-                    for (std::size_t k = 0; k < count; ++k) {
-                        const raster::Splat& s = m_sorted_splats[ranks[k]];
-                        // Outside the box around the 1/255 contour alpha stays below 1/255 (the forward pass
-                        // skips these pixels the same way).
-                        if (std::abs(cx - s.mean.x) > s.extent.x || std::abs(cy - s.mean.y) > s.extent.y)
-                            continue;
-                        const float power = raster::gaussian_power(s.conic, cx - s.mean.x, cy - s.mean.y);
-                        if (!(power <= 0.0f)) continue;
-                        const float g = raster::blend_exp(power);
-                        const float raw = s.opacity * g;
-                        const float alpha = raw < raster::kMaxAlpha ? raw : raster::kMaxAlpha;
-                        if (alpha < raster::kMinAlpha) continue;
-                        const float next = transmittance * (1.0f - alpha);
-                        if (next < raster::kMinTransmittance) break;
-                        list.push_back({ranks[k], alpha, g, raw >= raster::kMaxAlpha});
-                        transmittance = next;
-                    }
-                    const std::size_t o = static_cast<std::size_t>(py) * static_cast<std::size_t>(width) +
-                                          static_cast<std::size_t>(px);
-                    const float v_c[3] = {v_color[3 * o], v_color[3 * o + 1], v_color[3 * o + 2]};
-                    // Back to front: `after` is what lies behind the current splat (later splats and the
-                    // background), as seen through it.
-                    float after[3] = {transmittance * background.x, transmittance * background.y,
-                                      transmittance * background.z};
-                    float t = transmittance;
-                    for (std::size_t k = list.size(); k-- > 0;) {
-                        const Contribution& c = list[k];
-                        const raster::Splat& s = m_sorted_splats[c.rank];
-                        t /= 1.0f - c.alpha;  // transmittance in front of this splat
-                        const float color[3] = {s.color.x, s.color.y, s.color.z};
-                        float* g = acc.data() + static_cast<std::size_t>(c.rank) * kGradsPerSplat;
-                        float v_alpha = 0.0f;
-                        for (int ch = 0; ch < 3; ++ch) {
-                            g[6 + ch] += c.alpha * t * v_c[ch];
-                            v_alpha += (t * color[ch] - after[ch] / (1.0f - c.alpha)) * v_c[ch];
-                            after[ch] += c.alpha * t * color[ch];
-                        }
-                        if (c.clamped) continue;
-                        g[5] += c.gaussian * v_alpha;
-                        const float v_power = s.opacity * c.gaussian * v_alpha;
-                        const float dx = cx - s.mean.x, dy = cy - s.mean.y;
-                        g[0] += v_power * (s.conic.a * dx + s.conic.b * dy);
-                        g[1] += v_power * (s.conic.c * dy + s.conic.b * dx);
-                        g[2] += v_power * (-0.5f * dx * dx);
-                        g[3] += v_power * (-dx * dy);
-                        g[4] += v_power * (-0.5f * dy * dy);
-                    }
-                }
+            const float x0 = static_cast<float>(tx * kTileSize), y0 = static_cast<float>(ty * kTileSize);
+            std::fill(std::begin(state.transmittance), std::end(state.transmittance), 1.0f);
+            std::fill(std::begin(state.done), std::end(state.done), 0.0f);
+            std::fill(std::begin(state.last), std::end(state.last), -1.0f);
+            // Pixels outside the image count as done and never contribute.
+            for (int p = 0; p < kTilePixels; ++p) {
+                const int x = tx * kTileSize + p % kTileSize, y = ty * kTileSize + p / kTileSize;
+                const bool inside = x < width && y < height;
+                state.done[p] = inside ? 0.0f : 1.0f;
+                const std::size_t o = inside ? static_cast<std::size_t>(y) * width + x : 0;
+                for (int ch = 0; ch < 3; ++ch) state.v_color[ch][p] = inside ? v_color[3 * o + ch] : 0.0f;
+            }
+            replay_tile(state, m_sorted_splats.data(), ranks, count, x0, y0);
+            float end = -1.0f;
+            for (int p = 0; p < kTilePixels; ++p) {
+                end = std::max(end, state.last[p]);
+                const float bg[3] = {background.x, background.y, background.z};
+                for (int ch = 0; ch < 3; ++ch) state.after[ch][p] = state.transmittance[p] * bg[ch];
+            }
+            undo_tile(state, m_sorted_splats.data(), ranks, static_cast<std::size_t>(end + 1.0f), x0, y0,
+                      acc.data());
         }
     });
     m_splat_grads.assign(visible * kGradsPerSplat, 0.0f);
