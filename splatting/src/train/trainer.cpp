@@ -7,6 +7,8 @@
 #include <numeric>
 #include <unordered_map>
 
+#include <tbb/parallel_for.h>
+
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
@@ -154,12 +156,16 @@ void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments
     const float t = static_cast<float>(m_iteration);
     const float correction1 = 1.0f - std::pow(kAdamBeta1, t), correction2 = 1.0f - std::pow(kAdamBeta2, t);
     const float step = lr * std::sqrt(correction2) / correction1;
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        const float g = grad[i];
-        moments.m[i] = kAdamBeta1 * moments.m[i] + (1.0f - kAdamBeta1) * g;
-        moments.v[i] = kAdamBeta2 * moments.v[i] + (1.0f - kAdamBeta2) * g * g;
-        values[i] -= step * moments.m[i] / (std::sqrt(moments.v[i]) + kAdamEpsilon);
-    }
+    float* m = moments.m.data();
+    float* v = moments.v.data();
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), 1 << 16), [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            const float g = grad[i];
+            m[i] = kAdamBeta1 * m[i] + (1.0f - kAdamBeta1) * g;
+            v[i] = kAdamBeta2 * v[i] + (1.0f - kAdamBeta2) * g * g;
+            values[i] -= step * m[i] / (std::sqrt(v[i]) + kAdamEpsilon);
+        }
+    });
 }
 
 StepResult Trainer::step() {
