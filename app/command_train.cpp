@@ -3,6 +3,7 @@
 
 #include <sys/resource.h>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +28,12 @@ std::size_t peak_memory() {
     return static_cast<std::size_t>(usage.ru_maxrss) * 1024;
 }
 
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void on_interrupt(int) {
+    g_interrupted = 1;
+}
+
 std::string duration_text(double seconds) {
     const int s = static_cast<int>(seconds + 0.5);
     return s >= 60 ? cat(s / 60, " min ", s % 60, " s") : cat(s, " s");
@@ -36,8 +43,9 @@ std::string duration_text(double seconds) {
 
 void add_train_command(CLI::App& app, Action& action) {
     struct Options {
-        std::string dataset, output, background = "white", backend = "cpu", csv;
-        int iterations = 7000, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8;
+        std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint;
+        int iterations = 7000, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8,
+            checkpoint_every = 0;
         std::uint64_t seed = 1;
         std::size_t random_count = 50'000;
         bool random_background = false, profile = false;
@@ -75,6 +83,13 @@ void add_train_command(CLI::App& app, Action& action) {
     command->add_option("--init-count", o->random_count,
                         "Random initial Gaussians when the dataset has no sparse points");
     command->add_option("--backend", o->backend, "cpu or cuda");
+    command->add_option("--checkpoint", o->checkpoint, "Checkpoint file (default: beside the output, .ckpt)");
+    command
+        ->add_option("--checkpoint-every", o->checkpoint_every, "Also save a checkpoint every K iterations")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option(
+        "--resume", o->resume,
+        "Continue from a checkpoint (same dataset and options); Ctrl-C saves one before exiting");
     command->add_flag("--profile", o->profile,
                       "Print where the time went (load, forward, loss, backward, optimizer, densify)");
     command->callback([&action, o] {
@@ -109,6 +124,19 @@ void add_train_command(CLI::App& app, Action& action) {
             options.densify_from = std::min(options.densify_from, o->iterations / 10);
             options.densify_until = std::min(options.densify_until, o->iterations / 2);
             splatting::Trainer trainer(dataset, options);
+            const std::string checkpoint =
+                o->checkpoint.empty() ? std::filesystem::path(o->output).replace_extension(".ckpt").string()
+                                      : o->checkpoint;
+            if (!o->resume.empty()) {
+                trainer.load_checkpoint(o->resume);
+                log::info("resuming from ", o->resume, " at iteration ", trainer.iteration(), " with ",
+                          trainer.cloud().size(), " Gaussians");
+                if (trainer.iteration() >= o->iterations)
+                    throw InputError(cat(o->resume, ": it is at iteration ", trainer.iteration(),
+                                         "; --iters is ", o->iterations));
+            }
+            g_interrupted = 0;
+            std::signal(SIGINT, on_interrupt);
 
             const std::string csv_path =
                 o->csv.empty() ? (std::filesystem::path(o->output).replace_extension(".csv")).string()
@@ -130,14 +158,23 @@ void add_train_command(CLI::App& app, Action& action) {
                 log::info("iteration ", trainer.iteration(), ": test PSNR ", last.psnr, " dB, SSIM ",
                           last.ssim, " (", last.views, " views)");
             };
-            for (int i = 1; i <= o->iterations; ++i) {
+            const int first = trainer.iteration() + 1;
+            for (int i = first; i <= o->iterations; ++i) {
+                if (g_interrupted) {
+                    std::signal(SIGINT, SIG_DFL);
+                    if (tty) std::fprintf(stderr, "\n");
+                    trainer.save_checkpoint(checkpoint);
+                    log::info("interrupted at iteration ", trainer.iteration(), ": saved ", checkpoint,
+                              "; continue with --resume ", checkpoint);
+                    return 130;  // 128 + SIGINT, as shells report it
+                }
                 const splatting::StepResult r = trainer.step();
-                loss_avg = i == 1 ? r.loss : 0.95 * loss_avg + 0.05 * r.loss;
-                psnr_avg = i == 1 ? r.psnr : 0.95 * psnr_avg + 0.05 * r.psnr;
+                loss_avg = i == first ? r.loss : 0.95 * loss_avg + 0.05 * r.loss;
+                psnr_avg = i == first ? r.psnr : 0.95 * psnr_avg + 0.05 * r.psnr;
                 const double t = seconds();
                 if (t - shown >= (tty ? 0.25 : 10.0) || i == o->iterations) {
                     shown = t;
-                    const double rate = i / std::max(t, 1e-9);
+                    const double rate = (i - first + 1) / std::max(t, 1e-9);
                     const int width = 24,
                               filled = static_cast<int>(width * static_cast<double>(i) / o->iterations);
                     const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
@@ -152,7 +189,10 @@ void add_train_command(CLI::App& app, Action& action) {
                         log::info(line);
                 }
                 if (o->eval_every > 0 && i % o->eval_every == 0 && i != o->iterations) evaluate();
+                if (o->checkpoint_every > 0 && i % o->checkpoint_every == 0)
+                    trainer.save_checkpoint(checkpoint);
             }
+            std::signal(SIGINT, SIG_DFL);
             if (tty) std::fprintf(stderr, "\n");
             evaluate();
             splatting::save_scene(trainer.cloud(), o->output);

@@ -48,6 +48,14 @@ void make_dataset(const std::filesystem::path& dir) {
         << frames.str() << "]}";
 }
 
+// A path in single quotes for the shell (built with +=: GCC 12 warns falsely about "'" + string).
+std::string quoted(const std::filesystem::path& path) {
+    std::string text = "'";
+    text += path.string();
+    text += '\'';
+    return text;
+}
+
 }  // namespace
 
 TEST_SUITE("cpu") {
@@ -89,8 +97,8 @@ TEST_SUITE("cpu") {
         make_dataset(dir.path());
         const auto out = dir.path() / "trained.ply";
         const test::CommandResult run =
-            test::run_glint("train -q '" + dir.path().string() + "' -o '" + out.string() +
-                            "' --iters 60 --init-count 2000 --eval-every 30");
+            test::run_glint("train -q " + quoted(dir.path()) + " -o " + quoted(out) +
+                            " --iters 60 --init-count 2000 --eval-every 30");
         INFO(run.output);
         CHECK(run.exit_code == 0);
         CHECK(std::filesystem::exists(out));
@@ -102,10 +110,72 @@ TEST_SUITE("cpu") {
         while (std::getline(csv, line)) ++rows;
         CHECK(rows == 2);
         std::filesystem::remove(dir.path() / "r_3.png");
-        const test::CommandResult missing = test::run_glint("train '" + dir.path().string() + "' -o '" +
-                                                            (dir.path() / "other.ply").string() + "'");
+        const test::CommandResult missing =
+            test::run_glint("train " + quoted(dir.path()) + " -o " + quoted(dir.path() / "other.ply"));
         CHECK(missing.exit_code == 2);
         CHECK(missing.output.find("r_3.png") != std::string::npos);
         CHECK_FALSE(std::filesystem::exists(dir.path() / "other.ply"));
+    }
+}
+
+TEST_SUITE("cpu") {
+    TEST_CASE("checkpoints resume exactly; Ctrl-C saves one; a bad checkpoint is an input error") {
+        test::TempDir dir;
+        make_dataset(dir.path());
+        const Dataset dataset = load_dataset(dir.path());
+        splatting::TrainOptions options;
+        options.iterations = 120;
+        options.random_count = 3000;
+        options.densify_from = 20;
+        options.densify_until = 100;
+        options.densify_interval = 20;
+        options.sh_interval = 50;
+        splatting::Trainer straight(dataset, options);
+        for (int i = 0; i < 120; ++i) straight.step();
+
+        splatting::Trainer first(dataset, options);
+        for (int i = 0; i < 70; ++i) first.step();
+        first.save_checkpoint(dir / "half.ckpt");
+        splatting::Trainer resumed(dataset, options);
+        resumed.load_checkpoint(dir / "half.ckpt");
+        CHECK(resumed.iteration() == 70);
+        for (int i = 0; i < 50; ++i) resumed.step();
+        REQUIRE(resumed.cloud().size() == straight.cloud().size());
+        CHECK(std::equal(resumed.cloud().positions().begin(), resumed.cloud().positions().end(),
+                         straight.cloud().positions().begin()));
+        CHECK(std::equal(resumed.cloud().sh_rest().begin(), resumed.cloud().sh_rest().end(),
+                         straight.cloud().sh_rest().begin()));
+
+        // Truncated, or trained with another SH degree.
+        std::filesystem::resize_file(dir / "half.ckpt", 1000);
+        splatting::Trainer other(dataset, options);
+        test::check_input_error([&] { other.load_checkpoint(dir / "half.ckpt"); },
+                                {"half.ckpt", "truncated"});
+        first.save_checkpoint(dir / "half.ckpt");
+        options.sh_degree = 2;
+        splatting::Trainer lower(dataset, options);
+        test::check_input_error([&] { lower.load_checkpoint(dir / "half.ckpt"); },
+                                {"half.ckpt", "SH degree 3"});
+
+        // Ctrl-C: glint train saves a checkpoint and exits 130; --resume finishes the run.
+        const std::string data = quoted(dir.path()), out = quoted(dir / "scene.ply");
+        const test::CommandResult interrupted =
+            test::run_glint_under("timeout --preserve-status -s INT 3",
+                                  "train " + data + " -o " + out + " --iters 100000 --init-count 2000");
+        CHECK(interrupted.exit_code == 130);
+        CHECK(interrupted.output.find("interrupted at iteration") != std::string::npos);
+        REQUIRE(std::filesystem::exists(dir / "scene.ckpt"));
+        CHECK_FALSE(std::filesystem::exists(dir / "scene.ply"));
+        splatting::TrainOptions cli;  // what the command used, to read the iteration back
+        splatting::Trainer probe(dataset, cli);
+        probe.load_checkpoint(dir / "scene.ckpt");
+        const int reached = probe.iteration();
+        CHECK(reached > 0);
+        const test::CommandResult finished =
+            test::run_glint("train -q " + data + " -o " + out + " --init-count 2000 --iters " +
+                            std::to_string(reached + 5) + " --resume " + quoted(dir / "scene.ckpt"));
+        INFO(finished.output);
+        CHECK(finished.exit_code == 0);
+        CHECK(std::filesystem::exists(dir / "scene.ply"));
     }
 }

@@ -4,11 +4,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <numeric>
 #include <unordered_map>
 
 #include <tbb/parallel_for.h>
 
+#include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
@@ -327,6 +331,143 @@ void Trainer::reset_opacity() {
     for (float& o : m_cloud.opacity_logits()) o = std::min(o, cap);
     std::fill(m_moments[3].m.begin(), m_moments[3].m.end(), 0.0f);
     std::fill(m_moments[3].v.begin(), m_moments[3].v.end(), 0.0f);
+}
+
+namespace {
+
+constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '1'};
+
+class Writer {
+public:
+    template <typename T>
+    void put(const T& value) {
+        const auto* bytes = reinterpret_cast<const char*>(&value);
+        m_data.insert(m_data.end(), bytes, bytes + sizeof value);
+    }
+    template <typename T>
+    void put_array(std::span<const T> values) {
+        put(static_cast<std::uint64_t>(values.size()));
+        const auto* bytes = reinterpret_cast<const char*>(values.data());
+        m_data.insert(m_data.end(), bytes, bytes + values.size_bytes());
+    }
+    const std::vector<char>& data() const { return m_data; }
+
+private:
+    std::vector<char> m_data;
+};
+
+class Reader {
+public:
+    Reader(std::vector<char> data, std::filesystem::path path)
+        : m_data(std::move(data)), m_path(std::move(path)) {}
+    template <typename T>
+    T get() {
+        need(sizeof(T));
+        T value;
+        std::memcpy(&value, m_data.data() + m_pos, sizeof value);
+        m_pos += sizeof value;
+        return value;
+    }
+    template <typename T>
+    std::vector<T> get_array() {
+        const auto count = get<std::uint64_t>();
+        if (count > (m_data.size() - m_pos) / sizeof(T)) fail("truncated");
+        std::vector<T> values(count);
+        std::memcpy(values.data(), m_data.data() + m_pos, count * sizeof(T));
+        m_pos += count * sizeof(T);
+        return values;
+    }
+    template <typename T>
+    void get_into(std::span<T> out) {
+        const std::vector<T> values = get_array<T>();
+        if (values.size() != out.size()) fail("array sizes do not match");
+        std::copy(values.begin(), values.end(), out.begin());
+    }
+    [[noreturn]] void fail(const std::string& problem) const {
+        throw InputError(cat(m_path.string(), ": not a usable glint checkpoint: ", problem));
+    }
+    void need(std::size_t bytes) const {
+        if (m_data.size() - m_pos < bytes) fail("truncated");
+    }
+    bool at_end() const { return m_pos == m_data.size(); }
+
+private:
+    std::vector<char> m_data;
+    std::filesystem::path m_path;
+    std::size_t m_pos = 0;
+};
+
+}  // namespace
+
+void Trainer::save_checkpoint(const std::filesystem::path& path) const {
+    Writer w;
+    for (const char c : kCheckpointMagic) w.put(c);
+    w.put(static_cast<std::int32_t>(m_iteration));
+    w.put(static_cast<std::int32_t>(m_active_sh));
+    w.put(m_random);
+    w.put(static_cast<std::uint64_t>(m_next));
+    w.put(static_cast<std::uint64_t>(m_cloud.size()));
+    w.put(static_cast<std::int32_t>(m_cloud.sh_degree()));
+    std::vector<std::uint64_t> order(m_order.begin(), m_order.end());
+    w.put_array<std::uint64_t>(order);
+    for (const std::span<const float> a : {m_cloud.positions(), m_cloud.log_scales(), m_cloud.rotations(),
+                                           m_cloud.opacity_logits(), m_cloud.sh_dc(), m_cloud.sh_rest()})
+        w.put_array<float>(a);
+    for (const Moments& m : m_moments) {
+        w.put_array<float>(m.m);
+        w.put_array<float>(m.v);
+    }
+    w.put_array<float>(m_grad_accum);
+    w.put_array<float>(m_grad_count);
+    AtomicFile file(path);
+    file.write(std::as_bytes(std::span(w.data())));
+    file.commit();
+}
+
+void Trainer::load_checkpoint(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(cat(path.string(), ": cannot open the checkpoint"));
+    Reader r(std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), path);
+    for (const char c : kCheckpointMagic)
+        if (r.get<char>() != c) r.fail("wrong magic (not a glint checkpoint, or another version)");
+    const int iteration = r.get<std::int32_t>();
+    const int active = r.get<std::int32_t>();
+    const auto random = r.get<std::uint64_t>();
+    const auto next = r.get<std::uint64_t>();
+    const auto count = r.get<std::uint64_t>();
+    const int degree = r.get<std::int32_t>();
+    if (degree != m_options.sh_degree)
+        r.fail(cat("it was trained with SH degree ", degree, ", not ", m_options.sh_degree));
+    if (count > (std::uint64_t{1} << 32)) r.fail("implausible Gaussian count");
+    const std::vector<std::uint64_t> order = r.get_array<std::uint64_t>();
+    for (const std::uint64_t v : order)
+        if (v >= m_dataset.train.size()) r.fail("its view order does not fit this dataset");
+    if (next > order.size()) r.fail("its view order is inconsistent");
+    GaussianCloud cloud(count, degree, false);
+    r.get_into(cloud.positions());
+    r.get_into(cloud.log_scales());
+    r.get_into(cloud.rotations());
+    r.get_into(cloud.opacity_logits());
+    r.get_into(cloud.sh_dc());
+    r.get_into(cloud.sh_rest());
+    std::array<Moments, 6> moments;
+    for (Moments& m : moments) {
+        m.m = r.get_array<float>();
+        m.v = r.get_array<float>();
+    }
+    std::vector<float> accum = r.get_array<float>(), counts = r.get_array<float>();
+    if (accum.size() != count || counts.size() != count) r.fail("statistics do not match the Gaussians");
+    if (!r.at_end()) r.fail("trailing bytes");
+    if (const auto bad = cloud.find_non_finite()) r.fail(*bad);
+    m_iteration = iteration;
+    m_active_sh = active;
+    m_random = random;
+    m_order.assign(order.begin(), order.end());
+    m_next = static_cast<std::size_t>(next);
+    m_cloud = std::move(cloud);
+    m_moments = std::move(moments);
+    m_grad_accum = std::move(accum);
+    m_grad_count = std::move(counts);
 }
 
 Evaluation Trainer::evaluate() {

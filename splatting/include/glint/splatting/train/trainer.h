@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
@@ -75,6 +76,13 @@ public:
 
     // Renders every test view (or, with none, every training view) and compares with its image.
     Evaluation evaluate();
+
+    // Everything the next iterations depend on (Gaussians, Adam moments, densification statistics,
+    // random state, view order), written atomically; resuming from it continues exactly as if training
+    // had not stopped (same options, same dataset). load_checkpoint throws InputError naming the file
+    // when it is not a checkpoint, is truncated, or does not fit the options (SH degree).
+    void save_checkpoint(const std::filesystem::path& path) const;
+    void load_checkpoint(const std::filesystem::path& path);
 
 private:
     struct Moments {
