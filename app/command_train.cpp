@@ -14,6 +14,7 @@
 #include "glint/core/dataset.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
+#include "glint/core/plot.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/train/trainer.h"
@@ -142,6 +143,8 @@ void add_train_command(CLI::App& app, Action& action) {
                 o->csv.empty() ? (std::filesystem::path(o->output).replace_extension(".csv")).string()
                                : o->csv;
             std::string csv = "iteration,seconds,gaussians,test_psnr,test_ssim,test_l1\n";
+            PlotSeries psnr_curve{"test PSNR", {}, {}, {31, 119, 180}},
+                ssim_curve{"test SSIM", {}, {}, {214, 39, 40}}, psnr_time{"test PSNR", {}, {}, {44, 160, 44}};
             const bool tty = isatty(fileno(stderr)) != 0;
             const auto start = std::chrono::steady_clock::now();
             const auto seconds = [&] {
@@ -154,6 +157,12 @@ void add_train_command(CLI::App& app, Action& action) {
                 last = trainer.evaluate();
                 csv += cat(trainer.iteration(), ",", seconds(), ",", trainer.cloud().size(), ",", last.psnr,
                            ",", last.ssim, ",", last.l1, "\n");
+                psnr_curve.x.push_back(trainer.iteration());
+                psnr_curve.y.push_back(last.psnr);
+                ssim_curve.x.push_back(trainer.iteration());
+                ssim_curve.y.push_back(last.ssim);
+                psnr_time.x.push_back(seconds());
+                psnr_time.y.push_back(last.psnr);
                 if (tty) std::fprintf(stderr, "\n");
                 log::info("iteration ", trainer.iteration(), ": test PSNR ", last.psnr, " dB, SSIM ",
                           last.ssim, " (", last.views, " views)");
@@ -199,8 +208,13 @@ void add_train_command(CLI::App& app, Action& action) {
             AtomicFile file(csv_path);
             file.write(std::as_bytes(std::span(csv.data(), csv.size())));
             file.commit();
-            log::info("wrote ", o->output, " (", trainer.cloud().size(), " Gaussians) and ", csv_path, " in ",
-                      duration_text(seconds()), "; peak memory ", human_bytes(peak_memory()));
+            const std::string plot_path = std::filesystem::path(csv_path).replace_extension(".png").string();
+            write_plot_png(plot_path, {{"Test PSNR (dB)", "iteration", {psnr_curve}},
+                                       {"Test SSIM", "iteration", {ssim_curve}},
+                                       {"Test PSNR (dB) against time", "seconds", {psnr_time}}});
+            log::info("wrote ", o->output, " (", trainer.cloud().size(), " Gaussians), ", csv_path, " and ",
+                      plot_path, " in ", duration_text(seconds()), "; peak memory ",
+                      human_bytes(peak_memory()));
             if (o->profile) {
                 const splatting::TrainProfile& p = trainer.profile();
                 const double total = p.load + p.forward + p.loss + p.backward + p.optimizer + p.densify;

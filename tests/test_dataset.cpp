@@ -306,3 +306,27 @@ TEST_CASE("glint info on a dataset folder says what training would see") {
 }
 
 TEST_SUITE_END();
+
+#include "glint/core/plot.h"
+
+TEST_SUITE("cpu") {
+    TEST_CASE("line plots: panels stacked, series drawn in their colour, written as PNG") {
+        test::TempDir dir;
+        PlotSeries s{"psnr", {0, 100, 200}, {10, 20, 25}, {200, 30, 30}};
+        write_plot_png(dir / "plot.png", {{"PSNR", "iteration", {s}}, {"empty", "x", {}}}, 320, 160);
+        const Image8 image = read_image8(dir / "plot.png", 3);
+        CHECK(image.width == 320);
+        CHECK(image.height == 320);
+        std::size_t series = 0, top_half = 0;
+        for (int y = 0; y < image.height; ++y)
+            for (int x = 0; x < image.width; ++x) {
+                const std::uint8_t* p = &image.pixels[(static_cast<std::size_t>(y) * 320 + x) * 3];
+                if (p[0] == 200 && p[1] == 30 && p[2] == 30) {
+                    ++series;
+                    top_half += y < 160 ? 1 : 0;
+                }
+            }
+        CHECK(series > 200);        // the line, its points and the legend
+        CHECK(top_half == series);  // all in the first panel
+    }
+}
