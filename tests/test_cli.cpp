@@ -10,17 +10,6 @@
 
 using namespace glint;
 
-namespace {
-
-std::string quoted(const std::filesystem::path& path) {
-    std::string text = "'";
-    text += path.string();
-    text += '\'';
-    return text;
-}
-
-}  // namespace
-
 TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("glint with no argument shows the embedded default scene") {
@@ -46,7 +35,7 @@ TEST_CASE("--help on every command, --version, and usage errors exit 2") {
 }
 
 TEST_CASE("glint info prints statistics, as text and JSON") {
-    const std::string donut = quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
+    const std::string donut = test::quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
     const test::CommandResult text = test::run_glint("info " + donut);
     CHECK(text.exit_code == 0);
     CHECK(text.output.find("45,624, 3D, SH degree 0") != std::string::npos);
@@ -63,7 +52,7 @@ TEST_CASE("glint info on a 4D scene shows its time span") {
     options.count = 50;
     options.temporal = true;
     splatting::save_scene(tools::make_random_scene(options), dir / "dyn.ply");
-    const test::CommandResult result = test::run_glint("info " + quoted(dir / "dyn.ply"));
+    const test::CommandResult result = test::run_glint("info " + test::quoted(dir / "dyn.ply"));
     CHECK(result.exit_code == 0);
     CHECK(result.output.find("4D") != std::string::npos);
     CHECK(result.output.find("time span") != std::string::npos);
@@ -71,23 +60,25 @@ TEST_CASE("glint info on a 4D scene shows its time span") {
 
 TEST_CASE("glint convert between formats, ASCII and SH reduction") {
     test::TempDir dir;
-    const std::string donut = quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
-    CHECK(test::run_glint("convert " + donut + " " + quoted(dir / "d.splat")).exit_code == 0);
+    const std::string donut = test::quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
+    CHECK(test::run_glint("convert " + donut + " " + test::quoted(dir / "d.splat")).exit_code == 0);
     const test::CommandResult from_sh1 =
-        test::run_glint("convert " + quoted(test::source_dir() / "assets/default_scene.ply") + " " +
-                        quoted(dir / "default.splat"));
+        test::run_glint("convert " + test::quoted(test::source_dir() / "assets/default_scene.ply") + " " +
+                        test::quoted(dir / "default.splat"));
     CHECK(from_sh1.exit_code == 0);
     CHECK(from_sh1.output.find("coefficients are dropped") != std::string::npos);
     CHECK(from_sh1.output.find("8821 Gaussians, SH degree 0") != std::string::npos);
     CHECK(std::filesystem::file_size(dir / "d.splat") == 45624u * 32);
-    CHECK(test::run_glint("convert --ascii " + quoted(dir / "d.splat") + " " + quoted(dir / "d.ply"))
+    CHECK(test::run_glint("convert --ascii " + test::quoted(dir / "d.splat") + " " +
+                          test::quoted(dir / "d.ply"))
               .exit_code == 0);
     CHECK(splatting::load_scene(dir / "d.ply").encoding == "ascii");
-    CHECK(test::run_glint("convert --sh-degree 2 " + quoted(dir / "d.ply") + " " + quoted(dir / "d2.ply"))
+    CHECK(test::run_glint("convert --sh-degree 2 " + test::quoted(dir / "d.ply") + " " +
+                          test::quoted(dir / "d2.ply"))
               .exit_code == 0);
     CHECK(splatting::load_scene(dir / "d2.ply").cloud.sh_degree() == 2);
     const test::CommandResult ascii_splat =
-        test::run_glint("convert --ascii " + donut + " " + quoted(dir / "x.splat"));
+        test::run_glint("convert --ascii " + donut + " " + test::quoted(dir / "x.splat"));
     CHECK(ascii_splat.exit_code == 2);
     CHECK(ascii_splat.output.find("--ascii applies to .ply output only") != std::string::npos);
 }
@@ -101,13 +92,13 @@ TEST_CASE("bad input: exit code 2, one error line naming the file, no output wri
     const auto expect_rejected = [&](const std::filesystem::path& input, const std::string& problem) {
         CAPTURE(input.string());
         const test::CommandResult result =
-            test::run_glint("convert " + quoted(input) + " " + quoted(previous));
+            test::run_glint("convert " + test::quoted(input) + " " + test::quoted(previous));
         CHECK(result.exit_code == 2);
         CHECK(result.output.find(input.string()) != std::string::npos);
         CHECK(result.output.find(problem) != std::string::npos);
         CHECK(std::count(result.output.begin(), result.output.end(), '\n') == 1);
         CHECK(test::read_bytes(previous) == before);
-        const test::CommandResult info = test::run_glint("info " + quoted(input));
+        const test::CommandResult info = test::run_glint("info " + test::quoted(input));
         CHECK(info.exit_code == 2);
     };
     test::write_bytes(dir / "empty.ply", {});
@@ -124,7 +115,7 @@ TEST_CASE("bad input: exit code 2, one error line naming the file, no output wri
     for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
         CHECK(entry.path().string().find(".tmp-") == std::string::npos);
     const test::CommandResult unknown =
-        test::run_glint("convert " + quoted(previous) + " " + quoted(dir / "o.obj"));
+        test::run_glint("convert " + test::quoted(previous) + " " + test::quoted(dir / "o.obj"));
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.output.find("unsupported scene format '.obj'") != std::string::npos);
 }
@@ -132,9 +123,9 @@ TEST_CASE("bad input: exit code 2, one error line naming the file, no output wri
 TEST_CASE("glint render writes colour, depth, alpha and count images of the requested size") {
     test::TempDir dir;
     const test::CommandResult result =
-        test::run_glint("render -o " + quoted(dir / "c.png") + " --width 320 --depth " +
-                        quoted(dir / "d.png") + " --alpha " + quoted(dir / "a.png") + " --count " +
-                        quoted(dir / "n.png") + " --background 0.2,0.3,0.4 --antialias");
+        test::run_glint("render -o " + test::quoted(dir / "c.png") + " --width 320 --depth " +
+                        test::quoted(dir / "d.png") + " --alpha " + test::quoted(dir / "a.png") +
+                        " --count " + test::quoted(dir / "n.png") + " --background 0.2,0.3,0.4 --antialias");
     CHECK(result.exit_code == 0);
     CHECK(result.output.find("8821 of 8821 Gaussians visible") != std::string::npos);
     for (const char* name : {"c.png", "d.png", "a.png", "n.png"}) {
@@ -152,8 +143,9 @@ TEST_CASE("glint render from a transforms.json camera, rescaled") {
         dir / "transforms.json",
         test::as_bytes(R"({"camera_angle_x": 0.8, "w": 400, "h": 300, "frames": [{"file_path": "x", )"
                        R"("transform_matrix": [[1,0,0,0],[0,0,-1,-8],[0,1,0,1],[0,0,0,1]]}]})"));
-    const test::CommandResult result = test::run_glint("render --cameras " + quoted(dir / "transforms.json") +
-                                                       " --width 200 -o " + quoted(dir / "v.png"));
+    const test::CommandResult result =
+        test::run_glint("render --cameras " + test::quoted(dir / "transforms.json") + " --width 200 -o " +
+                        test::quoted(dir / "v.png"));
     CHECK(result.exit_code == 0);
     CHECK(result.output.find("camera 0 (x)") != std::string::npos);
     CHECK(read_image_size(dir / "v.png").height == 150);
@@ -161,7 +153,7 @@ TEST_CASE("glint render from a transforms.json camera, rescaled") {
 
 TEST_CASE("glint render and bench reject bad options with exit code 2") {
     test::TempDir dir;
-    const std::string out = " -o " + quoted(dir / "o.png");
+    const std::string out = " -o " + test::quoted(dir / "o.png");
     const auto expect = [](const std::string& arguments, const std::string& message) {
         CAPTURE(arguments);
         const test::CommandResult result = test::run_glint(arguments);
@@ -171,12 +163,12 @@ TEST_CASE("glint render and bench reject bad options with exit code 2") {
     expect("render --lookat 1,2,3,0,0,0,0,0" + out, "expected 9 comma-separated numbers");
     expect("render --lookat 0,0,5,0,0,5,0,0,1" + out, "eye and target are the same point");
     expect("render --background purple" + out, "--background");
-    expect("render -o " + quoted(dir / "o.jpg"), "output images are PNG");
-    expect("render " + quoted(dir / "missing.ply") + out, "no such file");
+    expect("render -o " + test::quoted(dir / "o.jpg"), "output images are PNG");
+    expect("render " + test::quoted(dir / "missing.ply") + out, "no such file");
     test::write_bytes(dir / "t.json",
                       test::as_bytes(R"({"camera_angle_x": 0.8, "w": 40, "h": 30, "frames": [)"
                                      R"({"transform_matrix": [[1,0,0,0],[0,1,0,0],[0,0,1,0],[0,0,0,1]]}]})"));
-    expect("render --cameras " + quoted(dir / "t.json") + " --index 3" + out,
+    expect("render --cameras " + test::quoted(dir / "t.json") + " --index 3" + out,
            "--index 3 but there are 1 cameras");
     expect("bench --frames 0", "--frames");
     CHECK_FALSE(std::filesystem::exists(dir / "o.png"));
@@ -184,18 +176,17 @@ TEST_CASE("glint render and bench reject bad options with exit code 2") {
 
 TEST_CASE("glint render of the 4D default scene at a time, clamped with a warning outside its span") {
     test::TempDir dir;
-    const std::string scene = quoted(test::source_dir() / "assets/default_scene_4d.ply");
+    const std::string scene = test::quoted(test::source_dir() / "assets/default_scene_4d.ply");
     const test::CommandResult inside =
-        test::run_glint("render " + scene + " --time 0.5 --width 96 -o " + quoted(dir / "a.png"));
+        test::run_glint("render " + scene + " --time 0.5 --width 96 -o " + test::quoted(dir / "a.png"));
     CHECK(inside.exit_code == 0);
     CHECK(inside.output.find("warning") == std::string::npos);
     const test::CommandResult outside =
-        test::run_glint("render " + scene + " --time 7 --width 96 -o " + quoted(dir / "b.png"));
+        test::run_glint("render " + scene + " --time 7 --width 96 -o " + test::quoted(dir / "b.png"));
     CHECK(outside.exit_code == 0);
     CHECK(outside.output.find("time 7 is outside the scene's time span [0, 0.996667]") != std::string::npos);
-    CHECK(
-        test::run_glint("render " + scene + " --temporal-cutoff 1.5 -o " + quoted(dir / "c.png")).exit_code ==
-        2);
+    CHECK(test::run_glint("render " + scene + " --temporal-cutoff 1.5 -o " + test::quoted(dir / "c.png"))
+              .exit_code == 2);
     // Without --time: the start of the span, no warning, even when the span does not contain 0.
     tools::RandomSceneOptions options;
     options.count = 20;
@@ -203,8 +194,8 @@ TEST_CASE("glint render of the 4D default scene at a time, clamped with a warnin
     splatting::GaussianCloud later = tools::make_random_scene(options);
     for (float& t : later.time_means()) t += 10.0f;
     splatting::save_scene(later, dir / "later.ply");
-    const test::CommandResult start =
-        test::run_glint("render " + quoted(dir / "later.ply") + " --width 64 -o " + quoted(dir / "d.png"));
+    const test::CommandResult start = test::run_glint("render " + test::quoted(dir / "later.ply") +
+                                                      " --width 64 -o " + test::quoted(dir / "d.png"));
     CHECK(start.exit_code == 0);
     CHECK(start.output.find("warning") == std::string::npos);
 }

@@ -131,6 +131,13 @@ void check_input_error(const std::function<void()>& action, std::initializer_lis
         CHECK_MESSAGE(message.find(piece) != std::string::npos, "missing '", piece, "'");
 }
 
+std::string quoted(const std::filesystem::path& path) {
+    std::string text = "'";  // built with +=: GCC 12 warns falsely about "'" + string
+    text += path.string();
+    text += '\'';
+    return text;
+}
+
 CommandResult run_glint(const std::string& arguments) {
     return run_glint_under("", arguments);
 }

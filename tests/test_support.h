@@ -64,6 +64,8 @@ struct CommandResult {
 };
 // Runs the glint binary with `arguments` (a shell-quoted string) and captures its output.
 CommandResult run_glint(const std::string& arguments);
+// A path in single quotes for the shell.
+std::string quoted(const std::filesystem::path& path);
 // The same, with `prefix` before the binary (e.g. "xvfb-run -a").
 CommandResult run_glint_under(const std::string& prefix, const std::string& arguments);
 

@@ -48,14 +48,6 @@ void make_dataset(const std::filesystem::path& dir) {
         << frames.str() << "]}";
 }
 
-// A path in single quotes for the shell (built with +=: GCC 12 warns falsely about "'" + string).
-std::string quoted(const std::filesystem::path& path) {
-    std::string text = "'";
-    text += path.string();
-    text += '\'';
-    return text;
-}
-
 }  // namespace
 
 TEST_SUITE("cpu") {
@@ -97,7 +89,7 @@ TEST_SUITE("cpu") {
         make_dataset(dir.path());
         const auto out = dir.path() / "trained.ply";
         const test::CommandResult run =
-            test::run_glint("train -q " + quoted(dir.path()) + " -o " + quoted(out) +
+            test::run_glint("train -q " + test::quoted(dir.path()) + " -o " + test::quoted(out) +
                             " --iters 60 --init-count 2000 --eval-every 30");
         INFO(run.output);
         CHECK(run.exit_code == 0);
@@ -110,8 +102,8 @@ TEST_SUITE("cpu") {
         while (std::getline(csv, line)) ++rows;
         CHECK(rows == 2);
         std::filesystem::remove(dir.path() / "r_3.png");
-        const test::CommandResult missing =
-            test::run_glint("train " + quoted(dir.path()) + " -o " + quoted(dir.path() / "other.ply"));
+        const test::CommandResult missing = test::run_glint("train " + test::quoted(dir.path()) + " -o " +
+                                                            test::quoted(dir.path() / "other.ply"));
         CHECK(missing.exit_code == 2);
         CHECK(missing.output.find("r_3.png") != std::string::npos);
         CHECK_FALSE(std::filesystem::exists(dir.path() / "other.ply"));
@@ -158,7 +150,7 @@ TEST_SUITE("cpu") {
                                 {"half.ckpt", "SH degree 3"});
 
         // Ctrl-C: glint train saves a checkpoint and exits 130; --resume finishes the run.
-        const std::string data = quoted(dir.path()), out = quoted(dir / "scene.ply");
+        const std::string data = test::quoted(dir.path()), out = test::quoted(dir / "scene.ply");
         const test::CommandResult interrupted =
             test::run_glint_under("timeout --preserve-status -s INT 3",
                                   "train " + data + " -o " + out + " --iters 100000 --init-count 2000");
@@ -173,7 +165,7 @@ TEST_SUITE("cpu") {
         CHECK(reached > 0);
         const test::CommandResult finished =
             test::run_glint("train -q " + data + " -o " + out + " --init-count 2000 --iters " +
-                            std::to_string(reached + 5) + " --resume " + quoted(dir / "scene.ckpt"));
+                            std::to_string(reached + 5) + " --resume " + test::quoted(dir / "scene.ckpt"));
         INFO(finished.output);
         CHECK(finished.exit_code == 0);
         CHECK(std::filesystem::exists(dir / "scene.ply"));
