@@ -44,7 +44,8 @@ std::string duration_text(double seconds) {
 
 void add_train_command(CLI::App& app, Action& action) {
     struct Options {
-        std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint;
+        std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint,
+                                     init = "auto";
         int iterations = 7000, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8,
             checkpoint_every = 0;
         std::uint64_t seed = 1;
@@ -81,6 +82,10 @@ void add_train_command(CLI::App& app, Action& action) {
                      "Hold out every Nth view when the dataset has no test split (0: none)")
         ->check(CLI::NonNegativeNumber);
     command->add_option("--seed", o->seed, "Random seed (training is deterministic for a seed)");
+    command
+        ->add_option("--init", o->init,
+                     "Initial Gaussians: auto (sparse points when the dataset has them), points, random")
+        ->check(CLI::IsMember({"auto", "points", "random"}));
     command->add_option("--init-count", o->random_count,
                         "Random initial Gaussians when the dataset has no sparse points");
     command->add_option("--backend", o->backend, "cpu or cuda");
@@ -119,6 +124,9 @@ void add_train_command(CLI::App& app, Action& action) {
             options.seed = o->seed;
             options.sh_degree = o->sh_degree;
             options.random_count = o->random_count;
+            options.init = o->init == "points"   ? splatting::TrainOptions::Init::Points
+                           : o->init == "random" ? splatting::TrainOptions::Init::Random
+                                                 : splatting::TrainOptions::Init::Auto;
             options.backend = parse_backend(o->backend);
             options.position_decay_iterations = o->iterations;
             // The reference schedule is for 30,000 iterations; shorter runs densify over their first half.

@@ -171,3 +171,33 @@ TEST_SUITE("cpu") {
         CHECK(std::filesystem::exists(dir / "scene.ply"));
     }
 }
+
+TEST_SUITE("cpu") {
+    TEST_CASE("initialisation: COLMAP points by default; an empty point cloud is an error unless random") {
+        const std::filesystem::path fixture = test::source_dir() / "tests/data/colmap_fixture";
+        DatasetOptions half;
+        half.downscale = 2;
+        const Dataset dataset = load_dataset(fixture, half);
+        splatting::TrainOptions options;
+        options.sh_degree = 0;
+        splatting::Trainer from_points(dataset, options);
+        CHECK(from_points.cloud().size() == dataset.points.size());
+        const splatting::StepResult step = from_points.step();
+        CHECK(std::isfinite(step.loss));
+
+        test::TempDir dir;
+        std::filesystem::copy(fixture / "images", dir / "images");
+        std::filesystem::create_directories(dir / "sparse/0");
+        for (const char* name : {"cameras.txt", "images.txt"})
+            std::filesystem::copy(fixture / "text" / name, dir / "sparse/0" / name);
+        test::write_bytes(dir / "sparse/0/points3D.txt", test::as_bytes(std::string("# no points\n")));
+        const Dataset empty = load_dataset(dir.path(), half);
+        CHECK(empty.points.size() == 0);
+        test::check_input_error([&] { splatting::Trainer t(empty, options); },
+                                {"no sparse points", "--init random"});
+        options.init = splatting::TrainOptions::Init::Random;
+        options.random_count = 500;
+        splatting::Trainer random(empty, options);
+        CHECK(random.cloud().size() == 500);
+    }
+}

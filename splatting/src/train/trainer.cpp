@@ -110,7 +110,14 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
 
     // --- initial Gaussians --------------------------------------------------------------------------------
     std::vector<float> positions, colors;
-    if (dataset.points.size() > 0) {
+    const bool colmap = dataset.kind.starts_with("COLMAP");
+    using Init = TrainOptions::Init;
+    if ((options.init == Init::Points || (options.init == Init::Auto && colmap)) &&
+        dataset.points.size() == 0)
+        throw InputError(cat(dataset.root.string(),
+                             ": the dataset has no sparse points (empty or missing points3D) ",
+                             "to start from; use a random initialisation (glint train --init random)"));
+    if (options.init != Init::Random && dataset.points.size() > 0) {
         positions = dataset.points.positions;
         colors = dataset.points.colors;
         log::info("initialising from ", dataset.points.size(), " sparse points");

@@ -42,6 +42,9 @@ struct TrainOptions {
     // half side random_extent times the cameras' extent (0.3 of 1.1x the camera radius of an object
     // dataset covers the reference's [-1.3, 1.3] box for NeRF's synthetic scenes).
     std::size_t random_count = 50'000;
+    // Where the initial Gaussians come from: the dataset's sparse points (COLMAP), or random. A COLMAP
+    // dataset without points is an error unless random is asked for.
+    enum class Init { Auto, Points, Random } init = Init::Auto;
     float random_extent = 0.3f;
     Backend backend = Backend::Cpu;
 };
