@@ -85,8 +85,7 @@ CameraSet load_transforms(const fs::path& path) {
         std::optional<double> w = number(frame, "w"), h = number(frame, "h");
         if (!w || !h) {
             // The size is the image's: look at the file (paths often omit the extension).
-            fs::path image = path.parent_path() / name;
-            if (!fs::exists(image) && fs::exists(fs::path(image.string() + ".png"))) image += ".png";
+            const fs::path image = find_image(path.parent_path(), name);
             if (!fs::exists(image))
                 fail(cat(where, ": no 'w'/'h' and the image '", name, "' was not found to read its size"));
             const ImageSize size = read_image_size(image);
@@ -142,6 +141,21 @@ CameraSet load_transforms(const fs::path& path) {
 }
 
 // ---- COLMAP -------------------------------------------------------------------------------------
+
+// Calls visit(line, number) for each line of a COLMAP text file that holds data (not a comment, not
+// blank).
+template <typename Visit>
+void for_each_data_line(const fs::path& file, Visit visit) {
+    const std::vector<char> text = read_whole(file);
+    std::istringstream lines(std::string(text.begin(), text.end()));
+    std::string line;
+    int number = 0;
+    while (std::getline(lines, line)) {
+        ++number;
+        if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        visit(line, number);
+    }
+}
 
 struct ColmapCamera {
     int width = 0, height = 0;
@@ -308,14 +322,7 @@ CameraSet load_colmap(const fs::path& folder, Distortion distortion) {
                              distortion, warned);
         }
     } else if (fs::exists(folder / "cameras.txt") && fs::exists(folder / "images.txt")) {
-        const std::vector<char> camera_text = read_whole(folder / "cameras.txt");
-        std::istringstream lines(std::string(camera_text.begin(), camera_text.end()));
-        std::string line;
-        int number = 0;
-        while (std::getline(lines, line)) {
-            ++number;
-            if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos)
-                continue;
+        for_each_data_line(folder / "cameras.txt", [&](const std::string& line, int number) {
             std::istringstream fields(line);
             int id, width, height;
             std::string model_name;
@@ -336,10 +343,11 @@ CameraSet load_colmap(const fs::path& folder, Distortion distortion) {
                     throw InputError(cat((folder / "cameras.txt").string(), ": line ", number, ": ",
                                          model_name, " needs ", params, " parameters"));
             cameras[id] = make_colmap_camera(model, width, height, p);
-        }
+        });
         const std::vector<char> image_text = read_whole(folder / "images.txt");
         std::istringstream image_lines(std::string(image_text.begin(), image_text.end()));
-        number = 0;
+        std::string line;
+        int number = 0;
         bool expect_points = false;
         while (std::getline(image_lines, line)) {
             ++number;
@@ -381,6 +389,14 @@ CameraSet load_colmap(const fs::path& folder, Distortion distortion) {
 
 }  // namespace
 
+fs::path find_image(const fs::path& base, const std::string& name) {
+    const fs::path image = base / name;
+    if (fs::exists(image)) return image;
+    for (const char* ext : {".png", ".jpg", ".jpeg", ".PNG", ".JPG"})
+        if (fs::exists(fs::path(image.string() + ext))) return fs::path(image.string() + ext);
+    return image;
+}
+
 PointCloud load_colmap_points(const fs::path& folder) {
     PointCloud points;
     const auto add = [&](const double xyz[3], const int rgb[3], const fs::path& file, std::uint64_t id) {
@@ -411,14 +427,7 @@ PointCloud load_colmap_points(const fs::path& folder) {
         }
     } else if (fs::exists(folder / "points3D.txt")) {
         const fs::path file = folder / "points3D.txt";
-        const std::vector<char> text = read_whole(file);
-        std::istringstream lines(std::string(text.begin(), text.end()));
-        std::string line;
-        int number = 0;
-        while (std::getline(lines, line)) {
-            ++number;
-            if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t\r") == std::string::npos)
-                continue;
+        for_each_data_line(file, [&](const std::string& line, int number) {
             std::istringstream fields(line);
             std::uint64_t id;
             double xyz[3];
@@ -427,7 +436,7 @@ PointCloud load_colmap_points(const fs::path& folder) {
                 throw InputError(
                     cat(file.string(), ": line ", number, ": expected POINT3D_ID X Y Z R G B ..."));
             add(xyz, rgb, file, id);
-        }
+        });
     }
     return points;
 }

@@ -18,16 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The image file of a camera: transforms.json paths are relative to the JSON file and often omit the
-// extension; COLMAP names are relative to the images folder.
-fs::path resolve_image(const fs::path& base, const std::string& name) {
-    fs::path image = base / name;
-    if (!fs::exists(image))
-        for (const char* ext : {".png", ".jpg", ".jpeg", ".PNG", ".JPG"})
-            if (fs::exists(fs::path(image.string() + ext))) return fs::path(image.string() + ext);
-    return image;
-}
-
 Camera downscaled(const Camera& c, int factor) {
     if (factor == 1) return c;
     Camera d = c;
@@ -47,7 +37,7 @@ std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_
     for (std::size_t i = 0; i < set.cameras.size(); ++i) {
         DatasetView v;
         v.name = set.names[i];
-        v.image = resolve_image(image_base, set.names[i]);
+        v.image = find_image(image_base, set.names[i]);
         v.camera = set.cameras[i];
         v.time = set.times.empty() ? 0.0f : set.times[i];
         if (!fs::exists(v.image))

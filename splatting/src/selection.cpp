@@ -11,19 +11,15 @@
 #include "glint/splatting/activation.h"
 
 namespace glint::splatting {
-namespace {
-
-// Copies `stride` floats per Gaussian from src[indices[k]] to dst[k].
 void gather_rows(std::span<const float> src, std::span<float> dst, std::size_t stride,
                  std::span<const std::uint32_t> indices) {
+    GLINT_CHECK(dst.size() >= indices.size() * stride, "gather_rows: destination too small");
     if (stride == 0) return;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, indices.size(), 4096), [&](const auto& range) {
         for (std::size_t k = range.begin(); k != range.end(); ++k)
             std::copy_n(src.data() + indices[k] * stride, stride, dst.data() + k * stride);
     });
 }
-
-}  // namespace
 
 std::vector<float> importance(const GaussianCloud& cloud) {
     std::vector<float> score(cloud.size());

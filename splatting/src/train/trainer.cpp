@@ -255,9 +255,7 @@ void Trainer::keep_rows(const std::vector<std::uint8_t>& keep) {
     const auto gather_vector = [&](std::vector<float>& v, std::size_t stride) {
         if (v.empty()) return;
         std::vector<float> out(rows.size() * stride);
-        for (std::size_t k = 0; k < rows.size(); ++k)
-            std::copy_n(v.begin() + static_cast<std::ptrdiff_t>(rows[k] * stride), stride,
-                        out.begin() + static_cast<std::ptrdiff_t>(k * stride));
+        gather_rows(v, out, stride, rows);
         v.swap(out);
     };
     const std::size_t strides[6] = {3, 3, 4,

@@ -32,6 +32,10 @@ enum class Distortion {
 // Throws InputError naming the file and the problem for anything missing or malformed.
 CameraSet load_cameras(const std::filesystem::path& path, Distortion distortion = Distortion::Ignore);
 
+// The image file a camera file names: `base / name`, or with .png/.jpg/.jpeg added when the name has no
+// extension (transforms.json often omits it). The plain path when none exists.
+std::filesystem::path find_image(const std::filesystem::path& base, const std::string& name);
+
 // The sparse points of a COLMAP model folder (points3D.bin or .txt). Throws InputError when malformed;
 // a folder with no points3D file gives no points.
 struct PointCloud {

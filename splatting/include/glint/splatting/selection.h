@@ -19,6 +19,10 @@ std::vector<float> importance(const GaussianCloud& cloud);
 // Indices of the cloud sorted by decreasing importance (ties keep index order). [N]
 std::vector<std::uint32_t> importance_order(const GaussianCloud& cloud);
 
+// Copies rows of `stride` floats: dst row k = src row indices[k]. dst must hold indices.size() rows.
+void gather_rows(std::span<const float> src, std::span<float> dst, std::size_t stride,
+                 std::span<const std::uint32_t> indices);
+
 // The Gaussians at `indices`, in that order, with every array (4D and time colour included). Throws
 // ContractError for an index out of range.
 GaussianCloud gather(const GaussianCloud& cloud, std::span<const std::uint32_t> indices);
