@@ -502,7 +502,9 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     settings.antialias = m_state.antialias;
     settings.time = m_state.time;
     settings.temporal_cutoff = m_options.view.temporal_cutoff;
-    if (m_state.lod == LodMode::Budget || m_state.lod == LodMode::Auto)
+    // The automatic budget applies while frames follow each other; a still view gets every Gaussian.
+    const bool automatic = m_state.lod == LodMode::Auto && (moving || m_state.playing);
+    if (m_state.lod == LodMode::Budget || automatic)
         settings.max_gaussians = static_cast<std::size_t>(std::max(m_state.budget, 0));
     if (m_state.lod == LodMode::MinSize) settings.min_radius = m_state.min_radius;
     if (m_state.prune_preview == PrunePreview::Kept) settings.keep = m_keep.data();
@@ -523,7 +525,7 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     key.antialias = m_state.antialias;
     key.lod = static_cast<int>(m_state.lod);
     // The automatic budget follows the frame rate; a change of it alone does not call for a new frame.
-    key.budget = m_state.lod == LodMode::Budget ? m_state.budget : 0;
+    key.budget = m_state.lod == LodMode::Budget ? m_state.budget : (automatic ? -1 : 0);
     key.min_radius = m_state.lod == LodMode::MinSize ? m_state.min_radius : 0.0f;
     key.preview = static_cast<int>(m_state.prune_preview);
     key.prune_version = m_state.prune_preview == PrunePreview::Off ? 0 : m_prune_version;
@@ -581,7 +583,7 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
             std::clamp(m_state.adaptive_scale *
                            static_cast<float>(std::clamp(std::sqrt(target_ms / render_ms), 0.7, 1.2)),
                        0.25f, 1.0f);
-    if (m_state.lod == LodMode::Auto && (moving || m_state.playing)) {
+    if (automatic) {
         const double factor = std::clamp(target_ms / render_ms, 0.8, 1.2);
         const double total = static_cast<double>(m_cloud.size());
         m_state.budget =

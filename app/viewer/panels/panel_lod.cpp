@@ -28,7 +28,8 @@ void draw_lod_panel(ViewerState& s) {
             break;
         case LodMode::Auto:
             ImGui::Text("Budget: %d (%.0f%%)", s.budget, 100.0 * s.budget / std::max(1, total));
-            ImGui::TextDisabled("adjusted to hold %.0f FPS (Render panel)", s.target_fps);
+            ImGui::TextDisabled("holds %.0f FPS while moving or playing", s.target_fps);
+            ImGui::TextDisabled("(target in Render); still: every Gaussian");
             break;
     }
     ImGui::Text("Drawn: %zu, visible: %zu", s.drawn, s.visible);
