@@ -13,6 +13,7 @@
 #include <glm/gtc/quaternion.hpp>
 #include <nlohmann/json.hpp>
 
+#include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
@@ -133,6 +134,10 @@ CameraSet load_transforms(const fs::path& path) {
     }
     if (!set.times.empty()) set.times.resize(set.cameras.size(), 0.0f);
     set.model_folder = path;
+    if (root.contains("ply_file_path")) {
+        if (!root["ply_file_path"].is_string()) fail("'ply_file_path' is not a string");
+        set.points_file = path.parent_path() / root["ply_file_path"].get<std::string>();
+    }
     if (root.contains("aabb_scale")) {
         if (!root["aabb_scale"].is_number()) fail("'aabb_scale' is not a number");
         set.aabb_scale = root["aabb_scale"].get<float>();
@@ -444,16 +449,259 @@ PointCloud load_colmap_points(const fs::path& folder) {
 CameraSet load_cameras(const fs::path& path, Distortion distortion) {
     if (!fs::exists(path)) throw InputError(cat(path.string(), ": no such file or folder"));
     if (fs::is_directory(path)) {
+        // transforms.json first: folders holding both (nerfstudio's, glint synth's) describe the same
+        // cameras in both, and only transforms.json carries frame times and the point file.
+        if (fs::exists(path / "transforms.json")) return load_transforms(path / "transforms.json");
         for (const fs::path& folder : {path, path / "sparse" / "0", path / "sparse"})
             if (fs::exists(folder / "cameras.bin") || fs::exists(folder / "cameras.txt"))
                 return load_colmap(folder, distortion);
-        if (fs::exists(path / "transforms.json")) return load_transforms(path / "transforms.json");
         throw InputError(
             cat(path.string(), ": no transforms.json or COLMAP model (cameras.bin/.txt) in this folder"));
     }
     if (to_lower(path.extension().string()) == ".json") return load_transforms(path);
     throw InputError(
         cat(path.string(), ": not a camera file (expected transforms.json or a COLMAP model folder)"));
+}
+
+
+// ---- point PLY ----------------------------------------------------------------------------------
+
+PointCloud read_point_ply(const fs::path& path) {
+    const std::vector<char> bytes = read_whole(path);
+    const auto fail = [&](const std::string& problem) -> void {
+        throw InputError(cat(path.string(), ": ", problem));
+    };
+    const std::string_view text(bytes.data(), bytes.size());
+    const std::size_t end = text.find("end_header");
+    if (!text.starts_with("ply") || end == std::string_view::npos) fail("not a PLY file (no ply header)");
+    std::size_t body = text.find('\n', end);
+    if (body == std::string_view::npos) fail("truncated header");
+    ++body;
+    std::istringstream header{std::string(text.substr(0, end))};
+    std::string line, format;
+    struct Property {
+        std::string name, type;
+    };
+    std::vector<Property> properties;
+    std::uint64_t count = 0;
+    bool in_vertex = false, seen_vertex = false;
+    std::uint64_t elements_before = 0;  // elements before "vertex" would have to be skipped
+    while (std::getline(header, line)) {
+        std::istringstream words(line);
+        std::string word;
+        words >> word;
+        if (word == "format") {
+            words >> format;
+        } else if (word == "element") {
+            std::string name;
+            std::uint64_t n = 0;
+            words >> name >> n;
+            in_vertex = name == "vertex";
+            if (in_vertex) {
+                seen_vertex = true;
+                count = n;
+            } else if (!seen_vertex && n > 0) {
+                ++elements_before;
+            }
+        } else if (word == "property" && in_vertex) {
+            Property p;
+            words >> p.type;
+            if (p.type == "list") fail("list properties in the vertex element are not supported");
+            words >> p.name;
+            properties.push_back(p);
+        }
+    }
+    if (!seen_vertex) fail("no vertex element");
+    if (elements_before > 0) fail("elements before the vertex element are not supported");
+    if (format != "ascii" && format != "binary_little_endian")
+        fail(cat("PLY format '", format, "' is not supported (ascii or binary_little_endian)"));
+    const auto size_of = [&](const std::string& type) -> std::size_t {
+        if (type == "char" || type == "uchar" || type == "int8" || type == "uint8") return 1;
+        if (type == "short" || type == "ushort" || type == "int16" || type == "uint16") return 2;
+        if (type == "int" || type == "uint" || type == "float" || type == "int32" || type == "uint32" ||
+            type == "float32")
+            return 4;
+        if (type == "double" || type == "float64") return 8;
+        fail(cat("unknown property type '", type, "'"));
+        return 0;
+    };
+    int column[6] = {-1, -1, -1, -1, -1, -1};
+    const char* wanted[6] = {"x", "y", "z", "red", "green", "blue"};
+    std::size_t stride = 0;
+    std::vector<std::size_t> offsets;
+    for (std::size_t i = 0; i < properties.size(); ++i) {
+        offsets.push_back(stride);
+        stride += size_of(properties[i].type);
+        for (int k = 0; k < 6; ++k)
+            if (properties[i].name == wanted[k]) column[k] = static_cast<int>(i);
+    }
+    if (column[0] < 0 || column[1] < 0 || column[2] < 0) fail("the vertex element has no x, y, z");
+    const bool has_color = column[3] >= 0 && column[4] >= 0 && column[5] >= 0;
+    const auto read_binary = [&](const char* at, const std::string& type) -> double {
+        const auto get = [&](auto value) {
+            std::memcpy(&value, at, sizeof(value));
+            return static_cast<double>(value);
+        };
+        if (type == "char" || type == "int8") return get(std::int8_t{});
+        if (type == "uchar" || type == "uint8") return get(std::uint8_t{});
+        if (type == "short" || type == "int16") return get(std::int16_t{});
+        if (type == "ushort" || type == "uint16") return get(std::uint16_t{});
+        if (type == "int" || type == "int32") return get(std::int32_t{});
+        if (type == "uint" || type == "uint32") return get(std::uint32_t{});
+        if (type == "float" || type == "float32") return get(float{});
+        return get(double{});
+    };
+    PointCloud points;
+    const auto add = [&](const std::vector<double>& values, std::uint64_t index) {
+        for (int k = 0; k < 3; ++k) {
+            const double v = values[static_cast<std::size_t>(column[k])];
+            if (!std::isfinite(v)) fail(cat("point ", index, " has a non-finite position"));
+            points.positions.push_back(static_cast<float>(v));
+        }
+        for (int k = 3; k < 6; ++k) {
+            double c = has_color ? values[static_cast<std::size_t>(column[k])] : 1.0;
+            const std::string& type = has_color ? properties[static_cast<std::size_t>(column[k])].type : "";
+            if (has_color && type != "float" && type != "float32" && type != "double" && type != "float64")
+                c /= 255.0;
+            points.colors.push_back(std::isfinite(c) ? static_cast<float>(std::clamp(c, 0.0, 1.0)) : 0.0f);
+        }
+    };
+    std::vector<double> values(properties.size());
+    if (format == "ascii") {
+        std::istringstream in{std::string(text.substr(body))};
+        for (std::uint64_t i = 0; i < count; ++i) {
+            for (double& v : values)
+                if (!(in >> v)) fail(cat("truncated or malformed at vertex ", i, " of ", count));
+            add(values, i);
+        }
+    } else {
+        if (stride == 0 || count > (bytes.size() - body) / stride)
+            fail(cat("truncated: ", count, " vertices of ", stride, " bytes do not fit in the file"));
+        for (std::uint64_t i = 0; i < count; ++i) {
+            const char* row = bytes.data() + body + i * stride;
+            for (std::size_t p = 0; p < properties.size(); ++p)
+                values[p] = read_binary(row + offsets[p], properties[p].type);
+            add(values, i);
+        }
+    }
+    return points;
+}
+
+void write_point_ply(const fs::path& path, const PointCloud& points) {
+    std::string out = cat("ply\nformat binary_little_endian 1.0\nelement vertex ", points.size(),
+                          "\nproperty float x\nproperty float y\nproperty float z\n"
+                          "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n");
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        char row[15];
+        std::memcpy(row, &points.positions[3 * i], 12);
+        for (int k = 0; k < 3; ++k)
+            row[12 + k] = static_cast<char>(
+                to_unorm8(points.colors.size() == points.positions.size() ? points.colors[3 * i + k] : 1.0f));
+        out.append(row, sizeof(row));
+    }
+    AtomicFile file(path);
+    file.write(out);
+    file.commit();
+}
+
+// ---- writers ------------------------------------------------------------------------------------
+
+namespace {
+
+bool same_intrinsics(const Camera& a, const Camera& b) {
+    return a.fx == b.fx && a.fy == b.fy && a.cx == b.cx && a.cy == b.cy && a.width == b.width &&
+           a.height == b.height;
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+    AtomicFile file(path);
+    file.write(text);
+    file.commit();
+}
+
+}  // namespace
+
+void write_transforms(const fs::path& file, const CameraSet& set, const std::string& points_ply) {
+    if (set.cameras.empty()) throw Error(cat(file.string(), ": no cameras to write"));
+    const Camera& first = set.cameras.front();
+    bool shared = true;
+    for (const Camera& c : set.cameras) shared = shared && same_intrinsics(c, first);
+    const auto intrinsics = [](nlohmann::json& j, const Camera& c) {
+        j["camera_angle_x"] = 2.0 * std::atan(0.5 * c.width / static_cast<double>(c.fx));
+        j["fl_x"] = c.fx;
+        j["fl_y"] = c.fy;
+        j["cx"] = c.cx;
+        j["cy"] = c.cy;
+        j["w"] = c.width;
+        j["h"] = c.height;
+    };
+    nlohmann::json root = nlohmann::json::object();
+    if (shared) intrinsics(root, first);
+    if (set.aabb_scale) root["aabb_scale"] = *set.aabb_scale;
+    if (!points_ply.empty()) root["ply_file_path"] = points_ply;
+    nlohmann::json frames = nlohmann::json::array();
+    for (std::size_t i = 0; i < set.cameras.size(); ++i) {
+        const Camera& c = set.cameras[i];
+        // OpenCV world-to-camera -> OpenGL camera-to-world: invert, then flip the y and z axes.
+        const glm::mat3 c2w = glm::transpose(c.rotation);
+        const glm::vec3 position = c.position();
+        nlohmann::json m = nlohmann::json::array();
+        for (int r = 0; r < 3; ++r)
+            m.push_back({c2w[0][r], -c2w[1][r], -c2w[2][r], position[r]});
+        m.push_back({0, 0, 0, 1});
+        nlohmann::json frame;
+        frame["file_path"] = i < set.names.size() ? set.names[i] : cat("frame_", i);
+        frame["transform_matrix"] = m;
+        if (!shared) intrinsics(frame, c);
+        if (i < set.times.size()) frame["time"] = set.times[i];
+        frames.push_back(frame);
+    }
+    root["frames"] = frames;
+    write_text(file, root.dump(2) + "\n");
+}
+
+void write_colmap_text(const fs::path& folder, const CameraSet& set, const PointCloud& points) {
+    std::error_code error;
+    fs::create_directories(folder, error);
+    if (error) throw Error(cat(folder.string(), ": cannot create the folder: ", error.message()));
+    std::ostringstream cameras, images, points3d;
+    cameras.precision(9);
+    images.precision(9);
+    points3d.precision(9);
+    cameras << "# Camera list with one line of data per camera:\n"
+               "#   CAMERA_ID, MODEL, WIDTH, HEIGHT, PARAMS[]\n";
+    images << "# Image list with two lines of data per image:\n"
+              "#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME\n"
+              "#   POINTS2D[] as (X, Y, POINT3D_ID)\n";
+    std::vector<const Camera*> unique;
+    for (std::size_t i = 0; i < set.cameras.size(); ++i) {
+        const Camera& c = set.cameras[i];
+        std::size_t id = 0;
+        while (id < unique.size() && !same_intrinsics(*unique[id], c)) ++id;
+        if (id == unique.size()) {
+            unique.push_back(&c);
+            cameras << id + 1 << " PINHOLE " << c.width << ' ' << c.height << ' ' << c.fx << ' ' << c.fy
+                    << ' ' << c.cx << ' ' << c.cy << '\n';
+        }
+        const glm::dquat q = glm::normalize(glm::quat_cast(glm::dmat3(c.rotation)));
+        images << i + 1 << ' ' << q.w << ' ' << q.x << ' ' << q.y << ' ' << q.z << ' ' << c.translation.x
+               << ' ' << c.translation.y << ' ' << c.translation.z << ' ' << id + 1 << ' '
+               << (i < set.names.size() ? set.names[i] : cat("image_", i)) << "\n\n";
+    }
+    points3d << "# 3D point list with one line of data per point:\n"
+                "#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n";
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        points3d << i + 1;
+        for (int k = 0; k < 3; ++k) points3d << ' ' << points.positions[3 * i + k];
+        for (int k = 0; k < 3; ++k)
+            points3d << ' '
+                     << static_cast<int>(to_unorm8(
+                            points.colors.size() == points.positions.size() ? points.colors[3 * i + k] : 1.0f));
+        points3d << " 0\n";
+    }
+    write_text(folder / "cameras.txt", cameras.str());
+    write_text(folder / "images.txt", images.str());
+    write_text(folder / "points3D.txt", points3d.str());
 }
 
 }  // namespace glint

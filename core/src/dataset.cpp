@@ -75,18 +75,30 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     const bool folder = fs::is_directory(path);
     const bool split_files =
         folder && fs::exists(path / "transforms_train.json") && fs::exists(path / "transforms_test.json");
+    const bool transforms = !folder || split_files || fs::exists(path / "transforms.json");
     bool colmap = false;
     if (folder)
         for (const fs::path& model : {path / "sparse" / "0", path / "sparse", path})
             colmap = colmap || fs::exists(model / "cameras.bin") || fs::exists(model / "cameras.txt");
 
-    if (split_files && !colmap) {
+    // transforms.json first: folders holding both (nerfstudio's, glint synth's) describe the same cameras
+    // in both, and only transforms.json carries frame times and the point file.
+    if (split_files) {
         d.kind = "transforms.json";
         const CameraSet train = load_cameras(path / "transforms_train.json");
         const CameraSet test = load_cameras(path / "transforms_test.json");
         d.train = make_views(train, path, options.downscale);
         d.test = make_views(test, path, options.downscale);
         d.aabb_scale = train.aabb_scale;
+        if (!train.points_file.empty()) d.points = read_point_ply(train.points_file);
+    } else if (transforms) {
+        const fs::path file = folder ? path / "transforms.json" : path;
+        d.kind = "transforms.json";
+        const CameraSet set = load_cameras(file);
+        split_every(make_views(set, file.parent_path(), options.downscale), options.test_every, d.train,
+                    d.test);
+        d.aabb_scale = set.aabb_scale;
+        if (!set.points_file.empty()) d.points = read_point_ply(set.points_file);
     } else if (colmap) {
         const CameraSet set = load_cameras(path, Distortion::Refuse);
         d.kind = fs::exists(set.model_folder / "cameras.bin") ? "COLMAP (binary)" : "COLMAP (text)";
@@ -96,16 +108,9 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
         split_every(make_views(set, images, options.downscale), options.test_every, d.train, d.test);
         d.points = load_colmap_points(set.model_folder);
     } else {
-        const fs::path file = folder ? path / "transforms.json" : path;
-        if (!fs::exists(file))
-            throw InputError(cat(path.string(),
-                                 ": no COLMAP model (sparse/0), transforms.json, or "
-                                 "transforms_train.json with transforms_test.json"));
-        d.kind = "transforms.json";
-        const CameraSet set = load_cameras(file);
-        split_every(make_views(set, file.parent_path(), options.downscale), options.test_every, d.train,
-                    d.test);
-        d.aabb_scale = set.aabb_scale;
+        throw InputError(cat(path.string(),
+                             ": no COLMAP model (sparse/0), transforms.json, or "
+                             "transforms_train.json with transforms_test.json"));
     }
     const std::size_t views = d.train.size() + d.test.size();
     if (views < 2)

@@ -17,6 +17,7 @@ struct CameraSet {
     std::vector<float> times;            // transforms.json "time" of each frame; empty when no frame has one
     std::filesystem::path model_folder;  // the COLMAP model folder read, or the transforms.json file
     std::optional<float> aabb_scale;     // transforms.json (Instant-NGP's scene bound), when given
+    std::filesystem::path points_file;   // transforms.json "ply_file_path" (nerfstudio), resolved; or empty
 };
 
 // What to do with COLMAP cameras that have lens distortion.
@@ -44,5 +45,22 @@ struct PointCloud {
     std::size_t size() const { return positions.size() / 3; }
 };
 PointCloud load_colmap_points(const std::filesystem::path& folder);
+
+// Points of a PLY file (the "ply_file_path" of a nerfstudio transforms.json): the vertex element's x y z
+// and, when present, red green blue (8-bit, or float in [0, 1]); ASCII or binary little-endian. Throws
+// InputError naming the file for anything malformed, truncated or non-finite.
+PointCloud read_point_ply(const std::filesystem::path& path);
+// Binary little-endian PLY with x y z (float) and red green blue (uchar). Atomic.
+void write_point_ply(const std::filesystem::path& path, const PointCloud& points);
+
+// Writes `set` as a transforms.json (OpenGL camera-to-world; intrinsics fl_x fl_y cx cy w h, written once
+// when every camera shares them, per frame otherwise; "time" per frame when set.times is not empty;
+// "ply_file_path" when `points_ply` is given, relative to the file). set.names are the frames'
+// file_path values. Atomic.
+void write_transforms(const std::filesystem::path& file, const CameraSet& set,
+                      const std::string& points_ply = {});
+// Writes a COLMAP text model (cameras.txt with PINHOLE cameras, images.txt, points3D.txt with empty
+// tracks) into `folder`, created when missing. set.names are the image names. Each file atomic.
+void write_colmap_text(const std::filesystem::path& folder, const CameraSet& set, const PointCloud& points);
 
 }  // namespace glint

@@ -47,7 +47,7 @@ public:
     std::string kind;  // "COLMAP (binary)", "COLMAP (text)", "transforms.json"
     DatasetOptions options;
     std::vector<DatasetView> train, test;
-    PointCloud points;                // COLMAP's sparse points; empty for transforms.json
+    PointCloud points;                // COLMAP's sparse points, or transforms.json's "ply_file_path"
     std::optional<float> aabb_scale;  // transforms.json (Instant-NGP), when given
     // Cameras' extent as the reference 3DGS computes it (getNerfppNorm): the centre of the camera
     // positions and 1.1 times their largest distance from it; scales the position learning rate.

@@ -1,0 +1,181 @@
+// `glint synth` datasets: camera rig, per-frame posing, rendering, points, and the camera files.
+#include "synth/synth.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "glint/core/camera_io.h"
+#include "glint/core/error.h"
+#include "glint/core/image_io.h"
+#include "glint/core/text.h"
+#include "synth/mesh_renderer.h"
+
+namespace glint::app::synth {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr float kPi = 3.14159265358979f;
+
+int find_animation(const Model& model, const std::string& wanted, const fs::path& path) {
+    if (model.animations.empty()) throw InputError(cat(path.string(), ": --frames needs an animation; the model has none"));
+    if (wanted.empty()) return 0;
+    for (std::size_t i = 0; i < model.animations.size(); ++i)
+        if (model.animations[i].name == wanted) return static_cast<int>(i);
+    if (wanted.find_first_not_of("0123456789") == std::string::npos && wanted.size() < 6) {
+        const int index = std::stoi(wanted);
+        if (index < static_cast<int>(model.animations.size())) return index;
+    }
+    std::vector<std::string> names;
+    for (const Animation& a : model.animations) names.push_back("'" + a.name + "'");
+    throw InputError(cat(path.string(), ": no animation '", wanted, "' (the model has ", join(names, ", "), ")"));
+}
+
+}  // namespace
+
+std::vector<glm::vec3> view_directions(int count, bool hemisphere, glm::vec3 up) {
+    up = glm::normalize(up);
+    // A basis with `up` as its second axis.
+    const glm::vec3 helper = std::abs(up.x) < 0.9f ? glm::vec3(1, 0, 0) : glm::vec3(0, 0, 1);
+    const glm::vec3 side = glm::normalize(glm::cross(helper, up));
+    const glm::vec3 front = glm::cross(side, up);
+    const float golden = kPi * (3.0f - std::sqrt(5.0f));
+    std::vector<glm::vec3> out;
+    for (int i = 0; i < count; ++i) {
+        const float s = (static_cast<float>(i) + 0.5f) / static_cast<float>(count);
+        const float h = hemisphere ? 1.0f - s : 1.0f - 2.0f * s;  // height along up, never exactly +-1
+        const float r = std::sqrt(std::max(0.0f, 1.0f - h * h));
+        const float phi = golden * static_cast<float>(i);
+        out.push_back(r * std::cos(phi) * side + h * up + r * std::sin(phi) * front);
+    }
+    return out;
+}
+
+std::vector<Camera> orbit_cameras(const Bounds& bounds, const std::vector<glm::vec3>& directions,
+                                  const SynthOptions& options, float& distance) {
+    const int width = options.width, height = options.height > 0 ? options.height : options.width;
+    const float half_x = 0.5f * options.fov_x_degrees * kPi / 180.0f;
+    const float half_y = std::atan(std::tan(half_x) * static_cast<float>(height) / static_cast<float>(width));
+    distance = options.distance > 0 ? options.distance
+                                    : std::max(bounds.radius(), 1e-6f) / std::sin(std::min(half_x, half_y));
+    std::vector<Camera> cameras;
+    for (const glm::vec3& d : directions) {
+        // Up in the image is the model's up, except straight above or below, where no roll is preferred.
+        const glm::vec3 up = std::abs(d.y) > 0.999f ? glm::vec3(0, 0, -1) : glm::vec3(0, 1, 0);
+        cameras.push_back(Camera::look_at(bounds.centre() + distance * d, bounds.centre(), up,
+                                          2.0f * half_y * 180.0f / kPi, width, height));
+    }
+    return cameras;
+}
+
+SynthReport synthesize(const fs::path& model_path, const fs::path& output, const SynthOptions& options,
+                       const std::function<void(int, int)>& progress) {
+    if (options.views < 2) throw InputError(cat("--views ", options.views, ": a dataset needs at least 2 views"));
+    if (options.width < 8 || options.width > 8192 || options.height < 0 || options.height > 8192 ||
+        (options.height > 0 && options.height < 8))
+        throw InputError("image size: width and height are in [8, 8192]");
+    if (!(options.fov_x_degrees > 1.0f && options.fov_x_degrees < 170.0f))
+        throw InputError(cat("--fov ", options.fov_x_degrees, ": the field of view is in (1, 170) degrees"));
+    if (options.frames < 1 || options.frames > 10000) throw InputError(cat("--frames ", options.frames, ": not in [1, 10000]"));
+    if (options.supersample < 1 || options.supersample > 16)
+        throw InputError(cat("--supersample ", options.supersample, ": not in [1, 16]"));
+    if (options.points < 0) throw InputError("--points: not negative");
+    if (!(options.distance >= 0.0f)) throw InputError("--distance: not negative");
+    if (fs::exists(output) && !fs::is_directory(output))
+        throw InputError(cat(output.string(), ": exists and is not a folder"));
+    if (fs::exists(output / "transforms.json") && !options.overwrite)
+        throw InputError(cat(output.string(), ": already holds a dataset (transforms.json); pass --overwrite to replace it"));
+
+    const Model model = load_gltf(model_path);
+    SynthReport report;
+    report.warnings = model.warnings;
+    report.triangles = model.triangle_count();
+    const int animation = options.frames > 1 ? find_animation(model, options.animation, model_path) : -1;
+    std::vector<float> seconds(static_cast<std::size_t>(options.frames), 0.0f);
+    if (animation >= 0) {
+        const Animation& a = model.animations[static_cast<std::size_t>(animation)];
+        report.animation = a.name;
+        for (int f = 0; f < options.frames; ++f)
+            seconds[static_cast<std::size_t>(f)] =
+                a.start + (a.end - a.start) * static_cast<float>(f) / static_cast<float>(options.frames - 1);
+    }
+    // One camera rig for every frame: the bounds of the whole animation.
+    std::vector<std::vector<PosedPrimitive>> poses;
+    Bounds bounds{glm::vec3(INFINITY), glm::vec3(-INFINITY)};
+    for (float s : seconds) {
+        poses.push_back(model.pose(animation, s));
+        const Bounds b = bounds_of(poses.back());
+        bounds.min = glm::min(bounds.min, b.min);
+        bounds.max = glm::max(bounds.max, b.max);
+    }
+    for (const std::vector<PosedPrimitive>& posed : poses)
+        bounds.sphere = std::max(bounds.sphere, farthest_from(posed, bounds.centre()));
+    if (!std::isfinite(bounds.radius()) || bounds.radius() <= 0.0f)
+        throw InputError(cat(model_path.string(), ": the model has no extent (all vertices at one point)"));
+    report.bounds = bounds;
+
+    const std::vector<Camera> rig = orbit_cameras(bounds, view_directions(options.views, options.hemisphere),
+                                                  options, report.distance);
+    MeshRenderOptions render;
+    render.supersample = options.supersample;
+    render.lighting.enabled = options.lighting;
+    render.near = std::max(1e-6f, 1e-3f * bounds.radius());
+
+    std::error_code error;
+    fs::create_directories(output / "images", error);
+    if (error) throw Error(cat((output / "images").string(), ": cannot create the folder: ", error.message()));
+
+    CameraSet all, first_frame;
+    PointCloud points;
+    std::mt19937 random(options.seed);
+    const int total = options.views * options.frames;
+    const int digits = options.views > 1000 ? 4 : 3;
+    const auto number = [](int value, int width) {
+        std::string s = std::to_string(value);
+        return std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(s.size()))), '0') + s;
+    };
+    for (int f = 0; f < options.frames; ++f) {
+        for (int v = 0; v < options.views; ++v) {
+            const Camera& camera = rig[static_cast<std::size_t>(v)];
+            const MeshImage image = render_mesh(model, poses[static_cast<std::size_t>(f)], camera, render);
+            std::string name = "r_" + number(v, digits);
+            if (options.frames > 1) name += "_f" + number(f, options.frames > 1000 ? 4 : 3);
+            name += ".png";
+            write_png(output / "images" / name, image.width, image.height, 4, image.rgba);
+            all.cameras.push_back(camera);
+            all.names.push_back("images/" + name);
+            if (options.frames > 1) all.times.push_back(static_cast<float>(f) / static_cast<float>(options.frames - 1));
+            if (f == 0) {
+                first_frame.cameras.push_back(camera);
+                first_frame.names.push_back(name);
+                // Points on the surfaces this view sees (fully covered pixels), for initialisation.
+                const int quota = options.points / options.views + (v < options.points % options.views ? 1 : 0);
+                std::vector<std::size_t> solid;
+                for (std::size_t o = 0; o < image.depth.size(); ++o)
+                    if (image.rgba[4 * o + 3] == 255 && image.depth[o] > 0) solid.push_back(o);
+                for (int k = 0; k < quota && !solid.empty(); ++k) {
+                    const std::size_t o = solid[std::uniform_int_distribution<std::size_t>(0, solid.size() - 1)(random)];
+                    const float x = static_cast<float>(o % static_cast<std::size_t>(image.width)) + 0.5f;
+                    const float y = static_cast<float>(o / static_cast<std::size_t>(image.width)) + 0.5f;
+                    const float z = image.depth[o];
+                    const glm::vec3 cam((x - camera.cx) / camera.fx * z, (y - camera.cy) / camera.fy * z, z);
+                    const glm::vec3 world = glm::transpose(camera.rotation) * (cam - camera.translation);
+                    for (int c = 0; c < 3; ++c) {
+                        points.positions.push_back(world[c]);
+                        points.colors.push_back(image.rgba[4 * o + static_cast<std::size_t>(c)] / 255.0f);
+                    }
+                }
+            }
+            ++report.images;
+            if (progress) progress(report.images, total);
+        }
+    }
+    report.points = points.size();
+    write_point_ply(output / "points3D.ply", points);
+    write_colmap_text(output / "sparse" / "0", first_frame, points);
+    write_transforms(output / "transforms.json", all, "points3D.ply");
+    return report;
+}
+
+}  // namespace glint::app::synth
