@@ -570,8 +570,12 @@ PointCloud read_point_ply(const fs::path& path) {
     if (format == "ascii") {
         std::istringstream in{std::string(text.substr(body))};
         for (std::uint64_t i = 0; i < count; ++i) {
-            for (double& v : values)
-                if (!(in >> v)) fail(cat("truncated or malformed at vertex ", i, " of ", count));
+            for (double& v : values) {
+                std::string word;
+                char* stop = nullptr;
+                if (!(in >> word) || (v = std::strtod(word.c_str(), &stop), *stop != '\0'))
+                    fail(cat("truncated or malformed at vertex ", i, " of ", count));
+            }
             add(values, i);
         }
     } else {
