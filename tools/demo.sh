@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, from nothing: installs the Debian packages, builds, and runs glint on the embedded
-# default scene: describes it, renders it (colour and depth), converts it to .splat and describes that,
-# then opens the viewer on it when a display exists.
+# default scene: describes it, renders it (colour and depth), converts it to .splat and describes that;
+# then trains the shipped sample dataset (assets/sample, made by `glint synth`) briefly on the CPU and
+# renders the result beside its ground truth; opens the viewer on the trained scene when a display exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -13,10 +14,14 @@ build/app/glint render -o out/default_scene.png --depth out/default_scene_depth.
 build/app/glint render assets/default_scene_4d.ply --time 0.5 -o out/default_scene_4d_t0.5.png
 build/app/glint convert assets/default_scene.ply out/default_scene.splat
 build/app/glint info out/default_scene.splat
+build/app/glint synth assets/sample/model.glb -o out/sample_small --views 12 --res 96 --overwrite
+build/app/glint train assets/sample/dataset -o out/sample.ply --iters 500 --eval-every 250
+build/app/glint render out/sample.ply --cameras assets/sample/dataset/transforms.json --index 0 \
+    --background white -o out/sample_trained_view0.png
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-    build/app/glint view
+    build/app/glint view out/sample.ply --cameras assets/sample/dataset/transforms.json
 else
     set +x
     echo "demo: no display (DISPLAY and WAYLAND_DISPLAY are unset): not opening the viewer." \
-         "Try: xvfb-run -a build/app/glint view --frames 5 --screenshot out/viewer.png"
+         "Try: xvfb-run -a build/app/glint view out/sample.ply --frames 5 --screenshot out/viewer.png"
 fi
