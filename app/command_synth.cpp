@@ -31,14 +31,16 @@ void add_synth_command(CLI::App& app, Action& action) {
     command->add_flag("--hemisphere", o->synth.hemisphere, "Cameras above the model's horizon only");
     command->add_option("--distance", o->synth.distance,
                         "Camera distance from the model's centre (default: the model fills the view)");
-    command->add_option("--frames", o->synth.frames,
-                        "Frames of the animation to render (a multi-view video dataset when > 1)")
+    command
+        ->add_option("--frames", o->synth.frames,
+                     "Frames of the animation to render (a multi-view video dataset when > 1)")
         ->capture_default_str();
     command->add_option("--animation", o->synth.animation, "Animation name or index (default: the first)");
-    command->add_option("--supersample", o->synth.supersample, "Anti-aliasing samples per pixel along each axis")
+    command
+        ->add_option("--supersample", o->synth.supersample, "Anti-aliasing samples per pixel along each axis")
         ->capture_default_str();
-    command->add_flag("--unlit", [o](std::int64_t) { o->synth.lighting = false; },
-                      "Base colour only, no lighting");
+    command->add_flag(
+        "--unlit", [o](std::int64_t) { o->synth.lighting = false; }, "Base colour only, no lighting");
     command->add_option("--points", o->synth.points, "Initial points sampled from the rendered surfaces")
         ->capture_default_str();
     command->add_option("--seed", o->synth.seed, "Random seed of the point sampling")->capture_default_str();
@@ -54,8 +56,8 @@ void add_synth_command(CLI::App& app, Action& action) {
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                     const int percent = 100 * done / total;
                     if (tty) {
-                        std::fprintf(stderr, "\rsynth: %d/%d images (%d%%), %.1f s\033[K", done, total, percent,
-                                     seconds);
+                        std::fprintf(stderr, "\rsynth: %d/%d images (%d%%), %.1f s\033[K", done, total,
+                                     percent, seconds);
                         if (done == total) std::fprintf(stderr, "\n");
                     } else if (percent / 25 != last_percent / 25 || done == total) {
                         log::info("synth: ", done, "/", total, " images, ", seconds, " s");
@@ -66,8 +68,8 @@ void add_synth_command(CLI::App& app, Action& action) {
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const glm::vec3 size = report.bounds.max - report.bounds.min;
-            log::info(o->model, ": ", report.triangles, " triangles, size ", size.x, " x ", size.y, " x ", size.z,
-                      ", cameras at distance ", report.distance,
+            log::info(o->model, ": ", report.triangles, " triangles, size ", size.x, " x ", size.y, " x ",
+                      size.z, ", cameras at distance ", report.distance,
                       report.animation.empty() ? std::string() : cat(", animation '", report.animation, "'"));
             log::info("wrote ", report.images, " images, transforms.json, sparse/0 (COLMAP text) and ",
                       report.points, " points to ", o->output, " in ", seconds, " s");

@@ -5,9 +5,11 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "commands.h"
 #include "glint/core/atomic_file.h"
@@ -18,7 +20,9 @@
 #include "glint/core/text.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/train/trainer.h"
+#include "live_training.h"
 #include "view_options.h"
+#include "viewer/viewer.h"
 
 namespace glint::app {
 namespace {
@@ -50,7 +54,9 @@ void add_train_command(CLI::App& app, Action& action) {
             checkpoint_every = 0;
         std::uint64_t seed = 1;
         std::size_t random_count = 50'000;
-        bool random_background = false, profile = false;
+        bool random_background = false, profile = false, view = false;
+        int view_frames = 0;
+        std::string view_screenshot;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
@@ -96,6 +102,13 @@ void add_train_command(CLI::App& app, Action& action) {
     command->add_option(
         "--resume", o->resume,
         "Continue from a checkpoint (same dataset and options); Ctrl-C saves one before exiting");
+    command->add_flag("--view", o->view,
+                      "Train on a worker thread while the viewer shows the Gaussians as they change, with "
+                      "pause, resume, stop and the curves in its panel (closing the window stops and saves)");
+    command->add_option("--view-frames", o->view_frames,
+                        "With --view: close the viewer after this many frames (scripted runs)");
+    command->add_option("--view-screenshot", o->view_screenshot,
+                        "With --view-frames: write the last frame to this PNG");
     command->add_flag("--profile", o->profile,
                       "Print where the time went (load, forward, loss, backward, optimizer, densify)");
     command->callback([&action, o] {
@@ -159,6 +172,7 @@ void add_train_command(CLI::App& app, Action& action) {
                 return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             };
             double shown = -1;
+            LiveTraining* live_view = nullptr;  // set while training under the viewer
             double loss_avg = 0, psnr_avg = 0;
             splatting::Evaluation last;
             const auto evaluate = [&] {
@@ -174,71 +188,125 @@ void add_train_command(CLI::App& app, Action& action) {
                 if (tty) std::fprintf(stderr, "\n");
                 log::info("iteration ", trainer.iteration(), ": test PSNR ", last.psnr, " dB, SSIM ",
                           last.ssim, " (", last.views, " views)");
+                if (live_view != nullptr) live_view->tested(trainer.iteration(), last.psnr);
             };
             const int first = trainer.iteration() + 1;
-            for (int i = first; i <= o->iterations; ++i) {
-                if (g_interrupted) {
-                    std::signal(SIGINT, SIG_DFL);
-                    if (tty) std::fprintf(stderr, "\n");
-                    trainer.save_checkpoint(checkpoint);
-                    log::info("interrupted at iteration ", trainer.iteration(), ": saved ", checkpoint,
-                              "; continue with --resume ", checkpoint);
-                    return 130;  // 128 + SIGINT, as shells report it
+            // The loop, on this thread or (--view) on a worker while the viewer runs here.
+            const auto train_loop = [&](LiveTraining* live) -> int {
+                if (live != nullptr) live->publish(trainer.cloud(), seconds(), true);
+                for (int i = first; i <= o->iterations; ++i) {
+                    if (g_interrupted) {
+                        std::signal(SIGINT, SIG_DFL);
+                        if (tty) std::fprintf(stderr, "\n");
+                        trainer.save_checkpoint(checkpoint);
+                        log::info("interrupted at iteration ", trainer.iteration(), ": saved ", checkpoint,
+                                  "; continue with --resume ", checkpoint);
+                        if (live != nullptr) live->finish(cat("interrupted: saved ", checkpoint));
+                        return 130;  // 128 + SIGINT, as shells report it
+                    }
+                    if (live != nullptr && !live->keep_going()) {
+                        if (!live->save_on_stop()) return 1;
+                        if (tty) std::fprintf(stderr, "\n");
+                        log::info("stopped from the viewer at iteration ", trainer.iteration());
+                        break;
+                    }
+                    const splatting::StepResult r = trainer.step();
+                    loss_avg = i == first ? r.loss : 0.95 * loss_avg + 0.05 * r.loss;
+                    psnr_avg = i == first ? r.psnr : 0.95 * psnr_avg + 0.05 * r.psnr;
+                    const double t = seconds();
+                    if (t - shown >= (tty ? 0.25 : 10.0) || i == o->iterations) {
+                        shown = t;
+                        const double rate = (i - first + 1) / std::max(t, 1e-9);
+                        const int width = 24,
+                                  filled = static_cast<int>(width * static_cast<double>(i) / o->iterations);
+                        const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
+                                                std::string(static_cast<std::size_t>(width - filled), '.');
+                        const std::string line =
+                            cat("[", bar, "] ", i, "/", o->iterations, "  loss ", loss_avg, "  PSNR ",
+                                psnr_avg, " dB  ", trainer.cloud().size(), " Gaussians  ", rate,
+                                " it/s  ETA ", duration_text((o->iterations - i) / rate));
+                        if (tty)
+                            std::fprintf(stderr, "\r%s\033[K", line.c_str());
+                        else
+                            log::info(line);
+                    }
+                    if (live != nullptr) {
+                        live->progress(i, o->iterations, loss_avg, psnr_avg,
+                                       (i - first + 1) / std::max(t, 1e-9), t, trainer.cloud().size());
+                        live->publish(trainer.cloud(), t);
+                    }
+                    if (o->eval_every > 0 && i % o->eval_every == 0 && i != o->iterations) evaluate();
+                    if (o->checkpoint_every > 0 && i % o->checkpoint_every == 0)
+                        trainer.save_checkpoint(checkpoint);
                 }
-                const splatting::StepResult r = trainer.step();
-                loss_avg = i == first ? r.loss : 0.95 * loss_avg + 0.05 * r.loss;
-                psnr_avg = i == first ? r.psnr : 0.95 * psnr_avg + 0.05 * r.psnr;
-                const double t = seconds();
-                if (t - shown >= (tty ? 0.25 : 10.0) || i == o->iterations) {
-                    shown = t;
-                    const double rate = (i - first + 1) / std::max(t, 1e-9);
-                    const int width = 24,
-                              filled = static_cast<int>(width * static_cast<double>(i) / o->iterations);
-                    const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
-                                            std::string(static_cast<std::size_t>(width - filled), '.');
-                    const std::string line =
-                        cat("[", bar, "] ", i, "/", o->iterations, "  loss ", loss_avg, "  PSNR ", psnr_avg,
-                            " dB  ", trainer.cloud().size(), " Gaussians  ", rate, " it/s  ETA ",
-                            duration_text((o->iterations - i) / rate));
-                    if (tty)
-                        std::fprintf(stderr, "\r%s\033[K", line.c_str());
-                    else
-                        log::info(line);
+                std::signal(SIGINT, SIG_DFL);
+                if (tty) std::fprintf(stderr, "\n");
+                evaluate();
+                splatting::save_scene(trainer.cloud(), o->output);
+                AtomicFile file(csv_path);
+                file.write(std::as_bytes(std::span(csv.data(), csv.size())));
+                file.commit();
+                const std::string plot_path =
+                    std::filesystem::path(csv_path).replace_extension(".png").string();
+                write_plot_png(plot_path, {{"Test PSNR (dB)", "iteration", {psnr_curve}},
+                                           {"Test SSIM", "iteration", {ssim_curve}},
+                                           {"Test PSNR (dB) against time", "seconds", {psnr_time}}});
+                log::info("wrote ", o->output, " (", trainer.cloud().size(), " Gaussians), ", csv_path,
+                          " and ", plot_path, " in ", duration_text(seconds()), "; peak memory ",
+                          human_bytes(peak_memory()));
+                if (live != nullptr) {
+                    live->publish(trainer.cloud(), seconds(), true);
+                    live->finish(
+                        cat("finished: wrote ", o->output, " (", trainer.cloud().size(), " Gaussians)"));
                 }
-                if (o->eval_every > 0 && i % o->eval_every == 0 && i != o->iterations) evaluate();
-                if (o->checkpoint_every > 0 && i % o->checkpoint_every == 0)
-                    trainer.save_checkpoint(checkpoint);
+                if (o->profile) {
+                    const splatting::TrainProfile& p = trainer.profile();
+                    const double total = p.load + p.forward + p.loss + p.backward + p.optimizer + p.densify;
+                    const auto part = [&](const char* name, double ms) {
+                        std::printf("  %-10s %9.1f ms  %5.1f%%  %.2f ms/iteration\n", name, ms,
+                                    100.0 * ms / total, ms / o->iterations);
+                    };
+                    std::printf("time per stage over %d iterations:\n", o->iterations);
+                    part("load", p.load);
+                    part("forward", p.forward);
+                    part("loss", p.loss);
+                    part("backward", p.backward);
+                    part("optimizer", p.optimizer);
+                    part("densify", p.densify);
+                }
+                return 0;
+            };
+            if (!o->view) return train_loop(nullptr);
+
+            LiveTraining live;
+            live_view = &live;
+            live.publish(trainer.cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
+            int code = 0;
+            std::exception_ptr failure;
+            std::thread worker([&] {
+                try {
+                    code = train_loop(&live);
+                } catch (...) {
+                    failure = std::current_exception();
+                    live.finish("training failed; see the terminal");
+                }
+            });
+            ViewerOptions viewer;
+            viewer.view.cameras = o->dataset;  // start from the dataset's first camera
+            viewer.live = &live;
+            try {
+                viewer.frames = o->view_frames;
+                viewer.screenshot = o->view_screenshot;
+                const int viewer_code = run_viewer(viewer);
+                live.request_stop(true);  // the window closed: stop and save what there is
+                worker.join();
+                if (failure) std::rethrow_exception(failure);
+                return code != 0 ? code : viewer_code;
+            } catch (...) {
+                live.request_stop(false);
+                if (worker.joinable()) worker.join();
+                throw;
             }
-            std::signal(SIGINT, SIG_DFL);
-            if (tty) std::fprintf(stderr, "\n");
-            evaluate();
-            splatting::save_scene(trainer.cloud(), o->output);
-            AtomicFile file(csv_path);
-            file.write(std::as_bytes(std::span(csv.data(), csv.size())));
-            file.commit();
-            const std::string plot_path = std::filesystem::path(csv_path).replace_extension(".png").string();
-            write_plot_png(plot_path, {{"Test PSNR (dB)", "iteration", {psnr_curve}},
-                                       {"Test SSIM", "iteration", {ssim_curve}},
-                                       {"Test PSNR (dB) against time", "seconds", {psnr_time}}});
-            log::info("wrote ", o->output, " (", trainer.cloud().size(), " Gaussians), ", csv_path, " and ",
-                      plot_path, " in ", duration_text(seconds()), "; peak memory ",
-                      human_bytes(peak_memory()));
-            if (o->profile) {
-                const splatting::TrainProfile& p = trainer.profile();
-                const double total = p.load + p.forward + p.loss + p.backward + p.optimizer + p.densify;
-                const auto part = [&](const char* name, double ms) {
-                    std::printf("  %-10s %9.1f ms  %5.1f%%  %.2f ms/iteration\n", name, ms,
-                                100.0 * ms / total, ms / o->iterations);
-                };
-                std::printf("time per stage over %d iterations:\n", o->iterations);
-                part("load", p.load);
-                part("forward", p.forward);
-                part("loss", p.loss);
-                part("backward", p.backward);
-                part("optimizer", p.optimizer);
-                part("densify", p.densify);
-            }
-            return 0;
         };
     });
 }

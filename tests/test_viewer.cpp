@@ -2,6 +2,10 @@
 // checked against `glint render` (the scene) and for the panel's colours (the UI).
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -10,6 +14,7 @@
 
 #include "glint/core/image_io.h"
 #include "glint/splatting/scene_io.h"
+#include "live_training.h"
 #include "scene_generators.h"
 #include "test_support.h"
 #include "viewer/camera_controller.h"
@@ -159,6 +164,82 @@ TEST_SUITE("cpu") {
             }
         CHECK(background > std::size_t(left * (540 - top)) / 4);
         CHECK(title > 300);
+    }
+}
+
+TEST_SUITE("cpu") {
+    TEST_CASE(
+        "live training: the viewer takes new Gaussians by version; pause blocks the trainer; stop ends it") {
+        app::LiveTraining live;
+        splatting::GaussianCloud cloud;
+        cloud.resize(3, 0, false);
+        std::uint64_t version = 0;
+        splatting::GaussianCloud seen;
+        CHECK_FALSE(live.take_cloud(version, seen));  // nothing published yet
+        live.publish(cloud, 0.0, true);
+        REQUIRE(live.take_cloud(version, seen));
+        CHECK(seen.size() == 3);
+        CHECK_FALSE(live.take_cloud(version, seen));  // already taken
+        cloud.resize(5, 0, false);
+        live.publish(cloud, 0.1);  // sooner than the interval: not copied
+        CHECK_FALSE(live.take_cloud(version, seen));
+        live.publish(cloud, 0.1 + app::LiveTraining::kPublishInterval);
+        REQUIRE(live.take_cloud(version, seen));
+        CHECK(seen.size() == 5);
+
+        for (std::size_t i = 0; i < app::LiveTraining::kCurveLength + 10; ++i)
+            live.progress(static_cast<int>(i), 100000, 1.0, static_cast<double>(i), 1.0, 1.0, 5);
+        const app::TrainingProgress p = live.snapshot();
+        CHECK(p.loss_curve.size() <= app::LiveTraining::kCurveLength);
+        CHECK(p.psnr_curve.size() == p.loss_curve.size());
+        CHECK(p.psnr_curve.back() == doctest::Approx(app::LiveTraining::kCurveLength + 9));
+
+        live.set_paused(true);
+        std::atomic<int> result{-1};
+        std::thread trainer([&] { result = live.keep_going() ? 1 : 0; });
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CHECK(result == -1);  // still waiting while paused
+        live.set_paused(false);
+        trainer.join();
+        CHECK(result == 1);
+        live.set_paused(true);
+        std::thread stopped([&] { result = live.keep_going() ? 1 : 0; });
+        live.request_stop(true);
+        stopped.join();
+        CHECK(result == 0);
+        CHECK(live.save_on_stop());
+        live.finish("done");
+        CHECK(live.finished());
+        CHECK_FALSE(live.snapshot().paused);
+    }
+
+    TEST_CASE("glint train --view under Xvfb: the viewer shows the model while it trains; closing it saves") {
+        if (!have_xvfb()) {
+            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            return;
+        }
+        test::TempDir dir;
+        REQUIRE(test::run_glint("synth -q " + test::quoted(test::shared_data_dir() / "gltf/BoxTextured.glb") +
+                                " -o " + test::quoted(dir / "box") + " --views 12 --res 64")
+                    .exit_code == 0);
+        const auto shot = dir / "shot.png";
+        const test::CommandResult run = test::run_glint_under(
+            "xvfb-run -a -s '-screen 0 1280x720x24'",
+            "train " + test::quoted(dir / "box") + " -o " + test::quoted(dir / "box.ply") +
+                " --iters 100000 --view --view-frames 40 --view-screenshot " + test::quoted(shot));
+        INFO(run.output);
+        CHECK(run.exit_code == 0);
+        // 40 frames are far fewer than 100,000 iterations: closing the window stopped training and saved.
+        CHECK(run.output.find("stopped from the viewer at iteration") != std::string::npos);
+        CHECK(std::filesystem::exists(dir / "box.ply"));
+        REQUIRE(std::filesystem::exists(shot));
+        const Image8 image = read_image8(shot, 3);
+        // The cube is drawn right of the panel (its white border and blue/green logo over black).
+        std::size_t lit = 0;
+        for (int y = 19; y < image.height; ++y)
+            for (int x = 340; x < image.width; ++x)
+                lit += image.pixels[(static_cast<std::size_t>(y) * image.width + x) * 3 + 1] > 60 ? 1 : 0;
+        CHECK(lit > 5000);
     }
 }
 

@@ -9,9 +9,9 @@
 #include <functional>
 #include <map>
 
+#include <tiny_gltf.h>
 #include <glm/gtc/matrix_transform.hpp>
 #include <glm/gtc/type_ptr.hpp>
-#include <tiny_gltf.h>
 
 #include "glint/core/error.h"
 #include "glint/core/text.h"
@@ -45,8 +45,8 @@ public:
         if (a.sparse.isSparse) {
             const std::size_t n = static_cast<std::size_t>(std::max(a.sparse.count, 0));
             std::vector<std::size_t> targets(n);
-            read_elements(a.sparse.indices.bufferView, static_cast<std::size_t>(a.sparse.indices.byteOffset), n,
-                          1, a.sparse.indices.componentType, false, what + " (sparse indices)",
+            read_elements(a.sparse.indices.bufferView, static_cast<std::size_t>(a.sparse.indices.byteOffset),
+                          n, 1, a.sparse.indices.componentType, false, what + " (sparse indices)",
                           [&](std::size_t i, int, float v) { targets[i] = static_cast<std::size_t>(v); });
             for (std::size_t t : targets)
                 if (t >= a.count) fail(cat(what, ": sparse index ", t, " is outside the accessor"));
@@ -98,7 +98,8 @@ private:
             return v;
         };
         switch (type) {
-            case TINYGLTF_COMPONENT_TYPE_FLOAT: return get(float{});
+            case TINYGLTF_COMPONENT_TYPE_FLOAT:
+                return get(float{});
             case TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE: {
                 const float v = get(std::uint8_t{});
                 return normalized ? v / 255.0f : v;
@@ -115,10 +116,14 @@ private:
                 const float v = get(std::int16_t{});
                 return normalized ? std::max(v / 32767.0f, -1.0f) : v;
             }
-            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT: return static_cast<float>(get(std::uint32_t{}));
-            case TINYGLTF_COMPONENT_TYPE_INT: return static_cast<float>(get(std::int32_t{}));
-            case TINYGLTF_COMPONENT_TYPE_DOUBLE: return static_cast<float>(get(double{}));
-            default: return 0.0f;
+            case TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT:
+                return static_cast<float>(get(std::uint32_t{}));
+            case TINYGLTF_COMPONENT_TYPE_INT:
+                return static_cast<float>(get(std::int32_t{}));
+            case TINYGLTF_COMPONENT_TYPE_DOUBLE:
+                return static_cast<float>(get(double{}));
+            default:
+                return 0.0f;
         }
     }
 
@@ -153,12 +158,14 @@ Texture make_texture(const tinygltf::Model& model, int index, bool srgb, const R
     }
     // 8-bit sRGB through a table; 16-bit through the function.
     float table[256];
-    for (int i = 0; i < 256; ++i) table[i] = srgb ? srgb_to_linear(static_cast<float>(i) / 255.0f) : static_cast<float>(i) / 255.0f;
+    for (int i = 0; i < 256; ++i)
+        table[i] = srgb ? srgb_to_linear(static_cast<float>(i) / 255.0f) : static_cast<float>(i) / 255.0f;
     Texture::Level level{image.width, image.height, std::vector<glm::vec4>(texels)};
     for (std::size_t i = 0; i < texels; ++i) {
         float c[4] = {0, 0, 0, 1};
         for (int k = 0; k < image.component; ++k) {
-            const std::size_t at = (i * static_cast<std::size_t>(image.component) + static_cast<std::size_t>(k));
+            const std::size_t at =
+                (i * static_cast<std::size_t>(image.component) + static_cast<std::size_t>(k));
             if (bytes == 1) {
                 const std::uint8_t v = image.image[at];
                 c[k] = k < 3 ? table[v] : v / 255.0f;
@@ -186,7 +193,8 @@ Texture make_texture(const tinygltf::Model& model, int index, bool srgb, const R
                 int n = 0;
                 for (int dy = 0; dy < 2; ++dy)
                     for (int dx = 0; dx < 2; ++dx) {
-                        const int bx = std::min(2 * x + dx, big.width - 1), by = std::min(2 * y + dy, big.height - 1);
+                        const int bx = std::min(2 * x + dx, big.width - 1),
+                                  by = std::min(2 * y + dy, big.height - 1);
                         sum += big.texels[static_cast<std::size_t>(by) * big.width + bx];
                         ++n;
                     }
@@ -199,7 +207,8 @@ Texture make_texture(const tinygltf::Model& model, int index, bool srgb, const R
 
 int wrap_index(int i, int size, Wrap wrap) {
     switch (wrap) {
-        case Wrap::ClampToEdge: return std::clamp(i, 0, size - 1);
+        case Wrap::ClampToEdge:
+            return std::clamp(i, 0, size - 1);
         case Wrap::MirroredRepeat: {
             const int period = 2 * size;
             int m = i % period;
@@ -226,7 +235,8 @@ glm::vec4 bilinear(const Texture::Level& level, glm::vec2 uv, Wrap ws, Wrap wt, 
     const float fx = std::floor(x), fy = std::floor(y);
     const int i = static_cast<int>(fx), j = static_cast<int>(fy);
     const float ax = x - fx, ay = y - fy;
-    return (at(i, j) * (1 - ax) + at(i + 1, j) * ax) * (1 - ay) + (at(i, j + 1) * (1 - ax) + at(i + 1, j + 1) * ax) * ay;
+    return (at(i, j) * (1 - ax) + at(i + 1, j) * ax) * (1 - ay) +
+           (at(i, j + 1) * (1 - ax) + at(i + 1, j + 1) * ax) * ay;
 }
 
 glm::mat4 local_matrix(const Node& n) {
@@ -243,13 +253,15 @@ glm::vec4 sample_channel(const Channel& c, float seconds) {
     const auto value = [&](std::size_t key) { return c.values[cubic ? 3 * key + 1 : key]; };
     if (seconds <= t.front()) return value(0);
     if (seconds >= t.back()) return value(t.size() - 1);
-    const std::size_t k1 = static_cast<std::size_t>(std::upper_bound(t.begin(), t.end(), seconds) - t.begin());
+    const std::size_t k1 =
+        static_cast<std::size_t>(std::upper_bound(t.begin(), t.end(), seconds) - t.begin());
     const std::size_t k0 = k1 - 1;
     const float dt = t[k1] - t[k0];
     const float s = dt > 0 ? (seconds - t[k0]) / dt : 0.0f;
     const bool rotation = c.path == Channel::Path::Rotation;
     switch (c.interpolation) {
-        case Channel::Interpolation::Step: return value(k0);
+        case Channel::Interpolation::Step:
+            return value(k0);
         case Channel::Interpolation::CubicSpline: {
             const glm::vec4 p0 = value(k0), p1 = value(k1);
             const glm::vec4 m0 = dt * c.values[3 * k0 + 2], m1 = dt * c.values[3 * k1];
@@ -278,7 +290,8 @@ glm::vec4 Texture::sample(glm::vec2 uv, float footprint) const {
     const float l = std::min(lod, top);
     const int l0 = static_cast<int>(l);
     const float a = l - static_cast<float>(l0);
-    const glm::vec4 c0 = bilinear(levels[static_cast<std::size_t>(l0)], uv, wrap_s, wrap_t, nearest && l0 == 0);
+    const glm::vec4 c0 =
+        bilinear(levels[static_cast<std::size_t>(l0)], uv, wrap_s, wrap_t, nearest && l0 == 0);
     if (a <= 0.0f || l0 + 1 >= static_cast<int>(levels.size())) return c0;
     return c0 * (1 - a) + bilinear(levels[static_cast<std::size_t>(l0 + 1)], uv, wrap_s, wrap_t, false) * a;
 }
@@ -368,7 +381,8 @@ Bounds bounds_of(const std::vector<PosedPrimitive>& posed) {
 float farthest_from(const std::vector<PosedPrimitive>& posed, glm::vec3 centre) {
     float far = 0.0f;
     for (const PosedPrimitive& p : posed)
-        for (std::uint32_t index : p.source->indices) far = std::max(far, glm::length(p.positions[index] - centre));
+        for (std::uint32_t index : p.source->indices)
+            far = std::max(far, glm::length(p.positions[index] - centre));
     return far;
 }
 
@@ -388,7 +402,8 @@ Model load_gltf(const fs::path& path) {
         throw InputError(cat(path.string(), ": not a glTF file (expected .glb or .gltf)"));
     if (!ok) {
         while (!error.empty() && (error.back() == '\n' || error.back() == ' ')) error.pop_back();
-        throw InputError(cat(path.string(), ": not a valid glTF file: ", error.empty() ? "unknown error" : error));
+        throw InputError(
+            cat(path.string(), ": not a valid glTF file: ", error.empty() ? "unknown error" : error));
     }
     const Reader reader(gltf, path.string());
     Model model;
@@ -454,7 +469,8 @@ Model load_gltf(const fs::path& path) {
                 reader.fail(cat(what, ": material ", p.material, " does not exist"));
             const std::vector<float> pos = reader.floats(attribute("POSITION"), 3, what + " POSITION");
             const std::size_t n = pos.size() / 3;
-            for (std::size_t v = 0; v < n; ++v) prim.positions.push_back({pos[3 * v], pos[3 * v + 1], pos[3 * v + 2]});
+            for (std::size_t v = 0; v < n; ++v)
+                prim.positions.push_back({pos[3 * v], pos[3 * v + 1], pos[3 * v + 2]});
             const auto vectors = [&](const char* name, int components, auto& out) {
                 if (attribute(name) < 0) return;
                 const std::vector<float> data = reader.floats(attribute(name), components, what + " " + name);
@@ -463,7 +479,8 @@ Model load_gltf(const fs::path& path) {
                 out.resize(n);
                 for (std::size_t v = 0; v < n; ++v)
                     for (int c = 0; c < components; ++c)
-                        out[v][c] = static_cast<std::remove_reference_t<decltype(out[v][c])>>(data[v * components + c]);
+                        out[v][c] = static_cast<std::remove_reference_t<decltype(out[v][c])>>(
+                            data[v * components + c]);
             };
             vectors("NORMAL", 3, prim.normals);
             vectors("TEXCOORD_0", 2, prim.texcoords[0]);
@@ -521,12 +538,14 @@ Model load_gltf(const fs::path& path) {
         }
         if (g.translation.size() == 3) n.translation = {g.translation[0], g.translation[1], g.translation[2]};
         if (g.rotation.size() == 4)
-            n.rotation = glm::normalize(glm::quat(static_cast<float>(g.rotation[3]), static_cast<float>(g.rotation[0]),
-                                                  static_cast<float>(g.rotation[1]), static_cast<float>(g.rotation[2])));
+            n.rotation = glm::normalize(
+                glm::quat(static_cast<float>(g.rotation[3]), static_cast<float>(g.rotation[0]),
+                          static_cast<float>(g.rotation[1]), static_cast<float>(g.rotation[2])));
         if (g.scale.size() == 3) n.scale = {g.scale[0], g.scale[1], g.scale[2]};
         for (int child : g.children) {
             if (child < 0 || static_cast<std::size_t>(child) >= gltf.nodes.size() ||
-                model.nodes[static_cast<std::size_t>(child)].parent >= 0 || static_cast<std::size_t>(child) == i)
+                model.nodes[static_cast<std::size_t>(child)].parent >= 0 ||
+                static_cast<std::size_t>(child) == i)
                 reader.fail(cat("node ", i, ": child ", child, " is invalid or has two parents"));
             model.nodes[static_cast<std::size_t>(child)].parent = static_cast<int>(i);
         }
@@ -550,21 +569,25 @@ Model load_gltf(const fs::path& path) {
     }
     for (std::size_t i = 0; i < model.nodes.size(); ++i) {
         int top = static_cast<int>(i);
-        while (model.nodes[static_cast<std::size_t>(top)].parent >= 0) top = model.nodes[static_cast<std::size_t>(top)].parent;
+        while (model.nodes[static_cast<std::size_t>(top)].parent >= 0)
+            top = model.nodes[static_cast<std::size_t>(top)].parent;
         model.nodes[i].drawn = std::find(roots.begin(), roots.end(), top) != roots.end();
     }
 
     for (const tinygltf::Skin& s : gltf.skins) {
         Skin skin;
         for (int j : s.joints) {
-            if (j < 0 || static_cast<std::size_t>(j) >= model.nodes.size()) reader.fail(cat("skin joint ", j, " does not exist"));
+            if (j < 0 || static_cast<std::size_t>(j) >= model.nodes.size())
+                reader.fail(cat("skin joint ", j, " does not exist"));
             skin.joints.push_back(j);
         }
         skin.inverse_bind.assign(skin.joints.size(), glm::mat4(1.0f));
         if (s.inverseBindMatrices >= 0) {
             const std::vector<float> m = reader.floats(s.inverseBindMatrices, 16, "skin inverseBindMatrices");
-            if (m.size() / 16 < skin.joints.size()) reader.fail("skin: fewer inverse bind matrices than joints");
-            for (std::size_t j = 0; j < skin.joints.size(); ++j) skin.inverse_bind[j] = glm::make_mat4(&m[16 * j]);
+            if (m.size() / 16 < skin.joints.size())
+                reader.fail("skin: fewer inverse bind matrices than joints");
+            for (std::size_t j = 0; j < skin.joints.size(); ++j)
+                skin.inverse_bind[j] = glm::make_mat4(&m[16 * j]);
         }
         model.skins.push_back(std::move(skin));
     }
@@ -591,7 +614,8 @@ Model load_gltf(const fs::path& path) {
             } else if (c.target_path == "scale") {
                 channel.path = Channel::Path::Scale;
             } else {
-                model.warnings.push_back(cat(animation.name, ": '", c.target_path, "' channels are not applied"));
+                model.warnings.push_back(
+                    cat(animation.name, ": '", c.target_path, "' channels are not applied"));
                 continue;
             }
             channel.interpolation = s.interpolation == "STEP"          ? Channel::Interpolation::Step

@@ -49,7 +49,7 @@ struct Material {
 };
 
 struct Primitive {
-    int material = -1;  // -1: the glTF default material (white)
+    int material = -1;                          // -1: the glTF default material (white)
     std::vector<glm::vec3> positions, normals;  // normals empty: flat shading (the specification's rule)
     std::vector<glm::vec2> texcoords[2];
     std::vector<glm::vec4> colors;  // COLOR_0, or empty

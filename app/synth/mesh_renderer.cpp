@@ -28,8 +28,8 @@ struct Vertex {
 struct Tri {
     std::array<Vertex, 3> v;
     glm::vec3 inv_z;
-    glm::vec3 a, b, c;  // screen barycentrics l_i = a_i x + b_i y + c_i (sample units)
-    int x0, y0, x1, y1; // sample bounding box, inclusive
+    glm::vec3 a, b, c;   // screen barycentrics l_i = a_i x + b_i y + c_i (sample units)
+    int x0, y0, x1, y1;  // sample bounding box, inclusive
     const Material* material;
     bool smooth;  // vertex normals (otherwise the flat normal in v[0].normal)
 };
@@ -113,8 +113,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
     // Clip and project every triangle.
     for (const PosedPrimitive& prim : posed) {
         const Primitive& src = *prim.source;
-        const Material* material = src.material >= 0 ? &model.materials[static_cast<std::size_t>(src.material)]
-                                                      : &kDefaultMaterial;
+        const Material* material =
+            src.material >= 0 ? &model.materials[static_cast<std::size_t>(src.material)] : &kDefaultMaterial;
         const bool smooth = !prim.normals.empty();
         for (std::size_t f = 0; f + 2 < src.indices.size(); f += 3) {
             Vertex v[3];
@@ -122,7 +122,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
             for (int i = 0; i < 3; ++i) {
                 const std::uint32_t k = idx[i];
                 v[i].cam = R * prim.positions[k] + T;
-                for (int t = 0; t < 2; ++t) v[i].uv[t] = src.texcoords[t].empty() ? glm::vec2(0.0f) : src.texcoords[t][k];
+                for (int t = 0; t < 2; ++t)
+                    v[i].uv[t] = src.texcoords[t].empty() ? glm::vec2(0.0f) : src.texcoords[t][k];
                 v[i].normal = smooth ? prim.normals[k] : glm::vec3(0.0f);
                 v[i].color = src.colors.empty() ? glm::vec4(1.0f) : src.colors[k];
             }
@@ -132,7 +133,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                 const float len = glm::length(n);
                 for (Vertex& x : v) x.normal = len > 0 ? n / len : glm::vec3(0, 1, 0);
             }
-            const int inside = (v[0].cam.z >= options.near) + (v[1].cam.z >= options.near) + (v[2].cam.z >= options.near);
+            const int inside =
+                (v[0].cam.z >= options.near) + (v[1].cam.z >= options.near) + (v[2].cam.z >= options.near);
             if (inside == 0) continue;
             if (inside == 3) {
                 setup.add(v[0], v[1], v[2], material, smooth);
@@ -155,7 +157,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
     // Bin into tiles, in triangle order (draw order matters only for exact depth ties).
     const int tile = kTilePixels * ss;
     const int tiles_x = (setup.sw + tile - 1) / tile, tiles_y = (setup.sh + tile - 1) / tile;
-    std::vector<std::vector<std::uint32_t>> bins(static_cast<std::size_t>(tiles_x) * static_cast<std::size_t>(tiles_y));
+    std::vector<std::vector<std::uint32_t>> bins(static_cast<std::size_t>(tiles_x) *
+                                                 static_cast<std::size_t>(tiles_y));
     for (std::size_t i = 0; i < setup.tris.size(); ++i) {
         const Tri& t = setup.tris[i];
         for (int ty = t.y0 / tile; ty <= t.y1 / tile; ++ty)
@@ -186,7 +189,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
 
         // The material's colour at perspective-correct barycentrics p (alpha included), textures sampled
         // with the footprint of one sample step.
-        const auto base_color = [&](const Tri& t, const glm::vec3& p, const glm::vec3& px, const glm::vec3& py) {
+        const auto base_color = [&](const Tri& t, const glm::vec3& p, const glm::vec3& px,
+                                    const glm::vec3& py) {
             const Material& m = *t.material;
             glm::vec4 c = m.base_color * (t.v[0].color * p.x + t.v[1].color * p.y + t.v[2].color * p.z);
             if (m.base_texture.texture >= 0) {
@@ -223,14 +227,17 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                     const glm::vec3 q = l * t.inv_z;
                     const float inv = q.x + q.y + q.z;
                     const float z = 1.0f / inv;
-                    const std::size_t s = static_cast<std::size_t>(y - sy0) * tw + static_cast<std::size_t>(x - sx0);
+                    const std::size_t s =
+                        static_cast<std::size_t>(y - sy0) * tw + static_cast<std::size_t>(x - sx0);
                     if (!(z < depth[s])) continue;
                     const glm::vec3 p = q * z;
                     if (mode != AlphaMode::Opaque) {
-                        const float alpha = base_color(t, p, perspective(t, fx + 1, fy), perspective(t, fx, fy + 1)).a;
-                        const float threshold = mode == AlphaMode::Mask
-                                                    ? t.material->alpha_cutoff
-                                                    : hash01(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y), ti);
+                        const float alpha =
+                            base_color(t, p, perspective(t, fx + 1, fy), perspective(t, fx, fy + 1)).a;
+                        const float threshold =
+                            mode == AlphaMode::Mask
+                                ? t.material->alpha_cutoff
+                                : hash01(static_cast<std::uint32_t>(x), static_cast<std::uint32_t>(y), ti);
                         if (mode == AlphaMode::Mask ? alpha < threshold : alpha <= threshold) continue;
                     }
                     depth[s] = z;
@@ -248,7 +255,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                 for (int dy = 0; dy < ss; ++dy)
                     for (int dx = 0; dx < ss; ++dx) {
                         const int x = px * ss + dx, y = py * ss + dy;
-                        const std::size_t s = static_cast<std::size_t>(y - sy0) * tw + static_cast<std::size_t>(x - sx0);
+                        const std::size_t s =
+                            static_cast<std::size_t>(y - sy0) * tw + static_cast<std::size_t>(x - sx0);
                         if (owner[s] < 0) continue;
                         const Tri& t = setup.tris[static_cast<std::size_t>(owner[s])];
                         const glm::vec3& p = bary[s];
@@ -257,30 +265,38 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                         const Material& m = *t.material;
                         glm::vec3 color = glm::vec3(base_color(t, p, pdx, pdy));
                         if (light.enabled && !m.unlit) {
-                            glm::vec3 n = t.smooth ? t.v[0].normal * p.x + t.v[1].normal * p.y + t.v[2].normal * p.z
-                                                   : t.v[0].normal;
+                            glm::vec3 n =
+                                t.smooth ? t.v[0].normal * p.x + t.v[1].normal * p.y + t.v[2].normal * p.z
+                                         : t.v[0].normal;
                             const float len = glm::length(n);
                             n = len > 0 ? n / len : up;
                             // Lit from the side the camera sees (thin and double-sided surfaces).
-                            const glm::vec3 ray = cam_to_world * glm::vec3((fx / static_cast<float>(ss) - camera.cx) / camera.fx,
-                                                                           (fy / static_cast<float>(ss) - camera.cy) / camera.fy, 1.0f);
+                            const glm::vec3 ray =
+                                cam_to_world *
+                                glm::vec3((fx / static_cast<float>(ss) - camera.cx) / camera.fx,
+                                          (fy / static_cast<float>(ss) - camera.cy) / camera.fy, 1.0f);
                             if (glm::dot(n, ray) > 0.0f) n = -n;
                             float occlusion = 1.0f;
                             if (m.occlusion.texture >= 0) {
-                                const Texture& tex = model.textures[static_cast<std::size_t>(m.occlusion.texture)];
+                                const Texture& tex =
+                                    model.textures[static_cast<std::size_t>(m.occlusion.texture)];
                                 const int set = m.occlusion.texcoord;
-                                const glm::vec2 uv = t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
+                                const glm::vec2 uv =
+                                    t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
                                 occlusion = 1.0f + m.occlusion_strength * (tex.sample(uv, 1.0f).r - 1.0f);
                             }
                             const float h = glm::dot(n, up);
-                            const float ambient = light.sky * (0.5f + 0.5f * h) + light.ground * (0.5f - 0.5f * h);
+                            const float ambient =
+                                light.sky * (0.5f + 0.5f * h) + light.ground * (0.5f - 0.5f * h);
                             color *= ambient * occlusion + light.key * std::max(0.0f, glm::dot(n, to_light));
                         }
                         glm::vec3 emissive = m.emissive;
                         if (m.emissive_texture.texture >= 0) {
-                            const Texture& tex = model.textures[static_cast<std::size_t>(m.emissive_texture.texture)];
+                            const Texture& tex =
+                                model.textures[static_cast<std::size_t>(m.emissive_texture.texture)];
                             const int set = m.emissive_texture.texcoord;
-                            const glm::vec2 uv = t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
+                            const glm::vec2 uv =
+                                t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
                             emissive *= glm::vec3(tex.sample(uv, 1.0f));
                         }
                         sum += color + emissive;

@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 constexpr float kPi = 3.14159265358979f;
 
 int find_animation(const Model& model, const std::string& wanted, const fs::path& path) {
-    if (model.animations.empty()) throw InputError(cat(path.string(), ": --frames needs an animation; the model has none"));
+    if (model.animations.empty())
+        throw InputError(cat(path.string(), ": --frames needs an animation; the model has none"));
     if (wanted.empty()) return 0;
     for (std::size_t i = 0; i < model.animations.size(); ++i)
         if (model.animations[i].name == wanted) return static_cast<int>(i);
@@ -29,7 +30,8 @@ int find_animation(const Model& model, const std::string& wanted, const fs::path
     }
     std::vector<std::string> names;
     for (const Animation& a : model.animations) names.push_back("'" + a.name + "'");
-    throw InputError(cat(path.string(), ": no animation '", wanted, "' (the model has ", join(names, ", "), ")"));
+    throw InputError(
+        cat(path.string(), ": no animation '", wanted, "' (the model has ", join(names, ", "), ")"));
 }
 
 }  // namespace
@@ -71,13 +73,15 @@ std::vector<Camera> orbit_cameras(const Bounds& bounds, const std::vector<glm::v
 
 SynthReport synthesize(const fs::path& model_path, const fs::path& output, const SynthOptions& options,
                        const std::function<void(int, int)>& progress) {
-    if (options.views < 2) throw InputError(cat("--views ", options.views, ": a dataset needs at least 2 views"));
+    if (options.views < 2)
+        throw InputError(cat("--views ", options.views, ": a dataset needs at least 2 views"));
     if (options.width < 8 || options.width > 8192 || options.height < 0 || options.height > 8192 ||
         (options.height > 0 && options.height < 8))
         throw InputError("image size: width and height are in [8, 8192]");
     if (!(options.fov_x_degrees > 1.0f && options.fov_x_degrees < 170.0f))
         throw InputError(cat("--fov ", options.fov_x_degrees, ": the field of view is in (1, 170) degrees"));
-    if (options.frames < 1 || options.frames > 10000) throw InputError(cat("--frames ", options.frames, ": not in [1, 10000]"));
+    if (options.frames < 1 || options.frames > 10000)
+        throw InputError(cat("--frames ", options.frames, ": not in [1, 10000]"));
     if (options.supersample < 1 || options.supersample > 16)
         throw InputError(cat("--supersample ", options.supersample, ": not in [1, 16]"));
     if (options.points < 0) throw InputError("--points: not negative");
@@ -85,7 +89,8 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
     if (fs::exists(output) && !fs::is_directory(output))
         throw InputError(cat(output.string(), ": exists and is not a folder"));
     if (fs::exists(output / "transforms.json") && !options.overwrite)
-        throw InputError(cat(output.string(), ": already holds a dataset (transforms.json); pass --overwrite to replace it"));
+        throw InputError(cat(output.string(),
+                             ": already holds a dataset (transforms.json); pass --overwrite to replace it"));
 
     const Model model = load_gltf(model_path);
     SynthReport report;
@@ -115,8 +120,8 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
         throw InputError(cat(model_path.string(), ": the model has no extent (all vertices at one point)"));
     report.bounds = bounds;
 
-    const std::vector<Camera> rig = orbit_cameras(bounds, view_directions(options.views, options.hemisphere),
-                                                  options, report.distance);
+    const std::vector<Camera> rig =
+        orbit_cameras(bounds, view_directions(options.views, options.hemisphere), options, report.distance);
     MeshRenderOptions render;
     render.supersample = options.supersample;
     render.lighting.enabled = options.lighting;
@@ -124,7 +129,8 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
 
     std::error_code error;
     fs::create_directories(output / "images", error);
-    if (error) throw Error(cat((output / "images").string(), ": cannot create the folder: ", error.message()));
+    if (error)
+        throw Error(cat((output / "images").string(), ": cannot create the folder: ", error.message()));
 
     CameraSet all, first_frame;
     PointCloud points;
@@ -133,7 +139,8 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
     const int digits = options.views > 1000 ? 4 : 3;
     const auto number = [](int value, int width) {
         std::string s = std::to_string(value);
-        return std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(s.size()))), '0') + s;
+        return std::string(static_cast<std::size_t>(std::max(0, width - static_cast<int>(s.size()))), '0') +
+               s;
     };
     for (int f = 0; f < options.frames; ++f) {
         for (int v = 0; v < options.views; ++v) {
@@ -145,17 +152,20 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
             write_png(output / "images" / name, image.width, image.height, 4, image.rgba);
             all.cameras.push_back(camera);
             all.names.push_back("images/" + name);
-            if (options.frames > 1) all.times.push_back(static_cast<float>(f) / static_cast<float>(options.frames - 1));
+            if (options.frames > 1)
+                all.times.push_back(static_cast<float>(f) / static_cast<float>(options.frames - 1));
             if (f == 0) {
                 first_frame.cameras.push_back(camera);
                 first_frame.names.push_back(name);
                 // Points on the surfaces this view sees (fully covered pixels), for initialisation.
-                const int quota = options.points / options.views + (v < options.points % options.views ? 1 : 0);
+                const int quota =
+                    options.points / options.views + (v < options.points % options.views ? 1 : 0);
                 std::vector<std::size_t> solid;
                 for (std::size_t o = 0; o < image.depth.size(); ++o)
                     if (image.rgba[4 * o + 3] == 255 && image.depth[o] > 0) solid.push_back(o);
                 for (int k = 0; k < quota && !solid.empty(); ++k) {
-                    const std::size_t o = solid[std::uniform_int_distribution<std::size_t>(0, solid.size() - 1)(random)];
+                    const std::size_t o =
+                        solid[std::uniform_int_distribution<std::size_t>(0, solid.size() - 1)(random)];
                     const float x = static_cast<float>(o % static_cast<std::size_t>(image.width)) + 0.5f;
                     const float y = static_cast<float>(o / static_cast<std::size_t>(image.width)) + 0.5f;
                     const float z = image.depth[o];

@@ -17,17 +17,17 @@ namespace glint::app::synth {
 
 struct SynthOptions {
     int views = 100;
-    int width = 256, height = 0;    // height 0: square images
-    float fov_x_degrees = 40.0f;    // horizontal field of view (NeRF's camera_angle_x)
-    bool hemisphere = false;        // cameras above the model's horizon only
-    float distance = 0.0f;          // camera distance from the model's centre; 0: the model fills the view
-    int frames = 1;                 // > 1: a multi-view video of the animation, times 0..1
-    std::string animation;          // name or index; empty: the first animation
-    int supersample = 4;            // samples per pixel along each axis
-    bool lighting = true;           // false: base colour only
-    int points = 5000;              // initial points for training, sampled from the rendered surfaces
+    int width = 256, height = 0;  // height 0: square images
+    float fov_x_degrees = 40.0f;  // horizontal field of view (NeRF's camera_angle_x)
+    bool hemisphere = false;      // cameras above the model's horizon only
+    float distance = 0.0f;        // camera distance from the model's centre; 0: the model fills the view
+    int frames = 1;               // > 1: a multi-view video of the animation, times 0..1
+    std::string animation;        // name or index; empty: the first animation
+    int supersample = 4;          // samples per pixel along each axis
+    bool lighting = true;         // false: base colour only
+    int points = 5000;            // initial points for training, sampled from the rendered surfaces
     std::uint32_t seed = 0;
-    bool overwrite = false;         // replace an existing dataset in the output folder
+    bool overwrite = false;  // replace an existing dataset in the output folder
 };
 
 struct SynthReport {
@@ -53,7 +53,6 @@ std::vector<Camera> orbit_cameras(const Bounds& bounds, const std::vector<glm::v
 // sparse/0 of the first frame's cameras and images. `progress(done, total)` is called after each image.
 // Throws InputError for bad models or options, Error when the output cannot be written.
 SynthReport synthesize(const std::filesystem::path& model_path, const std::filesystem::path& output,
-                       const SynthOptions& options,
-                       const std::function<void(int, int)>& progress = {});
+                       const SynthOptions& options, const std::function<void(int, int)>& progress = {});
 
 }  // namespace glint::app::synth

@@ -2,6 +2,7 @@
 // changes), rebuild the swapchain when needed, new frame, panels, render the scene when its image is
 // out of date, record, submit, present.
 #include "viewer.h"
+#include "../live_training.h"
 
 #include <algorithm>
 #include <chrono>
@@ -103,6 +104,7 @@ private:
     void initial_view();
     void handle_input(double seconds, bool& moved);
     void handle_requests();
+    void poll_training();
     void update_prune_mask();
     bool render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source);
     void draw_frame(bool moving);
@@ -134,6 +136,7 @@ private:
     splatting::GaussianCloud m_cloud;
     std::string m_scene_path;
     std::uint64_t m_scene_version = 0;
+    std::uint64_t m_live_version = 0;             // of the trainer's Gaussians shown
     std::vector<std::uint8_t> m_keep, m_removed;  // pruning preview masks
     splatting::PruneCriteria m_prune_criteria{-1.0f, -1.0f, -1.0f};
     std::uint64_t m_prune_version = 0;
@@ -172,7 +175,14 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     // A bad scene on the command line is the command's error (exit 2), found before any window opens;
     // scenes opened later report to the panel.
     std::string name;
-    splatting::LoadedScene scene = load_scene_or_default(options.view, name);
+    splatting::LoadedScene scene;
+    if (options.live != nullptr) {
+        name = "training";
+        options.live->take_cloud(m_live_version, scene.cloud);
+        m_state.training = true;
+    } else {
+        scene = load_scene_or_default(options.view, name);
+    }
 
     const int width = options.view.width > 0 ? options.view.width : 1280;
     const int height = options.view.height > 0 ? options.view.height : 720;
@@ -474,6 +484,34 @@ void Viewer::handle_requests() {
     }
 }
 
+void Viewer::poll_training() {
+    LiveTraining* live = m_options.live;
+    if (live == nullptr) return;
+    if (m_state.training_pause_request >= 0) {
+        live->set_paused(m_state.training_pause_request == 1);
+        m_state.training_pause_request = -1;
+    }
+    if (m_state.training_stop_request) {
+        live->request_stop(true);
+        m_state.training_stop_request = false;
+    }
+    m_state.training_progress = live->snapshot();
+    splatting::GaussianCloud cloud;
+    if (!live->take_cloud(m_live_version, cloud)) return;
+    // The newest Gaussians replace the scene; the camera and the panel's settings stay.
+    m_cloud = splatting::gather(cloud, splatting::importance_order(cloud));
+    ++m_scene_version;
+    const bool whole = m_state.budget >= static_cast<int>(m_state.gaussians);
+    m_state.gaussians = m_state.gaussians_loaded = m_cloud.size();
+    m_state.sh_degree = m_cloud.sh_degree();
+    m_state.memory_bytes = m_cloud.memory_bytes();
+    const splatting::SceneStats stats = splatting::compute_stats(m_cloud);
+    m_state.bounds_min = stats.bounds_min;
+    m_state.bounds_max = stats.bounds_max;
+    if (whole || m_state.budget > static_cast<int>(m_cloud.size()))
+        m_state.budget = static_cast<int>(m_cloud.size());
+}
+
 void Viewer::update_prune_mask() {
     const splatting::PruneCriteria criteria{m_state.prune_min_opacity, m_state.prune_max_scale,
                                             m_state.prune_min_scale};
@@ -739,8 +777,11 @@ int Viewer::run() {
     int device_losses = 0;
     while (!m_window->should_close() && !m_state.quit) {
         const bool animating = m_state.playing || was_moving || m_reduced;
+        const bool training = m_options.live != nullptr && !m_state.training_progress.finished;
         if (m_options.frames > 0 || animating || redraw > 0)
             glfwPollEvents();
+        else if (training)
+            glfwWaitEventsTimeout(LiveTraining::kPublishInterval / 2);  // wake for the trainer's updates
         else
             glfwWaitEvents();  // nothing moves and nothing plays: sleep until something happens
         if (g_events != m_events_seen) {
@@ -775,6 +816,7 @@ int Viewer::run() {
             }
         }
         const double t = seconds_since(m_start);
+        poll_training();
         draw_menu_bar(m_state);
         draw_side_window(m_state, t);
         draw_help_overlay(m_state);

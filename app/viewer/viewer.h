@@ -6,6 +6,7 @@
 #include "../view_options.h"
 
 namespace glint::app {
+class LiveTraining;
 
 struct ViewerOptions {
     ViewOptions view;         // scene, initial camera (--cameras, --lookat), rendering options
@@ -15,6 +16,8 @@ struct ViewerOptions {
     bool vsync = true;
     bool fly = false;  // start with the fly camera
     bool hide_panel = false;
+    // `glint train --view`: show the trainer's Gaussians as they change (instead of a scene file).
+    LiveTraining* live = nullptr;
 };
 
 // Opens the window and runs until it is closed (or `frames` frames). Returns the exit code; with

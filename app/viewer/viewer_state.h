@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../display.h"
+#include "../live_training.h"
 #include "camera_controller.h"
 #include "glint/core/backend.h"
 
@@ -86,6 +87,11 @@ struct ViewerState {
     double render_ms = 0, frame_ms = 0, fps = 0;
     int render_width = 0, render_height = 0;
 
+    // Training (`glint train --view`).
+    bool training = false;
+    TrainingProgress training_progress;
+    int training_pause_request = -1;  // request: 1 pause, 0 resume
+    bool training_stop_request = false;
     // Messages: the last error stays until dismissed; notices fade.
     std::string error;
     std::string notice;

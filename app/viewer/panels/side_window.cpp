@@ -23,6 +23,7 @@ void draw_side_window(ViewerState& state, double now) {
         ImGui::TextWrapped("%s", state.notice.c_str());
         ImGui::Separator();
     }
+    if (state.training) draw_training_panel(state);
     draw_scene_panel(state);
     draw_render_panel(state);
     draw_lod_panel(state);
