@@ -369,6 +369,33 @@ TEST_SUITE("cpu") {
         MESSAGE(checked, " gradients compared, ", unstable, " skipped where the loss jumps");
         CHECK(checked > 250);
         CHECK(unstable * 10 < checked);
+        // Training's forward pass records each pixel's final state; the backward pass then skips its
+        // replay of the blend and must give the same numbers, up to float rounding (the two blends are
+        // compiled separately, and contract multiply-adds differently).
+        settings.record_for_backward = true;
+        glint::splatting::RenderOutput recorded_out;
+        rasterizer->render(cloud, camera, settings, recorded_out);
+        CHECK(recorded_out.color == out.color);
+        glint::splatting::CloudGradients recorded;
+        recorded.reset(cloud);
+        rasterizer->backward(cloud, camera, settings, v_color, recorded);
+        const auto same = [](const std::vector<float>& a, const std::vector<float>& b) {
+            REQUIRE(a.size() == b.size());
+            double worst = 0, largest = 0;
+            for (std::size_t k = 0; k < a.size(); ++k) {
+                worst = std::max(worst, std::abs(double(a[k]) - b[k]));
+                largest = std::max(largest, std::abs(double(b[k])));
+            }
+            MESSAGE("recorded vs replayed: largest difference ", worst, " of gradients up to ", largest);
+            return worst <= 1e-5 * largest;
+        };
+        CHECK(same(recorded.positions, grads.positions));
+        CHECK(same(recorded.log_scales, grads.log_scales));
+        CHECK(same(recorded.rotations, grads.rotations));
+        CHECK(same(recorded.opacity_logits, grads.opacity_logits));
+        CHECK(same(recorded.sh_dc, grads.sh_dc));
+        CHECK(same(recorded.sh_rest, grads.sh_rest));
+        CHECK(same(recorded.mean2d_norm, grads.mean2d_norm));
     }
 }
 

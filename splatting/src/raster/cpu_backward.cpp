@@ -143,6 +143,8 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     GLINT_CHECK(m_tile_ranges.size() == tiles + 1, "backward: call render() for this camera first");
     const std::size_t visible = m_sorted_splats.size();
     const raster::Vec3 background = settings.background;
+    const bool recorded = m_recorded_transmittance.size() == tiles * kTilePixels &&
+                          m_recorded_last.size() == tiles * kTilePixels;
 
     // --- per pixel: replay and undo the blend ---------------------------------------------------------
     // Tiles are cut into a fixed number of contiguous chunks, each summing into its own buffer, and the
@@ -176,7 +178,18 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
                 const std::size_t o = inside ? static_cast<std::size_t>(y) * width + x : 0;
                 for (int ch = 0; ch < 3; ++ch) state.v_color[ch][p] = inside ? v_color[3 * o + ch] : 0.0f;
             }
-            replay_tile(state, m_sorted_splats.data(), ranks, count, x0, y0);
+            if (recorded) {
+                // The forward pass kept each pixel's final transmittance and last contribution.
+                const float* t = m_recorded_transmittance.data() + tile * kTilePixels;
+                const float* l = m_recorded_last.data() + tile * kTilePixels;
+                for (int p = 0; p < kTilePixels; ++p) {
+                    const bool inside = state.done[p] == 0.0f;
+                    state.transmittance[p] = inside ? t[p] : 1.0f;
+                    state.last[p] = inside ? l[p] : -1.0f;
+                }
+            } else {
+                replay_tile(state, m_sorted_splats.data(), ranks, count, x0, y0);
+            }
             float end = -1.0f;
             for (int p = 0; p < kTilePixels; ++p) {
                 end = std::max(end, state.last[p]);

@@ -38,6 +38,7 @@ struct alignas(64) TileState {
     float depth[kTilePixels];
     float count[kTilePixels];
     float done[kTilePixels];  // 1 once the pixel stopped (its next contribution would drop T below 1e-4)
+    float last[kTilePixels];  // with Track: index in the tile's list of the last contribution, -1: none
 };
 
 // Pixel-centre offsets inside a tile.
@@ -57,8 +58,9 @@ constexpr int kHalf = kTileSize / 2;  // 8 pixels: one AVX2 vector of floats
 // Blends one Gaussian into the pixels of one 8-pixel half row (p0 = first pixel). Branch-free so that
 // each pixel follows exactly the reference's rules (skip power > 0 and alpha < 1/255, stop before
 // T < 1e-4) in vector lanes.
-inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float oy, float opacity, Vec3 color,
-                       float depth) {
+template <bool Track>
+[[gnu::always_inline]] inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float oy,
+                                              float opacity, Vec3 color, float depth, float index) {
     for (int p = p0; p < p0 + kHalf; ++p) {
         const float dx = kTileCoordinates.x[p] - ox;
         const float dy = kTileCoordinates.y[p] - oy;
@@ -79,14 +81,16 @@ inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float 
         s.count[p] += take;
         s.transmittance[p] = take != 0.0f ? test_t : t;
         s.done[p] += stop;
+        if constexpr (Track) s.last[p] = take != 0.0f ? index : s.last[p];
     }
 }
 
 // Blends one Gaussian into the tile, visiting only the rows and half rows inside the box around its
 // 1/255 contour (pixels outside cannot reach alpha 1/255, so skipping them changes nothing). (ox, oy) is
 // the centre relative to the tile's corner.
-inline void blend_one(TileState& s, const Sym2& conic, float ox, float oy, Vec2 extent, float opacity,
-                      Vec3 color, float depth) {
+template <bool Track>
+[[gnu::always_inline]] inline void blend_one(TileState& s, const Sym2& conic, float ox, float oy, Vec2 extent,
+                                             float opacity, Vec3 color, float depth, float index) {
     // Pixel centres are at row + 0.5: rows with |row + 0.5 - oy| <= extent.y. Clamped as floats before the
     // conversion, since a huge Gaussian's extent does not fit an int.
     const float last_row = static_cast<float>(kTileSize - 1);
@@ -95,8 +99,8 @@ inline void blend_one(TileState& s, const Sym2& conic, float ox, float oy, Vec2 
     const bool left = ox - extent.x - 0.5f < static_cast<float>(kHalf);
     const bool right = ox + extent.x - 0.5f >= static_cast<float>(kHalf);
     for (int row = row0; row <= row1; ++row) {
-        if (left) blend_span(s, row * kTileSize, conic, ox, oy, opacity, color, depth);
-        if (right) blend_span(s, row * kTileSize + kHalf, conic, ox, oy, opacity, color, depth);
+        if (left) blend_span<Track>(s, row * kTileSize, conic, ox, oy, opacity, color, depth, index);
+        if (right) blend_span<Track>(s, row * kTileSize + kHalf, conic, ox, oy, opacity, color, depth, index);
     }
 }
 
@@ -109,17 +113,29 @@ bool all_done(const TileState& s) {
 // Blends a tile's splats front to back into `s`, stopping once every pixel is done. (x0, y0) is the
 // tile's corner in pixels. Compiled for AVX2+FMA and for baseline x86-64, chosen at load time; the
 // per-Gaussian work inlines into each.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
-    TileState& s, const raster::Splat* splats,      // [V] in depth order
-    const std::uint32_t* ranks, std::size_t count,  // [count] this tile's splats, front to back
-    float x0, float y0) {
+// Always inlined into blend_tile, so that it is compiled for each of blend_tile's targets.
+template <bool Track>
+[[gnu::always_inline]] inline void blend_splats(TileState& s, const raster::Splat* splats,
+                                                const std::uint32_t* ranks, std::size_t count, float x0,
+                                                float y0) {
     for (std::size_t k = 0; k < count; ++k) {
         const raster::Splat& splat = splats[ranks[k]];
-        blend_one(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
-                  splat.color, splat.depth);
+        blend_one<Track>(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
+                         splat.color, splat.depth, static_cast<float>(k));
         // Checking every 32 Gaussians keeps the test off the hot path.
         if ((k + 1) % 32 == 0 && all_done(s)) break;
     }
+}
+
+// With `track`, each pixel's last contribution is recorded too (for the backward pass).
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
+    TileState& s, const raster::Splat* splats,      // [V] in depth order
+    const std::uint32_t* ranks, std::size_t count,  // [count] this tile's splats, front to back
+    float x0, float y0, bool track) {
+    if (track)
+        blend_splats<true>(s, splats, ranks, count, x0, y0);
+    else
+        blend_splats<false>(s, splats, ranks, count, x0, y0);
 }
 
 // Writes a blended tile (corner x0, y0) into the output images, row by row so the loops vectorize.
@@ -299,6 +315,9 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     if (float_images) out.color.resize(pixels * 3);
     out.contributors.resize(float_images ? pixels : 0);
     const Vec3 background = settings.background;
+    const bool track = settings.record_for_backward;
+    m_recorded_transmittance.resize(track ? tiles * kTilePixels : 0);
+    m_recorded_last.resize(track ? tiles * kTilePixels : 0);
     tbb::parallel_for(std::size_t{0}, tiles, [&](std::size_t t) {
         const int tx = static_cast<int>(t % static_cast<std::size_t>(grid_x));
         const int ty = static_cast<int>(t / static_cast<std::size_t>(grid_x));
@@ -307,8 +326,15 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
         std::fill(std::begin(s.transmittance), std::end(s.transmittance), 1.0f);
         for (float* a : {s.red, s.green, s.blue, s.depth, s.count, s.done})
             std::fill(a, a + kTilePixels, 0.0f);
+        std::fill(std::begin(s.last), std::end(s.last), -1.0f);
         blend_tile(s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
-                   m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0);
+                   m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0, track);
+        if (track) {
+            std::copy(std::begin(s.transmittance), std::end(s.transmittance),
+                      m_recorded_transmittance.begin() + static_cast<std::ptrdiff_t>(t * kTilePixels));
+            std::copy(std::begin(s.last), std::end(s.last),
+                      m_recorded_last.begin() + static_cast<std::ptrdiff_t>(t * kTilePixels));
+        }
         write_tile(s, background, tx * kTileSize, ty * kTileSize, width, height, out);
     });
     stats.blend_ms = milliseconds_since(start);

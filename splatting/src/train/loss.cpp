@@ -1,6 +1,7 @@
 // L1 + D-SSIM and its gradient.
 #include "glint/splatting/train/loss.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
@@ -27,32 +28,34 @@ std::array<double, 2 * kRadius + 1> window() {
 }
 
 // Separable Gaussian blur of one channel [H, W] with zero padding (self-adjoint, as the kernel is
-// symmetric).
+// symmetric). Each pass runs tap by tap over whole rows (tap outer, pixel inner), which vectorizes;
+// zero padding is the rows' ends left out of each tap's range.
 template <typename T>
 void blur(const std::vector<T>& in, std::vector<T>& out, std::vector<T>& scratch, int width, int height) {
-    static const auto w = window();
+    static const auto weights = window();
+    T w[2 * kRadius + 1];
+    for (int k = 0; k <= 2 * kRadius; ++k) w[k] = static_cast<T>(weights[static_cast<std::size_t>(k)]);
     scratch.assign(in.size(), T(0));
     out.assign(in.size(), T(0));
-    for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x) {
-            T s = T(0);
-            for (int k = -kRadius; k <= kRadius; ++k) {
-                const int xx = x + k;
-                if (xx >= 0 && xx < width)
-                    s += T(w[k + kRadius]) * in[static_cast<std::size_t>(y) * width + xx];
-            }
-            scratch[static_cast<std::size_t>(y) * width + x] = s;
+    for (int y = 0; y < height; ++y) {
+        const T* src = in.data() + static_cast<std::size_t>(y) * width;
+        T* dst = scratch.data() + static_cast<std::size_t>(y) * width;
+        for (int k = -kRadius; k <= kRadius; ++k) {
+            const T wk = w[k + kRadius];
+            const int x0 = std::max(0, -k), x1 = std::min(width, width - k);
+            for (int x = x0; x < x1; ++x) dst[x] += wk * src[x + k];
         }
-    for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x) {
-            T s = T(0);
-            for (int k = -kRadius; k <= kRadius; ++k) {
-                const int yy = y + k;
-                if (yy >= 0 && yy < height)
-                    s += T(w[k + kRadius]) * scratch[static_cast<std::size_t>(yy) * width + x];
-            }
-            out[static_cast<std::size_t>(y) * width + x] = s;
+    }
+    for (int y = 0; y < height; ++y) {
+        T* dst = out.data() + static_cast<std::size_t>(y) * width;
+        for (int k = -kRadius; k <= kRadius; ++k) {
+            const int yy = y + k;
+            if (yy < 0 || yy >= height) continue;
+            const T wk = w[k + kRadius];
+            const T* src = scratch.data() + static_cast<std::size_t>(yy) * width;
+            for (int x = 0; x < width; ++x) dst[x] += wk * src[x];
         }
+    }
 }
 
 // Mean SSIM over one channel; with `v` non-null, adds d(mean SSIM)/d x times `scale` into v (stride 3).

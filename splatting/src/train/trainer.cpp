@@ -201,6 +201,7 @@ StepResult Trainer::step() {
     start = Clock::now();
     RenderSettings settings;
     settings.sh_degree = m_active_sh;
+    settings.record_for_backward = true;  // backward() reuses the blend's final state
     const auto& bg = m_dataset.options.background;
     settings.background = {bg[0], bg[1], bg[2]};
     m_rasterizer->render(m_cloud, v.camera, settings, m_out);

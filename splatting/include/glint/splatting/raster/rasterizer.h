@@ -30,6 +30,9 @@ struct RenderSettings {
     std::size_t max_gaussians = SIZE_MAX;
     float min_radius = 0.0f;
     const std::uint8_t* keep = nullptr;
+    // Training: keep each pixel's final transmittance and last contribution for backward(), which then
+    // need not replay the blend (CPU; the same gradients up to float rounding).
+    bool record_for_backward = false;
 };
 
 // Images, row-major, [height, width(, 3)].
