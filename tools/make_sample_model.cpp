@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <tiny_gltf.h>
 #include <CLI/CLI.hpp>
 #include <glm/glm.hpp>
 #include <glm/gtc/quaternion.hpp>
-#include <tiny_gltf.h>
 
 namespace {
 
@@ -25,7 +25,9 @@ struct MeshData {
     void quad_grid(int nu, int nv, auto&& vertex) {  // vertex(u, v) -> fills one vertex
         const auto base = static_cast<std::uint32_t>(positions.size());
         for (int j = 0; j <= nv; ++j)
-            for (int i = 0; i <= nu; ++i) vertex(static_cast<float>(i) / static_cast<float>(nu), static_cast<float>(j) / static_cast<float>(nv));
+            for (int i = 0; i <= nu; ++i)
+                vertex(static_cast<float>(i) / static_cast<float>(nu),
+                       static_cast<float>(j) / static_cast<float>(nv));
         for (int j = 0; j < nv; ++j)
             for (int i = 0; i < nu; ++i) {
                 const std::uint32_t a = base + static_cast<std::uint32_t>(j * (nu + 1) + i), b = a + 1,
@@ -73,7 +75,8 @@ MeshData torus(float major, float minor, int segments, int sides) {
         const glm::vec3 centre(major * std::cos(a), 0, major * std::sin(a));
         const glm::vec3 n(std::cos(b) * std::cos(a), std::sin(b), std::cos(b) * std::sin(a));
         // Vertex colours: a hue wheel around the ring.
-        const glm::vec3 hue = 0.5f + 0.5f * glm::vec3(std::cos(a), std::cos(a - 2.094f), std::cos(a + 2.094f));
+        const glm::vec3 hue =
+            0.5f + 0.5f * glm::vec3(std::cos(a), std::cos(a - 2.094f), std::cos(a + 2.094f));
         m.add(centre + minor * n, n, {s, t}, glm::vec4(0.15f + 0.85f * hue, 1.0f));
     });
     return m;
@@ -85,7 +88,8 @@ MeshData cylinder(float bottom, float top, float height, int segments) {
     const float slope = (bottom - top) / height;
     m.quad_grid(segments, 1, [&](float s, float t) {
         const float a = 2 * kPi * s, r = bottom + (top - bottom) * t;
-        m.add({r * std::cos(a), height * t, r * std::sin(a)}, {std::cos(a), slope, std::sin(a)}, {s, 0.5f * t});
+        m.add({r * std::cos(a), height * t, r * std::sin(a)}, {std::cos(a), slope, std::sin(a)},
+              {s, 0.5f * t});
     });
     for (int cap = 0; cap < 2; ++cap) {
         const float r = cap ? top : bottom, y = cap ? height : 0.0f;
@@ -110,7 +114,9 @@ tinygltf::Image image(int size, const Texel& texel) {
     img.mimeType = "image/png";
     for (int y = 0; y < size; ++y)
         for (int x = 0; x < size; ++x) {
-            const glm::vec3 c = glm::clamp(texel((static_cast<float>(x) + 0.5f) / static_cast<float>(size), (static_cast<float>(y) + 0.5f) / static_cast<float>(size)), 0.0f, 1.0f);
+            const glm::vec3 c = glm::clamp(texel((static_cast<float>(x) + 0.5f) / static_cast<float>(size),
+                                                 (static_cast<float>(y) + 0.5f) / static_cast<float>(size)),
+                                           0.0f, 1.0f);
             for (int k = 0; k < 3; ++k) img.image.push_back(static_cast<unsigned char>(c[k] * 255.0f + 0.5f));
         }
     return img;
@@ -126,9 +132,12 @@ glm::vec3 atlas(float u, float v) {
     const float border = std::min({s, t, 1 - s, 1 - t});
     if (border < 0.06f) return glm::vec3(0.95f);
     switch (face % 3) {
-        case 0: return (static_cast<int>(s * 4) + static_cast<int>(t * 4)) % 2 ? c : 0.45f * c;  // checks
-        case 1: return glm::length(glm::vec2(s, t) - 0.5f) < 0.3f ? glm::vec3(0.95f) : c;       // disc
-        default: return std::fmod(s + t, 0.25f) < 0.125f ? c : glm::mix(c, glm::vec3(1.0f), 0.6f);  // stripes
+        case 0:
+            return (static_cast<int>(s * 4) + static_cast<int>(t * 4)) % 2 ? c : 0.45f * c;  // checks
+        case 1:
+            return glm::length(glm::vec2(s, t) - 0.5f) < 0.3f ? glm::vec3(0.95f) : c;  // disc
+        default:
+            return std::fmod(s + t, 0.25f) < 0.125f ? c : glm::mix(c, glm::vec3(1.0f), 0.6f);  // stripes
     }
 }
 
@@ -267,16 +276,16 @@ int main(int argc, char** argv) {
         const int bands_texture = w.texture(image(128, bands));
         const int plinth_texture = w.texture(image(192, plinth));
         const int white = w.material("vertex colours", glm::vec4(1.0f), -1);
-        w.node("plinth", cylinder(0.72f, 0.68f, 0.12f, 64), w.material("plinth", glm::vec4(1.0f), plinth_texture),
-               {0, 0, 0});
-        w.node("cube", cube(0.19f), w.material("cube", glm::vec4(1.0f), atlas_texture), {-0.30f, 0.31f, 0.16f},
-               glm::angleAxis(0.45f, glm::vec3(0, 1, 0)));
-        const int ball = w.node("sphere", sphere(0.19f, 48, 24), w.material("sphere", glm::vec4(1.0f), bands_texture),
-                                {0.28f, 0.31f, -0.20f});
+        w.node("plinth", cylinder(0.72f, 0.68f, 0.12f, 64),
+               w.material("plinth", glm::vec4(1.0f), plinth_texture), {0, 0, 0});
+        w.node("cube", cube(0.19f), w.material("cube", glm::vec4(1.0f), atlas_texture),
+               {-0.30f, 0.31f, 0.16f}, glm::angleAxis(0.45f, glm::vec3(0, 1, 0)));
+        const int ball = w.node("sphere", sphere(0.19f, 48, 24),
+                                w.material("sphere", glm::vec4(1.0f), bands_texture), {0.28f, 0.31f, -0.20f});
         const int ring = w.node("torus", torus(0.19f, 0.06f, 64, 24), white, {0.14f, 0.37f, 0.33f},
                                 glm::angleAxis(kPi / 2, glm::vec3(1, 0, 0)), true);
-        w.node("cone", cylinder(0.13f, 0.0f, 0.36f, 48), w.material("cone", glm::vec4(0.10f, 0.65f, 0.60f, 1.0f), -1),
-               {-0.22f, 0.12f, -0.38f});
+        w.node("cone", cylinder(0.13f, 0.0f, 0.36f, 48),
+               w.material("cone", glm::vec4(0.10f, 0.65f, 0.60f, 1.0f), -1), {-0.22f, 0.12f, -0.38f});
 
         // "spin": 2 s, the torus turns once about the vertical, the sphere bounces.
         std::vector<float> times;
@@ -285,7 +294,8 @@ int main(int argc, char** argv) {
         for (int k = 0; k <= 8; ++k) {
             const float t = 0.25f * static_cast<float>(k);
             times.push_back(t);
-            turns.push_back(glm::angleAxis(kPi * t, glm::vec3(0, 1, 0)) * glm::angleAxis(kPi / 2, glm::vec3(1, 0, 0)));
+            turns.push_back(glm::angleAxis(kPi * t, glm::vec3(0, 1, 0)) *
+                            glm::angleAxis(kPi / 2, glm::vec3(1, 0, 0)));
             heights.push_back({0.28f, 0.31f + 0.2f * std::abs(std::sin(kPi * t)), -0.20f});
         }
         std::vector<glm::vec4> turn_values;

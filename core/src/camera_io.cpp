@@ -463,7 +463,6 @@ CameraSet load_cameras(const fs::path& path, Distortion distortion) {
         cat(path.string(), ": not a camera file (expected transforms.json or a COLMAP model folder)"));
 }
 
-
 // ---- point PLY ----------------------------------------------------------------------------------
 
 PointCloud read_point_ply(const fs::path& path) {
@@ -650,8 +649,7 @@ void write_transforms(const fs::path& file, const CameraSet& set, const std::str
         const glm::mat3 c2w = glm::transpose(c.rotation);
         const glm::vec3 position = c.position();
         nlohmann::json m = nlohmann::json::array();
-        for (int r = 0; r < 3; ++r)
-            m.push_back({c2w[0][r], -c2w[1][r], -c2w[2][r], position[r]});
+        for (int r = 0; r < 3; ++r) m.push_back({c2w[0][r], -c2w[1][r], -c2w[2][r], position[r]});
         m.push_back({0, 0, 0, 1});
         nlohmann::json frame;
         frame["file_path"] = i < set.names.size() ? set.names[i] : cat("frame_", i);
@@ -699,8 +697,9 @@ void write_colmap_text(const fs::path& folder, const CameraSet& set, const Point
         for (int k = 0; k < 3; ++k) points3d << ' ' << points.positions[3 * i + k];
         for (int k = 0; k < 3; ++k)
             points3d << ' '
-                     << static_cast<int>(to_unorm8(
-                            points.colors.size() == points.positions.size() ? points.colors[3 * i + k] : 1.0f));
+                     << static_cast<int>(to_unorm8(points.colors.size() == points.positions.size()
+                                                       ? points.colors[3 * i + k]
+                                                       : 1.0f));
         points3d << " 0\n";
     }
     write_text(folder / "cameras.txt", cameras.str());

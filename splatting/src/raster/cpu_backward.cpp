@@ -211,6 +211,12 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     const float half_w = 0.5f * static_cast<float>(width), half_h = 0.5f * static_cast<float>(height);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, visible, 256), [&](const auto& range) {
         for (std::size_t v = range.begin(); v != range.end(); ++v) {
+            const float* s = m_splat_grads.data() + v * kGradsPerSplat;
+            // Splats no pixel's gradient reached (hidden behind others, or covering only pixels whose
+            // blend ended before them) have nothing to pass on: their chain gives zeros.
+            bool touched = false;
+            for (int j = 0; j < kGradsPerSplat; ++j) touched = touched || s[j] != 0.0f;
+            if (!touched) continue;
             const auto i = static_cast<std::uint32_t>(m_depth_order[v]);
             raster::Gaussian3<float> g{};
             for (int k = 0; k < 3; ++k) {
@@ -223,7 +229,6 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
             g.sh_rest = cloud.sh_rest().data() + rest_stride * i;
             raster::Projected<float> p;
             if (!raster::project_gaussian(g, view, frame.near_plane, p)) continue;
-            const float* s = m_splat_grads.data() + v * kGradsPerSplat;
             const raster::ProjectedGradient<float> in{
                 {s[0], s[1]}, {s[2], s[3], s[4]}, s[5], {s[6], s[7], s[8]}};
             raster::GaussianGradient<float> out{};
