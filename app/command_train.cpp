@@ -54,6 +54,7 @@ void add_train_command(CLI::App& app, Action& action) {
             checkpoint_every = 0;
         std::uint64_t seed = 1;
         std::size_t random_count = 50'000;
+        std::size_t max_gaussians = 3'000'000;
         bool random_background = false, profile = false, view = false;
         int view_frames = 0;
         std::string view_screenshot;
@@ -105,6 +106,10 @@ void add_train_command(CLI::App& app, Action& action) {
     command->add_flag("--view", o->view,
                       "Train on a worker thread while the viewer shows the Gaussians as they change, with "
                       "pause, resume, stop and the curves in its panel (closing the window stops and saves)");
+    command
+        ->add_option("--max-gaussians", o->max_gaussians,
+                     "Gaussian budget: densification stops growing past it, the largest gradients first")
+        ->check(CLI::PositiveNumber);
     command->add_option("--view-frames", o->view_frames,
                         "With --view: close the viewer after this many frames (scripted runs)");
     command->add_option("--view-screenshot", o->view_screenshot,
@@ -137,6 +142,7 @@ void add_train_command(CLI::App& app, Action& action) {
             options.seed = o->seed;
             options.sh_degree = o->sh_degree;
             options.random_count = o->random_count;
+            options.max_gaussians = o->max_gaussians;
             options.init = o->init == "points"   ? splatting::TrainOptions::Init::Points
                            : o->init == "random" ? splatting::TrainOptions::Init::Random
                                                  : splatting::TrainOptions::Init::Auto;

@@ -84,14 +84,41 @@ TEST_SUITE("cpu") {
                          trainer.cloud().positions().begin()));
     }
 
+    TEST_CASE("a Gaussian budget caps densification") {
+        test::TempDir dir;
+        make_dataset(dir.path());
+        const Dataset dataset = load_dataset(dir.path());
+        splatting::TrainOptions options;
+        options.iterations = 200;
+        options.random_count = 4000;
+        options.densify_from = 30;
+        options.densify_until = 150;
+        options.sh_degree = 0;
+        const auto largest = [&](const splatting::TrainOptions& o) {
+            splatting::Trainer trainer(dataset, o);
+            std::size_t most = 0;
+            for (int i = 0; i < o.iterations; ++i) {
+                trainer.step();
+                most = std::max(most, trainer.cloud().size());
+            }
+            return most;
+        };
+        const std::size_t free_growth = largest(options);
+        options.max_gaussians = 4100;
+        const std::size_t capped = largest(options);
+        MESSAGE("largest count: ", free_growth, " without a budget, ", capped, " with a budget of 4100");
+        CHECK(free_growth > 4100);
+        CHECK(capped <= 4100);
+    }
+
     TEST_CASE("quality floor: 1000 iterations on the shipped sample dataset reach 28 dB on its test views") {
         // assets/sample/dataset: 42 training and 6 test views at 200x200 of the sample model (glint synth),
         // initialised from its 5,000 surface points, trained on the CPU through the command users run.
         test::TempDir dir;
         const auto out = dir / "sample.ply";
         const test::CommandResult r = test::run_glint(
-            "train -q " + test::quoted(test::source_dir() / "assets/sample/dataset") + " -o " + test::quoted(out) +
-            " --iters 1000 --eval-every 1000 --csv " + test::quoted(dir / "curve.csv"));
+            "train -q " + test::quoted(test::source_dir() / "assets/sample/dataset") + " -o " +
+            test::quoted(out) + " --iters 1000 --eval-every 1000 --csv " + test::quoted(dir / "curve.csv"));
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
         std::ifstream csv(dir / "curve.csv");
@@ -103,16 +130,16 @@ TEST_SUITE("cpu") {
         std::istringstream row(last);
         for (std::string field; std::getline(row, field, ',');) fields.push_back(std::stod(field));
         REQUIRE(fields.size() == 6);
-        MESSAGE("sample dataset, 1000 iterations: test PSNR ", fields[3], " dB, SSIM ", fields[4], ", ", fields[2],
-                " Gaussians, ", fields[1], " s");
+        MESSAGE("sample dataset, 1000 iterations: test PSNR ", fields[3], " dB, SSIM ", fields[4], ", ",
+                fields[2], " Gaussians, ", fields[1], " s");
         CHECK(fields[0] == 1000);
         CHECK(fields[3] >= 28.0);
         CHECK(fields[4] >= 0.93);
         // The written scene is the trained one: it loads and renders the object where the data has it.
-        const test::CommandResult render = test::run_glint(
-            "render " + test::quoted(out) + " --cameras " +
-            test::quoted(test::source_dir() / "assets/sample/dataset/transforms.json") +
-            " --index 0 --background white -o " + test::quoted(dir / "view.png"));
+        const test::CommandResult render =
+            test::run_glint("render " + test::quoted(out) + " --cameras " +
+                            test::quoted(test::source_dir() / "assets/sample/dataset/transforms.json") +
+                            " --index 0 --background white -o " + test::quoted(dir / "view.png"));
         INFO(render.output);
         REQUIRE(render.exit_code == 0);
         // View 0 is a test view (every 8th from the first); compare with its image over white.
@@ -123,7 +150,8 @@ TEST_SUITE("cpu") {
         for (std::size_t i = 0; i < truth.pixels.size() / 4; ++i)
             for (int k = 0; k < 3; ++k) {
                 const double a = truth.pixels[4 * i + 3] / 255.0;
-                const double expected = truth.pixels[4 * i + static_cast<std::size_t>(k)] / 255.0 * a + (1.0 - a);
+                const double expected =
+                    truth.pixels[4 * i + static_cast<std::size_t>(k)] / 255.0 * a + (1.0 - a);
                 const double d = rendered.pixels[3 * i + static_cast<std::size_t>(k)] / 255.0 - expected;
                 squared += d * d;
             }

@@ -274,19 +274,30 @@ void Trainer::densify_and_prune(bool prune_large) {
     const std::size_t n = m_cloud.size();
     const float extent = m_dataset.camera_extent;
     const std::size_t rest = static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3;
-    std::vector<std::uint32_t> clone, split;
+    std::vector<std::uint32_t> candidates;
+    std::vector<float> mean_grad(n, 0.0f);
     for (std::size_t i = 0; i < n; ++i) {
-        const float grad = m_grad_count[i] > 0 ? m_grad_accum[i] / m_grad_count[i] : 0.0f;
-        if (grad < o.densify_grad_threshold) continue;
-        const float* s = &m_cloud.log_scales()[3 * i];
-        const float largest = std::exp(std::max({s[0], s[1], s[2]}));
-        (largest <= o.percent_dense * extent ? clone : split).push_back(static_cast<std::uint32_t>(i));
+        mean_grad[i] = m_grad_count[i] > 0 ? m_grad_accum[i] / m_grad_count[i] : 0.0f;
+        if (mean_grad[i] >= o.densify_grad_threshold) candidates.push_back(static_cast<std::uint32_t>(i));
     }
+    // Under a Gaussian budget, the candidates with the largest gradients go first (ties by index, so
+    // the choice is deterministic); a split adds two Gaussians, a clone one.
     const std::size_t room = o.max_gaussians > n ? o.max_gaussians - n : 0;
-    if (clone.size() + 2 * split.size() > room) {
-        clone.resize(std::min(clone.size(), room));
-        split.resize(std::min(split.size(), (room - clone.size()) / 2));
+    if (candidates.size() > room / 2)
+        std::stable_sort(candidates.begin(), candidates.end(),
+                         [&](std::uint32_t x, std::uint32_t y) { return mean_grad[x] > mean_grad[y]; });
+    std::vector<std::uint32_t> clone, split;
+    std::size_t added = 0;
+    for (const std::uint32_t i : candidates) {
+        const float* s = &m_cloud.log_scales()[3 * i];
+        const bool small = std::exp(std::max({s[0], s[1], s[2]})) <= o.percent_dense * extent;
+        const std::size_t cost = small ? 1 : 2;
+        if (added + cost > room) continue;
+        added += cost;
+        (small ? clone : split).push_back(i);
     }
+    std::sort(clone.begin(), clone.end());
+    std::sort(split.begin(), split.end());
     // New rows: clones are exact copies; each split Gaussian gives two samples from itself, scaled by 1/1.6.
     std::vector<std::uint32_t> sources(clone);
     for (const std::uint32_t i : split) sources.insert(sources.end(), {i, i});
