@@ -87,11 +87,19 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(Backw
                                                                            const std::uint32_t* ranks,
                                                                            std::size_t end, float x0,
                                                                            float y0, float* grads) {
+    // The last contribution in each 8-pixel span: a splat behind it (a higher index) adds nothing there.
+    float span_last[kTilePixels / kHalf];
+    for (int span = 0; span < kTilePixels / kHalf; ++span) {
+        float most = -1.0f;
+        for (int l = 0; l < kHalf; ++l) most = std::max(most, b.last[span * kHalf + l]);
+        span_last[span] = most;
+    }
     for (std::size_t k = end; k-- > 0;) {
         const raster::Splat& s = splats[ranks[k]];
         const float ox = s.mean.x - x0, oy = s.mean.y - y0, index = static_cast<float>(k);
         float lanes[kGradsPerSplat][kHalf] = {};
         for_each_span(s, ox, oy, [&](int p0) {
+            if (index > span_last[p0 / kHalf]) return;
             for (int l = 0; l < kHalf; ++l) {
                 const int p = p0 + l;
                 const float dx = b.px[p] - ox, dy = b.py[p] - oy;

@@ -39,6 +39,7 @@ struct alignas(64) TileState {
     float count[kTilePixels];
     float done[kTilePixels];  // 1 once the pixel stopped (its next contribution would drop T below 1e-4)
     float last[kTilePixels];  // with Track: index in the tile's list of the last contribution, -1: none
+    bool span_done[kTilePixels / 8];  // every pixel of the 8-pixel span has stopped (updated every 32 splats)
 };
 
 // Pixel-centre offsets inside a tile.
@@ -99,15 +100,23 @@ template <bool Track>
     const bool left = ox - extent.x - 0.5f < static_cast<float>(kHalf);
     const bool right = ox + extent.x - 0.5f >= static_cast<float>(kHalf);
     for (int row = row0; row <= row1; ++row) {
-        if (left) blend_span<Track>(s, row * kTileSize, conic, ox, oy, opacity, color, depth, index);
-        if (right) blend_span<Track>(s, row * kTileSize + kHalf, conic, ox, oy, opacity, color, depth, index);
+        if (left && !s.span_done[2 * row])
+            blend_span<Track>(s, row * kTileSize, conic, ox, oy, opacity, color, depth, index);
+        if (right && !s.span_done[2 * row + 1])
+            blend_span<Track>(s, row * kTileSize + kHalf, conic, ox, oy, opacity, color, depth, index);
     }
 }
 
-bool all_done(const TileState& s) {
-    float sum = 0.0f;
-    for (int p = 0; p < kTilePixels; ++p) sum += s.done[p];
-    return sum == static_cast<float>(kTilePixels);
+// Marks the spans whose pixels have all stopped; true when every pixel has.
+bool update_done(TileState& s) {
+    bool all = true;
+    for (int span = 0; span < kTilePixels / kHalf; ++span) {
+        float sum = 0.0f;
+        for (int l = 0; l < kHalf; ++l) sum += s.done[span * kHalf + l];
+        s.span_done[span] = sum == static_cast<float>(kHalf);
+        all = all && s.span_done[span];
+    }
+    return all;
 }
 
 // Blends a tile's splats front to back into `s`, stopping once every pixel is done. (x0, y0) is the
@@ -123,7 +132,7 @@ template <bool Track>
         blend_one<Track>(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
                          splat.color, splat.depth, static_cast<float>(k));
         // Checking every 32 Gaussians keeps the test off the hot path.
-        if ((k + 1) % 32 == 0 && all_done(s)) break;
+        if ((k + 1) % 32 == 0 && update_done(s)) break;
     }
 }
 
@@ -327,6 +336,7 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
         for (float* a : {s.red, s.green, s.blue, s.depth, s.count, s.done})
             std::fill(a, a + kTilePixels, 0.0f);
         std::fill(std::begin(s.last), std::end(s.last), -1.0f);
+        std::fill(std::begin(s.span_done), std::end(s.span_done), false);
         blend_tile(s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
                    m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0, track);
         if (track) {
