@@ -139,6 +139,58 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(Backw
     }
 }
 
+// The chain to the raw parameters for visible splats [begin, end) (in depth order). Compiled for AVX2+FMA
+// and baseline x86-64, with the per-Gaussian code inlined into each.
+struct ChainInputs {
+    const GaussianCloud& cloud;
+    const raster::View3<float>& view;
+    float near_plane, half_w, half_h;
+    std::size_t rest_stride;
+    const std::uint64_t* depth_order;  // [V] index in the low 32 bits
+    const float* splat_grads;          // [V, 9]
+};
+
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_range(const ChainInputs& c,
+                                                                                      std::size_t begin,
+                                                                                      std::size_t end,
+                                                                                      CloudGradients& grads) {
+    const GaussianCloud& cloud = c.cloud;
+    const std::size_t rest_stride = c.rest_stride;
+    const float half_w = c.half_w, half_h = c.half_h;
+    for (std::size_t v = begin; v != end; ++v) {
+        const float* s = c.splat_grads + v * kGradsPerSplat;
+        // Splats no pixel's gradient reached (hidden behind others, or covering only pixels whose
+        // blend ended before them) have nothing to pass on: their chain gives zeros.
+        bool touched = false;
+        for (int j = 0; j < kGradsPerSplat; ++j) touched = touched || s[j] != 0.0f;
+        if (!touched) continue;
+        const auto i = static_cast<std::uint32_t>(c.depth_order[v]);
+        raster::Gaussian3<float> g{};
+        for (int k = 0; k < 3; ++k) {
+            g.position[k] = cloud.positions()[3 * i + k];
+            g.log_scale[k] = cloud.log_scales()[3 * i + k];
+        }
+        for (int k = 0; k < 4; ++k) g.rotation[k] = cloud.rotations()[4 * i + k];
+        g.opacity_logit = cloud.opacity_logits()[i];
+        g.sh_dc = cloud.sh_dc().data() + 3 * std::size_t{i};
+        g.sh_rest = cloud.sh_rest().data() + rest_stride * i;
+        raster::Projected<float> p;
+        if (!raster::project_gaussian(g, c.view, c.near_plane, p)) continue;
+        const raster::ProjectedGradient<float> in{{s[0], s[1]}, {s[2], s[3], s[4]}, s[5], {s[6], s[7], s[8]}};
+        raster::GaussianGradient<float> out{};
+        out.sh_dc = grads.sh_dc.data() + 3 * std::size_t{i};
+        out.sh_rest = grads.sh_rest.data() + rest_stride * i;
+        raster::project_gaussian_backward(g, c.view, p, in, out);
+        for (int k = 0; k < 3; ++k) {
+            grads.positions[3 * i + k] += out.position[k];
+            grads.log_scales[3 * i + k] += out.log_scale[k];
+        }
+        for (int k = 0; k < 4; ++k) grads.rotations[4 * i + k] += out.rotation[k];
+        grads.opacity_logits[i] += out.opacity_logit;
+        grads.mean2d_norm[i] += std::sqrt(s[0] * half_w * s[0] * half_w + s[1] * half_h * s[1] * half_h);
+    }
+}
+
 }  // namespace
 
 void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& camera,
@@ -217,41 +269,10 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     const raster::View3<float> view = make_view3(frame);
     const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
     const float half_w = 0.5f * static_cast<float>(width), half_h = 0.5f * static_cast<float>(height);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, visible, 256), [&](const auto& range) {
-        for (std::size_t v = range.begin(); v != range.end(); ++v) {
-            const float* s = m_splat_grads.data() + v * kGradsPerSplat;
-            // Splats no pixel's gradient reached (hidden behind others, or covering only pixels whose
-            // blend ended before them) have nothing to pass on: their chain gives zeros.
-            bool touched = false;
-            for (int j = 0; j < kGradsPerSplat; ++j) touched = touched || s[j] != 0.0f;
-            if (!touched) continue;
-            const auto i = static_cast<std::uint32_t>(m_depth_order[v]);
-            raster::Gaussian3<float> g{};
-            for (int k = 0; k < 3; ++k) {
-                g.position[k] = cloud.positions()[3 * i + k];
-                g.log_scale[k] = cloud.log_scales()[3 * i + k];
-            }
-            for (int k = 0; k < 4; ++k) g.rotation[k] = cloud.rotations()[4 * i + k];
-            g.opacity_logit = cloud.opacity_logits()[i];
-            g.sh_dc = cloud.sh_dc().data() + 3 * std::size_t{i};
-            g.sh_rest = cloud.sh_rest().data() + rest_stride * i;
-            raster::Projected<float> p;
-            if (!raster::project_gaussian(g, view, frame.near_plane, p)) continue;
-            const raster::ProjectedGradient<float> in{
-                {s[0], s[1]}, {s[2], s[3], s[4]}, s[5], {s[6], s[7], s[8]}};
-            raster::GaussianGradient<float> out{};
-            out.sh_dc = grads.sh_dc.data() + 3 * std::size_t{i};
-            out.sh_rest = grads.sh_rest.data() + rest_stride * i;
-            raster::project_gaussian_backward(g, view, p, in, out);
-            for (int k = 0; k < 3; ++k) {
-                grads.positions[3 * i + k] += out.position[k];
-                grads.log_scales[3 * i + k] += out.log_scale[k];
-            }
-            for (int k = 0; k < 4; ++k) grads.rotations[4 * i + k] += out.rotation[k];
-            grads.opacity_logits[i] += out.opacity_logit;
-            grads.mean2d_norm[i] += std::sqrt(s[0] * half_w * s[0] * half_w + s[1] * half_h * s[1] * half_h);
-        }
-    });
+    const ChainInputs inputs{cloud,  view,        frame.near_plane,     half_w,
+                             half_h, rest_stride, m_depth_order.data(), m_splat_grads.data()};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, visible, 256),
+                      [&](const auto& range) { chain_range(inputs, range.begin(), range.end(), grads); });
 }
 
 }  // namespace glint::splatting

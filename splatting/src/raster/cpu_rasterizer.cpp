@@ -186,7 +186,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(cons
 
 // Preprocesses Gaussians [begin, end) with the shared per-Gaussian code. Compiled for AVX2+FMA and
 // baseline x86-64, chosen at load time.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void preprocess_range(
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void preprocess_range(
     const raster::GaussianArrays& g, const raster::FrameParams& f, std::size_t begin, std::size_t end,
     raster::Splat* splats, std::uint32_t* counts) {
     for (std::size_t i = begin; i < end; ++i)
