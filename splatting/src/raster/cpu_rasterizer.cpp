@@ -202,6 +202,11 @@ void radix_sort_by_high_word(std::vector<std::uint64_t>& keys, std::vector<std::
         const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
         std::uint32_t counts[1 << 11] = {};
         for (const std::uint64_t key : keys) ++counts[(key >> shift) & mask];
+        // A digit every key shares (the sign and most exponent bits of depths in one range) sorts nothing.
+        if (!keys.empty() && counts[(keys.front() >> shift) & mask] == keys.size()) {
+            shift += bits;
+            continue;
+        }
         std::uint32_t running = 0;
         for (std::uint32_t& c : counts) {
             const std::uint32_t count = c;
@@ -280,11 +285,21 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
         for (std::size_t v = range.begin(); v != range.end(); ++v) {
             const raster::Splat& splat = m_sorted_splats[v];
             std::size_t k = m_offsets[v];
-            raster::for_each_tile(splat, [&](int tx, int ty) {
+            const auto emit = [&](int tx, int ty) {
                 m_pair_tiles[k] = static_cast<std::uint32_t>(ty * grid_x + tx);
                 m_pair_ranks[k] = static_cast<std::uint32_t>(v);
                 ++k;
-            });
+            };
+            // The preprocess counted the tiles the contour reaches; when that is the whole rectangle
+            // (most small splats), the rectangle is emitted without testing each row again.
+            const std::size_t area = static_cast<std::size_t>(splat.rect[2] - splat.rect[0]) *
+                                     static_cast<std::size_t>(splat.rect[3] - splat.rect[1]);
+            if (m_offsets[v + 1] - m_offsets[v] == area) {
+                for (int ty = splat.rect[1]; ty < splat.rect[3]; ++ty)
+                    for (int tx = splat.rect[0]; tx < splat.rect[2]; ++tx) emit(tx, ty);
+            } else {
+                raster::for_each_tile(splat, emit);
+            }
         }
     });
     // Counting sort by tile: per-chunk histograms, then a stable scatter.
