@@ -207,6 +207,12 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
             }
             return c;
         };
+        // A texture (other than the base colour) at barycentrics p, unfiltered by the footprint.
+        const auto texel = [&](const Tri& t, const TextureRef& ref, const glm::vec3& p) {
+            const int set = ref.texcoord;
+            const glm::vec2 uv = t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
+            return model.textures[static_cast<std::size_t>(ref.texture)].sample(uv, 1.0f);
+        };
         const auto perspective = [&](const Tri& t, float x, float y) {
             const glm::vec3 l = t.a * x + t.b * y + t.c;
             const glm::vec3 q = l * t.inv_z;
@@ -277,28 +283,16 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                                           (fy / static_cast<float>(ss) - camera.cy) / camera.fy, 1.0f);
                             if (glm::dot(n, ray) > 0.0f) n = -n;
                             float occlusion = 1.0f;
-                            if (m.occlusion.texture >= 0) {
-                                const Texture& tex =
-                                    model.textures[static_cast<std::size_t>(m.occlusion.texture)];
-                                const int set = m.occlusion.texcoord;
-                                const glm::vec2 uv =
-                                    t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
-                                occlusion = 1.0f + m.occlusion_strength * (tex.sample(uv, 1.0f).r - 1.0f);
-                            }
+                            if (m.occlusion.texture >= 0)
+                                occlusion = 1.0f + m.occlusion_strength * (texel(t, m.occlusion, p).r - 1.0f);
                             const float h = glm::dot(n, up);
                             const float ambient =
                                 light.sky * (0.5f + 0.5f * h) + light.ground * (0.5f - 0.5f * h);
                             color *= ambient * occlusion + light.key * std::max(0.0f, glm::dot(n, to_light));
                         }
                         glm::vec3 emissive = m.emissive;
-                        if (m.emissive_texture.texture >= 0) {
-                            const Texture& tex =
-                                model.textures[static_cast<std::size_t>(m.emissive_texture.texture)];
-                            const int set = m.emissive_texture.texcoord;
-                            const glm::vec2 uv =
-                                t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
-                            emissive *= glm::vec3(tex.sample(uv, 1.0f));
-                        }
+                        if (m.emissive_texture.texture >= 0)
+                            emissive *= glm::vec3(texel(t, m.emissive_texture, p));
                         sum += color + emissive;
                         covered += 1.0f;
                         zsum += depth[s];
