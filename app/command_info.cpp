@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -154,7 +155,14 @@ int show_dataset(const std::string& path, bool json) {
                 static_cast<double>(first.camera.fy));
     std::printf("  cameras        centre (%.3g, %.3g, %.3g), extent %.3g\n", d.camera_centre.x,
                 d.camera_centre.y, d.camera_centre.z, static_cast<double>(d.camera_extent));
-    if (d.kind.starts_with("COLMAP")) std::printf("  sparse points  %zu\n", d.points.size());
+    if (d.kind.starts_with("COLMAP") || d.points.size() > 0)
+        std::printf("  sparse points  %zu\n", d.points.size());
+    std::set<float> times;
+    for (const auto* views : {&d.train, &d.test})
+        for (const DatasetView& v : *views) times.insert(v.time);
+    if (times.size() > 1)
+        std::printf("  frame times    %zu, from %g to %g (a multi-view video)\n", times.size(),
+                    static_cast<double>(*times.begin()), static_cast<double>(*times.rbegin()));
     if (d.aabb_scale) std::printf("  aabb_scale     %g\n", static_cast<double>(*d.aabb_scale));
     return 0;
 }
