@@ -207,7 +207,8 @@ void add_train_command(CLI::App& app, Action& action) {
                         trainer.save_checkpoint(checkpoint);
                         log::info("interrupted at iteration ", trainer.iteration(), ": saved ", checkpoint,
                                   "; continue with --resume ", checkpoint);
-                        if (live != nullptr) live->finish(cat("interrupted: saved ", checkpoint));
+                        if (live != nullptr)
+                            live->finish(TrainingState::Completed, cat("interrupted: saved ", checkpoint));
                         return 130;  // 128 + SIGINT, as shells report it
                     }
                     if (live != nullptr && !live->keep_going()) {
@@ -262,8 +263,8 @@ void add_train_command(CLI::App& app, Action& action) {
                           human_bytes(peak_memory()));
                 if (live != nullptr) {
                     live->publish(trainer.cloud(), seconds(), true);
-                    live->finish(
-                        cat("finished: wrote ", o->output, " (", trainer.cloud().size(), " Gaussians)"));
+                    live->finish(TrainingState::Completed, cat("finished: wrote ", o->output, " (",
+                                                               trainer.cloud().size(), " Gaussians)"));
                 }
                 if (o->profile) {
                     const splatting::TrainProfile& p = trainer.profile();
@@ -292,9 +293,12 @@ void add_train_command(CLI::App& app, Action& action) {
             std::thread worker([&] {
                 try {
                     code = train_loop(&live);
+                } catch (const std::exception& e) {
+                    failure = std::current_exception();
+                    live.finish(TrainingState::Failed, cat("training failed: ", e.what()));
                 } catch (...) {
                     failure = std::current_exception();
-                    live.finish("training failed; see the terminal");
+                    live.finish(TrainingState::Failed, "training failed");
                 }
             });
             ViewerOptions viewer;

@@ -3,6 +3,22 @@
 
 namespace glint::app {
 
+const char* to_string(TrainingState state) {
+    switch (state) {
+        case TrainingState::Running:
+            return "training";
+        case TrainingState::Paused:
+            return "paused";
+        case TrainingState::Stopping:
+            return "stopping";
+        case TrainingState::Completed:
+            return "completed";
+        case TrainingState::Failed:
+            return "failed";
+    }
+    return "";
+}
+
 void LiveTraining::publish(const splatting::GaussianCloud& cloud, double seconds, bool force) {
     {
         std::lock_guard lock(m_mutex);
@@ -47,7 +63,7 @@ void LiveTraining::tested(int iteration, double psnr) {
 
 bool LiveTraining::keep_going() {
     std::unique_lock lock(m_mutex);
-    m_resume.wait(lock, [&] { return !m_progress.paused || m_stop; });
+    m_resume.wait(lock, [&] { return m_progress.state != TrainingState::Paused || m_stop; });
     return !m_stop;
 }
 
@@ -56,10 +72,9 @@ bool LiveTraining::save_on_stop() const {
     return m_save;
 }
 
-void LiveTraining::finish(const std::string& status) {
+void LiveTraining::finish(TrainingState state, const std::string& status) {
     std::lock_guard lock(m_mutex);
-    m_progress.finished = true;
-    m_progress.paused = false;
+    m_progress.state = state;
     m_progress.status = status;
 }
 
@@ -79,8 +94,8 @@ TrainingProgress LiveTraining::snapshot() const {
 void LiveTraining::set_paused(bool paused) {
     {
         std::lock_guard lock(m_mutex);
-        if (m_progress.finished) return;
-        m_progress.paused = paused;
+        if (m_progress.state != TrainingState::Running && m_progress.state != TrainingState::Paused) return;
+        m_progress.state = paused ? TrainingState::Paused : TrainingState::Running;
     }
     m_resume.notify_all();
 }
@@ -90,13 +105,14 @@ void LiveTraining::request_stop(bool save) {
         std::lock_guard lock(m_mutex);
         m_stop = true;
         m_save = save;
+        if (!m_progress.done()) m_progress.state = TrainingState::Stopping;
     }
     m_resume.notify_all();
 }
 
-bool LiveTraining::finished() const {
+bool LiveTraining::done() const {
     std::lock_guard lock(m_mutex);
-    return m_progress.finished;
+    return m_progress.done();
 }
 
 }  // namespace glint::app

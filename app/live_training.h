@@ -13,14 +13,20 @@
 
 namespace glint::app {
 
+// Running -> Paused <-> Running; Running or Paused -> Stopping (a stop was asked for) -> Completed;
+// any -> Failed when a training step throws.
+enum class TrainingState { Running, Paused, Stopping, Completed, Failed };
+const char* to_string(TrainingState state);
+
 struct TrainingProgress {
     int iteration = 0, iterations = 0;
     double loss = 0, psnr = 0, rate = 0, seconds = 0;  // smoothed loss and training-view PSNR; it/s
     std::size_t gaussians = 0;
     std::vector<float> loss_curve, psnr_curve;      // one sample per published step
     std::vector<float> test_iterations, test_psnr;  // the evaluations so far
-    bool paused = false, finished = false;
+    TrainingState state = TrainingState::Running;
     std::string status;  // the last thing that happened ("wrote out.ply", an error)
+    bool done() const { return state == TrainingState::Completed || state == TrainingState::Failed; }
 };
 
 class LiveTraining {
@@ -36,7 +42,8 @@ public:
     // Whether the results should be written when stopping (a stop from the panel or the closed window),
     // or not (the viewer failed to start).
     bool save_on_stop() const;
-    void finish(const std::string& status);
+    // The loop has ended (Completed) or thrown (Failed); `status` says how.
+    void finish(TrainingState state, const std::string& status);
 
     // Viewer.
     // The newest Gaussians when newer than `version` (which is updated); false otherwise.
@@ -44,7 +51,7 @@ public:
     TrainingProgress snapshot() const;
     void set_paused(bool paused);
     void request_stop(bool save);
-    bool finished() const;
+    bool done() const;
 
     static constexpr double kPublishInterval = 0.25;  // seconds between copies for the viewer
     static constexpr std::size_t kCurveLength = 2000;

@@ -208,9 +208,12 @@ TEST_SUITE("cpu") {
         stopped.join();
         CHECK(result == 0);
         CHECK(live.save_on_stop());
-        live.finish("done");
-        CHECK(live.finished());
-        CHECK_FALSE(live.snapshot().paused);
+        CHECK(live.snapshot().state == app::TrainingState::Stopping);
+        live.finish(app::TrainingState::Completed, "done");
+        CHECK(live.done());
+        CHECK(live.snapshot().state == app::TrainingState::Completed);
+        live.set_paused(true);  // too late: a finished run stays finished
+        CHECK(live.snapshot().state == app::TrainingState::Completed);
     }
 
     TEST_CASE("glint train --view under Xvfb: the viewer shows the model while it trains; closing it saves") {

@@ -777,7 +777,7 @@ int Viewer::run() {
     int device_losses = 0;
     while (!m_window->should_close() && !m_state.quit) {
         const bool animating = m_state.playing || was_moving || m_reduced;
-        const bool training = m_options.live != nullptr && !m_state.training_progress.finished;
+        const bool training = m_options.live != nullptr && !m_state.training_progress.done();
         if (m_options.frames > 0 || animating || redraw > 0)
             glfwPollEvents();
         else if (training)

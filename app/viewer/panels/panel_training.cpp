@@ -16,13 +16,14 @@ void draw_training_panel(ViewerState& s) {
     char overlay[64];
     std::snprintf(overlay, sizeof(overlay), "%d / %d", t.iteration, t.iterations);
     ImGui::ProgressBar(fraction, ImVec2(-1.0f, 0.0f), overlay);
-    if (!t.finished) {
-        if (ImGui::Button(t.paused ? "Resume" : "Pause")) s.training_pause_request = t.paused ? 0 : 1;
+    const bool paused = t.state == TrainingState::Paused;
+    if (t.state == TrainingState::Running || paused) {
+        if (ImGui::Button(paused ? "Resume" : "Pause")) s.training_pause_request = paused ? 0 : 1;
         ImGui::SameLine();
         if (ImGui::Button("Stop and save")) s.training_stop_request = true;
         ImGui::SameLine();
-        ImGui::TextDisabled(t.paused ? "paused" : "training");
     }
+    ImGui::TextDisabled("%s", to_string(t.state));
     ImGui::Text("loss %.4f   PSNR %.2f dB (training view)", t.loss, t.psnr);
     ImGui::Text("%zu Gaussians   %.1f it/s   %.0f s", t.gaussians, t.rate, t.seconds);
     if (!t.test_psnr.empty())
