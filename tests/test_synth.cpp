@@ -373,6 +373,17 @@ TEST_SUITE("cpu") {
         CHECK(again.exit_code != 0);
         CHECK(again.output.find("--overwrite") != std::string::npos);
         CHECK(load_dataset(out).train.size() == 14);
+
+        // With --overwrite, the new dataset replaces the old one, images included.
+        const test::CommandResult replaced =
+            test::run_glint("synth -q " + test::quoted(kGltf / "BoxTextured.glb") + " -o " +
+                            test::quoted(out) + " --views 4 --res 32 --overwrite");
+        CHECK(replaced.exit_code == 0);
+        CHECK(load_dataset(out).train.size() == 3);
+        std::size_t images = 0;
+        for (const auto& entry : std::filesystem::directory_iterator(out / "images"))
+            images += entry.is_regular_file() ? 1 : 0;
+        CHECK(images == 4);
     }
 
     TEST_CASE("the shipped sample is what tools/make_sample.sh makes: the same model, the same images") {

@@ -131,6 +131,14 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
     fs::create_directories(output / "images", error);
     if (error)
         throw Error(cat((output / "images").string(), ": cannot create the folder: ", error.message()));
+    // Replacing a dataset: the images of the previous one (glint synth's names only) go first, so that a
+    // run with fewer views or frames leaves none behind.
+    if (options.overwrite)
+        for (const fs::directory_entry& entry : fs::directory_iterator(output / "images")) {
+            const std::string name = entry.path().filename().string();
+            if (entry.is_regular_file() && name.starts_with("r_") && name.ends_with(".png"))
+                fs::remove(entry.path());
+        }
 
     CameraSet all, first_frame;
     PointCloud points;
