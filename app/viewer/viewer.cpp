@@ -101,6 +101,7 @@ private:
     void destroy_graphics();
     void load(const std::string& path);
     void install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path);
+    splatting::SceneStats set_cloud(const splatting::GaussianCloud& cloud);
     void initial_view();
     void handle_input(double seconds, bool& moved);
     void handle_requests();
@@ -287,21 +288,13 @@ void Viewer::load(const std::string& path) {
 
 void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path) {
     if (const auto bad = scene.cloud.find_non_finite()) throw InputError(cat(name, ": ", *bad));
-    const auto order = splatting::importance_order(scene.cloud);
-    m_cloud = splatting::gather(scene.cloud, order);
+    const splatting::SceneStats stats = set_cloud(scene.cloud);
     m_scene_path = path;
-    ++m_scene_version;
-    const splatting::SceneStats stats = splatting::compute_stats(m_cloud);
     m_state.scene_name = name;
-    m_state.gaussians = m_state.gaussians_loaded = m_cloud.size();
-    m_state.sh_degree = m_cloud.sh_degree();
     m_state.sh_degree_limit = m_options.view.sh_degree >= 0
                                   ? std::min(m_options.view.sh_degree, m_cloud.sh_degree())
                                   : m_cloud.sh_degree();
     m_state.is_4d = m_cloud.is_4d();
-    m_state.memory_bytes = m_cloud.memory_bytes();
-    m_state.bounds_min = stats.bounds_min;
-    m_state.bounds_max = stats.bounds_max;
     m_state.budget = static_cast<int>(m_cloud.size());
     if (m_cloud.is_4d()) {
         m_state.time_min = stats.time_min;
@@ -484,6 +477,20 @@ void Viewer::handle_requests() {
     }
 }
 
+// Orders `cloud` by importance (so that a budget draws a prefix) as the scene drawn, and shows its
+// counts, memory and bounds.
+splatting::SceneStats Viewer::set_cloud(const splatting::GaussianCloud& cloud) {
+    m_cloud = splatting::gather(cloud, splatting::importance_order(cloud));
+    ++m_scene_version;
+    const splatting::SceneStats stats = splatting::compute_stats(m_cloud);
+    m_state.gaussians = m_state.gaussians_loaded = m_cloud.size();
+    m_state.sh_degree = m_cloud.sh_degree();
+    m_state.memory_bytes = m_cloud.memory_bytes();
+    m_state.bounds_min = stats.bounds_min;
+    m_state.bounds_max = stats.bounds_max;
+    return stats;
+}
+
 void Viewer::poll_training() {
     LiveTraining* live = m_options.live;
     if (live == nullptr) return;
@@ -499,15 +506,8 @@ void Viewer::poll_training() {
     splatting::GaussianCloud cloud;
     if (!live->take_cloud(m_live_version, cloud)) return;
     // The newest Gaussians replace the scene; the camera and the panel's settings stay.
-    m_cloud = splatting::gather(cloud, splatting::importance_order(cloud));
-    ++m_scene_version;
     const bool whole = m_state.budget >= static_cast<int>(m_state.gaussians);
-    m_state.gaussians = m_state.gaussians_loaded = m_cloud.size();
-    m_state.sh_degree = m_cloud.sh_degree();
-    m_state.memory_bytes = m_cloud.memory_bytes();
-    const splatting::SceneStats stats = splatting::compute_stats(m_cloud);
-    m_state.bounds_min = stats.bounds_min;
-    m_state.bounds_max = stats.bounds_max;
+    set_cloud(cloud);
     if (whole || m_state.budget > static_cast<int>(m_cloud.size()))
         m_state.budget = static_cast<int>(m_cloud.size());
 }
