@@ -178,7 +178,7 @@ void add_train_command(CLI::App& app, Action& action) {
                 return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             };
             double shown = -1;
-            LiveTraining* live_view = nullptr;  // set while training under the viewer
+            LiveTraining* live = nullptr;  // what the viewer shows, with --view
             double loss_avg = 0, psnr_avg = 0;
             splatting::Evaluation last;
             const auto evaluate = [&] {
@@ -194,12 +194,11 @@ void add_train_command(CLI::App& app, Action& action) {
                 if (tty) std::fprintf(stderr, "\n");
                 log::info("iteration ", trainer.iteration(), ": test PSNR ", last.psnr, " dB, SSIM ",
                           last.ssim, " (", last.views, " views)");
-                if (live_view != nullptr) live_view->tested(trainer.iteration(), last.psnr);
+                if (live != nullptr) live->tested(trainer.iteration(), last.psnr);
             };
             const int first = trainer.iteration() + 1;
             // The loop, on this thread or (--view) on a worker while the viewer runs here.
-            const auto train_loop = [&](LiveTraining* live) -> int {
-                if (live != nullptr) live->publish(trainer.cloud(), seconds(), true);
+            const auto train_loop = [&]() -> int {
                 for (int i = first; i <= o->iterations; ++i) {
                     if (g_interrupted) {
                         std::signal(SIGINT, SIG_DFL);
@@ -283,37 +282,37 @@ void add_train_command(CLI::App& app, Action& action) {
                 }
                 return 0;
             };
-            if (!o->view) return train_loop(nullptr);
+            if (!o->view) return train_loop();
 
-            LiveTraining live;
-            live_view = &live;
-            live.publish(trainer.cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
+            LiveTraining shared;
+            live = &shared;
+            shared.publish(trainer.cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
             int code = 0;
             std::exception_ptr failure;
             std::thread worker([&] {
                 try {
-                    code = train_loop(&live);
+                    code = train_loop();
                 } catch (const std::exception& e) {
                     failure = std::current_exception();
-                    live.finish(TrainingState::Failed, cat("training failed: ", e.what()));
+                    shared.finish(TrainingState::Failed, cat("training failed: ", e.what()));
                 } catch (...) {
                     failure = std::current_exception();
-                    live.finish(TrainingState::Failed, "training failed");
+                    shared.finish(TrainingState::Failed, "training failed");
                 }
             });
             ViewerOptions viewer;
             viewer.view.cameras = o->dataset;  // start from the dataset's first camera
-            viewer.live = &live;
+            viewer.live = &shared;
             try {
                 viewer.frames = o->view_frames;
                 viewer.screenshot = o->view_screenshot;
                 const int viewer_code = run_viewer(viewer);
-                live.request_stop(true);  // the window closed: stop and save what there is
+                shared.request_stop(true);  // the window closed: stop and save what there is
                 worker.join();
                 if (failure) std::rethrow_exception(failure);
                 return code != 0 ? code : viewer_code;
             } catch (...) {
-                live.request_stop(false);
+                shared.request_stop(false);
                 if (worker.joinable()) worker.join();
                 throw;
             }
