@@ -4,6 +4,8 @@
 #include <exception>
 
 #include <CLI/CLI.hpp>
+#include <memory>
+#include <tbb/global_control.h>
 
 #include "commands.h"
 #include "glint/core/error.h"
@@ -27,6 +29,9 @@ int main(int argc, char** argv) {
     bool quiet = false;
     app.add_flag("-v,--verbose", verbose, "Print debug messages (timings, decisions)");
     app.add_flag("-q,--quiet", quiet, "Print errors only");
+    int threads = 0;
+    app.add_option("--threads", threads, "Worker threads for the CPU work (default: one per core)")
+        ->check(CLI::Range(1, 1024));
     app.require_subcommand(0, 1);
     app.fallthrough();
 
@@ -53,6 +58,12 @@ int main(int argc, char** argv) {
     }
     glint::log::set_level(verbose ? glint::log::Level::Debug
                                   : (quiet ? glint::log::Level::Error : glint::log::Level::Info));
+
+    // Limits oneTBB's pool for the whole run (every parallel loop, the viewer's and the trainer's).
+    std::unique_ptr<tbb::global_control> thread_limit;
+    if (threads > 0)
+        thread_limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                             static_cast<std::size_t>(threads));
 
     try {
         return action ? action() : glint::app::run_default(false);

@@ -494,5 +494,30 @@ TEST_SUITE("cpu") {
         const auto fvalue = glint::splatting::photometric_loss<float>(fi, ft, w, h, 0.2, fv);
         CHECK(fvalue.loss == doctest::Approx(value.loss).epsilon(1e-5));
         CHECK(fvalue.ssim == doctest::Approx(glint::splatting::ssim(fi, ft, w, h)).epsilon(1e-6));
+        CHECK(fvalue.mse > 0);
+        CHECK(glint::splatting::psnr_from_mse(fvalue.mse) ==
+              doctest::Approx(glint::splatting::psnr(fi, ft)).epsilon(1e-6));
+    }
+
+    TEST_CASE("L1 + D-SSIM: the target's precomputed moments give the same loss and gradient") {
+        const int w = 37, h = 23;
+        std::mt19937 random(31);
+        std::uniform_real_distribution<float> u(0.0f, 1.0f);
+        std::vector<float> image(w * h * 3), target(w * h * 3), v(w * h * 3), v_moments(w * h * 3);
+        for (std::size_t i = 0; i < image.size(); ++i) {
+            target[i] = u(random);
+            image[i] = 0.5f * target[i] + 0.5f * u(random);
+        }
+        glint::splatting::LossBuffers<float> buffers;
+        const auto plain = glint::splatting::photometric_loss<float>(image, target, w, h, 0.2, v, buffers);
+        const auto moments = glint::splatting::ssim_moments<float>(target, w, h);
+        const auto cached =
+            glint::splatting::photometric_loss<float>(image, target, w, h, 0.2, v_moments, buffers, &moments);
+        CHECK(cached.loss == plain.loss);
+        CHECK(cached.ssim == plain.ssim);
+        CHECK(v_moments == v);
+        // Moments of another image size are refused.
+        const auto other = glint::splatting::ssim_moments<float>(std::vector<float>(3 * 4 * 4, 0.5f), 4, 4);
+        CHECK_THROWS(glint::splatting::photometric_loss<float>(image, target, w, h, 0.2, v, buffers, &other));
     }
 }

@@ -58,8 +58,8 @@ constexpr int kHalf = kTileSize / 2;  // 8 pixels: one AVX2 vector of floats
 
 // Blends one Gaussian into the pixels of one 8-pixel half row (p0 = first pixel). Branch-free so that
 // each pixel follows exactly the reference's rules (skip power > 0 and alpha < 1/255, stop before
-// T < 1e-4) in vector lanes.
-template <bool Track>
+// T < 1e-4) in vector lanes. With Aux, depth and contributor counts are accumulated too.
+template <bool Track, bool Aux>
 [[gnu::always_inline]] inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float oy,
                                               float opacity, Vec3 color, float depth, float index) {
     for (int p = p0; p < p0 + kHalf; ++p) {
@@ -78,20 +78,35 @@ template <bool Track>
         s.red[p] += weight * color.x;
         s.green[p] += weight * color.y;
         s.blue[p] += weight * color.z;
-        s.depth[p] += weight * depth;
-        s.count[p] += take;
+        if constexpr (Aux) {
+            s.depth[p] += weight * depth;
+            s.count[p] += take;
+        }
         s.transmittance[p] = take != 0.0f ? test_t : t;
         s.done[p] += stop;
         if constexpr (Track) s.last[p] = take != 0.0f ? index : s.last[p];
     }
 }
 
+// Whether the splat's 1/255 contour (power >= floor) reaches a pixel centre of the span starting at
+// offset `lo` from its centre along x, on a row at offset dy: the exponent is a parabola in dx, largest
+// at dx = -b dy / a (`peak`), so its maximum over the span's eight centres is at the nearest of them.
+// About a fifth of the spans in the box around the contour are outside it. `floor` has a small margin,
+// so a span rejected here has no pixel the exact test in blend_span would accept.
+[[gnu::always_inline]] inline bool span_reached(const Sym2& conic, float lo, float dy, float peak, float floor) {
+    const float dx = std::clamp(peak, lo, lo + static_cast<float>(kHalf - 1));
+    return raster::gaussian_power(conic, dx, dy) >= floor;
+}
+
 // Blends one Gaussian into the tile, visiting only the rows and half rows inside the box around its
-// 1/255 contour (pixels outside cannot reach alpha 1/255, so skipping them changes nothing). (ox, oy) is
-// the centre relative to the tile's corner.
-template <bool Track>
+// 1/255 contour (pixels outside cannot reach alpha 1/255, so skipping them changes nothing) and, of
+// those, the spans the contour reaches. (ox, oy) is the centre relative to the tile's corner; `limit` is
+// the contour's squared Mahalanobis distance.
+template <bool Track, bool Aux>
 [[gnu::always_inline]] inline void blend_one(TileState& s, const Sym2& conic, float ox, float oy, Vec2 extent,
-                                             float opacity, Vec3 color, float depth, float index) {
+                                             float limit, float opacity, Vec3 color, float depth,
+                                             float index) {
+    const float floor = -0.5f * limit * 1.001f - 1e-3f;
     // Pixel centres are at row + 0.5: rows with |row + 0.5 - oy| <= extent.y. Clamped as floats before the
     // conversion, since a huge Gaussian's extent does not fit an int.
     const float last_row = static_cast<float>(kTileSize - 1);
@@ -99,12 +114,20 @@ template <bool Track>
     const int row1 = static_cast<int>(std::clamp(std::floor(oy + extent.y - 0.5f), -1.0f, last_row));
     const bool left = ox - extent.x - 0.5f < static_cast<float>(kHalf);
     const bool right = ox + extent.x - 0.5f >= static_cast<float>(kHalf);
+    // Which spans to blend, for all rows first; then the blends (kept apart so the blend loop stays free
+    // of the tests' control flow and vectorizes).
+    const float slope = conic.a > 0.0f ? -conic.b / conic.a : 0.0f;
+    const float lo = 0.5f - ox;
+    bool blend[kTilePixels / kHalf];
     for (int row = row0; row <= row1; ++row) {
-        if (left && !s.span_done[2 * row])
-            blend_span<Track>(s, row * kTileSize, conic, ox, oy, opacity, color, depth, index);
-        if (right && !s.span_done[2 * row + 1])
-            blend_span<Track>(s, row * kTileSize + kHalf, conic, ox, oy, opacity, color, depth, index);
+        const float dy = static_cast<float>(row) + 0.5f - oy;
+        const float peak = slope * dy;
+        blend[2 * row] = left && !s.span_done[2 * row] && span_reached(conic, lo, dy, peak, floor);
+        blend[2 * row + 1] = right && !s.span_done[2 * row + 1] &&
+                             span_reached(conic, lo + static_cast<float>(kHalf), dy, peak, floor);
     }
+    for (int span = 2 * row0; span <= 2 * row1 + 1; ++span)
+        if (blend[span]) blend_span<Track, Aux>(s, span * kHalf, conic, ox, oy, opacity, color, depth, index);
 }
 
 // Marks the spans whose pixels have all stopped; true when every pixel has.
@@ -123,34 +146,39 @@ bool update_done(TileState& s) {
 // tile's corner in pixels. Compiled for AVX2+FMA and for baseline x86-64, chosen at load time; the
 // per-Gaussian work inlines into each.
 // Always inlined into blend_tile, so that it is compiled for each of blend_tile's targets.
-template <bool Track>
+template <bool Track, bool Aux>
 [[gnu::always_inline]] inline void blend_splats(TileState& s, const raster::Splat* splats,
                                                 const std::uint32_t* ranks, std::size_t count, float x0,
                                                 float y0) {
     for (std::size_t k = 0; k < count; ++k) {
         const raster::Splat& splat = splats[ranks[k]];
-        blend_one<Track>(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.opacity,
-                         splat.color, splat.depth, static_cast<float>(k));
+        blend_one<Track, Aux>(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent, splat.limit,
+                              splat.opacity, splat.color, splat.depth, static_cast<float>(k));
         // Checking every 32 Gaussians keeps the test off the hot path.
         if ((k + 1) % 32 == 0 && update_done(s)) break;
     }
 }
 
-// With `track`, each pixel's last contribution is recorded too (for the backward pass).
+// With `track`, each pixel's last contribution is recorded too (for the backward pass); with `aux`, its
+// depth and contributor count.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
     TileState& s, const raster::Splat* splats,      // [V] in depth order
     const std::uint32_t* ranks, std::size_t count,  // [count] this tile's splats, front to back
-    float x0, float y0, bool track) {
-    if (track)
-        blend_splats<true>(s, splats, ranks, count, x0, y0);
+    float x0, float y0, bool track, bool aux) {
+    if (track && aux)
+        blend_splats<true, true>(s, splats, ranks, count, x0, y0);
+    else if (track)
+        blend_splats<true, false>(s, splats, ranks, count, x0, y0);
+    else if (aux)
+        blend_splats<false, true>(s, splats, ranks, count, x0, y0);
     else
-        blend_splats<false>(s, splats, ranks, count, x0, y0);
+        blend_splats<false, false>(s, splats, ranks, count, x0, y0);
 }
 
 // Writes a blended tile (corner x0, y0) into the output images, row by row so the loops vectorize.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(const TileState& s,
                                                                             Vec3 background, int x0, int y0,
-                                                                            int width, int height,
+                                                                            int width, int height, bool aux,
                                                                             RenderOutput& out) {
     const int columns = std::min(kTileSize, width - x0);
     const int rows = std::min(kTileSize, height - y0);
@@ -167,9 +195,13 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(cons
                 color[3 * c + 2] = s.blue[p0 + c] + t_final * background.z;
                 const float alpha = 1.0f - t_final;
                 out.alpha[o + c] = alpha;
-                out.depth[o + c] = alpha > 0.0f ? s.depth[p0 + c] / (alpha > 0.0f ? alpha : 1.0f) : 0.0f;
-                out.contributors[o + c] = static_cast<std::uint32_t>(s.count[p0 + c]);
             }
+            if (aux)
+                for (int c = 0; c < columns; ++c) {
+                    const float alpha = 1.0f - s.transmittance[p0 + c];
+                    out.depth[o + c] = alpha > 0.0f ? s.depth[p0 + c] / (alpha > 0.0f ? alpha : 1.0f) : 0.0f;
+                    out.contributors[o + c] = static_cast<std::uint32_t>(s.count[p0 + c]);
+                }
         }
         if (out.packed_rgba != nullptr) {
             // From the tile's arrays (contiguous) rather than the interleaved colour just written.
@@ -335,9 +367,11 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     out.height = height;
     const std::size_t pixels = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
     const bool float_images = out.float_images;
-    for (auto* image : {&out.color, &out.alpha, &out.depth}) image->resize(float_images ? pixels : 0);
-    if (float_images) out.color.resize(pixels * 3);
-    out.contributors.resize(float_images ? pixels : 0);
+    const bool aux = float_images && settings.depth_and_counts;
+    out.color.resize(float_images ? 3 * pixels : 0);
+    out.alpha.resize(float_images ? pixels : 0);
+    out.depth.resize(aux ? pixels : 0);
+    out.contributors.resize(aux ? pixels : 0);
     const Vec3 background = settings.background;
     const bool track = settings.record_for_backward;
     m_recorded_transmittance.resize(track ? tiles * kTilePixels : 0);
@@ -353,14 +387,14 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
         std::fill(std::begin(s.last), std::end(s.last), -1.0f);
         std::fill(std::begin(s.span_done), std::end(s.span_done), false);
         blend_tile(s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
-                   m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0, track);
+                   m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0, track, aux);
         if (track) {
             std::copy(std::begin(s.transmittance), std::end(s.transmittance),
                       m_recorded_transmittance.begin() + static_cast<std::ptrdiff_t>(t * kTilePixels));
             std::copy(std::begin(s.last), std::end(s.last),
                       m_recorded_last.begin() + static_cast<std::ptrdiff_t>(t * kTilePixels));
         }
-        write_tile(s, background, tx * kTileSize, ty * kTileSize, width, height, out);
+        write_tile(s, background, tx * kTileSize, ty * kTileSize, width, height, aux, out);
     });
     stats.blend_ms = milliseconds_since(start);
     return stats;

@@ -132,6 +132,25 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
         }
         log::info("initialising ", options.random_count, " random Gaussians in a cube of half side ", half);
     }
+    if (positions.size() / 3 > options.max_gaussians) {
+        // Over the budget from the start: a random subset (deterministic for the seed), in point order.
+        const std::size_t count = positions.size() / 3;
+        std::vector<std::uint32_t> rows(count);
+        std::iota(rows.begin(), rows.end(), 0u);
+        for (std::size_t i = 0; i < options.max_gaussians; ++i)
+            std::swap(rows[i], rows[i + next_random(m_random) % (count - i)]);
+        rows.resize(options.max_gaussians);
+        std::sort(rows.begin(), rows.end());
+        std::vector<float> kept_positions, kept_colors;
+        for (const std::uint32_t r : rows)
+            for (int k = 0; k < 3; ++k) {
+                kept_positions.push_back(positions[3 * r + k]);
+                kept_colors.push_back(colors[3 * r + k]);
+            }
+        positions.swap(kept_positions);
+        colors.swap(kept_colors);
+        log::info("keeping ", options.max_gaussians, " of the ", count, " initial points (--max-gaussians)");
+    }
     const std::size_t n = positions.size() / 3;
     const std::vector<float> knn = mean_knn_distance2(positions);
     m_cloud.resize(n, options.sh_degree, false);
@@ -148,6 +167,7 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     m_grad_accum.assign(n, 0.0f);
     m_grad_count.assign(n, 0.0f);
     m_train_images.resize(dataset.train.size());
+    m_train_moments.resize(dataset.train.size());
     m_test_images.resize(dataset.test.size());
 }
 
@@ -159,6 +179,20 @@ const ImageRgb& Trainer::image(std::size_t view, bool test) {
         slot = std::make_unique<ImageRgb>(
             m_dataset.load_image(test ? m_dataset.test[view] : m_dataset.train[view]));
     return *slot;
+}
+
+const SsimMoments<float>* Trainer::moments(std::size_t view) {
+    // Six floats per pixel (three times the image): for small and medium datasets all of them fit.
+    constexpr std::size_t kMomentsBudget = std::size_t{512} << 20;
+    auto& slot = m_train_moments[view];
+    if (!slot) {
+        const ImageRgb& target = image(view, false);
+        const std::size_t bytes = 2 * target.rgb.size() * sizeof(float);
+        if (m_moments_bytes + bytes > kMomentsBudget) return nullptr;
+        m_moments_bytes += bytes;
+        slot = std::make_unique<SsimMoments<float>>(ssim_moments<float>(target.rgb, target.width, target.height));
+    }
+    return slot.get();
 }
 
 void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr) {
@@ -202,6 +236,7 @@ StepResult Trainer::step() {
     RenderSettings settings;
     settings.sh_degree = m_active_sh;
     settings.record_for_backward = true;  // backward() reuses the blend's final state
+    settings.depth_and_counts = false;
     const auto& bg = m_dataset.options.background;
     settings.background = {bg[0], bg[1], bg[2]};
     m_rasterizer->render(m_cloud, v.camera, settings, m_out);
@@ -210,8 +245,8 @@ StepResult Trainer::step() {
     start = Clock::now();
     m_v_image.resize(m_out.color.size());
     const LossValue loss = photometric_loss<float>(m_out.color, target.rgb, v.camera.width, v.camera.height,
-                                                   o.lambda_dssim, m_v_image);
-    StepResult result{m_iteration, loss.loss, psnr(m_out.color, target.rgb)};
+                                                   o.lambda_dssim, m_v_image, m_loss_buffers, moments(view));
+    StepResult result{m_iteration, loss.loss, psnr_from_mse(loss.mse)};
     m_profile.loss += ms_since(start);
 
     start = Clock::now();

@@ -33,6 +33,9 @@ struct RenderSettings {
     // Training: keep each pixel's final transmittance and last contribution for backward(), which then
     // need not replay the blend (CPU; the same gradients up to float rounding).
     bool record_for_backward = false;
+    // False: only colour and alpha are wanted, and the CPU backend leaves depth and contributors empty
+    // (training, which reads neither).
+    bool depth_and_counts = true;
 };
 
 // Images, row-major, [height, width(, 3)].

@@ -16,6 +16,7 @@
 #include "glint/core/dataset.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/rasterizer.h"
+#include "glint/splatting/train/loss.h"
 
 namespace glint::splatting {
 
@@ -96,6 +97,7 @@ private:
     void reset_opacity();
     void keep_rows(const std::vector<std::uint8_t>& keep);  // rows of the cloud, moments and statistics
     const ImageRgb& image(std::size_t view, bool test);
+    const SsimMoments<float>* moments(std::size_t view);  // null past the budget
 
     const Dataset& m_dataset;
     TrainOptions m_options;
@@ -107,8 +109,11 @@ private:
     std::vector<float> m_grad_accum;   // [N] summed mean2d_norm since the last densification
     std::vector<float> m_grad_count;   // [N] views in which the Gaussian was visible
     std::vector<float> m_v_image;
-    std::vector<float> m_scratch;
+    LossBuffers<float> m_loss_buffers;
     std::vector<std::unique_ptr<ImageRgb>> m_train_images, m_test_images;  // decoded on first use
+    // The training targets' blurred moments for SSIM, kept while they fit in kMomentsBudget bytes.
+    std::vector<std::unique_ptr<SsimMoments<float>>> m_train_moments;
+    std::size_t m_moments_bytes = 0;
     std::vector<std::size_t> m_order;                                      // this epoch's view order
     std::size_t m_next = 0;
     std::uint64_t m_random;
