@@ -108,7 +108,8 @@ void add_train_command(CLI::App& app, Action& action) {
                       "pause, resume, stop and the curves in its panel (closing the window stops and saves)");
     command
         ->add_option("--max-gaussians", o->max_gaussians,
-                     "Gaussian budget: densification stops growing past it, the largest gradients first")
+                     "Gaussian budget: densification stops growing past it, the largest gradients first; "
+                     "more initial points than this start from a random subset")
         ->check(CLI::PositiveNumber);
     command->add_option("--view-frames", o->view_frames,
                         "With --view: close the viewer after this many frames (scripted runs)");

@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <exception>
 
+#include <tbb/global_control.h>
 #include <CLI/CLI.hpp>
 #include <memory>
-#include <tbb/global_control.h>
 
 #include "commands.h"
 #include "glint/core/error.h"

@@ -109,6 +109,16 @@ TEST_SUITE("cpu") {
         MESSAGE("largest count: ", free_growth, " without a budget, ", capped, " with a budget of 4100");
         CHECK(free_growth > 4100);
         CHECK(capped <= 4100);
+        // A budget below the initial count keeps a subset of the initial Gaussians, the same for a seed.
+        options.max_gaussians = 2500;
+        const splatting::Trainer first(dataset, options), second(dataset, options);
+        CHECK(first.cloud().size() == 2500);
+        CHECK(std::vector<float>(first.cloud().positions().begin(), first.cloud().positions().end()) ==
+              std::vector<float>(second.cloud().positions().begin(), second.cloud().positions().end()));
+        options.seed += 1;
+        const splatting::Trainer other(dataset, options);
+        CHECK(std::vector<float>(other.cloud().positions().begin(), other.cloud().positions().end()) !=
+              std::vector<float>(first.cloud().positions().begin(), first.cloud().positions().end()));
     }
 
     TEST_CASE("quality floor: 1000 iterations on the shipped sample dataset reach 28 dB on its test views") {

@@ -98,8 +98,16 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(Backw
         const raster::Splat& s = splats[ranks[k]];
         const float ox = s.mean.x - x0, oy = s.mean.y - y0, index = static_cast<float>(k);
         float lanes[kGradsPerSplat][kHalf] = {};
+        // The spans the splat's contour reaches, tested apart from the pixel loop (which then vectorizes).
+        bool reached[kTilePixels / kHalf];
         for_each_span(s, ox, oy, [&](int p0) {
-            if (index > span_last[p0 / kHalf]) return;
+            reached[p0 / kHalf] =
+                raster::segment_reached(s.conic, s.limit, static_cast<float>(p0 % kTileSize) + 0.5f - ox,
+                                        kHalf, static_cast<float>(p0 / kTileSize) + 0.5f - oy);
+        });
+        for_each_span(s, ox, oy, [&](int p0) {
+            // Behind the span's last contribution, or outside the contour there: nothing to undo.
+            if (index > span_last[p0 / kHalf] || !reached[p0 / kHalf]) return;
             for (int l = 0; l < kHalf; ++l) {
                 const int p = p0 + l;
                 const float dx = b.px[p] - ox, dy = b.py[p] - oy;

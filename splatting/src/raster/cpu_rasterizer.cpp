@@ -88,16 +88,6 @@ template <bool Track, bool Aux>
     }
 }
 
-// Whether the splat's 1/255 contour (power >= floor) reaches a pixel centre of the span starting at
-// offset `lo` from its centre along x, on a row at offset dy: the exponent is a parabola in dx, largest
-// at dx = -b dy / a (`peak`), so its maximum over the span's eight centres is at the nearest of them.
-// About a fifth of the spans in the box around the contour are outside it. `floor` has a small margin,
-// so a span rejected here has no pixel the exact test in blend_span would accept.
-[[gnu::always_inline]] inline bool span_reached(const Sym2& conic, float lo, float dy, float peak, float floor) {
-    const float dx = std::clamp(peak, lo, lo + static_cast<float>(kHalf - 1));
-    return raster::gaussian_power(conic, dx, dy) >= floor;
-}
-
 // Blends one Gaussian into the tile, visiting only the rows and half rows inside the box around its
 // 1/255 contour (pixels outside cannot reach alpha 1/255, so skipping them changes nothing) and, of
 // those, the spans the contour reaches. (ox, oy) is the centre relative to the tile's corner; `limit` is
@@ -106,7 +96,6 @@ template <bool Track, bool Aux>
 [[gnu::always_inline]] inline void blend_one(TileState& s, const Sym2& conic, float ox, float oy, Vec2 extent,
                                              float limit, float opacity, Vec3 color, float depth,
                                              float index) {
-    const float floor = -0.5f * limit * 1.001f - 1e-3f;
     // Pixel centres are at row + 0.5: rows with |row + 0.5 - oy| <= extent.y. Clamped as floats before the
     // conversion, since a huge Gaussian's extent does not fit an int.
     const float last_row = static_cast<float>(kTileSize - 1);
@@ -116,15 +105,14 @@ template <bool Track, bool Aux>
     const bool right = ox + extent.x - 0.5f >= static_cast<float>(kHalf);
     // Which spans to blend, for all rows first; then the blends (kept apart so the blend loop stays free
     // of the tests' control flow and vectorizes).
-    const float slope = conic.a > 0.0f ? -conic.b / conic.a : 0.0f;
     const float lo = 0.5f - ox;
     bool blend[kTilePixels / kHalf];
     for (int row = row0; row <= row1; ++row) {
         const float dy = static_cast<float>(row) + 0.5f - oy;
-        const float peak = slope * dy;
-        blend[2 * row] = left && !s.span_done[2 * row] && span_reached(conic, lo, dy, peak, floor);
+        blend[2 * row] =
+            left && !s.span_done[2 * row] && raster::segment_reached(conic, limit, lo, kHalf, dy);
         blend[2 * row + 1] = right && !s.span_done[2 * row + 1] &&
-                             span_reached(conic, lo + static_cast<float>(kHalf), dy, peak, floor);
+                             raster::segment_reached(conic, limit, lo + static_cast<float>(kHalf), kHalf, dy);
     }
     for (int span = 2 * row0; span <= 2 * row1 + 1; ++span)
         if (blend[span]) blend_span<Track, Aux>(s, span * kHalf, conic, ox, oy, opacity, color, depth, index);

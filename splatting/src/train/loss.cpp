@@ -76,7 +76,8 @@ template <typename T>
 }
 
 // The float version (training) compiled for AVX2+FMA too, chosen at load time.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void blur_float(float* plane, int width, int height) {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void blur_float(float* plane, int width,
+                                                                            int height) {
     blur_any(plane, width, height);
 }
 
@@ -187,8 +188,9 @@ double ssim_planes(const T* x, const T* y, int width, int height, std::vector<T>
     tbb::parallel_for(std::size_t{0}, 3 * kChunks, [&](std::size_t t) {
         const int c = static_cast<int>(t / kChunks);
         const std::size_t chunk = t % kChunks;
-        sums[t] = ssim_pass(plane(c, kMu1), target_plane(c, kMu2), plane(c, kE11), target_plane(c, kE22),
-                            plane(c, kE12), chunk_begin(chunk, n), chunk_begin(chunk + 1, n), scale, gradient);
+        sums[t] =
+            ssim_pass(plane(c, kMu1), target_plane(c, kMu2), plane(c, kE11), target_plane(c, kE22),
+                      plane(c, kE12), chunk_begin(chunk, n), chunk_begin(chunk + 1, n), scale, gradient);
     });
     if (gradient) {
         static constexpr int kGradientPlanes[3] = {kMu1, kE11, kE12};
@@ -228,8 +230,8 @@ LossValue photometric_loss(std::span<const T> image, std::span<const T> target, 
     LossValue value;
     // L = (1 - lambda) mean |x - y| + lambda (1 - mean SSIM), the mean over pixels and channels.
     const T ssim_scale = static_cast<T>(-lambda / static_cast<double>(n));
-    value.ssim = ssim_planes(image.data(), target.data(), width, height, buffers.planes, moments, true,
-                             ssim_scale);
+    value.ssim =
+        ssim_planes(image.data(), target.data(), width, height, buffers.planes, moments, true, ssim_scale);
     const T l1_scale = static_cast<T>((1.0 - lambda) / static_cast<double>(n));
     std::array<double, kChunks> l1{}, squared{};
     const T* planes = buffers.planes.data();

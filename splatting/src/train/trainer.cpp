@@ -190,7 +190,8 @@ const SsimMoments<float>* Trainer::moments(std::size_t view) {
         const std::size_t bytes = 2 * target.rgb.size() * sizeof(float);
         if (m_moments_bytes + bytes > kMomentsBudget) return nullptr;
         m_moments_bytes += bytes;
-        slot = std::make_unique<SsimMoments<float>>(ssim_moments<float>(target.rgb, target.width, target.height));
+        slot = std::make_unique<SsimMoments<float>>(
+            ssim_moments<float>(target.rgb, target.width, target.height));
     }
     return slot.get();
 }

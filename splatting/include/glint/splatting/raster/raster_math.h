@@ -421,4 +421,16 @@ GLINT_HD inline float gaussian_power(const Sym2& conic, float dx, float dy) {
     return -0.5f * (conic.a * dx * dx + conic.c * dy * dy) - conic.b * dx * dy;
 }
 
+// Whether a splat's 1/255 contour (squared Mahalanobis distance `limit`) reaches a pixel centre of a row
+// segment: centres at dx = first, first + 1, ..., first + count - 1 from the splat's centre, on a row at
+// dy. The exponent is a parabola in dx, largest at -b dy / a, so the nearest centre decides. The test is
+// conservative (a 0.1% margin): a segment rejected here has no pixel whose exact alpha reaches 1/255.
+GLINT_HD inline bool segment_reached(const Sym2& conic, float limit, float first, int count, float dy) {
+    const float floor = -0.5f * limit * 1.001f - 1e-3f;
+    const float peak = conic.a > 0.0f ? -conic.b * dy / conic.a : 0.0f;
+    const float last = first + static_cast<float>(count - 1);
+    const float dx = peak < first ? first : (peak > last ? last : peak);
+    return gaussian_power(conic, dx, dy) >= floor;
+}
+
 }  // namespace glint::splatting::raster

@@ -114,7 +114,7 @@ private:
     // The training targets' blurred moments for SSIM, kept while they fit in kMomentsBudget bytes.
     std::vector<std::unique_ptr<SsimMoments<float>>> m_train_moments;
     std::size_t m_moments_bytes = 0;
-    std::vector<std::size_t> m_order;                                      // this epoch's view order
+    std::vector<std::size_t> m_order;  // this epoch's view order
     std::size_t m_next = 0;
     std::uint64_t m_random;
     int m_iteration = 0;
