@@ -39,11 +39,6 @@ void on_interrupt(int) {
     g_interrupted = 1;
 }
 
-std::string duration_text(double seconds) {
-    const int s = static_cast<int>(seconds + 0.5);
-    return s >= 60 ? cat(s / 60, " min ", s % 60, " s") : cat(s, " s");
-}
-
 }  // namespace
 
 void add_train_command(CLI::App& app, Action& action) {

@@ -7,6 +7,12 @@
 
 namespace glint {
 
+std::string duration_text(double seconds) {
+    if (!(seconds >= 0.0) || seconds > 1e9) return "?";
+    const long s = static_cast<long>(seconds + 0.5);
+    return s >= 60 ? cat(s / 60, " min ", s % 60, " s") : cat(s, " s");
+}
+
 std::string human_bytes(std::uint64_t bytes) {
     constexpr std::array<const char*, 5> kUnits = {"B", "KiB", "MiB", "GiB", "TiB"};
     double value = static_cast<double>(bytes);

@@ -19,6 +19,8 @@ std::string cat(const Args&... args) {
 
 // "1.5 MiB", "312 B": binary units, three significant digits.
 std::string human_bytes(std::uint64_t bytes);
+// Seconds as "42 s" or "3 min 5 s" (progress lines, ETAs).
+std::string duration_text(double seconds);
 
 // The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
 std::string join(const std::vector<std::string>& items, std::string_view separator);

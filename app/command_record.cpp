@@ -1,0 +1,193 @@
+// `glint record`: renders a camera path (or an automatic orbit) offline into an MP4 or a PNG sequence.
+#include <algorithm>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+#include "commands.h"
+#include "glint/core/camera_path.h"
+#include "glint/core/error.h"
+#include "glint/core/log.h"
+#include "glint/core/text.h"
+#include "glint/splatting/scene_io.h"
+#include "record/recorder.h"
+#include "view_options.h"
+
+namespace glint::app {
+namespace {
+
+volatile std::sig_atomic_t g_record_interrupted = 0;
+void on_interrupt(int) {
+    g_record_interrupted = 1;
+}
+
+// "1920x1080" -> width, height.
+void parse_resolution(const std::string& text, int& width, int& height) {
+    const std::size_t x = to_lower(text).find('x');
+    try {
+        if (x == std::string::npos) throw std::invalid_argument(text);
+        std::size_t used_w = 0, used_h = 0;
+        width = std::stoi(text.substr(0, x), &used_w);
+        height = std::stoi(text.substr(x + 1), &used_h);
+        if (used_w != x || used_h != text.size() - x - 1) throw std::invalid_argument(text);
+    } catch (const std::exception&) {
+        throw InputError(cat("--res: expected WIDTHxHEIGHT such as 1920x1080, got '", text, "'"));
+    }
+    if (width < 2 || height < 2 || width > 16384 || height > 16384)
+        throw InputError(cat("--res: ", text, " is out of range (2 to 16384 per side)"));
+}
+
+splatting::raster::Vec3 background_color(const std::string& text) {
+    const std::string name = to_lower(text);
+    if (name == "black") return {0, 0, 0};
+    if (name == "white") return {1, 1, 1};
+    const std::vector<float> rgb = parse_numbers(text, 3, "--background");
+    for (float v : rgb)
+        if (v < 0.0f || v > 1.0f) throw InputError("--background: r,g,b values are in [0, 1]");
+    return {rgb[0], rgb[1], rgb[2]};
+}
+
+}  // namespace
+
+void add_record_command(CLI::App& app, Action& action) {
+    struct Options {
+        std::string scene, path, output, res = "1920x1080", preset = "medium", background = "black";
+        std::string backend = "auto", up = "0,0,1";
+        int fps = 30, crf = 18, sh_degree = -1;
+        float duration = 0.0f, fov = 50.0f, temporal_cutoff = 0.05f;
+        std::optional<float> time;
+        bool antialias = false;
+    };
+    auto o = std::make_shared<Options>();
+    CLI::App* command = app.add_subcommand(
+        "record", "Render a fly-through video (MP4, H.264) or PNG frames along a camera path, headless");
+    command->add_option("SCENE", o->scene,
+                        "Scene file (.ply, .splat); the embedded default scene if omitted");
+    command->add_option("--path", o->path,
+                        "Camera path JSON (keyframes; see the README); an orbit around the scene if omitted");
+    command->add_option("-o,--output", o->output, "fly.mp4, or a PNG sequence such as frames/%05d.png")
+        ->required();
+    command->add_option("--fps", o->fps, "Frames per second (default 30)")->check(CLI::Range(1, 240));
+    command->add_option("--res", o->res, "Video size WIDTHxHEIGHT (default 1920x1080)");
+    command->add_option("--crf", o->crf, "H.264 quality: 0 lossless .. 51 worst (default 18)")
+        ->check(CLI::Range(0, 51));
+    command->add_option("--preset", o->preset, "x264 speed preset, ultrafast .. veryslow (default medium)");
+    command
+        ->add_option("--duration", o->duration,
+                     "Video length in seconds (default: the path's; the orbit takes 8 s)")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
+    command->add_option("--backend", o->backend, "auto, cpu or cuda");
+    command->add_option("--sh-degree", o->sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
+    command->add_flag("--antialias", o->antialias, "Mip-Splatting 2D filter with opacity compensation");
+    command->add_option("--up", o->up, "World up direction of the automatic orbit");
+    command->add_option("--fov", o->fov, "Vertical field of view of the automatic orbit, degrees")
+        ->check(CLI::Range(1.0f, 170.0f));
+    command->add_option("--time", o->time,
+                        "4D scenes: a fixed scene time where the path sets none (default: the scene's "
+                        "time span plays over the video)");
+    command
+        ->add_option("--temporal-cutoff", o->temporal_cutoff,
+                     "4D scenes: skip Gaussians whose temporal marginal is below this (default 0.05)")
+        ->check(CLI::Range(0.0f, 0.999f));
+    command->callback([&action, o] {
+        action = [o] {
+            RecordJob job;
+            parse_resolution(o->res, job.video.width, job.video.height);
+            job.video.fps = o->fps;
+            job.video.crf = o->crf;
+            job.video.preset = o->preset;
+            job.output = o->output;
+            job.duration = o->duration;
+            if (!is_frame_pattern(job.output) && to_lower(job.output.extension().string()) != ".mp4")
+                throw InputError(cat(o->output, ": the output is an .mp4 file or a PNG sequence such as ",
+                                     "frames/%05d.png"));
+
+            ViewOptions view;
+            view.scene = o->scene;
+            view.up = o->up;
+            view.fov = o->fov;
+            view.time = o->time;
+            view.antialias = o->antialias;
+            view.sh_degree = o->sh_degree;
+            view.backend = o->backend;
+            view.temporal_cutoff = o->temporal_cutoff;
+            std::string scene_name;
+            const splatting::LoadedScene scene = load_scene_or_default(view, scene_name);
+            job.settings = render_settings(view, scene.cloud, scene_name);
+            job.settings.background = background_color(o->background);
+            if (scene.cloud.is_4d()) {
+                const auto [lo, hi] =
+                    std::minmax_element(scene.cloud.time_means().begin(), scene.cloud.time_means().end());
+                job.time_start = o->time ? job.settings.time : *lo;
+                job.time_end = o->time ? job.settings.time : *hi;
+            }
+
+            std::string what;
+            if (!o->path.empty()) {
+                job.path = read_camera_path(o->path);
+                what = cat(o->path, " (", job.path.keyframes.size(), " keyframes)");
+            } else {
+                const std::vector<float> up = parse_numbers(o->up, 3, "--up");
+                const glm::vec3 up_vector(up[0], up[1], up[2]);
+                if (glm::length(up_vector) == 0.0f) throw InputError("--up must not be zero");
+                const SceneSphere sphere = scene_sphere(scene.cloud);
+                const float distance = sphere.radius / std::sin(0.5f * glm::radians(o->fov)) * 1.05f;
+                job.path = orbit_path(sphere.centre, distance, up_vector, 25.0f, o->fov, 8.0f);
+                what = "an orbit around the scene";
+            }
+
+            const std::unique_ptr<splatting::Rasterizer> rasterizer =
+                splatting::create_rasterizer(parse_backend(o->backend));
+            const bool tty = ::isatty(STDERR_FILENO) != 0;
+            double shown = -1.0;
+            g_record_interrupted = 0;
+            std::signal(SIGINT, on_interrupt);
+            log::info("recording ", scene_name, " along ", what, " at ", job.video.width, "x",
+                      job.video.height, ", ", job.video.fps, " fps on the ",
+                      backend_name(rasterizer->backend()), " into ", o->output);
+            RecordProgress done;
+            const bool complete = record(
+                scene.cloud, *rasterizer, job,
+                [&](const RecordProgress& p) {
+                    if (p.elapsed_seconds - shown >= (tty ? 0.25 : 10.0) || p.frame == p.frames) {
+                        shown = p.elapsed_seconds;
+                        const int width = 24, filled = width * p.frame / p.frames;
+                        const double rate = p.frame / std::max(p.elapsed_seconds, 1e-9);
+                        const std::string line =
+                            cat("[", std::string(static_cast<std::size_t>(filled), '#'),
+                                std::string(static_cast<std::size_t>(width - filled), '.'), "] frame ",
+                                p.frame, "/", p.frames, "  ", rate, " frames/s  ETA ",
+                                duration_text((p.frames - p.frame) / rate));
+                        if (tty)
+                            std::fprintf(stderr, "\r%s\033[K", line.c_str());
+                        else
+                            log::info(line);
+                    }
+                    return g_record_interrupted == 0;
+                },
+                done);
+            std::signal(SIGINT, SIG_DFL);
+            if (tty) std::fprintf(stderr, "\n");
+            if (!complete) {
+                log::error("interrupted at frame ", done.frame, " of ", done.frames,
+                           is_frame_pattern(job.output) ? "; the frames so far are kept"
+                                                        : "; nothing written (a previous file is untouched)");
+                return 130;
+            }
+            const double render_ms = 1000.0 * done.render_seconds / done.frames;
+            const double encode_ms = 1000.0 * done.encode_seconds / done.frames;
+            log::info("wrote ", o->output, ": ", done.frames, " frames in ",
+                      duration_text(done.elapsed_seconds), "; per frame: rendering ", render_ms, " ms, ",
+                      is_frame_pattern(job.output) ? "PNG writing " : "colour conversion and encoding ",
+                      encode_ms, " ms (+", render_ms > 0 ? 100.0 * encode_ms / render_ms : 0.0, "%)");
+            return 0;
+        };
+    });
+}
+
+}  // namespace glint::app
