@@ -22,6 +22,9 @@ void add_view_command(CLI::App& app, Action& action) {
     command->add_flag("!--no-vsync", o->vsync, "Present without waiting for the display's refresh");
     command->add_flag("--fly", o->fly, "Start with the fly camera instead of orbiting");
     command->add_flag("--hide-panel", o->hide_panel, "Start with the side panel hidden (G shows it)");
+    command->add_option("--path", o->path,
+                        "Open this camera path (JSON) in the Camera path panel, to edit, preview and record");
+    command->add_flag("--preview-path", o->preview_path, "With --path: start playing the path's preview");
     command->callback([&action, o] { action = [o] { return run_viewer(*o); }; });
 }
 

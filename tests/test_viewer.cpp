@@ -247,6 +247,62 @@ TEST_SUITE("cpu") {
 }
 
 TEST_SUITE("cpu") {
+    TEST_CASE("glint view --path under Xvfb: the camera path is drawn over the scene, and previews") {
+        if (!have_xvfb()) {
+            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            return;
+        }
+        test::TempDir dir;
+        {
+            std::ofstream path(dir / "path.json");
+            path << R"({"timing": "constant-speed", "duration": 4, "loop": true, "keyframes": [
+                {"position": [3, 0, 1.2], "look_at": [0, 0, 0]}, {"position": [0, 3, 1.6], "look_at": [0, 0, 0]},
+                {"position": [-3, 0, 1.2], "look_at": [0, 0, 0]}, {"position": [0, -3, 0.8], "look_at": [0, 0, 0]}]})";
+        }
+        // The path's colour (255, 200, 40) right of the panel, with and without the path.
+        const auto path_pixels = [&](const std::string& arguments, const std::filesystem::path& shot) {
+            const test::CommandResult run = test::run_glint_under(
+                "xvfb-run -a -s '-screen 0 1280x720x24'",
+                "view --frames 8 --width 960 --height 540 --lookat 6,6,5,0,0,0,0,0,1 --screenshot " +
+                    test::quoted(shot) + " " + arguments);
+            INFO(run.output);
+            REQUIRE(run.exit_code == 0);
+            const Image8 image = read_image8(shot, 3);
+            std::size_t count = 0;
+            for (int y = 19; y < image.height; ++y)
+                for (int x = 340; x < image.width; ++x) {
+                    const std::uint8_t* p =
+                        &image.pixels[(static_cast<std::size_t>(y) * image.width + x) * 3];
+                    count += p[0] > 230 && std::abs(p[1] - 200) < 30 && p[2] < 90 ? 1 : 0;
+                }
+            return count;
+        };
+        const std::size_t with_path = path_pixels("--path " + test::quoted(dir / "path.json"), dir / "a.png");
+        const std::size_t without = path_pixels("", dir / "b.png");
+        MESSAGE("path-coloured pixels: ", with_path, " with the path, ", without, " without");
+        CHECK(with_path > 150);
+        CHECK(without < with_path / 10);
+        // Previewing moves the camera onto the path (the overlay is hidden while it plays).
+        const std::size_t preview =
+            path_pixels("--path " + test::quoted(dir / "path.json") + " --preview-path", dir / "c.png");
+        CHECK(preview < with_path / 10);
+        const Image8 still = read_image8(dir / "b.png", 3), moving = read_image8(dir / "c.png", 3);
+        double difference = 0;
+        for (std::size_t i = 0; i < still.pixels.size(); ++i)
+            difference += std::abs(still.pixels[i] - moving.pixels[i]);
+        CHECK(difference / static_cast<double>(still.pixels.size()) > 5.0);
+        // A bad path file is the command's error.
+        {
+            std::ofstream bad(dir / "bad.json");
+            bad << R"({"keyframes": [{"position": [1, 0, 0]}]})";
+        }
+        const test::CommandResult bad =
+            test::run_glint_under("xvfb-run -a -s '-screen 0 1280x720x24'",
+                                  "view --frames 2 --path " + test::quoted(dir / "bad.json"));
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.output.find("bad.json: keyframe 0: needs") != std::string::npos);
+    }
+
     TEST_CASE("glint view starts from the first camera of a transforms.json beside the scene") {
         if (!have_xvfb()) {
             MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");

@@ -2,10 +2,16 @@
 #include "record/recorder.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <regex>
+#include <thread>
 #include <vector>
 
 #include "glint/core/error.h"
@@ -23,6 +29,98 @@ const std::regex& frame_field() {
     static const std::regex field("%0?([0-9]*)d");
     return field;
 }
+
+// A thread that writes frames in order while the caller renders the next: a pool of pixel buffers, a
+// queue of filled ones. An exception on the thread is rethrown to the caller.
+class FrameWriter {
+public:
+    using Write = std::function<void(int, const std::vector<std::uint32_t>&)>;
+    FrameWriter(Write write, std::size_t pixels) : m_write(std::move(write)) {
+        for (auto& buffer : m_buffers) buffer.resize(pixels);
+        for (std::size_t i = 0; i < m_buffers.size(); ++i) m_free.push_back(i);
+        m_thread = std::thread([this] { run(); });
+    }
+    ~FrameWriter() { stop(); }
+
+    // A buffer to render into (waits while all are queued); submit() queues it as frame k.
+    std::vector<std::uint32_t>& free_buffer() {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return !m_free.empty() || m_error; });
+        rethrow();
+        m_current = m_free.front();
+        m_free.pop_front();
+        return m_buffers[m_current];
+    }
+    void submit(int k) {
+        {
+            const std::lock_guard lock(m_mutex);
+            m_queue.emplace_back(k, m_current);
+        }
+        m_changed.notify_all();
+    }
+    // Waits until every queued frame is written; rethrows a write's exception.
+    void finish() {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_queue.empty() || m_error; });
+        rethrow();
+        lock.unlock();
+        stop();
+    }
+    // Stops the thread; queued frames not yet written are dropped.
+    void stop() {
+        {
+            const std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_changed.notify_all();
+        if (m_thread.joinable()) m_thread.join();
+    }
+    double busy_seconds() const {
+        const std::lock_guard lock(m_mutex);
+        return m_busy;
+    }
+
+private:
+    void rethrow() {
+        if (m_error) std::rethrow_exception(m_error);
+    }
+    void run() {
+        while (true) {
+            std::unique_lock lock(m_mutex);
+            m_changed.wait(lock, [&] { return !m_queue.empty() || m_stopping; });
+            if (m_stopping) return;
+            const auto [k, buffer] = m_queue.front();
+            lock.unlock();
+            const auto start = std::chrono::steady_clock::now();
+            std::exception_ptr error;
+            try {
+                m_write(k, m_buffers[buffer]);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            lock.lock();
+            m_busy += seconds_since(start);
+            m_queue.pop_front();
+            m_free.push_back(buffer);
+            if (error) m_error = error;
+            lock.unlock();
+            m_changed.notify_all();
+            if (error) return;
+        }
+    }
+
+    Write m_write;
+    std::array<std::vector<std::uint32_t>, 3> m_buffers;
+    std::deque<std::size_t> m_free;
+    std::deque<std::pair<int, std::size_t>> m_queue;
+    std::size_t m_current = 0;
+    mutable std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::exception_ptr m_error;
+    bool m_stopping = false;
+    double m_busy = 0;
+    std::thread m_thread;
+};
 
 }  // namespace
 
@@ -71,19 +169,32 @@ bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& raster
     if (width < 1 || height < 1) throw InputError("the video size must be positive");
 
     std::unique_ptr<VideoEncoder> encoder;
-    if (sequence) {
-        if (job.output.has_parent_path()) std::filesystem::create_directories(job.output.parent_path());
-    } else {
-        encoder = std::make_unique<VideoEncoder>(job.output, job.video);
-    }
+    if (sequence && !job.dry_run && job.output.has_parent_path())
+        std::filesystem::create_directories(job.output.parent_path());
+    if (!sequence && !job.dry_run) encoder = std::make_unique<VideoEncoder>(job.output, job.video);
+    // Frames are encoded (or written as PNG) on a thread of their own while the next one renders.
+    std::vector<std::uint8_t> rgb;
+    FrameWriter writer(
+        [&](int k, const std::vector<std::uint32_t>& pixels) {
+            const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(pixels.data()),
+                                                      pixels.size() * 4);
+            if (job.dry_run) return;
+            if (encoder) {
+                encoder->add_frame(bytes);
+                return;
+            }
+            rgb.resize(pixels.size() * 3);
+            for (std::size_t i = 0; i < pixels.size(); ++i)
+                for (std::size_t c = 0; c < 3; ++c) rgb[3 * i + c] = bytes[4 * i + c];
+            write_png(frame_file(job.output, k), width, height, 3, rgb);
+        },
+        static_cast<std::size_t>(width) * static_cast<std::size_t>(height));
 
     const auto start = std::chrono::steady_clock::now();
     RecordProgress state;
     state.frames = frames;
     splatting::RenderOutput out;
     const bool packed = rasterizer.backend() == Backend::Cpu;  // CUDA's packed output is device memory
-    std::vector<std::uint32_t> pixels(static_cast<std::size_t>(width) * height);
-    std::vector<std::uint8_t> rgb;
     for (int k = 0; k < frames; ++k) {
         const PathPose pose = sampler.at(frame_path_time(k, frames, sampler.duration(), job.path.loop));
         splatting::RenderSettings settings = job.settings;
@@ -95,7 +206,8 @@ bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& raster
                                                        static_cast<float>(frames - 1)
                                 : job.time_start;
         const Camera camera = camera_at(pose, width, height);
-        auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::uint32_t>& pixels = writer.free_buffer();
+        const auto t0 = std::chrono::steady_clock::now();
         if (packed) {
             out.float_images = false;
             out.packed_rgba = pixels.data();
@@ -109,31 +221,19 @@ bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& raster
                                                           out.color[3 * i + 2]);
         }
         state.render_seconds += seconds_since(t0);
-        t0 = std::chrono::steady_clock::now();
-        const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(pixels.data()),
-                                                  pixels.size() * 4);
-        if (encoder) {
-            encoder->add_frame(bytes);
-        } else {
-            rgb.resize(pixels.size() * 3);
-            for (std::size_t i = 0; i < pixels.size(); ++i)
-                for (int c = 0; c < 3; ++c)
-                    rgb[3 * i + static_cast<std::size_t>(c)] = bytes[4 * i + static_cast<std::size_t>(c)];
-            write_png(frame_file(job.output, k), width, height, 3, rgb);
-        }
-        state.encode_seconds += seconds_since(t0);
+        writer.submit(k);
         state.frame = k + 1;
         state.elapsed_seconds = seconds_since(start);
+        state.encode_seconds = writer.busy_seconds();
         if (progress && !progress(state) && k + 1 < frames) {
+            writer.stop();
             result = state;
             return false;  // the encoder's destructor removes the partial file
         }
     }
-    if (encoder) {
-        const auto t0 = std::chrono::steady_clock::now();
-        encoder->finish();
-        state.encode_seconds += seconds_since(t0);
-    }
+    writer.finish();
+    if (encoder) encoder->finish();
+    state.encode_seconds = writer.busy_seconds();
     state.elapsed_seconds = seconds_since(start);
     result = state;
     return true;

@@ -24,6 +24,7 @@ struct RecordJob {
     // 4D scenes: where the path sets no time, the scene time runs from time_start to time_end over the
     // video (equal values: a fixed time).
     float time_start = 0.0f, time_end = 0.0f;
+    bool dry_run = false;  // render every frame but write nothing (times a path; the encoding's cost)
 };
 
 struct RecordProgress {

@@ -1,7 +1,7 @@
 // H.264 video in an MP4 file through FFmpeg's libraries (libavcodec's libx264 encoder, libavformat's MP4
-// muxer, libswscale's RGB to 4:2:0 conversion with BT.709 coefficients, limited range, tagged in the
-// stream). The file is written under a temporary name beside the destination and renamed into place by
-// finish(), so a failed or interrupted recording never destroys a previous video.
+// muxer; RGB to 4:2:0 with BT.709 coefficients, limited range, tagged in the stream). The file is written
+// under a temporary name beside the destination and renamed into place by finish(), so a failed or
+// interrupted recording never destroys a previous video.
 #pragma once
 
 #include <cstdint>
@@ -41,7 +41,7 @@ private:
     std::unique_ptr<State> m_state;
     std::filesystem::path m_path, m_temp_path;
     std::int64_t m_frames = 0;
-    double m_seconds = 0;
+    double m_seconds = 0, m_convert_seconds = 0;
     bool m_finished = false;
 };
 

@@ -5,6 +5,7 @@
 #include "../live_training.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -12,7 +13,9 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #define GLFW_INCLUDE_NONE
@@ -23,6 +26,7 @@
 #include "../display.h"
 #include "camera_controller.h"
 #include "glint/core/camera_io.h"
+#include "glint/core/camera_path.h"
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
@@ -37,6 +41,7 @@
 #include "glint/splatting/scene_stats.h"
 #include "glint/splatting/selection.h"
 #include "panels/panels.h"
+#include "record/recorder.h"
 #include "viewer_state.h"
 
 namespace glint::app {
@@ -106,6 +111,10 @@ private:
     void handle_input(double seconds, bool& moved);
     void handle_requests();
     void poll_training();
+    void handle_path(double seconds, bool& moved);
+    void show_path_pose(float seconds);
+    void draw_path_overlay();
+    void start_recording();
     void update_prune_mask();
     bool render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source);
     void draw_frame(bool moving);
@@ -150,6 +159,17 @@ private:
     double m_last_render_time = -1e9;  // no frame yet: the first one is an idle gap
     std::uint64_t m_events_seen = 0;
     Clock::time_point m_start = Clock::now();
+
+    // Recording on a worker thread, from a copy of the scene.
+    struct Recording {
+        std::thread thread;
+        std::atomic<bool> cancel{false}, done{false};
+        std::atomic<float> fraction{0.0f};
+        std::mutex mutex;
+        std::string message;  // when done
+        bool failed = false;
+    };
+    std::unique_ptr<Recording> m_recording;
 };
 
 // Every window event bumps this; the loop waits for events when nothing else needs a frame.
@@ -205,9 +225,19 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
 
     install_scene(std::move(scene), name, options.view.scene);
     initial_view();
+    if (!options.path.empty()) {
+        m_state.path = read_camera_path(options.path);  // a bad file is the command's error (exit 2)
+        m_state.path_file = options.path;
+        m_state.path_selected = 0;
+        m_state.path_previewing = options.preview_path;
+    }
 }
 
 Viewer::~Viewer() {
+    if (m_recording) {
+        m_recording->cancel = true;
+        if (m_recording->thread.joinable()) m_recording->thread.join();
+    }
     destroy_graphics();
 }
 
@@ -414,6 +444,9 @@ void Viewer::handle_input(double seconds, bool& moved) {
                 case GLFW_KEY_G:
                     m_state.show_panel = !m_state.show_panel;
                     break;
+                case GLFW_KEY_K:
+                    m_state.path_edit = ViewerState::PathEdit::Add;
+                    break;
                 case GLFW_KEY_H:
                 case GLFW_KEY_F1:
                     m_state.show_help = !m_state.show_help;
@@ -524,6 +557,228 @@ void Viewer::update_prune_mask() {
     m_removed.resize(m_keep.size());
     for (std::size_t i = 0; i < m_keep.size(); ++i) m_removed[i] = m_keep[i] ? 0 : 1;
     ++m_prune_version;
+}
+
+// The path's pose at `seconds` becomes the view (and, where keyframes carry it, the scene time).
+void Viewer::show_path_pose(float seconds) {
+    const PathSampler sampler(m_state.path);
+    const PathPose pose = sampler.at(seconds);
+    const vk::Extent2D size = scene_viewport().extent;
+    const Camera camera = camera_at(pose, static_cast<int>(size.width), static_cast<int>(size.height));
+    m_camera.set_from_camera(camera, m_camera.up(), m_camera.distance());
+    m_camera.set_fov_y(pose.fov_y_degrees);
+    if (pose.time && m_state.is_4d) m_state.time = std::clamp(*pose.time, m_state.time_min, m_state.time_max);
+}
+
+void Viewer::handle_path(double seconds, bool& moved) {
+    using Edit = ViewerState::PathEdit;
+    auto& keys = m_state.path.keyframes;
+    const int count = static_cast<int>(keys.size());
+    int& selected = m_state.path_selected;
+    if (selected >= count) selected = count - 1;
+    const Edit edit = m_state.path_edit;
+    m_state.path_edit = Edit::None;
+    const auto current_view = [&] {
+        const vk::Extent2D size = scene_viewport().extent;
+        Keyframe k = keyframe_from_camera(
+            m_camera.camera(static_cast<int>(size.width), static_cast<int>(size.height)));
+        // Every keyframe carries a time or none does: the first one decides.
+        const bool timed =
+            keys.empty() ? (m_state.is_4d && m_state.path_bind_time) : keys.front().time.has_value();
+        if (timed) k.time = m_state.time;
+        if (selected >= 0) k.duration = keys[static_cast<std::size_t>(selected)].duration;
+        return k;
+    };
+    try {
+        if (edit == Edit::Add) {
+            keys.insert(keys.begin() + (selected + 1), current_view());
+            ++selected;
+            notice(cat("keyframe ", selected + 1, " of ", keys.size(), " added"));
+        } else if (selected >= 0 && edit == Edit::Update) {
+            const float duration = keys[static_cast<std::size_t>(selected)].duration;
+            keys[static_cast<std::size_t>(selected)] = current_view();
+            keys[static_cast<std::size_t>(selected)].duration = duration;
+        } else if (selected >= 0 && edit == Edit::Remove) {
+            keys.erase(keys.begin() + selected);
+            selected = std::min(selected, static_cast<int>(keys.size()) - 1);
+        } else if (selected > 0 && edit == Edit::Up) {
+            std::swap(keys[static_cast<std::size_t>(selected)], keys[static_cast<std::size_t>(selected - 1)]);
+            --selected;
+        } else if (selected >= 0 && selected + 1 < count && edit == Edit::Down) {
+            std::swap(keys[static_cast<std::size_t>(selected)], keys[static_cast<std::size_t>(selected + 1)]);
+            ++selected;
+        } else if (selected >= 0 && edit == Edit::Go) {
+            CameraPath one;
+            one.keyframes.push_back(keys[static_cast<std::size_t>(selected)]);
+            const CameraPath keep = m_state.path;
+            m_state.path = one;
+            show_path_pose(0.0f);
+            m_state.path = keep;
+            moved = true;
+        }
+        if (m_state.path_save) {
+            m_state.path_save = false;
+            write_camera_path(m_state.path_file, m_state.path);
+            notice(cat("saved ", keys.size(), " keyframes to ", m_state.path_file));
+        }
+        if (m_state.path_load) {
+            m_state.path_load = false;
+            m_state.path = read_camera_path(m_state.path_file);
+            m_state.path_selected = 0;
+            m_state.path_preview_time = 0.0f;
+            notice(cat("loaded ", m_state.path.keyframes.size(), " keyframes from ", m_state.path_file));
+        }
+        m_state.path_duration = keys.empty() ? 0.0f : PathSampler(m_state.path).duration();
+        if (m_state.path_previewing && !keys.empty()) {
+            m_state.path_preview_time += static_cast<float>(seconds);
+            if (m_state.path_preview_time >= m_state.path_duration) {
+                if (m_state.path.loop) {
+                    m_state.path_preview_time = std::fmod(m_state.path_preview_time, m_state.path_duration);
+                } else {
+                    m_state.path_preview_time = m_state.path_duration;
+                    m_state.path_previewing = false;
+                }
+            }
+            show_path_pose(m_state.path_preview_time);
+            moved = true;
+        } else if (m_state.path_scrub && !keys.empty()) {
+            show_path_pose(m_state.path_preview_time);
+            moved = true;
+        }
+    } catch (const std::exception& e) {
+        m_state.error = e.what();
+        m_state.path_previewing = false;
+        log::error(e.what());
+    }
+    m_state.path_scrub = false;
+    if (keys.empty()) m_state.path_previewing = false;
+
+    // Recording.
+    if (m_state.record_start) {
+        m_state.record_start = false;
+        try {
+            start_recording();
+        } catch (const std::exception& e) {
+            m_state.error = e.what();
+            log::error(e.what());
+        }
+    }
+    if (m_recording) {
+        if (m_state.record_cancel) m_recording->cancel = true;
+        m_state.record_fraction = m_recording->fraction;
+        if (m_recording->done) {
+            m_recording->thread.join();
+            const std::lock_guard lock(m_recording->mutex);
+            m_state.record_status = m_recording->message;
+            if (m_recording->failed) m_state.error = m_recording->message;
+            notice(m_recording->message);
+            m_recording.reset();
+            m_state.recording = false;
+        }
+    }
+    m_state.record_cancel = false;
+}
+
+void Viewer::start_recording() {
+    if (m_recording) return;
+    RecordJob job;
+    job.path = m_state.path;
+    PathSampler check(job.path);  // a bad path is an error here, not on the worker
+    job.output = m_state.record_output;
+    job.video.width = m_state.record_width;
+    job.video.height = m_state.record_height;
+    job.video.fps = m_state.record_fps;
+    if (!is_frame_pattern(job.output)) {
+        if (to_lower(job.output.extension().string()) != ".mp4")
+            throw InputError(
+                cat(job.output.string(), ": the video is an .mp4 file or frames such as frames/%05d.png"));
+        if (job.video.width % 2 != 0 || job.video.height % 2 != 0 || job.video.width < 2 ||
+            job.video.height < 2)
+            throw InputError("the video's width and height must be even (H.264, 4:2:0)");
+    }
+    if (job.video.fps < 1 || job.video.fps > 240)
+        throw InputError("the frame rate must be between 1 and 240");
+    job.settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
+    job.settings.sh_degree = m_state.sh_degree_limit;
+    job.settings.antialias = m_state.antialias;
+    job.settings.temporal_cutoff = m_options.view.temporal_cutoff;
+    job.time_start = job.time_end = m_state.time;  // a path without times keeps the current scene time
+    m_recording = std::make_unique<Recording>();
+    m_state.recording = true;
+    m_state.record_fraction = 0.0f;
+    m_state.record_status = cat("recording ", job.output.string(), " ...");
+    Recording* r = m_recording.get();
+    // The worker renders a copy of the scene with a rasterizer of its own (CPU: the window's CUDA context
+    // stays with the viewer), so the view stays usable meanwhile.
+    r->thread = std::thread([r, job = std::move(job), cloud = m_cloud]() {
+        std::string message;
+        bool failed = false;
+        try {
+            const auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
+            RecordProgress result;
+            const bool complete = record(
+                cloud, *rasterizer, job,
+                [r](const RecordProgress& p) {
+                    r->fraction = static_cast<float>(p.frame) / static_cast<float>(p.frames);
+                    return !r->cancel.load();
+                },
+                result);
+            message = complete ? cat("recorded ", job.output.string(), ": ", result.frames, " frames in ",
+                                     duration_text(result.elapsed_seconds))
+                               : cat("recording cancelled at frame ", result.frame, " of ", result.frames);
+        } catch (const std::exception& e) {
+            message = cat("recording failed: ", e.what());
+            failed = true;
+        }
+        const std::lock_guard lock(r->mutex);
+        r->message = message;
+        r->failed = failed;
+        r->done = true;
+    });
+}
+
+// The path drawn over the scene: the curve, keyframes as dots (the selected one larger), numbered.
+void Viewer::draw_path_overlay() {
+    const auto& keys = m_state.path.keyframes;
+    if (!m_state.path_show || keys.empty() || m_state.path_previewing) return;
+    const vk::Rect2D area = scene_viewport();
+    const Camera camera =
+        m_camera.camera(static_cast<int>(area.extent.width), static_cast<int>(area.extent.height));
+    const auto project = [&](glm::vec3 p, ImVec2& out) {
+        const glm::vec3 c = camera.rotation * p + camera.translation;
+        if (c.z < 1e-3f) return false;
+        out = ImVec2(camera.fx * c.x / c.z + camera.cx + static_cast<float>(area.offset.x),
+                     camera.fy * c.y / c.z + camera.cy + static_cast<float>(area.offset.y));
+        return true;
+    };
+    ImDrawList* draw = ImGui::GetBackgroundDrawList();
+    const PathSampler sampler(m_state.path);
+    constexpr int kSamples = 240;
+    ImVec2 previous;
+    bool have_previous = false;
+    for (int i = 0; i <= kSamples; ++i) {
+        ImVec2 point;
+        const bool visible =
+            project(sampler.at(sampler.duration() * static_cast<float>(i) / kSamples).position, point);
+        if (visible && have_previous) draw->AddLine(previous, point, IM_COL32(255, 200, 40, 220), 2.0f);
+        previous = point;
+        have_previous = visible;
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        ImVec2 point;
+        if (!project(keys[i].position, point)) continue;
+        const bool chosen = static_cast<int>(i) == m_state.path_selected;
+        draw->AddCircleFilled(point, chosen ? 7.0f : 5.0f,
+                              chosen ? IM_COL32(255, 80, 60, 255) : IM_COL32(255, 230, 120, 255));
+        // Where the keyframe looks.
+        ImVec2 ahead;
+        const glm::vec3 forward = glm::mat3_cast(keys[i].orientation)[2];
+        const float length = 0.05f * glm::length(m_camera.eye() - keys[i].position);
+        if (project(keys[i].position + length * forward, ahead))
+            draw->AddLine(point, ahead, IM_COL32(255, 230, 120, 200), 1.5f);
+        draw->AddText(ImVec2(point.x + 8.0f, point.y - 8.0f), IM_COL32(255, 255, 255, 230),
+                      std::to_string(i + 1).c_str());
+    }
 }
 
 bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source) {
@@ -776,7 +1031,8 @@ int Viewer::run() {
     bool was_moving = false;
     int device_losses = 0;
     while (!m_window->should_close() && !m_state.quit) {
-        const bool animating = m_state.playing || was_moving || m_reduced;
+        const bool animating =
+            m_state.playing || was_moving || m_reduced || m_state.path_previewing || m_state.recording;
         const bool training = m_options.live != nullptr && !m_state.training_progress.done();
         if (m_options.frames > 0 || animating || redraw > 0)
             glfwPollEvents();
@@ -817,6 +1073,8 @@ int Viewer::run() {
         }
         const double t = seconds_since(m_start);
         poll_training();
+        handle_path(seconds, moved);
+        draw_path_overlay();
         draw_menu_bar(m_state);
         draw_side_window(m_state, t);
         draw_help_overlay(m_state);

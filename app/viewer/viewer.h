@@ -16,6 +16,8 @@ struct ViewerOptions {
     bool vsync = true;
     bool fly = false;  // start with the fly camera
     bool hide_panel = false;
+    std::string path;           // a camera path to open in the path panel
+    bool preview_path = false;  // and play its preview from the start
     // `glint train --view`: show the trainer's Gaussians as they change (instead of a scene file).
     LiveTraining* live = nullptr;
 };

@@ -13,6 +13,7 @@
 #include "../live_training.h"
 #include "camera_controller.h"
 #include "glint/core/backend.h"
+#include "glint/core/camera_path.h"
 
 namespace glint::app {
 
@@ -73,6 +74,26 @@ struct ViewerState {
     float time = 0.0f, time_min = 0.0f, time_max = 1.0f;
     bool playing = false, loop = true;
     float speed = 1.0f;  // scene time units per second, relative to the span: 1 plays the span in 10 s
+
+    // Camera path (fly-through): keyframes edited from the current view, previewed, saved, recorded.
+    enum class PathEdit { None, Add, Update, Remove, Up, Down, Go, Clear };
+    CameraPath path;
+    int path_selected = -1;
+    PathEdit path_edit = PathEdit::None;  // request
+    bool path_show = true;
+    bool path_bind_time = true;  // 4D: new keyframes take the current scene time
+    bool path_previewing = false;
+    bool path_scrub = false;  // request: show the path at path_preview_time
+    float path_preview_time = 0.0f, path_duration = 0.0f;
+    std::string path_file = "path.json";
+    bool path_save = false, path_load = false;  // requests
+    // Recording (offline, full quality, on a worker thread).
+    std::string record_output = "fly.mp4";
+    int record_width = 1920, record_height = 1080, record_fps = 30;
+    bool record_start = false, record_cancel = false;  // requests
+    bool recording = false;
+    float record_fraction = 0.0f;
+    std::string record_status;
 
     // Camera and window.
     CameraMode camera_mode = CameraMode::Orbit;

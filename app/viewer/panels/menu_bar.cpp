@@ -31,6 +31,7 @@ constexpr Shortcut kShortcuts[] = {
     {"P or F12", "screenshot (PNG in the current folder)"},
     {"Ctrl+O", "open a scene (or drop a file on the window)"},
     {"G", "show / hide the panel"},
+    {"K", "add the current view to the camera path"},
     {"H or F1", "this help"},
     {"Esc", "quit"},
 };

@@ -18,6 +18,7 @@ void draw_pruning_panel(ViewerState& state);
 void draw_time_panel(ViewerState& state);
 void draw_stats_panel(ViewerState& state);
 void draw_training_panel(ViewerState& state);
+void draw_path_panel(ViewerState& state);
 
 // The menu bar, the keyboard-shortcut help overlay and the open-file dialog.
 void draw_menu_bar(ViewerState& state);

@@ -29,6 +29,7 @@ void draw_side_window(ViewerState& state, double now) {
     draw_lod_panel(state);
     draw_pruning_panel(state);
     if (state.is_4d) draw_time_panel(state);
+    draw_path_panel(state);
     draw_stats_panel(state);
     ImGui::End();
 }
