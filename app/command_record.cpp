@@ -41,16 +41,6 @@ void parse_resolution(const std::string& text, int& width, int& height) {
         throw InputError(cat("--res: ", text, " is out of range (2 to 16384 per side)"));
 }
 
-splatting::raster::Vec3 background_color(const std::string& text) {
-    const std::string name = to_lower(text);
-    if (name == "black") return {0, 0, 0};
-    if (name == "white") return {1, 1, 1};
-    const std::vector<float> rgb = parse_numbers(text, 3, "--background");
-    for (float v : rgb)
-        if (v < 0.0f || v > 1.0f) throw InputError("--background: r,g,b values are in [0, 1]");
-    return {rgb[0], rgb[1], rgb[2]};
-}
-
 }  // namespace
 
 void add_record_command(CLI::App& app, Action& action) {
@@ -124,7 +114,7 @@ void add_record_command(CLI::App& app, Action& action) {
             std::string scene_name;
             const splatting::LoadedScene scene = load_scene_or_default(view, scene_name);
             job.settings = render_settings(view, scene.cloud, scene_name);
-            job.settings.background = background_color(o->background);
+            job.settings.background = parse_background(o->background);
             if (scene.cloud.is_4d()) {
                 const auto [lo, hi] =
                     std::minmax_element(scene.cloud.time_means().begin(), scene.cloud.time_means().end());

@@ -22,16 +22,6 @@
 namespace glint::app {
 namespace {
 
-splatting::raster::Vec3 parse_background(const std::string& text) {
-    const std::string name = to_lower(text);
-    if (name == "black") return {0, 0, 0};
-    if (name == "white") return {1, 1, 1};
-    const std::vector<float> rgb = parse_numbers(text, 3, "--background");
-    for (float v : rgb)
-        if (v < 0.0f || v > 1.0f) throw InputError("--background: r,g,b values are in [0, 1]");
-    return {rgb[0], rgb[1], rgb[2]};
-}
-
 // A data image of `mode` as RGB bytes.
 std::vector<std::uint8_t> data_image(const splatting::RenderOutput& out, DisplayMode mode) {
     std::vector<std::uint32_t> packed(out.alpha.size());

@@ -42,6 +42,16 @@ Camera fit_view(const splatting::GaussianCloud& cloud, glm::vec3 up, float fov_y
 
 }  // namespace
 
+splatting::raster::Vec3 parse_background(const std::string& text) {
+    const std::string name = to_lower(text);
+    if (name == "black") return {0, 0, 0};
+    if (name == "white") return {1, 1, 1};
+    const std::vector<float> rgb = parse_numbers(text, 3, "--background");
+    for (float v : rgb)
+        if (v < 0.0f || v > 1.0f) throw InputError("--background: r,g,b values are in [0, 1]");
+    return {rgb[0], rgb[1], rgb[2]};
+}
+
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option) {
     std::vector<float> values;
     std::stringstream in(text);

@@ -54,6 +54,9 @@ float resolve_time(const ViewOptions& options, const splatting::GaussianCloud& c
 splatting::RenderSettings render_settings(const ViewOptions& options, const splatting::GaussianCloud& cloud,
                                           const std::string& name);
 
+// --background: black, white, or r,g,b in [0, 1]. Throws InputError otherwise.
+splatting::raster::Vec3 parse_background(const std::string& text);
+
 // Comma-separated numbers, exactly `count` of them, finite; `option` names the option in errors.
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option);
 
