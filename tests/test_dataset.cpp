@@ -145,7 +145,7 @@ TEST_CASE("COLMAP fixture: recovered cameras and points match the rendered scene
     for (const float c : d.points.colors) CHECK((c >= 0.0f && c <= 1.0f));
 }
 
-TEST_CASE("COLMAP fixture: every 8th view is a test view; images load and downscale by box filtering") {
+TEST_CASE("COLMAP fixture: every 8th view is a test view, images load and downscale by box filtering") {
     const Dataset d = load_dataset(kFixture);
     const std::size_t total = d.train.size() + d.test.size();
     CHECK(d.test.size() == (total + 7) / 8);

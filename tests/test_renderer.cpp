@@ -19,7 +19,7 @@ using renderer::DeviceCandidate;
 
 TEST_SUITE("cpu") {
     TEST_CASE(
-        "device choice: the CUDA device first, then discrete, integrated, virtual, CPU; rejections say why") {
+        "device choice: the CUDA device first, then discrete, integrated, virtual, CPU, rejections say why") {
         DeviceCandidate cpu{"llvmpipe", vk::PhysicalDeviceType::eCpu, VK_API_VERSION_1_3, {}, true, true,
                             false};
         DeviceCandidate integrated{
@@ -103,7 +103,7 @@ TEST_SUITE("cpu") {
 }
 
 TEST_SUITE("cuda") {
-    TEST_CASE("presenter: CUDA writes the shared buffer, Vulkan shows it; equals the CPU image") {
+    TEST_CASE("presenter: CUDA writes the shared buffer, Vulkan shows it, equals the CPU image") {
         const CudaStatus& status = cuda_status();
         if (!status.usable()) {
             MESSAGE("skipped: ", status.reason);

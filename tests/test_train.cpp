@@ -52,7 +52,7 @@ void make_dataset(const std::filesystem::path& dir) {
 
 TEST_SUITE("cpu") {
     TEST_CASE(
-        "training on a rendered dataset: test PSNR rises far above the start; deterministic for a seed") {
+        "training on a rendered dataset: test PSNR rises far above the start, deterministic for a seed") {
         test::TempDir dir;
         make_dataset(dir.path());
         const Dataset dataset = load_dataset(dir.path());
@@ -170,7 +170,7 @@ TEST_SUITE("cpu") {
         CHECK(psnr >= 27.0);
     }
 
-    TEST_CASE("glint train writes a scene and the evaluation CSV; bad input leaves nothing behind") {
+    TEST_CASE("glint train writes a scene and the evaluation CSV, bad input leaves nothing behind") {
         test::TempDir dir;
         make_dataset(dir.path());
         const auto out = dir.path() / "trained.ply";
@@ -197,7 +197,7 @@ TEST_SUITE("cpu") {
 }
 
 TEST_SUITE("cpu") {
-    TEST_CASE("checkpoints resume exactly; Ctrl-C saves one; a bad checkpoint is an input error") {
+    TEST_CASE("checkpoints resume exactly, Ctrl-C saves one, a bad checkpoint is an input error") {
         test::TempDir dir;
         make_dataset(dir.path());
         const Dataset dataset = load_dataset(dir.path());
@@ -259,7 +259,7 @@ TEST_SUITE("cpu") {
 }
 
 TEST_SUITE("cpu") {
-    TEST_CASE("initialisation: COLMAP points by default; an empty point cloud is an error unless random") {
+    TEST_CASE("initialisation: COLMAP points by default, an empty point cloud is an error unless random") {
         const std::filesystem::path fixture = test::source_dir() / "tests/data/colmap_fixture";
         DatasetOptions half;
         half.downscale = 2;

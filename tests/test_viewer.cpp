@@ -42,7 +42,7 @@ float max_difference(const Camera& a, const Camera& b) {
 }  // namespace
 
 TEST_SUITE("cpu") {
-    TEST_CASE("camera controller: orbiting keeps the target and distance; flying keeps the eye") {
+    TEST_CASE("camera controller: orbiting keeps the target and distance, flying keeps the eye") {
         CameraController c;
         c.fit({1, 2, 3}, 2.0f, {0, 0, 1}, 50.0f);
         const float distance = glm::length(c.eye() - c.target());
@@ -169,7 +169,7 @@ TEST_SUITE("cpu") {
 
 TEST_SUITE("cpu") {
     TEST_CASE(
-        "live training: the viewer takes new Gaussians by version; pause blocks the trainer; stop ends it") {
+        "live training: the viewer takes new Gaussians by version, pause blocks the trainer, stop ends it") {
         app::LiveTraining live;
         splatting::GaussianCloud cloud;
         cloud.resize(3, 0, false);
@@ -216,7 +216,7 @@ TEST_SUITE("cpu") {
         CHECK(live.snapshot().state == app::TrainingState::Completed);
     }
 
-    TEST_CASE("glint train --view under Xvfb: the viewer shows the model while it trains; closing it saves") {
+    TEST_CASE("glint train --view under Xvfb: the viewer shows the model while it trains, closing it saves") {
         if (!have_xvfb()) {
             MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
             return;
