@@ -1,0 +1,221 @@
+// CPU hash encoding: per level, points in blocks; the per-corner math is hash_grid_math.h's.
+#include "glint/nerf/hash_grid.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include "glint/core/error.h"
+#include "glint/core/text.h"
+
+namespace glint::nerf {
+namespace {
+
+// Points per forward task: every level of a block of points, so the [N, L * F] output rows a task writes
+// stay in cache.
+constexpr std::size_t kBlock = 256;
+
+// The F-feature loops for F = 2 (the default) unrolled by the compiler through the template.
+template <typename T, int F>
+void forward_level(const GridLevel& level, const T* __restrict params, const float* __restrict points,
+                   std::size_t begin, std::size_t end, T* __restrict out, int stride) {
+    const T* table = params + static_cast<std::size_t>(level.offset) * F;
+    for (std::size_t i = begin; i < end; ++i) {
+        std::uint32_t corner[3];
+        float fraction[3];
+        grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+        T sum[F] = {};
+        for (int c = 0; c < 8; ++c) {
+            std::uint32_t index;
+            float weight;
+            cell_corner(level, corner, fraction, c, index, weight);
+            for (int f = 0; f < F; ++f)
+                sum[f] += static_cast<T>(weight) * table[static_cast<std::size_t>(index) * F + f];
+        }
+        for (int f = 0; f < F; ++f) out[i * static_cast<std::size_t>(stride) + f] = sum[f];
+    }
+}
+
+template <typename T, int F>
+void backward_level(const GridLevel& level, const float* __restrict points, std::size_t count,
+                    const T* __restrict grad_out, int stride, T* __restrict grad_params) {
+    T* table = grad_params + static_cast<std::size_t>(level.offset) * F;
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t corner[3];
+        float fraction[3];
+        grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+        const T* g = grad_out + i * static_cast<std::size_t>(stride);
+        for (int c = 0; c < 8; ++c) {
+            std::uint32_t index;
+            float weight;
+            cell_corner(level, corner, fraction, c, index, weight);
+            for (int f = 0; f < F; ++f)
+                table[static_cast<std::size_t>(index) * F + f] += static_cast<T>(weight) * g[f];
+        }
+    }
+}
+
+// Compiled for AVX2+FMA and baseline, chosen at load time.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void forward_level_f2(
+    const GridLevel& level, const float* params, const float* points, std::size_t begin, std::size_t end,
+    float* out, int stride) {
+    forward_level<float, 2>(level, params, points, begin, end, out, stride);
+}
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void backward_level_f2(
+    const GridLevel& level, const float* points, std::size_t count, const float* grad_out, int stride,
+    float* grad_params) {
+    backward_level<float, 2>(level, points, count, grad_out, stride, grad_params);
+}
+
+template <typename T, int F>
+void run_forward(const GridLevel& level, const T* params, const float* points, std::size_t begin,
+                 std::size_t end, T* out, int stride) {
+    if constexpr (std::is_same_v<T, float> && F == 2)
+        forward_level_f2(level, params, points, begin, end, out, stride);
+    else
+        forward_level<T, F>(level, params, points, begin, end, out, stride);
+}
+
+// Any F: the per-point loop with a runtime feature count.
+template <typename T>
+void forward_any(const GridLevel& level, int features, const T* params, const float* points,
+                 std::size_t begin, std::size_t end, T* out, int stride) {
+    const T* table = params + static_cast<std::size_t>(level.offset) * static_cast<std::size_t>(features);
+    for (std::size_t i = begin; i < end; ++i) {
+        std::uint32_t corner[3];
+        float fraction[3];
+        grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+        T* o = out + i * static_cast<std::size_t>(stride);
+        for (int f = 0; f < features; ++f) o[f] = T(0);
+        for (int c = 0; c < 8; ++c) {
+            std::uint32_t index;
+            float weight;
+            cell_corner(level, corner, fraction, c, index, weight);
+            for (int f = 0; f < features; ++f)
+                o[f] += static_cast<T>(weight) *
+                        table[static_cast<std::size_t>(index) * static_cast<std::size_t>(features) +
+                              static_cast<std::size_t>(f)];
+        }
+    }
+}
+
+template <typename T>
+void backward_any(const GridLevel& level, int features, const float* points, std::size_t count,
+                  const T* grad_out, int stride, T* grad_params) {
+    T* table = grad_params + static_cast<std::size_t>(level.offset) * static_cast<std::size_t>(features);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t corner[3];
+        float fraction[3];
+        grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+        const T* g = grad_out + i * static_cast<std::size_t>(stride);
+        for (int c = 0; c < 8; ++c) {
+            std::uint32_t index;
+            float weight;
+            cell_corner(level, corner, fraction, c, index, weight);
+            for (int f = 0; f < features; ++f)
+                table[static_cast<std::size_t>(index) * static_cast<std::size_t>(features) +
+                      static_cast<std::size_t>(f)] += static_cast<T>(weight) * g[f];
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<GridLevel> grid_levels(const HashGridConfig& c) {
+    if (c.levels < 1 || c.levels > 32) throw InputError("hash grid: levels must be between 1 and 32");
+    if (c.features < 1 || c.features > 8)
+        throw InputError("hash grid: features per level must be between 1 and 8");
+    if (c.log2_table_size < 4 || c.log2_table_size > 24)
+        throw InputError("hash grid: the table size must be between 2^4 and 2^24");
+    if (!(c.base_resolution >= 2.0f) || !(c.max_resolution >= c.base_resolution) ||
+        !std::isfinite(c.max_resolution))
+        throw InputError("hash grid: resolutions must satisfy 2 <= N_min <= N_max");
+    const double growth =
+        c.levels > 1 ? std::exp((std::log(double(c.max_resolution)) - std::log(double(c.base_resolution))) /
+                                (c.levels - 1))
+                     : 1.0;
+    const std::uint64_t table = std::uint64_t{1} << c.log2_table_size;
+    std::vector<GridLevel> levels;
+    std::uint64_t offset = 0;
+    for (int l = 0; l < c.levels; ++l) {
+        GridLevel level{};
+        const double scale = double(c.base_resolution) * std::pow(growth, l) - 1.0;
+        level.scale = static_cast<float>(scale);
+        level.resolution = static_cast<std::uint32_t>(std::ceil(scale)) + 1;
+        const std::uint64_t vertices = std::uint64_t{level.resolution} * level.resolution * level.resolution;
+        level.dense = vertices <= table ? 1u : 0u;
+        // Dense levels take what they need, rounded up to 8 entries as Instant-NGP does.
+        level.size = static_cast<std::uint32_t>(level.dense ? (vertices + 7) / 8 * 8 : table);
+        level.offset = static_cast<std::uint32_t>(offset);
+        offset += level.size;
+        if (offset > std::uint64_t{1} << 31) throw InputError("hash grid: too many parameters");
+        levels.push_back(level);
+    }
+    return levels;
+}
+
+template <typename T>
+HashGrid<T>::HashGrid(const HashGridConfig& config) : m_config(config), m_levels(grid_levels(config)) {
+    const std::size_t entries = m_levels.back().offset + static_cast<std::size_t>(m_levels.back().size);
+    m_params.assign(entries * static_cast<std::size_t>(config.features), T(0));
+}
+
+template <typename T>
+void HashGrid<T>::initialize(std::uint64_t seed, T scale) {
+    std::uint64_t state = seed;
+    for (T& p : m_params) {
+        // splitmix64
+        std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        const double u = static_cast<double>(z >> 11) / static_cast<double>(std::uint64_t{1} << 53);
+        p = static_cast<T>((2.0 * u - 1.0) * static_cast<double>(scale));
+    }
+}
+
+template <typename T>
+void HashGrid<T>::forward(std::span<const float> points, std::span<T> features) const {
+    const std::size_t n = points.size() / 3;
+    const int width = output_width(), f = m_config.features;
+    GLINT_CHECK(points.size() == 3 * n && features.size() == n * static_cast<std::size_t>(width),
+                "HashGrid::forward: sizes differ");
+    const std::size_t blocks = (n + kBlock - 1) / kBlock;
+    tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
+        const std::size_t begin = b * kBlock, end = std::min(n, begin + kBlock);
+        for (std::size_t l = 0; l < m_levels.size(); ++l) {
+            T* out = features.data() + l * static_cast<std::size_t>(f);
+            if (f == 2)
+                run_forward<T, 2>(m_levels[l], m_params.data(), points.data(), begin, end, out, width);
+            else
+                forward_any<T>(m_levels[l], f, m_params.data(), points.data(), begin, end, out, width);
+        }
+    });
+}
+
+template <typename T>
+void HashGrid<T>::backward(std::span<const float> points, std::span<const T> grad_features,
+                           std::span<T> grad_params) const {
+    const std::size_t n = points.size() / 3;
+    const int width = output_width(), f = m_config.features;
+    GLINT_CHECK(
+        grad_features.size() == n * static_cast<std::size_t>(width) && grad_params.size() == m_params.size(),
+        "HashGrid::backward: sizes differ");
+    tbb::parallel_for(std::size_t{0}, m_levels.size(), [&](std::size_t l) {
+        const T* g = grad_features.data() + l * static_cast<std::size_t>(f);
+        if constexpr (std::is_same_v<T, float>) {
+            if (f == 2) {
+                backward_level_f2(m_levels[l], points.data(), n, g, width, grad_params.data());
+                return;
+            }
+        }
+        backward_any<T>(m_levels[l], f, points.data(), n, g, width, grad_params.data());
+    });
+}
+
+template class HashGrid<float>;
+template class HashGrid<double>;
+
+}  // namespace glint::nerf
