@@ -80,7 +80,7 @@ TEST_CASE("hash grid: level layout (resolutions, dense and hashed levels, offset
     CHECK_THROWS_AS(nerf::grid_levels(bad), InputError);
 }
 
-TEST_CASE("hash grid: forward equals an independent trilinear interpolation; float agrees with double") {
+TEST_CASE("hash grid: forward equals an independent trilinear interpolation, and float agrees with double") {
     nerf::HashGridConfig config;
     config.log2_table_size = 12;  // small, so hashed levels collide as in real use
     config.max_resolution = 512.0f;
