@@ -164,3 +164,68 @@ TEST_CASE("hash grid: the parameter gradient equals central finite differences (
 }
 
 TEST_SUITE_END();
+
+#include "glint/nerf/mlp.h"
+
+TEST_SUITE_BEGIN("cpu");
+
+TEST_CASE("MLP: weight and input gradients equal central finite differences (double precision)") {
+    nerf::Mlp<double> mlp({5, 7, 6, 3});
+    mlp.initialize(9);
+    const std::size_t batch = 300;  // more than one task of rows
+    std::mt19937 random(2);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    std::vector<double> input(batch * 5), weights(batch * 3);
+    for (double& v : input) v = u(random);
+    for (double& v : weights) v = u(random);
+    const auto loss = [&] {
+        std::vector<double> output(batch * 3);
+        nerf::Mlp<double>::Activations keep;
+        mlp.forward(input, output, keep);
+        double sum = 0;
+        for (std::size_t i = 0; i < output.size(); ++i) sum += weights[i] * output[i];
+        return sum;
+    };
+    std::vector<double> output(batch * 3), grad_weights(mlp.weights().size(), 0.0), grad_input(input.size());
+    nerf::Mlp<double>::Activations keep;
+    mlp.forward(input, output, keep);
+    mlp.backward(keep, weights, grad_weights, grad_input);
+    // The network is piecewise linear: central differences are exact unless the step crosses a ReLU
+    // kink, so the step only has to stay small against the pre-activations while keeping the loss's
+    // rounding (about 1e-15 of ~10) small against the gradients: 1e-5 gives about 1e-10.
+    const auto numeric = [&](double& value) {
+        const double saved = value;
+        value = saved + 1e-5;
+        const double plus = loss();
+        value = saved - 1e-5;
+        const double minus = loss();
+        value = saved;
+        return (plus - minus) / 2e-5;
+    };
+    const auto close = [](double analytic, double finite) {
+        return std::abs(analytic - finite) <= 1e-8 + 1e-6 * std::abs(finite);
+    };
+    int nonzero = 0;
+    for (std::size_t k = 0; k < mlp.weights().size(); ++k) {
+        CAPTURE(k);
+        CHECK(close(grad_weights[k], numeric(mlp.weights()[k])));
+        nonzero += grad_weights[k] != 0.0;
+    }
+    CHECK(nonzero > static_cast<int>(mlp.weights().size()) / 2);
+    for (std::size_t k = 0; k < input.size(); k += 7) {
+        CAPTURE(k);
+        CHECK(close(grad_input[k], numeric(input[k])));
+    }
+    // The float network agrees with the double one.
+    nerf::Mlp<float> single({5, 7, 6, 3});
+    for (std::size_t k = 0; k < mlp.weights().size(); ++k)
+        single.weights()[k] = static_cast<float>(mlp.weights()[k]);
+    std::vector<float> input_f(input.begin(), input.end()), output_f(output.size());
+    nerf::Mlp<float>::Activations keep_f;
+    single.forward(input_f, output_f, keep_f);
+    for (std::size_t i = 0; i < output.size(); ++i)
+        CHECK(output_f[i] == doctest::Approx(output[i]).epsilon(1e-4).scale(1.0));
+    CHECK_THROWS_AS(nerf::Mlp<float>({4}), InputError);
+}
+
+TEST_SUITE_END();
