@@ -17,13 +17,15 @@ namespace {
 // stay in cache.
 constexpr std::size_t kBlock = 256;
 
-// The F-feature loops for F = 2 (the default) unrolled by the compiler through the template.
+// F > 0: F features known at compile time (the default F = 2 unrolls); F = 0: `features` at run time.
 // Two passes over the points: the corners' entries and weights first (prefetching the entries), then
 // the sums, so the table reads (mostly cache misses at fine levels) overlap instead of waiting in turn.
 template <typename T, int F>
-void forward_level(const GridLevel& level, const T* __restrict params, const float* __restrict points,
-                   std::size_t begin, std::size_t end, T* __restrict out, int stride) {
-    const T* table = params + static_cast<std::size_t>(level.offset) * F;
+void forward_level(const GridLevel& level, int features, const T* __restrict params,
+                   const float* __restrict points, std::size_t begin, std::size_t end, T* __restrict out,
+                   int stride) {
+    const std::size_t nf = static_cast<std::size_t>(F > 0 ? F : features);
+    const T* table = params + static_cast<std::size_t>(level.offset) * nf;
     constexpr std::size_t kChunk = 64;
     std::uint32_t indices[kChunk][8];
     float weights[kChunk][8];
@@ -36,25 +38,27 @@ void forward_level(const GridLevel& level, const T* __restrict params, const flo
             grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
             for (int c = 0; c < 8; ++c) {
                 cell_corner(level, corner, fraction, c, indices[j][c], weights[j][c]);
-                __builtin_prefetch(table + static_cast<std::size_t>(indices[j][c]) * F);
+                __builtin_prefetch(table + static_cast<std::size_t>(indices[j][c]) * nf);
             }
         }
         for (std::size_t j = 0; j < count; ++j) {
-            T sum[F] = {};
+            T sum[8] = {};  // features <= 8 (grid_levels checks)
             for (int c = 0; c < 8; ++c)
-                for (int f = 0; f < F; ++f)
+                for (std::size_t f = 0; f < nf; ++f)
                     sum[f] += static_cast<T>(weights[j][c]) *
-                              table[static_cast<std::size_t>(indices[j][c]) * F + f];
-            for (int f = 0; f < F; ++f) out[(first + j) * static_cast<std::size_t>(stride) + f] = sum[f];
+                              table[static_cast<std::size_t>(indices[j][c]) * nf + f];
+            for (std::size_t f = 0; f < nf; ++f)
+                out[(first + j) * static_cast<std::size_t>(stride) + f] = sum[f];
         }
     }
 }
 
 // Scatter-adds (a level per task). Prefetching as in the forward pass measured no gain here.
 template <typename T, int F>
-void backward_level(const GridLevel& level, const float* __restrict points, std::size_t count,
+void backward_level(const GridLevel& level, int features, const float* __restrict points, std::size_t count,
                     const T* __restrict grad_out, int stride, T* __restrict grad_params) {
-    T* table = grad_params + static_cast<std::size_t>(level.offset) * F;
+    const std::size_t nf = static_cast<std::size_t>(F > 0 ? F : features);
+    T* table = grad_params + static_cast<std::size_t>(level.offset) * nf;
     for (std::size_t i = 0; i < count; ++i) {
         std::uint32_t corner[3];
         float fraction[3];
@@ -64,74 +68,40 @@ void backward_level(const GridLevel& level, const float* __restrict points, std:
             std::uint32_t index;
             float weight;
             cell_corner(level, corner, fraction, c, index, weight);
-            for (int f = 0; f < F; ++f)
-                table[static_cast<std::size_t>(index) * F + f] += static_cast<T>(weight) * g[f];
+            for (std::size_t f = 0; f < nf; ++f)
+                table[static_cast<std::size_t>(index) * nf + f] += static_cast<T>(weight) * g[f];
         }
     }
 }
 
-// Compiled for AVX2+FMA and baseline, chosen at load time.
+// Float with F = 2 (training's case) compiled for AVX2+FMA and baseline, chosen at load time.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void forward_level_f2(
     const GridLevel& level, const float* params, const float* points, std::size_t begin, std::size_t end,
     float* out, int stride) {
-    forward_level<float, 2>(level, params, points, begin, end, out, stride);
+    forward_level<float, 2>(level, 2, params, points, begin, end, out, stride);
 }
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void backward_level_f2(
     const GridLevel& level, const float* points, std::size_t count, const float* grad_out, int stride,
     float* grad_params) {
-    backward_level<float, 2>(level, points, count, grad_out, stride, grad_params);
+    backward_level<float, 2>(level, 2, points, count, grad_out, stride, grad_params);
 }
 
-template <typename T, int F>
-void run_forward(const GridLevel& level, const T* params, const float* points, std::size_t begin,
-                 std::size_t end, T* out, int stride) {
-    if constexpr (std::is_same_v<T, float> && F == 2)
-        forward_level_f2(level, params, points, begin, end, out, stride);
-    else
-        forward_level<T, F>(level, params, points, begin, end, out, stride);
-}
-
-// Any F: the per-point loop with a runtime feature count.
 template <typename T>
-void forward_any(const GridLevel& level, int features, const T* params, const float* points,
+void run_forward(const GridLevel& level, int features, const T* params, const float* points,
                  std::size_t begin, std::size_t end, T* out, int stride) {
-    const T* table = params + static_cast<std::size_t>(level.offset) * static_cast<std::size_t>(features);
-    for (std::size_t i = begin; i < end; ++i) {
-        std::uint32_t corner[3];
-        float fraction[3];
-        grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
-        T* o = out + i * static_cast<std::size_t>(stride);
-        for (int f = 0; f < features; ++f) o[f] = T(0);
-        for (int c = 0; c < 8; ++c) {
-            std::uint32_t index;
-            float weight;
-            cell_corner(level, corner, fraction, c, index, weight);
-            for (int f = 0; f < features; ++f)
-                o[f] += static_cast<T>(weight) *
-                        table[static_cast<std::size_t>(index) * static_cast<std::size_t>(features) +
-                              static_cast<std::size_t>(f)];
-        }
-    }
+    if constexpr (std::is_same_v<T, float>)
+        if (features == 2) return forward_level_f2(level, params, points, begin, end, out, stride);
+    if (features == 2) return forward_level<T, 2>(level, 2, params, points, begin, end, out, stride);
+    forward_level<T, 0>(level, features, params, points, begin, end, out, stride);
 }
 
 template <typename T>
-void backward_any(const GridLevel& level, int features, const float* points, std::size_t count,
+void run_backward(const GridLevel& level, int features, const float* points, std::size_t count,
                   const T* grad_out, int stride, T* grad_params) {
-    T* table = grad_params + static_cast<std::size_t>(level.offset) * static_cast<std::size_t>(features);
-    for (std::size_t i = 0; i < count; ++i) {
-        std::uint32_t corner[3];
-        float fraction[3];
-        grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
-        const T* g = grad_out + i * static_cast<std::size_t>(stride);
-        for (int c = 0; c < 8; ++c) {
-            std::uint32_t index;
-            float weight;
-            cell_corner(level, corner, fraction, c, index, weight);
-            for (int f = 0; f < features; ++f)
-                table[static_cast<std::size_t>(index) * static_cast<std::size_t>(features) +
-                      static_cast<std::size_t>(f)] += static_cast<T>(weight) * g[f];
-        }
-    }
+    if constexpr (std::is_same_v<T, float>)
+        if (features == 2) return backward_level_f2(level, points, count, grad_out, stride, grad_params);
+    if (features == 2) return backward_level<T, 2>(level, 2, points, count, grad_out, stride, grad_params);
+    backward_level<T, 0>(level, features, points, count, grad_out, stride, grad_params);
 }
 
 }  // namespace
@@ -199,11 +169,8 @@ void HashGrid<T>::forward(std::span<const float> points, std::span<T> features) 
     tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
         const std::size_t begin = b * kBlock, end = std::min(n, begin + kBlock);
         for (std::size_t l = 0; l < m_levels.size(); ++l) {
-            T* out = features.data() + l * static_cast<std::size_t>(f);
-            if (f == 2)
-                run_forward<T, 2>(m_levels[l], m_params.data(), points.data(), begin, end, out, width);
-            else
-                forward_any<T>(m_levels[l], f, m_params.data(), points.data(), begin, end, out, width);
+            run_forward<T>(m_levels[l], f, m_params.data(), points.data(), begin, end,
+                           features.data() + l * static_cast<std::size_t>(f), width);
         }
     });
 }
@@ -217,14 +184,8 @@ void HashGrid<T>::backward(std::span<const float> points, std::span<const T> gra
         grad_features.size() == n * static_cast<std::size_t>(width) && grad_params.size() == m_params.size(),
         "HashGrid::backward: sizes differ");
     tbb::parallel_for(std::size_t{0}, m_levels.size(), [&](std::size_t l) {
-        const T* g = grad_features.data() + l * static_cast<std::size_t>(f);
-        if constexpr (std::is_same_v<T, float>) {
-            if (f == 2) {
-                backward_level_f2(m_levels[l], points.data(), n, g, width, grad_params.data());
-                return;
-            }
-        }
-        backward_any<T>(m_levels[l], f, points.data(), n, g, width, grad_params.data());
+        run_backward<T>(m_levels[l], f, points.data(), n,
+                        grad_features.data() + l * static_cast<std::size_t>(f), width, grad_params.data());
     });
 }
 
