@@ -112,7 +112,7 @@ private:
     void handle_requests();
     void poll_training();
     void handle_path(double seconds, bool& moved);
-    void show_path_pose(float seconds);
+    void show_pose(const PathPose& pose);
     void draw_path_overlay();
     void start_recording();
     void update_prune_mask();
@@ -170,6 +170,9 @@ private:
         bool failed = false;
     };
     std::unique_ptr<Recording> m_recording;
+    // The camera path as edited this frame (rebuilt once per frame: the panel edits it in place), for
+    // the preview and the overlay; empty without keyframes.
+    std::optional<PathSampler> m_path_sampler;
 };
 
 // Every window event bumps this; the loop waits for events when nothing else needs a frame.
@@ -559,10 +562,8 @@ void Viewer::update_prune_mask() {
     ++m_prune_version;
 }
 
-// The path's pose at `seconds` becomes the view (and, where keyframes carry it, the scene time).
-void Viewer::show_path_pose(float seconds) {
-    const PathSampler sampler(m_state.path);
-    const PathPose pose = sampler.at(seconds);
+// A pose of the path becomes the view (and, where keyframes carry it, the scene time).
+void Viewer::show_pose(const PathPose& pose) {
     const vk::Extent2D size = scene_viewport().extent;
     const Camera camera = camera_at(pose, static_cast<int>(size.width), static_cast<int>(size.height));
     m_camera.set_from_camera(camera, m_camera.up(), m_camera.distance());
@@ -608,12 +609,8 @@ void Viewer::handle_path(double seconds, bool& moved) {
             std::swap(keys[static_cast<std::size_t>(selected)], keys[static_cast<std::size_t>(selected + 1)]);
             ++selected;
         } else if (selected >= 0 && edit == Edit::Go) {
-            CameraPath one;
-            one.keyframes.push_back(keys[static_cast<std::size_t>(selected)]);
-            const CameraPath keep = m_state.path;
-            m_state.path = one;
-            show_path_pose(0.0f);
-            m_state.path = keep;
+            const Keyframe& k = keys[static_cast<std::size_t>(selected)];
+            show_pose({k.position, k.orientation, k.fov_y_degrees, k.time});
             moved = true;
         }
         if (m_state.path_save) {
@@ -628,7 +625,9 @@ void Viewer::handle_path(double seconds, bool& moved) {
             m_state.path_preview_time = 0.0f;
             notice(cat("loaded ", m_state.path.keyframes.size(), " keyframes from ", m_state.path_file));
         }
-        m_state.path_duration = keys.empty() ? 0.0f : PathSampler(m_state.path).duration();
+        m_path_sampler.reset();
+        if (!keys.empty()) m_path_sampler.emplace(m_state.path);
+        m_state.path_duration = m_path_sampler ? m_path_sampler->duration() : 0.0f;
         if (m_state.path_previewing && !keys.empty()) {
             m_state.path_preview_time += static_cast<float>(seconds);
             if (m_state.path_preview_time >= m_state.path_duration) {
@@ -639,10 +638,10 @@ void Viewer::handle_path(double seconds, bool& moved) {
                     m_state.path_previewing = false;
                 }
             }
-            show_path_pose(m_state.path_preview_time);
+            show_pose(m_path_sampler->at(m_state.path_preview_time));
             moved = true;
         } else if (m_state.path_scrub && !keys.empty()) {
-            show_path_pose(m_state.path_preview_time);
+            show_pose(m_path_sampler->at(m_state.path_preview_time));
             moved = true;
         }
     } catch (const std::exception& e) {
@@ -740,7 +739,7 @@ void Viewer::start_recording() {
 // The path drawn over the scene: the curve, keyframes as dots (the selected one larger), numbered.
 void Viewer::draw_path_overlay() {
     const auto& keys = m_state.path.keyframes;
-    if (!m_state.path_show || keys.empty() || m_state.path_previewing) return;
+    if (!m_state.path_show || !m_path_sampler || m_state.path_previewing) return;
     const vk::Rect2D area = scene_viewport();
     const Camera camera =
         m_camera.camera(static_cast<int>(area.extent.width), static_cast<int>(area.extent.height));
@@ -752,7 +751,7 @@ void Viewer::draw_path_overlay() {
         return true;
     };
     ImDrawList* draw = ImGui::GetBackgroundDrawList();
-    const PathSampler sampler(m_state.path);
+    const PathSampler& sampler = *m_path_sampler;
     constexpr int kSamples = 240;
     ImVec2 previous;
     bool have_previous = false;
