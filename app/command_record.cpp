@@ -98,9 +98,7 @@ void add_record_command(CLI::App& app, Action& action) {
             job.output = o->output;
             job.duration = o->duration;
             job.dry_run = o->dry_run;
-            if (!is_frame_pattern(job.output) && to_lower(job.output.extension().string()) != ".mp4")
-                throw InputError(cat(o->output, ": the output is an .mp4 file or a PNG sequence such as ",
-                                     "frames/%05d.png"));
+            check_record_output(job);  // before loading the scene
 
             ViewOptions view;
             view.scene = o->scene;

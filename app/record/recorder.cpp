@@ -151,14 +151,7 @@ std::filesystem::path frame_file(const std::filesystem::path& pattern, int k) {
     return pattern.parent_path() / (match.prefix().str() + number + match.suffix().str());
 }
 
-bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& rasterizer, const RecordJob& job,
-            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result) {
-    const PathSampler sampler(job.path);
-    const float video_seconds = job.duration > 0.0f ? job.duration : sampler.duration();
-    const int fps = job.video.fps;
-    if (fps < 1 || fps > 240) throw InputError("--fps must be between 1 and 240");
-    const int frames = frame_count(video_seconds, fps);
-    const int width = job.video.width, height = job.video.height;
+void check_record_output(const RecordJob& job) {
     const bool sequence = is_frame_pattern(job.output);
     const std::string extension = to_lower(job.output.extension().string());
     if (sequence && extension != ".png")
@@ -166,7 +159,27 @@ bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& raster
     if (!sequence && extension != ".mp4")
         throw InputError(cat(job.output.string(), ": the output is an .mp4 file or a PNG sequence such as ",
                              "frames/%05d.png"));
-    if (width < 1 || height < 1) throw InputError("the video size must be positive");
+    const int width = job.video.width, height = job.video.height;
+    if (width < 2 || height < 2 || width > 16384 || height > 16384)
+        throw InputError(
+            cat("the video size ", width, "x", height, " is out of range (2 to 16384 per side)"));
+    if (!sequence && (width % 2 != 0 || height % 2 != 0))
+        throw InputError(cat(job.output.string(),
+                             ": H.264 with 4:2:0 chroma needs an even width and height (got ", width, "x",
+                             height, ")"));
+    if (job.video.fps < 1 || job.video.fps > 240)
+        throw InputError("the frame rate must be between 1 and 240");
+}
+
+bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& rasterizer, const RecordJob& job,
+            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result) {
+    const PathSampler sampler(job.path);
+    const float video_seconds = job.duration > 0.0f ? job.duration : sampler.duration();
+    check_record_output(job);
+    const int fps = job.video.fps;
+    const int frames = frame_count(video_seconds, fps);
+    const int width = job.video.width, height = job.video.height;
+    const bool sequence = is_frame_pattern(job.output);
 
     std::unique_ptr<VideoEncoder> encoder;
     if (sequence && !job.dry_run && job.output.has_parent_path())

@@ -42,6 +42,10 @@ bool is_frame_pattern(const std::filesystem::path& output);
 // Frame k's file of a PNG sequence pattern (frames/%05d.png, 7 -> frames/00007.png).
 std::filesystem::path frame_file(const std::filesystem::path& pattern, int k);
 
+// Checks what can be checked before rendering: the output (an .mp4, or a PNG sequence pattern), the
+// size (even for H.264 4:2:0) and the frame rate. Throws InputError naming the problem.
+void check_record_output(const RecordJob& job);
+
 // Records the job; `progress` is called after every frame and returns false to cancel (the partial
 // output is removed; returns false). Throws InputError for a bad path or output, Error when writing fails.
 bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& rasterizer, const RecordJob& job,

@@ -687,16 +687,7 @@ void Viewer::start_recording() {
     job.video.width = m_state.record_width;
     job.video.height = m_state.record_height;
     job.video.fps = m_state.record_fps;
-    if (!is_frame_pattern(job.output)) {
-        if (to_lower(job.output.extension().string()) != ".mp4")
-            throw InputError(
-                cat(job.output.string(), ": the video is an .mp4 file or frames such as frames/%05d.png"));
-        if (job.video.width % 2 != 0 || job.video.height % 2 != 0 || job.video.width < 2 ||
-            job.video.height < 2)
-            throw InputError("the video's width and height must be even (H.264, 4:2:0)");
-    }
-    if (job.video.fps < 1 || job.video.fps > 240)
-        throw InputError("the frame rate must be between 1 and 240");
+    check_record_output(job);
     job.settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
     job.settings.sh_degree = m_state.sh_degree_limit;
     job.settings.antialias = m_state.antialias;

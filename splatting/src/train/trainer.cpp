@@ -141,12 +141,9 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
             std::swap(rows[i], rows[i + next_random(m_random) % (count - i)]);
         rows.resize(options.max_gaussians);
         std::sort(rows.begin(), rows.end());
-        std::vector<float> kept_positions, kept_colors;
-        for (const std::uint32_t r : rows)
-            for (int k = 0; k < 3; ++k) {
-                kept_positions.push_back(positions[3 * r + k]);
-                kept_colors.push_back(colors[3 * r + k]);
-            }
+        std::vector<float> kept_positions(3 * rows.size()), kept_colors(3 * rows.size());
+        gather_rows(positions, kept_positions, 3, rows);
+        gather_rows(colors, kept_colors, 3, rows);
         positions.swap(kept_positions);
         colors.swap(kept_colors);
         log::info("keeping ", options.max_gaussians, " of the ", count, " initial points (--max-gaussians)");
