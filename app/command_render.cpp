@@ -17,6 +17,7 @@
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
+#include "nerf_scene.h"
 #include "view_options.h"
 
 namespace glint::app {
@@ -45,7 +46,8 @@ void add_render_command(CLI::App& app, Action& action) {
         std::string output, depth, alpha, count, background = "black";
     };
     auto o = std::make_shared<Options>();
-    CLI::App* command = app.add_subcommand("render", "Render one frame of a scene to PNG, headless");
+    CLI::App* command =
+        app.add_subcommand("render", "Render one frame of a scene (Gaussians or a .nerf) to PNG, headless");
     add_view_options(*command, o->view);
     command->add_option("-o,--output", o->output, "Colour image (.png)")->required();
     command->add_option("--depth", o->depth, "Also write the expected depth as a colour-mapped PNG");
@@ -55,9 +57,42 @@ void add_render_command(CLI::App& app, Action& action) {
     command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
     command->callback([&action, o] {
         action = [o] {
+            const auto write_images = [&](const splatting::RenderOutput& out) {
+                std::vector<std::uint8_t> rgb(out.color.size());
+                std::transform(out.color.begin(), out.color.end(), rgb.begin(), to_unorm8);
+                write_png(o->output, out.width, out.height, 3, rgb);
+                if (!o->depth.empty())
+                    write_png(o->depth, out.width, out.height, 3, data_image(out, DisplayMode::Depth));
+                if (!o->alpha.empty()) {
+                    std::vector<std::uint8_t> grey(out.alpha.size());
+                    std::transform(out.alpha.begin(), out.alpha.end(), grey.begin(), to_unorm8);
+                    write_png(o->alpha, out.width, out.height, 1, grey);
+                }
+                if (!o->count.empty())
+                    write_png(o->count, out.width, out.height, 3, data_image(out, DisplayMode::Heat));
+            };
             for (const std::string* path : {&o->output, &o->depth, &o->alpha, &o->count})
                 if (!path->empty() && to_lower(std::filesystem::path(*path).extension().string()) != ".png")
                     throw InputError(cat(*path, ": output images are PNG (.png)"));
+            if (!o->count.empty() && is_nerf_path(o->view.scene))
+                throw InputError("--count shows Gaussians per pixel; a NeRF has none");
+            if (is_nerf_path(o->view.scene)) {
+                const nerf::NerfModel model = nerf::load_nerf(o->view.scene);
+                std::string view;
+                const Camera camera = resolve_camera(o->view, nerf_sphere(model), view);
+                splatting::RenderSettings settings;
+                settings.background = parse_background(o->background);
+                splatting::RenderOutput out;
+                std::size_t samples = 0;
+                const splatting::RenderStats stats =
+                    render_nerf_frame(model, camera, settings, out, &samples);
+                write_images(out);
+                log::info("rendered ", o->view.scene, " (NeRF, ", model.occupied_cells(),
+                          " occupied cells) from ", view, " at ", out.width, "x", out.height,
+                          " on the CPU: ", samples, " samples in ", stats.blend_ms, " ms");
+                log::info("wrote ", o->output);
+                return 0;
+            }
             std::string scene_name;
             const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
 
@@ -70,19 +105,8 @@ void add_render_command(CLI::App& app, Action& action) {
                 splatting::create_rasterizer(parse_backend(o->view.backend));
             splatting::RenderOutput out;
             const splatting::RenderStats stats = rasterizer->render(scene.cloud, camera, settings, out);
+            write_images(out);
 
-            std::vector<std::uint8_t> rgb(out.color.size());
-            std::transform(out.color.begin(), out.color.end(), rgb.begin(), to_unorm8);
-            write_png(o->output, out.width, out.height, 3, rgb);
-            if (!o->depth.empty())
-                write_png(o->depth, out.width, out.height, 3, data_image(out, DisplayMode::Depth));
-            if (!o->alpha.empty()) {
-                std::vector<std::uint8_t> grey(out.alpha.size());
-                std::transform(out.alpha.begin(), out.alpha.end(), grey.begin(), to_unorm8);
-                write_png(o->alpha, out.width, out.height, 1, grey);
-            }
-            if (!o->count.empty())
-                write_png(o->count, out.width, out.height, 3, data_image(out, DisplayMode::Heat));
             log::info("rendered ", scene_name,
                       scene.cloud.is_4d() ? cat(" at t = ", settings.time) : std::string(), " from ", view,
                       " at ", out.width, "x", out.height, " on the ", backend_name(rasterizer->backend()),

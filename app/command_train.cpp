@@ -18,6 +18,8 @@
 #include "glint/core/log.h"
 #include "glint/core/plot.h"
 #include "glint/core/text.h"
+#include "glint/nerf/model.h"
+#include "glint/nerf/trainer.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/train/trainer.h"
 #include "live_training.h"
@@ -39,13 +41,96 @@ void on_interrupt(int) {
     g_interrupted = 1;
 }
 
+struct StepValues {
+    double loss = 0, psnr = 0;
+};
+struct EvalValues {
+    double psnr = 0, ssim = 0, l1 = 0;
+    std::size_t views = 0;
+};
+
+// What the training loop needs of a model's trainer: Gaussians or NeRF.
+class TrainingRun {
+public:
+    virtual ~TrainingRun() = default;
+    virtual StepValues step() = 0;
+    virtual int iteration() const = 0;
+    virtual std::size_t size() const = 0;  // Gaussians, or occupied cells
+    virtual const char* size_unit() const = 0;
+    virtual EvalValues evaluate() = 0;
+    virtual void save_checkpoint(const std::string& path) const = 0;
+    virtual void load_checkpoint(const std::string& path) = 0;
+    virtual void save_output(const std::string& path) const = 0;
+    virtual std::vector<std::pair<const char*, double>> profile() const = 0;
+    virtual const splatting::GaussianCloud* cloud() const { return nullptr; }
+};
+
+class GaussianRun final : public TrainingRun {
+public:
+    GaussianRun(const Dataset& dataset, const splatting::TrainOptions& options)
+        : m_trainer(dataset, options) {}
+    StepValues step() override {
+        const splatting::StepResult r = m_trainer.step();
+        return {r.loss, r.psnr};
+    }
+    int iteration() const override { return m_trainer.iteration(); }
+    std::size_t size() const override { return m_trainer.cloud().size(); }
+    const char* size_unit() const override { return "Gaussians"; }
+    EvalValues evaluate() override {
+        const splatting::Evaluation e = m_trainer.evaluate();
+        return {e.psnr, e.ssim, e.l1, e.views};
+    }
+    void save_checkpoint(const std::string& path) const override { m_trainer.save_checkpoint(path); }
+    void load_checkpoint(const std::string& path) override { m_trainer.load_checkpoint(path); }
+    void save_output(const std::string& path) const override {
+        splatting::save_scene(m_trainer.cloud(), path);
+    }
+    std::vector<std::pair<const char*, double>> profile() const override {
+        const splatting::TrainProfile& p = m_trainer.profile();
+        return {{"load", p.load},         {"forward", p.forward},     {"loss", p.loss},
+                {"backward", p.backward}, {"optimizer", p.optimizer}, {"densify", p.densify}};
+    }
+    const splatting::GaussianCloud* cloud() const override { return &m_trainer.cloud(); }
+
+private:
+    splatting::Trainer m_trainer;
+};
+
+class NerfRun final : public TrainingRun {
+public:
+    NerfRun(const Dataset& dataset, const nerf::NerfConfig& config, const nerf::NerfTrainOptions& options)
+        : m_trainer(dataset, config, options) {}
+    StepValues step() override {
+        const nerf::NerfStepResult r = m_trainer.step();
+        return {r.loss, r.psnr};
+    }
+    int iteration() const override { return m_trainer.iteration(); }
+    std::size_t size() const override { return m_trainer.model().occupied_cells(); }
+    const char* size_unit() const override { return "occupied cells"; }
+    EvalValues evaluate() override {
+        const nerf::NerfEvaluation e = m_trainer.evaluate();
+        return {e.psnr, e.ssim, e.l1, e.views};
+    }
+    void save_checkpoint(const std::string& path) const override { m_trainer.save_checkpoint(path); }
+    void load_checkpoint(const std::string& path) override { m_trainer.load_checkpoint(path); }
+    void save_output(const std::string& path) const override { nerf::save_nerf(m_trainer.model(), path); }
+    std::vector<std::pair<const char*, double>> profile() const override {
+        const nerf::NerfTrainProfile& p = m_trainer.profile();
+        return {{"marching", p.marching},       {"encoding", p.encoding},   {"mlp", p.mlp},
+                {"compositing", p.compositing}, {"optimizer", p.optimizer}, {"occupancy", p.occupancy}};
+    }
+
+private:
+    nerf::NerfTrainer m_trainer;
+};
+
 }  // namespace
 
 void add_train_command(CLI::App& app, Action& action) {
     struct Options {
         std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint,
-                                     init = "auto";
-        int iterations = 7000, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8,
+                                     init = "auto", model = "auto";
+        int iterations = 0, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8,
             checkpoint_every = 0;
         std::uint64_t seed = 1;
         std::size_t random_count = 50'000;
@@ -53,16 +138,26 @@ void add_train_command(CLI::App& app, Action& action) {
         bool random_background = false, profile = false, view = false;
         int view_frames = 0;
         std::string view_screenshot;
+        // NeRF.
+        int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
+            batch_samples = 1 << 16;
+        float hash_max_resolution = 2048.0f, lr = 1e-2f;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
-        "train", "Train a 3D Gaussian scene from posed images (COLMAP or transforms.json)");
+        "train",
+        "Train a 3D Gaussian scene or a hash-grid NeRF from posed images (COLMAP or transforms.json)");
     command
         ->add_option("DATASET", o->dataset,
                      "Dataset folder (COLMAP model + images, or transforms.json), or a transforms.json")
         ->required();
-    command->add_option("-o,--output", o->output, "Trained scene (.ply or .splat)")->required();
-    command->add_option("--iters", o->iterations, "Iterations (default 7000)")
+    command->add_option("-o,--output", o->output, "Trained scene (.ply or .splat; .nerf for a NeRF)")
+        ->required();
+    command
+        ->add_option("--model", o->model,
+                     "gaussians or nerf (default: nerf for a .nerf output, gaussians otherwise)")
+        ->check(CLI::IsMember({"auto", "gaussians", "nerf"}));
+    command->add_option("--iters", o->iterations, "Iterations (default 7000 for Gaussians, 3000 for a NeRF)")
         ->check(CLI::Range(1, 10'000'000));
     command
         ->add_option("--eval-every", o->eval_every,
@@ -110,16 +205,50 @@ void add_train_command(CLI::App& app, Action& action) {
                         "With --view: close the viewer after this many frames (scripted runs)");
     command->add_option("--view-screenshot", o->view_screenshot,
                         "With --view-frames: write the last frame to this PNG");
-    command->add_flag("--profile", o->profile,
-                      "Print where the time went (load, forward, loss, backward, optimizer, densify)");
+    command->add_flag(
+        "--profile", o->profile,
+        "Print where the time went (Gaussians: load, forward, loss, backward, optimizer, densify; "
+        "NeRF: marching, encoding, MLP, compositing, optimizer, occupancy)");
+    command->add_option("--hash-levels", o->hash_levels, "NeRF: hash encoding levels (default 16)")
+        ->check(CLI::Range(1, 32));
+    command
+        ->add_option("--hash-table-log2", o->hash_log2,
+                     "NeRF: log2 of the hash table size per level (default 19)")
+        ->check(CLI::Range(10, 24));
+    command
+        ->add_option("--hash-max-resolution", o->hash_max_resolution,
+                     "NeRF: finest grid resolution over the scene box (default 2048)")
+        ->check(CLI::Range(32.0f, 65536.0f));
+    command
+        ->add_option("--nerf-steps", o->nerf_steps,
+                     "NeRF: ray-marching steps across the scene box's diagonal (default 1024)")
+        ->check(CLI::Range(16, 8192));
+    command
+        ->add_option("--occupancy-resolution", o->occupancy_resolution,
+                     "NeRF: occupancy grid cells per axis (default 128)")
+        ->check(CLI::Range(8, 512));
+    command
+        ->add_option("--batch-samples", o->batch_samples,
+                     "NeRF: samples per step (the ray count adapts; default 65536)")
+        ->check(CLI::Range(1024, 1 << 24));
+    command->add_option("--lr", o->lr, "NeRF: Adam's learning rate (default 1e-2, decaying to a tenth)")
+        ->check(CLI::Range(1e-6f, 1.0f));
     command->callback([&action, o] {
         action = [o] {
             const std::string ext = to_lower(std::filesystem::path(o->output).extension().string());
-            if (ext != ".ply" && ext != ".splat")
-                throw InputError(cat(o->output, ": the output is .ply or .splat"));
+            const bool nerf = o->model == "nerf" || (o->model == "auto" && ext == ".nerf");
+            if (nerf && ext != ".nerf")
+                throw InputError(cat(o->output, ": a NeRF is written to a .nerf file"));
+            if (!nerf && ext != ".ply" && ext != ".splat")
+                throw InputError(
+                    cat(o->output, ": the output is .ply or .splat (or .nerf with --model nerf)"));
+            if (nerf && o->view)
+                throw InputError("--view shows Gaussian training; NeRF training has no live view");
+            const int iterations = o->iterations > 0 ? o->iterations : (nerf ? 3000 : 7000);
             DatasetOptions dataset_options;
             dataset_options.downscale = o->downscale;
-            dataset_options.random_background = o->random_background;
+            // A NeRF draws its random backgrounds per ray from the images' alpha.
+            dataset_options.random_background = o->random_background && !nerf;
             dataset_options.test_every = o->test_every;
             const std::string bg = to_lower(o->background);
             if (bg == "black") {
@@ -133,31 +262,58 @@ void add_train_command(CLI::App& app, Action& action) {
                       dataset.test.size(), " test views at ", dataset.train.front().camera.width, "x",
                       dataset.train.front().camera.height);
 
-            splatting::TrainOptions options;
-            options.iterations = o->iterations;
-            options.seed = o->seed;
-            options.sh_degree = o->sh_degree;
-            options.random_count = o->random_count;
-            options.max_gaussians = o->max_gaussians;
-            options.init = o->init == "points"   ? splatting::TrainOptions::Init::Points
-                           : o->init == "random" ? splatting::TrainOptions::Init::Random
-                                                 : splatting::TrainOptions::Init::Auto;
-            options.backend = parse_backend(o->backend);
-            options.position_decay_iterations = o->iterations;
-            // The reference schedule is for 30,000 iterations; shorter runs densify over their first half.
-            options.densify_from = std::min(options.densify_from, o->iterations / 10);
-            options.densify_until = std::min(options.densify_until, o->iterations / 2);
-            splatting::Trainer trainer(dataset, options);
+            std::unique_ptr<TrainingRun> run;
+            if (nerf) {
+                nerf::HashGridConfig grid;
+                grid.levels = o->hash_levels;
+                grid.log2_table_size = o->hash_log2;
+                grid.max_resolution = o->hash_max_resolution;
+                nerf::NerfConfig config = nerf::config_for(dataset, grid);
+                config.steps = o->nerf_steps;
+                config.occupancy_resolution = o->occupancy_resolution;
+                nerf::NerfTrainOptions options;
+                options.iterations = iterations;
+                options.seed = o->seed;
+                options.batch_samples = o->batch_samples;
+                options.lr = o->lr;
+                options.lr_final = o->lr / 10.0f;
+                options.random_background = o->random_background;
+                if (parse_backend(o->backend) == Backend::Cuda)
+                    throw InputError("NeRF training runs on the CPU; --backend cuda trains Gaussians only");
+                run = std::make_unique<NerfRun>(dataset, config, options);
+                log::info("NeRF: scene box centre (", config.centre.x, ", ", config.centre.y, ", ",
+                          config.centre.z, "), half size ", config.half_size, ", ", config.cascades,
+                          " cascade(s); hash grid ", grid.levels, " levels of 2^", grid.log2_table_size,
+                          " entries, finest resolution ", nerf::scaled_grid_config(config).max_resolution);
+            } else {
+                splatting::TrainOptions options;
+                options.iterations = iterations;
+                options.seed = o->seed;
+                options.sh_degree = o->sh_degree;
+                options.random_count = o->random_count;
+                options.max_gaussians = o->max_gaussians;
+                options.init = o->init == "points"   ? splatting::TrainOptions::Init::Points
+                               : o->init == "random" ? splatting::TrainOptions::Init::Random
+                                                     : splatting::TrainOptions::Init::Auto;
+                options.backend = parse_backend(o->backend);
+                options.position_decay_iterations = iterations;
+                // The reference schedule is for 30,000 iterations; shorter runs densify over their first
+                // half.
+                options.densify_from = std::min(options.densify_from, iterations / 10);
+                options.densify_until = std::min(options.densify_until, iterations / 2);
+                run = std::make_unique<GaussianRun>(dataset, options);
+            }
+            TrainingRun& trainer = *run;
             const std::string checkpoint =
                 o->checkpoint.empty() ? std::filesystem::path(o->output).replace_extension(".ckpt").string()
                                       : o->checkpoint;
             if (!o->resume.empty()) {
                 trainer.load_checkpoint(o->resume);
                 log::info("resuming from ", o->resume, " at iteration ", trainer.iteration(), " with ",
-                          trainer.cloud().size(), " Gaussians");
-                if (trainer.iteration() >= o->iterations)
+                          trainer.size(), " ", trainer.size_unit());
+                if (trainer.iteration() >= iterations)
                     throw InputError(cat(o->resume, ": it is at iteration ", trainer.iteration(),
-                                         "; --iters is ", o->iterations));
+                                         "; --iters is ", iterations));
             }
             g_interrupted = 0;
             std::signal(SIGINT, on_interrupt);
@@ -165,7 +321,8 @@ void add_train_command(CLI::App& app, Action& action) {
             const std::string csv_path =
                 o->csv.empty() ? (std::filesystem::path(o->output).replace_extension(".csv")).string()
                                : o->csv;
-            std::string csv = "iteration,seconds,gaussians,test_psnr,test_ssim,test_l1\n";
+            std::string csv = cat("iteration,seconds,", nerf ? "occupied_cells" : "gaussians",
+                                  ",test_psnr,test_ssim,test_l1\n");
             PlotSeries psnr_curve{"test PSNR", {}, {}, {31, 119, 180}},
                 ssim_curve{"test SSIM", {}, {}, {214, 39, 40}}, psnr_time{"test PSNR", {}, {}, {44, 160, 44}};
             const bool tty = isatty(fileno(stderr)) != 0;
@@ -176,11 +333,11 @@ void add_train_command(CLI::App& app, Action& action) {
             double shown = -1;
             LiveTraining* live = nullptr;  // what the viewer shows, with --view
             double loss_avg = 0, psnr_avg = 0;
-            splatting::Evaluation last;
+            EvalValues last;
             const auto evaluate = [&] {
                 last = trainer.evaluate();
-                csv += cat(trainer.iteration(), ",", seconds(), ",", trainer.cloud().size(), ",", last.psnr,
-                           ",", last.ssim, ",", last.l1, "\n");
+                csv += cat(trainer.iteration(), ",", seconds(), ",", trainer.size(), ",", last.psnr, ",",
+                           last.ssim, ",", last.l1, "\n");
                 psnr_curve.x.push_back(trainer.iteration());
                 psnr_curve.y.push_back(last.psnr);
                 ssim_curve.x.push_back(trainer.iteration());
@@ -195,7 +352,7 @@ void add_train_command(CLI::App& app, Action& action) {
             const int first = trainer.iteration() + 1;
             // The loop, on this thread or (--view) on a worker while the viewer runs here.
             const auto train_loop = [&]() -> int {
-                for (int i = first; i <= o->iterations; ++i) {
+                for (int i = first; i <= iterations; ++i) {
                     if (g_interrupted) {
                         std::signal(SIGINT, SIG_DFL);
                         if (tty) std::fprintf(stderr, "\n");
@@ -212,39 +369,39 @@ void add_train_command(CLI::App& app, Action& action) {
                         log::info("stopped from the viewer at iteration ", trainer.iteration());
                         break;
                     }
-                    const splatting::StepResult r = trainer.step();
+                    const StepValues r = trainer.step();
                     loss_avg = i == first ? r.loss : 0.95 * loss_avg + 0.05 * r.loss;
                     psnr_avg = i == first ? r.psnr : 0.95 * psnr_avg + 0.05 * r.psnr;
                     const double t = seconds();
-                    if (t - shown >= (tty ? 0.25 : 10.0) || i == o->iterations) {
+                    if (t - shown >= (tty ? 0.25 : 10.0) || i == iterations) {
                         shown = t;
                         const double rate = (i - first + 1) / std::max(t, 1e-9);
                         const int width = 24,
-                                  filled = static_cast<int>(width * static_cast<double>(i) / o->iterations);
+                                  filled = static_cast<int>(width * static_cast<double>(i) / iterations);
                         const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
                                                 std::string(static_cast<std::size_t>(width - filled), '.');
                         const std::string line =
-                            cat("[", bar, "] ", i, "/", o->iterations, "  loss ", loss_avg, "  PSNR ",
-                                psnr_avg, " dB  ", trainer.cloud().size(), " Gaussians  ", rate,
-                                " it/s  ETA ", duration_text((o->iterations - i) / rate));
+                            cat("[", bar, "] ", i, "/", iterations, "  loss ", loss_avg, "  PSNR ", psnr_avg,
+                                " dB  ", trainer.size(), " ", trainer.size_unit(), "  ", rate, " it/s  ETA ",
+                                duration_text((iterations - i) / rate));
                         if (tty)
                             std::fprintf(stderr, "\r%s\033[K", line.c_str());
                         else
                             log::info(line);
                     }
                     if (live != nullptr) {
-                        live->progress(i, o->iterations, loss_avg, psnr_avg,
-                                       (i - first + 1) / std::max(t, 1e-9), t, trainer.cloud().size());
-                        live->publish(trainer.cloud(), t);
+                        live->progress(i, iterations, loss_avg, psnr_avg, (i - first + 1) / std::max(t, 1e-9),
+                                       t, trainer.size());
+                        live->publish(*trainer.cloud(), t);
                     }
-                    if (o->eval_every > 0 && i % o->eval_every == 0 && i != o->iterations) evaluate();
+                    if (o->eval_every > 0 && i % o->eval_every == 0 && i != iterations) evaluate();
                     if (o->checkpoint_every > 0 && i % o->checkpoint_every == 0)
                         trainer.save_checkpoint(checkpoint);
                 }
                 std::signal(SIGINT, SIG_DFL);
                 if (tty) std::fprintf(stderr, "\n");
                 evaluate();
-                splatting::save_scene(trainer.cloud(), o->output);
+                trainer.save_output(o->output);
                 AtomicFile file(csv_path);
                 file.write(std::as_bytes(std::span(csv.data(), csv.size())));
                 file.commit();
@@ -253,28 +410,22 @@ void add_train_command(CLI::App& app, Action& action) {
                 write_plot_png(plot_path, {{"Test PSNR (dB)", "iteration", {psnr_curve}},
                                            {"Test SSIM", "iteration", {ssim_curve}},
                                            {"Test PSNR (dB) against time", "seconds", {psnr_time}}});
-                log::info("wrote ", o->output, " (", trainer.cloud().size(), " Gaussians), ", csv_path,
-                          " and ", plot_path, " in ", duration_text(seconds()), "; peak memory ",
+                log::info("wrote ", o->output, " (", trainer.size(), " ", trainer.size_unit(), "), ",
+                          csv_path, " and ", plot_path, " in ", duration_text(seconds()), "; peak memory ",
                           human_bytes(peak_memory()));
                 if (live != nullptr) {
-                    live->publish(trainer.cloud(), seconds(), true);
-                    live->finish(TrainingState::Completed, cat("finished: wrote ", o->output, " (",
-                                                               trainer.cloud().size(), " Gaussians)"));
+                    live->publish(*trainer.cloud(), seconds(), true);
+                    live->finish(TrainingState::Completed,
+                                 cat("finished: wrote ", o->output, " (", trainer.size(), " Gaussians)"));
                 }
                 if (o->profile) {
-                    const splatting::TrainProfile& p = trainer.profile();
-                    const double total = p.load + p.forward + p.loss + p.backward + p.optimizer + p.densify;
-                    const auto part = [&](const char* name, double ms) {
-                        std::printf("  %-10s %9.1f ms  %5.1f%%  %.2f ms/iteration\n", name, ms,
-                                    100.0 * ms / total, ms / o->iterations);
-                    };
-                    std::printf("time per stage over %d iterations:\n", o->iterations);
-                    part("load", p.load);
-                    part("forward", p.forward);
-                    part("loss", p.loss);
-                    part("backward", p.backward);
-                    part("optimizer", p.optimizer);
-                    part("densify", p.densify);
+                    const auto parts = trainer.profile();
+                    double total = 0;
+                    for (const auto& [name, ms] : parts) total += ms;
+                    std::printf("time per stage over %d iterations:\n", iterations - first + 1);
+                    for (const auto& [name, ms] : parts)
+                        std::printf("  %-12s %9.1f ms  %5.1f%%  %.2f ms/iteration\n", name, ms,
+                                    100.0 * ms / std::max(total, 1e-9), ms / (iterations - first + 1));
                 }
                 return 0;
             };
@@ -282,7 +433,7 @@ void add_train_command(CLI::App& app, Action& action) {
 
             LiveTraining shared;
             live = &shared;
-            shared.publish(trainer.cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
+            shared.publish(*trainer.cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
             int code = 0;
             std::exception_ptr failure;
             std::thread worker([&] {

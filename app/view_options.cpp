@@ -26,8 +26,8 @@ namespace {
 
 // A view of the whole scene: from azimuth 35 and elevation 25 degrees around `up`, far enough that the
 // bounding sphere of the 1-99% box fits the vertical field of view.
-Camera fit_view(const splatting::GaussianCloud& cloud, glm::vec3 up, float fov_y, int width, int height) {
-    const auto [centre, radius] = scene_sphere(cloud);
+Camera fit_view(const SceneSphere& sphere, glm::vec3 up, float fov_y, int width, int height) {
+    const auto [centre, radius] = sphere;
     up = glm::normalize(up);
     glm::vec3 side = glm::cross(up, glm::vec3(1, 0, 0));
     if (glm::length(side) < 0.1f) side = glm::cross(up, glm::vec3(0, 1, 0));
@@ -129,6 +129,13 @@ splatting::RenderSettings render_settings(const ViewOptions& o, const splatting:
 }
 
 Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, std::string& description) {
+    // The sphere only matters (and is only computed) for the automatic view.
+    const bool automatic = o.cameras.empty() && o.lookat.empty();
+    return resolve_camera(o, automatic ? scene_sphere(cloud) : SceneSphere{glm::vec3(0.0f), 1.0f},
+                          description);
+}
+
+Camera resolve_camera(const ViewOptions& o, const SceneSphere& sphere, std::string& description) {
     if (!o.cameras.empty()) {
         const CameraSet set = load_cameras(o.cameras);
         if (o.index >= static_cast<int>(set.cameras.size()))
@@ -156,7 +163,7 @@ Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& clou
     const std::vector<float> up = parse_numbers(o.up, 3, "--up");
     if (glm::length(glm::vec3(up[0], up[1], up[2])) == 0.0f) throw InputError("--up must not be zero");
     description = "the automatic view";
-    return fit_view(cloud, {up[0], up[1], up[2]}, o.fov, width, height);
+    return fit_view(sphere, {up[0], up[1], up[2]}, o.fov, width, height);
 }
 
 }  // namespace glint::app

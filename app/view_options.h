@@ -44,6 +44,8 @@ splatting::LoadedScene load_scene_or_default(const ViewOptions& options, std::st
 // Throws InputError for bad option values or camera files.
 Camera resolve_camera(const ViewOptions& options, const splatting::GaussianCloud& cloud,
                       std::string& description);
+// The same with the automatic view framing `sphere` (scenes that are not Gaussians).
+Camera resolve_camera(const ViewOptions& options, const SceneSphere& sphere, std::string& description);
 
 // The time to render a 4D scene at: --time, clamped with a warning to the span of the scene's time
 // means, or the start of that span when --time is not given. 3D scenes ignore it.

@@ -454,7 +454,7 @@ TEST_SUITE("cuda") {
     }
 }
 
-#include "glint/splatting/train/loss.h"
+#include "glint/core/image_loss.h"
 
 TEST_SUITE("cpu") {
     TEST_CASE("L1 + D-SSIM: value and gradient against finite differences (double precision)") {
@@ -468,14 +468,14 @@ TEST_SUITE("cpu") {
         }
         const auto loss = [&] {
             std::vector<double> scratch(image.size());
-            return glint::splatting::photometric_loss<double>(image, target, w, h, 0.2, scratch).loss;
+            return glint::photometric_loss<double>(image, target, w, h, 0.2, scratch).loss;
         };
-        const glint::splatting::LossValue value =
-            glint::splatting::photometric_loss<double>(image, target, w, h, 0.2, v);
+        const glint::LossValue value =
+            glint::photometric_loss<double>(image, target, w, h, 0.2, v);
         CHECK(value.loss == doctest::Approx(0.8 * value.l1 + 0.2 * (1 - value.ssim)));
         // An image against itself: SSIM 1, L1 0.
         std::vector<double> same(v.size());
-        CHECK(glint::splatting::photometric_loss<double>(target, target, w, h, 0.2, same).ssim ==
+        CHECK(glint::photometric_loss<double>(target, target, w, h, 0.2, same).ssim ==
               doctest::Approx(1.0));
         int checked = 0;
         for (std::size_t i = 0; i < image.size(); i += 7) {
@@ -491,12 +491,12 @@ TEST_SUITE("cpu") {
         CHECK(checked > 60);
         // The float version agrees.
         std::vector<float> fi(image.begin(), image.end()), ft(target.begin(), target.end()), fv(v.size());
-        const auto fvalue = glint::splatting::photometric_loss<float>(fi, ft, w, h, 0.2, fv);
+        const auto fvalue = glint::photometric_loss<float>(fi, ft, w, h, 0.2, fv);
         CHECK(fvalue.loss == doctest::Approx(value.loss).epsilon(1e-5));
-        CHECK(fvalue.ssim == doctest::Approx(glint::splatting::ssim(fi, ft, w, h)).epsilon(1e-6));
+        CHECK(fvalue.ssim == doctest::Approx(glint::ssim(fi, ft, w, h)).epsilon(1e-6));
         CHECK(fvalue.mse > 0);
-        CHECK(glint::splatting::psnr_from_mse(fvalue.mse) ==
-              doctest::Approx(glint::splatting::psnr(fi, ft)).epsilon(1e-6));
+        CHECK(glint::psnr_from_mse(fvalue.mse) ==
+              doctest::Approx(glint::psnr(fi, ft)).epsilon(1e-6));
     }
 
     TEST_CASE("L1 + D-SSIM: the target's precomputed moments give the same loss and gradient") {
@@ -508,16 +508,16 @@ TEST_SUITE("cpu") {
             target[i] = u(random);
             image[i] = 0.5f * target[i] + 0.5f * u(random);
         }
-        glint::splatting::LossBuffers<float> buffers;
-        const auto plain = glint::splatting::photometric_loss<float>(image, target, w, h, 0.2, v, buffers);
-        const auto moments = glint::splatting::ssim_moments<float>(target, w, h);
+        glint::LossBuffers<float> buffers;
+        const auto plain = glint::photometric_loss<float>(image, target, w, h, 0.2, v, buffers);
+        const auto moments = glint::ssim_moments<float>(target, w, h);
         const auto cached =
-            glint::splatting::photometric_loss<float>(image, target, w, h, 0.2, v_moments, buffers, &moments);
+            glint::photometric_loss<float>(image, target, w, h, 0.2, v_moments, buffers, &moments);
         CHECK(cached.loss == plain.loss);
         CHECK(cached.ssim == plain.ssim);
         CHECK(v_moments == v);
         // Moments of another image size are refused.
-        const auto other = glint::splatting::ssim_moments<float>(std::vector<float>(3 * 4 * 4, 0.5f), 4, 4);
-        CHECK_THROWS(glint::splatting::photometric_loss<float>(image, target, w, h, 0.2, v, buffers, &other));
+        const auto other = glint::ssim_moments<float>(std::vector<float>(3 * 4 * 4, 0.5f), 4, 4);
+        CHECK_THROWS(glint::photometric_loss<float>(image, target, w, h, 0.2, v, buffers, &other));
     }
 }

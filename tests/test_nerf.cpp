@@ -1,5 +1,6 @@
-// The multiresolution hash encoding: level layout, forward against an independent interpolation, and the
-// parameter gradient against central finite differences in double precision.
+// The hash-grid NeRF: the encoding's level layout, forward against an independent interpolation and its
+// gradient; the MLP's gradients; volume rendering's gradients (all in double precision against central
+// finite differences); the SH direction encoding; the ray marcher; the .nerf file.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,6 +11,10 @@
 
 #include "glint/core/error.h"
 #include "glint/nerf/hash_grid.h"
+#include "glint/nerf/model.h"
+#include "glint/nerf/nerf_math.h"
+#include "glint/nerf/render.h"
+#include "test_support.h"
 
 using namespace glint;
 
@@ -226,6 +231,195 @@ TEST_CASE("MLP: weight and input gradients equal central finite differences (dou
     for (std::size_t i = 0; i < output.size(); ++i)
         CHECK(output_f[i] == doctest::Approx(output[i]).epsilon(1e-4).scale(1.0));
     CHECK_THROWS_AS(nerf::Mlp<float>({4}), InputError);
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cpu");
+
+TEST_CASE("volume rendering: colour and density gradients equal central finite differences (double)") {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    // Two rays: one that stays translucent to the end (the background shows), one whose transmittance
+    // drops below 1e-4 part-way (the later samples are dropped).
+    for (const double density_scale : {3.0, 400.0}) {
+        CAPTURE(density_scale);
+        const int n = 12;
+        std::vector<double> sigma(n), rgb(3 * n), dt(n), t(n);
+        for (int i = 0; i < n; ++i) {
+            sigma[static_cast<std::size_t>(i)] = density_scale * u(rng);
+            dt[static_cast<std::size_t>(i)] = 0.01 + 0.02 * u(rng);
+            t[static_cast<std::size_t>(i)] = 0.1 * i;
+            for (int k = 0; k < 3; ++k) rgb[static_cast<std::size_t>(3 * i + k)] = u(rng);
+        }
+        const double background[3] = {0.2, 0.7, 0.4}, g[3] = {0.3, -1.1, 0.8};
+        double colour[3], opacity;
+        const int used = nerf::composite_ray<double>(n, sigma.data(), rgb.data(), dt.data(), t.data(),
+                                                     background, colour, opacity, nullptr);
+        if (density_scale > 100.0) CHECK(used < n);
+        if (density_scale < 100.0) CHECK(used == n);
+        const auto loss = [&](const std::vector<double>& s, const std::vector<double>& c) {
+            double out[3], a;
+            nerf::composite_ray<double>(n, s.data(), c.data(), dt.data(), t.data(), background, out, a,
+                                        nullptr);
+            return g[0] * out[0] + g[1] * out[1] + g[2] * out[2];
+        };
+        std::vector<double> grad_sigma(n, 0.0), grad_rgb(3 * n, 0.0);
+        nerf::composite_ray_backward<double>(used, sigma.data(), rgb.data(), dt.data(), colour, g,
+                                             grad_sigma.data(), grad_rgb.data());
+        int checked = 0;
+        for (int i = 0; i < used; ++i) {
+            const double h = 1e-6 * std::max(1.0, sigma[static_cast<std::size_t>(i)]);
+            std::vector<double> plus = sigma, minus = sigma;
+            plus[static_cast<std::size_t>(i)] += h;
+            minus[static_cast<std::size_t>(i)] -= h;
+            const double numeric = (loss(plus, rgb) - loss(minus, rgb)) / (2 * h);
+            CHECK(grad_sigma[static_cast<std::size_t>(i)] ==
+                  doctest::Approx(numeric).epsilon(1e-6).scale(1e-3));
+            for (int k = 0; k < 3; ++k) {
+                std::vector<double> cp = rgb, cm = rgb;
+                cp[static_cast<std::size_t>(3 * i + k)] += 1e-6;
+                cm[static_cast<std::size_t>(3 * i + k)] -= 1e-6;
+                const double nc = (loss(sigma, cp) - loss(sigma, cm)) / 2e-6;
+                CHECK(grad_rgb[static_cast<std::size_t>(3 * i + k)] ==
+                      doctest::Approx(nc).epsilon(1e-6).scale(1e-3));
+            }
+            ++checked;
+        }
+        CHECK(checked == used);
+        // The background term: opacity and colour agree with a direct product of transmittances.
+        double transmittance = 1.0;
+        for (int i = 0; i < used; ++i)
+            transmittance *= std::exp(-sigma[static_cast<std::size_t>(i)] * dt[static_cast<std::size_t>(i)]);
+        CHECK(opacity == doctest::Approx(1.0 - transmittance).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("SH direction encoding: the degree-4 basis meets the addition theorem and known values") {
+    std::mt19937 rng(3);
+    std::normal_distribution<float> n(0.0f, 1.0f);
+    for (int trial = 0; trial < 50; ++trial) {
+        float d[3] = {n(rng), n(rng), n(rng)};
+        const float length = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        for (float& v : d) v /= length;
+        float y[16];
+        nerf::sh_encode_direction(d[0], d[1], d[2], y);
+        // sum_m Y_lm(d)^2 = (2l + 1) / (4 pi) for every degree l, whatever the direction.
+        int first = 0;
+        for (int l = 0; l < 4; ++l) {
+            double sum = 0;
+            for (int m = 0; m < 2 * l + 1; ++m) sum += double(y[first + m]) * y[first + m];
+            CHECK(sum == doctest::Approx((2 * l + 1) / (4 * M_PI)).epsilon(1e-5));
+            first += 2 * l + 1;
+        }
+    }
+    float y[16];
+    nerf::sh_encode_direction(0.0f, 0.0f, 1.0f, y);  // along z only the m = 0 terms remain
+    for (int i = 0; i < 16; ++i) {
+        CAPTURE(i);
+        if (i == 0 || i == 2 || i == 6 || i == 12)
+            CHECK(std::fabs(y[i]) > 0.2f);
+        else
+            CHECK(y[i] == doctest::Approx(0.0f).scale(1e-7));
+    }
+    CHECK(y[2] == doctest::Approx(std::sqrt(3.0 / (4 * M_PI))).epsilon(1e-6));
+    CHECK(y[6] == doctest::Approx(std::sqrt(5.0 / (4 * M_PI))).epsilon(1e-6));
+    CHECK(y[12] == doctest::Approx(std::sqrt(7.0 / (4 * M_PI))).epsilon(1e-6));
+}
+
+namespace {
+
+nerf::NerfConfig small_config() {
+    nerf::NerfConfig c;
+    c.grid.levels = 4;
+    c.grid.log2_table_size = 12;
+    c.grid.max_resolution = 64.0f;
+    c.hidden = 16;
+    c.occupancy_resolution = 16;
+    c.steps = 128;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("ray marcher: steps through occupied cells only, at the smallest step, inside the box") {
+    nerf::NerfModel model(small_config());
+    const float o[3] = {-1.0f, 0.53f, 0.47f}, d[3] = {1.0f, 0.0f, 0.0f};
+    nerf::RayCursor cursor = model.start_ray(o, d, 0.0f);
+    CHECK(cursor.t == doctest::Approx(1.0f));
+    CHECK(cursor.t_far == doctest::Approx(2.0f));
+    std::vector<float> t(4096), dt(4096);
+    // All occupied: evenly spaced samples across the unit cube.
+    const int all = model.march(o, d, cursor, 4096, t.data(), dt.data());
+    CHECK(all == static_cast<int>(std::ceil(1.0f / model.min_step())));
+    for (int i = 1; i < all; ++i)
+        CHECK(t[static_cast<std::size_t>(i)] - t[static_cast<std::size_t>(i - 1)] ==
+              doctest::Approx(model.min_step()));
+    // One occupied cell on the ray's path: samples only inside it.
+    std::fill(model.occupancy().begin(), model.occupancy().end(), std::uint8_t{0});
+    const float inside[3] = {0.6f, 0.53f, 0.47f};
+    const std::int64_t cell = model.cell_of(inside);
+    REQUIRE(cell >= 0);
+    model.occupancy()[static_cast<std::size_t>(cell)] = 1;
+    float lo[3], hi[3];
+    model.cell_box(static_cast<std::size_t>(cell), lo, hi);
+    CHECK(lo[0] <= 0.6f);
+    CHECK(hi[0] >= 0.6f);
+    cursor = model.start_ray(o, d, 0.0f);
+    const int few = model.march(o, d, cursor, 4096, t.data(), dt.data());
+    CHECK(few >= static_cast<int>((hi[0] - lo[0]) / model.min_step()) - 1);
+    CHECK(few <= static_cast<int>((hi[0] - lo[0]) / model.min_step()) + 1);
+    for (int i = 0; i < few; ++i) {
+        const float x = o[0] + t[static_cast<std::size_t>(i)];
+        CHECK(x >= lo[0] - 1e-5f);
+        CHECK(x <= hi[0] + 1e-5f);
+    }
+    CHECK(cursor.done());
+    // A ray that misses the box.
+    const float away[3] = {-1.0f, 3.0f, 0.5f};
+    CHECK(model.start_ray(away, d, 0.0f).done());
+}
+
+TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are input errors") {
+    test::TempDir dir;
+    nerf::NerfModel model(small_config());
+    model.initialize(5);
+    for (std::size_t i = 0; i < model.occupancy().size(); i += 3) model.occupancy()[i] = 0;
+    const auto path = dir / "scene.nerf";
+    nerf::save_nerf(model, path);
+    const nerf::NerfModel back = nerf::load_nerf(path);
+    CHECK(back.grid().params() == model.grid().params());
+    CHECK(back.density_net().weights() == model.density_net().weights());
+    CHECK(back.colour_net().weights() == model.colour_net().weights());
+    CHECK(back.occupancy() == model.occupancy());
+    CHECK(back.config().half_size == model.config().half_size);
+    CHECK(back.config().grid.log2_table_size == 12);
+    // The same pixels from both.
+    const Camera camera = Camera::look_at({2.0f, 1.5f, 1.0f}, {0, 0, 0}, {0, 0, 1}, 40.0f, 24, 16);
+    nerf::NerfImage a, b;
+    nerf::render_nerf(model, camera, {}, a);
+    nerf::render_nerf(back, camera, {}, b);
+    CHECK(a.color == b.color);
+
+    const std::vector<std::byte> bytes = test::read_bytes(path);
+    std::vector<std::byte> damaged = bytes;
+    damaged[bytes.size() / 2] ^= std::byte{0x40};
+    test::write_bytes(dir / "damaged.nerf", damaged);
+    test::check_input_error([&] { nerf::load_nerf(dir / "damaged.nerf"); }, {"damaged.nerf", "checksum"});
+    test::write_bytes(dir / "short.nerf", std::span(bytes).first(bytes.size() - 100));
+    test::check_input_error([&] { nerf::load_nerf(dir / "short.nerf"); }, {"short.nerf", "checksum"});
+    test::write_bytes(dir / "tiny.nerf", std::span(bytes).first(10));
+    test::check_input_error([&] { nerf::load_nerf(dir / "tiny.nerf"); }, {"tiny.nerf", "truncated"});
+    test::write_bytes(dir / "other.nerf", test::as_bytes("ply\nformat ascii 1.0\nend_header\n"));
+    test::check_input_error([&] { nerf::load_nerf(dir / "other.nerf"); }, {"other.nerf", "magic"});
+    std::vector<std::byte> newer = bytes;
+    newer[8] = std::byte{9};  // the version field
+    test::write_bytes(dir / "newer.nerf", newer);
+    test::check_input_error([&] { nerf::load_nerf(dir / "newer.nerf"); }, {"newer.nerf", "version 9"});
+    test::check_input_error([&] { nerf::load_nerf(dir / "missing.nerf"); }, {"missing.nerf", "cannot open"});
+    // A failed write leaves the previous file.
+    CHECK_THROWS(nerf::save_nerf(model, dir / "no-such-folder" / "x.nerf"));
+    CHECK(test::read_bytes(path) == bytes);
 }
 
 TEST_SUITE_END();

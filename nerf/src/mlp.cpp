@@ -1,5 +1,4 @@
-// CPU MLP: rows of the batch in parallel blocks; per row, each layer is a vector-matrix product whose
-// inner loop runs over the contiguous outputs of a weight row.
+// CPU MLP: rows of the batch in parallel blocks; per block, each layer is one matrix product (OpenBLAS).
 #include "glint/nerf/mlp.h"
 
 #include <algorithm>
@@ -8,12 +7,38 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <cblas.h>
+
 #include "glint/core/error.h"
 
 namespace glint::nerf {
 namespace {
 
-constexpr std::size_t kRows = 256;  // batch rows per task
+constexpr std::size_t kRows = 1024;  // batch rows per task
+
+// C = alpha op(A) op(B) + beta C, row-major, through OpenBLAS (its single-threaded build: the tasks
+// here are the parallelism).
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+          const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a,
+                static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
+          const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0, a,
+                static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+// One layer for a block of rows: Y = X W, then ReLU unless it is the last layer.
+template <typename T>
+void layer_rows(const T* w, std::size_t n_in, std::size_t n_out, bool last, const T* x, T* y,
+                std::size_t rows) {
+    gemm(false, false, rows, n_out, n_in, x, n_in, w, n_out, T(0), y, n_out);
+    if (!last)
+        for (std::size_t i = 0; i < rows * n_out; ++i) y[i] = y[i] > T(0) ? y[i] : T(0);
+}
 
 }  // namespace
 
@@ -64,20 +89,32 @@ void Mlp<T>::forward(std::span<const T> input, std::span<T> output, Activations&
         for (std::size_t l = 0; l < layers; ++l) {
             const std::size_t n_in = static_cast<std::size_t>(m_widths[l]),
                               n_out = static_cast<std::size_t>(m_widths[l + 1]);
-            const T* __restrict w = m_weights.data() + m_offsets[l];
             const bool last = l + 1 == layers;
-            for (std::size_t r = rows.begin(); r != rows.end(); ++r) {
-                const T* __restrict x = keep.layers[l].data() + r * n_in;
-                T* __restrict y = last ? output.data() + r * n_out : keep.layers[l + 1].data() + r * n_out;
-                for (std::size_t o = 0; o < n_out; ++o) y[o] = T(0);
-                for (std::size_t i = 0; i < n_in; ++i) {
-                    const T xi = x[i];
-                    const T* __restrict row = w + i * n_out;
-                    for (std::size_t o = 0; o < n_out; ++o) y[o] += xi * row[o];
-                }
-                if (!last)
-                    for (std::size_t o = 0; o < n_out; ++o) y[o] = y[o] > T(0) ? y[o] : T(0);  // ReLU
-            }
+            const std::size_t r = rows.begin();
+            layer_rows(m_weights.data() + m_offsets[l], n_in, n_out, last, keep.layers[l].data() + r * n_in,
+                       last ? output.data() + r * n_out : keep.layers[l + 1].data() + r * n_out, rows.size());
+        }
+    });
+}
+
+template <typename T>
+void Mlp<T>::infer(std::span<const T> input, std::span<T> output) const {
+    const std::size_t in = static_cast<std::size_t>(m_widths.front()),
+                      out = static_cast<std::size_t>(m_widths.back());
+    const std::size_t batch = input.size() / in;
+    GLINT_CHECK(input.size() == batch * in && output.size() == batch * out, "Mlp::infer: sizes differ");
+    const std::size_t layers = m_widths.size() - 1;
+    const std::size_t widest = static_cast<std::size_t>(*std::max_element(m_widths.begin(), m_widths.end()));
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch, kRows), [&](const auto& rows) {
+        const std::size_t r = rows.begin(), count = rows.size();
+        std::vector<T> a(widest * count), b(widest * count);
+        const T* x = input.data() + r * in;
+        for (std::size_t l = 0; l < layers; ++l) {
+            const bool last = l + 1 == layers;
+            T* y = last ? output.data() + r * out : (l % 2 == 0 ? a.data() : b.data());
+            layer_rows(m_weights.data() + m_offsets[l], static_cast<std::size_t>(m_widths[l]),
+                       static_cast<std::size_t>(m_widths[l + 1]), last, x, y, count);
+            x = y;
         }
     });
 }
@@ -95,38 +132,33 @@ void Mlp<T>::backward(const Activations& keep, std::span<const T> grad_output, s
     // buffers are added in task order (the same result for any thread count).
     const std::size_t tasks = (batch + kRows - 1) / kRows;
     std::vector<std::vector<T>> partial(tasks);
+    int widest = 0;
+    for (const int w : m_widths) widest = std::max(widest, w);
     tbb::parallel_for(std::size_t{0}, tasks, [&](std::size_t task) {
         std::vector<T>& gw = partial[task];
         gw.assign(m_weights.size(), T(0));
-        int widest = 0;
-        for (const int w : m_widths) widest = std::max(widest, w);
-        std::vector<T> delta(static_cast<std::size_t>(widest)), previous(static_cast<std::size_t>(widest));
-        for (std::size_t r = task * kRows; r < std::min(batch, (task + 1) * kRows); ++r) {
-            const std::size_t n_last = static_cast<std::size_t>(m_widths.back());
-            std::copy_n(grad_output.data() + r * n_last, n_last, delta.begin());
-            for (std::size_t l = layers; l-- > 0;) {
-                const std::size_t n_in = static_cast<std::size_t>(m_widths[l]),
-                                  n_out = static_cast<std::size_t>(m_widths[l + 1]);
-                const T* __restrict x = keep.layers[l].data() + r * n_in;
-                const T* __restrict w = m_weights.data() + m_offsets[l];
-                T* __restrict g = gw.data() + m_offsets[l];
-                for (std::size_t i = 0; i < n_in; ++i) {
-                    const T xi = x[i];
-                    const T* __restrict row = w + i * n_out;
-                    T* __restrict grow = g + i * n_out;
-                    T sum = T(0);
-                    for (std::size_t o = 0; o < n_out; ++o) {
-                        grow[o] += xi * delta[o];
-                        sum += row[o] * delta[o];
-                    }
-                    // Through the ReLU that produced x (layer inputs after the first are ReLU outputs).
-                    previous[i] = l > 0 ? (xi > T(0) ? sum : T(0)) : sum;
-                }
-                std::swap(delta, previous);
+        const std::size_t r0 = task * kRows, rows = std::min(batch, r0 + kRows) - r0;
+        const std::size_t n_last = static_cast<std::size_t>(m_widths.back());
+        std::vector<T> delta(grad_output.begin() + static_cast<std::ptrdiff_t>(r0 * n_last),
+                             grad_output.begin() + static_cast<std::ptrdiff_t>((r0 + rows) * n_last));
+        std::vector<T> previous(rows * static_cast<std::size_t>(widest));
+        for (std::size_t l = layers; l-- > 0;) {
+            const std::size_t n_in = static_cast<std::size_t>(m_widths[l]),
+                              n_out = static_cast<std::size_t>(m_widths[l + 1]);
+            const T* x = keep.layers[l].data() + r0 * n_in;
+            const T* w = m_weights.data() + m_offsets[l];
+            // dW += X^T delta; delta_previous = delta W^T, through the ReLU that produced X (after the first
+            // layer, inputs are ReLU outputs: zero where the ReLU was off).
+            gemm(true, false, n_in, n_out, rows, x, n_in, delta.data(), n_out, T(1), gw.data() + m_offsets[l],
+                 n_out);
+            if (l == 0 && grad_input.empty()) break;
+            T* out = l == 0 ? grad_input.data() + r0 * n_in : previous.data();
+            gemm(false, true, rows, n_in, n_out, delta.data(), n_out, w, n_out, T(0), out, n_in);
+            if (l > 0) {
+                for (std::size_t i = 0; i < rows * n_in; ++i)
+                    if (!(x[i] > T(0))) out[i] = T(0);
+                delta.assign(previous.begin(), previous.begin() + static_cast<std::ptrdiff_t>(rows * n_in));
             }
-            if (!grad_input.empty())
-                std::copy_n(delta.begin(), static_cast<std::size_t>(m_widths.front()),
-                            grad_input.data() + r * static_cast<std::size_t>(m_widths.front()));
         }
     });
     for (const std::vector<T>& gw : partial)

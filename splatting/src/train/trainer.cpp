@@ -13,13 +13,14 @@
 #include <tbb/parallel_for.h>
 
 #include "glint/core/atomic_file.h"
+#include "glint/core/binary_io.h"
 #include "glint/core/error.h"
+#include "glint/core/image_loss.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/raster_math.h"
 #include "glint/splatting/selection.h"
-#include "glint/splatting/train/loss.h"
 
 namespace glint::splatting {
 namespace {
@@ -387,70 +388,10 @@ namespace {
 
 constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '1'};
 
-class Writer {
-public:
-    template <typename T>
-    void put(const T& value) {
-        const auto* bytes = reinterpret_cast<const char*>(&value);
-        m_data.insert(m_data.end(), bytes, bytes + sizeof value);
-    }
-    template <typename T>
-    void put_array(std::span<const T> values) {
-        put(static_cast<std::uint64_t>(values.size()));
-        const auto* bytes = reinterpret_cast<const char*>(values.data());
-        m_data.insert(m_data.end(), bytes, bytes + values.size_bytes());
-    }
-    const std::vector<char>& data() const { return m_data; }
-
-private:
-    std::vector<char> m_data;
-};
-
-class Reader {
-public:
-    Reader(std::vector<char> data, std::filesystem::path path)
-        : m_data(std::move(data)), m_path(std::move(path)) {}
-    template <typename T>
-    T get() {
-        need(sizeof(T));
-        T value;
-        std::memcpy(&value, m_data.data() + m_pos, sizeof value);
-        m_pos += sizeof value;
-        return value;
-    }
-    template <typename T>
-    std::vector<T> get_array() {
-        const auto count = get<std::uint64_t>();
-        if (count > (m_data.size() - m_pos) / sizeof(T)) fail("truncated");
-        std::vector<T> values(count);
-        std::memcpy(values.data(), m_data.data() + m_pos, count * sizeof(T));
-        m_pos += count * sizeof(T);
-        return values;
-    }
-    template <typename T>
-    void get_into(std::span<T> out) {
-        const std::vector<T> values = get_array<T>();
-        if (values.size() != out.size()) fail("array sizes do not match");
-        std::copy(values.begin(), values.end(), out.begin());
-    }
-    [[noreturn]] void fail(const std::string& problem) const {
-        throw InputError(cat(m_path.string(), ": not a usable glint checkpoint: ", problem));
-    }
-    void need(std::size_t bytes) const {
-        if (m_data.size() - m_pos < bytes) fail("truncated");
-    }
-    bool at_end() const { return m_pos == m_data.size(); }
-
-private:
-    std::vector<char> m_data;
-    std::filesystem::path m_path;
-    std::size_t m_pos = 0;
-};
-
 }  // namespace
 
 void Trainer::save_checkpoint(const std::filesystem::path& path) const {
-    Writer w;
+    BinaryWriter w;
     for (const char c : kCheckpointMagic) w.put(c);
     w.put(static_cast<std::int32_t>(m_iteration));
     w.put(static_cast<std::int32_t>(m_active_sh));
@@ -477,7 +418,8 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
 void Trainer::load_checkpoint(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(cat(path.string(), ": cannot open the checkpoint"));
-    Reader r(std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), path);
+    BinaryReader r(std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
+                   path, "not a usable glint checkpoint");
     for (const char c : kCheckpointMagic)
         if (r.get<char>() != c) r.fail("wrong magic (not a glint checkpoint, or another version)");
     const int iteration = r.get<std::int32_t>();

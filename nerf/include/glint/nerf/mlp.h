@@ -29,6 +29,8 @@ public:
     };
     // input [batch, widths.front()] -> output [batch, widths.back()].
     void forward(std::span<const T> input, std::span<T> output, Activations& keep) const;
+    // The same output without keeping anything (rendering, density queries).
+    void infer(std::span<const T> input, std::span<T> output) const;
     // From dL/d output, adds dL/d weights into grad_weights and, when grad_input is non-empty, writes
     // dL/d input.
     void backward(const Activations& keep, std::span<const T> grad_output, std::span<T> grad_weights,

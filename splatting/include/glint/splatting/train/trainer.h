@@ -16,7 +16,7 @@
 #include "glint/core/dataset.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/rasterizer.h"
-#include "glint/splatting/train/loss.h"
+#include "glint/core/image_loss.h"
 
 namespace glint::splatting {
 

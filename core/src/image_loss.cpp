@@ -4,7 +4,7 @@
 // three more; the eight blurs of each of the three channels are independent tasks, and the element-wise
 // passes run over fixed pixel chunks whose partial sums are added in chunk order (the same result for any
 // number of threads).
-#include "glint/splatting/train/loss.h"
+#include "glint/core/image_loss.h"
 
 #include <algorithm>
 #include <array>
@@ -16,7 +16,7 @@
 
 #include "glint/core/error.h"
 
-namespace glint::splatting {
+namespace glint {
 namespace {
 
 constexpr int kRadius = 5;           // 11x11 window
@@ -287,4 +287,4 @@ double psnr(std::span<const float> a, std::span<const float> b) {
     return psnr_from_mse(mse / static_cast<double>(a.size()));
 }
 
-}  // namespace glint::splatting
+}  // namespace glint

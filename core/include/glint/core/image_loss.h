@@ -1,12 +1,13 @@
-// The photometric training loss of 3D Gaussian splatting: (1 - lambda) L1 + lambda (1 - SSIM), with the
-// reference's SSIM (11x11 Gaussian window, sigma 1.5, zero padding, C1 = 0.01^2, C2 = 0.03^2, averaged over
-// pixels and channels), and its gradient with respect to the rendered image.
+// Image losses and metrics shared by the Gaussian and NeRF trainers. The photometric loss of 3D Gaussian
+// splatting: (1 - lambda) L1 + lambda (1 - SSIM), with the reference's SSIM (11x11 Gaussian window,
+// sigma 1.5, zero padding, C1 = 0.01^2, C2 = 0.03^2, averaged over pixels and channels), and its gradient
+// with respect to the rendered image.
 #pragma once
 
 #include <span>
 #include <vector>
 
-namespace glint::splatting {
+namespace glint {
 
 struct LossValue {
     double loss = 0, l1 = 0, ssim = 0;
@@ -49,4 +50,4 @@ double ssim(std::span<const float> a, std::span<const float> b, int width, int h
 double psnr(std::span<const float> a, std::span<const float> b);
 double psnr_from_mse(double mse);
 
-}  // namespace glint::splatting
+}  // namespace glint

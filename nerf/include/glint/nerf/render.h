@@ -1,0 +1,45 @@
+// Rendering a NeRF on the CPU: a ray per pixel, marched over the occupancy grid in rounds (each live
+// ray takes a few samples, the samples of all rays are evaluated as one batch, rays that end drop out:
+// compaction), composited front to back with early termination.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+#include "glint/core/camera.h"
+#include "glint/nerf/model.h"
+
+namespace glint::nerf {
+
+struct NerfRenderSettings {
+    std::array<float, 3> background{0.0f, 0.0f, 0.0f};
+    bool depth = true;  // also the expected depth and the opacity
+};
+
+struct NerfImage {
+    int width = 0, height = 0;
+    std::vector<float> color;  // [H, W, 3]
+    std::vector<float> depth;  // [H, W] expected z depth in world units (0 where nothing was hit)
+    std::vector<float> alpha;  // [H, W] accumulated opacity
+};
+
+struct NerfRenderStats {
+    std::size_t rays = 0, samples = 0;  // samples evaluated by the networks
+    double ms = 0;
+};
+
+// The ray through the centre of pixel (x, y) of a camera: normalized origin and unit direction, and the
+// world-to-normalized scale of t along it.
+void camera_ray(const NerfModel& model, const Camera& camera, float x, float y, float origin[3],
+                float direction[3]);
+
+NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
+                            NerfImage& out);
+
+// Shades samples: normalized positions and unit directions [N, 3] -> density [N] and colour [N, 3]
+// (the networks' inference path, shared by the renderer and the pruning pass).
+void shade_samples(const NerfModel& model, std::span<const float> positions,
+                   std::span<const float> directions, std::span<float> sigma, std::span<float> rgb);
+
+}  // namespace glint::nerf
