@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_io.h"
+#include "nerf_scene.h"
 #include "record/recorder.h"
 #include "view_options.h"
 
@@ -56,7 +58,7 @@ void add_record_command(CLI::App& app, Action& action) {
     CLI::App* command = app.add_subcommand(
         "record", "Render a fly-through video (MP4, H.264) or PNG frames along a camera path, headless");
     command->add_option("SCENE", o->scene,
-                        "Scene file (.ply, .splat); the embedded default scene if omitted");
+                        "Scene file (.ply, .splat, .nerf); the embedded default scene if omitted");
     command->add_option("--path", o->path,
                         "Camera path JSON (keyframes; see the README); an orbit around the scene if omitted");
     command->add_option("-o,--output", o->output, "fly.mp4, or a PNG sequence such as frames/%05d.png")
@@ -110,10 +112,20 @@ void add_record_command(CLI::App& app, Action& action) {
             view.backend = o->backend;
             view.temporal_cutoff = o->temporal_cutoff;
             std::string scene_name;
-            const splatting::LoadedScene scene = load_scene_or_default(view, scene_name);
-            job.settings = render_settings(view, scene.cloud, scene_name);
+            const bool nerf = is_nerf_path(o->scene);
+            // A NeRF, or Gaussians (the embedded default scene without a file).
+            std::optional<nerf::NerfModel> model;
+            splatting::LoadedScene scene;
+            if (nerf) {
+                model.emplace(nerf::load_nerf(o->scene));
+                scene_name = cat(o->scene, " (NeRF)");
+                if (o->time) log::warn("--time: a NeRF is static; ignored");
+            } else {
+                scene = load_scene_or_default(view, scene_name);
+                job.settings = render_settings(view, scene.cloud, scene_name);
+            }
             job.settings.background = parse_background(o->background);
-            if (scene.cloud.is_4d()) {
+            if (!nerf && scene.cloud.is_4d()) {
                 const auto [lo, hi] =
                     std::minmax_element(scene.cloud.time_means().begin(), scene.cloud.time_means().end());
                 job.time_start = o->time ? job.settings.time : *lo;
@@ -128,14 +140,16 @@ void add_record_command(CLI::App& app, Action& action) {
                 const std::vector<float> up = parse_numbers(o->up, 3, "--up");
                 const glm::vec3 up_vector(up[0], up[1], up[2]);
                 if (glm::length(up_vector) == 0.0f) throw InputError("--up must not be zero");
-                const SceneSphere sphere = scene_sphere(scene.cloud);
+                const SceneSphere sphere = nerf ? nerf_sphere(*model) : scene_sphere(scene.cloud);
                 const float distance = sphere.radius / std::sin(0.5f * glm::radians(o->fov)) * 1.05f;
                 job.path = orbit_path(sphere.centre, distance, up_vector, 25.0f, o->fov, 8.0f);
                 what = "an orbit around the scene";
             }
 
+            if (nerf && parse_backend(o->backend) == Backend::Cuda)
+                throw InputError("a NeRF renders on the CPU; --backend cuda is for Gaussians");
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
-                splatting::create_rasterizer(parse_backend(o->backend));
+                splatting::create_rasterizer(nerf ? Backend::Cpu : parse_backend(o->backend));
             const bool tty = ::isatty(STDERR_FILENO) != 0;
             double shown = -1.0;
             g_record_interrupted = 0;
@@ -144,8 +158,16 @@ void add_record_command(CLI::App& app, Action& action) {
                       job.video.height, ", ", job.video.fps, " fps on the ",
                       backend_name(rasterizer->backend()), " into ", o->output);
             RecordProgress done;
+            const FrameRenderer render_frame = [&](const Camera& camera,
+                                                   const splatting::RenderSettings& settings,
+                                                   splatting::RenderOutput& out) {
+                if (nerf)
+                    render_nerf_frame(*model, camera, settings, out);
+                else
+                    rasterizer->render(scene.cloud, camera, settings, out);
+            };
             const bool complete = record(
-                scene.cloud, *rasterizer, job,
+                render_frame, rasterizer->backend() == Backend::Cpu, job,
                 [&](const RecordProgress& p) {
                     if (p.elapsed_seconds - shown >= (tty ? 0.25 : 10.0) || p.frame == p.frames) {
                         shown = p.elapsed_seconds;

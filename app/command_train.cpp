@@ -63,6 +63,7 @@ public:
     virtual void save_output(const std::string& path) const = 0;
     virtual std::vector<std::pair<const char*, double>> profile() const = 0;
     virtual const splatting::GaussianCloud* cloud() const { return nullptr; }
+    virtual std::string profile_note() const { return {}; }
 };
 
 class GaussianRun final : public TrainingRun {
@@ -119,6 +120,18 @@ public:
         return {{"marching", p.marching},       {"encoding", p.encoding},   {"mlp", p.mlp},
                 {"compositing", p.compositing}, {"optimizer", p.optimizer}, {"occupancy", p.occupancy}};
     }
+    std::string profile_note() const override {
+        const nerf::NerfTrainProfile& p = m_trainer.profile();
+        const double steps = static_cast<double>(std::max<std::size_t>(p.steps, 1));
+        const double ms = p.marching + p.encoding + p.mlp + p.compositing + p.optimizer + p.occupancy;
+        return cat("per step: ", static_cast<double>(p.rays) / steps, " rays, ",
+                   static_cast<double>(p.samples) / steps, " samples (",
+                   100.0 * static_cast<double>(p.samples_used) /
+                       static_cast<double>(std::max<std::size_t>(p.samples, 1)),
+                   "% before the rays' transmittance ran out); ",
+                   static_cast<double>(p.samples) / std::max(ms, 1e-9) / 1000.0,
+                   " million samples per second");
+    }
 
 private:
     nerf::NerfTrainer m_trainer;
@@ -141,7 +154,7 @@ void add_train_command(CLI::App& app, Action& action) {
         // NeRF.
         int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
             batch_samples = 1 << 16;
-        float hash_max_resolution = 2048.0f, lr = 1e-2f;
+        float hash_max_resolution = 2048.0f, lr = 3e-3f;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
@@ -231,7 +244,7 @@ void add_train_command(CLI::App& app, Action& action) {
         ->add_option("--batch-samples", o->batch_samples,
                      "NeRF: samples per step (the ray count adapts; default 65536)")
         ->check(CLI::Range(1024, 1 << 24));
-    command->add_option("--lr", o->lr, "NeRF: Adam's learning rate (default 1e-2, decaying to a tenth)")
+    command->add_option("--lr", o->lr, "NeRF: Adam's learning rate (default 3e-3)")
         ->check(CLI::Range(1e-6f, 1.0f));
     command->callback([&action, o] {
         action = [o] {
@@ -276,7 +289,7 @@ void add_train_command(CLI::App& app, Action& action) {
                 options.seed = o->seed;
                 options.batch_samples = o->batch_samples;
                 options.lr = o->lr;
-                options.lr_final = o->lr / 10.0f;
+                options.lr_final = o->lr;
                 options.random_background = o->random_background;
                 if (parse_backend(o->backend) == Backend::Cuda)
                     throw InputError("NeRF training runs on the CPU; --backend cuda trains Gaussians only");
@@ -426,6 +439,8 @@ void add_train_command(CLI::App& app, Action& action) {
                     for (const auto& [name, ms] : parts)
                         std::printf("  %-12s %9.1f ms  %5.1f%%  %.2f ms/iteration\n", name, ms,
                                     100.0 * ms / std::max(total, 1e-9), ms / (iterations - first + 1));
+                    if (const std::string note = trainer.profile_note(); !note.empty())
+                        std::printf("  %s\n", note.c_str());
                 }
                 return 0;
             };

@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "glint/core/error.h"
@@ -420,6 +423,106 @@ TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are 
     // A failed write leaves the previous file.
     CHECK_THROWS(nerf::save_nerf(model, dir / "no-such-folder" / "x.nerf"));
     CHECK(test::read_bytes(path) == bytes);
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cpu");
+
+namespace {
+
+// Small NeRF settings for the command-line tests (seconds, not minutes).
+const char* const kSmallNerf =
+    " --hash-levels 6 --hash-table-log2 14 --hash-max-resolution 128 --nerf-steps 128"
+    " --occupancy-resolution 32 --batch-samples 4096";
+
+}  // namespace
+
+TEST_CASE("glint train --model nerf writes a .nerf that glint render and glint record accept") {
+    test::TempDir dir;
+    const std::string dataset = test::quoted(test::source_dir() / "assets" / "sample" / "dataset");
+    const auto out = dir / "scene.nerf";
+    const test::CommandResult train =
+        test::run_glint("train -q " + dataset + " -o " + test::quoted(out) +
+                        " --iters 40 --eval-every 20 --downscale 4" + kSmallNerf + " --profile");
+    INFO(train.output);
+    REQUIRE(train.exit_code == 0);
+    CHECK(train.output.find("marching") != std::string::npos);
+    CHECK(train.output.find("million samples per second") != std::string::npos);
+    const nerf::NerfModel model = nerf::load_nerf(out);
+    CHECK(model.config().grid.levels == 6);
+    CHECK(model.occupied_cells() > 0);
+    std::ifstream csv(dir / "scene.csv");
+    std::string header, line;
+    std::getline(csv, header);
+    CHECK(header == "iteration,seconds,occupied_cells,test_psnr,test_ssim,test_l1");
+    int rows = 0;
+    while (std::getline(csv, line)) ++rows;
+    CHECK(rows == 2);
+
+    // A view of the dataset's first camera, with depth and opacity images.
+    const test::CommandResult render =
+        test::run_glint("render -q " + test::quoted(out) + " --cameras " + dataset + " --width 50 -o " +
+                        test::quoted(dir / "v.png") + " --depth " + test::quoted(dir / "d.png") +
+                        " --alpha " + test::quoted(dir / "a.png"));
+    INFO(render.output);
+    CHECK(render.exit_code == 0);
+    for (const char* name : {"v.png", "d.png", "a.png"}) CHECK(std::filesystem::file_size(dir / name) > 0);
+    CHECK(test::run_glint("render -q " + test::quoted(out) + " --count " + test::quoted(dir / "c.png") +
+                          " -o " + test::quoted(dir / "x.png"))
+              .exit_code == 2);
+    // Recording: an orbit into PNG frames.
+    const test::CommandResult record =
+        test::run_glint("record -q " + test::quoted(out) + " --res 32x24 --fps 4 --duration 1 -o " +
+                        test::quoted(dir / "frames" / "%03d.png") + " --up 0,1,0");
+    INFO(record.output);
+    CHECK(record.exit_code == 0);
+    CHECK(std::filesystem::exists(dir / "frames" / "000.png"));
+    CHECK(std::filesystem::exists(dir / "frames" / "003.png"));
+    // A damaged file: an error naming it, exit 2.
+    std::vector<std::byte> bytes = test::read_bytes(out);
+    bytes[bytes.size() / 3] ^= std::byte{1};
+    test::write_bytes(dir / "bad.nerf", bytes);
+    const test::CommandResult bad =
+        test::run_glint("render " + test::quoted(dir / "bad.nerf") + " -o " + test::quoted(dir / "b.png"));
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.output.find("bad.nerf") != std::string::npos);
+    CHECK(bad.output.find("checksum") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "b.png"));
+    // A NeRF goes to .nerf only.
+    CHECK(test::run_glint("train " + dataset + " --model nerf -o " + test::quoted(dir / "x.ply")).exit_code ==
+          2);
+}
+
+TEST_CASE("NeRF checkpoints resume exactly") {
+    test::TempDir dir;
+    const std::string dataset = test::quoted(test::source_dir() / "assets" / "sample" / "dataset");
+    const std::string common = std::string(" --downscale 4 --test-every 0") + kSmallNerf;
+    const test::CommandResult straight = test::run_glint(
+        "train -q " + dataset + " -o " + test::quoted(dir / "a.nerf") + " --iters 30" + common);
+    REQUIRE(straight.exit_code == 0);
+    const test::CommandResult first =
+        test::run_glint("train -q " + dataset + " -o " + test::quoted(dir / "b.nerf") +
+                        " --iters 15 --checkpoint-every 15" + common);
+    REQUIRE(first.exit_code == 0);
+    const test::CommandResult resumed =
+        test::run_glint("train -q " + dataset + " -o " + test::quoted(dir / "b.nerf") +
+                        " --iters 30 --resume " + test::quoted(dir / "b.ckpt") + common);
+    INFO(resumed.output);
+    REQUIRE(resumed.exit_code == 0);
+    const nerf::NerfModel a = nerf::load_nerf(dir / "a.nerf"), b = nerf::load_nerf(dir / "b.nerf");
+    CHECK(a.grid().params() == b.grid().params());
+    CHECK(a.density_net().weights() == b.density_net().weights());
+    CHECK(a.colour_net().weights() == b.colour_net().weights());
+    CHECK(a.occupancy() == b.occupancy());
+    // Another network size does not fit the checkpoint.
+    std::string other_size = common;
+    other_size.replace(other_size.find("--hash-levels 6"), 15, "--hash-levels 5");
+    const test::CommandResult other =
+        test::run_glint("train " + dataset + " -o " + test::quoted(dir / "c.nerf") + " --iters 30 --resume " +
+                        test::quoted(dir / "b.ckpt") + other_size);
+    CHECK(other.exit_code == 2);
+    CHECK(other.output.find("b.ckpt") != std::string::npos);
 }
 
 TEST_SUITE_END();

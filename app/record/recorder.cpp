@@ -173,6 +173,13 @@ void check_record_output(const RecordJob& job) {
 
 bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& rasterizer, const RecordJob& job,
             const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result) {
+    return record([&](const Camera& camera, const splatting::RenderSettings& settings,
+                      splatting::RenderOutput& out) { rasterizer.render(cloud, camera, settings, out); },
+                  rasterizer.backend() == Backend::Cpu, job, progress, result);
+}
+
+bool record(const FrameRenderer& render, bool host_packed, const RecordJob& job,
+            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result) {
     const PathSampler sampler(job.path);
     const float video_seconds = job.duration > 0.0f ? job.duration : sampler.duration();
     check_record_output(job);
@@ -207,7 +214,7 @@ bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& raster
     RecordProgress state;
     state.frames = frames;
     splatting::RenderOutput out;
-    const bool packed = rasterizer.backend() == Backend::Cpu;  // CUDA's packed output is device memory
+    const bool packed = host_packed;
     for (int k = 0; k < frames; ++k) {
         const PathPose pose = sampler.at(frame_path_time(k, frames, sampler.duration(), job.path.loop));
         splatting::RenderSettings settings = job.settings;
@@ -224,11 +231,11 @@ bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& raster
         if (packed) {
             out.float_images = false;
             out.packed_rgba = pixels.data();
-            rasterizer.render(cloud, camera, settings, out);
+            render(camera, settings, out);
         } else {
             out.float_images = true;
             out.packed_rgba = nullptr;
-            rasterizer.render(cloud, camera, settings, out);
+            render(camera, settings, out);
             for (std::size_t i = 0; i < pixels.size(); ++i)
                 pixels[i] = splatting::raster::pack_rgba8(out.color[3 * i], out.color[3 * i + 1],
                                                           out.color[3 * i + 2]);

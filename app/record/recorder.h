@@ -50,5 +50,11 @@ void check_record_output(const RecordJob& job);
 // output is removed; returns false). Throws InputError for a bad path or output, Error when writing fails.
 bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& rasterizer, const RecordJob& job,
             const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result);
+// The same for any scene model: `render` draws one frame (a NeRF, say); `host_packed`: it can write
+// out.packed_rgba in host memory (otherwise the float colour is packed here).
+using FrameRenderer =
+    std::function<void(const Camera&, const splatting::RenderSettings&, splatting::RenderOutput&)>;
+bool record(const FrameRenderer& render, bool host_packed, const RecordJob& job,
+            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result);
 
 }  // namespace glint::app

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <numeric>
@@ -258,8 +256,6 @@ NerfStepResult NerfTrainer::step() {
     const std::size_t n = begin[rays];
     result.rays = rays;
     result.samples = n;
-    if (std::getenv("GLINT_NERF_DEBUG"))
-        std::fprintf(stderr, "\nstep %d rays %zu samples %zu\n", m_iteration, rays, n);
     m_samples_per_ray =
         0.9f * m_samples_per_ray + 0.1f * std::max(1.0f, static_cast<float>(n) / static_cast<float>(rays));
     std::vector<float> t(n), dt(n), inputs(3 * n), directions(3 * n);
@@ -305,6 +301,7 @@ NerfStepResult NerfTrainer::step() {
     start = clock::now();
     std::vector<float> sigma(n), rgb(3 * n), grad_sigma(n, 0.0f), grad_rgb(3 * n, 0.0f);
     std::vector<double> ray_error(rays);
+    std::vector<std::size_t> ray_used(rays);
     const float scale = 2.0f / (3.0f * static_cast<float>(rays));  // d mean squared error / d colour
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rays, 256), [&](const auto& range) {
         for (std::size_t r = range.begin(); r != range.end(); ++r) {
@@ -325,6 +322,7 @@ NerfStepResult NerfTrainer::step() {
                 grad_colour[a] = scale * diff;
             }
             ray_error[r] = error;
+            ray_used[r] = static_cast<std::size_t>(used);
             composite_ray_backward<float>(used, &sigma[s0], &rgb[3 * s0], &dt[s0], colour, grad_colour,
                                           &grad_sigma[s0], &grad_rgb[3 * s0]);
         }
@@ -332,8 +330,13 @@ NerfStepResult NerfTrainer::step() {
     const double mse =
         std::accumulate(ray_error.begin(), ray_error.end(), 0.0) / (3.0 * static_cast<double>(rays));
     result.loss = mse;
+    result.samples_used = std::accumulate(ray_used.begin(), ray_used.end(), std::size_t{0});
+    ++m_profile.steps;
+    m_profile.rays += result.rays;
+    m_profile.samples += result.samples;
+    m_profile.samples_used += result.samples_used;
     result.psnr = psnr_from_mse(mse);
-    // Through the activations: d sigma / d raw = sigma (below the clamp), d c / d raw = c (1 - c).
+    // Through the activations: d sigma / d raw as density_derivative, d c / d raw = c (1 - c).
     std::vector<float> grad_raw(3 * n), grad_geometry(n * g), grad_colour_in(n * cw);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i)
@@ -350,7 +353,7 @@ NerfStepResult NerfTrainer::step() {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             std::copy_n(&grad_colour_in[i * cw], g, &grad_geometry[i * g]);
-            if (geometry[i * g] < kMaxLogDensity) grad_geometry[i * g] += grad_sigma[i] * sigma[i];
+            grad_geometry[i * g] += grad_sigma[i] * density_derivative(geometry[i * g]);
         }
     });
     std::vector<float> grad_features(n * enc);

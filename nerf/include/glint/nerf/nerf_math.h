@@ -34,11 +34,16 @@ GLINT_HD inline void sh_encode_direction(float x, float y, float z, float* out) 
     out[15] = 0.59004358992664352f * x * (-x2 + 3.0f * y2);
 }
 
-// Density from the density network's first output: exp, with the argument clamped at 15 (Instant-NGP's
-// truncated exponential: the gradient is exp of the clamped value, which keeps early steps finite).
+// Density from the density network's first output: Instant-NGP's truncated exponential, exp(raw) forward
+// (capped far above any useful density, to stay finite) and exp(clamp(raw, -15, 15)) as its derivative,
+// which keeps early steps' gradients bounded without ever zeroing them (a zero gradient above the cap
+// would freeze a density that overshot).
 inline constexpr float kMaxLogDensity = 15.0f;
 GLINT_HD inline float density_activation(float raw) {
-    return expf(raw < kMaxLogDensity ? raw : kMaxLogDensity);
+    return expf(raw < 30.0f ? raw : 30.0f);
+}
+GLINT_HD inline float density_derivative(float raw) {
+    return expf(raw < -kMaxLogDensity ? -kMaxLogDensity : (raw > kMaxLogDensity ? kMaxLogDensity : raw));
 }
 GLINT_HD inline float sigmoid(float x) {
     return 1.0f / (1.0f + expf(-x));
