@@ -268,7 +268,7 @@ TEST_CASE("volume rendering: colour and density gradients equal central finite d
             return g[0] * out[0] + g[1] * out[1] + g[2] * out[2];
         };
         std::vector<double> grad_sigma(n, 0.0), grad_rgb(3 * n, 0.0);
-        nerf::composite_ray_backward<double>(used, sigma.data(), rgb.data(), dt.data(), colour, g,
+        nerf::composite_ray_backward<double>(used, sigma.data(), rgb.data(), dt.data(), background, g,
                                              grad_sigma.data(), grad_rgb.data());
         int checked = 0;
         for (int i = 0; i < used; ++i) {

@@ -52,7 +52,7 @@ void shade_samples(const NerfModel& model, std::span<const float> positions,
         sigma[i] = density_activation(geometry[i * g]);
     }
     model.colour_net().infer(colour_in, raw);
-    for (std::size_t i = 0; i < 3 * n; ++i) rgb[i] = sigmoid(raw[i]);
+    for (std::size_t i = 0; i < 3 * n; ++i) rgb[i] = colour_activation(raw[i]);
 }
 
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,

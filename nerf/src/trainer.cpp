@@ -309,7 +309,7 @@ NerfStepResult NerfTrainer::step() {
             const int count = static_cast<int>(begin[r + 1] - s0);
             for (std::size_t s = s0; s < begin[r + 1]; ++s) {
                 sigma[s] = density_activation(geometry[s * g]);
-                for (std::size_t a = 0; a < 3; ++a) rgb[3 * s + a] = sigmoid(raw[3 * s + a]);
+                for (std::size_t a = 0; a < 3; ++a) rgb[3 * s + a] = colour_activation(raw[3 * s + a]);
             }
             float colour[3], opacity;
             const int used = composite_ray<float>(count, &sigma[s0], &rgb[3 * s0], &dt[s0], nullptr,
@@ -323,8 +323,8 @@ NerfStepResult NerfTrainer::step() {
             }
             ray_error[r] = error;
             ray_used[r] = static_cast<std::size_t>(used);
-            composite_ray_backward<float>(used, &sigma[s0], &rgb[3 * s0], &dt[s0], colour, grad_colour,
-                                          &grad_sigma[s0], &grad_rgb[3 * s0]);
+            composite_ray_backward<float>(used, &sigma[s0], &rgb[3 * s0], &dt[s0], ray[r].background,
+                                          grad_colour, &grad_sigma[s0], &grad_rgb[3 * s0]);
         }
     });
     const double mse =
@@ -336,12 +336,12 @@ NerfStepResult NerfTrainer::step() {
     m_profile.samples += result.samples;
     m_profile.samples_used += result.samples_used;
     result.psnr = psnr_from_mse(mse);
-    // Through the activations: d sigma / d raw as density_derivative, d c / d raw = c (1 - c).
+    // Through the activations (density_derivative, colour_derivative).
     std::vector<float> grad_raw(3 * n), grad_geometry(n * g), grad_colour_in(n * cw);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i)
             for (std::size_t a = 0; a < 3; ++a)
-                grad_raw[3 * i + a] = grad_rgb[3 * i + a] * rgb[3 * i + a] * (1.0f - rgb[3 * i + a]);
+                grad_raw[3 * i + a] = grad_rgb[3 * i + a] * colour_derivative(raw[3 * i + a]);
     });
     m_profile.compositing += ms_since(start);
 

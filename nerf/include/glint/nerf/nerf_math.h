@@ -48,6 +48,18 @@ GLINT_HD inline float density_derivative(float raw) {
 GLINT_HD inline float sigmoid(float x) {
     return 1.0f / (1.0f + expf(-x));
 }
+// Colour from the colour network's outputs: a sigmoid widened by 1e-3 on each side (as mip-NeRF does),
+// so that the 0 and 1 of white or black backgrounds are reached at finite outputs. A plain sigmoid
+// drives those outputs towards infinity, where its derivative vanishes and a colour that flips sign
+// stays wrong for good.
+inline constexpr float kColourMargin = 1e-3f;
+GLINT_HD inline float colour_activation(float raw) {
+    return sigmoid(raw) * (1.0f + 2.0f * kColourMargin) - kColourMargin;
+}
+GLINT_HD inline float colour_derivative(float raw) {
+    const float s = sigmoid(raw);
+    return (1.0f + 2.0f * kColourMargin) * s * (1.0f - s);
+}
 
 // Where the ray o + t d is inside the box [lo, hi]: t in [t_near, t_far] (t_near > t_far: misses).
 GLINT_HD inline void ray_box(const float o[3], const float d[3], const float lo[3], const float hi[3],
@@ -101,21 +113,28 @@ GLINT_HD int composite_ray(int n, const T* sigma, const T* rgb, const T* dt, con
 }
 
 // The backward pass of composite_ray over its `used` samples, from dL/d colour: dL/d sigma_i and
-// dL/d c_i (rgb order as above). With A_i = sum_{j<=i} w_j c_j and C the composited colour,
-// dC/dc_i = w_i and dC/d sigma_i = dt_i (T_{i+1} c_i - (C - A_i)) (the background term is inside C).
+// dL/d c_i (rgb order as above). With R_i = sum_{j>i} w_j c_j + T_n background (what lies behind sample
+// i), dC/dc_i = w_i and dC/d sigma_i = dt_i (T_{i+1} c_i - R_i). R_i is summed from the back (no
+// difference of two near-equal colours, which in float turns into noise once a ray is opaque).
 template <typename T>
-GLINT_HD void composite_ray_backward(int used, const T* sigma, const T* rgb, const T* dt, const T colour[3],
-                                     const T grad_colour[3], T* grad_sigma, T* grad_rgb) {
-    T transmittance = T(1), acc[3] = {T(0), T(0), T(0)};
-    for (int i = 0; i < used; ++i) {
-        const T alpha = T(1) - exp(-sigma[i] * dt[i]);
-        const T w = transmittance * alpha;
-        transmittance *= T(1) - alpha;
+GLINT_HD void composite_ray_backward(int used, const T* sigma, const T* rgb, const T* dt,
+                                     const T background[3], const T grad_colour[3], T* grad_sigma,
+                                     T* grad_rgb) {
+    T depth = T(0);  // optical depth sum_j sigma_j dt_j over the used samples
+    for (int i = 0; i < used; ++i) depth += sigma[i] * dt[i];
+    T behind[3];
+    const T t_end = exp(-depth);
+    for (int k = 0; k < 3; ++k) behind[k] = t_end * background[k];
+    for (int i = used - 1; i >= 0; --i) {
+        const T after = exp(-depth);  // T_{i+1}
+        depth -= sigma[i] * dt[i];
+        if (depth < T(0)) depth = T(0);
+        const T w = exp(-depth) * (T(1) - exp(-sigma[i] * dt[i]));
         T g = T(0);
         for (int k = 0; k < 3; ++k) {
-            acc[k] += w * rgb[3 * i + k];
             grad_rgb[3 * i + k] = grad_colour[k] * w;
-            g += grad_colour[k] * (transmittance * rgb[3 * i + k] - (colour[k] - acc[k]));
+            g += grad_colour[k] * (after * rgb[3 * i + k] - behind[k]);
+            behind[k] += w * rgb[3 * i + k];
         }
         grad_sigma[i] = g * dt[i];
     }
