@@ -494,12 +494,12 @@ TEST_CASE("glint train --model nerf writes a .nerf that glint render and glint r
           2);
 }
 
-TEST_CASE("NeRF checkpoints resume exactly") {
+TEST_CASE("NeRF training is the same on one thread or many, and checkpoints resume exactly") {
     test::TempDir dir;
     const std::string dataset = test::quoted(test::source_dir() / "assets" / "sample" / "dataset");
     const std::string common = std::string(" --downscale 4 --test-every 0") + kSmallNerf;
     const test::CommandResult straight = test::run_glint(
-        "train -q " + dataset + " -o " + test::quoted(dir / "a.nerf") + " --iters 30" + common);
+        "--threads 1 train -q " + dataset + " -o " + test::quoted(dir / "a.nerf") + " --iters 30" + common);
     REQUIRE(straight.exit_code == 0);
     const test::CommandResult first =
         test::run_glint("train -q " + dataset + " -o " + test::quoted(dir / "b.nerf") +

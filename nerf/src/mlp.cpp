@@ -85,7 +85,10 @@ void Mlp<T>::forward(std::span<const T> input, std::span<T> output, Activations&
     keep.layers[0].assign(input.begin(), input.end());
     for (std::size_t l = 1; l < layers; ++l)
         keep.layers[l].resize(batch * static_cast<std::size_t>(m_widths[l]));
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch, kRows), [&](const auto& rows) {
+    // Fixed blocks of kRows (not TBB's adaptive ranges): a matrix product's rounding can depend on
+    // its row count, and training must not depend on thread timing.
+    tbb::parallel_for(std::size_t{0}, (batch + kRows - 1) / kRows, [&](std::size_t block) {
+        const tbb::blocked_range<std::size_t> rows(block * kRows, std::min(batch, (block + 1) * kRows));
         for (std::size_t l = 0; l < layers; ++l) {
             const std::size_t n_in = static_cast<std::size_t>(m_widths[l]),
                               n_out = static_cast<std::size_t>(m_widths[l + 1]);
@@ -105,7 +108,10 @@ void Mlp<T>::infer(std::span<const T> input, std::span<T> output) const {
     GLINT_CHECK(input.size() == batch * in && output.size() == batch * out, "Mlp::infer: sizes differ");
     const std::size_t layers = m_widths.size() - 1;
     const std::size_t widest = static_cast<std::size_t>(*std::max_element(m_widths.begin(), m_widths.end()));
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch, kRows), [&](const auto& rows) {
+    // Fixed blocks of kRows (not TBB's adaptive ranges): a matrix product's rounding can depend on
+    // its row count, and training must not depend on thread timing.
+    tbb::parallel_for(std::size_t{0}, (batch + kRows - 1) / kRows, [&](std::size_t block) {
+        const tbb::blocked_range<std::size_t> rows(block * kRows, std::min(batch, (block + 1) * kRows));
         const std::size_t r = rows.begin(), count = rows.size();
         std::vector<T> a(widest * count), b(widest * count);
         const T* x = input.data() + r * in;

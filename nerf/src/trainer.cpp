@@ -44,6 +44,23 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
+// What a step reuses from the last (sized on first use: no page faults for fresh buffers every step).
+struct NerfTrainer::StepBuffers {
+    struct RayData {
+        float o[3], d[3], target[3], background[3];
+    };
+    std::vector<RayData> rays;
+    std::vector<std::vector<float>> block_t, block_dt;
+    std::vector<std::vector<int>> block_count;
+    std::vector<std::size_t> begin, ray_used;
+    std::vector<float> t, dt, inputs, directions, features, geometry, colour_in, raw, sigma, rgb, grad_sigma,
+        grad_rgb, grad_raw, grad_geometry, grad_colour_in, grad_features;
+    std::vector<double> ray_error;
+    Mlp<float>::Activations keep_density, keep_colour;
+};
+
+NerfTrainer::~NerfTrainer() = default;
+
 NerfConfig config_for(const Dataset& dataset, const HashGridConfig& grid) {
     NerfConfig config;
     config.grid = grid;
@@ -81,7 +98,7 @@ NerfConfig config_for(const Dataset& dataset, const HashGridConfig& grid) {
 }
 
 NerfTrainer::NerfTrainer(const Dataset& dataset, const NerfConfig& config, const NerfTrainOptions& options)
-    : m_dataset(dataset), m_options(options), m_model(config) {
+    : m_dataset(dataset), m_options(options), m_model(config), m_buffers(std::make_unique<StepBuffers>()) {
     if (dataset.train.empty()) throw InputError(cat(dataset.root.string(), ": no training views"));
     if (options.iterations < 1) throw InputError("--iters must be at least 1");
     if (options.batch_samples < 1024 || options.batch_samples > (1 << 24))
@@ -196,13 +213,16 @@ NerfStepResult NerfTrainer::step() {
         static_cast<int>(static_cast<float>(m_options.batch_samples) / std::max(m_samples_per_ray, 1.0f)), 64,
         1 << 16));
     const std::size_t total_pixels = m_pixel_offset.back();
-    struct RayData {
-        float o[3], d[3], target[3], background[3];
-    };
-    std::vector<RayData> ray(rays);
+    StepBuffers& buf = *m_buffers;
+    std::vector<StepBuffers::RayData>& ray = buf.rays;
+    ray.resize(rays);
     const std::size_t blocks = (rays + kRayBlock - 1) / kRayBlock;
-    std::vector<std::vector<float>> block_t(blocks), block_dt(blocks);
-    std::vector<std::vector<int>> block_count(blocks);
+    std::vector<std::vector<float>>& block_t = buf.block_t;
+    std::vector<std::vector<float>>& block_dt = buf.block_dt;
+    std::vector<std::vector<int>>& block_count = buf.block_count;
+    block_t.resize(blocks);
+    block_dt.resize(blocks);
+    block_count.resize(blocks);
     const int cap = m_options.max_samples_per_ray;
     tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
         std::vector<float>& ts = block_t[b];
@@ -220,7 +240,7 @@ NerfStepResult NerfTrainer::step() {
             const std::size_t local = pixel - m_pixel_offset[view];
             const int x = static_cast<int>(local % static_cast<std::size_t>(cam.width)),
                       y = static_cast<int>(local / static_cast<std::size_t>(cam.width));
-            RayData& rd = ray[r];
+            StepBuffers::RayData& rd = ray[r];
             // A random point in the pixel (anti-aliasing over the steps).
             camera_ray(m_model, cam, static_cast<float>(x) + unit(mix(z + 1)),
                        static_cast<float>(y) + unit(mix(z + 2)), rd.o, rd.d);
@@ -243,7 +263,8 @@ NerfStepResult NerfTrainer::step() {
             block_count[b].push_back(n);
         }
     });
-    std::vector<std::size_t> begin(rays + 1, 0);
+    std::vector<std::size_t>& begin = buf.begin;
+    begin.assign(rays + 1, 0);
     {
         std::size_t r = 0, n = 0;
         for (std::size_t b = 0; b < blocks; ++b)
@@ -258,7 +279,11 @@ NerfStepResult NerfTrainer::step() {
     result.samples = n;
     m_samples_per_ray =
         0.9f * m_samples_per_ray + 0.1f * std::max(1.0f, static_cast<float>(n) / static_cast<float>(rays));
-    std::vector<float> t(n), dt(n), inputs(3 * n), directions(3 * n);
+    std::vector<float>&t = buf.t, &dt = buf.dt, &inputs = buf.inputs, &directions = buf.directions;
+    t.resize(n);
+    dt.resize(n);
+    inputs.resize(3 * n);
+    directions.resize(3 * n);
     tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
         std::size_t k = 0;
         for (std::size_t r = b * kRayBlock; r < std::min(rays, (b + 1) * kRayBlock); ++r)
@@ -279,13 +304,17 @@ NerfStepResult NerfTrainer::step() {
     start = clock::now();
     const HashGrid<float>& grid = m_model.grid();
     const std::size_t enc = static_cast<std::size_t>(grid.output_width());
-    std::vector<float> features(n * enc);
+    std::vector<float>& features = buf.features;
+    features.resize(n * enc);
     grid.forward(inputs, features);
     m_profile.encoding += ms_since(start);
     start = clock::now();
     const std::size_t g = static_cast<std::size_t>(m_model.config().geometry_features), cw = g + kShDirWidth;
-    std::vector<float> geometry(n * g), colour_in(n * cw), raw(3 * n);
-    Mlp<float>::Activations keep_density, keep_colour;
+    std::vector<float>&geometry = buf.geometry, &colour_in = buf.colour_in, &raw = buf.raw;
+    geometry.resize(n * g);
+    colour_in.resize(n * cw);
+    raw.resize(3 * n);
+    Mlp<float>::Activations &keep_density = buf.keep_density, &keep_colour = buf.keep_colour;
     m_model.density_net().forward(features, geometry, keep_density);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
@@ -299,9 +328,16 @@ NerfStepResult NerfTrainer::step() {
 
     // ---- compositing, loss and its backward pass ----
     start = clock::now();
-    std::vector<float> sigma(n), rgb(3 * n), grad_sigma(n, 0.0f), grad_rgb(3 * n, 0.0f);
-    std::vector<double> ray_error(rays);
-    std::vector<std::size_t> ray_used(rays);
+    std::vector<float>&sigma = buf.sigma, &rgb = buf.rgb, &grad_sigma = buf.grad_sigma,
+    &grad_rgb = buf.grad_rgb;
+    sigma.resize(n);
+    rgb.resize(3 * n);
+    grad_sigma.assign(n, 0.0f);
+    grad_rgb.assign(3 * n, 0.0f);
+    std::vector<double>& ray_error = buf.ray_error;
+    ray_error.resize(rays);
+    std::vector<std::size_t>& ray_used = buf.ray_used;
+    ray_used.resize(rays);
     const float scale = 2.0f / (3.0f * static_cast<float>(rays));  // d mean squared error / d colour
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rays, 256), [&](const auto& range) {
         for (std::size_t r = range.begin(); r != range.end(); ++r) {
@@ -337,7 +373,11 @@ NerfStepResult NerfTrainer::step() {
     m_profile.samples_used += result.samples_used;
     result.psnr = psnr_from_mse(mse);
     // Through the activations (density_derivative, colour_derivative).
-    std::vector<float> grad_raw(3 * n), grad_geometry(n * g), grad_colour_in(n * cw);
+    std::vector<float>&grad_raw = buf.grad_raw, &grad_geometry = buf.grad_geometry,
+    &grad_colour_in = buf.grad_colour_in;
+    grad_raw.resize(3 * n);
+    grad_geometry.resize(n * g);
+    grad_colour_in.resize(n * cw);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i)
             for (std::size_t a = 0; a < 3; ++a)
@@ -356,7 +396,8 @@ NerfStepResult NerfTrainer::step() {
             grad_geometry[i * g] += grad_sigma[i] * density_derivative(geometry[i * g]);
         }
     });
-    std::vector<float> grad_features(n * enc);
+    std::vector<float>& grad_features = buf.grad_features;
+    grad_features.resize(n * enc);
     m_model.density_net().backward(keep_density, grad_geometry, m_density_grad, grad_features);
     m_profile.mlp += ms_since(start);
     start = clock::now();

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -61,6 +62,7 @@ public:
     // Loads every training image (the dataset's background must be fixed: random backgrounds are drawn
     // per ray here). Throws InputError for an empty dataset or options out of range.
     NerfTrainer(const Dataset& dataset, const NerfConfig& config, const NerfTrainOptions& options);
+    ~NerfTrainer();
 
     NerfStepResult step();
     int iteration() const { return m_iteration; }
@@ -94,6 +96,8 @@ private:
     float m_samples_per_ray = 256.0f;            // running mean, sets the ray count
     int m_iteration = 0;
     NerfTrainProfile m_profile;
+    struct StepBuffers;
+    std::unique_ptr<StepBuffers> m_buffers;
 };
 
 }  // namespace glint::nerf
