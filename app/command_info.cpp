@@ -13,6 +13,7 @@
 #include "glint/core/dataset.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
+#include "glint/nerf/model.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
 
@@ -127,6 +128,54 @@ int show(const std::string& name, const LoadedScene& scene, bool json) {
     return 0;
 }
 
+// A NeRF (.nerf): its configuration, parameters and occupancy.
+int show_nerf(const std::string& path, bool json) {
+    const nerf::NerfModel model = nerf::load_nerf(path);
+    const nerf::NerfConfig& c = model.config();
+    const nerf::HashGridConfig grid = nerf::scaled_grid_config(c);
+    const std::size_t cells = model.occupancy().size(), occupied = model.occupied_cells();
+    const std::size_t bytes = std::filesystem::file_size(path);
+    if (json) {
+        const nlohmann::json j = {
+            {"file", path},
+            {"model", "hash-grid NeRF"},
+            {"format_version", nerf::kNerfFormatVersion},
+            {"file_bytes", bytes},
+            {"hash_levels", c.grid.levels},
+            {"features_per_level", c.grid.features},
+            {"log2_table_size", c.grid.log2_table_size},
+            {"base_resolution", c.grid.base_resolution},
+            {"max_resolution", grid.max_resolution},
+            {"hidden_width", c.hidden},
+            {"parameters", model.parameter_count()},
+            {"scene_box", {{"centre", {c.centre.x, c.centre.y, c.centre.z}}, {"half_size", c.half_size}}},
+            {"cascades", c.cascades},
+            {"occupancy_resolution", c.occupancy_resolution},
+            {"occupied_cells", occupied},
+            {"cells", cells},
+            {"steps", c.steps}};
+        std::printf("%s\n", j.dump(2).c_str());
+        return 0;
+    }
+    std::printf("%s: hash-grid NeRF (.nerf version %u), %s\n", path.c_str(), nerf::kNerfFormatVersion,
+                human_bytes(bytes).c_str());
+    std::printf("  hash grid      %d levels x %d features, tables of 2^%d entries, resolution %g to %g\n",
+                c.grid.levels, c.grid.features, c.grid.log2_table_size,
+                static_cast<double>(c.grid.base_resolution), static_cast<double>(grid.max_resolution));
+    std::printf("  networks       density %d -> %d -> %d, colour %d -> %d -> %d -> 3\n",
+                c.grid.levels * c.grid.features, c.hidden, c.geometry_features, c.geometry_features + 16,
+                c.hidden, c.hidden);
+    std::printf("  parameters     %s\n", group_digits(model.parameter_count()).c_str());
+    std::printf("  scene box      centre (%g, %g, %g), half size %g, %d cascade(s)\n",
+                static_cast<double>(c.centre.x), static_cast<double>(c.centre.y),
+                static_cast<double>(c.centre.z), static_cast<double>(c.half_size), c.cascades);
+    std::printf("  occupancy      %s of %s cells (%.1f%%) at %d^3 per cascade\n",
+                group_digits(occupied).c_str(), group_digits(cells).c_str(),
+                100.0 * static_cast<double>(occupied) / static_cast<double>(cells), c.occupancy_resolution);
+    std::printf("  marching       %d steps across the box's diagonal\n", c.steps);
+    return 0;
+}
+
 // A posed-image dataset (a folder, or a transforms.json): what training would see.
 int show_dataset(const std::string& path, bool json) {
     const Dataset d = load_dataset(path);
@@ -185,9 +234,10 @@ void add_info_command(CLI::App& app, Action& action) {
         app.add_subcommand("info",
                            "Print what a scene file holds: Gaussian count, SH degree, bounds, "
                            "opacity and scale distributions, memory, time span (4D)");
-    command->add_option("FILE", options->file,
-                        "Scene file (.ply, .splat), or a dataset (COLMAP or transforms.json folder, or a "
-                        "transforms.json); the embedded default scene if omitted");
+    command->add_option(
+        "FILE", options->file,
+        "Scene file (.ply, .splat, .nerf), or a dataset (COLMAP or transforms.json folder, or a "
+        "transforms.json); the embedded default scene if omitted");
     command->add_flag("--json", options->json, "Print machine-readable JSON");
     command->callback([&action, options] {
         action = [options] {
@@ -195,6 +245,8 @@ void add_info_command(CLI::App& app, Action& action) {
             const std::filesystem::path path(options->file);
             if (std::filesystem::is_directory(path) || to_lower(path.extension().string()) == ".json")
                 return show_dataset(options->file, options->json);
+            if (to_lower(path.extension().string()) == ".nerf")
+                return show_nerf(options->file, options->json);
             const auto start = std::chrono::steady_clock::now();
             const LoadedScene scene = splatting::load_scene(options->file);
             const double seconds =

@@ -460,6 +460,10 @@ TEST_CASE("glint train --model nerf writes a .nerf that glint render and glint r
     while (std::getline(csv, line)) ++rows;
     CHECK(rows == 2);
 
+    const test::CommandResult info = test::run_glint("info " + test::quoted(out));
+    CHECK(info.exit_code == 0);
+    CHECK(info.output.find("hash-grid NeRF") != std::string::npos);
+    CHECK(info.output.find("6 levels x 2 features, tables of 2^14 entries") != std::string::npos);
     // A view of the dataset's first camera, with depth and opacity images.
     const test::CommandResult render =
         test::run_glint("render -q " + test::quoted(out) + " --cameras " + dataset + " --width 50 -o " +
