@@ -183,7 +183,7 @@ void add_train_command(CLI::App& app, Action& action) {
     command->add_option("--background", o->background,
                         "Background for RGBA images and rendering: white, black or r,g,b");
     command->add_flag("--random-background", o->random_background,
-                      "A random background per image load (RGBA datasets)");
+                      "A random background for RGBA datasets: per image load (Gaussians), per ray (NeRF)");
     command
         ->add_option("--sh-degree", o->sh_degree, "Highest SH degree (raised by one every 1000 iterations)")
         ->check(CLI::Range(0, 3));
