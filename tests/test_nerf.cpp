@@ -498,7 +498,9 @@ TEST_CASE("glint train --model nerf writes a .nerf that glint render and glint r
           2);
 }
 
-TEST_CASE("NeRF training is the same on one thread or many, and checkpoints resume exactly") {
+TEST_CASE(
+    "NeRF training is the same on one thread or many, with evaluations between steps or not, and resumes "
+    "exactly") {
     test::TempDir dir;
     const std::string dataset = test::quoted(test::source_dir() / "assets" / "sample" / "dataset");
     const std::string common = std::string(" --downscale 4 --test-every 0") + kSmallNerf;
@@ -507,7 +509,7 @@ TEST_CASE("NeRF training is the same on one thread or many, and checkpoints resu
     REQUIRE(straight.exit_code == 0);
     const test::CommandResult first =
         test::run_glint("train -q " + dataset + " -o " + test::quoted(dir / "b.nerf") +
-                        " --iters 15 --checkpoint-every 15" + common);
+                        " --iters 15 --checkpoint-every 15 --eval-every 5" + common);
     REQUIRE(first.exit_code == 0);
     const test::CommandResult resumed =
         test::run_glint("train -q " + dataset + " -o " + test::quoted(dir / "b.nerf") +

@@ -10,7 +10,7 @@ packages=(
     libvulkan-dev vulkan-validationlayers glslc mesa-vulkan-drivers
     libtinygltf-dev libstb-dev doctest-dev libtbb-dev libcli11-dev nlohmann-json3-dev
     libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
-    libopenblas-serial-dev                        # the NeRF networks' matrix products (single-threaded build)
+    libopenblas-pthread-dev                       # the NeRF networks' matrix products
     xvfb xauth                                    # the viewer's tests, on a virtual display
     libxcursor1 libxrandr2 libxinerama1 libxi6 libx11-xcb1   # loaded by GLFW at run time (dlopen)
     python3                                       # the independent reference-rasterizer check in tests/

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -16,8 +17,8 @@ namespace {
 
 constexpr std::size_t kRows = 1024;  // batch rows per task
 
-// C = alpha op(A) op(B) + beta C, row-major, through OpenBLAS (its single-threaded build: the tasks
-// here are the parallelism).
+// C = alpha op(A) op(B) + beta C, row-major, through OpenBLAS (one thread per call: the tasks here are
+// the parallelism).
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
           const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
@@ -29,6 +30,21 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const d
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0, a,
                 static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+// OpenBLAS runs each product on the calling thread (the oneTBB tasks are the parallelism), and sets
+// itself up once, before any task calls it.
+void initialize_blas() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        openblas_set_num_threads(1);
+        const float a[1] = {1.0f}, b[1] = {1.0f};
+        float c[1] = {0.0f};
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0f, a, 1, b, 1, 0.0f, c, 1);
+        const double ad[1] = {1.0}, bd[1] = {1.0};
+        double cd[1] = {0.0};
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0, ad, 1, bd, 1, 0.0, cd, 1);
+    });
 }
 
 // One layer for a block of rows: Y = X W, then ReLU unless it is the last layer.
@@ -44,6 +60,7 @@ void layer_rows(const T* w, std::size_t n_in, std::size_t n_out, bool last, cons
 
 template <typename T>
 Mlp<T>::Mlp(std::vector<int> widths) : m_widths(std::move(widths)) {
+    initialize_blas();
     if (m_widths.size() < 2) throw InputError("an MLP needs an input and an output width");
     for (const int w : m_widths)
         if (w < 1 || w > 4096) throw InputError("MLP widths must be between 1 and 4096");
