@@ -154,7 +154,7 @@ void add_train_command(CLI::App& app, Action& action) {
         // NeRF.
         int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
             batch_samples = 1 << 16;
-        float hash_max_resolution = 2048.0f, lr = 3e-3f;
+        float hash_max_resolution = 2048.0f, lr = 1e-2f;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
@@ -244,7 +244,7 @@ void add_train_command(CLI::App& app, Action& action) {
         ->add_option("--batch-samples", o->batch_samples,
                      "NeRF: samples per step (the ray count adapts; default 65536)")
         ->check(CLI::Range(1024, 1 << 24));
-    command->add_option("--lr", o->lr, "NeRF: Adam's learning rate (default 3e-3)")
+    command->add_option("--lr", o->lr, "NeRF: Adam's learning rate (default 1e-2)")
         ->check(CLI::Range(1e-6f, 1.0f));
     command->callback([&action, o] {
         action = [o] {

@@ -22,10 +22,9 @@ struct NerfTrainOptions {
     std::uint64_t seed = 1;
     int batch_samples = 1 << 16;  // samples per step the ray count aims at
     int max_samples_per_ray = 1024;
-    // Adam's rate, decaying exponentially to lr_final over the iterations. Instant-NGP uses 1e-2 (constant
-    // for the first 20,000 steps); here 1e-2 was measured to destabilise training (colours collapsing after
-    // a few hundred steps), so the default is lower.
-    float lr = 3e-3f, lr_final = 3e-3f;
+    // Adam's rate, decaying exponentially to lr_final over the iterations (Instant-NGP: 1e-2, constant for
+    // its first 20,000 steps).
+    float lr = 1e-2f, lr_final = 1e-2f;
     float beta1 = 0.9f, beta2 = 0.99f, eps = 1e-15f;
     float weight_decay = 1e-6f;                           // L2 on the networks' weights
     int occupancy_interval = 16, occupancy_warmup = 256;  // every K steps; all cells during the warm-up
