@@ -90,6 +90,7 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
                             const glm::vec3 axis = glm::transpose(camera.rotation) * glm::vec3(0, 0, 1);
                             r.cosine = r.d[0] * axis.x + r.d[1] * axis.y + r.d[2] * axis.z;
                             r.cursor = model.start_ray(r.o, r.d, 0.0f);
+                            if (settings.jitter) r.cursor.t += pixel_jitter(x, y) * model.min_step();
                             rays.push_back(r);
                         }
                     std::vector<int> live;

@@ -53,10 +53,13 @@ struct NerfTrainer::StepBuffers {
     std::vector<std::vector<float>> block_t, block_dt;
     std::vector<std::vector<int>> block_count;
     std::vector<std::size_t> begin, ray_used;
-    std::vector<float> t, dt, inputs, directions, features, geometry, colour_in, raw, sigma, rgb, grad_sigma,
-        grad_rgb, grad_raw, grad_geometry, grad_colour_in, grad_features;
+    std::vector<float> t, dt, inputs, features, geometry, colour_in, raw, sigma, rgb, grad_sigma, grad_rgb,
+        grad_raw, grad_geometry, grad_colour_in, grad_features;
+    // The live samples (compacted): encoding inputs, density outputs, density, step.
+    std::vector<std::size_t> live_begin;
+    std::vector<float> c_inputs, c_geometry, c_sigma, c_dt;
     std::vector<double> ray_error;
-    Mlp<float>::Activations keep_density, keep_colour;
+    Mlp<float>::Activations keep_density, c_keep_density, keep_colour;
 };
 
 NerfTrainer::~NerfTrainer() = default;
@@ -279,11 +282,10 @@ NerfStepResult NerfTrainer::step() {
     result.samples = n;
     m_samples_per_ray =
         0.9f * m_samples_per_ray + 0.1f * std::max(1.0f, static_cast<float>(n) / static_cast<float>(rays));
-    std::vector<float>&t = buf.t, &dt = buf.dt, &inputs = buf.inputs, &directions = buf.directions;
+    std::vector<float>&t = buf.t, &dt = buf.dt, &inputs = buf.inputs;
     t.resize(n);
     dt.resize(n);
     inputs.resize(3 * n);
-    directions.resize(3 * n);
     tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t b) {
         std::size_t k = 0;
         for (std::size_t r = b * kRayBlock; r < std::min(rays, (b + 1) * kRayBlock); ++r)
@@ -291,16 +293,13 @@ NerfStepResult NerfTrainer::step() {
                 t[s] = block_t[b][k];
                 dt[s] = block_dt[b][k];
                 float p[3];
-                for (int a = 0; a < 3; ++a) {
-                    p[a] = ray[r].o[a] + t[s] * ray[r].d[a];
-                    directions[3 * s + static_cast<std::size_t>(a)] = ray[r].d[a];
-                }
+                for (int a = 0; a < 3; ++a) p[a] = ray[r].o[a] + t[s] * ray[r].d[a];
                 m_model.encoding_input(p, &inputs[3 * s]);
             }
     });
     m_profile.marching += ms_since(start);
 
-    // ---- forward: encoding, density network, colour network ----
+    // ---- forward: encoding and density network for every sample ----
     start = clock::now();
     const HashGrid<float>& grid = m_model.grid();
     const std::size_t enc = static_cast<std::size_t>(grid.output_width());
@@ -310,45 +309,92 @@ NerfStepResult NerfTrainer::step() {
     m_profile.encoding += ms_since(start);
     start = clock::now();
     const std::size_t g = static_cast<std::size_t>(m_model.config().geometry_features), cw = g + kShDirWidth;
-    std::vector<float>&geometry = buf.geometry, &colour_in = buf.colour_in, &raw = buf.raw;
+    std::vector<float>& geometry = buf.geometry;
     geometry.resize(n * g);
-    colour_in.resize(n * cw);
-    raw.resize(3 * n);
     Mlp<float>::Activations &keep_density = buf.keep_density, &keep_colour = buf.keep_colour;
     m_model.density_net().forward(features, geometry, keep_density);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            std::copy_n(&geometry[i * g], g, &colour_in[i * cw]);
-            sh_encode_direction(directions[3 * i], directions[3 * i + 1], directions[3 * i + 2],
-                                &colour_in[i * cw + g]);
+    m_profile.mlp += ms_since(start);
+
+    // ---- compaction: each ray's samples up to where its transmittance runs out ----
+    // Only these are shaded by the colour network and back-propagated (the rest would get zero
+    // gradients); the density network's activations of these rows are gathered for its backward pass.
+    start = clock::now();
+    std::vector<float>& sigma = buf.sigma;
+    sigma.resize(n);
+    std::vector<std::size_t>& ray_used = buf.ray_used;
+    ray_used.resize(rays);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rays, 256), [&](const auto& range) {
+        for (std::size_t r = range.begin(); r != range.end(); ++r) {
+            for (std::size_t s = begin[r]; s < begin[r + 1]; ++s)
+                sigma[s] = density_activation(geometry[s * g]);
+            ray_used[r] = static_cast<std::size_t>(opaque_prefix<float>(
+                static_cast<int>(begin[r + 1] - begin[r]), &sigma[begin[r]], &dt[begin[r]]));
         }
     });
+    std::vector<std::size_t>& live = buf.live_begin;  // ray r's live samples: [live[r], live[r + 1])
+    live.assign(rays + 1, 0);
+    for (std::size_t r = 0; r < rays; ++r) live[r + 1] = live[r] + ray_used[r];
+    const std::size_t m = live[rays];
+    std::vector<float>&c_inputs = buf.c_inputs, &c_geometry = buf.c_geometry, &c_sigma = buf.c_sigma,
+    &c_dt = buf.c_dt, &colour_in = buf.colour_in;
+    c_inputs.resize(3 * m);
+    c_geometry.resize(m * g);
+    c_sigma.resize(m);
+    c_dt.resize(m);
+    colour_in.resize(m * cw);
+    Mlp<float>::Activations& c_keep = buf.c_keep_density;
+    c_keep.batch = m;
+    c_keep.layers.resize(keep_density.layers.size());
+    std::vector<std::size_t> widths;
+    for (std::size_t l = 0; l < keep_density.layers.size(); ++l) {
+        widths.push_back(keep_density.layers[l].size() / std::max<std::size_t>(n, 1));
+        c_keep.layers[l].resize(m * widths[l]);
+    }
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rays, 64), [&](const auto& range) {
+        for (std::size_t r = range.begin(); r != range.end(); ++r) {
+            float sh[kShDirWidth];
+            sh_encode_direction(ray[r].d[0], ray[r].d[1], ray[r].d[2], sh);
+            for (std::size_t j = 0; j < ray_used[r]; ++j) {
+                const std::size_t from = begin[r] + j, to = live[r] + j;
+                std::copy_n(&inputs[3 * from], 3, &c_inputs[3 * to]);
+                std::copy_n(&geometry[from * g], g, &c_geometry[to * g]);
+                std::copy_n(&geometry[from * g], g, &colour_in[to * cw]);
+                std::copy_n(sh, kShDirWidth, &colour_in[to * cw + g]);
+                c_sigma[to] = sigma[from];
+                c_dt[to] = dt[from];
+                for (std::size_t l = 0; l < widths.size(); ++l)
+                    std::copy_n(&keep_density.layers[l][from * widths[l]], widths[l],
+                                &c_keep.layers[l][to * widths[l]]);
+            }
+        }
+    });
+    result.samples_used = m;
+    m_profile.compositing += ms_since(start);
+
+    // ---- the colour network on the live samples ----
+    start = clock::now();
+    std::vector<float>& raw = buf.raw;
+    raw.resize(3 * m);
     m_model.colour_net().forward(colour_in, raw, keep_colour);
     m_profile.mlp += ms_since(start);
 
     // ---- compositing, loss and its backward pass ----
     start = clock::now();
-    std::vector<float>&sigma = buf.sigma, &rgb = buf.rgb, &grad_sigma = buf.grad_sigma,
-    &grad_rgb = buf.grad_rgb;
-    sigma.resize(n);
-    rgb.resize(3 * n);
-    grad_sigma.assign(n, 0.0f);
-    grad_rgb.assign(3 * n, 0.0f);
+    std::vector<float>&rgb = buf.rgb, &grad_sigma = buf.grad_sigma, &grad_rgb = buf.grad_rgb;
+    rgb.resize(3 * m);
+    grad_sigma.assign(m, 0.0f);
+    grad_rgb.assign(3 * m, 0.0f);
     std::vector<double>& ray_error = buf.ray_error;
     ray_error.resize(rays);
-    std::vector<std::size_t>& ray_used = buf.ray_used;
-    ray_used.resize(rays);
     const float scale = 2.0f / (3.0f * static_cast<float>(rays));  // d mean squared error / d colour
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rays, 256), [&](const auto& range) {
         for (std::size_t r = range.begin(); r != range.end(); ++r) {
-            const std::size_t s0 = begin[r];
-            const int count = static_cast<int>(begin[r + 1] - s0);
-            for (std::size_t s = s0; s < begin[r + 1]; ++s) {
-                sigma[s] = density_activation(geometry[s * g]);
+            const std::size_t s0 = live[r];
+            const int count = static_cast<int>(live[r + 1] - s0);
+            for (std::size_t s = s0; s < live[r + 1]; ++s)
                 for (std::size_t a = 0; a < 3; ++a) rgb[3 * s + a] = colour_activation(raw[3 * s + a]);
-            }
             float colour[3], opacity;
-            const int used = composite_ray<float>(count, &sigma[s0], &rgb[3 * s0], &dt[s0], nullptr,
+            const int used = composite_ray<float>(count, &c_sigma[s0], &rgb[3 * s0], &c_dt[s0], nullptr,
                                                   ray[r].background, colour, opacity, nullptr);
             float grad_colour[3];
             double error = 0;
@@ -358,15 +404,13 @@ NerfStepResult NerfTrainer::step() {
                 grad_colour[a] = scale * diff;
             }
             ray_error[r] = error;
-            ray_used[r] = static_cast<std::size_t>(used);
-            composite_ray_backward<float>(used, &sigma[s0], &rgb[3 * s0], &dt[s0], ray[r].background,
+            composite_ray_backward<float>(used, &c_sigma[s0], &rgb[3 * s0], &c_dt[s0], ray[r].background,
                                           grad_colour, &grad_sigma[s0], &grad_rgb[3 * s0]);
         }
     });
     const double mse =
         std::accumulate(ray_error.begin(), ray_error.end(), 0.0) / (3.0 * static_cast<double>(rays));
     result.loss = mse;
-    result.samples_used = std::accumulate(ray_used.begin(), ray_used.end(), std::size_t{0});
     ++m_profile.steps;
     m_profile.rays += result.rays;
     m_profile.samples += result.samples;
@@ -375,34 +419,34 @@ NerfStepResult NerfTrainer::step() {
     // Through the activations (density_derivative, colour_derivative).
     std::vector<float>&grad_raw = buf.grad_raw, &grad_geometry = buf.grad_geometry,
     &grad_colour_in = buf.grad_colour_in;
-    grad_raw.resize(3 * n);
-    grad_geometry.resize(n * g);
-    grad_colour_in.resize(n * cw);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
+    grad_raw.resize(3 * m);
+    grad_geometry.resize(m * g);
+    grad_colour_in.resize(m * cw);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i)
             for (std::size_t a = 0; a < 3; ++a)
                 grad_raw[3 * i + a] = grad_rgb[3 * i + a] * colour_derivative(raw[3 * i + a]);
     });
     m_profile.compositing += ms_since(start);
 
-    // ---- backward through the networks and the encoding ----
+    // ---- backward through the networks and the encoding (live samples only) ----
     start = clock::now();
     std::fill(m_density_grad.begin(), m_density_grad.end(), 0.0f);
     std::fill(m_colour_grad.begin(), m_colour_grad.end(), 0.0f);
     m_model.colour_net().backward(keep_colour, grad_raw, m_colour_grad, grad_colour_in);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             std::copy_n(&grad_colour_in[i * cw], g, &grad_geometry[i * g]);
-            grad_geometry[i * g] += grad_sigma[i] * density_derivative(geometry[i * g]);
+            grad_geometry[i * g] += grad_sigma[i] * density_derivative(c_geometry[i * g]);
         }
     });
     std::vector<float>& grad_features = buf.grad_features;
-    grad_features.resize(n * enc);
-    m_model.density_net().backward(keep_density, grad_geometry, m_density_grad, grad_features);
+    grad_features.resize(m * enc);
+    m_model.density_net().backward(c_keep, grad_geometry, m_density_grad, grad_features);
     m_profile.mlp += ms_since(start);
     start = clock::now();
     std::fill(m_grid_grad.begin(), m_grid_grad.end(), 0.0f);
-    grid.backward(inputs, grad_features, m_grid_grad);
+    grid.backward(c_inputs, grad_features, m_grid_grad);
     m_profile.encoding += ms_since(start);
 
     // ---- Adam ----

@@ -85,8 +85,33 @@ GLINT_HD inline void ray_box(const float o[3], const float d[3], const float lo[
     }
 }
 
+// The fraction of a step by which pixel (x, y)'s samples are shifted when rendering: the R2
+// low-discrepancy sequence over the pixels (neighbours get well-spread shifts, so what remains of the
+// aliasing is fine-grained noise rather than bands).
+GLINT_HD inline float pixel_jitter(int x, int y) {
+    const float v =
+        0.5f + 0.75487766624669276f * static_cast<float>(x) + 0.56984029099805327f * static_cast<float>(y);
+    return v - floorf(v);
+}
+
 // Samples whose transmittance falls below this end a ray (Instant-NGP and the 3DGS reference: 1e-4).
 inline constexpr float kMinTransmittance = 1e-4f;
+
+// How many of a ray's n samples composite_ray uses: up to and including the one that takes the
+// transmittance below kMinTransmittance (the same arithmetic, so the counts agree exactly). Training
+// shades and back-propagates only these (compaction of live samples).
+template <typename T>
+GLINT_HD int opaque_prefix(int n, const T* sigma, const T* dt) {
+    T transmittance = T(1);
+    int used = 0;
+    while (used < n) {
+        const T alpha = T(1) - exp(-sigma[used] * dt[used]);
+        transmittance *= T(1) - alpha;
+        ++used;
+        if (transmittance < T(kMinTransmittance)) break;
+    }
+    return used;
+}
 
 // Volume rendering of one ray's samples, front to back: alpha_i = 1 - exp(-sigma_i dt_i), weight
 // w_i = T_i alpha_i with T_i = prod_{j<i} (1 - alpha_j), colour sum_i w_i c_i + T_n background. Stops

@@ -15,6 +15,11 @@ namespace glint::nerf {
 struct NerfRenderSettings {
     std::array<float, 3> background{0.0f, 0.0f, 0.0f};
     bool depth = true;  // also the expected depth and the opacity
+    // Shift each pixel's samples by its own fraction of a step (pixel_jitter), as training shifts its
+    // rays' samples at random. A density learnt under random shifts can be thinner than a step in places;
+    // one step grid for all pixels then misses it on some and aliases into speckles (the sample's side
+    // views: 15.9 dB on one grid, 29.3 dB jittered, for the same model).
+    bool jitter = true;
 };
 
 struct NerfImage {
