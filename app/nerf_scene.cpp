@@ -35,8 +35,11 @@ SceneSphere nerf_sphere(const nerf::NerfModel& model) {
 
 splatting::RenderStats render_nerf_frame(const nerf::NerfModel& model, const Camera& camera,
                                          const splatting::RenderSettings& settings,
-                                         splatting::RenderOutput& out, std::size_t* samples) {
+                                         splatting::RenderOutput& out, std::size_t* samples, int first_row,
+                                         int rows) {
     nerf::NerfRenderSettings nerf_settings;
+    nerf_settings.first_row = first_row;
+    nerf_settings.rows = rows;
     nerf_settings.background = {settings.background.x, settings.background.y, settings.background.z};
     nerf_settings.depth = out.float_images;
     nerf::NerfImage image;

@@ -169,6 +169,68 @@ TEST_SUITE("cpu") {
 
 TEST_SUITE("cpu") {
     TEST_CASE(
+        "glint view scene.nerf under Xvfb: refined over frames to glint render's image, panel for NeRFs") {
+        if (!have_xvfb()) {
+            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            return;
+        }
+        test::TempDir dir;
+        const auto scene = dir.path() / "small.nerf";
+        const test::CommandResult train = test::run_glint(
+            "train -q " + test::quoted(test::source_dir() / "assets" / "sample" / "dataset") + " -o " +
+            test::quoted(scene) +
+            " --iters 60 --eval-every 0 --downscale 4 --random-background --hash-levels 8 --hash-table-log2 "
+            "14"
+            " --hash-max-resolution 128 --nerf-steps 128 --occupancy-resolution 32 --batch-samples 8192");
+        INFO(train.output);
+        REQUIRE(train.exit_code == 0);
+        const auto shot = dir.path() / "shot.png";
+        const auto reference = dir.path() / "reference.png";
+        // Two frames are asked for; the run goes on until the view is refined to full resolution.
+        const test::CommandResult run = test::run_glint_under(
+            "xvfb-run -a -s '-screen 0 1280x720x24'",
+            "-v view " + test::quoted(scene) +
+                " --frames 2 --width 800 --height 450 --validation --screenshot " + test::quoted(shot));
+        INFO(run.output);
+        CHECK(run.exit_code == 0);  // 1 when the validation layer reports
+        CHECK(run.output.find("VUID") == std::string::npos);
+        CHECK(run.output.find("NeRF frame: quick frame") != std::string::npos);
+        CHECK(run.output.find("NeRF frame: refined") != std::string::npos);
+        REQUIRE(std::filesystem::exists(shot));
+        const Image8 image = read_image8(shot, 3);
+        REQUIRE(image.width == 800);
+        const int left = 340, top = 19, w = 800 - left, h = 450 - top;
+        const test::CommandResult render =
+            test::run_glint("render -q " + test::quoted(scene) + " --width " + std::to_string(w) +
+                            " --height " + std::to_string(h) + " -o " + test::quoted(reference));
+        REQUIRE(render.exit_code == 0);
+        const Image8 expected = read_image8(reference, 3);
+        double total = 0;
+        std::size_t large = 0, lit = 0;
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x)
+                for (int k = 0; k < 3; ++k) {
+                    const int a =
+                        image.pixels[(static_cast<std::size_t>(y + top) * 800 + (x + left)) * 3 + k];
+                    const int b = expected.pixels[(static_cast<std::size_t>(y) * w + x) * 3 + k];
+                    total += std::abs(a - b);
+                    large += std::abs(a - b) > 24 ? 1 : 0;
+                    lit += b > 40 ? 1 : 0;
+                }
+        const double values = static_cast<double>(w) * h * 3;
+        CHECK(total / values < 0.5);  // the full-resolution image, not the quick frame enlarged
+        CHECK(static_cast<double>(large) / values < 0.002);
+        CHECK(static_cast<double>(lit) / values > 0.02);  // and not an empty one
+        // A damaged .nerf is the command's error, before any window opens.
+        std::vector<std::byte> bytes = test::read_bytes(scene);
+        bytes.resize(bytes.size() / 2);
+        test::write_bytes(dir.path() / "half.nerf", bytes);
+        const test::CommandResult bad = test::run_glint("view " + test::quoted(dir.path() / "half.nerf"));
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.output.find("half.nerf") != std::string::npos);
+    }
+
+    TEST_CASE(
         "live training: the viewer takes new Gaussians by version, pause blocks the trainer, stop ends it") {
         app::LiveTraining live;
         splatting::GaussianCloud cloud;

@@ -24,6 +24,7 @@
 
 #include "../default_scene.h"
 #include "../display.h"
+#include "../nerf_scene.h"
 #include "camera_controller.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/camera_path.h"
@@ -31,6 +32,7 @@
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
+#include "glint/nerf/model.h"
 #include "glint/renderer/imgui_layer.h"
 #include "glint/renderer/presenter.h"
 #include "glint/renderer/swapchain.h"
@@ -106,6 +108,9 @@ private:
     void destroy_graphics();
     void load(const std::string& path);
     void install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path);
+    void install_nerf(std::shared_ptr<const nerf::NerfModel> model, const std::string& name,
+                      const std::string& path);
+    SceneSphere sphere() const;
     splatting::SceneStats set_cloud(const splatting::GaussianCloud& cloud);
     void initial_view();
     void handle_input(double seconds, bool& moved);
@@ -117,6 +122,7 @@ private:
     void start_recording();
     void update_prune_mask();
     bool render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source);
+    bool render_nerf(int slot, std::optional<renderer::PixelSource>& source);
     void draw_frame(bool moving);
     void rebuild_swapchain();
     void write_screenshot(const std::string& path);
@@ -150,6 +156,17 @@ private:
     std::vector<std::uint8_t> m_keep, m_removed;  // pruning preview masks
     splatting::PruneCriteria m_prune_criteria{-1.0f, -1.0f, -1.0f};
     std::uint64_t m_prune_version = 0;
+
+    // A NeRF shown instead of Gaussians (m_cloud is then empty), and its view refined over frames: a
+    // quick frame at the adaptive scale when the view changes, then full-resolution rows, as many per
+    // frame as fit the target frame time, over the quick frame's enlarged pixels.
+    std::shared_ptr<const nerf::NerfModel> m_nerf;
+    struct Refinement {
+        bool active = false;
+        int next_row = 0;
+        double ms_per_row = 0;
+        splatting::RenderOutput image;  // full resolution: float colour, opacity, depth
+    } m_refine;
 
     std::unique_ptr<splatting::Rasterizer> m_cpu, m_cuda;
     splatting::RenderOutput m_out;
@@ -200,10 +217,14 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     // scenes opened later report to the panel.
     std::string name;
     splatting::LoadedScene scene;
+    std::shared_ptr<const nerf::NerfModel> nerf_model;
     if (options.live != nullptr) {
         name = "training";
         options.live->take_cloud(m_live_version, scene.cloud);
         m_state.training = true;
+    } else if (is_nerf_path(options.view.scene)) {
+        nerf_model = std::make_shared<const nerf::NerfModel>(nerf::load_nerf(options.view.scene));
+        name = options.view.scene;
     } else {
         scene = load_scene_or_default(options.view, name);
     }
@@ -226,7 +247,10 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     glfwSetCursorEnterCallback(handle, [](GLFWwindow*, int) { ++g_events; });
     create_graphics();
 
-    install_scene(std::move(scene), name, options.view.scene);
+    if (nerf_model)
+        install_nerf(std::move(nerf_model), name, options.view.scene);
+    else
+        install_scene(std::move(scene), name, options.view.scene);
     initial_view();
     if (!options.path.empty()) {
         m_state.path = read_camera_path(options.path);  // a bad file is the command's error (exit 2)
@@ -310,7 +334,10 @@ void Viewer::notice(const std::string& text) {
 
 void Viewer::load(const std::string& path) {
     try {
-        install_scene(splatting::load_scene(path), path, path);
+        if (is_nerf_path(path))
+            install_nerf(std::make_shared<const nerf::NerfModel>(nerf::load_nerf(path)), path, path);
+        else
+            install_scene(splatting::load_scene(path), path, path);
         initial_view();
         notice(cat("opened ", path));
     } catch (const std::exception& e) {
@@ -321,6 +348,9 @@ void Viewer::load(const std::string& path) {
 
 void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path) {
     if (const auto bad = scene.cloud.find_non_finite()) throw InputError(cat(name, ": ", *bad));
+    m_nerf.reset();
+    m_refine = {};
+    m_state.is_nerf = false;
     const splatting::SceneStats stats = set_cloud(scene.cloud);
     m_scene_path = path;
     m_state.scene_name = name;
@@ -342,8 +372,51 @@ void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name
     m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string()));
 }
 
+void Viewer::install_nerf(std::shared_ptr<const nerf::NerfModel> model, const std::string& name,
+                          const std::string& path) {
+    m_nerf = std::move(model);
+    m_refine = {};
+    m_cloud = splatting::GaussianCloud();
+    ++m_scene_version;
+    m_keep.clear();
+    m_removed.clear();
+    m_scene_path = path;
+    const nerf::NerfConfig& c = m_nerf->config();
+    m_state.scene_name = name;
+    m_state.is_nerf = true;
+    m_state.is_4d = false;
+    m_state.playing = false;
+    m_state.gaussians = m_state.gaussians_loaded = 0;
+    m_state.sh_degree = 0;
+    m_state.budget = 0;
+    m_state.nerf_parameters = m_nerf->parameter_count();
+    m_state.nerf_occupied = m_nerf->occupied_cells();
+    m_state.nerf_cells = m_nerf->occupancy().size();
+    m_state.memory_bytes = m_state.nerf_parameters * sizeof(float) + m_state.nerf_cells / 8;
+    m_state.nerf_summary =
+        cat(c.grid.levels, " levels x ", c.grid.features, " features, tables of 2^", c.grid.log2_table_size,
+            "; networks ", c.hidden, " wide; ", c.cascades, c.cascades == 1 ? " cascade" : " cascades");
+    // The scene box of the innermost cascade, in world units.
+    for (int a = 0; a < 3; ++a) {
+        m_state.bounds_min[static_cast<std::size_t>(a)] = c.centre[a] - c.half_size;
+        m_state.bounds_max[static_cast<std::size_t>(a)] = c.centre[a] + c.half_size;
+    }
+    if (m_state.display == DisplayMode::Heat) m_state.display = DisplayMode::Color;
+    m_state.prune_preview = PrunePreview::Off;
+    m_state.adaptive_scale = 0.25f;  // the first frame comes quickly; the rate it reaches sets the scale
+    m_state.save_path = path.empty() ? "pruned.nerf"
+                                     : (std::filesystem::path(path).parent_path() /
+                                        (std::filesystem::path(path).stem().string() + "_pruned.nerf"))
+                                           .string();
+    m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string(), " (NeRF)"));
+}
+
+SceneSphere Viewer::sphere() const {
+    return m_nerf ? nerf_sphere(*m_nerf) : scene_sphere(m_cloud);
+}
+
 void Viewer::initial_view() {
-    const SceneSphere sphere = scene_sphere(m_cloud);
+    const SceneSphere sphere = this->sphere();
     const std::vector<float> up = parse_numbers(m_options.view.up, 3, "--up");
     glm::vec3 world_up(up[0], up[1], up[2]);
     if (glm::length(world_up) == 0.0f) throw InputError("--up must not be zero");
@@ -354,7 +427,8 @@ void Viewer::initial_view() {
     const std::optional<std::filesystem::path> beside =
         m_options.view.cameras.empty() ? cameras_beside(m_scene_path) : std::nullopt;
     if (!m_options.view.cameras.empty() || !m_options.view.lookat.empty()) {
-        start = resolve_camera(m_options.view, m_cloud, from);
+        start = m_nerf ? resolve_camera(m_options.view, sphere, from)
+                       : resolve_camera(m_options.view, m_cloud, from);
     } else if (beside) {
         try {
             const CameraSet set = load_cameras(*beside);
@@ -469,7 +543,7 @@ void Viewer::handle_input(double seconds, bool& moved) {
 
 void Viewer::handle_requests() {
     if (m_state.fit_view) {
-        const SceneSphere sphere = scene_sphere(m_cloud);
+        const SceneSphere sphere = this->sphere();
         const CameraMode mode = m_camera.mode();
         m_camera.fit(sphere.centre, sphere.radius, m_initial_camera.up(), m_camera.fov_y());
         m_camera.set_mode(mode);
@@ -700,14 +774,22 @@ void Viewer::start_recording() {
     Recording* r = m_recording.get();
     // The worker renders a copy of the scene with a rasterizer of its own (CPU: the window's CUDA context
     // stays with the viewer), so the view stays usable meanwhile.
-    r->thread = std::thread([r, job = std::move(job), cloud = m_cloud]() {
+    r->thread = std::thread([r, job = std::move(job), cloud = m_cloud, nerf_model = m_nerf]() {
         std::string message;
         bool failed = false;
         try {
             const auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
+            const FrameRenderer render_frame = [&](const Camera& camera,
+                                                   const splatting::RenderSettings& settings,
+                                                   splatting::RenderOutput& out) {
+                if (nerf_model)
+                    render_nerf_frame(*nerf_model, camera, settings, out);
+                else
+                    rasterizer->render(cloud, camera, settings, out);
+            };
             RecordProgress result;
             const bool complete = record(
-                cloud, *rasterizer, job,
+                render_frame, true, job,
                 [r](const RecordProgress& p) {
                     r->fraction = static_cast<float>(p.frame) / static_cast<float>(p.frames);
                     return !r->cancel.load();
@@ -772,6 +854,7 @@ void Viewer::draw_path_overlay() {
 }
 
 bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source) {
+    if (m_nerf) return render_nerf(slot, source);
     const vk::Extent2D window = scene_viewport().extent;
     const bool adaptive = m_state.backend == Backend::Cpu && m_state.adaptive_resolution && moving;
     const float scale = m_state.resolution_scale * (adaptive ? m_state.adaptive_scale : 1.0f);
@@ -893,6 +976,135 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     m_have_image = true;
     log::debug("frame ", width, "x", height, " on the ", backend_name(r.backend()), ": ", stats.visible,
                " of ", stats.gaussians, " Gaussians visible, ", render_ms, " ms", moving ? " (moving)" : "");
+    return true;
+}
+
+// A NeRF's frame (CPU): when the view changes, a quick frame at the adaptive scale, enlarged to the
+// full resolution; while it stays, full-resolution rows replace the enlarged ones, as many per frame as
+// fit the target frame time, until the image is complete.
+bool Viewer::render_nerf(int slot, std::optional<renderer::PixelSource>& source) {
+    const vk::Extent2D window = scene_viewport().extent;
+    const int width = std::max(
+        1, static_cast<int>(std::lround(static_cast<float>(window.width) * m_state.resolution_scale)));
+    const int height = std::max(
+        1, static_cast<int>(std::lround(static_cast<float>(window.height) * m_state.resolution_scale)));
+    const Camera camera = m_camera.camera(width, height);
+    splatting::RenderSettings settings;
+    settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
+
+    RenderKey key;
+    std::memset(&key, 0, sizeof key);
+    std::memcpy(key.rotation, &camera.rotation[0][0], sizeof key.rotation);
+    std::memcpy(key.translation, &camera.translation[0], sizeof key.translation);
+    key.fx = camera.fx;
+    key.fy = camera.fy;
+    key.width = width;
+    key.height = height;
+    key.display = static_cast<int>(m_state.display);
+    std::copy(m_state.background.begin(), m_state.background.end(), key.background);
+    key.scene_version = m_scene_version;
+    key.preview = static_cast<int>(m_state.prune_preview);
+    key.prune_version = m_prune_version;
+    const bool changed = !m_have_image || std::memcmp(&key, &m_last_key, sizeof key) != 0;
+    if (!changed && !m_refine.active) return false;
+
+    const auto start = Clock::now();
+    const double target_ms = 1000.0 / std::max(1.0f, m_state.target_fps);
+    splatting::RenderOutput& image = m_refine.image;
+    const std::size_t pixels = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+    if (changed) {
+        const float scale = m_state.adaptive_resolution ? m_state.adaptive_scale : 1.0f;
+        const int quick_width = std::max(1, static_cast<int>(std::lround(static_cast<float>(width) * scale)));
+        const int quick_height =
+            std::max(1, static_cast<int>(std::lround(static_cast<float>(height) * scale)));
+        splatting::RenderOutput quick;
+        render_nerf_frame(*m_nerf, m_camera.camera(quick_width, quick_height), settings, quick);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        if (m_state.adaptive_resolution)
+            m_state.adaptive_scale =
+                std::clamp(scale * static_cast<float>(std::clamp(std::sqrt(target_ms / ms), 0.7, 1.2)),
+                           1.0f / 16.0f, 1.0f);
+        // The full-resolution image starts as the quick frame enlarged (nearest pixel).
+        image.width = width;
+        image.height = height;
+        image.color.resize(3 * pixels);
+        image.alpha.resize(pixels);
+        image.depth.resize(pixels);
+        image.contributors.assign(pixels, 0);
+        for (int y = 0; y < height; ++y) {
+            const std::size_t sy =
+                static_cast<std::size_t>(std::min(quick_height - 1, y * quick_height / height));
+            for (int x = 0; x < width; ++x) {
+                const std::size_t sx =
+                    static_cast<std::size_t>(std::min(quick_width - 1, x * quick_width / width));
+                const std::size_t from = sy * static_cast<std::size_t>(quick_width) + sx,
+                                  to = static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                                       static_cast<std::size_t>(x);
+                for (std::size_t k = 0; k < 3; ++k) image.color[3 * to + k] = quick.color[3 * from + k];
+                image.alpha[to] = quick.alpha[from];
+                image.depth[to] = quick.depth[from];
+            }
+        }
+        m_refine.next_row = quick_width == width && quick_height == height ? height : 0;
+        m_refine.active = m_refine.next_row < height;
+    } else {
+        // Full-resolution rows in chunks of at most 16, until the frame's time is spent (each chunk's
+        // size from the cost of the rows just above: neighbouring rows cost about the same, whereas the
+        // background rows and the object's differ a hundredfold).
+        constexpr int kMaxChunk = 16;
+        double spent = 0;
+        while (m_refine.next_row < height && spent < 0.8 * target_ms) {
+            const int rows = std::clamp(
+                m_refine.ms_per_row > 0 ? static_cast<int>((target_ms - spent) / m_refine.ms_per_row) : 2, 1,
+                std::min(kMaxChunk, height - m_refine.next_row));
+            const auto chunk_start = Clock::now();
+            splatting::RenderOutput out;
+            render_nerf_frame(*m_nerf, camera, settings, out, nullptr, m_refine.next_row, rows);
+            const std::size_t offset =
+                static_cast<std::size_t>(m_refine.next_row) * static_cast<std::size_t>(width);
+            std::copy(out.color.begin(), out.color.end(),
+                      image.color.begin() + static_cast<std::ptrdiff_t>(3 * offset));
+            std::copy(out.alpha.begin(), out.alpha.end(),
+                      image.alpha.begin() + static_cast<std::ptrdiff_t>(offset));
+            std::copy(out.depth.begin(), out.depth.end(),
+                      image.depth.begin() + static_cast<std::ptrdiff_t>(offset));
+            m_refine.ms_per_row =
+                std::chrono::duration<double, std::milli>(Clock::now() - chunk_start).count() / rows;
+            m_refine.next_row += rows;
+            spent = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        }
+        m_refine.active = m_refine.next_row < height;
+    }
+    const auto rendered = Clock::now();
+    log::debug("NeRF frame: ", changed ? "quick frame, " : "refined, ", m_refine.next_row, " of ", height,
+               " rows at full resolution, ",
+               std::chrono::duration<double, std::milli>(rendered - start).count(), " ms");
+    m_presenter->set_image_size(width, height);
+    const DepthRange range = m_state.display == DisplayMode::Depth ? depth_range(image) : DepthRange{};
+    m_state.depth_near = range.near;
+    m_state.depth_far = range.far;
+    display_pixels(image, m_state.display, range,
+                   std::span<std::uint32_t>(m_presenter->host_pixels(slot), pixels));
+    source = renderer::PixelSource::Host;
+
+    const double render_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    const double display_ms = std::chrono::duration<double, std::milli>(Clock::now() - rendered).count();
+    m_reduced = m_refine.active;
+    m_state.nerf_refined = static_cast<float>(m_refine.next_row) / static_cast<float>(height);
+    m_state.render_ms = render_ms;
+    m_state.render_width = width;
+    m_state.render_height = height;
+    const double now = seconds_since(m_start);
+    const double interval = (now - m_last_render_time) * 1000.0;
+    m_last_render_time = now;
+    constexpr double kIdleGapMs = 250.0;
+    m_state.fps = interval < kIdleGapMs
+                      ? (m_state.fps > 0 ? 0.8 * m_state.fps + 0.2 * (1000.0 / interval) : 1000.0 / interval)
+                      : 0.0;
+    m_state.timings.push(static_cast<float>(interval), 0.0f, 0.0f, static_cast<float>(render_ms - display_ms),
+                         static_cast<float>(display_ms));
+    m_last_key = key;
+    m_have_image = true;
     return true;
 }
 
@@ -1072,8 +1284,10 @@ int Viewer::run() {
         handle_requests();
 
         ++frame;
-        if (m_options.frames > 0 && frame == m_options.frames && !m_options.screenshot.empty())
-            m_state.screenshot = true;
+        // A scripted run (--frames) ends on a complete image: a NeRF's refinement finishes first.
+        const bool settled = !m_refine.active || frame >= 4 * m_options.frames + 1000;
+        const bool final_frame = m_options.frames > 0 && frame >= m_options.frames && settled;
+        if (final_frame && !m_options.screenshot.empty()) m_state.screenshot = true;
         try {
             draw_frame(moved);
         } catch (const vk::DeviceLostError& e) {
@@ -1090,7 +1304,7 @@ int Viewer::run() {
         }
         was_moving = moved;
         if (redraw > 0) --redraw;
-        if (m_options.frames > 0 && frame >= m_options.frames) break;
+        if (final_frame) break;
         if (m_state.vsync != m_options.vsync) {
             m_options.vsync = m_state.vsync;
             m_swapchain->set_vsync(m_state.vsync);

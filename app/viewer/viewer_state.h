@@ -35,6 +35,11 @@ struct ViewerState {
     bool is_4d = false;
     std::size_t memory_bytes = 0;
     std::array<float, 3> bounds_min{}, bounds_max{};
+    // A hash-grid NeRF instead of Gaussians (rendered on the CPU, progressively).
+    bool is_nerf = false;
+    std::string nerf_summary;  // encoding and networks, one line
+    std::size_t nerf_parameters = 0, nerf_occupied = 0, nerf_cells = 0;
+    float nerf_refined = 1.0f;  // share of the full-resolution image rendered since the view last changed
 
     // Render.
     Backend backend = Backend::Cpu;

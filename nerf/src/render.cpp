@@ -59,7 +59,10 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
                             NerfImage& out) {
     const auto start = std::chrono::steady_clock::now();
     if (camera.width <= 0 || camera.height <= 0) throw InputError("render_nerf: empty image");
-    const int w = camera.width, h = camera.height;
+    const int y0 = std::clamp(settings.first_row, 0, camera.height);
+    const int y1 = settings.rows < 0 ? camera.height : std::min(camera.height, y0 + settings.rows);
+    const int w = camera.width, h = y1 - y0;
+    if (h <= 0) throw InputError("render_nerf: empty band of rows");
     out.width = w;
     out.height = h;
     out.color.assign(static_cast<std::size_t>(w) * h * 3, 0.0f);
@@ -81,10 +84,10 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
                         float transmittance = 1.0f, colour[3] = {0, 0, 0}, depth = 0.0f, cosine = 1.0f;
                     };
                     std::vector<Ray> rays;
-                    for (int y = ty * kTile; y < std::min(h, (ty + 1) * kTile); ++y)
+                    for (int y = y0 + ty * kTile; y < std::min(y1, y0 + (ty + 1) * kTile); ++y)
                         for (int x = tx * kTile; x < std::min(w, (tx + 1) * kTile); ++x) {
                             Ray r;
-                            r.pixel = y * w + x;
+                            r.pixel = (y - y0) * w + x;
                             camera_ray(model, camera, static_cast<float>(x) + 0.5f,
                                        static_cast<float>(y) + 0.5f, r.o, r.d);
                             const glm::vec3 axis = glm::transpose(camera.rotation) * glm::vec3(0, 0, 1);

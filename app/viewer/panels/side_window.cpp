@@ -26,7 +26,7 @@ void draw_side_window(ViewerState& state, double now) {
     if (state.training) draw_training_panel(state);
     draw_scene_panel(state);
     draw_render_panel(state);
-    draw_lod_panel(state);
+    if (!state.is_nerf) draw_lod_panel(state);
     draw_pruning_panel(state);
     if (state.is_4d) draw_time_panel(state);
     draw_path_panel(state);

@@ -20,6 +20,9 @@ struct NerfRenderSettings {
     // one step grid for all pixels then misses it on some and aliases into speckles (the sample's side
     // views: 15.9 dB on one grid, 29.3 dB jittered, for the same model).
     bool jitter = true;
+    // Only rows [first_row, first_row + rows) of the camera's image (rows < 0: to the bottom); the output
+    // is that band. The viewer refines a view band by band; the pixels equal the whole image's.
+    int first_row = 0, rows = -1;
 };
 
 struct NerfImage {
