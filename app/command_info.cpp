@@ -25,13 +25,6 @@ using splatting::kStatQuantiles;
 using splatting::LoadedScene;
 using splatting::SceneStats;
 
-std::string group_digits(std::size_t n) {
-    std::string digits = std::to_string(n);
-    for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3)
-        digits.insert(static_cast<std::size_t>(i), ",");
-    return digits;
-}
-
 void print_distribution(const char* label, const Distribution& d) {
     std::printf("  %-14s", label);
     for (float q : d.quantiles) std::printf(" %10.4g", static_cast<double>(q));

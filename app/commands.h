@@ -18,6 +18,7 @@ void add_view_command(CLI::App& app, Action& action);
 void add_train_command(CLI::App& app, Action& action);
 void add_synth_command(CLI::App& app, Action& action);
 void add_record_command(CLI::App& app, Action& action);
+void add_prune_command(CLI::App& app, Action& action);
 
 // What `glint` does with no arguments: the main job on the embedded default scene.
 int run_default(bool json);

@@ -13,24 +13,9 @@ bool is_nerf_path(const std::filesystem::path& path) {
 }
 
 SceneSphere nerf_sphere(const nerf::NerfModel& model) {
-    const nerf::NerfConfig& c = model.config();
-    // The box of the occupied cells of the innermost cascade, in world units.
-    glm::vec3 lo(1e30f), hi(-1e30f);
-    const std::size_t r = static_cast<std::size_t>(c.occupancy_resolution), cells = r * r * r;
-    for (std::size_t i = 0; i < cells; ++i) {
-        if (!model.occupancy()[i]) continue;
-        float a[3], b[3];
-        model.cell_box(i, a, b);
-        lo = glm::min(lo, glm::vec3(a[0], a[1], a[2]));
-        hi = glm::max(hi, glm::vec3(b[0], b[1], b[2]));
-    }
-    if (lo.x > hi.x) {
-        lo = glm::vec3(0.0f);
-        hi = glm::vec3(1.0f);
-    }
-    const float world = 1.0f / model.normalized_scale();
-    const glm::vec3 centre = c.centre + (0.5f * (lo + hi) - glm::vec3(0.5f)) * world;
-    return {centre, 0.5f * glm::length(hi - lo) * world};
+    glm::vec3 lo, hi;
+    model.occupied_box(lo, hi);
+    return {0.5f * (lo + hi), 0.5f * glm::length(hi - lo)};
 }
 
 splatting::RenderStats render_nerf_frame(const nerf::NerfModel& model, const Camera& camera,

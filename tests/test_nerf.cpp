@@ -8,16 +8,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "glint/core/binary_io.h"
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
 #include "glint/nerf/hash_grid.h"
 #include "glint/nerf/model.h"
 #include "glint/nerf/nerf_math.h"
+#include "glint/nerf/prune.h"
 #include "glint/nerf/render.h"
 #include "test_support.h"
 
@@ -438,6 +441,130 @@ TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are 
     // A failed write leaves the previous file.
     CHECK_THROWS(nerf::save_nerf(model, dir / "no-such-folder" / "x.nerf"));
     CHECK(test::read_bytes(path) == bytes);
+
+    // Version 1 (dense tables, no table flag) still reads: the same file rewritten as version 1.
+    REQUIRE(static_cast<std::uint8_t>(bytes[72]) == 0);  // the table flag: dense
+    std::vector<std::byte> v1(bytes.begin(), bytes.begin() + 72);
+    v1.insert(v1.end(), bytes.begin() + 73, bytes.end() - 8);
+    v1[8] = std::byte{1};
+    const std::uint64_t sum = fnv1a64(std::span(reinterpret_cast<const char*>(v1.data()), v1.size()));
+    for (int k = 0; k < 8; ++k) v1.push_back(static_cast<std::byte>((sum >> (8 * k)) & 0xffu));
+    test::write_bytes(dir / "v1.nerf", v1);
+    const nerf::NerfModel old = nerf::load_nerf(dir / "v1.nerf");
+    CHECK(old.grid().params() == model.grid().params());
+    CHECK(old.occupancy() == model.occupancy());
+
+    // Sparse tables: a model with most entries zero is written smaller and reads back exactly; a mask
+    // that marks more entries than are stored is an error.
+    nerf::NerfModel sparse = model;
+    std::vector<float>& params = sparse.grid().params();
+    for (std::size_t i = 0; i < params.size(); ++i)
+        if ((i / 2) % 5 != 0) params[i] = 0.0f;
+    nerf::save_nerf(sparse, dir / "sparse.nerf");
+    CHECK(std::filesystem::file_size(dir / "sparse.nerf") < bytes.size() / 2);
+    const nerf::NerfModel sparse_back = nerf::load_nerf(dir / "sparse.nerf");
+    CHECK(sparse_back.grid().params() == sparse.grid().params());
+    CHECK(sparse_back.colour_net().weights() == sparse.colour_net().weights());
+    CHECK(sparse_back.occupancy() == sparse.occupancy());
+}
+
+TEST_CASE("NeRF pruning: unused cells and unreachable entries go; what stays renders the views the same") {
+    // A model trained briefly on the sample (real densities: an object with an inside and empty space).
+    test::TempDir dir;
+    const test::CommandResult train = test::run_glint(
+        "train -q " + test::quoted(test::source_dir() / "assets" / "sample" / "dataset") + " -o " +
+        test::quoted(dir / "m.nerf") +
+        " --iters 80 --eval-every 0 --downscale 4 --random-background --hash-levels 8 --hash-table-log2 14"
+        " --hash-max-resolution 128 --nerf-steps 128 --occupancy-resolution 32 --batch-samples 8192");
+    INFO(train.output);
+    REQUIRE(train.exit_code == 0);
+    const nerf::NerfModel trained = nerf::load_nerf(dir / "m.nerf");
+    nerf::NerfModel model = trained;
+    const std::vector<Camera> views = nerf::views_around(model, 24, 48);
+    REQUIRE(views.size() == 24);
+    const std::optional<nerf::NerfPruneReport> report = nerf::prune_nerf(model, views, {});
+    REQUIRE(report);
+    MESSAGE("cells ", report->occupied_before, " -> ", report->occupied_after, ", entries ",
+            report->entries_before, " -> ", report->entries_after, " of ", report->entries);
+    CHECK(report->views == 24);
+    CHECK(report->occupied_before == trained.occupied_cells());
+    CHECK(report->occupied_after == model.occupied_cells());
+    CHECK(report->occupied_after < report->occupied_before);
+    CHECK(report->occupied_after > 0);
+    CHECK(report->entries_after < report->entries_before);
+    CHECK(report->entries_after == nerf::nonzero_entries(model));
+    std::size_t added = 0;
+    for (std::size_t i = 0; i < model.occupancy().size(); ++i)
+        added += model.occupancy()[i] && !trained.occupancy()[i] ? 1 : 0;
+    CHECK(added == 0);
+
+    // The removed entries are unreachable: garbage in them changes no pixel of any view.
+    nerf::NerfModel garbage = model;
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(-5.0f, 5.0f);
+    const std::vector<float>& kept = model.grid().params();
+    std::size_t filled = 0;
+    for (std::size_t e = 0; e < kept.size() / 2; ++e)
+        if (kept[2 * e] == 0.0f && kept[2 * e + 1] == 0.0f) {
+            garbage.grid().params()[2 * e] = u(rng);
+            garbage.grid().params()[2 * e + 1] = u(rng);
+            ++filled;
+        }
+    CHECK(filled > 0);
+    // And the views look as before pruning (only samples below the weight threshold are gone).
+    double worst = 1e9;
+    for (std::size_t v = 0; v < views.size(); v += 5) {
+        nerf::NerfImage pruned, with_garbage, before;
+        nerf::render_nerf(model, views[v], {}, pruned);
+        nerf::render_nerf(garbage, views[v], {}, with_garbage);
+        nerf::render_nerf(trained, views[v], {}, before);
+        CHECK(pruned.color == with_garbage.color);
+        double squared = 0;
+        for (std::size_t i = 0; i < before.color.size(); ++i) {
+            const double d = static_cast<double>(before.color[i]) - pruned.color[i];
+            squared += d * d;
+        }
+        worst = std::min(
+            worst, -10.0 * std::log10(std::max(squared / static_cast<double>(before.color.size()), 1e-12)));
+    }
+    MESSAGE("views before and after pruning: PSNR of at least ", worst, " dB between them");
+    CHECK(worst > 40.0);
+    test::check_input_error([&] { nerf::prune_nerf(model, {}, {}); }, {"at least one view"});
+}
+
+TEST_CASE("glint prune: sizes, render cost and test PSNR before and after; bad input is exit 2") {
+    test::TempDir dir;
+    const std::string dataset = test::quoted(test::source_dir() / "assets" / "sample" / "dataset");
+    REQUIRE(test::run_glint("train -q " + dataset + " -o " + test::quoted(dir / "m.nerf") +
+                            " --iters 40 --eval-every 0 --downscale 4 --random-background --hash-levels 8"
+                            " --hash-table-log2 14 --hash-max-resolution 128 --nerf-steps 128"
+                            " --occupancy-resolution 32 --batch-samples 8192")
+                .exit_code == 0);
+    const test::CommandResult run =
+        test::run_glint("prune " + test::quoted(dir / "m.nerf") + " -o " + test::quoted(dir / "p.nerf") +
+                        " --cameras " + dataset + " --downscale 4");
+    INFO(run.output);
+    CHECK(run.exit_code == 0);
+    for (const char* line : {"occupied cells", "hash entries", "file", "test PSNR", "render samples"})
+        CHECK(run.output.find(line) != std::string::npos);
+    const nerf::NerfModel pruned = nerf::load_nerf(dir / "p.nerf");
+    CHECK(pruned.occupied_cells() < nerf::load_nerf(dir / "m.nerf").occupied_cells());
+    CHECK(std::filesystem::file_size(dir / "p.nerf") < std::filesystem::file_size(dir / "m.nerf"));
+    // Views around the scene without a dataset: no PSNR line.
+    const test::CommandResult around =
+        test::run_glint("prune " + test::quoted(dir / "m.nerf") + " -o " + test::quoted(dir / "q.nerf") +
+                        " --views 8 --view-size 32");
+    CHECK(around.exit_code == 0);
+    CHECK(around.output.find("test PSNR") == std::string::npos);
+    const test::CommandResult ply =
+        test::run_glint("prune " + test::quoted(dir / "x.ply") + " -o " + test::quoted(dir / "y.nerf"));
+    CHECK(ply.exit_code == 2);
+    CHECK(ply.output.find("x.ply") != std::string::npos);
+    const test::CommandResult missing =
+        test::run_glint("prune " + test::quoted(dir / "none.nerf") + " -o " + test::quoted(dir / "y.nerf"));
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.output.find("none.nerf") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "y.nerf"));
 }
 
 TEST_SUITE_END();

@@ -13,6 +13,17 @@ std::string duration_text(double seconds) {
     return s >= 60 ? cat(s / 60, " min ", s % 60, " s") : cat(s, " s");
 }
 
+std::string group_digits(std::size_t n) {
+    const std::string digits = std::to_string(n);
+    std::string out;
+    out.reserve(digits.size() + digits.size() / 3);
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+        out.push_back(digits[i]);
+    }
+    return out;
+}
+
 std::string human_bytes(std::uint64_t bytes) {
     constexpr std::array<const char*, 5> kUnits = {"B", "KiB", "MiB", "GiB", "TiB"};
     double value = static_cast<double>(bytes);

@@ -105,6 +105,26 @@ void NerfModel::cell_box(std::size_t cell, float lo[3], float hi[3]) const {
     }
 }
 
+void NerfModel::occupied_box(glm::vec3& lo, glm::vec3& hi) const {
+    lo = glm::vec3(1e30f);
+    hi = glm::vec3(-1e30f);
+    const std::size_t r = static_cast<std::size_t>(m_config.occupancy_resolution), cells = r * r * r;
+    for (std::size_t i = 0; i < cells; ++i) {
+        if (!m_occupancy[i]) continue;
+        float a[3], b[3];
+        cell_box(i, a, b);
+        lo = glm::min(lo, glm::vec3(a[0], a[1], a[2]));
+        hi = glm::max(hi, glm::vec3(b[0], b[1], b[2]));
+    }
+    if (lo.x > hi.x) {
+        lo = glm::vec3(0.0f);
+        hi = glm::vec3(1.0f);
+    }
+    const float world = 1.0f / normalized_scale();
+    lo = m_config.centre + (lo - glm::vec3(0.5f)) * world;
+    hi = m_config.centre + (hi - glm::vec3(0.5f)) * world;
+}
+
 RayCursor NerfModel::start_ray(const float o[3], const float d[3], float near) const {
     const float lo[3] = {0.5f - m_outer_half, 0.5f - m_outer_half, 0.5f - m_outer_half},
                 hi[3] = {0.5f + m_outer_half, 0.5f + m_outer_half, 0.5f + m_outer_half};
@@ -180,7 +200,27 @@ void save_nerf(const NerfModel& model, const std::filesystem::path& path) {
     w.put(static_cast<std::int32_t>(c.occupancy_resolution));
     w.put(static_cast<std::int32_t>(c.steps));
     w.put(c.cone_angle);
-    w.put_array<float>(model.grid().params());
+    // The hash tables: dense, or (when smaller: pruned tables) a bit per entry and the non-zero entries.
+    const std::vector<float>& params = model.grid().params();
+    const std::size_t f = static_cast<std::size_t>(c.grid.features), entries = params.size() / f;
+    std::vector<std::uint8_t> present((entries + 7) / 8, 0);
+    std::vector<float> kept;
+    for (std::size_t e = 0; e < entries; ++e) {
+        const auto first = params.begin() + static_cast<std::ptrdiff_t>(e * f);
+        if (std::all_of(first, first + static_cast<std::ptrdiff_t>(f), [](float v) { return v == 0.0f; }))
+            continue;
+        present[e / 8] |= static_cast<std::uint8_t>(1u << (e % 8));
+        kept.insert(kept.end(), first, first + static_cast<std::ptrdiff_t>(f));
+    }
+    const bool sparse = present.size() + kept.size() * sizeof(float) < params.size() * sizeof(float);
+    w.put(static_cast<std::uint8_t>(sparse ? 1 : 0));
+    if (sparse) {
+        w.put(static_cast<std::uint64_t>(entries));
+        w.put_array<std::uint8_t>(present);
+        w.put_array<float>(kept);
+    } else {
+        w.put_array<float>(params);
+    }
     w.put_array<float>(model.density_net().weights());
     w.put_array<float>(model.colour_net().weights());
     // Occupancy as bits, eight cells a byte (cell i: bit i % 8 of byte i / 8).
@@ -203,8 +243,8 @@ NerfModel load_nerf(const std::filesystem::path& path) {
     for (const char ch : kMagic)
         if (r.get<char>() != ch) r.fail("wrong magic (not a .nerf file written by glint)");
     const auto version = r.get<std::uint32_t>();
-    if (version != kNerfFormatVersion)
-        r.fail(cat("format version ", version, "; this glint reads version ", kNerfFormatVersion));
+    if (version < 1 || version > kNerfFormatVersion)
+        r.fail(cat("format version ", version, "; this glint reads versions 1 to ", kNerfFormatVersion));
     // The checksum first: a damaged file is reported as such, not as whatever value it garbled.
     const std::vector<char>& data = r.data();
     if (data.size() < 8 + 4 + 8) r.fail("truncated");
@@ -234,7 +274,26 @@ NerfModel load_nerf(const std::filesystem::path& path) {
         r.fail(e.what());
     }
     NerfModel model(c);
-    r.get_into<float>(model.grid().params());
+    std::vector<float>& params = model.grid().params();
+    if (version == 1 || r.get<std::uint8_t>() == 0) {
+        r.get_into<float>(params);
+    } else {
+        const std::size_t f = static_cast<std::size_t>(c.grid.features), entries = params.size() / f;
+        if (r.get<std::uint64_t>() != entries)
+            r.fail("the hash tables' size does not match the configuration");
+        const std::vector<std::uint8_t> present = r.get_array<std::uint8_t>();
+        if (present.size() != (entries + 7) / 8) r.fail("the hash tables' entry mask has the wrong size");
+        const std::vector<float> kept = r.get_array<float>();
+        std::size_t next = 0;
+        for (std::size_t e = 0; e < entries; ++e) {
+            if (!((present[e / 8] >> (e % 8)) & 1u)) continue;
+            if (next + f > kept.size()) r.fail("fewer stored hash entries than its entry mask marks");
+            std::copy_n(kept.begin() + static_cast<std::ptrdiff_t>(next), f,
+                        params.begin() + static_cast<std::ptrdiff_t>(e * f));
+            next += f;
+        }
+        if (next != kept.size()) r.fail("more stored hash entries than its entry mask marks");
+    }
     r.get_into<float>(model.density_net().weights());
     r.get_into<float>(model.colour_net().weights());
     const std::vector<std::uint8_t> bits = r.get_array<std::uint8_t>();

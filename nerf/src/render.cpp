@@ -11,6 +11,7 @@
 #include <tbb/parallel_for.h>
 
 #include "glint/core/error.h"
+#include "glint/core/image_loss.h"
 #include "glint/nerf/nerf_math.h"
 
 namespace glint::nerf {
@@ -57,6 +58,11 @@ void shade_samples(const NerfModel& model, std::span<const float> positions,
 
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
                             NerfImage& out) {
+    return render_nerf(model, camera, settings, out, SampleVisitor());
+}
+
+NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
+                            NerfImage& out, const SampleVisitor& visit) {
     const auto start = std::chrono::steady_clock::now();
     if (camera.width <= 0 || camera.height <= 0) throw InputError("render_nerf: empty image");
     const int y0 = std::clamp(settings.first_row, 0, camera.height);
@@ -137,6 +143,7 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
                                 const std::size_t i = static_cast<std::size_t>(s);
                                 const float alpha = 1.0f - std::exp(-sigma[i] * dt[i]);
                                 const float weight = r.transmittance * alpha;
+                                if (visit) visit(&positions[3 * i], weight);
                                 for (int a = 0; a < 3; ++a) r.colour[a] += weight * rgb[3 * i + a];
                                 r.depth += weight * t[i];
                                 r.transmittance *= 1.0f - alpha;
@@ -167,6 +174,33 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
     stats.samples = samples_total.combine([](std::size_t a, std::size_t b) { return a + b; });
     stats.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return stats;
+}
+
+NerfEvaluation evaluate_nerf(const NerfModel& model, const Dataset& dataset) {
+    const std::vector<DatasetView>& views = dataset.test.empty() ? dataset.train : dataset.test;
+    NerfEvaluation e;
+    NerfRenderSettings settings;
+    settings.background = dataset.options.background;
+    settings.depth = false;
+    for (const DatasetView& v : views) {
+        const ImageRgb target = dataset.load_image(v);
+        NerfImage image;
+        const NerfRenderStats stats = render_nerf(model, v.camera, settings, image);
+        e.samples += stats.samples;
+        e.render_ms += stats.ms;
+        e.psnr += psnr(image.color, target.rgb);
+        e.ssim += ssim(image.color, target.rgb, image.width, image.height);
+        double l1 = 0;
+        for (std::size_t i = 0; i < image.color.size(); ++i) l1 += std::fabs(image.color[i] - target.rgb[i]);
+        e.l1 += l1 / static_cast<double>(image.color.size());
+    }
+    e.views = views.size();
+    if (e.views > 0) {
+        e.psnr /= static_cast<double>(e.views);
+        e.ssim /= static_cast<double>(e.views);
+        e.l1 /= static_cast<double>(e.views);
+    }
+    return e;
 }
 
 }  // namespace glint::nerf

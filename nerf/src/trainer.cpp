@@ -462,26 +462,7 @@ NerfStepResult NerfTrainer::step() {
 }
 
 NerfEvaluation NerfTrainer::evaluate() const {
-    const std::vector<DatasetView>& views = m_dataset.test.empty() ? m_dataset.train : m_dataset.test;
-    NerfEvaluation e;
-    NerfRenderSettings settings;
-    settings.background = m_dataset.options.background;
-    settings.depth = false;
-    for (const DatasetView& v : views) {
-        const ImageRgb target = m_dataset.load_image(v);
-        NerfImage image;
-        render_nerf(m_model, v.camera, settings, image);
-        e.psnr += psnr(image.color, target.rgb);
-        e.ssim += ssim(image.color, target.rgb, image.width, image.height);
-        double l1 = 0;
-        for (std::size_t i = 0; i < image.color.size(); ++i) l1 += std::fabs(image.color[i] - target.rgb[i]);
-        e.l1 += l1 / static_cast<double>(image.color.size());
-    }
-    e.views = views.size();
-    e.psnr /= static_cast<double>(e.views);
-    e.ssim /= static_cast<double>(e.views);
-    e.l1 /= static_cast<double>(e.views);
-    return e;
+    return evaluate_nerf(m_model, m_dataset);
 }
 
 void NerfTrainer::save_checkpoint(const std::filesystem::path& path) const {

@@ -17,6 +17,8 @@ std::string cat(const Args&... args) {
     return out.str();
 }
 
+// A count with its thousands separated by commas: 1234567 -> "1,234,567".
+std::string group_digits(std::size_t n);
 // "1.5 MiB", "312 B": binary units, three significant digits.
 std::string human_bytes(std::uint64_t bytes);
 // Seconds as "42 s" or "3 min 5 s" (progress lines, ETAs).

@@ -64,6 +64,8 @@ public:
     std::int64_t cell_of(const float p[3]) const;
     // Cell `cell`'s box in normalized coordinates.
     void cell_box(std::size_t cell, float lo[3], float hi[3]) const;
+    // The world box of the innermost cascade's occupied cells (the scene box when none is occupied).
+    void occupied_box(glm::vec3& lo, glm::vec3& hi) const;
 
     // World <-> normalized coordinates (the unit cube is the scene box).
     glm::vec3 to_normalized(glm::vec3 world) const;
@@ -100,11 +102,13 @@ private:
 HashGridConfig scaled_grid_config(const NerfConfig& config);
 
 // The `.nerf` file: a header (magic "GLINTNRF", format version, the configuration), the parameters
-// (float32, little-endian), the occupancy bits, and an FNV-1a 64 checksum of everything before it.
-// Documented in the README. Writes atomically; reading throws InputError naming the file and the problem
-// (not a .nerf file, a newer version, truncated, a checksum mismatch, values out of range).
+// (float32, little-endian; the hash tables dense, or sparse where that is smaller: pruned tables), the
+// occupancy bits, and an FNV-1a 64 checksum of everything before it. Documented in the README. Writes
+// version 2 atomically; reads versions 1 (always dense tables) and 2. Reading throws InputError naming
+// the file and the problem (not a .nerf file, a newer version, truncated, a checksum mismatch, values out
+// of range).
 void save_nerf(const NerfModel& model, const std::filesystem::path& path);
 NerfModel load_nerf(const std::filesystem::path& path);
-inline constexpr std::uint32_t kNerfFormatVersion = 1;
+inline constexpr std::uint32_t kNerfFormatVersion = 2;
 
 }  // namespace glint::nerf

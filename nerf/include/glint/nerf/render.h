@@ -5,9 +5,12 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
+#include <span>
 #include <vector>
 
 #include "glint/core/camera.h"
+#include "glint/core/dataset.h"
 #include "glint/nerf/model.h"
 
 namespace glint::nerf {
@@ -44,10 +47,25 @@ void camera_ray(const NerfModel& model, const Camera& camera, float x, float y, 
 
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
                             NerfImage& out);
+// The same, calling `visit` for every composited sample with its normalized position and weight
+// (transmittance times alpha), from several threads at once (pruning: which cells a view uses).
+using SampleVisitor = std::function<void(const float position[3], float weight)>;
+NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
+                            NerfImage& out, const SampleVisitor& visit);
 
 // Shades samples: normalized positions and unit directions [N, 3] -> density [N] and colour [N, 3]
 // (the networks' inference path, shared by the renderer and the pruning pass).
 void shade_samples(const NerfModel& model, std::span<const float> positions,
                    std::span<const float> directions, std::span<float> sigma, std::span<float> rgb);
+
+// Test-view PSNR, SSIM and L1 of a model against a dataset's test views (its training views without
+// any), rendered over the dataset's background.
+struct NerfEvaluation {
+    double psnr = 0, ssim = 0, l1 = 0;
+    std::size_t views = 0;
+    std::size_t samples = 0;  // evaluated by the networks, all views together
+    double render_ms = 0;     // all views together
+};
+NerfEvaluation evaluate_nerf(const NerfModel& model, const Dataset& dataset);
 
 }  // namespace glint::nerf

@@ -14,6 +14,7 @@
 
 #include "glint/core/dataset.h"
 #include "glint/nerf/model.h"
+#include "glint/nerf/render.h"
 
 namespace glint::nerf {
 
@@ -43,11 +44,6 @@ struct NerfStepResult {
     double loss = 0, psnr = 0;  // of the batch
     std::size_t rays = 0, samples = 0;
     std::size_t samples_used = 0;  // before each ray's transmittance ran out (the rest get no gradient)
-};
-
-struct NerfEvaluation {
-    double psnr = 0, ssim = 0, l1 = 0;
-    std::size_t views = 0;
 };
 
 // Wall time per stage, summed over steps (milliseconds).
