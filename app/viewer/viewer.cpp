@@ -33,6 +33,7 @@
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/nerf/model.h"
+#include "glint/nerf/prune.h"
 #include "glint/renderer/imgui_layer.h"
 #include "glint/renderer/presenter.h"
 #include "glint/renderer/swapchain.h"
@@ -121,6 +122,9 @@ private:
     void draw_path_overlay();
     void start_recording();
     void update_prune_mask();
+    void handle_nerf_pruning();
+    void show_nerf_counts();
+    void stop_pruning();
     bool render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source);
     bool render_nerf(int slot, std::optional<renderer::PixelSource>& source);
     void draw_frame(bool moving);
@@ -167,6 +171,17 @@ private:
         double ms_per_row = 0;
         splatting::RenderOutput image;  // full resolution: float colour, opacity, depth
     } m_refine;
+    // Pruning a NeRF on a worker thread, from a copy; the model before pruning, for Revert.
+    struct NerfPruning {
+        std::thread thread;
+        std::atomic<bool> cancel{false}, done{false};
+        std::atomic<float> fraction{0.0f};
+        std::shared_ptr<nerf::NerfModel> model;
+        std::optional<nerf::NerfPruneReport> report;
+        std::string error;
+    };
+    std::unique_ptr<NerfPruning> m_pruning;
+    std::shared_ptr<const nerf::NerfModel> m_unpruned;
 
     std::unique_ptr<splatting::Rasterizer> m_cpu, m_cuda;
     splatting::RenderOutput m_out;
@@ -261,6 +276,7 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
 }
 
 Viewer::~Viewer() {
+    stop_pruning();
     if (m_recording) {
         m_recording->cancel = true;
         if (m_recording->thread.joinable()) m_recording->thread.join();
@@ -348,7 +364,9 @@ void Viewer::load(const std::string& path) {
 
 void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path) {
     if (const auto bad = scene.cloud.find_non_finite()) throw InputError(cat(name, ": ", *bad));
+    stop_pruning();
     m_nerf.reset();
+    m_unpruned.reset();
     m_refine = {};
     m_state.is_nerf = false;
     const splatting::SceneStats stats = set_cloud(scene.cloud);
@@ -374,6 +392,7 @@ void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name
 
 void Viewer::install_nerf(std::shared_ptr<const nerf::NerfModel> model, const std::string& name,
                           const std::string& path) {
+    stop_pruning();
     m_nerf = std::move(model);
     m_refine = {};
     m_cloud = splatting::GaussianCloud();
@@ -389,10 +408,14 @@ void Viewer::install_nerf(std::shared_ptr<const nerf::NerfModel> model, const st
     m_state.gaussians = m_state.gaussians_loaded = 0;
     m_state.sh_degree = 0;
     m_state.budget = 0;
-    m_state.nerf_parameters = m_nerf->parameter_count();
-    m_state.nerf_occupied = m_nerf->occupied_cells();
-    m_state.nerf_cells = m_nerf->occupancy().size();
-    m_state.memory_bytes = m_state.nerf_parameters * sizeof(float) + m_state.nerf_cells / 8;
+    show_nerf_counts();
+    m_unpruned.reset();
+    m_state.nerf_pruned = false;
+    m_state.nerf_prune_report.clear();
+    if (const std::optional<std::filesystem::path> beside = cameras_beside(path))
+        m_state.nerf_prune_views = cat("the cameras of ", beside->string());
+    else
+        m_state.nerf_prune_views = "96 views around the scene, 192x192";
     m_state.nerf_summary =
         cat(c.grid.levels, " levels x ", c.grid.features, " features, tables of 2^", c.grid.log2_table_size,
             "; networks ", c.hidden, " wide; ", c.cascades, c.cascades == 1 ? " cascade" : " cascades");
@@ -409,6 +432,102 @@ void Viewer::install_nerf(std::shared_ptr<const nerf::NerfModel> model, const st
                                         (std::filesystem::path(path).stem().string() + "_pruned.nerf"))
                                            .string();
     m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string(), " (NeRF)"));
+}
+
+// A pruning run belongs to the scene it started on: a new scene cancels it.
+void Viewer::stop_pruning() {
+    if (!m_pruning) return;
+    m_pruning->cancel = true;
+    if (m_pruning->thread.joinable()) m_pruning->thread.join();
+    m_pruning.reset();
+    m_state.nerf_pruning = false;
+}
+
+void Viewer::show_nerf_counts() {
+    m_state.nerf_parameters = m_nerf->parameter_count();
+    m_state.nerf_occupied = m_nerf->occupied_cells();
+    m_state.nerf_cells = m_nerf->occupancy().size();
+    // Non-zero hash entries as the file stores them, the networks and the occupancy bits.
+    const std::size_t features = static_cast<std::size_t>(m_nerf->config().grid.features);
+    m_state.memory_bytes = (nerf::nonzero_entries(*m_nerf) * features +
+                            m_nerf->density_net().weights().size() + m_nerf->colour_net().weights().size()) *
+                               sizeof(float) +
+                           m_state.nerf_cells / 8;
+}
+
+// NeRF pruning requests: start (a worker prunes a copy), cancel, take the result, revert.
+void Viewer::handle_nerf_pruning() {
+    if (m_state.nerf_prune_start && m_nerf && !m_pruning) {
+        m_state.nerf_prune_start = false;
+        try {
+            std::vector<Camera> views;
+            if (const std::optional<std::filesystem::path> beside = cameras_beside(m_scene_path))
+                views = load_cameras(*beside).cameras;
+            if (views.empty()) views = nerf::views_around(*m_nerf, 96, 192);
+            m_pruning = std::make_unique<NerfPruning>();
+            m_pruning->model = std::make_shared<nerf::NerfModel>(*m_nerf);
+            m_state.nerf_pruning = true;
+            m_state.nerf_prune_fraction = 0.0f;
+            NerfPruning* p = m_pruning.get();
+            nerf::NerfPruneOptions options;
+            options.min_weight = m_state.nerf_prune_min_weight;
+            p->thread = std::thread([p, views = std::move(views), options] {
+                try {
+                    p->report =
+                        nerf::prune_nerf(*p->model, views, options, [p](std::size_t done, std::size_t total) {
+                            p->fraction = static_cast<float>(done) / static_cast<float>(total);
+                            return !p->cancel.load();
+                        });
+                } catch (const std::exception& e) {
+                    p->error = e.what();
+                }
+                p->done = true;
+            });
+        } catch (const std::exception& e) {
+            m_state.error = cat("pruning: ", e.what());
+            log::error(m_state.error);
+        }
+    }
+    m_state.nerf_prune_start = false;
+    if (m_pruning) {
+        if (m_state.nerf_prune_cancel) m_pruning->cancel = true;
+        m_state.nerf_prune_fraction = m_pruning->fraction;
+        if (m_pruning->done) {
+            m_pruning->thread.join();
+            if (!m_pruning->error.empty()) {
+                m_state.error = cat("pruning: ", m_pruning->error);
+            } else if (m_pruning->report) {
+                const nerf::NerfPruneReport& r = *m_pruning->report;
+                if (!m_unpruned) m_unpruned = m_nerf;
+                m_nerf = std::move(m_pruning->model);
+                ++m_scene_version;
+                show_nerf_counts();
+                m_state.nerf_pruned = true;
+                m_state.nerf_prune_report =
+                    cat("occupied cells ", group_digits(r.occupied_before), " -> ",
+                        group_digits(r.occupied_after), "; hash entries ", group_digits(r.entries_before),
+                        " -> ", group_digits(r.entries_after), " (", r.views, " views)");
+                notice(cat("pruned: ", m_state.nerf_prune_report, "; Save As keeps it"));
+            } else {
+                notice("pruning cancelled");
+            }
+            m_pruning.reset();
+            m_state.nerf_pruning = false;
+        }
+    }
+    m_state.nerf_prune_cancel = false;
+    if (m_state.nerf_prune_revert) {
+        m_state.nerf_prune_revert = false;
+        if (m_unpruned && !m_pruning) {
+            m_nerf = std::move(m_unpruned);
+            m_unpruned.reset();
+            ++m_scene_version;
+            show_nerf_counts();
+            m_state.nerf_pruned = false;
+            m_state.nerf_prune_report.clear();
+            notice("reverted to the model before pruning");
+        }
+    }
 }
 
 SceneSphere Viewer::sphere() const {
@@ -561,7 +680,8 @@ void Viewer::handle_requests() {
     }
     for (const std::string& path : m_window->take_dropped_paths()) load(path);
     update_prune_mask();
-    if (m_state.prune_apply) {
+    handle_nerf_pruning();
+    if (m_state.prune_apply && !m_nerf) {
         m_state.prune_apply = false;
         const std::size_t before = m_cloud.size();
         m_cloud = splatting::select(m_cloud, m_keep);
@@ -578,8 +698,15 @@ void Viewer::handle_requests() {
     if (m_state.save) {
         m_state.save = false;
         try {
-            splatting::save_scene(m_cloud, m_state.save_path);
-            notice(cat("saved ", m_cloud.size(), " Gaussians to ", m_state.save_path));
+            if (m_nerf) {
+                if (!is_nerf_path(m_state.save_path))
+                    throw InputError(cat(m_state.save_path, ": a NeRF is saved as .nerf"));
+                nerf::save_nerf(*m_nerf, m_state.save_path);
+                notice(cat("saved the NeRF to ", m_state.save_path));
+            } else {
+                splatting::save_scene(m_cloud, m_state.save_path);
+                notice(cat("saved ", m_cloud.size(), " Gaussians to ", m_state.save_path));
+            }
         } catch (const std::exception& e) {
             m_state.error = e.what();
             log::error(e.what());

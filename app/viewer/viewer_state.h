@@ -74,6 +74,13 @@ struct ViewerState {
     bool prune_apply = false;  // request
     std::string save_path;
     bool save = false;  // request
+    // NeRF pruning (cells no view uses, hash entries no occupied cell reaches), on a worker thread.
+    float nerf_prune_min_weight = 1e-3f;
+    std::string nerf_prune_views;  // which views decide, as the panel says it
+    bool nerf_prune_start = false, nerf_prune_cancel = false, nerf_prune_revert = false;  // requests
+    bool nerf_pruning = false, nerf_pruned = false;  // running; the shown model is a pruned one
+    float nerf_prune_fraction = 0.0f;
+    std::string nerf_prune_report;  // the last result
 
     // Time (4D).
     float time = 0.0f, time_min = 0.0f, time_max = 1.0f;

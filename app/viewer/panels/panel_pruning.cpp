@@ -6,8 +6,40 @@
 
 namespace glint::app {
 
+namespace {
+
+void draw_nerf_pruning(ViewerState& s) {
+    ImGui::TextWrapped(
+        "Removes the occupancy cells no view uses (samples lighter than the weight below in every view) "
+        "and the hash-table entries no occupied cell reaches.");
+    ImGui::SliderFloat("Min weight", &s.nerf_prune_min_weight, 1e-5f, 0.1f, "%.1e",
+                       ImGuiSliderFlags_Logarithmic);
+    ImGui::TextWrapped("Views: %s", s.nerf_prune_views.c_str());
+    if (s.nerf_pruning) {
+        ImGui::ProgressBar(s.nerf_prune_fraction, ImVec2(-1.0f, 0.0f));
+        if (ImGui::Button("Cancel")) s.nerf_prune_cancel = true;
+    } else {
+        if (ImGui::Button("Prune")) s.nerf_prune_start = true;
+        if (s.nerf_pruned) {
+            ImGui::SameLine();
+            if (ImGui::Button("Revert")) s.nerf_prune_revert = true;
+        }
+    }
+    if (!s.nerf_prune_report.empty()) ImGui::TextWrapped("%s", s.nerf_prune_report.c_str());
+    ImGui::InputText("##save", &s.save_path);
+    ImGui::SameLine();
+    if (ImGui::Button("Save As")) s.save = true;
+    ImGui::TextDisabled(".nerf (sparse tables); written atomically");
+}
+
+}  // namespace
+
 void draw_pruning_panel(ViewerState& s) {
     if (!ImGui::CollapsingHeader("Pruning")) return;
+    if (s.is_nerf) {
+        draw_nerf_pruning(s);
+        return;
+    }
     ImGui::SliderFloat("Min opacity", &s.prune_min_opacity, 0.0f, 0.5f, "%.3f", ImGuiSliderFlags_Logarithmic);
     ImGui::SliderFloat("Max scale", &s.prune_max_scale, 0.0f, 10.0f,
                        s.prune_max_scale > 0 ? "%.3g" : "no limit", ImGuiSliderFlags_Logarithmic);
