@@ -468,7 +468,7 @@ TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are 
     CHECK(sparse_back.occupancy() == sparse.occupancy());
 }
 
-TEST_CASE("NeRF pruning: unused cells and unreachable entries go; what stays renders the views the same") {
+TEST_CASE("NeRF pruning: unused cells and unreachable entries go, and what stays renders the views the same") {
     // A model trained briefly on the sample (real densities: an object with an inside and empty space).
     test::TempDir dir;
     const test::CommandResult train = test::run_glint(
@@ -532,7 +532,7 @@ TEST_CASE("NeRF pruning: unused cells and unreachable entries go; what stays ren
     test::check_input_error([&] { nerf::prune_nerf(model, {}, {}); }, {"at least one view"});
 }
 
-TEST_CASE("glint prune: sizes, render cost and test PSNR before and after; bad input is exit 2") {
+TEST_CASE("glint prune: sizes, render cost and test PSNR before and after, and bad input is exit 2") {
     test::TempDir dir;
     const std::string dataset = test::quoted(test::source_dir() / "assets" / "sample" / "dataset");
     REQUIRE(test::run_glint("train -q " + dataset + " -o " + test::quoted(dir / "m.nerf") +

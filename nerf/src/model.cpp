@@ -77,32 +77,17 @@ void NerfModel::encoding_input(const float p[3], float out[3]) const {
     for (int k = 0; k < 3; ++k) out[k] = std::clamp((p[k] - 0.5f) * inv + 0.5f, 0.0f, 1.0f);
 }
 
+MarchGrid NerfModel::march_grid() const {
+    return {m_occupancy.data(), m_config.cascades, m_config.occupancy_resolution, m_min_step,
+            m_config.cone_angle};
+}
+
 std::int64_t NerfModel::cell_of(const float p[3]) const {
-    const float extent = std::max({std::fabs(p[0] - 0.5f), std::fabs(p[1] - 0.5f), std::fabs(p[2] - 0.5f)});
-    // The smallest cascade (half size 2^(k-1)) holding the point.
-    int k = 0;
-    while (k < m_config.cascades && extent > 0.5f * static_cast<float>(1 << k)) ++k;
-    if (k == m_config.cascades) return -1;
-    const int r = m_config.occupancy_resolution;
-    const float half = 0.5f * static_cast<float>(1 << k), scale = static_cast<float>(r) / (2.0f * half);
-    std::int64_t index = k;
-    std::int64_t cell[3];
-    for (int a = 0; a < 3; ++a)
-        cell[a] = std::clamp(static_cast<std::int64_t>((p[a] - 0.5f + half) * scale), std::int64_t{0},
-                             static_cast<std::int64_t>(r - 1));
-    index = ((index * r + cell[2]) * r + cell[1]) * r + cell[0];
-    return index;
+    return grid_cell_of(march_grid(), p);
 }
 
 void NerfModel::cell_box(std::size_t cell, float lo[3], float hi[3]) const {
-    const std::size_t r = static_cast<std::size_t>(m_config.occupancy_resolution);
-    const std::size_t x = cell % r, y = (cell / r) % r, z = (cell / (r * r)) % r, k = cell / (r * r * r);
-    const float half = 0.5f * static_cast<float>(1 << k), size = 2.0f * half / static_cast<float>(r);
-    const std::size_t c[3] = {x, y, z};
-    for (int a = 0; a < 3; ++a) {
-        lo[a] = 0.5f - half + static_cast<float>(c[a]) * size;
-        hi[a] = lo[a] + size;
-    }
+    grid_cell_box(march_grid(), cell, lo, hi);
 }
 
 void NerfModel::occupied_box(glm::vec3& lo, glm::vec3& hi) const {
@@ -136,33 +121,7 @@ RayCursor NerfModel::start_ray(const float o[3], const float d[3], float near) c
 
 int NerfModel::march(const float o[3], const float d[3], RayCursor& cursor, int max, float* t_out,
                      float* dt_out) const {
-    int n = 0;
-    const float dt_max = m_min_step * static_cast<float>(1 << (m_config.cascades - 1)) * 8.0f;
-    float t = cursor.t;
-    while (n < max && t < cursor.t_far) {
-        const float dt = std::clamp(t * m_config.cone_angle, m_min_step, dt_max);
-        const float p[3] = {o[0] + t * d[0], o[1] + t * d[1], o[2] + t * d[2]};
-        const std::int64_t cell = cell_of(p);
-        if (cell < 0) break;
-        if (m_occupancy[static_cast<std::size_t>(cell)]) {
-            t_out[n] = t;
-            dt_out[n] = dt;
-            ++n;
-            t += dt;
-            continue;
-        }
-        // Empty: on to where the ray leaves the cell, in whole steps (the samples keep their spacing).
-        float lo[3], hi[3];
-        cell_box(static_cast<std::size_t>(cell), lo, hi);
-        float t_exit = cursor.t_far;
-        for (int a = 0; a < 3; ++a) {
-            if (d[a] > 0.0f) t_exit = std::min(t_exit, (hi[a] - o[a]) / d[a]);
-            if (d[a] < 0.0f) t_exit = std::min(t_exit, (lo[a] - o[a]) / d[a]);
-        }
-        t += std::max(dt, std::ceil((t_exit - t) / dt) * dt);
-    }
-    cursor.t = t;
-    return n;
+    return march_ray(march_grid(), o, d, cursor.t, cursor.t_far, max, t_out, dt_out);
 }
 
 void NerfModel::density(std::span<const float> positions, std::span<float> sigma) const {

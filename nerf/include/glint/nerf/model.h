@@ -17,6 +17,7 @@
 #include <glm/glm.hpp>
 
 #include "glint/nerf/hash_grid.h"
+#include "glint/nerf/march_math.h"
 #include "glint/nerf/mlp.h"
 
 namespace glint::nerf {
@@ -82,6 +83,8 @@ public:
     // how many. `jitter` in [0, 1) shifts the first step (training); the cursor moves past the samples.
     int march(const float o[3], const float d[3], RayCursor& cursor, int max, float* t, float* dt) const;
     float min_step() const { return m_min_step; }
+    // The occupancy grid and steps as the shared marching math takes them (march_math.h).
+    MarchGrid march_grid() const;
 
     // Density (per normalized unit) at normalized positions [N, 3].
     void density(std::span<const float> positions, std::span<float> sigma) const;

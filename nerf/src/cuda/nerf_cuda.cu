@@ -1,0 +1,563 @@
+// The NeRF's CUDA kernels: the hash encoding (forward, backward), tiled matrix products for the MLPs,
+// and the renderer's rounds (march, compact, shade, composite). Per-element math comes from the shared
+// headers, as the CPU code's does.
+#include <cub/device/device_scan.cuh>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <vector>
+
+#include "glint/core/cuda/check.cuh"
+#include "glint/core/cuda/device_buffer.cuh"
+#include "glint/core/error.h"
+#include "glint/nerf/cuda.h"
+#include "glint/nerf/hash_grid_math.h"
+#include "glint/nerf/march_math.h"
+#include "glint/nerf/nerf_math.h"
+
+namespace glint::nerf {
+namespace {
+
+using cuda::DeviceBuffer;
+
+constexpr int kThreads = 256;
+constexpr int kMaxFeatures = 8;   // grid_levels allows 1 to 8 features per level
+constexpr int kTile = 16;         // matrix product tiles
+constexpr int kSplitRows = 4096;  // rows per block when a product sums over the batch (weight gradients)
+
+unsigned blocks_for(std::size_t n) {
+    return static_cast<unsigned>((n + kThreads - 1) / kThreads);
+}
+
+// ---- hash encoding: one thread per (point, level) ----
+
+__global__ void encode_forward_kernel(std::size_t n, int levels, int features,
+                                      const GridLevel* __restrict__ level_info,
+                                      const float* __restrict__ params, const float* __restrict__ points,
+                                      float* __restrict__ out) {
+    const std::size_t id = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (id >= n * static_cast<std::size_t>(levels)) return;
+    const std::size_t i = id / static_cast<std::size_t>(levels);
+    const int l = static_cast<int>(id % static_cast<std::size_t>(levels));
+    const GridLevel level = level_info[l];
+    uint32_t corner[3];
+    float fraction[3];
+    grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+    float sum[kMaxFeatures] = {};
+    for (int c = 0; c < 8; ++c) {
+        uint32_t index;
+        float weight;
+        cell_corner(level, corner, fraction, c, index, weight);
+        const float* entry = params + (static_cast<std::size_t>(level.offset) + index) * features;
+        for (int f = 0; f < features; ++f) sum[f] += weight * entry[f];
+    }
+    float* o = out + i * static_cast<std::size_t>(levels * features) + static_cast<std::size_t>(l * features);
+    for (int f = 0; f < features; ++f) o[f] = sum[f];
+}
+
+__global__ void encode_backward_kernel(std::size_t n, int levels, int features,
+                                       const GridLevel* __restrict__ level_info,
+                                       const float* __restrict__ points,
+                                       const float* __restrict__ grad_features,
+                                       float* __restrict__ grad_params) {
+    const std::size_t id = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (id >= n * static_cast<std::size_t>(levels)) return;
+    const std::size_t i = id / static_cast<std::size_t>(levels);
+    const int l = static_cast<int>(id % static_cast<std::size_t>(levels));
+    const GridLevel level = level_info[l];
+    uint32_t corner[3];
+    float fraction[3];
+    grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+    const float* g = grad_features + i * static_cast<std::size_t>(levels * features) +
+                     static_cast<std::size_t>(l * features);
+    for (int c = 0; c < 8; ++c) {
+        uint32_t index;
+        float weight;
+        cell_corner(level, corner, fraction, c, index, weight);
+        float* entry = grad_params + (static_cast<std::size_t>(level.offset) + index) * features;
+        for (int f = 0; f < features; ++f) atomicAdd(entry + f, weight * g[f]);
+    }
+}
+
+// ---- matrix products: C[m, n] (=, or += atomically) op(A)[m, k] op(B)[k, n], row-major ----
+// Blocks of 16x16 outputs (rows on x: the batch can exceed the 65,535 blocks y allows); z splits k when
+// summing over the batch (weight gradients), each block adding its part atomically.
+template <bool TA, bool TB>
+__global__ void gemm_kernel(int m, int n, int k, const float* __restrict__ a, int lda,
+                            const float* __restrict__ b, int ldb, float* __restrict__ c, int ldc, int k_chunk,
+                            bool accumulate, bool relu) {
+    __shared__ float as[kTile][kTile + 1], bs[kTile][kTile + 1];
+    const int tx = threadIdx.x, ty = threadIdx.y;
+    const int row = blockIdx.x * kTile + ty, col = blockIdx.y * kTile + tx;
+    const int k0 = blockIdx.z * k_chunk, k1 = min(k, k0 + k_chunk);
+    float sum = 0.0f;
+    for (int p = k0; p < k1; p += kTile) {
+        const int ar = blockIdx.x * kTile + ty, ac = p + tx;
+        as[ty][tx] = ar < m && ac < k1 ? (TA ? a[static_cast<std::size_t>(ac) * lda + ar]
+                                             : a[static_cast<std::size_t>(ar) * lda + ac])
+                                       : 0.0f;
+        const int br = p + ty, bc = blockIdx.y * kTile + tx;
+        bs[ty][tx] = br < k1 && bc < n ? (TB ? b[static_cast<std::size_t>(bc) * ldb + br]
+                                             : b[static_cast<std::size_t>(br) * ldb + bc])
+                                       : 0.0f;
+        __syncthreads();
+        for (int q = 0; q < kTile; ++q) sum += as[ty][q] * bs[q][tx];
+        __syncthreads();
+    }
+    if (row >= m || col >= n) return;
+    float* out = c + static_cast<std::size_t>(row) * ldc + col;
+    if (accumulate)
+        atomicAdd(out, sum);
+    else
+        *out = relu ? fmaxf(sum, 0.0f) : sum;
+}
+
+template <bool TA, bool TB>
+void gemm(int m, int n, int k, const float* a, int lda, const float* b, int ldb, float* c, int ldc,
+          bool accumulate, bool relu) {
+    if (m == 0 || n == 0) return;
+    const int chunk = accumulate ? kSplitRows : k;
+    const dim3 grid(static_cast<unsigned>((m + kTile - 1) / kTile),
+                    static_cast<unsigned>((n + kTile - 1) / kTile),
+                    static_cast<unsigned>(std::max(1, (k + chunk - 1) / chunk)));
+    gemm_kernel<TA, TB>
+        <<<grid, dim3(kTile, kTile)>>>(m, n, k, a, lda, b, ldb, c, ldc, chunk, accumulate, relu);
+    GLINT_CUDA_CHECK_LAUNCH();
+}
+
+// Zeroes gradient entries where the ReLU that produced x was off.
+__global__ void relu_mask_kernel(std::size_t n, const float* __restrict__ x, float* __restrict__ grad) {
+    const std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < n && !(x[i] > 0.0f)) grad[i] = 0.0f;
+}
+
+// An MLP's weights on the device and its layer geometry.
+struct DeviceMlp {
+    const float* weights;
+    std::vector<int> widths;
+    std::vector<std::size_t> offsets;
+};
+
+DeviceMlp describe(const Mlp<float>& mlp, const float* weights) {
+    DeviceMlp d{weights, mlp.widths(), {}};
+    std::size_t offset = 0;
+    for (std::size_t l = 0; l + 1 < d.widths.size(); ++l) {
+        d.offsets.push_back(offset);
+        offset += static_cast<std::size_t>(d.widths[l]) * static_cast<std::size_t>(d.widths[l + 1]);
+    }
+    return d;
+}
+
+// Forward over `rows`: hidden[l] gets layer l's ReLU output (layers - 1 buffers), `output` the last.
+void mlp_forward(const DeviceMlp& mlp, std::size_t rows, const float* input,
+                 std::vector<DeviceBuffer<float>>& hidden, float* output) {
+    const std::size_t layers = mlp.widths.size() - 1;
+    hidden.resize(layers - 1);
+    const int m = static_cast<int>(rows);
+    for (std::size_t l = 0; l < layers; ++l) {
+        const int n_in = mlp.widths[l], n_out = mlp.widths[l + 1];
+        const bool last = l + 1 == layers;
+        if (!last) hidden[l].resize(rows * static_cast<std::size_t>(n_out));
+        const float* x = l == 0 ? input : hidden[l - 1].data();
+        float* y = last ? output : hidden[l].data();
+        gemm<false, false>(m, n_out, n_in, x, n_in, mlp.weights + mlp.offsets[l], n_out, y, n_out, false,
+                           !last);
+    }
+}
+
+// Backward from dL/d output: adds dL/d weights into grad_weights (device, the weights' layout) and writes
+// dL/d input when grad_input is not null.
+void mlp_backward(const DeviceMlp& mlp, std::size_t rows, const float* input,
+                  const std::vector<DeviceBuffer<float>>& hidden, const float* grad_output,
+                  float* grad_weights, float* grad_input) {
+    const std::size_t layers = mlp.widths.size() - 1;
+    const int m = static_cast<int>(rows);
+    DeviceBuffer<float> delta, previous;
+    delta.resize(rows * static_cast<std::size_t>(mlp.widths.back()));
+    GLINT_CUDA_CHECK(cudaMemcpy(delta.data(), grad_output, delta.bytes(), cudaMemcpyDeviceToDevice));
+    for (std::size_t l = layers; l-- > 0;) {
+        const int n_in = mlp.widths[l], n_out = mlp.widths[l + 1];
+        const float* x = l == 0 ? input : hidden[l - 1].data();
+        // dW += X^T delta (summed over the batch in row chunks).
+        gemm<true, false>(n_in, n_out, m, x, n_in, delta.data(), n_out, grad_weights + mlp.offsets[l], n_out,
+                          true, false);
+        if (l == 0 && grad_input == nullptr) break;
+        float* out =
+            l == 0 ? grad_input : (previous.resize(rows * static_cast<std::size_t>(n_in)), previous.data());
+        gemm<false, true>(m, n_in, n_out, delta.data(), n_out, mlp.weights + mlp.offsets[l], n_out, out, n_in,
+                          false, false);
+        if (l > 0) {
+            const std::size_t count = rows * static_cast<std::size_t>(n_in);
+            relu_mask_kernel<<<blocks_for(count), kThreads>>>(count, x, out);
+            GLINT_CUDA_CHECK_LAUNCH();
+            std::swap(delta, previous);
+        }
+    }
+}
+
+// ---- rendering ----
+
+struct RayState {
+    float d[3];
+    float t, t_far;
+    float transmittance, colour[3], depth, cosine;
+    int pixel;
+};
+
+struct RenderParams {
+    MarchGrid grid;
+    float origin[3];
+    float to_world[9];  // camera to world rotation, row-major (R^T)
+    float fx, fy, cx, cy;
+    int width, first_row, rows;
+    float outer_half;
+    int jitter;
+    float background[3];
+    float world_per_unit;
+};
+
+__global__ void start_rays_kernel(RenderParams p, RayState* __restrict__ rays, int* __restrict__ alive,
+                                  int* __restrict__ alive_count) {
+    const int pixel = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+    if (pixel >= p.width * p.rows) return;
+    const int x = pixel % p.width, y = p.first_row + pixel / p.width;
+    const float cam[3] = {(static_cast<float>(x) + 0.5f - p.cx) / p.fx,
+                          (static_cast<float>(y) + 0.5f - p.cy) / p.fy, 1.0f};
+    RayState r;
+    float length = 0.0f;
+    for (int i = 0; i < 3; ++i) {
+        r.d[i] = p.to_world[3 * i] * cam[0] + p.to_world[3 * i + 1] * cam[1] + p.to_world[3 * i + 2] * cam[2];
+        length += r.d[i] * r.d[i];
+    }
+    const float inv = 1.0f / sqrtf(length);
+    r.cosine = 0.0f;
+    for (int i = 0; i < 3; ++i) {
+        r.d[i] *= inv;
+        r.cosine += r.d[i] * p.to_world[3 * i + 2];
+    }
+    const float lo[3] = {0.5f - p.outer_half, 0.5f - p.outer_half, 0.5f - p.outer_half},
+                hi[3] = {0.5f + p.outer_half, 0.5f + p.outer_half, 0.5f + p.outer_half};
+    ray_box(p.origin, r.d, lo, hi, r.t, r.t_far);
+    r.t = r.t > 0.0f ? r.t : 0.0f;
+    if (p.jitter) r.t += pixel_jitter(x, y) * p.grid.min_step;
+    r.transmittance = 1.0f;
+    r.colour[0] = r.colour[1] = r.colour[2] = 0.0f;
+    r.depth = 0.0f;
+    r.pixel = pixel;
+    rays[pixel] = r;
+    if (r.t < r.t_far) alive[atomicAdd(alive_count, 1)] = pixel;
+}
+
+// Each live ray marches up to `per_ray` samples into its slots.
+__global__ void march_kernel(RenderParams p, int alive_count, const int* __restrict__ alive,
+                             RayState* __restrict__ rays, int per_ray, float* __restrict__ slot_t,
+                             float* __restrict__ slot_dt, int* __restrict__ counts) {
+    const int k = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+    if (k >= alive_count) return;
+    RayState& r = rays[alive[k]];
+    const std::size_t slot = static_cast<std::size_t>(k) * static_cast<std::size_t>(per_ray);
+    counts[k] = march_ray(p.grid, p.origin, r.d, r.t, r.t_far, per_ray, slot_t + slot, slot_dt + slot);
+}
+
+// The samples, compacted: encoding inputs, the ray each belongs to, t and dt.
+__global__ void gather_kernel(RenderParams p, int alive_count, const int* __restrict__ alive,
+                              const RayState* __restrict__ rays, int per_ray,
+                              const float* __restrict__ slot_t, const float* __restrict__ slot_dt,
+                              const int* __restrict__ counts, const int* __restrict__ offsets,
+                              float* __restrict__ inputs, int* __restrict__ owner,
+                              float* __restrict__ sample_t, float* __restrict__ sample_dt) {
+    const int k = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+    if (k >= alive_count) return;
+    const RayState& r = rays[alive[k]];
+    const float inv = 0.5f / p.outer_half;
+    for (int j = 0; j < counts[k]; ++j) {
+        const std::size_t from = static_cast<std::size_t>(k) * static_cast<std::size_t>(per_ray) + j;
+        const std::size_t s = static_cast<std::size_t>(offsets[k]) + j;
+        const float t = slot_t[from];
+        for (int a = 0; a < 3; ++a) {
+            const float v = ((p.origin[a] + t * r.d[a]) - 0.5f) * inv + 0.5f;
+            inputs[3 * s + a] = v < 0.0f ? 0.0f : (v > 1.0f ? 1.0f : v);
+        }
+        owner[s] = alive[k];
+        sample_t[s] = t;
+        sample_dt[s] = slot_dt[from];
+    }
+}
+
+// The colour network's input (density features and the direction's SH), and the density.
+__global__ void colour_input_kernel(std::size_t n, int geometry, const float* __restrict__ features_out,
+                                    const int* __restrict__ owner, const RayState* __restrict__ rays,
+                                    float* __restrict__ colour_in, float* __restrict__ sigma) {
+    const std::size_t s = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (s >= n) return;
+    const std::size_t width = static_cast<std::size_t>(geometry + kShDirWidth);
+    const float* g = features_out + s * static_cast<std::size_t>(geometry);
+    for (int i = 0; i < geometry; ++i) colour_in[s * width + i] = g[i];
+    const RayState& r = rays[owner[s]];
+    sh_encode_direction(r.d[0], r.d[1], r.d[2], colour_in + s * width + geometry);
+    sigma[s] = density_activation(g[0]);
+}
+
+// Front-to-back compositing of this round's samples; rays that go on enter the next round's list.
+__global__ void composite_kernel(int alive_count, const int* __restrict__ alive, RayState* __restrict__ rays,
+                                 const int* __restrict__ counts, const int* __restrict__ offsets,
+                                 const float* __restrict__ sigma, const float* __restrict__ raw,
+                                 const float* __restrict__ sample_t, const float* __restrict__ sample_dt,
+                                 int* __restrict__ next, int* __restrict__ next_count) {
+    const int k = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+    if (k >= alive_count) return;
+    RayState& r = rays[alive[k]];
+    for (int j = 0; j < counts[k]; ++j) {
+        const std::size_t s = static_cast<std::size_t>(offsets[k]) + j;
+        const float alpha = 1.0f - expf(-sigma[s] * sample_dt[s]);
+        const float weight = r.transmittance * alpha;
+        for (int a = 0; a < 3; ++a) r.colour[a] += weight * colour_activation(raw[3 * s + a]);
+        r.depth += weight * sample_t[s];
+        r.transmittance *= 1.0f - alpha;
+        if (r.transmittance < kMinTransmittance) break;
+    }
+    const bool ended = r.transmittance < kMinTransmittance || !(r.t < r.t_far) || counts[k] == 0;
+    if (!ended) next[atomicAdd(next_count, 1)] = alive[k];
+}
+
+__global__ void output_kernel(RenderParams p, const RayState* __restrict__ rays, float* __restrict__ colour,
+                              float* __restrict__ alpha, float* __restrict__ depth, int want_depth) {
+    const int pixel = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x);
+    if (pixel >= p.width * p.rows) return;
+    const RayState& r = rays[pixel];
+    for (int a = 0; a < 3; ++a) colour[3 * pixel + a] = r.colour[a] + r.transmittance * p.background[a];
+    if (want_depth) {
+        const float opacity = 1.0f - r.transmittance;
+        alpha[pixel] = opacity;
+        depth[pixel] = opacity > 1e-3f ? r.depth / opacity * p.world_per_unit * r.cosine : 0.0f;
+    }
+}
+
+// The model's arrays on the device.
+struct DeviceModel {
+    DeviceBuffer<float> params, density, colour;
+    DeviceBuffer<GridLevel> levels;
+    DeviceBuffer<std::uint8_t> occupancy;
+    explicit DeviceModel(const NerfModel& model) {
+        params.upload(model.grid().params());
+        density.upload(model.density_net().weights());
+        colour.upload(model.colour_net().weights());
+        levels.upload(model.grid().levels());
+        occupancy.upload(model.occupancy());
+    }
+};
+
+}  // namespace
+
+void hash_grid_forward_cuda(const HashGrid<float>& grid, std::span<const float> points,
+                            std::span<float> features) {
+    const std::size_t n = points.size() / 3;
+    const int levels = grid.config().levels, f = grid.config().features;
+    GLINT_CHECK(features.size() == n * static_cast<std::size_t>(levels * f),
+                "hash_grid_forward_cuda: sizes differ");
+    DeviceBuffer<float> params, p, out(features.size());
+    DeviceBuffer<GridLevel> info;
+    params.upload(grid.params());
+    p.upload(points);
+    info.upload(grid.levels());
+    const std::size_t threads = n * static_cast<std::size_t>(levels);
+    if (threads > 0) {
+        encode_forward_kernel<<<blocks_for(threads), kThreads>>>(n, levels, f, info.data(), params.data(),
+                                                                 p.data(), out.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+    }
+    out.download(features);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+void hash_grid_backward_cuda(const HashGrid<float>& grid, std::span<const float> points,
+                             std::span<const float> grad_features, std::span<float> grad_params) {
+    const std::size_t n = points.size() / 3;
+    const int levels = grid.config().levels, f = grid.config().features;
+    GLINT_CHECK(grad_features.size() == n * static_cast<std::size_t>(levels * f) &&
+                    grad_params.size() == grid.params().size(),
+                "hash_grid_backward_cuda: sizes differ");
+    DeviceBuffer<float> p, g, out;
+    DeviceBuffer<GridLevel> info;
+    p.upload(points);
+    g.upload(grad_features);
+    out.upload(std::span<const float>(grad_params.data(), grad_params.size()));  // adds to what is there
+    info.upload(grid.levels());
+    const std::size_t threads = n * static_cast<std::size_t>(levels);
+    if (threads > 0) {
+        encode_backward_kernel<<<blocks_for(threads), kThreads>>>(n, levels, f, info.data(), p.data(),
+                                                                  g.data(), out.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+    }
+    out.download(grad_params);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+void mlp_infer_cuda(const Mlp<float>& mlp, std::span<const float> input, std::span<float> output) {
+    const std::size_t rows = input.size() / static_cast<std::size_t>(mlp.widths().front());
+    GLINT_CHECK(output.size() == rows * static_cast<std::size_t>(mlp.widths().back()),
+                "mlp_infer_cuda: sizes differ");
+    DeviceBuffer<float> weights, in, out(output.size());
+    weights.upload(mlp.weights());
+    in.upload(input);
+    std::vector<DeviceBuffer<float>> hidden;
+    mlp_forward(describe(mlp, weights.data()), rows, in.data(), hidden, out.data());
+    out.download(output);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+void mlp_backward_cuda(const Mlp<float>& mlp, std::span<const float> input,
+                       std::span<const float> grad_output, std::span<float> grad_weights,
+                       std::span<float> grad_input) {
+    const std::size_t rows = input.size() / static_cast<std::size_t>(mlp.widths().front());
+    GLINT_CHECK(grad_output.size() == rows * static_cast<std::size_t>(mlp.widths().back()) &&
+                    grad_weights.size() == mlp.weights().size() &&
+                    (grad_input.empty() || grad_input.size() == input.size()),
+                "mlp_backward_cuda: sizes differ");
+    DeviceBuffer<float> weights, in, g, gw, gi(grad_input.size()), out(grad_output.size());
+    weights.upload(mlp.weights());
+    in.upload(input);
+    g.upload(grad_output);
+    gw.upload(std::span<const float>(grad_weights.data(), grad_weights.size()));
+    const DeviceMlp device = describe(mlp, weights.data());
+    std::vector<DeviceBuffer<float>> hidden;
+    mlp_forward(device, rows, in.data(), hidden, out.data());
+    mlp_backward(device, rows, in.data(), hidden, g.data(), gw.data(),
+                 grad_input.empty() ? nullptr : gi.data());
+    gw.download(grad_weights);
+    if (!grad_input.empty()) gi.download(grad_input);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+NerfRenderStats render_nerf_cuda(const NerfModel& model, const Camera& camera,
+                                 const NerfRenderSettings& settings, NerfImage& out) {
+    const auto start = std::chrono::steady_clock::now();
+    if (camera.width <= 0 || camera.height <= 0) throw InputError("render_nerf: empty image");
+    const int y0 = std::clamp(settings.first_row, 0, camera.height);
+    const int y1 = settings.rows < 0 ? camera.height : std::min(camera.height, y0 + settings.rows);
+    const int w = camera.width, h = y1 - y0;
+    if (h <= 0) throw InputError("render_nerf: empty band of rows");
+    const std::size_t pixels = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+
+    const DeviceModel device(model);
+    RenderParams p{};
+    p.grid = model.march_grid();
+    p.grid.occupancy = device.occupancy.data();
+    const glm::vec3 origin = model.to_normalized(camera.position());
+    for (int i = 0; i < 3; ++i) {
+        p.origin[i] = origin[i];
+        for (int j = 0; j < 3; ++j) p.to_world[3 * i + j] = camera.rotation[i][j];
+    }
+    p.fx = camera.fx;
+    p.fy = camera.fy;
+    p.cx = camera.cx;
+    p.cy = camera.cy;
+    p.width = w;
+    p.first_row = y0;
+    p.rows = h;
+    p.outer_half = model.outer_half();
+    p.jitter = settings.jitter ? 1 : 0;
+    for (int a = 0; a < 3; ++a) p.background[a] = settings.background[static_cast<std::size_t>(a)];
+    p.world_per_unit = 1.0f / model.normalized_scale();
+
+    DeviceBuffer<RayState> rays(pixels);
+    DeviceBuffer<int> alive(pixels), next(pixels), counter(2);
+    GLINT_CUDA_CHECK(cudaMemset(counter.data(), 0, counter.bytes()));
+    start_rays_kernel<<<blocks_for(pixels), kThreads>>>(p, rays.data(), alive.data(), counter.data());
+    GLINT_CUDA_CHECK_LAUNCH();
+    int alive_count = 0;
+    GLINT_CUDA_CHECK(cudaMemcpy(&alive_count, counter.data(), sizeof(int), cudaMemcpyDeviceToHost));
+
+    const HashGridConfig& grid = model.grid().config();
+    const int levels = grid.levels, features = grid.features, geometry = model.config().geometry_features;
+    const DeviceMlp density_net = describe(model.density_net(), device.density.data());
+    const DeviceMlp colour_net = describe(model.colour_net(), device.colour.data());
+    DeviceBuffer<float> slot_t, slot_dt, inputs, sample_t, sample_dt, encoded, geometry_out, colour_in, sigma,
+        raw;
+    DeviceBuffer<int> counts, offsets, owner;
+    DeviceBuffer<unsigned char> scan_storage;
+    std::vector<DeviceBuffer<float>> hidden;
+    std::size_t samples = 0;
+    constexpr int kRoundSamples = 1 << 20;  // samples per round at most (bounds the shading buffers)
+    while (alive_count > 0) {
+        const int per_ray = std::clamp(kRoundSamples / alive_count, 1, 64);
+        const std::size_t slots = static_cast<std::size_t>(alive_count) * static_cast<std::size_t>(per_ray);
+        slot_t.resize(slots);
+        slot_dt.resize(slots);
+        counts.resize(static_cast<std::size_t>(alive_count));
+        offsets.resize(static_cast<std::size_t>(alive_count));
+        march_kernel<<<blocks_for(static_cast<std::size_t>(alive_count)), kThreads>>>(
+            p, alive_count, alive.data(), rays.data(), per_ray, slot_t.data(), slot_dt.data(), counts.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+        std::size_t scan_bytes = 0;
+        GLINT_CUDA_CHECK(
+            cub::DeviceScan::ExclusiveSum(nullptr, scan_bytes, counts.data(), offsets.data(), alive_count));
+        scan_storage.resize(scan_bytes);
+        GLINT_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(scan_storage.data(), scan_bytes, counts.data(),
+                                                       offsets.data(), alive_count));
+        int last_offset = 0, last_count = 0;
+        GLINT_CUDA_CHECK(
+            cudaMemcpy(&last_offset, offsets.data() + alive_count - 1, sizeof(int), cudaMemcpyDeviceToHost));
+        GLINT_CUDA_CHECK(
+            cudaMemcpy(&last_count, counts.data() + alive_count - 1, sizeof(int), cudaMemcpyDeviceToHost));
+        const std::size_t n = static_cast<std::size_t>(last_offset) + static_cast<std::size_t>(last_count);
+        samples += n;
+        if (n > 0) {
+            inputs.resize(3 * n);
+            owner.resize(n);
+            sample_t.resize(n);
+            sample_dt.resize(n);
+            gather_kernel<<<blocks_for(static_cast<std::size_t>(alive_count)), kThreads>>>(
+                p, alive_count, alive.data(), rays.data(), per_ray, slot_t.data(), slot_dt.data(),
+                counts.data(), offsets.data(), inputs.data(), owner.data(), sample_t.data(),
+                sample_dt.data());
+            GLINT_CUDA_CHECK_LAUNCH();
+            encoded.resize(n * static_cast<std::size_t>(levels * features));
+            encode_forward_kernel<<<blocks_for(n * static_cast<std::size_t>(levels)), kThreads>>>(
+                n, levels, features, device.levels.data(), device.params.data(), inputs.data(),
+                encoded.data());
+            GLINT_CUDA_CHECK_LAUNCH();
+            geometry_out.resize(n * static_cast<std::size_t>(geometry));
+            mlp_forward(density_net, n, encoded.data(), hidden, geometry_out.data());
+            colour_in.resize(n * static_cast<std::size_t>(geometry + kShDirWidth));
+            sigma.resize(n);
+            colour_input_kernel<<<blocks_for(n), kThreads>>>(n, geometry, geometry_out.data(), owner.data(),
+                                                             rays.data(), colour_in.data(), sigma.data());
+            GLINT_CUDA_CHECK_LAUNCH();
+            raw.resize(3 * n);
+            mlp_forward(colour_net, n, colour_in.data(), hidden, raw.data());
+        }
+        GLINT_CUDA_CHECK(cudaMemset(counter.data(), 0, sizeof(int)));
+        composite_kernel<<<blocks_for(static_cast<std::size_t>(alive_count)), kThreads>>>(
+            alive_count, alive.data(), rays.data(), counts.data(), offsets.data(), sigma.data(), raw.data(),
+            sample_t.data(), sample_dt.data(), next.data(), counter.data());
+        GLINT_CUDA_CHECK_LAUNCH();
+        GLINT_CUDA_CHECK(cudaMemcpy(&alive_count, counter.data(), sizeof(int), cudaMemcpyDeviceToHost));
+        std::swap(alive, next);
+    }
+
+    DeviceBuffer<float> colour(3 * pixels), alpha(settings.depth ? pixels : 0),
+        depth(settings.depth ? pixels : 0);
+    output_kernel<<<blocks_for(pixels), kThreads>>>(p, rays.data(), colour.data(), alpha.data(), depth.data(),
+                                                    settings.depth ? 1 : 0);
+    GLINT_CUDA_CHECK_LAUNCH();
+    out.width = w;
+    out.height = h;
+    out.color.resize(3 * pixels);
+    out.depth.resize(settings.depth ? pixels : 0);
+    out.alpha.resize(settings.depth ? pixels : 0);
+    colour.download(out.color);
+    if (settings.depth) {
+        alpha.download(out.alpha);
+        depth.download(out.depth);
+    }
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+    NerfRenderStats stats;
+    stats.rays = pixels;
+    stats.samples = samples;
+    stats.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return stats;
+}
+
+}  // namespace glint::nerf
