@@ -146,28 +146,35 @@ void add_record_command(CLI::App& app, Action& action) {
                 what = "an orbit around the scene";
             }
 
-            if (nerf && parse_backend(o->backend) == Backend::Cuda)
-                throw InputError("a NeRF renders on the CPU; --backend cuda is for Gaussians");
+            const Backend wanted = parse_backend(o->backend);
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
-                splatting::create_rasterizer(nerf ? Backend::Cpu : parse_backend(o->backend));
+                splatting::create_rasterizer(nerf ? Backend::Cpu : wanted);
+            // A NeRF renders through nerf::render_nerf, which resolves the backend as the rasterizer does.
+            const CudaStatus& cuda = cuda_status();
+            Backend backend = rasterizer->backend();
+            if (nerf) {
+                backend = wanted == Backend::Auto ? (cuda.usable() ? Backend::Cuda : Backend::Cpu) : wanted;
+                if (backend == Backend::Cuda && !cuda.usable())
+                    throw Error("the CUDA backend cannot be used: " + cuda.reason);
+            }
             const bool tty = ::isatty(STDERR_FILENO) != 0;
             double shown = -1.0;
             g_record_interrupted = 0;
             std::signal(SIGINT, on_interrupt);
             log::info("recording ", scene_name, " along ", what, " at ", job.video.width, "x",
                       job.video.height, ", ", job.video.fps, " fps on the ",
-                      backend_name(rasterizer->backend()), " into ", o->output);
+                      backend_name(backend), " into ", o->output);
             RecordProgress done;
             const FrameRenderer render_frame = [&](const Camera& camera,
                                                    const splatting::RenderSettings& settings,
                                                    splatting::RenderOutput& out) {
                 if (nerf)
-                    render_nerf_frame(*model, camera, settings, out);
+                    render_nerf_frame(*model, camera, settings, backend, out);
                 else
                     rasterizer->render(scene.cloud, camera, settings, out);
             };
             const bool complete = record(
-                render_frame, rasterizer->backend() == Backend::Cpu, job,
+                render_frame, nerf || backend == Backend::Cpu, job,
                 [&](const RecordProgress& p) {
                     if (p.elapsed_seconds - shown >= (tty ? 0.25 : 10.0) || p.frame == p.frames) {
                         shown = p.elapsed_seconds;

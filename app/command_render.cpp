@@ -83,13 +83,12 @@ void add_render_command(CLI::App& app, Action& action) {
                 splatting::RenderSettings settings;
                 settings.background = parse_background(o->background);
                 splatting::RenderOutput out;
-                std::size_t samples = 0;
-                const splatting::RenderStats stats =
-                    render_nerf_frame(model, camera, settings, out, &samples);
+                nerf::NerfRenderStats stats;
+                render_nerf_frame(model, camera, settings, parse_backend(o->view.backend), out, &stats);
                 write_images(out);
                 log::info("rendered ", o->view.scene, " (NeRF, ", model.occupied_cells(),
-                          " occupied cells) from ", view, " at ", out.width, "x", out.height,
-                          " on the CPU: ", samples, " samples in ", stats.blend_ms, " ms");
+                          " occupied cells) from ", view, " at ", out.width, "x", out.height, " on the ",
+                          backend_name(stats.backend), ": ", stats.samples, " samples in ", stats.ms, " ms");
                 log::info("wrote ", o->output);
                 return 0;
             }

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "glint/core/text.h"
-#include "glint/nerf/render.h"
 
 namespace glint::app {
 
@@ -19,17 +18,18 @@ SceneSphere nerf_sphere(const nerf::NerfModel& model) {
 }
 
 splatting::RenderStats render_nerf_frame(const nerf::NerfModel& model, const Camera& camera,
-                                         const splatting::RenderSettings& settings,
-                                         splatting::RenderOutput& out, std::size_t* samples, int first_row,
-                                         int rows) {
+                                         const splatting::RenderSettings& settings, Backend backend,
+                                         splatting::RenderOutput& out, nerf::NerfRenderStats* stats,
+                                         int first_row, int rows) {
     nerf::NerfRenderSettings nerf_settings;
     nerf_settings.first_row = first_row;
     nerf_settings.rows = rows;
     nerf_settings.background = {settings.background.x, settings.background.y, settings.background.z};
     nerf_settings.depth = out.float_images;
+    nerf_settings.backend = backend;
     nerf::NerfImage image;
-    const nerf::NerfRenderStats stats = nerf::render_nerf(model, camera, nerf_settings, image);
-    if (samples != nullptr) *samples = stats.samples;
+    const nerf::NerfRenderStats nerf_stats = nerf::render_nerf(model, camera, nerf_settings, image);
+    if (stats != nullptr) *stats = nerf_stats;
     if (out.packed_rgba != nullptr) {
         for (std::size_t i = 0; i < image.color.size() / 3; ++i) {
             std::uint32_t p = 0xff000000u;
@@ -49,7 +49,7 @@ splatting::RenderStats render_nerf_frame(const nerf::NerfModel& model, const Cam
         out.contributors.assign(out.alpha.size(), 0);
     }
     splatting::RenderStats result;
-    result.blend_ms = stats.ms;
+    result.blend_ms = nerf_stats.ms;
     return result;
 }
 

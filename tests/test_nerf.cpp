@@ -14,9 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "glint/core/backend.h"
 #include "glint/core/binary_io.h"
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
+#include "glint/nerf/cuda.h"
 #include "glint/nerf/hash_grid.h"
 #include "glint/nerf/model.h"
 #include "glint/nerf/nerf_math.h"
@@ -722,6 +724,207 @@ TEST_CASE(
                         test::quoted(dir / "b.ckpt") + other_size);
     CHECK(other.exit_code == 2);
     CHECK(other.output.find("b.ckpt") != std::string::npos);
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cpu");
+
+TEST_CASE("NeRF rendering on CUDA where CUDA cannot run is a clear error, from the library and glint render") {
+    const CudaStatus& status = cuda_status();
+    if (status.usable()) {
+        MESSAGE("skipped: CUDA can run here (", status.device_name, ")");
+        return;
+    }
+    nerf::NerfModel model(small_config());
+    model.initialize(1);
+    nerf::NerfRenderSettings settings;
+    settings.backend = Backend::Cuda;
+    nerf::NerfImage image;
+    const Camera camera = nerf::views_around(model, 1, 16).front();
+    bool thrown = false;
+    try {
+        nerf::render_nerf(model, camera, settings, image);
+    } catch (const Error& e) {
+        thrown = true;
+        CHECK(std::string(e.what()).find("CUDA backend cannot be used") != std::string::npos);
+    }
+    CHECK(thrown);
+    // Auto falls back to the CPU.
+    settings.backend = Backend::Auto;
+    CHECK(nerf::render_nerf(model, camera, settings, image).backend == Backend::Cpu);
+
+    test::TempDir dir;
+    nerf::save_nerf(model, dir / "m.nerf");
+    const test::CommandResult render = test::run_glint("render " + test::quoted(dir / "m.nerf") + " -o " +
+                                                       test::quoted(dir / "m.png") + " --backend cuda");
+    INFO(render.output);
+    CHECK(render.exit_code != 0);
+    CHECK(render.output.find("CUDA backend cannot be used") != std::string::npos);
+    CHECK(!std::filesystem::exists(dir / "m.png"));
+}
+
+TEST_SUITE_END();
+
+// ---- the CUDA backend against the CPU (skipped with a message where no GPU can run it) ----
+
+TEST_SUITE_BEGIN("cuda");
+
+namespace {
+
+bool cuda_or_skip() {
+    const CudaStatus& status = cuda_status();
+    if (!status.usable()) {
+        MESSAGE("skipped: ", status.reason);
+        return false;
+    }
+    MESSAGE("running on ", status.device_name);
+    return true;
+}
+
+// Largest absolute difference, and the largest magnitude of `a` (to scale tolerances).
+std::pair<double, double> compare(const std::vector<float>& a, const std::vector<float>& b) {
+    REQUIRE(a.size() == b.size());
+    double worst = 0, scale = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]));
+        scale = std::max(scale, std::fabs(static_cast<double>(a[i])));
+    }
+    return {worst, scale};
+}
+
+}  // namespace
+
+TEST_CASE("CUDA hash encoding: forward and backward equal the CPU's") {
+    if (!cuda_or_skip()) return;
+#if GLINT_HAS_CUDA  // (usable() is false in builds without CUDA: nothing below runs there)
+    nerf::HashGridConfig config;
+    config.log2_table_size = 14;  // hashed levels collide, as in real use
+    config.max_resolution = 1024.0f;
+    for (const int features : {2, 4}) {
+        CAPTURE(features);
+        config.features = features;
+        nerf::HashGrid<float> grid(config);
+        grid.initialize(5, 0.5f);
+        const std::size_t n = 20011;  // not a multiple of a block
+        std::mt19937 random(8);
+        std::uniform_real_distribution<float> u(0.0f, 1.0f), g(-1.0f, 1.0f);
+        std::vector<float> points(3 * n), grad(n * static_cast<std::size_t>(grid.output_width()));
+        for (float& p : points) p = u(random);
+        for (float& v : grad) v = g(random);
+        std::vector<float> cpu(grad.size()), gpu(grad.size());
+        grid.forward(points, cpu);
+        nerf::hash_grid_forward_cuda(grid, points, gpu);
+        const auto [forward_error, forward_scale] = compare(cpu, gpu);
+        MESSAGE("forward: worst difference ", forward_error, " of values up to ", forward_scale);
+        CHECK(forward_error < 1e-5 * std::max(1.0, forward_scale));
+
+        // Both add into what is there: start from the same non-zero gradient.
+        std::vector<float> cpu_params(grid.params().size(), 0.25f), gpu_params(cpu_params);
+        grid.backward(points, grad, cpu_params);
+        nerf::hash_grid_backward_cuda(grid, points, grad, gpu_params);
+        const auto [backward_error, backward_scale] = compare(cpu_params, gpu_params);
+        MESSAGE("backward: worst difference ", backward_error, " of values up to ", backward_scale);
+        // Sums of thousands of terms in another order (atomics): float rounding of the largest sums.
+        CHECK(backward_error < 1e-4 * std::max(1.0, backward_scale));
+    }
+#endif
+}
+
+TEST_CASE("CUDA MLP: inference and backward equal the CPU's") {
+    if (!cuda_or_skip()) return;
+#if GLINT_HAS_CUDA  // (usable() is false in builds without CUDA: nothing below runs there)
+    for (const std::vector<int>& widths : {std::vector<int>{32, 64, 16}, std::vector<int>{31, 64, 64, 3}}) {
+        CAPTURE(widths.size());
+        nerf::Mlp<float> mlp(widths);
+        mlp.initialize(4);
+        const std::size_t batch = 10007;  // several weight-gradient chunks, not a multiple of a tile
+        std::mt19937 random(6);
+        std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+        std::vector<float> input(batch * static_cast<std::size_t>(widths.front())),
+            grad_out(batch * static_cast<std::size_t>(widths.back()));
+        for (float& v : input) v = u(random);
+        for (float& v : grad_out) v = u(random);
+        std::vector<float> cpu(grad_out.size()), gpu(grad_out.size());
+        mlp.infer(input, cpu);
+        nerf::mlp_infer_cuda(mlp, input, gpu);
+        const auto [infer_error, infer_scale] = compare(cpu, gpu);
+        MESSAGE("inference: worst difference ", infer_error, " of values up to ", infer_scale);
+        CHECK(infer_error < 1e-5 * std::max(1.0, infer_scale));
+
+        nerf::Mlp<float>::Activations keep;
+        mlp.forward(input, cpu, keep);
+        std::vector<float> cpu_weights(mlp.weights().size(), 0.5f), gpu_weights(cpu_weights);
+        std::vector<float> cpu_input(input.size()), gpu_input(input.size());
+        mlp.backward(keep, grad_out, cpu_weights, cpu_input);
+        nerf::mlp_backward_cuda(mlp, input, grad_out, gpu_weights, gpu_input);
+        const auto [weight_error, weight_scale] = compare(cpu_weights, gpu_weights);
+        const auto [input_error, input_scale] = compare(cpu_input, gpu_input);
+        MESSAGE("weight gradient: worst difference ", weight_error, " of values up to ", weight_scale,
+                "; input gradient: ", input_error, " of ", input_scale);
+        CHECK(weight_error < 1e-4 * std::max(1.0, weight_scale));
+        CHECK(input_error < 1e-5 * std::max(1.0, input_scale));
+    }
+#endif
+}
+
+TEST_CASE("CUDA NeRF rendering equals the CPU's: colour, opacity, depth, samples, bands of rows") {
+    if (!cuda_or_skip()) return;
+    test::TempDir dir;
+    const test::CommandResult train = test::run_glint(
+        "train -q " + test::quoted(test::source_dir() / "assets" / "sample" / "dataset") + " -o " +
+        test::quoted(dir / "m.nerf") +
+        " --iters 80 --eval-every 0 --downscale 4 --random-background --hash-levels 8 --hash-table-log2 14"
+        " --hash-max-resolution 128 --nerf-steps 128 --occupancy-resolution 32 --batch-samples 8192");
+    INFO(train.output);
+    REQUIRE(train.exit_code == 0);
+    const nerf::NerfModel model = nerf::load_nerf(dir / "m.nerf");
+    const std::vector<Camera> views = nerf::views_around(model, 3, 173);
+    for (std::size_t v = 0; v < views.size(); ++v) {
+        CAPTURE(v);
+        nerf::NerfRenderSettings settings;
+        settings.background = {0.2f, 0.5f, 0.9f};
+        settings.jitter = v != 1;
+        nerf::NerfImage cpu, gpu;
+        const nerf::NerfRenderStats a = nerf::render_nerf(model, views[v], settings, cpu);
+        settings.backend = Backend::Cuda;
+        const nerf::NerfRenderStats b = nerf::render_nerf(model, views[v], settings, gpu);
+        CHECK(a.backend == Backend::Cpu);
+        CHECK(b.backend == Backend::Cuda);
+        MESSAGE("samples: CPU ", a.samples, ", CUDA ", b.samples, "; ", a.ms, " ms and ", b.ms, " ms");
+        // The same marcher: a sample count off by more than a few steps' rounding means different rays.
+        CHECK(std::fabs(static_cast<double>(a.samples) - static_cast<double>(b.samples)) <=
+              1e-3 * static_cast<double>(a.samples) + 8);
+        REQUIRE(gpu.width == cpu.width);
+        REQUIRE(gpu.height == cpu.height);
+        double mean = 0;
+        for (std::size_t i = 0; i < cpu.color.size(); ++i) mean += std::fabs(cpu.color[i] - gpu.color[i]);
+        mean /= static_cast<double>(cpu.color.size());
+        const auto [colour_worst, colour_scale] = compare(cpu.color, gpu.color);
+        const auto [alpha_worst, alpha_scale] = compare(cpu.alpha, gpu.alpha);
+        MESSAGE("colour: mean difference ", mean, ", worst ", colour_worst, "; opacity worst ", alpha_worst);
+        // expf and the networks' sums differ by float rounding; a sample's step landing on the other side
+        // of a cell boundary can move single pixels more, so the worst pixel is bound loosely.
+        CHECK(mean < 2e-4);
+        CHECK(colour_worst < 0.05);
+        CHECK(alpha_worst < 0.05);
+        double depth_mean = 0;
+        for (std::size_t i = 0; i < cpu.depth.size(); ++i) depth_mean += std::fabs(cpu.depth[i] - gpu.depth[i]);
+        depth_mean /= static_cast<double>(cpu.depth.size());
+        CHECK(depth_mean < 1e-3 * model.config().half_size);
+    }
+    // A band of rows equals those rows of the whole image.
+    nerf::NerfRenderSettings settings;
+    settings.backend = Backend::Cuda;
+    nerf::NerfImage whole, band;
+    nerf::render_nerf(model, views[0], settings, whole);
+    settings.first_row = 37;
+    settings.rows = 50;
+    nerf::render_nerf(model, views[0], settings, band);
+    REQUIRE(band.height == 50);
+    const std::size_t offset = 37 * static_cast<std::size_t>(whole.width) * 3;
+    CHECK(std::equal(band.color.begin(), band.color.end(),
+                     whole.color.begin() + static_cast<std::ptrdiff_t>(offset)));
 }
 
 TEST_SUITE_END();

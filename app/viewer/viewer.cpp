@@ -910,7 +910,7 @@ void Viewer::start_recording() {
                                                    const splatting::RenderSettings& settings,
                                                    splatting::RenderOutput& out) {
                 if (nerf_model)
-                    render_nerf_frame(*nerf_model, camera, settings, out);
+                    render_nerf_frame(*nerf_model, camera, settings, Backend::Cpu, out);
                 else
                     rasterizer->render(cloud, camera, settings, out);
             };
@@ -1106,9 +1106,9 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     return true;
 }
 
-// A NeRF's frame (CPU): when the view changes, a quick frame at the adaptive scale, enlarged to the
-// full resolution; while it stays, full-resolution rows replace the enlarged ones, as many per frame as
-// fit the target frame time, until the image is complete.
+// A NeRF's frame (CPU or CUDA, through nerf::render_nerf): when the view changes, a quick frame at the
+// adaptive scale, enlarged to the full resolution; while it stays, full-resolution rows replace the
+// enlarged ones, as many per frame as fit the target frame time, until the image is complete.
 bool Viewer::render_nerf(int slot, std::optional<renderer::PixelSource>& source) {
     const vk::Extent2D window = scene_viewport().extent;
     const int width = std::max(
@@ -1145,7 +1145,8 @@ bool Viewer::render_nerf(int slot, std::optional<renderer::PixelSource>& source)
         const int quick_height =
             std::max(1, static_cast<int>(std::lround(static_cast<float>(height) * scale)));
         splatting::RenderOutput quick;
-        render_nerf_frame(*m_nerf, m_camera.camera(quick_width, quick_height), settings, quick);
+        render_nerf_frame(*m_nerf, m_camera.camera(quick_width, quick_height), settings, m_state.backend,
+                          quick);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         if (m_state.adaptive_resolution)
             m_state.adaptive_scale =
@@ -1177,16 +1178,18 @@ bool Viewer::render_nerf(int slot, std::optional<renderer::PixelSource>& source)
     } else {
         // Full-resolution rows in chunks of at most 16, until the frame's time is spent (each chunk's
         // size from the cost of the rows just above: neighbouring rows cost about the same, whereas the
-        // background rows and the object's differ a hundredfold).
-        constexpr int kMaxChunk = 16;
+        // background rows and the object's differ a hundredfold). On CUDA a call carries the model to the
+        // device and a chunk is a batch of rays: no limit but the time.
+        const int max_chunk = m_state.backend == Backend::Cuda ? height : 16;
         double spent = 0;
         while (m_refine.next_row < height && spent < 0.8 * target_ms) {
             const int rows = std::clamp(
                 m_refine.ms_per_row > 0 ? static_cast<int>((target_ms - spent) / m_refine.ms_per_row) : 2, 1,
-                std::min(kMaxChunk, height - m_refine.next_row));
+                std::min(max_chunk, height - m_refine.next_row));
             const auto chunk_start = Clock::now();
             splatting::RenderOutput out;
-            render_nerf_frame(*m_nerf, camera, settings, out, nullptr, m_refine.next_row, rows);
+            render_nerf_frame(*m_nerf, camera, settings, m_state.backend, out, nullptr, m_refine.next_row,
+                              rows);
             const std::size_t offset =
                 static_cast<std::size_t>(m_refine.next_row) * static_cast<std::size_t>(width);
             std::copy(out.color.begin(), out.color.end(),

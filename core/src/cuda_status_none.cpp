@@ -4,8 +4,11 @@
 namespace glint {
 
 const CudaStatus& cuda_status() {
-    static const CudaStatus status{
-        false, 0, {}, "glint was built without CUDA (no CUDA compiler, or GLINT_CUDA=OFF)"};
+    static const CudaStatus status = [] {
+        CudaStatus s;
+        s.reason = "glint was built without CUDA (no CUDA compiler, or GLINT_CUDA=OFF)";
+        return s;
+    }();
     return status;
 }
 

@@ -13,6 +13,9 @@
 #include "glint/core/error.h"
 #include "glint/core/image_loss.h"
 #include "glint/nerf/nerf_math.h"
+#if GLINT_HAS_CUDA
+#include "glint/nerf/cuda.h"
+#endif
 
 namespace glint::nerf {
 namespace {
@@ -58,6 +61,17 @@ void shade_samples(const NerfModel& model, std::span<const float> positions,
 
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
                             NerfImage& out) {
+    const CudaStatus& cuda = cuda_status();
+    Backend backend = settings.backend;
+    if (backend == Backend::Auto) backend = cuda.usable() ? Backend::Cuda : Backend::Cpu;
+    if (backend == Backend::Cuda) {
+        if (!cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
+#if GLINT_HAS_CUDA
+        NerfRenderStats stats = render_nerf_cuda(model, camera, settings, out);
+        stats.backend = Backend::Cuda;
+        return stats;
+#endif
+    }
     return render_nerf(model, camera, settings, out, SampleVisitor());
 }
 

@@ -1,6 +1,7 @@
-// Rendering a NeRF on the CPU: a ray per pixel, marched over the occupancy grid in rounds (each live
-// ray takes a few samples, the samples of all rays are evaluated as one batch, rays that end drop out:
-// compaction), composited front to back with early termination.
+// Rendering a NeRF: a ray per pixel, marched over the occupancy grid in rounds (each live ray takes a few
+// samples, the samples of all rays are evaluated as one batch, rays that end drop out: compaction),
+// composited front to back with early termination. On the CPU here, on CUDA in src/cuda/nerf_cuda.cu
+// (the settings' backend chooses).
 #pragma once
 
 #include <array>
@@ -9,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "glint/core/backend.h"
 #include "glint/core/camera.h"
 #include "glint/core/dataset.h"
 #include "glint/nerf/model.h"
@@ -26,6 +28,10 @@ struct NerfRenderSettings {
     // Only rows [first_row, first_row + rows) of the camera's image (rows < 0: to the bottom); the output
     // is that band. The viewer refines a view band by band; the pixels equal the whole image's.
     int first_row = 0, rows = -1;
+    // Auto: CUDA when this build and machine can run it, else the CPU; Cuda where it cannot run is an
+    // Error. The CPU unless asked (the commands pass the user's --backend, auto by default); renders that
+    // visit samples (pruning) and evaluations always run on the CPU.
+    Backend backend = Backend::Cpu;
 };
 
 struct NerfImage {
@@ -38,6 +44,7 @@ struct NerfImage {
 struct NerfRenderStats {
     std::size_t rays = 0, samples = 0;  // samples evaluated by the networks
     double ms = 0;
+    Backend backend = Backend::Cpu;  // the one that ran
 };
 
 // The ray through the centre of pixel (x, y) of a camera: normalized origin and unit direction, and the
