@@ -74,13 +74,14 @@ void backward_level(const GridLevel& level, int features, const float* __restric
     }
 }
 
-// Float with F = 2 (training's case) compiled for AVX2+FMA and baseline, chosen at load time.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void forward_level_f2(
+// Float with F = 2 (training's case) compiled for AVX2+FMA and baseline, chosen at load time (flatten:
+// the templates are inlined into each clone; without it both clones called the same baseline code).
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void forward_level_f2(
     const GridLevel& level, const float* params, const float* points, std::size_t begin, std::size_t end,
     float* out, int stride) {
     forward_level<float, 2>(level, 2, params, points, begin, end, out, stride);
 }
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void backward_level_f2(
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void backward_level_f2(
     const GridLevel& level, const float* points, std::size_t count, const float* grad_out, int stride,
     float* grad_params) {
     backward_level<float, 2>(level, 2, points, count, grad_out, stride, grad_params);
