@@ -74,24 +74,9 @@ void backward_level(const GridLevel& level, int features, const float* __restric
     }
 }
 
-// Float with F = 2 (training's case) compiled for AVX2+FMA and baseline, chosen at load time (flatten:
-// the templates are inlined into each clone; without it both clones called the same baseline code).
-__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void forward_level_f2(
-    const GridLevel& level, const float* params, const float* points, std::size_t begin, std::size_t end,
-    float* out, int stride) {
-    forward_level<float, 2>(level, 2, params, points, begin, end, out, stride);
-}
-__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void backward_level_f2(
-    const GridLevel& level, const float* points, std::size_t count, const float* grad_out, int stride,
-    float* grad_params) {
-    backward_level<float, 2>(level, 2, points, count, grad_out, stride, grad_params);
-}
-
 template <typename T>
 void run_forward(const GridLevel& level, int features, const T* params, const float* points,
                  std::size_t begin, std::size_t end, T* out, int stride) {
-    if constexpr (std::is_same_v<T, float>)
-        if (features == 2) return forward_level_f2(level, params, points, begin, end, out, stride);
     if (features == 2) return forward_level<T, 2>(level, 2, params, points, begin, end, out, stride);
     forward_level<T, 0>(level, features, params, points, begin, end, out, stride);
 }
@@ -99,8 +84,6 @@ void run_forward(const GridLevel& level, int features, const T* params, const fl
 template <typename T>
 void run_backward(const GridLevel& level, int features, const float* points, std::size_t count,
                   const T* grad_out, int stride, T* grad_params) {
-    if constexpr (std::is_same_v<T, float>)
-        if (features == 2) return backward_level_f2(level, points, count, grad_out, stride, grad_params);
     if (features == 2) return backward_level<T, 2>(level, 2, points, count, grad_out, stride, grad_params);
     backward_level<T, 0>(level, features, points, count, grad_out, stride, grad_params);
 }

@@ -102,7 +102,7 @@ __global__ void gemm_kernel(int m, int n, int k, const float* __restrict__ a, in
                                              : b[static_cast<std::size_t>(br) * ldb + bc])
                                        : 0.0f;
         __syncthreads();
-        for (int q = 0; q < kTile; ++q) sum += as[ty][q] * bs[q][tx];
+        for (int q = 0; q < kTile; ++q) sum = fmaf(as[ty][q], bs[q][tx], sum);
         __syncthreads();
     }
     if (row >= m || col >= n) return;
