@@ -363,6 +363,18 @@ nerf::NerfConfig small_config() {
     return c;
 }
 
+// A model trained briefly on the sample (real densities: an object with an inside and empty space).
+nerf::NerfModel train_small_sample(const std::filesystem::path& output) {
+    const test::CommandResult train = test::run_glint(
+        "train -q " + test::quoted(test::source_dir() / "assets" / "sample" / "dataset") + " -o " +
+        test::quoted(output) +
+        " --iters 80 --eval-every 0 --downscale 4 --random-background --hash-levels 8 --hash-table-log2 14"
+        " --hash-max-resolution 128 --nerf-steps 128 --occupancy-resolution 32 --batch-samples 8192");
+    INFO(train.output);
+    REQUIRE(train.exit_code == 0);
+    return nerf::load_nerf(output);
+}
+
 }  // namespace
 
 TEST_CASE("ray marcher: steps through occupied cells only, at the smallest step, inside the box") {
@@ -471,16 +483,8 @@ TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are 
 }
 
 TEST_CASE("NeRF pruning: unused cells and unreachable entries go, and what stays renders the views the same") {
-    // A model trained briefly on the sample (real densities: an object with an inside and empty space).
     test::TempDir dir;
-    const test::CommandResult train = test::run_glint(
-        "train -q " + test::quoted(test::source_dir() / "assets" / "sample" / "dataset") + " -o " +
-        test::quoted(dir / "m.nerf") +
-        " --iters 80 --eval-every 0 --downscale 4 --random-background --hash-levels 8 --hash-table-log2 14"
-        " --hash-max-resolution 128 --nerf-steps 128 --occupancy-resolution 32 --batch-samples 8192");
-    INFO(train.output);
-    REQUIRE(train.exit_code == 0);
-    const nerf::NerfModel trained = nerf::load_nerf(dir / "m.nerf");
+    const nerf::NerfModel trained = train_small_sample(dir / "m.nerf");
     nerf::NerfModel model = trained;
     const std::vector<Camera> views = nerf::views_around(model, 24, 48);
     REQUIRE(views.size() == 24);
@@ -871,14 +875,7 @@ TEST_CASE("CUDA MLP: inference and backward equal the CPU's") {
 TEST_CASE("CUDA NeRF rendering equals the CPU's: colour, opacity, depth, samples, bands of rows") {
     if (!cuda_or_skip()) return;
     test::TempDir dir;
-    const test::CommandResult train = test::run_glint(
-        "train -q " + test::quoted(test::source_dir() / "assets" / "sample" / "dataset") + " -o " +
-        test::quoted(dir / "m.nerf") +
-        " --iters 80 --eval-every 0 --downscale 4 --random-background --hash-levels 8 --hash-table-log2 14"
-        " --hash-max-resolution 128 --nerf-steps 128 --occupancy-resolution 32 --batch-samples 8192");
-    INFO(train.output);
-    REQUIRE(train.exit_code == 0);
-    const nerf::NerfModel model = nerf::load_nerf(dir / "m.nerf");
+    const nerf::NerfModel model = train_small_sample(dir / "m.nerf");
     const std::vector<Camera> views = nerf::views_around(model, 3, 173);
     for (std::size_t v = 0; v < views.size(); ++v) {
         CAPTURE(v);

@@ -24,6 +24,15 @@ constexpr int kTile = 16;  // rays per tile side
 
 }  // namespace
 
+RowBand render_rows(const Camera& camera, const NerfRenderSettings& settings) {
+    if (camera.width <= 0 || camera.height <= 0) throw InputError("render_nerf: empty image");
+    RowBand band;
+    band.first = std::clamp(settings.first_row, 0, camera.height);
+    band.end = settings.rows < 0 ? camera.height : std::min(camera.height, band.first + settings.rows);
+    if (band.end <= band.first) throw InputError("render_nerf: empty band of rows");
+    return band;
+}
+
 void camera_ray(const NerfModel& model, const Camera& camera, float x, float y, float origin[3],
                 float direction[3]) {
     const glm::vec3 cam((x - camera.cx) / camera.fx, (y - camera.cy) / camera.fy, 1.0f);
@@ -78,11 +87,8 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
                             NerfImage& out, const SampleVisitor& visit) {
     const auto start = std::chrono::steady_clock::now();
-    if (camera.width <= 0 || camera.height <= 0) throw InputError("render_nerf: empty image");
-    const int y0 = std::clamp(settings.first_row, 0, camera.height);
-    const int y1 = settings.rows < 0 ? camera.height : std::min(camera.height, y0 + settings.rows);
-    const int w = camera.width, h = y1 - y0;
-    if (h <= 0) throw InputError("render_nerf: empty band of rows");
+    const RowBand band = render_rows(camera, settings);
+    const int y0 = band.first, y1 = band.end, w = camera.width, h = y1 - y0;
     out.width = w;
     out.height = h;
     out.color.assign(static_cast<std::size_t>(w) * h * 3, 0.0f);

@@ -32,18 +32,29 @@ unsigned blocks_for(std::size_t n) {
 
 // ---- hash encoding: one thread per (point, level) ----
 
+// This thread's point and level (false past the last), and the point's cell there.
+__device__ bool thread_cell(std::size_t n, int levels, const GridLevel* __restrict__ level_info,
+                            const float* __restrict__ points, std::size_t& i, int& l, GridLevel& level,
+                            uint32_t corner[3], float fraction[3]) {
+    const std::size_t id = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (id >= n * static_cast<std::size_t>(levels)) return false;
+    i = id / static_cast<std::size_t>(levels);
+    l = static_cast<int>(id % static_cast<std::size_t>(levels));
+    level = level_info[l];
+    grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+    return true;
+}
+
 __global__ void encode_forward_kernel(std::size_t n, int levels, int features,
                                       const GridLevel* __restrict__ level_info,
                                       const float* __restrict__ params, const float* __restrict__ points,
                                       float* __restrict__ out) {
-    const std::size_t id = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (id >= n * static_cast<std::size_t>(levels)) return;
-    const std::size_t i = id / static_cast<std::size_t>(levels);
-    const int l = static_cast<int>(id % static_cast<std::size_t>(levels));
-    const GridLevel level = level_info[l];
+    std::size_t i;
+    int l;
+    GridLevel level;
     uint32_t corner[3];
     float fraction[3];
-    grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+    if (!thread_cell(n, levels, level_info, points, i, l, level, corner, fraction)) return;
     float sum[kMaxFeatures] = {};
     for (int c = 0; c < 8; ++c) {
         uint32_t index;
@@ -61,14 +72,12 @@ __global__ void encode_backward_kernel(std::size_t n, int levels, int features,
                                        const float* __restrict__ points,
                                        const float* __restrict__ grad_features,
                                        float* __restrict__ grad_params) {
-    const std::size_t id = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (id >= n * static_cast<std::size_t>(levels)) return;
-    const std::size_t i = id / static_cast<std::size_t>(levels);
-    const int l = static_cast<int>(id % static_cast<std::size_t>(levels));
-    const GridLevel level = level_info[l];
+    std::size_t i;
+    int l;
+    GridLevel level;
     uint32_t corner[3];
     float fraction[3];
-    grid_cell(level, points[3 * i], points[3 * i + 1], points[3 * i + 2], corner, fraction);
+    if (!thread_cell(n, levels, level_info, points, i, l, level, corner, fraction)) return;
     const float* g = grad_features + i * static_cast<std::size_t>(levels * features) +
                      static_cast<std::size_t>(l * features);
     for (int c = 0; c < 8; ++c) {
@@ -433,11 +442,8 @@ void mlp_backward_cuda(const Mlp<float>& mlp, std::span<const float> input,
 NerfRenderStats render_nerf_cuda(const NerfModel& model, const Camera& camera,
                                  const NerfRenderSettings& settings, NerfImage& out) {
     const auto start = std::chrono::steady_clock::now();
-    if (camera.width <= 0 || camera.height <= 0) throw InputError("render_nerf: empty image");
-    const int y0 = std::clamp(settings.first_row, 0, camera.height);
-    const int y1 = settings.rows < 0 ? camera.height : std::min(camera.height, y0 + settings.rows);
-    const int w = camera.width, h = y1 - y0;
-    if (h <= 0) throw InputError("render_nerf: empty band of rows");
+    const RowBand band = render_rows(camera, settings);
+    const int y0 = band.first, w = camera.width, h = band.end - band.first;
     const std::size_t pixels = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
 
     const DeviceModel device(model);

@@ -47,6 +47,13 @@ struct NerfRenderStats {
     Backend backend = Backend::Cpu;  // the one that ran
 };
 
+// The rows [first, end) a render covers (the settings' band, clamped to the camera's image). Throws
+// InputError for an empty image or band.
+struct RowBand {
+    int first = 0, end = 0;
+};
+RowBand render_rows(const Camera& camera, const NerfRenderSettings& settings);
+
 // The ray through the centre of pixel (x, y) of a camera: normalized origin and unit direction, and the
 // world-to-normalized scale of t along it.
 void camera_ray(const NerfModel& model, const Camera& camera, float x, float y, float origin[3],
