@@ -73,6 +73,22 @@ struct RenderKey {
     float time;
 };
 
+// What every frame depends on: the camera, the image size, what is shown, on which backend, over what.
+RenderKey view_key(const Camera& camera, int width, int height, const ViewerState& state) {
+    RenderKey key;
+    std::memset(&key, 0, sizeof key);
+    std::memcpy(key.rotation, &camera.rotation[0][0], sizeof key.rotation);
+    std::memcpy(key.translation, &camera.translation[0], sizeof key.translation);
+    key.fx = camera.fx;
+    key.fy = camera.fy;
+    key.width = width;
+    key.height = height;
+    key.display = static_cast<int>(state.display);
+    key.backend = static_cast<int>(state.backend);
+    std::copy(state.background.begin(), state.background.end(), key.background);
+    return key;
+}
+
 // A transforms.json or COLMAP model beside the scene file, whose first camera starts the view.
 std::optional<std::filesystem::path> cameras_beside(const std::filesystem::path& scene) {
     if (scene.empty()) return std::nullopt;
@@ -1003,17 +1019,7 @@ bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSo
     if (m_state.prune_preview == PrunePreview::Kept) settings.keep = m_keep.data();
     if (m_state.prune_preview == PrunePreview::Removed) settings.keep = m_removed.data();
 
-    RenderKey key;
-    std::memset(&key, 0, sizeof key);
-    std::memcpy(key.rotation, &camera.rotation[0][0], sizeof key.rotation);
-    std::memcpy(key.translation, &camera.translation[0], sizeof key.translation);
-    key.fx = camera.fx;
-    key.fy = camera.fy;
-    key.width = width;
-    key.height = height;
-    key.display = static_cast<int>(m_state.display);
-    key.backend = static_cast<int>(m_state.backend);
-    std::copy(m_state.background.begin(), m_state.background.end(), key.background);
+    RenderKey key = view_key(camera, width, height, m_state);
     key.sh_degree = m_state.sh_degree_limit;
     key.antialias = m_state.antialias;
     key.lod = static_cast<int>(m_state.lod);
@@ -1119,16 +1125,7 @@ bool Viewer::render_nerf(int slot, std::optional<renderer::PixelSource>& source)
     splatting::RenderSettings settings;
     settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
 
-    RenderKey key;
-    std::memset(&key, 0, sizeof key);
-    std::memcpy(key.rotation, &camera.rotation[0][0], sizeof key.rotation);
-    std::memcpy(key.translation, &camera.translation[0], sizeof key.translation);
-    key.fx = camera.fx;
-    key.fy = camera.fy;
-    key.width = width;
-    key.height = height;
-    key.display = static_cast<int>(m_state.display);
-    std::copy(m_state.background.begin(), m_state.background.end(), key.background);
+    RenderKey key = view_key(camera, width, height, m_state);
     key.scene_version = m_scene_version;
     key.preview = static_cast<int>(m_state.prune_preview);
     key.prune_version = m_prune_version;
