@@ -1,11 +1,13 @@
 // The hash encoding's speed goal: forward and backward of the multiresolution hash encoding (L 16, F 2,
-// T 2^19, N_min 16, N_max 2048) on random points in the unit cube, CPU. Prints the median over repeats.
-// Usage: glint-bench-hash-grid [points (default 1048576)] [repeats (default 7)]
+// T 2^19, N_min 16, N_max 2048) on the CPU, for points along rays and points at random in the unit cube.
+// Prints the median over repeats, for the given count and for the first 65,536 points (the trainer's
+// default batch). Usage: glint-bench-hash-grid [points (default 1048576)] [repeats (default 7)]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <span>
 #include <vector>
 
 #include <tbb/info.h>
@@ -38,27 +40,34 @@ int main(int argc, char** argv) {
     std::vector<float> features(n * static_cast<std::size_t>(grid.output_width()));
     std::vector<float> grad_features(features.size(), 1e-3f), grad_params(grid.params().size());
     using Clock = std::chrono::steady_clock;
-    for (const bool rays : {true, false}) {
-        const std::vector<float>& points = rays ? ray_points : random_points;
+    auto measure = [&](std::size_t count, bool rays) {
+        const std::span<const float> points((rays ? ray_points : random_points).data(), 3 * count);
+        const std::size_t width = static_cast<std::size_t>(grid.output_width());
+        const std::span<float> out(features.data(), count * width);
+        const std::span<const float> grad_out(grad_features.data(), count * width);
         std::vector<double> forward_ms, backward_ms;
         for (int r = 0; r < repeats; ++r) {
             auto start = Clock::now();
-            grid.forward(points, features);
+            grid.forward(points, out);
             forward_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
             std::fill(grad_params.begin(), grad_params.end(), 0.0f);
             start = Clock::now();
-            grid.backward(points, grad_features, grad_params);
+            grid.backward(points, grad_out, grad_params);
             backward_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
         }
         std::sort(forward_ms.begin(), forward_ms.end());
         std::sort(backward_ms.begin(), backward_ms.end());
         const double f = forward_ms[forward_ms.size() / 2], b = backward_ms[backward_ms.size() / 2];
-        const double count = static_cast<double>(n);
+        const double points_k = static_cast<double>(count) / 1e3;  // points per ms / 1e3 = M points/s
         std::printf(
             "hash encoding, %zu points %s, L 16 F 2 T 2^19, %d threads: forward %.1f ms (%.2f M points/s), "
             "backward %.1f ms (%.2f M points/s), both %.2f M points/s\n",
-            n, rays ? "along rays" : "at random", tbb::info::default_concurrency(), f, count / f / 1e3, b,
-            count / b / 1e3, count / (f + b) / 1e3);
-    }
+            count, rays ? "along rays" : "at random", tbb::info::default_concurrency(), f, points_k / f, b,
+            points_k / b, points_k / (f + b));
+    };
+    constexpr std::size_t kBatch = 65536;  // the trainer's default samples per step
+    for (const bool rays : {true, false}) measure(n, rays);
+    if (n > kBatch)
+        for (const bool rays : {true, false}) measure(kBatch, rays);
     return 0;
 }
