@@ -149,14 +149,8 @@ void add_record_command(CLI::App& app, Action& action) {
             const Backend wanted = parse_backend(o->backend);
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
                 splatting::create_rasterizer(nerf ? Backend::Cpu : wanted);
-            // A NeRF renders through nerf::render_nerf, which resolves the backend as the rasterizer does.
-            const CudaStatus& cuda = cuda_status();
-            Backend backend = rasterizer->backend();
-            if (nerf) {
-                backend = wanted == Backend::Auto ? (cuda.usable() ? Backend::Cuda : Backend::Cpu) : wanted;
-                if (backend == Backend::Cuda && !cuda.usable())
-                    throw Error("the CUDA backend cannot be used: " + cuda.reason);
-            }
+            // A NeRF renders through nerf::render_nerf, on the backend the wish resolves to.
+            const Backend backend = nerf ? resolve_backend(wanted) : rasterizer->backend();
             const bool tty = ::isatty(STDERR_FILENO) != 0;
             double shown = -1.0;
             g_record_interrupted = 0;

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <mutex>
 
+#include "glint/core/image_io.h"
 #include "glint/core/log.h"
 
 namespace glint::test {
@@ -153,6 +155,21 @@ CommandResult run_glint_under(const std::string& prefix, const std::string& argu
     const int status = ::pclose(pipe);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
+}
+
+double psnr_over_white(const std::filesystem::path& rendered_rgb, const std::filesystem::path& truth_rgba) {
+    const Image8 rendered = read_image8(rendered_rgb, 3);
+    const Image8 truth = read_image8(truth_rgba, 4);
+    REQUIRE(rendered.pixels.size() / 3 == truth.pixels.size() / 4);
+    double squared = 0.0;
+    for (std::size_t i = 0; i < truth.pixels.size() / 4; ++i)
+        for (std::size_t k = 0; k < 3; ++k) {
+            const double a = truth.pixels[4 * i + 3] / 255.0;
+            const double expected = truth.pixels[4 * i + k] / 255.0 * a + (1.0 - a);
+            const double d = rendered.pixels[3 * i + k] / 255.0 - expected;
+            squared += d * d;
+        }
+    return -10.0 * std::log10(squared / static_cast<double>(3 * truth.pixels.size() / 4));
 }
 
 }  // namespace glint::test

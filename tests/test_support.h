@@ -69,4 +69,8 @@ std::string quoted(const std::filesystem::path& path);
 // The same, with `prefix` before the binary (e.g. "xvfb-run -a").
 CommandResult run_glint_under(const std::string& prefix, const std::string& arguments);
 
+// PSNR in dB of an RGB image file against an RGBA dataset image composited over white (how datasets with
+// transparent backgrounds are rendered for comparison). Requires the sizes to match.
+double psnr_over_white(const std::filesystem::path& rendered_rgb, const std::filesystem::path& truth_rgba);
+
 }  // namespace glint::test

@@ -153,19 +153,8 @@ TEST_SUITE("cpu") {
         INFO(render.output);
         REQUIRE(render.exit_code == 0);
         // View 0 is a test view (every 8th from the first); compare with its image over white.
-        const Image8 rendered = read_image8(dir / "view.png", 3);
-        const Image8 truth = read_image8(test::source_dir() / "assets/sample/dataset/images/r_000.png", 4);
-        REQUIRE(rendered.pixels.size() / 3 == truth.pixels.size() / 4);
-        double squared = 0.0;
-        for (std::size_t i = 0; i < truth.pixels.size() / 4; ++i)
-            for (int k = 0; k < 3; ++k) {
-                const double a = truth.pixels[4 * i + 3] / 255.0;
-                const double expected =
-                    truth.pixels[4 * i + static_cast<std::size_t>(k)] / 255.0 * a + (1.0 - a);
-                const double d = rendered.pixels[3 * i + static_cast<std::size_t>(k)] / 255.0 - expected;
-                squared += d * d;
-            }
-        const double psnr = -10.0 * std::log10(squared / static_cast<double>(3 * truth.pixels.size() / 4));
+        const double psnr = test::psnr_over_white(
+            dir / "view.png", test::source_dir() / "assets/sample/dataset/images/r_000.png");
         MESSAGE("glint render of the written scene at test view 0: PSNR ", psnr, " dB");
         CHECK(psnr >= 27.0);
     }

@@ -237,10 +237,7 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     const CudaStatus& cuda = cuda_status();
     m_state.cuda_usable = cuda.usable();
     m_state.cuda_reason = cuda.reason;
-    const Backend wanted = parse_backend(options.view.backend);
-    if (wanted == Backend::Cuda && !cuda.usable())
-        throw Error("the CUDA backend cannot be used: " + cuda.reason);
-    m_state.backend = wanted == Backend::Auto ? (cuda.usable() ? Backend::Cuda : Backend::Cpu) : wanted;
+    m_state.backend = resolve_backend(parse_backend(options.view.backend));
     m_cpu = splatting::create_rasterizer(Backend::Cpu);
     if (cuda.usable()) m_cuda = splatting::create_rasterizer(Backend::Cuda);
 

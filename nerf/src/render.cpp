@@ -70,11 +70,7 @@ void shade_samples(const NerfModel& model, std::span<const float> positions,
 
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
                             NerfImage& out) {
-    const CudaStatus& cuda = cuda_status();
-    Backend backend = settings.backend;
-    if (backend == Backend::Auto) backend = cuda.usable() ? Backend::Cuda : Backend::Cpu;
-    if (backend == Backend::Cuda) {
-        if (!cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
+    if (resolve_backend(settings.backend) == Backend::Cuda) {
 #if GLINT_HAS_CUDA
         NerfRenderStats stats = render_nerf_cuda(model, camera, settings, out);
         stats.backend = Backend::Cuda;

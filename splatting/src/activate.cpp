@@ -31,10 +31,7 @@ ActivatedGaussians activate_gaussians(const GaussianCloud& cloud, Backend backen
     out.scales.resize(cloud.size() * 3);
     out.rotations.resize(cloud.size() * 4);
     out.opacities.resize(cloud.size());
-    const CudaStatus& cuda = cuda_status();
-    if (backend == Backend::Auto) backend = cuda.usable() ? Backend::Cuda : Backend::Cpu;
-    if (backend == Backend::Cuda) {
-        if (!cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
+    if (resolve_backend(backend) == Backend::Cuda) {
 #if GLINT_HAS_CUDA
         activate_gaussians_cuda(cloud, out);
 #endif

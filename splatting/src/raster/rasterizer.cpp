@@ -111,10 +111,7 @@ raster::View3<float> make_view3(const raster::FrameParams& f) {
 }
 
 std::unique_ptr<Rasterizer> create_rasterizer(Backend backend) {
-    const CudaStatus& cuda = cuda_status();
-    if (backend == Backend::Auto) backend = cuda.usable() ? Backend::Cuda : Backend::Cpu;
-    if (backend == Backend::Cuda) {
-        if (!cuda.usable()) throw Error("the CUDA backend cannot be used: " + cuda.reason);
+    if (resolve_backend(backend) == Backend::Cuda) {
 #if GLINT_HAS_CUDA
         return create_cuda_rasterizer();
 #endif

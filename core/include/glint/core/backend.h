@@ -25,4 +25,8 @@ struct CudaStatus {
 // Queried once per process and cached; never throws.
 const CudaStatus& cuda_status();
 
+// The backend that runs for a wish: Auto is CUDA where cuda_status() is usable, else the CPU. Throws
+// Error naming the reason when CUDA is asked for and cannot run.
+Backend resolve_backend(Backend wanted);
+
 }  // namespace glint
