@@ -183,6 +183,29 @@ void NerfTrainer::update_occupancy() {
     m_profile.occupancy += ms_since(start);
 }
 
+namespace {
+
+// Adam over [begin, end): branch-free so it runs in vector lanes (clones for AVX-512 and AVX2); an entry
+// with `skip_zero` and a zero gradient keeps its value and moments. Each lane performs the scalar
+// operations in order (this file is built without contraction into fused multiply-adds), so the clones
+// agree bit for bit.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void adam_range(
+    float* __restrict values, const float* __restrict grad, float* __restrict m, float* __restrict v,
+    std::size_t begin, std::size_t end, float b1, float b2, float eps, float step, float decay, bool skip_zero) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const bool keep = skip_zero && grad[i] == 0.0f;
+        const float g = grad[i] + decay * values[i];
+        const float m_new = b1 * m[i] + (1.0f - b1) * g;
+        const float v_new = b2 * v[i] + (1.0f - b2) * g * g;
+        const float value_new = values[i] - step * m_new / (std::sqrt(v_new) + eps);
+        m[i] = keep ? m[i] : m_new;
+        v[i] = keep ? v[i] : v_new;
+        values[i] = keep ? values[i] : value_new;
+    }
+}
+
+}  // namespace
+
 void NerfTrainer::adam(std::span<float> values, std::span<const float> grad, std::vector<float>& m,
                        std::vector<float>& v, float lr, float decay, bool skip_zero) {
     const float b1 = m_options.beta1, b2 = m_options.beta2, eps = m_options.eps;
@@ -190,14 +213,8 @@ void NerfTrainer::adam(std::span<float> values, std::span<const float> grad, std
     const float c1 = 1.0f - std::pow(b1, t), c2 = 1.0f - std::pow(b2, t);
     const float step = lr * std::sqrt(c2) / c1;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), 1 << 14), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            float g = grad[i];
-            if (skip_zero && g == 0.0f) continue;
-            g += decay * values[i];
-            m[i] = b1 * m[i] + (1.0f - b1) * g;
-            v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-            values[i] -= step * m[i] / (std::sqrt(v[i]) + eps);
-        }
+        adam_range(values.data(), grad.data(), m.data(), v.data(), range.begin(), range.end(), b1, b2, eps, step,
+                   decay, skip_zero);
     });
 }
 
