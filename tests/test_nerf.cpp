@@ -134,10 +134,11 @@ TEST_CASE("hash grid: forward equals an independent trilinear interpolation, and
     }
 }
 
-TEST_CASE("hash grid (float, F 2): forward and backward are bit-identical to the per-point math") {
-    // The encoder runs sixteen points at a time in vector lanes where the processor allows; it must round
-    // every feature and gradient exactly as hash_grid_math.h's per-point functions do, in their order. A
-    // count that is not a multiple of sixteen exercises the per-point tail; dense and hashed levels both.
+TEST_CASE("hash grid (float, F 2): every instruction set's forward and backward equal the per-point math") {
+    // The encoder runs sixteen (AVX-512) or eight (AVX2) points at a time where the processor allows; each
+    // path must round every feature and gradient exactly as hash_grid_math.h's per-point functions do, in
+    // their order. A count that is not a multiple of sixteen exercises the per-point tail; dense and
+    // hashed levels both.
     nerf::HashGridConfig config;
     config.log2_table_size = 14;
     config.max_resolution = 1024.0f;
@@ -150,12 +151,8 @@ TEST_CASE("hash grid (float, F 2): forward and backward are bit-identical to the
     for (float& p : points) p = u(random);
     for (float& g : grad_features) g = u(random) - 0.5f;
     points[0] = 1.0f, points[1] = 0.0f, points[5] = 1.0f;  // faces of the unit cube
-    std::vector<float> features(grad_features.size());
-    grid.forward(points, features);
-    std::vector<float> grad_params(grid.params().size(), 0.0f);
-    grid.backward(points, grad_features, grad_params);
 
-    std::vector<float> expected_features(features.size()), expected_grad(grad_params.size(), 0.0f);
+    std::vector<float> expected_features(grad_features.size()), expected_grad(grid.params().size(), 0.0f);
     const auto& levels = grid.levels();
     for (std::size_t l = 0; l < levels.size(); ++l)  // level by level, points in order: the backward's order
         for (std::size_t i = 0; i < n; ++i) {
@@ -176,11 +173,26 @@ TEST_CASE("hash grid (float, F 2): forward and backward are bit-identical to the
             }
             expected_features[row] = sum[0], expected_features[row + 1] = sum[1];
         }
-    std::size_t feature_mismatches = 0, gradient_mismatches = 0;
-    for (std::size_t k = 0; k < features.size(); ++k) feature_mismatches += features[k] != expected_features[k];
-    for (std::size_t k = 0; k < grad_params.size(); ++k) gradient_mismatches += grad_params[k] != expected_grad[k];
-    CHECK(feature_mismatches == 0);
-    CHECK(gradient_mismatches == 0);
+    const nerf::EncodingIsa widest = nerf::encoding_isa();
+    int paths = 0;
+    for (const nerf::EncodingIsa isa : {nerf::EncodingIsa::Scalar, nerf::EncodingIsa::Avx2, nerf::EncodingIsa::Avx512}) {
+        if (!nerf::set_encoding_isa(isa)) continue;
+        const std::string path = nerf::encoding_isa_name(isa);
+        CAPTURE(path);
+        ++paths;
+        std::vector<float> features(grad_features.size());
+        grid.forward(points, features);
+        std::vector<float> grad_params(grid.params().size(), 0.0f);
+        grid.backward(points, grad_features, grad_params);
+        std::size_t feature_mismatches = 0, gradient_mismatches = 0;
+        for (std::size_t k = 0; k < features.size(); ++k) feature_mismatches += features[k] != expected_features[k];
+        for (std::size_t k = 0; k < grad_params.size(); ++k)
+            gradient_mismatches += grad_params[k] != expected_grad[k];
+        CHECK(feature_mismatches == 0);
+        CHECK(gradient_mismatches == 0);
+    }
+    REQUIRE(nerf::set_encoding_isa(widest));
+    MESSAGE(paths, " encoding paths compared (the widest here: ", std::string(nerf::encoding_isa_name(widest)), ")");
     // The check can fail: every entry some point reaches has a non-zero gradient here.
     CHECK(std::count_if(expected_grad.begin(), expected_grad.end(), [](float g) { return g != 0.0f; }) > 1000);
 }

@@ -1,7 +1,7 @@
 // The hash encoding's speed goal: forward and backward of the multiresolution hash encoding (L 16, F 2,
 // T 2^19, N_min 16, N_max 2048) on the CPU, for points along rays and points at random in the unit cube.
 // Prints the median over repeats, for the given count and for the first 65,536 points (the trainer's
-// default batch). Usage: glint-bench-hash-grid [points (default 1048576)] [repeats (default 7)]
+// default batch), with the widest instruction set the processor has, then with each narrower one. Usage: glint-bench-hash-grid [points (default 1048576)] [repeats (default 7)]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -60,14 +60,21 @@ int main(int argc, char** argv) {
         const double f = forward_ms[forward_ms.size() / 2], b = backward_ms[backward_ms.size() / 2];
         const double points_k = static_cast<double>(count) / 1e3;  // points per ms / 1e3 = M points/s
         std::printf(
-            "hash encoding, %zu points %s, L 16 F 2 T 2^19, %d threads: forward %.1f ms (%.2f M points/s), "
+            "hash encoding (%s), %zu points %s, L 16 F 2 T 2^19, %d threads: forward %.1f ms (%.2f M points/s), "
             "backward %.1f ms (%.2f M points/s), both %.2f M points/s\n",
-            count, rays ? "along rays" : "at random", tbb::info::default_concurrency(), f, points_k / f, b,
+            glint::nerf::encoding_isa_name(glint::nerf::encoding_isa()), count, rays ? "along rays" : "at random",
+            tbb::info::default_concurrency(), f, points_k / f, b,
             points_k / b, points_k / (f + b));
     };
     constexpr std::size_t kBatch = 65536;  // the trainer's default samples per step
     for (const bool rays : {true, false}) measure(n, rays);
     if (n > kBatch)
         for (const bool rays : {true, false}) measure(kBatch, rays);
+    // The narrower instruction sets this processor also has (the widest is the default above).
+    const glint::nerf::EncodingIsa widest = glint::nerf::encoding_isa();
+    for (const auto isa : {glint::nerf::EncodingIsa::Avx2, glint::nerf::EncodingIsa::Scalar}) {
+        if (isa == widest || !glint::nerf::set_encoding_isa(isa)) continue;
+        for (const bool rays : {true, false}) measure(n, rays);
+    }
     return 0;
 }

@@ -18,6 +18,15 @@ struct HashGridConfig {
     float max_resolution = 2048.0f;  // N_max (scaled with the scene bound by the caller)
 };
 
+// The instruction set the float, F = 2 encoding runs with: by default the widest the processor has. All
+// give the same bits; tests and glint-bench-hash-grid set each in turn.
+enum class EncodingIsa { Scalar, Avx2, Avx512 };
+EncodingIsa encoding_isa();
+// Returns false, changing nothing, when the processor lacks `isa`. Process-wide; not for use while an
+// encoding runs.
+bool set_encoding_isa(EncodingIsa isa);
+const char* encoding_isa_name(EncodingIsa isa);
+
 // Level geometry for a configuration. Throws InputError for values out of range.
 std::vector<GridLevel> grid_levels(const HashGridConfig& config);
 
