@@ -256,6 +256,8 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     } else {
         scene = load_scene_or_default(options.view, name);
     }
+    // So is a bad camera path file (exit 2).
+    const CameraPath path = options.path.empty() ? CameraPath{} : read_camera_path(options.path);
 
     const int width = options.view.width > 0 ? options.view.width : 1280;
     const int height = options.view.height > 0 ? options.view.height : 720;
@@ -281,7 +283,7 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
         install_scene(std::move(scene), name, options.view.scene);
     initial_view();
     if (!options.path.empty()) {
-        m_state.path = read_camera_path(options.path);  // a bad file is the command's error (exit 2)
+        m_state.path = path;
         m_state.path_file = options.path;
         m_state.path_selected = 0;
         m_state.path_previewing = options.preview_path;
