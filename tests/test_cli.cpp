@@ -35,7 +35,7 @@ TEST_CASE("--help on every command, --version, and usage errors exit 2") {
 }
 
 TEST_CASE("glint info prints statistics, as text and JSON") {
-    const std::string donut = test::quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
+    const std::string donut = test::quoted(test::data_dir() / "splats/donut_sh0.ply");
     const test::CommandResult text = test::run_glint("info " + donut);
     CHECK(text.exit_code == 0);
     CHECK(text.output.find("45,624, 3D, SH degree 0") != std::string::npos);
@@ -60,7 +60,7 @@ TEST_CASE("glint info on a 4D scene shows its time span") {
 
 TEST_CASE("glint convert between formats, ASCII and SH reduction") {
     test::TempDir dir;
-    const std::string donut = test::quoted(test::shared_data_dir() / "splats/donut_sh0.ply");
+    const std::string donut = test::quoted(test::data_dir() / "splats/donut_sh0.ply");
     CHECK(test::run_glint("convert " + donut + " " + test::quoted(dir / "d.splat")).exit_code == 0);
     const test::CommandResult from_sh1 =
         test::run_glint("convert " + test::quoted(test::source_dir() / "assets/default_scene.ply") + " " +

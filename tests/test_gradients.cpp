@@ -1,6 +1,6 @@
 // Gradients of the rasterizer: the per-Gaussian chain against central finite differences in double
 // precision, and the float chain against the production preprocess.
-#include <doctest/doctest.h>
+#include "test_support.h"
 
 #include <algorithm>
 #include <cmath>
@@ -403,7 +403,7 @@ TEST_SUITE("cuda") {
     TEST_CASE("the CUDA backward pass matches the CPU one") {
         const glint::CudaStatus& status = glint::cuda_status();
         if (!status.usable()) {
-            MESSAGE("skipped: ", status.reason);
+            glint::test::skip(status.reason);
             return;
         }
         std::mt19937 random(23);

@@ -790,7 +790,7 @@ TEST_SUITE_BEGIN("cpu");
 TEST_CASE("NeRF rendering on CUDA where CUDA cannot run is a clear error, from the library and glint render") {
     const CudaStatus& status = cuda_status();
     if (status.usable()) {
-        MESSAGE("skipped: CUDA can run here (", status.device_name, ")");
+        test::skip("CUDA can run here (" + std::string(status.device_name) + ")");
         return;
     }
     nerf::NerfModel model(small_config());
@@ -832,7 +832,7 @@ namespace {
 bool cuda_or_skip() {
     const CudaStatus& status = cuda_status();
     if (!status.usable()) {
-        MESSAGE("skipped: ", status.reason);
+        test::skip(status.reason);
         return false;
     }
     MESSAGE("running on ", status.device_name);

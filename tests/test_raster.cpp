@@ -378,7 +378,7 @@ TEST_SUITE_BEGIN("cuda");
 TEST_CASE("the CUDA tile rasterizer matches the CPU backend") {
     const CudaStatus& status = cuda_status();
     if (!status.usable()) {
-        MESSAGE("skipped: ", status.reason);
+        test::skip(status.reason);
         return;
     }
     MESSAGE("running on ", status.device_name);

@@ -106,7 +106,7 @@ TEST_SUITE("cuda") {
     TEST_CASE("presenter: CUDA writes the shared buffer, Vulkan shows it, equals the CPU image") {
         const CudaStatus& status = cuda_status();
         if (!status.usable()) {
-            MESSAGE("skipped: ", status.reason);
+            test::skip(status.reason);
             return;
         }
         test::LogCapture log;
@@ -121,7 +121,7 @@ TEST_SUITE("cuda") {
                                       renderer::HeadlessTarget::kFinalLayout);
         std::string why_not;
         if (!presenter.enable_cuda(why_not)) {
-            MESSAGE("skipped: ", why_not);
+            test::skip(why_not);
             return;
         }
         const splatting::GaussianCloud cloud = tools::make_default_scene();

@@ -165,7 +165,7 @@ TEST_SUITE("cuda") {
     TEST_CASE("CUDA: budget, keep mask and minimum radius skip what the CPU skips") {
         const CudaStatus& status = cuda_status();
         if (!status.usable()) {
-            MESSAGE("skipped: ", status.reason);
+            test::skip(status.reason);
             return;
         }
         const GaussianCloud cloud = gather(random_cloud(), importance_order(random_cloud()));

@@ -22,6 +22,8 @@ namespace {
 std::mutex g_mutex;
 std::vector<std::string> g_unexpected;
 LogCapture* g_capture = nullptr;
+std::string g_current_case;          // the name of the test case running
+std::vector<std::string> g_skipped;  // "test case: reason", in the order they skipped
 
 void sink(log::Level level, std::string_view message) {
     std::lock_guard lock(g_mutex);
@@ -39,9 +41,11 @@ struct UnexpectedLogListener : doctest::IReporter {
     void report_query(const doctest::QueryData&) override {}
     void test_run_start() override {}
     void test_run_end(const doctest::TestRunStats&) override {}
-    void test_case_start(const doctest::TestCaseData&) override {
+    void test_case_start(const doctest::TestCaseData& data) override {
         std::lock_guard lock(g_mutex);
         g_unexpected.clear();
+        g_current_case = data.m_name;
+        ++s_started;
     }
     void test_case_reenter(const doctest::TestCaseData&) override {}
     void test_case_end(const doctest::CurrentTestCaseStats&) override {
@@ -60,6 +64,7 @@ struct UnexpectedLogListener : doctest::IReporter {
     void test_case_skipped(const doctest::TestCaseData&) override {}
 
     static inline std::atomic<bool> s_failed{false};
+    static inline std::atomic<int> s_started{0};
 };
 DOCTEST_REGISTER_LISTENER("unexpected-log", 1, UnexpectedLogListener);
 
@@ -70,11 +75,18 @@ std::atomic<unsigned> g_temp_counter{0};
 std::filesystem::path source_dir() {
     return GLINT_TEST_SOURCE_DIR;
 }
-std::filesystem::path shared_data_dir() {
-    return GLINT_TEST_SHARED_DATA_DIR;
+std::filesystem::path data_dir() {
+    return GLINT_TEST_DATA_DIR;
 }
 std::filesystem::path glint_binary() {
     return GLINT_TEST_BINARY;
+}
+
+void skip(std::string_view reason) {
+    MESSAGE("skipped: ", std::string(reason));
+    std::fprintf(stderr, "test skipped: %.*s\n", static_cast<int>(reason.size()), reason.data());
+    std::lock_guard lock(g_mutex);
+    g_skipped.emplace_back(std::string(g_current_case) + ": " + std::string(reason));
 }
 
 LogCapture::LogCapture() {
@@ -172,6 +184,17 @@ double psnr_over_white(const std::filesystem::path& rendered_rgb, const std::fil
     return -10.0 * std::log10(squared / static_cast<double>(3 * truth.pixels.size() / 4));
 }
 
+// The exit code of a run with no failure: kSkipExitCode when every test case that started skipped,
+// 0 otherwise (after a line saying how many skipped and why).
+int finish_run() {
+    const int started = UnexpectedLogListener::s_started;
+    if (g_skipped.empty()) return 0;
+    if (static_cast<int>(g_skipped.size()) >= started) return kSkipExitCode;
+    std::fprintf(stderr, "%zu of %d test cases skipped:\n", g_skipped.size(), started);
+    for (const std::string& line : g_skipped) std::fprintf(stderr, "  %s\n", line.c_str());
+    return 0;
+}
+
 }  // namespace glint::test
 
 int main(int argc, char** argv) {
@@ -179,5 +202,6 @@ int main(int argc, char** argv) {
     doctest::Context context(argc, argv);
     const int result = context.run();
     if (context.shouldExit()) return result;
-    return result != 0 ? result : (glint::test::UnexpectedLogListener::s_failed ? 1 : 0);
+    if (result != 0 || glint::test::UnexpectedLogListener::s_failed) return result != 0 ? result : 1;
+    return glint::test::finish_run();
 }

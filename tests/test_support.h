@@ -16,9 +16,15 @@
 
 namespace glint::test {
 
-// Paths baked in by CMake.
+// Paths baked in by CMake. data_dir() is tests/data: every fixture a test reads lives there.
 std::filesystem::path source_dir();
-std::filesystem::path shared_data_dir();
+std::filesystem::path data_dir();
+
+// Marks the running test case as skipped (no GPU, no display), with the reason: the caller returns
+// right after. A run in which every test case skipped exits with kSkipExitCode, which CTest reports as
+// "Skipped" rather than passed; a run of several cases prints how many skipped.
+constexpr int kSkipExitCode = 77;  // the automake convention; CTest's SKIP_RETURN_CODE is set to it
+void skip(std::string_view reason);
 std::filesystem::path glint_binary();
 
 // While alive, warnings go into messages() instead of failing the running test.

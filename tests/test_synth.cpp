@@ -1,4 +1,4 @@
-// glint synth: camera-file writers, the glTF reader on real files (../shared/data/gltf), the mesh renderer
+// glint synth: camera-file writers, the glTF reader on real files (tests/data/gltf), the mesh renderer
 // against analytic images, and whole datasets through the CLI and the dataset loader.
 #include <doctest/doctest.h>
 
@@ -20,7 +20,7 @@ using namespace glint::app::synth;
 
 namespace {
 
-const std::filesystem::path kGltf = test::shared_data_dir() / "gltf";
+const std::filesystem::path kGltf = test::data_dir() / "gltf";
 
 float srgb(float c) {
     c = std::clamp(c, 0.0f, 1.0f);

@@ -109,7 +109,7 @@ TEST_SUITE("cpu") {
 
     TEST_CASE("glint view under Xvfb: exits 0, no validation message, the screenshot shows scene and panel") {
         if (!have_xvfb()) {
-            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            test::skip("xvfb-run is not installed (tools/setup.sh installs it)");
             return;
         }
         test::TempDir dir;
@@ -171,7 +171,7 @@ TEST_SUITE("cpu") {
     TEST_CASE(
         "glint view scene.nerf under Xvfb: refined over frames to glint render's image, panel for NeRFs") {
         if (!have_xvfb()) {
-            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            test::skip("xvfb-run is not installed (tools/setup.sh installs it)");
             return;
         }
         test::TempDir dir;
@@ -280,11 +280,11 @@ TEST_SUITE("cpu") {
 
     TEST_CASE("glint train --view under Xvfb: the viewer shows the model while it trains, closing it saves") {
         if (!have_xvfb()) {
-            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            test::skip("xvfb-run is not installed (tools/setup.sh installs it)");
             return;
         }
         test::TempDir dir;
-        REQUIRE(test::run_glint("synth -q " + test::quoted(test::shared_data_dir() / "gltf/BoxTextured.glb") +
+        REQUIRE(test::run_glint("synth -q " + test::quoted(test::data_dir() / "gltf/BoxTextured.glb") +
                                 " -o " + test::quoted(dir / "box") + " --views 12 --res 64")
                     .exit_code == 0);
         const auto shot = dir / "shot.png";
@@ -311,7 +311,7 @@ TEST_SUITE("cpu") {
 TEST_SUITE("cpu") {
     TEST_CASE("glint view --path under Xvfb: the camera path is drawn over the scene, and previews") {
         if (!have_xvfb()) {
-            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            test::skip("xvfb-run is not installed (tools/setup.sh installs it)");
             return;
         }
         test::TempDir dir;
@@ -384,7 +384,7 @@ TEST_SUITE("cpu") {
 
     TEST_CASE("glint view starts from the first camera of a transforms.json beside the scene") {
         if (!have_xvfb()) {
-            MESSAGE("skipped: xvfb-run is not installed (tools/setup.sh installs it)");
+            test::skip("xvfb-run is not installed (tools/setup.sh installs it)");
             return;
         }
         test::TempDir dir;

@@ -14,7 +14,7 @@ run() {  # prints "wall user"
         --backend cpu >/dev/null
     cat "$work/time"
 }
-for scene in "" ../shared/data/splats/donut_sh0.ply; do
+for scene in "" tests/data/splats/donut_sh0.ply; do
     name=${scene:-default scene}
     read -r dry_wall dry_user < <(run $scene -o "$work/dry.mp4" --dry-run)
     echo "$name: rendering only ${dry_wall} s wall, ${dry_user} s CPU"

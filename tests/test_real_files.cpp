@@ -1,4 +1,4 @@
-// Real files made by other tools (../shared/data): they must load with the right values.
+// Real files made by other tools (tests/data): they must load with the right values.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -15,7 +15,7 @@ using namespace glint::splatting;
 TEST_SUITE_BEGIN("cpu");
 
 TEST_CASE("donut_sh0.ply (a trained Mip-Splatting scene) loads with the values its bytes hold") {
-    const std::filesystem::path path = test::shared_data_dir() / "splats/donut_sh0.ply";
+    const std::filesystem::path path = test::data_dir() / "splats/donut_sh0.ply";
     REQUIRE_MESSAGE(std::filesystem::exists(path), "missing test data ", path.string());
     const LoadedScene scene = load_scene(path);
     const GaussianCloud& cloud = scene.cloud;
@@ -55,7 +55,7 @@ TEST_CASE("donut_sh0.ply (a trained Mip-Splatting scene) loads with the values i
 }
 
 TEST_CASE("splat-transform_minimal.splat loads, and its bytes decode as the .splat layout says") {
-    const std::filesystem::path path = test::shared_data_dir() / "splats/splat-transform_minimal.splat";
+    const std::filesystem::path path = test::data_dir() / "splats/splat-transform_minimal.splat";
     const LoadedScene scene = load_scene(path);
     const std::vector<std::byte> bytes = test::read_bytes(path);
     REQUIRE(scene.cloud.size() == bytes.size() / 32);
