@@ -3,12 +3,14 @@
 
 #include <sys/resource.h>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "commands.h"
@@ -58,6 +60,9 @@ public:
     virtual std::size_t size() const = 0;  // Gaussians, or occupied cells
     virtual const char* size_unit() const = 0;
     virtual EvalValues evaluate() = 0;
+    // The same over the training views (the gap to the test views shows over-fitting); none for models
+    // that do not offer it.
+    virtual std::optional<EvalValues> evaluate_training() { return std::nullopt; }
     virtual void save_checkpoint(const std::string& path) const = 0;
     virtual void load_checkpoint(const std::string& path) = 0;
     virtual void save_output(const std::string& path) const = 0;
@@ -80,6 +85,10 @@ public:
     EvalValues evaluate() override {
         const splatting::Evaluation e = m_trainer.evaluate();
         return {e.psnr, e.ssim, e.l1, e.views};
+    }
+    std::optional<EvalValues> evaluate_training() override {
+        const splatting::Evaluation e = m_trainer.evaluate(true);
+        return EvalValues{e.psnr, e.ssim, e.l1, e.views};
     }
     void save_checkpoint(const std::string& path) const override { m_trainer.save_checkpoint(path); }
     void load_checkpoint(const std::string& path) override { m_trainer.load_checkpoint(path); }
@@ -142,7 +151,7 @@ private:
 void add_train_command(CLI::App& app, Action& action) {
     struct Options {
         std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint,
-                                     init = "auto", model = "auto";
+                                     init = "auto", model = "auto", densify = "adc";
         int iterations = 0, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8,
             checkpoint_every = 0;
         std::uint64_t seed = 1;
@@ -150,6 +159,10 @@ void add_train_command(CLI::App& app, Action& action) {
         std::size_t max_gaussians = 3'000'000;
         bool random_background = false, profile = false, view = false;
         int view_frames = 0;
+        // Schedule overrides (0: fitted to the run's length, fit_schedule).
+        int densify_from = 0, densify_until = 0, densify_interval = 0, opacity_reset_every = 0,
+            sh_interval = 0;
+        float densify_threshold = 0.0f;
         std::string view_screenshot;
         // NeRF.
         int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
@@ -183,7 +196,7 @@ void add_train_command(CLI::App& app, Action& action) {
     command->add_option("--background", o->background,
                         "Background for RGBA images and rendering: white, black or r,g,b");
     command->add_flag("--random-background", o->random_background,
-                      "A random background for RGBA datasets: per image load (Gaussians), per ray (NeRF)");
+                      "A random background behind RGBA images: per step (Gaussians), per ray (NeRF)");
     command
         ->add_option("--sh-degree", o->sh_degree, "Highest SH degree (raised by one every 1000 iterations)")
         ->check(CLI::Range(0, 3));
@@ -214,6 +227,39 @@ void add_train_command(CLI::App& app, Action& action) {
                      "Gaussian budget: densification stops growing past it, the largest gradients first; "
                      "more initial points than this start from a random subset")
         ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--densify-from", o->densify_from,
+                     "Gaussians: first densification (default: 500 at 30,000 iterations, scaled to --iters)")
+        ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--densify-until", o->densify_until,
+                     "Gaussians: last densification (default: half of --iters)")
+        ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--densify-every", o->densify_interval,
+                     "Gaussians: iterations between densifications (default: 100 at 30,000 iterations, "
+                     "scaled, and at least the training views up to 100)")
+        ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--opacity-reset-every", o->opacity_reset_every,
+                     "Gaussians: iterations between opacity resets while densifying (default: 3000 at "
+                     "30,000 iterations, scaled)")
+        ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--densify-threshold", o->densify_threshold,
+                     "Gaussians: mean screen-space gradient (normalized device units) above which a "
+                     "Gaussian is cloned or split (default 0.0002)")
+        ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--sh-interval", o->sh_interval,
+                     "Gaussians: iterations between SH degree increases (default: 1000 at 30,000 "
+                     "iterations, scaled)")
+        ->check(CLI::PositiveNumber);
+    command
+        ->add_option("--densify", o->densify,
+                     "Gaussians: adc (clone, split, prune, opacity resets: the reference) or mcmc (relocate "
+                     "transparent Gaussians onto opaque ones and grow 5% per round up to --max-gaussians)")
+        ->check(CLI::IsMember({"adc", "mcmc"}));
     command->add_option("--view-frames", o->view_frames,
                         "With --view: close the viewer after this many frames (scripted runs)");
     command->add_option("--view-screenshot", o->view_screenshot,
@@ -260,8 +306,6 @@ void add_train_command(CLI::App& app, Action& action) {
             const int iterations = o->iterations > 0 ? o->iterations : (nerf ? 3000 : 7000);
             DatasetOptions dataset_options;
             dataset_options.downscale = o->downscale;
-            // A NeRF draws its random backgrounds per ray from the images' alpha.
-            dataset_options.random_background = o->random_background && !nerf;
             dataset_options.test_every = o->test_every;
             const std::string bg = to_lower(o->background);
             if (bg == "black") {
@@ -309,11 +353,19 @@ void add_train_command(CLI::App& app, Action& action) {
                                : o->init == "random" ? splatting::TrainOptions::Init::Random
                                                      : splatting::TrainOptions::Init::Auto;
                 options.backend = parse_backend(o->backend);
-                options.position_decay_iterations = iterations;
-                // The reference schedule is for 30,000 iterations; shorter runs densify over their first
-                // half.
-                options.densify_from = std::min(options.densify_from, iterations / 10);
-                options.densify_until = std::min(options.densify_until, iterations / 2);
+                options.random_background = o->random_background;
+                options.densify = o->densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
+                                                       : splatting::TrainOptions::Densify::Adc;
+                splatting::fit_schedule(options, iterations, dataset.train.size());
+                if (o->densify_from > 0) options.densify_from = o->densify_from;
+                if (o->densify_until > 0) options.densify_until = o->densify_until;
+                if (o->densify_interval > 0) options.densify_interval = o->densify_interval;
+                if (o->opacity_reset_every > 0) options.opacity_reset_interval = o->opacity_reset_every;
+                if (o->densify_threshold > 0) options.densify_grad_threshold = o->densify_threshold;
+                if (o->sh_interval > 0) options.sh_interval = o->sh_interval;
+                log::info("schedule: densify from ", options.densify_from, " to ", options.densify_until,
+                          " every ", options.densify_interval, ", opacity reset every ",
+                          options.opacity_reset_interval, ", SH degree up every ", options.sh_interval);
                 run = std::make_unique<GaussianRun>(dataset, options);
             }
             TrainingRun& trainer = *run;
@@ -414,6 +466,10 @@ void add_train_command(CLI::App& app, Action& action) {
                 std::signal(SIGINT, SIG_DFL);
                 if (tty) std::fprintf(stderr, "\n");
                 evaluate();
+                if (const std::optional<EvalValues> training = trainer.evaluate_training())
+                    log::info("training views: PSNR ", training->psnr, " dB, SSIM ", training->ssim, " (",
+                              training->views, " views); test - training: ", last.psnr - training->psnr,
+                              " dB");
                 trainer.save_output(o->output);
                 AtomicFile file(csv_path);
                 file.write(std::as_bytes(std::span(csv.data(), csv.size())));
@@ -423,9 +479,12 @@ void add_train_command(CLI::App& app, Action& action) {
                 write_plot_png(plot_path, {{"Test PSNR (dB)", "iteration", {psnr_curve}},
                                            {"Test SSIM", "iteration", {ssim_curve}},
                                            {"Test PSNR (dB) against time", "seconds", {psnr_time}}});
+                const double trained_seconds = seconds();
                 log::info("wrote ", o->output, " (", trainer.size(), " ", trainer.size_unit(), "), ",
-                          csv_path, " and ", plot_path, " in ", duration_text(seconds()), "; peak memory ",
-                          human_bytes(peak_memory()));
+                          csv_path, " and ", plot_path, "; trained in ",
+                          std::to_string(std::lround(trained_seconds * 10) / 10) + "." +
+                              std::to_string(std::lround(trained_seconds * 10) % 10),
+                          " s; peak memory ", human_bytes(peak_memory()));
                 if (live != nullptr) {
                     live->publish(*trainer.cloud(), seconds(), true);
                     live->finish(TrainingState::Completed,

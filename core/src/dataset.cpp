@@ -153,12 +153,7 @@ ImageRgb Dataset::load_image(const DatasetView& view) const {
     if (width / factor != view.camera.width || height / factor != view.camera.height)
         throw InputError(cat(view.image.string(), ": the image is ", width, "x", height, ", not the ",
                              view.camera.width * factor, "x", view.camera.height * factor, " of its camera"));
-    std::array<float, 3> background = options.background;
-    if (options.random_background) {
-        static thread_local std::mt19937 random(std::random_device{}());
-        std::uniform_real_distribution<float> uniform(0.0f, 1.0f);
-        for (float& c : background) c = uniform(random);
-    }
+    const std::array<float, 3> background = options.background;
     const bool has_alpha = channels == 2 || channels == 4;
     ImageRgb image;
     image.width = view.camera.width;

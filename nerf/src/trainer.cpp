@@ -108,8 +108,6 @@ NerfTrainer::NerfTrainer(const Dataset& dataset, const NerfConfig& config, const
         throw InputError("the NeRF batch must be between 1024 and 16777216 samples");
     if (options.max_samples_per_ray < 16) throw InputError("the NeRF sample cap per ray must be at least 16");
     if (options.occupancy_interval < 1) throw InputError("the occupancy update interval must be at least 1");
-    if (dataset.options.random_background)
-        throw InputError("NeRF training draws random backgrounds per ray: load the dataset with a fixed one");
     m_model.initialize(options.seed);
     std::size_t total = 0;
     for (const DatasetView& v : dataset.train) {

@@ -68,6 +68,25 @@ GaussianCloud gather(const GaussianCloud& cloud, std::span<const std::uint32_t> 
     return out;
 }
 
+void copy_row(GaussianCloud& cloud, std::uint32_t from, std::uint32_t to) {
+    GLINT_CHECK(from < cloud.size() && to < cloud.size(), "copy_row: index out of range");
+    const auto copy = [&](std::span<float> a, std::size_t stride) {
+        std::copy_n(a.data() + from * stride, stride, a.data() + to * stride);
+    };
+    copy(cloud.positions(), 3);
+    copy(cloud.log_scales(), 3);
+    copy(cloud.rotations(), 4);
+    copy(cloud.opacity_logits(), 1);
+    copy(cloud.sh_dc(), 3);
+    copy(cloud.sh_rest(), static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3);
+    if (cloud.is_4d()) {
+        copy(cloud.time_means(), 1);
+        copy(cloud.log_time_scales(), 1);
+        copy(cloud.rotations_right(), 4);
+        copy(cloud.time_color(), cloud.time_color_per_gaussian());
+    }
+}
+
 std::size_t prune_mask(const GaussianCloud& cloud, const PruneCriteria& criteria,
                        std::vector<std::uint8_t>& keep) {
     keep.resize(cloud.size());

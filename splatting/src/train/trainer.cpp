@@ -21,6 +21,7 @@
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/raster_math.h"
 #include "glint/splatting/selection.h"
+#include "train_random.h"
 
 namespace glint::splatting {
 namespace {
@@ -29,21 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-// splitmix64: small, fast and deterministic across platforms.
-std::uint64_t next_random(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-float uniform(std::uint64_t& state) {
-    return static_cast<float>(next_random(state) >> 40) / static_cast<float>(1ull << 24);
-}
-float normal(std::uint64_t& state) {
-    const float u1 = std::max(uniform(state), 1e-7f), u2 = uniform(state);
-    return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
 }
 
 constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEpsilon = 1e-15f;  // the reference's
@@ -102,6 +88,25 @@ std::vector<float> mean_knn_distance2(const std::vector<float>& positions) {
 
 }  // namespace
 
+void fit_schedule(TrainOptions& options, int iterations, std::size_t views) {
+    constexpr int kReferenceIterations = 30000;
+    options.iterations = iterations;
+    options.position_decay_iterations = iterations;
+    if (iterations >= kReferenceIterations) return;
+    const double r = static_cast<double>(iterations) / kReferenceIterations;
+    const auto scaled = [r](int value, int floor) {
+        return std::max(floor, static_cast<int>(std::lround(value * r)));
+    };
+    const int round_floor = static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(views, 1), 100));
+    options.densify_interval = scaled(options.densify_interval, round_floor);
+    options.densify_from = scaled(options.densify_from, options.densify_interval);
+    options.densify_until = scaled(options.densify_until, 2 * options.densify_interval);
+    options.opacity_reset_interval = scaled(options.opacity_reset_interval, 3 * options.densify_interval);
+    options.sh_interval = scaled(options.sh_interval, 1);
+    // MCMC relocates until 25,000 of 30,000 iterations (its paper's schedule).
+    if (options.densify == TrainOptions::Densify::Mcmc) options.densify_until = scaled(25000, 2 * options.densify_interval);
+}
+
 Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     : m_dataset(dataset), m_options(options), m_random(options.seed) {
     if (dataset.train.empty()) throw InputError("the dataset has no training views");
@@ -151,16 +156,18 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     }
     const std::size_t n = positions.size() / 3;
     const std::vector<float> knn = mean_knn_distance2(positions);
+    const bool mcmc = options.densify == TrainOptions::Densify::Mcmc;
     m_cloud.resize(n, options.sh_degree, false);
     std::copy(positions.begin(), positions.end(), m_cloud.positions().begin());
     for (std::size_t i = 0; i < n; ++i) {
-        const float log_scale = 0.5f * std::log(knn[i]);  // log of the RMS neighbour distance
+        // The log of the RMS neighbour distance (MCMC: a tenth of it, the paper's start).
+        const float log_scale = 0.5f * std::log(knn[i]) + (mcmc ? std::log(options.mcmc_init_scale) : 0.0f);
         for (int k = 0; k < 3; ++k) {
             m_cloud.log_scales()[3 * i + k] = log_scale;
             m_cloud.sh_dc()[3 * i + k] = (colors[3 * i + k] - 0.5f) / raster::kSh0;
         }
         m_cloud.rotations()[4 * i] = 1.0f;
-        m_cloud.opacity_logits()[i] = logit(0.1f);
+        m_cloud.opacity_logits()[i] = logit(mcmc ? options.mcmc_init_opacity : 0.1f);
     }
     m_grad_accum.assign(n, 0.0f);
     m_grad_count.assign(n, 0.0f);
@@ -229,6 +236,25 @@ StepResult Trainer::step() {
     const std::size_t view = m_order[m_next++];
     const DatasetView& v = m_dataset.train[view];
     const ImageRgb& target = image(view, false);
+
+    // The background: the dataset's colour, or with random backgrounds a new colour per step behind both
+    // the target (composited again from its alpha) and the render.
+    const auto& base = m_dataset.options.background;
+    raster::Vec3 background{base[0], base[1], base[2]};
+    std::span<const float> target_rgb = target.rgb;
+    const SsimMoments<float>* target_moments = nullptr;
+    if (o.random_background && !target.alpha.empty()) {
+        const float r = uniform(m_random), g = uniform(m_random), b = uniform(m_random);
+        background = {r, g, b};
+        m_target.resize(target.rgb.size());
+        const float shift[3] = {r - base[0], g - base[1], b - base[2]};
+        for (std::size_t p = 0; p < target.alpha.size(); ++p)
+            for (int k = 0; k < 3; ++k)
+                m_target[3 * p + k] = target.rgb[3 * p + k] + (1.0f - target.alpha[p]) * shift[k];
+        target_rgb = m_target;
+    } else {
+        target_moments = moments(view);
+    }
     m_profile.load += ms_since(start);
 
     start = Clock::now();
@@ -236,21 +262,22 @@ StepResult Trainer::step() {
     settings.sh_degree = m_active_sh;
     settings.record_for_backward = true;  // backward() reuses the blend's final state
     settings.depth_and_counts = false;
-    const auto& bg = m_dataset.options.background;
-    settings.background = {bg[0], bg[1], bg[2]};
+    settings.background = background;
     m_rasterizer->render(m_cloud, v.camera, settings, m_out);
     m_profile.forward += ms_since(start);
 
     start = Clock::now();
     m_v_image.resize(m_out.color.size());
-    const LossValue loss = photometric_loss<float>(m_out.color, target.rgb, v.camera.width, v.camera.height,
-                                                   o.lambda_dssim, m_v_image, m_loss_buffers, moments(view));
+    const LossValue loss = photometric_loss<float>(m_out.color, target_rgb, v.camera.width, v.camera.height,
+                                                   o.lambda_dssim, m_v_image, m_loss_buffers, target_moments);
     StepResult result{m_iteration, loss.loss, psnr_from_mse(loss.mse)};
     m_profile.loss += ms_since(start);
 
     start = Clock::now();
     m_grads.reset(m_cloud);
     m_rasterizer->backward(m_cloud, v.camera, settings, m_v_image, m_grads);
+    const bool mcmc = o.densify == TrainOptions::Densify::Mcmc;
+    if (mcmc) mcmc_regularize();
     m_profile.backward += ms_since(start);
 
     start = Clock::now();
@@ -268,7 +295,12 @@ StepResult Trainer::step() {
     m_profile.optimizer += ms_since(start);
 
     start = Clock::now();
-    if (m_iteration < o.densify_until) {
+    if (mcmc) {
+        mcmc_noise(lr_position);
+        if (m_iteration >= o.densify_from && m_iteration < o.densify_until &&
+            m_iteration % o.densify_interval == 0)
+            mcmc_relocate_and_grow();
+    } else if (m_iteration < o.densify_until) {
         for (std::size_t i = 0; i < m_cloud.size(); ++i)
             if (m_grads.mean2d_norm[i] > 0.0f) {
                 m_grad_accum[i] += m_grads.mean2d_norm[i];
@@ -276,7 +308,9 @@ StepResult Trainer::step() {
             }
         if (m_iteration >= o.densify_from && m_iteration % o.densify_interval == 0)
             densify_and_prune(m_iteration > o.opacity_reset_interval);
-        if (m_iteration % o.opacity_reset_interval == 0) reset_opacity();
+        const bool background_reset =
+            m_iteration == o.densify_from && !o.random_background && !image(0, false).alpha.empty();
+        if (m_iteration % o.opacity_reset_interval == 0 || background_reset) reset_opacity();
     }
     m_profile.densify += ms_since(start);
     return result;
@@ -462,8 +496,8 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     m_grad_count = std::move(counts);
 }
 
-Evaluation Trainer::evaluate() {
-    const bool test = !m_dataset.test.empty();
+Evaluation Trainer::evaluate(bool training_views) {
+    const bool test = !training_views && !m_dataset.test.empty();
     const std::vector<DatasetView>& views = test ? m_dataset.test : m_dataset.train;
     Evaluation e;
     RenderSettings settings;

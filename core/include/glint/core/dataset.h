@@ -17,10 +17,9 @@ namespace glint {
 
 struct DatasetOptions {
     int downscale = 1;  // integer factor: images are box-filtered on load and the intrinsics divided
-    // RGBA images are composited over this colour (NeRF's synthetic scenes: white), or over a new random
-    // colour at every load when random_background is set (so a model cannot learn the background).
+    // RGBA images are composited over this colour (NeRF's synthetic scenes: white); the image keeps its
+    // alpha, so a trainer can composite it again over another colour (random backgrounds).
     std::array<float, 3> background{1.0f, 1.0f, 1.0f};
-    bool random_background = false;
     // Without a test split of its own (transforms_test.json), every Nth view is held out for testing,
     // counting from the first, as the reference 3DGS evaluation does (0: no test views).
     int test_every = 8;

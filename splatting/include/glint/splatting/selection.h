@@ -27,6 +27,9 @@ void gather_rows(std::span<const float> src, std::span<float> dst, std::size_t s
 // ContractError for an index out of range.
 GaussianCloud gather(const GaussianCloud& cloud, std::span<const std::uint32_t> indices);
 
+// Copies every array of Gaussian `from` over Gaussian `to` (4D fields included).
+void copy_row(GaussianCloud& cloud, std::uint32_t from, std::uint32_t to);
+
 // Thresholds for pruning; a Gaussian is removed when any applies.
 struct PruneCriteria {
     float min_opacity = 0.0f;  // activated opacity below this

@@ -31,13 +31,34 @@ struct TrainOptions {
           lr_rotation = 1e-3f;
     float lambda_dssim = 0.2f;
     int sh_degree = 3, sh_interval = 1000;  // one more SH degree every sh_interval iterations
-    // Adaptive density control.
+    // Adaptive density control: from densify_from to densify_until, every densify_interval iterations,
+    // Gaussians whose mean screen-space gradient exceeds the threshold are cloned (small) or split
+    // (large); opacities are reset every opacity_reset_interval iterations within that window, and once
+    // at densify_from when the images have a background colour of their own (RGBA over a fixed colour),
+    // as the reference does for white backgrounds: random Gaussians turned into that colour are otherwise
+    // free in every view that sees them against it, and cover the object in the views that do not.
     int densify_from = 500, densify_until = 15000, densify_interval = 100, opacity_reset_interval = 3000;
     float densify_grad_threshold = 2e-4f;  // of the mean screen-space gradient (normalized device units)
     float percent_dense = 0.01f;           // clone below, split above this fraction of the extent
     float prune_opacity = 0.005f;
     float prune_world_scale = 0.1f;  // of the extent, once opacity has been reset
+    // RGBA datasets: each step composites its target over a new random colour and renders over the same
+    // colour, so no Gaussian can stand in for the background (evaluation uses the fixed background).
+    bool random_background = false;
     std::size_t max_gaussians = 3'000'000;
+    // How the Gaussians are grown and moved: adaptive density control (clone, split, prune, opacity
+    // resets: the reference), or MCMC (Kheradmand et al. 2024): no pruning; every densify_interval
+    // iterations in the window, Gaussians of opacity <= prune_opacity are moved onto live ones sampled by
+    // opacity, with the paper's opacity and scale correction so the image does not change, and the count
+    // grows by mcmc_growth up to max_gaussians; every step, positions get noise scaled by the position
+    // learning rate, the Gaussian's covariance and how transparent it is; opacity and scale regularisers.
+    enum class Densify { Adc, Mcmc } densify = Densify::Adc;
+    float mcmc_growth = 0.05f;
+    float mcmc_noise = 5e5f;          // the paper's noise learning rate
+    float mcmc_opacity_reg = 0.01f;   // times the mean activated opacity, added to the loss
+    float mcmc_scale_reg = 0.01f;     // times the mean activated scale
+    float mcmc_init_opacity = 0.5f;   // the paper's initial opacity (ADC starts at 0.1)
+    float mcmc_init_scale = 0.1f;     // times the neighbour distance (ADC: 1)
     // Initialisation without sparse points: random Gaussians in a cube around the point the cameras look
     // at (Dataset::look_at_centre), of
     // half side random_extent times the cameras' extent (0.3 of 1.1x the camera radius of an object
@@ -49,6 +70,12 @@ struct TrainOptions {
     float random_extent = 0.3f;
     Backend backend = Backend::Cpu;
 };
+
+// The reference schedule is written for 30,000 iterations. For a run of `iterations`, the position
+// learning rate decays over the run, and shorter runs compress the densification window, its interval,
+// the opacity resets and the SH schedule by iterations / 30,000, with floors that keep each densification
+// round's statistics over enough views (at least `views` steps between rounds, up to 100).
+void fit_schedule(TrainOptions& options, int iterations, std::size_t views);
 
 // Wall time per stage, summed over iterations (milliseconds).
 struct TrainProfile {
@@ -78,8 +105,9 @@ public:
     const TrainProfile& profile() const { return m_profile; }
     int active_sh_degree() const { return m_active_sh; }
 
-    // Renders every test view (or, with none, every training view) and compares with its image.
-    Evaluation evaluate();
+    // Renders every test view (or, with none or with `training_views`, every training view) and
+    // compares with its image.
+    Evaluation evaluate(bool training_views = false);
 
     // Everything the next iterations depend on (Gaussians, Adam moments, densification statistics,
     // random state, view order), written atomically; resuming from it continues exactly as if training
@@ -95,6 +123,11 @@ private:
     void adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr);
     void densify_and_prune(bool prune_large);
     void reset_opacity();
+    // MCMC: regulariser gradients (before Adam), position noise (after it), relocation and growth.
+    void mcmc_regularize();
+    void mcmc_noise(float lr_position);
+    void mcmc_relocate_and_grow();
+    void zero_moments(std::uint32_t row);  // of one Gaussian, in every parameter group
     void keep_rows(const std::vector<std::uint8_t>& keep);  // rows of the cloud, moments and statistics
     const ImageRgb& image(std::size_t view, bool test);
     const SsimMoments<float>* moments(std::size_t view);  // null past the budget
@@ -109,6 +142,7 @@ private:
     std::vector<float> m_grad_accum;   // [N] summed mean2d_norm since the last densification
     std::vector<float> m_grad_count;   // [N] views in which the Gaussian was visible
     std::vector<float> m_v_image;
+    std::vector<float> m_target;  // [H, W, 3] this step's target over a random background
     LossBuffers<float> m_loss_buffers;
     std::vector<std::unique_ptr<ImageRgb>> m_train_images, m_test_images;  // decoded on first use
     // The training targets' blurred moments for SSIM, kept while they fit in kMomentsBudget bytes.
