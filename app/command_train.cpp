@@ -156,7 +156,7 @@ void add_train_command(CLI::App& app, Action& action) {
             checkpoint_every = 0;
         std::uint64_t seed = 1;
         std::size_t random_count = 50'000;
-        std::size_t max_gaussians = 3'000'000;
+        std::size_t max_gaussians = 0;  // 0: ADC 3,000,000; MCMC one per pixel of a training view
         bool random_background = false, profile = false, view = false;
         int view_frames = 0;
         // Schedule overrides (0: fitted to the run's length, fit_schedule).
@@ -225,7 +225,8 @@ void add_train_command(CLI::App& app, Action& action) {
     command
         ->add_option("--max-gaussians", o->max_gaussians,
                      "Gaussian budget: densification stops growing past it, the largest gradients first; "
-                     "more initial points than this start from a random subset")
+                     "more initial points than this start from a random subset (default 3,000,000; with "
+                     "--densify mcmc the count it grows to, by default one per pixel of a training view)")
         ->check(CLI::PositiveNumber);
     command
         ->add_option("--densify-from", o->densify_from,
@@ -348,7 +349,11 @@ void add_train_command(CLI::App& app, Action& action) {
                 options.seed = o->seed;
                 options.sh_degree = o->sh_degree;
                 options.random_count = o->random_count;
-                options.max_gaussians = o->max_gaussians;
+                const auto& first = dataset.train.front().camera;
+                const std::size_t pixels = static_cast<std::size_t>(first.width) * first.height;
+                options.max_gaussians = o->max_gaussians > 0 ? o->max_gaussians
+                                        : o->densify == "mcmc" ? std::min<std::size_t>(pixels, 3'000'000)
+                                                               : 3'000'000;
                 options.init = o->init == "points"   ? splatting::TrainOptions::Init::Points
                                : o->init == "random" ? splatting::TrainOptions::Init::Random
                                                      : splatting::TrainOptions::Init::Auto;

@@ -268,9 +268,16 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
                       acc.data());
         }
     });
-    m_splat_grads.assign(visible * kGradsPerSplat, 0.0f);
-    for (const std::vector<float>& part : partial)
-        for (std::size_t i = 0; i < part.size(); ++i) m_splat_grads[i] += part[i];
+    // The chunks' sums added in chunk order for every element (deterministic), over element ranges in
+    // parallel.
+    m_splat_grads.resize(visible * kGradsPerSplat);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m_splat_grads.size(), 1 << 14), [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            float sum = 0.0f;
+            for (const std::vector<float>& part : partial) sum += part[i];
+            m_splat_grads[i] = sum;
+        }
+    });
 
     // --- per visible Gaussian: the chain to the raw parameters -------------------------------------------
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);

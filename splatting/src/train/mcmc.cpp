@@ -11,6 +11,7 @@
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/raster_math.h"
 #include "glint/splatting/selection.h"
+#include "glint/splatting/train/mcmc.h"
 #include "glint/splatting/train/trainer.h"
 #include "train_random.h"
 
@@ -20,14 +21,11 @@ namespace {
 // A Gaussian shared by this many copies at most gets the correction for this many (the paper's table).
 constexpr int kMaxCopies = 51;
 
-// The paper's correction: `copies` Gaussians of opacity new_opacity and scale coeff * scale, stacked,
-// look like one of opacity `opacity` and scale `scale`. new_opacity = 1 - (1 - opacity)^(1/copies) and
-// coeff = opacity / sum_{i=1..n} sum_{k=0..i-1} C(i-1, k) (-1)^k / sqrt(k + 1) new_opacity^(k + 1).
-// Computed in double: the alternating sum cancels heavily for large n.
-struct Relocated {
-    float opacity, scale_factor;
-};
-Relocated relocation(float opacity, int copies, float min_opacity) {
+}  // namespace
+
+// coeff = opacity / sum_{i=1..n} sum_{k=0..i-1} C(i-1, k) (-1)^k / sqrt(k + 1) new_opacity^(k + 1), in
+// double: the alternating sum cancels heavily for large n.
+Relocated mcmc_relocation(float opacity, int copies, float min_opacity) {
     const int n = std::clamp(copies, 1, kMaxCopies);
     double new_opacity = 1.0 - std::pow(1.0 - static_cast<double>(opacity), 1.0 / n);
     new_opacity = std::clamp(new_opacity, static_cast<double>(min_opacity), 1.0 - 1e-7);
@@ -42,6 +40,8 @@ Relocated relocation(float opacity, int copies, float min_opacity) {
     const double factor = sum > 0.0 ? static_cast<double>(opacity) / sum : 1.0;
     return {static_cast<float>(new_opacity), static_cast<float>(factor)};
 }
+
+namespace {
 
 // `count` indices drawn with replacement, each with probability proportional to weights[i].
 std::vector<std::uint32_t> sample_by_weight(const std::vector<float>& weights, std::size_t count,
@@ -80,7 +80,7 @@ void Trainer::mcmc_regularize() {
     const float opacity_weight = m_options.mcmc_opacity_reg / static_cast<float>(n);
     const float scale_weight = m_options.mcmc_scale_reg / static_cast<float>(3 * n);
     const std::span<const float> logits = m_cloud.opacity_logits(), log_scales = m_cloud.log_scales();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1 << 14), [&](const auto& range) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 2048), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             const float o = sigmoid(logits[i]);
             m_grads.opacity_logits[i] += opacity_weight * o * (1.0f - o);
@@ -94,24 +94,25 @@ void Trainer::mcmc_noise(float lr_position) {
     // opaque Gaussians (opacity above about 0.005) barely move, transparent ones explore.
     const std::size_t n = m_cloud.size();
     const float scale = m_options.mcmc_noise * lr_position;
-    std::vector<float> draws(3 * n);
-    for (float& d : draws) d = normal(m_random);  // drawn in order: deterministic whatever the threads
+    const std::uint64_t key = next_random(m_random);  // this step's draws: normal_at(key, 3 i + axis)
     const std::span<float> positions = m_cloud.positions();
     const std::span<const float> logits = m_cloud.opacity_logits(), log_scales = m_cloud.log_scales(),
                                  rotations = m_cloud.rotations();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1 << 14), [&](const auto& range) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 2048), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             const float o = sigmoid(logits[i]);
             // The paper's k = 100, x0 = 0.995 on 1 - opacity.
             const float gate = 1.0f / (1.0f + std::exp(-100.0f * ((1.0f - o) - 0.995f)));
+            // Below 1e-10 (opacity above about 0.23) the step is far under float rounding of a position.
+            if (gate < 1e-10f) continue;
             const float* q = &rotations[4 * i];
             const raster::Mat3 r = raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]);
             float s2[3];
             for (int k = 0; k < 3; ++k) s2[k] = std::exp(2.0f * log_scales[3 * i + k]);
             // R^T e, scaled by S^2, then R.
+            const float e[3] = {normal_at(key, 3 * i), normal_at(key, 3 * i + 1), normal_at(key, 3 * i + 2)};
             float t[3];
-            for (int k = 0; k < 3; ++k)
-                t[k] = s2[k] * (r.m[0][k] * draws[3 * i] + r.m[1][k] * draws[3 * i + 1] + r.m[2][k] * draws[3 * i + 2]);
+            for (int k = 0; k < 3; ++k) t[k] = s2[k] * (r.m[0][k] * e[0] + r.m[1][k] * e[1] + r.m[2][k] * e[2]);
             for (int a = 0; a < 3; ++a)
                 positions[3 * i + a] += scale * gate * (r.m[a][0] * t[0] + r.m[a][1] * t[1] + r.m[a][2] * t[2]);
         }
@@ -140,7 +141,7 @@ void Trainer::mcmc_relocate_and_grow() {
         for (const auto& [s, count] : times) distinct.push_back(s);
         std::sort(distinct.begin(), distinct.end());
         for (const std::uint32_t s : distinct) {
-            const Relocated r = relocation(opacity[s], times[s] + 1, o.prune_opacity);
+            const Relocated r = mcmc_relocation(opacity[s], times[s] + 1, o.prune_opacity);
             m_cloud.opacity_logits()[s] = logit(r.opacity);
             for (int k = 0; k < 3; ++k) m_cloud.log_scales()[3 * s + k] += std::log(std::max(r.scale_factor, 1e-12f));
             zero_moments(s);

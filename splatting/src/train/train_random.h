@@ -23,4 +23,10 @@ inline float normal(std::uint64_t& state) {
     return std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
 }
 
+// A standard normal that depends only on (key, index): the same draw whatever thread computes it.
+inline float normal_at(std::uint64_t key, std::uint64_t index) {
+    std::uint64_t state = key ^ (index * 0xd1b54a32d192ed03ull);
+    return normal(state);
+}
+
 }  // namespace glint::splatting

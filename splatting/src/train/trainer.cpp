@@ -209,7 +209,7 @@ void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments
     const float step = lr * std::sqrt(correction2) / correction1;
     float* m = moments.m.data();
     float* v = moments.v.data();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), 1 << 16), [&](const auto& range) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), 1 << 14), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             const float g = grad[i];
             m[i] = kAdamBeta1 * m[i] + (1.0f - kAdamBeta1) * g;
