@@ -12,6 +12,11 @@
 #include "glint/splatting/activate.h"
 #include "test_support.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+
 using namespace glint;
 
 TEST_SUITE_BEGIN("cpu");
@@ -43,6 +48,30 @@ TEST_CASE("AtomicFile replaces the destination only on commit") {
     std::string text;
     in >> text;
     CHECK(text == "new");
+}
+
+TEST_CASE("AtomicFile removes temporaries a killed write left, and only those") {
+    test::TempDir dir;
+    const auto path = dir / "scene.ply";
+    // A process that has exited: its pid names a write that can no longer finish.
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) ::_exit(0);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    const std::string dead = "scene.ply.tmp-" + std::to_string(child) + "-0";
+    const std::string alive = "scene.ply.tmp-" + std::to_string(::getppid()) + "-3";  // a live process
+    const std::string other = "other.ply.tmp-" + std::to_string(child) + "-0";       // another target
+    for (const std::string& name : {dead, alive, other}) std::ofstream(dir / name) << "partial";
+    {
+        AtomicFile file(path);
+        file.write(std::string_view("ply"));
+        file.commit();
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / dead));
+    CHECK(std::filesystem::exists(dir / alive));
+    CHECK(std::filesystem::exists(dir / other));
+    CHECK(std::filesystem::exists(path));
 }
 
 TEST_CASE("AtomicFile errors name the file") {

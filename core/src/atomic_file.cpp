@@ -1,6 +1,7 @@
 // AtomicFile: temporary file, fsync, rename.
 #include "glint/core/atomic_file.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -18,11 +19,34 @@ std::atomic<unsigned> g_counter{0};
 // Large stdio buffer: scene files are written in big sequential chunks.
 constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
 
+// Removes "<path>.tmp-<pid>-<n>" files left beside `path` by writes whose process is gone (killed before
+// its destructor ran). Files of live processes (a write in progress) are left alone; errors are ignored.
+void remove_stale_temporaries(const std::filesystem::path& path) {
+    const std::string prefix = path.filename().string() + ".tmp-";
+    std::error_code error;
+    const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
+    for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+        const std::size_t dash = name.find('-', prefix.size());
+        if (dash == std::string::npos || dash == prefix.size()) continue;
+        const std::string pid_text = name.substr(prefix.size(), dash - prefix.size());
+        if (pid_text.find_first_not_of("0123456789") != std::string::npos || pid_text.size() > 9) continue;
+        const auto pid = static_cast<pid_t>(std::stol(pid_text));
+        if (pid <= 0 || pid == ::getpid()) continue;
+        if (::kill(pid, 0) == -1 && errno == ESRCH) {
+            std::error_code ignored;
+            std::filesystem::remove(it->path(), ignored);
+        }
+    }
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::filesystem::path path) : m_path(std::move(path)) {
     if (std::filesystem::is_directory(m_path))
         throw InputError(cat(m_path.string(), ": is a directory, cannot write a file there"));
+    remove_stale_temporaries(m_path);
     m_temp_path = m_path;
     m_temp_path += cat(".tmp-", ::getpid(), "-", g_counter.fetch_add(1));
     m_file = std::fopen(m_temp_path.c_str(), "wb");

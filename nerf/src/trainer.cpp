@@ -14,6 +14,7 @@
 
 #include "glint/core/atomic_file.h"
 #include "glint/core/binary_io.h"
+#include "glint/core/adam.h"
 #include "glint/core/error.h"
 #include "glint/core/image_loss.h"
 #include "glint/core/text.h"
@@ -181,39 +182,15 @@ void NerfTrainer::update_occupancy() {
     m_profile.occupancy += ms_since(start);
 }
 
-namespace {
-
-// Adam over [begin, end): branch-free so it runs in vector lanes (clones for AVX-512 and AVX2); an entry
-// with `skip_zero` and a zero gradient keeps its value and moments. Each lane performs the scalar
-// operations in order (this file is built without contraction into fused multiply-adds), so the clones
-// agree bit for bit.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void adam_range(
-    float* __restrict values, const float* __restrict grad, float* __restrict m, float* __restrict v,
-    std::size_t begin, std::size_t end, float b1, float b2, float eps, float step, float decay, bool skip_zero) {
-    for (std::size_t i = begin; i < end; ++i) {
-        const bool keep = skip_zero && grad[i] == 0.0f;
-        const float g = grad[i] + decay * values[i];
-        const float m_new = b1 * m[i] + (1.0f - b1) * g;
-        const float v_new = b2 * v[i] + (1.0f - b2) * g * g;
-        const float value_new = values[i] - step * m_new / (std::sqrt(v_new) + eps);
-        m[i] = keep ? m[i] : m_new;
-        v[i] = keep ? v[i] : v_new;
-        values[i] = keep ? values[i] : value_new;
-    }
-}
-
-}  // namespace
-
 void NerfTrainer::adam(std::span<float> values, std::span<const float> grad, std::vector<float>& m,
                        std::vector<float>& v, float lr, float decay, bool skip_zero) {
-    const float b1 = m_options.beta1, b2 = m_options.beta2, eps = m_options.eps;
-    const float t = static_cast<float>(m_iteration);
-    const float c1 = 1.0f - std::pow(b1, t), c2 = 1.0f - std::pow(b2, t);
-    const float step = lr * std::sqrt(c2) / c1;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), 1 << 14), [&](const auto& range) {
-        adam_range(values.data(), grad.data(), m.data(), v.data(), range.begin(), range.end(), b1, b2, eps, step,
-                   decay, skip_zero);
-    });
+    AdamSettings settings;
+    settings.beta1 = m_options.beta1;
+    settings.beta2 = m_options.beta2;
+    settings.epsilon = m_options.eps;
+    settings.weight_decay = decay;
+    settings.skip_zero_gradients = skip_zero;
+    adam_step(values, grad, m, v, lr, m_iteration, settings);
 }
 
 NerfStepResult NerfTrainer::step() {

@@ -12,6 +12,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "glint/core/adam.h"
 #include "glint/core/atomic_file.h"
 #include "glint/core/binary_io.h"
 #include "glint/core/error.h"
@@ -32,7 +33,6 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-constexpr float kAdamBeta1 = 0.9f, kAdamBeta2 = 0.999f, kAdamEpsilon = 1e-15f;  // the reference's
 
 // Mean squared distance to the three nearest other points, through a uniform grid (the reference uses
 // a k-d tree); points with fewer than three neighbours in the 27 cells around them get the cell size.
@@ -204,19 +204,7 @@ const SsimMoments<float>* Trainer::moments(std::size_t view) {
 void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr) {
     moments.m.resize(values.size(), 0.0f);
     moments.v.resize(values.size(), 0.0f);
-    const float t = static_cast<float>(m_iteration);
-    const float correction1 = 1.0f - std::pow(kAdamBeta1, t), correction2 = 1.0f - std::pow(kAdamBeta2, t);
-    const float step = lr * std::sqrt(correction2) / correction1;
-    float* m = moments.m.data();
-    float* v = moments.v.data();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), 1 << 14), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            const float g = grad[i];
-            m[i] = kAdamBeta1 * m[i] + (1.0f - kAdamBeta1) * g;
-            v[i] = kAdamBeta2 * v[i] + (1.0f - kAdamBeta2) * g * g;
-            values[i] -= step * m[i] / (std::sqrt(v[i]) + kAdamEpsilon);
-        }
-    });
+    adam_step(values, grad, moments.m, moments.v, lr, m_iteration, AdamSettings{});  // the reference's
 }
 
 StepResult Trainer::step() {

@@ -12,7 +12,8 @@ namespace glint {
 
 class AtomicFile {
 public:
-    // Creates "<path>.tmp-<pid>-<n>" beside `path`. Throws Error when the folder is not writable.
+    // Creates "<path>.tmp-<pid>-<n>" beside `path`, after removing such files of processes that no longer
+    // run (a write killed before it could clean up). Throws Error when the folder is not writable.
     explicit AtomicFile(std::filesystem::path path);
     // Removes the temporary file unless commit() succeeded. Never throws.
     ~AtomicFile();
