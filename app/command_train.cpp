@@ -1,29 +1,19 @@
-// `glint train`: a 3D Gaussian scene from a posed-image dataset, with progress, evaluation and timings.
-#include <unistd.h>
-
-#include <sys/resource.h>
-#include <chrono>
-#include <cmath>
-#include <csignal>
-#include <cstdio>
+// `glint train`: option parsing for the Gaussian and NeRF trainers, and the viewer beside training with
+// --view; the loop itself is core's run_training().
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <optional>
 #include <thread>
 
 #include "commands.h"
-#include "glint/core/atomic_file.h"
 #include "glint/core/dataset.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
-#include "glint/core/plot.h"
 #include "glint/core/text.h"
+#include "glint/core/training_session.h"
 #include "glint/nerf/model.h"
-#include "glint/nerf/trainer.h"
-#include "glint/splatting/scene_io.h"
-#include "glint/splatting/train/trainer.h"
+#include "glint/nerf/training_session.h"
+#include "glint/splatting/train/session.h"
 #include "live_training.h"
 #include "view_options.h"
 #include "viewer/viewer.h"
@@ -31,119 +21,27 @@
 namespace glint::app {
 namespace {
 
-std::size_t peak_memory() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<std::size_t>(usage.ru_maxrss) * 1024;
-}
-
-volatile std::sig_atomic_t g_interrupted = 0;
-
-void on_interrupt(int) {
-    g_interrupted = 1;
-}
-
-struct StepValues {
-    double loss = 0, psnr = 0;
-};
-struct EvalValues {
-    double psnr = 0, ssim = 0, l1 = 0;
-    std::size_t views = 0;
-};
-
-// What the training loop needs of a model's trainer: Gaussians or NeRF.
-class TrainingRun {
+// The viewer's side of `glint train --view`: the loop's progress and Gaussians into LiveTraining.
+class LiveObserver final : public TrainingObserver {
 public:
-    virtual ~TrainingRun() = default;
-    virtual StepValues step() = 0;
-    virtual int iteration() const = 0;
-    virtual std::size_t size() const = 0;  // Gaussians, or occupied cells
-    virtual const char* size_unit() const = 0;
-    virtual EvalValues evaluate() = 0;
-    // The same over the training views (the gap to the test views shows over-fitting); none for models
-    // that do not offer it.
-    virtual std::optional<EvalValues> evaluate_training() { return std::nullopt; }
-    virtual void save_checkpoint(const std::string& path) const = 0;
-    virtual void load_checkpoint(const std::string& path) = 0;
-    virtual void save_output(const std::string& path) const = 0;
-    virtual std::vector<std::pair<const char*, double>> profile() const = 0;
-    virtual const splatting::GaussianCloud* cloud() const { return nullptr; }
-    virtual std::string profile_note() const { return {}; }
-};
-
-class GaussianRun final : public TrainingRun {
-public:
-    GaussianRun(const Dataset& dataset, const splatting::TrainOptions& options)
-        : m_trainer(dataset, options) {}
-    StepValues step() override {
-        const splatting::StepResult r = m_trainer.step();
-        return {r.loss, r.psnr};
+    LiveObserver(LiveTraining& live, const splatting::GaussianTrainingSession& session)
+        : m_live(live), m_session(session) {}
+    const char* name() const override { return "the viewer"; }
+    bool keep_going() override { return m_live.keep_going(); }
+    bool save_on_stop() const override { return m_live.save_on_stop(); }
+    void stepped(const TrainingProgressValues& p) override {
+        m_live.progress(p.iteration, p.iterations, p.loss, p.psnr, p.rate, p.seconds, p.size);
+        m_live.publish(m_session.cloud(), p.seconds);
     }
-    int iteration() const override { return m_trainer.iteration(); }
-    std::size_t size() const override { return m_trainer.cloud().size(); }
-    const char* size_unit() const override { return "Gaussians"; }
-    EvalValues evaluate() override {
-        const splatting::Evaluation e = m_trainer.evaluate();
-        return {e.psnr, e.ssim, e.l1, e.views};
-    }
-    std::optional<EvalValues> evaluate_training() override {
-        const splatting::Evaluation e = m_trainer.evaluate(true);
-        return EvalValues{e.psnr, e.ssim, e.l1, e.views};
-    }
-    void save_checkpoint(const std::string& path) const override { m_trainer.save_checkpoint(path); }
-    void load_checkpoint(const std::string& path) override { m_trainer.load_checkpoint(path); }
-    void save_output(const std::string& path) const override {
-        splatting::save_scene(m_trainer.cloud(), path);
-    }
-    std::vector<std::pair<const char*, double>> profile() const override {
-        const splatting::TrainProfile& p = m_trainer.profile();
-        return {{"load", p.load},         {"forward", p.forward},     {"loss", p.loss},
-                {"backward", p.backward}, {"optimizer", p.optimizer}, {"densify", p.densify}};
-    }
-    const splatting::GaussianCloud* cloud() const override { return &m_trainer.cloud(); }
-
-private:
-    splatting::Trainer m_trainer;
-};
-
-class NerfRun final : public TrainingRun {
-public:
-    NerfRun(const Dataset& dataset, const nerf::NerfConfig& config, const nerf::NerfTrainOptions& options)
-        : m_trainer(dataset, config, options) {}
-    StepValues step() override {
-        const nerf::NerfStepResult r = m_trainer.step();
-        return {r.loss, r.psnr};
-    }
-    int iteration() const override { return m_trainer.iteration(); }
-    std::size_t size() const override { return m_trainer.model().occupied_cells(); }
-    const char* size_unit() const override { return "occupied cells"; }
-    EvalValues evaluate() override {
-        const nerf::NerfEvaluation e = m_trainer.evaluate();
-        return {e.psnr, e.ssim, e.l1, e.views};
-    }
-    void save_checkpoint(const std::string& path) const override { m_trainer.save_checkpoint(path); }
-    void load_checkpoint(const std::string& path) override { m_trainer.load_checkpoint(path); }
-    void save_output(const std::string& path) const override { nerf::save_nerf(m_trainer.model(), path); }
-    std::vector<std::pair<const char*, double>> profile() const override {
-        const nerf::NerfTrainProfile& p = m_trainer.profile();
-        return {{"marching", p.marching},       {"encoding", p.encoding},   {"mlp", p.mlp},
-                {"compositing", p.compositing}, {"optimizer", p.optimizer}, {"occupancy", p.occupancy}};
-    }
-    std::string profile_note() const override {
-        const nerf::NerfTrainProfile& p = m_trainer.profile();
-        const double steps = static_cast<double>(std::max<std::size_t>(p.steps, 1));
-        const double ms = p.marching + p.encoding + p.mlp + p.compositing + p.optimizer + p.occupancy;
-        return cat("per step: ", static_cast<double>(p.rays) / steps, " rays, ",
-                   static_cast<double>(p.samples) / steps, " samples (",
-                   100.0 * static_cast<double>(p.samples_used) /
-                       static_cast<double>(std::max<std::size_t>(p.samples, 1)),
-                   "% before the rays' transmittance ran out); ",
-                   static_cast<double>(p.samples) / std::max(ms, 1e-9) / 1000.0,
-                   " million samples per second");
+    void tested(int iteration, double psnr) override { m_live.tested(iteration, psnr); }
+    void finished(bool completed, const std::string& status) override {
+        if (completed) m_live.publish(m_session.cloud(), 0.0, true);
+        m_live.finish(TrainingState::Completed, status);
     }
 
 private:
-    nerf::NerfTrainer m_trainer;
+    LiveTraining& m_live;
+    const splatting::GaussianTrainingSession& m_session;
 };
 
 }  // namespace
@@ -320,7 +218,8 @@ void add_train_command(CLI::App& app, Action& action) {
                       dataset.test.size(), " test views at ", dataset.train.front().camera.width, "x",
                       dataset.train.front().camera.height);
 
-            std::unique_ptr<TrainingRun> run;
+            std::unique_ptr<TrainingSession> run;
+            const splatting::GaussianTrainingSession* gaussians = nullptr;
             if (nerf) {
                 nerf::HashGridConfig grid;
                 grid.levels = o->hash_levels;
@@ -338,7 +237,7 @@ void add_train_command(CLI::App& app, Action& action) {
                 options.random_background = o->random_background;
                 if (parse_backend(o->backend) == Backend::Cuda)
                     throw InputError("NeRF training runs on the CPU; --backend cuda trains Gaussians only");
-                run = std::make_unique<NerfRun>(dataset, config, options);
+                run = std::make_unique<nerf::NerfTrainingSession>(dataset, config, options);
                 log::info("NeRF: scene box centre (", config.centre.x, ", ", config.centre.y, ", ",
                           config.centre.z, "), half size ", config.half_size, ", ", config.cascades,
                           " cascade(s); hash grid ", grid.levels, " levels of 2^", grid.log2_table_size,
@@ -371,9 +270,11 @@ void add_train_command(CLI::App& app, Action& action) {
                 log::info("schedule: densify from ", options.densify_from, " to ", options.densify_until,
                           " every ", options.densify_interval, ", opacity reset every ",
                           options.opacity_reset_interval, ", SH degree up every ", options.sh_interval);
-                run = std::make_unique<GaussianRun>(dataset, options);
+                auto session = std::make_unique<splatting::GaussianTrainingSession>(dataset, options);
+                gaussians = session.get();
+                run = std::move(session);
             }
-            TrainingRun& trainer = *run;
+            TrainingSession& trainer = *run;
             const std::string checkpoint =
                 o->checkpoint.empty() ? std::filesystem::path(o->output).replace_extension(".ckpt").string()
                                       : o->checkpoint;
@@ -385,139 +286,25 @@ void add_train_command(CLI::App& app, Action& action) {
                     throw InputError(cat(o->resume, ": it is at iteration ", trainer.iteration(),
                                          "; --iters is ", iterations));
             }
-            g_interrupted = 0;
-            std::signal(SIGINT, on_interrupt);
-
-            const std::string csv_path =
-                o->csv.empty() ? (std::filesystem::path(o->output).replace_extension(".csv")).string()
-                               : o->csv;
-            std::string csv = cat("iteration,seconds,", nerf ? "occupied_cells" : "gaussians",
-                                  ",test_psnr,test_ssim,test_l1\n");
-            PlotSeries psnr_curve{"test PSNR", {}, {}, {31, 119, 180}},
-                ssim_curve{"test SSIM", {}, {}, {214, 39, 40}}, psnr_time{"test PSNR", {}, {}, {44, 160, 44}};
-            const bool tty = isatty(fileno(stderr)) != 0;
-            const auto start = std::chrono::steady_clock::now();
-            const auto seconds = [&] {
-                return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            };
-            double shown = -1;
-            LiveTraining* live = nullptr;  // what the viewer shows, with --view
-            double loss_avg = 0, psnr_avg = 0;
-            EvalValues last;
-            const auto evaluate = [&] {
-                last = trainer.evaluate();
-                csv += cat(trainer.iteration(), ",", seconds(), ",", trainer.size(), ",", last.psnr, ",",
-                           last.ssim, ",", last.l1, "\n");
-                psnr_curve.x.push_back(trainer.iteration());
-                psnr_curve.y.push_back(last.psnr);
-                ssim_curve.x.push_back(trainer.iteration());
-                ssim_curve.y.push_back(last.ssim);
-                psnr_time.x.push_back(seconds());
-                psnr_time.y.push_back(last.psnr);
-                if (tty) std::fprintf(stderr, "\n");
-                log::info("iteration ", trainer.iteration(), ": test PSNR ", last.psnr, " dB, SSIM ",
-                          last.ssim, " (", last.views, " views)");
-                if (live != nullptr) live->tested(trainer.iteration(), last.psnr);
-            };
-            const int first = trainer.iteration() + 1;
-            // The loop, on this thread or (--view) on a worker while the viewer runs here.
-            const auto train_loop = [&]() -> int {
-                for (int i = first; i <= iterations; ++i) {
-                    if (g_interrupted) {
-                        std::signal(SIGINT, SIG_DFL);
-                        if (tty) std::fprintf(stderr, "\n");
-                        trainer.save_checkpoint(checkpoint);
-                        log::info("interrupted at iteration ", trainer.iteration(), ": saved ", checkpoint,
-                                  "; continue with --resume ", checkpoint);
-                        if (live != nullptr)
-                            live->finish(TrainingState::Completed, cat("interrupted: saved ", checkpoint));
-                        return 130;  // 128 + SIGINT, as shells report it
-                    }
-                    if (live != nullptr && !live->keep_going()) {
-                        if (!live->save_on_stop()) return 1;
-                        if (tty) std::fprintf(stderr, "\n");
-                        log::info("stopped from the viewer at iteration ", trainer.iteration());
-                        break;
-                    }
-                    const StepValues r = trainer.step();
-                    loss_avg = i == first ? r.loss : 0.95 * loss_avg + 0.05 * r.loss;
-                    psnr_avg = i == first ? r.psnr : 0.95 * psnr_avg + 0.05 * r.psnr;
-                    const double t = seconds();
-                    if (t - shown >= (tty ? 0.25 : 10.0) || i == iterations) {
-                        shown = t;
-                        const double rate = (i - first + 1) / std::max(t, 1e-9);
-                        const int width = 24,
-                                  filled = static_cast<int>(width * static_cast<double>(i) / iterations);
-                        const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
-                                                std::string(static_cast<std::size_t>(width - filled), '.');
-                        const std::string line =
-                            cat("[", bar, "] ", i, "/", iterations, "  loss ", loss_avg, "  PSNR ", psnr_avg,
-                                " dB  ", trainer.size(), " ", trainer.size_unit(), "  ", rate, " it/s  ETA ",
-                                duration_text((iterations - i) / rate));
-                        if (tty)
-                            std::fprintf(stderr, "\r%s\033[K", line.c_str());
-                        else
-                            log::info(line);
-                    }
-                    if (live != nullptr) {
-                        live->progress(i, iterations, loss_avg, psnr_avg, (i - first + 1) / std::max(t, 1e-9),
-                                       t, trainer.size());
-                        live->publish(*trainer.cloud(), t);
-                    }
-                    if (o->eval_every > 0 && i % o->eval_every == 0 && i != iterations) evaluate();
-                    if (o->checkpoint_every > 0 && i % o->checkpoint_every == 0)
-                        trainer.save_checkpoint(checkpoint);
-                }
-                std::signal(SIGINT, SIG_DFL);
-                if (tty) std::fprintf(stderr, "\n");
-                evaluate();
-                if (const std::optional<EvalValues> training = trainer.evaluate_training())
-                    log::info("training views: PSNR ", training->psnr, " dB, SSIM ", training->ssim, " (",
-                              training->views, " views); test - training: ", last.psnr - training->psnr,
-                              " dB");
-                trainer.save_output(o->output);
-                AtomicFile file(csv_path);
-                file.write(std::as_bytes(std::span(csv.data(), csv.size())));
-                file.commit();
-                const std::string plot_path =
-                    std::filesystem::path(csv_path).replace_extension(".png").string();
-                write_plot_png(plot_path, {{"Test PSNR (dB)", "iteration", {psnr_curve}},
-                                           {"Test SSIM", "iteration", {ssim_curve}},
-                                           {"Test PSNR (dB) against time", "seconds", {psnr_time}}});
-                const double trained_seconds = seconds();
-                log::info("wrote ", o->output, " (", trainer.size(), " ", trainer.size_unit(), "), ",
-                          csv_path, " and ", plot_path, "; trained in ",
-                          std::to_string(std::lround(trained_seconds * 10) / 10) + "." +
-                              std::to_string(std::lround(trained_seconds * 10) % 10),
-                          " s; peak memory ", human_bytes(peak_memory()));
-                if (live != nullptr) {
-                    live->publish(*trainer.cloud(), seconds(), true);
-                    live->finish(TrainingState::Completed,
-                                 cat("finished: wrote ", o->output, " (", trainer.size(), " Gaussians)"));
-                }
-                if (o->profile) {
-                    const auto parts = trainer.profile();
-                    double total = 0;
-                    for (const auto& [name, ms] : parts) total += ms;
-                    std::printf("time per stage over %d iterations:\n", iterations - first + 1);
-                    for (const auto& [name, ms] : parts)
-                        std::printf("  %-12s %9.1f ms  %5.1f%%  %.2f ms/iteration\n", name, ms,
-                                    100.0 * ms / std::max(total, 1e-9), ms / (iterations - first + 1));
-                    if (const std::string note = trainer.profile_note(); !note.empty())
-                        std::printf("  %s\n", note.c_str());
-                }
-                return 0;
-            };
-            if (!o->view) return train_loop();
+            TrainingRunOptions run_options;
+            run_options.iterations = iterations;
+            run_options.eval_every = o->eval_every;
+            run_options.checkpoint_every = o->checkpoint_every;
+            run_options.result = o->output;
+            run_options.checkpoint = checkpoint;
+            run_options.csv = o->csv.empty() ? std::filesystem::path(o->output).replace_extension(".csv")
+                                             : std::filesystem::path(o->csv);
+            run_options.profile = o->profile;
+            if (!o->view) return run_training(trainer, run_options);
 
             LiveTraining shared;
-            live = &shared;
-            shared.publish(*trainer.cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
+            LiveObserver observer(shared, *gaussians);
+            shared.publish(gaussians->cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
             int code = 0;
             std::exception_ptr failure;
             std::thread worker([&] {
                 try {
-                    code = train_loop();
+                    code = run_training(trainer, run_options, &observer);
                 } catch (const std::exception& e) {
                     failure = std::current_exception();
                     shared.finish(TrainingState::Failed, cat("training failed: ", e.what()));
