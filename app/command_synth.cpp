@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
-#include "synth/synth.h"
+#include "glint/synth/synth.h"
 
 namespace glint::app {
 

@@ -10,13 +10,13 @@
 #include "glint/core/camera_io.h"
 #include "glint/core/dataset.h"
 #include "glint/core/image_io.h"
-#include "synth/gltf_model.h"
-#include "synth/mesh_renderer.h"
-#include "synth/synth.h"
+#include "glint/synth/gltf_model.h"
+#include "glint/synth/mesh_renderer.h"
+#include "glint/synth/synth.h"
 #include "test_support.h"
 
 using namespace glint;
-using namespace glint::app::synth;
+using namespace glint::synth;
 
 namespace {
 

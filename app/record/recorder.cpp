@@ -188,10 +188,10 @@ bool record(const FrameRenderer& render, bool host_packed, const RecordJob& job,
     const int width = job.video.width, height = job.video.height;
     const bool sequence = is_frame_pattern(job.output);
 
-    std::unique_ptr<VideoEncoder> encoder;
+    std::unique_ptr<media::VideoEncoder> encoder;
     if (sequence && !job.dry_run && job.output.has_parent_path())
         std::filesystem::create_directories(job.output.parent_path());
-    if (!sequence && !job.dry_run) encoder = std::make_unique<VideoEncoder>(job.output, job.video);
+    if (!sequence && !job.dry_run) encoder = std::make_unique<media::VideoEncoder>(job.output, job.video);
     // Frames are encoded (or written as PNG) on a thread of their own while the next one renders.
     std::vector<std::uint8_t> rgb;
     FrameWriter writer(

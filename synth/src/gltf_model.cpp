@@ -1,6 +1,6 @@
 // glTF 2.0 reading (tinygltf) and posing: accessors, textures with mip chains, materials, the node tree,
 // skins and keyframe animations.
-#include "synth/gltf_model.h"
+#include "glint/synth/gltf_model.h"
 
 #include <algorithm>
 #include <array>
@@ -16,7 +16,7 @@
 #include "glint/core/error.h"
 #include "glint/core/text.h"
 
-namespace glint::app::synth {
+namespace glint::synth {
 namespace {
 
 namespace fs = std::filesystem;
@@ -645,4 +645,4 @@ Model load_gltf(const fs::path& path) {
     return model;
 }
 
-}  // namespace glint::app::synth
+}  // namespace glint::synth

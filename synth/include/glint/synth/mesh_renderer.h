@@ -8,9 +8,9 @@
 #include <glm/glm.hpp>
 
 #include "glint/core/camera.h"
-#include "synth/gltf_model.h"
+#include "glint/synth/gltf_model.h"
 
-namespace glint::app::synth {
+namespace glint::synth {
 
 // View-independent lighting, so that a low SH degree can reproduce the images: a directional key light
 // plus a sky/ground hemisphere ambient, modulated by the material's occlusion texture.
@@ -36,4 +36,4 @@ struct MeshImage {
 MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& posed, const Camera& camera,
                       const MeshRenderOptions& options);
 
-}  // namespace glint::app::synth
+}  // namespace glint::synth

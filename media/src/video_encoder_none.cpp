@@ -1,11 +1,11 @@
 // The video encoder of a glint built without FFmpeg (GLINT_VIDEO=OFF): MP4 output is refused with a
 // message that says how to record instead; PNG sequences (recorder.h) need no FFmpeg.
-#include "record/video_encoder.h"
+#include "glint/media/video_encoder.h"
 
 #include "glint/core/error.h"
 #include "glint/core/text.h"
 
-namespace glint::app {
+namespace glint::media {
 
 struct VideoEncoder::State {};
 
@@ -21,4 +21,4 @@ void VideoEncoder::add_frame(std::span<const std::uint8_t>) {}
 
 void VideoEncoder::finish() {}
 
-}  // namespace glint::app
+}  // namespace glint::media

@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-namespace glint::app {
+namespace glint::media {
 
 struct VideoSettings {
     int width = 1920, height = 1080;  // even (4:2:0 chroma)
@@ -45,4 +45,4 @@ private:
     bool m_finished = false;
 };
 
-}  // namespace glint::app
+}  // namespace glint::media

@@ -2,7 +2,7 @@
 // each tile is rasterized (depth test, alpha test) and shaded on its own thread, then box-filtered to
 // pixels. Blended materials use hashed alpha testing: with many samples per pixel it averages to the
 // material's opacity without sorting.
-#include "synth/mesh_renderer.h"
+#include "glint/synth/mesh_renderer.h"
 
 #include <algorithm>
 #include <array>
@@ -13,7 +13,7 @@
 
 #include "glint/core/image_io.h"
 
-namespace glint::app::synth {
+namespace glint::synth {
 namespace {
 
 constexpr int kTilePixels = 8;  // tile edge in pixels
@@ -308,4 +308,4 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
     return image;
 }
 
-}  // namespace glint::app::synth
+}  // namespace glint::synth

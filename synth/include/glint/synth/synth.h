@@ -11,9 +11,9 @@
 #include <glm/glm.hpp>
 
 #include "glint/core/camera.h"
-#include "synth/gltf_model.h"
+#include "glint/synth/gltf_model.h"
 
-namespace glint::app::synth {
+namespace glint::synth {
 
 struct SynthOptions {
     int views = 100;
@@ -55,4 +55,4 @@ std::vector<Camera> orbit_cameras(const Bounds& bounds, const std::vector<glm::v
 SynthReport synthesize(const std::filesystem::path& model_path, const std::filesystem::path& output,
                        const SynthOptions& options, const std::function<void(int, int)>& progress = {});
 
-}  // namespace glint::app::synth
+}  // namespace glint::synth

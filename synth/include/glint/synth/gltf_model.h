@@ -10,7 +10,7 @@
 #include <glm/glm.hpp>
 #include <glm/gtc/quaternion.hpp>
 
-namespace glint::app::synth {
+namespace glint::synth {
 
 enum class Wrap { Repeat, ClampToEdge, MirroredRepeat };
 
@@ -122,4 +122,4 @@ float farthest_from(const std::vector<PosedPrimitive>& posed, glm::vec3 centre);
 // unreadable file, invalid glTF, no triangles, accessors out of range, non-finite data.
 Model load_gltf(const std::filesystem::path& path);
 
-}  // namespace glint::app::synth
+}  // namespace glint::synth

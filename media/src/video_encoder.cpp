@@ -1,5 +1,5 @@
 // FFmpeg-backed H.264/MP4 writer.
-#include "record/video_encoder.h"
+#include "glint/media/video_encoder.h"
 
 #include <algorithm>
 #include <chrono>
@@ -21,7 +21,7 @@ extern "C" {
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 
-namespace glint::app {
+namespace glint::media {
 namespace {
 
 std::string av_error(int code) {
@@ -219,4 +219,4 @@ void VideoEncoder::finish() {
                1000.0 * m_seconds / static_cast<double>(std::max<std::int64_t>(m_frames, 1)), " ms");
 }
 
-}  // namespace glint::app
+}  // namespace glint::media

@@ -1,5 +1,5 @@
 // `glint synth` datasets: camera rig, per-frame posing, rendering, points, and the camera files.
-#include "synth/synth.h"
+#include "glint/synth/synth.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,9 +9,9 @@
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
 #include "glint/core/text.h"
-#include "synth/mesh_renderer.h"
+#include "glint/synth/mesh_renderer.h"
 
-namespace glint::app::synth {
+namespace glint::synth {
 namespace {
 
 namespace fs = std::filesystem;
@@ -196,4 +196,4 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
     return report;
 }
 
-}  // namespace glint::app::synth
+}  // namespace glint::synth
