@@ -15,6 +15,7 @@
 
 #include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
+#include "glint/core/ply_header.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
@@ -471,83 +472,44 @@ PointCloud read_point_ply(const fs::path& path) {
         throw InputError(cat(path.string(), ": ", problem));
     };
     const std::string_view text(bytes.data(), bytes.size());
-    const std::size_t end = text.find("end_header");
-    if (!text.starts_with("ply") || end == std::string_view::npos) fail("not a PLY file (no ply header)");
-    std::size_t body = text.find('\n', end);
-    if (body == std::string_view::npos) fail("truncated header");
-    ++body;
-    std::istringstream header{std::string(text.substr(0, end))};
-    std::string line, format;
-    struct Property {
-        std::string name, type;
-    };
-    std::vector<Property> properties;
-    std::uint64_t count = 0;
-    bool in_vertex = false, seen_vertex = false;
-    std::uint64_t elements_before = 0;  // elements before "vertex" would have to be skipped
-    while (std::getline(header, line)) {
-        std::istringstream words(line);
-        std::string word;
-        words >> word;
-        if (word == "format") {
-            words >> format;
-        } else if (word == "element") {
-            std::string name;
-            std::uint64_t n = 0;
-            words >> name >> n;
-            in_vertex = name == "vertex";
-            if (in_vertex) {
-                seen_vertex = true;
-                count = n;
-            } else if (!seen_vertex && n > 0) {
-                ++elements_before;
-            }
-        } else if (word == "property" && in_vertex) {
-            Property p;
-            words >> p.type;
-            if (p.type == "list") fail("list properties in the vertex element are not supported");
-            words >> p.name;
-            properties.push_back(p);
-        }
-    }
-    if (!seen_vertex) fail("no vertex element");
-    if (elements_before > 0) fail("elements before the vertex element are not supported");
-    if (format != "ascii" && format != "binary_little_endian")
-        fail(cat("PLY format '", format, "' is not supported (ascii or binary_little_endian)"));
-    const auto size_of = [&](const std::string& type) -> std::size_t {
-        if (type == "char" || type == "uchar" || type == "int8" || type == "uint8") return 1;
-        if (type == "short" || type == "ushort" || type == "int16" || type == "uint16") return 2;
-        if (type == "int" || type == "uint" || type == "float" || type == "int32" || type == "uint32" ||
-            type == "float32")
-            return 4;
-        if (type == "double" || type == "float64") return 8;
-        fail(cat("unknown property type '", type, "'"));
-        return 0;
-    };
+    const PlyHeader header = parse_ply_header(text, path.string());
+    const auto vertex_it = std::find_if(header.elements.begin(), header.elements.end(),
+                                        [](const PlyElement& e) { return e.name == "vertex"; });
+    if (vertex_it == header.elements.end()) fail("no vertex element");
+    for (auto it = header.elements.begin(); it != vertex_it; ++it)
+        if (it->count > 0) fail("elements before the vertex element are not supported");
+    if (vertex_it->has_list()) fail("list properties in the vertex element are not supported");
+    const std::vector<PlyProperty>& properties = vertex_it->properties;
+    const std::uint64_t count = vertex_it->count;
+    const bool ascii = header.encoding == PlyEncoding::Ascii;
+    const std::size_t body = header.body_offset;
     int column[6] = {-1, -1, -1, -1, -1, -1};
     const char* wanted[6] = {"x", "y", "z", "red", "green", "blue"};
     std::size_t stride = 0;
     std::vector<std::size_t> offsets;
     for (std::size_t i = 0; i < properties.size(); ++i) {
         offsets.push_back(stride);
-        stride += size_of(properties[i].type);
+        stride += ply_type_size(properties[i].type);
         for (int k = 0; k < 6; ++k)
             if (properties[i].name == wanted[k]) column[k] = static_cast<int>(i);
     }
     if (column[0] < 0 || column[1] < 0 || column[2] < 0) fail("the vertex element has no x, y, z");
     const bool has_color = column[3] >= 0 && column[4] >= 0 && column[5] >= 0;
-    const auto read_binary = [&](const char* at, const std::string& type) -> double {
+    const auto read_binary = [&](const char* at, PlyType type) -> double {
         const auto get = [&](auto value) {
             std::memcpy(&value, at, sizeof(value));
             return static_cast<double>(value);
         };
-        if (type == "char" || type == "int8") return get(std::int8_t{});
-        if (type == "uchar" || type == "uint8") return get(std::uint8_t{});
-        if (type == "short" || type == "int16") return get(std::int16_t{});
-        if (type == "ushort" || type == "uint16") return get(std::uint16_t{});
-        if (type == "int" || type == "int32") return get(std::int32_t{});
-        if (type == "uint" || type == "uint32") return get(std::uint32_t{});
-        if (type == "float" || type == "float32") return get(float{});
+        switch (type) {
+            case PlyType::Int8: return get(std::int8_t{});
+            case PlyType::UInt8: return get(std::uint8_t{});
+            case PlyType::Int16: return get(std::int16_t{});
+            case PlyType::UInt16: return get(std::uint16_t{});
+            case PlyType::Int32: return get(std::int32_t{});
+            case PlyType::UInt32: return get(std::uint32_t{});
+            case PlyType::Float32: return get(float{});
+            case PlyType::Float64: break;
+        }
         return get(double{});
     };
     PointCloud points;
@@ -559,14 +521,12 @@ PointCloud read_point_ply(const fs::path& path) {
         }
         for (int k = 3; k < 6; ++k) {
             double c = has_color ? values[static_cast<std::size_t>(column[k])] : 1.0;
-            const std::string& type = has_color ? properties[static_cast<std::size_t>(column[k])].type : "";
-            if (has_color && type != "float" && type != "float32" && type != "double" && type != "float64")
-                c /= 255.0;
+            if (has_color && !is_float_type(properties[static_cast<std::size_t>(column[k])].type)) c /= 255.0;
             points.colors.push_back(std::isfinite(c) ? static_cast<float>(std::clamp(c, 0.0, 1.0)) : 0.0f);
         }
     };
     std::vector<double> values(properties.size());
-    if (format == "ascii") {
+    if (ascii) {
         std::istringstream in{std::string(text.substr(body))};
         for (std::uint64_t i = 0; i < count; ++i) {
             for (double& v : values) {

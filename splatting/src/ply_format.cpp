@@ -27,99 +27,12 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "the binary PLY paths assume a little-endian host");
 
-// A header longer than this is not a Gaussian scene's header (the reference writes about 1.5 KiB).
-constexpr std::size_t kMaxHeaderBytes = std::size_t{1} << 20;
 // Vertices per parallel task when extracting the binary body: enough to amortize scheduling.
 constexpr std::size_t kRowsPerTask = 1024;
 // Vertices parsed per wave while a streamed file is still arriving (16 MiB at SH degree 3).
 constexpr std::size_t kRowsPerWave = 65536;
 // Vertices per chunk when writing, bounding the staging buffer (~16 MiB at SH degree 3).
 constexpr std::size_t kWriteChunk = 65536;
-
-enum class PlyType : std::uint8_t { Int8, UInt8, Int16, UInt16, Int32, UInt32, Float32, Float64 };
-
-std::optional<PlyType> parse_type(std::string_view name) {
-    if (name == "char" || name == "int8") return PlyType::Int8;
-    if (name == "uchar" || name == "uint8") return PlyType::UInt8;
-    if (name == "short" || name == "int16") return PlyType::Int16;
-    if (name == "ushort" || name == "uint16") return PlyType::UInt16;
-    if (name == "int" || name == "int32") return PlyType::Int32;
-    if (name == "uint" || name == "uint32") return PlyType::UInt32;
-    if (name == "float" || name == "float32") return PlyType::Float32;
-    if (name == "double" || name == "float64") return PlyType::Float64;
-    return std::nullopt;
-}
-
-std::size_t type_size(PlyType type) {
-    switch (type) {
-        case PlyType::Int8:
-        case PlyType::UInt8:
-            return 1;
-        case PlyType::Int16:
-        case PlyType::UInt16:
-            return 2;
-        case PlyType::Int32:
-        case PlyType::UInt32:
-        case PlyType::Float32:
-            return 4;
-        case PlyType::Float64:
-            return 8;
-    }
-    return 0;
-}
-
-const char* type_name(PlyType type) {
-    switch (type) {
-        case PlyType::Int8:
-            return "char";
-        case PlyType::UInt8:
-            return "uchar";
-        case PlyType::Int16:
-            return "short";
-        case PlyType::UInt16:
-            return "ushort";
-        case PlyType::Int32:
-            return "int";
-        case PlyType::UInt32:
-            return "uint";
-        case PlyType::Float32:
-            return "float";
-        case PlyType::Float64:
-            return "double";
-    }
-    return "?";
-}
-
-bool is_float_type(PlyType type) {
-    return type == PlyType::Float32 || type == PlyType::Float64;
-}
-
-struct Property {
-    std::string name;
-    PlyType type = PlyType::Float32;
-    bool is_list = false;
-    PlyType count_type = PlyType::UInt8;
-};
-
-struct Element {
-    std::string name;
-    std::uint64_t count = 0;
-    std::vector<Property> properties;
-    bool has_list() const {
-        return std::any_of(properties.begin(), properties.end(), [](const Property& p) { return p.is_list; });
-    }
-    std::size_t row_bytes() const {  // fixed-size rows only
-        std::size_t bytes = 0;
-        for (const Property& p : properties) bytes += type_size(p.type);
-        return bytes;
-    }
-};
-
-struct Header {
-    PlyEncoding encoding = PlyEncoding::BinaryLittleEndian;
-    std::vector<Element> elements;
-    std::size_t body_offset = 0;
-};
 
 class Reader {
 public:
@@ -139,14 +52,17 @@ private:
         if (m_wait) m_wait(bytes);
     }
 
-    Header parse_header() const;
-    std::size_t skip_binary_element(const Element& element, std::size_t offset) const;
-    void plan_vertex(const Element& vertex, PlyReadResult& result);
-    std::size_t read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last);
-    std::size_t skip_ascii_element(const Element& element, std::size_t offset) const;
-    std::size_t read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last);
-    std::size_t read_scene_element(const Element& element, std::size_t offset, PlyEncoding encoding);
-    [[noreturn]] void fail_non_finite(std::size_t vertex, const Property& property, double value) const;
+    PlyHeader parse_header() const {
+        wait_for(kMaxPlyHeaderBytes);
+        return parse_ply_header(std::string_view(m_data, m_size), m_name);
+    }
+    std::size_t skip_binary_element(const PlyElement& element, std::size_t offset) const;
+    void plan_vertex(const PlyElement& vertex, PlyReadResult& result);
+    std::size_t read_binary_vertices(const PlyElement& vertex, std::size_t offset, bool is_last);
+    std::size_t skip_ascii_element(const PlyElement& element, std::size_t offset) const;
+    std::size_t read_ascii_vertices(const PlyElement& vertex, std::size_t offset, bool is_last);
+    std::size_t read_scene_element(const PlyElement& element, std::size_t offset, PlyEncoding encoding);
+    [[noreturn]] void fail_non_finite(std::size_t vertex, const PlyProperty& property, double value) const;
 
     // Where one vertex property lands in the cloud; dst == nullptr for skipped properties.
     struct Column {
@@ -162,109 +78,6 @@ private:
     float m_time_period = 1.0f;     // from a glint_scene element, when there is one
     GaussianCloud* m_cloud = nullptr;
 };
-
-std::vector<std::string_view> split_words(std::string_view line) {
-    std::vector<std::string_view> words;
-    std::size_t i = 0;
-    while (i < line.size()) {
-        while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-        const std::size_t start = i;
-        while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-        if (i > start) words.push_back(line.substr(start, i - start));
-    }
-    return words;
-}
-
-Header Reader::parse_header() const {
-    if (m_size == 0) fail("empty file");
-    wait_for(kMaxHeaderBytes);
-    Header header;
-    bool saw_format = false;
-    std::size_t pos = 0;
-    int line_number = 0;
-    const std::size_t limit = std::min(m_size, kMaxHeaderBytes);
-    while (true) {
-        const void* newline = std::memchr(m_data + pos, '\n', limit - pos);
-        if (newline == nullptr) {
-            if (line_number == 0 && std::string_view(m_data, std::min<std::size_t>(m_size, 3)) != "ply")
-                fail("not a PLY file (it does not start with 'ply')");
-            fail(m_size > kMaxHeaderBytes ? "no 'end_header' in the first 1 MiB: not a PLY header"
-                                          : "the header is not terminated by 'end_header'");
-        }
-        const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(newline) - m_data);
-        std::string_view line(m_data + pos, end - pos);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        pos = end + 1;
-        ++line_number;
-        if (line_number == 1) {
-            if (line != "ply") fail("not a PLY file (it does not start with 'ply')");
-            continue;
-        }
-        const std::vector<std::string_view> words = split_words(line);
-        if (words.empty()) continue;
-        const std::string_view keyword = words[0];
-        const auto where = [&] { return cat("header line ", line_number, ": "); };
-        if (keyword == "comment" || keyword == "obj_info") continue;
-        // Outside comments a PLY header is ASCII text; this also keeps names safe to quote in messages.
-        for (const char c : line)
-            if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || static_cast<unsigned char>(c) >= 0x7f)
-                fail(cat(where(), "non-text byte in the header ('", printable(line), "')"));
-        if (keyword == "end_header") {
-            if (!saw_format) fail("the header has no 'format' line");
-            header.body_offset = pos;
-            return header;
-        }
-        if (keyword == "format") {
-            if (words.size() != 3) fail(where() + "expected 'format <encoding> 1.0'");
-            if (words[1] == "binary_little_endian")
-                header.encoding = PlyEncoding::BinaryLittleEndian;
-            else if (words[1] == "ascii")
-                header.encoding = PlyEncoding::Ascii;
-            else if (words[1] == "binary_big_endian")
-                fail("big-endian binary PLY is not supported (re-export it as binary_little_endian)");
-            else
-                fail(cat(where(), "unknown PLY format '", printable(words[1]), "'"));
-            if (words[2] != "1.0")
-                fail(cat(where(), "unsupported PLY version '", printable(words[2]), "' (expected 1.0)"));
-            saw_format = true;
-        } else if (keyword == "element") {
-            if (words.size() != 3) fail(where() + "expected 'element <name> <count>'");
-            Element element;
-            element.name = std::string(words[1]);
-            const auto [ptr, ec] =
-                std::from_chars(words[2].data(), words[2].data() + words[2].size(), element.count);
-            if (ec != std::errc() || ptr != words[2].data() + words[2].size())
-                fail(cat(where(), "element '", printable(words[1]), "' has an invalid count '",
-                         printable(words[2]), "'"));
-            header.elements.push_back(std::move(element));
-        } else if (keyword == "property") {
-            if (header.elements.empty()) fail(where() + "'property' before any 'element'");
-            Property property;
-            if (words.size() >= 2 && words[1] == "list") {
-                if (words.size() != 5)
-                    fail(where() + "expected 'property list <count type> <item type> <name>'");
-                const auto count_type = parse_type(words[2]);
-                const auto item_type = parse_type(words[3]);
-                if (!count_type || !item_type)
-                    fail(cat(where(), "unknown type in list property '", printable(words[4]), "'"));
-                if (is_float_type(*count_type))
-                    fail(cat(where(), "list property '", printable(words[4]),
-                             "' has a floating-point count type"));
-                property = {std::string(words[4]), *item_type, true, *count_type};
-            } else {
-                if (words.size() != 3) fail(where() + "expected 'property <type> <name>'");
-                const auto type = parse_type(words[1]);
-                if (!type)
-                    fail(cat(where(), "property '", printable(words[2]), "' has unknown type '",
-                             printable(words[1]), "'"));
-                property = {std::string(words[2]), *type, false, PlyType::UInt8};
-            }
-            header.elements.back().properties.push_back(std::move(property));
-        } else {
-            fail(cat(where(), "unknown keyword '", printable(keyword), "'"));
-        }
-    }
-}
 
 // Parses a non-negative decimal index at the end of `name` after `prefix` ("f_rest_12" -> 12).
 std::optional<int> suffix_index(std::string_view name, std::string_view prefix) {
@@ -316,7 +129,7 @@ std::pair<Field, int> classify(std::string_view name) {
     return {Field::Unknown, 0};
 }
 
-void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
+void Reader::plan_vertex(const PlyElement& vertex, PlyReadResult& result) {
     std::set<std::string_view> names;
     bool position[3] = {}, dc[3] = {}, scale[3] = {}, rotation[4] = {}, rotation_right[4] = {};
     bool opacity = false, time = false, time_scale = false;
@@ -324,13 +137,13 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     int rest_count = 0;
     std::vector<bool> time_color(kMaxTimeColorProperties, false);
     int time_color_count = 0;
-    for (const Property& p : vertex.properties) {
+    for (const PlyProperty& p : vertex.properties) {
         if (!names.insert(p.name).second) fail(cat("vertex property '", p.name, "' appears twice"));
         const auto [field, index] = classify(p.name);
         if (p.is_list)
             fail(cat("vertex property '", p.name, "' is a list; Gaussian scenes have scalar properties"));
         if (field != Field::Unknown && field != Field::Normal && !is_float_type(p.type))
-            fail(cat("vertex property '", p.name, "' has type ", type_name(p.type),
+            fail(cat("vertex property '", p.name, "' has type ", ply_type_name(p.type),
                      "; glint reads float or double"));
         switch (field) {
             case Field::Position:
@@ -425,7 +238,7 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     m_columns.assign(vertex.properties.size(), Column{});
     if (vertex.count == 0) return;  // nothing to place (and data() of an empty array may be null)
     m_columns.clear();
-    for (const Property& p : vertex.properties) {
+    for (const PlyProperty& p : vertex.properties) {
         const auto [field, index] = classify(p.name);
         const std::size_t i = static_cast<std::size_t>(index);
         Column column;
@@ -473,7 +286,7 @@ void Reader::plan_vertex(const Element& vertex, PlyReadResult& result) {
     }
 }
 
-void Reader::fail_non_finite(std::size_t vertex, const Property& property, double value) const {
+void Reader::fail_non_finite(std::size_t vertex, const PlyProperty& property, double value) const {
     if (std::isnan(value)) fail(cat("vertex ", vertex, ": property '", property.name, "' is NaN"));
     if (std::isinf(value)) fail(cat("vertex ", vertex, ": property '", property.name, "' is infinite"));
     fail(cat("vertex ", vertex, ": property '", property.name, "' = ", value,
@@ -490,7 +303,7 @@ inline bool to_finite_float(double value, float& out) {
     return true;
 }
 
-std::size_t Reader::skip_binary_element(const Element& element, std::size_t offset) const {
+std::size_t Reader::skip_binary_element(const PlyElement& element, std::size_t offset) const {
     const std::size_t remaining = m_size - offset;
     if (!element.has_list()) {
         const std::size_t row = element.row_bytes();
@@ -500,10 +313,10 @@ std::size_t Reader::skip_binary_element(const Element& element, std::size_t offs
         return offset + static_cast<std::size_t>(element.count) * row;
     }
     for (std::uint64_t r = 0; r < element.count; ++r) {
-        for (const Property& p : element.properties) {
+        for (const PlyProperty& p : element.properties) {
             std::uint64_t items = 1;
             if (p.is_list) {
-                const std::size_t count_bytes = type_size(p.count_type);
+                const std::size_t count_bytes = ply_type_size(p.count_type);
                 if (m_size - offset < count_bytes)
                     fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count,
                              ")"));
@@ -517,7 +330,7 @@ std::size_t Reader::skip_binary_element(const Element& element, std::size_t offs
                 items = raw;
                 offset += count_bytes;
             }
-            const std::size_t size = type_size(p.type);
+            const std::size_t size = ply_type_size(p.type);
             if (items > (m_size - offset) / size)
                 fail(cat("truncated inside element '", element.name, "' (row ", r, " of ", element.count,
                          ")"));
@@ -527,7 +340,7 @@ std::size_t Reader::skip_binary_element(const Element& element, std::size_t offs
     return offset;
 }
 
-std::size_t Reader::read_binary_vertices(const Element& vertex, std::size_t offset, bool is_last) {
+std::size_t Reader::read_binary_vertices(const PlyElement& vertex, std::size_t offset, bool is_last) {
     const std::size_t row = vertex.row_bytes();
     const std::size_t remaining = m_size - offset;
     const std::size_t count = m_cloud->size();
@@ -554,7 +367,7 @@ std::size_t Reader::read_binary_vertices(const Element& vertex, std::size_t offs
         if (m_columns[c].dst != nullptr)
             sources.push_back({property_offset, vertex.properties[c].type == PlyType::Float64,
                                m_columns[c].dst, m_columns[c].stride});
-        property_offset += type_size(vertex.properties[c].type);
+        property_offset += ply_type_size(vertex.properties[c].type);
     }
     const char* rows = m_data + offset;
     std::atomic<bool> all_finite{true};
@@ -632,10 +445,10 @@ std::optional<double> parse_number(std::string_view token) {
     return value;
 }
 
-std::size_t Reader::skip_ascii_element(const Element& element, std::size_t offset) const {
+std::size_t Reader::skip_ascii_element(const PlyElement& element, std::size_t offset) const {
     Tokens tokens(m_data + offset, m_data + m_size);
     for (std::uint64_t r = 0; r < element.count; ++r) {
-        for (const Property& p : element.properties) {
+        for (const PlyProperty& p : element.properties) {
             std::uint64_t items = 1;
             if (p.is_list) {
                 const std::string_view token = tokens.next();
@@ -653,7 +466,7 @@ std::size_t Reader::skip_ascii_element(const Element& element, std::size_t offse
     return tokens.position(m_data);
 }
 
-std::size_t Reader::read_ascii_vertices(const Element& vertex, std::size_t offset, bool is_last) {
+std::size_t Reader::read_ascii_vertices(const PlyElement& vertex, std::size_t offset, bool is_last) {
     const std::size_t count = m_cloud->size();
     Tokens tokens(m_data + offset, m_data + m_size);
     for (std::size_t i = 0; i < count; ++i) {
@@ -677,14 +490,14 @@ std::size_t Reader::read_ascii_vertices(const Element& vertex, std::size_t offse
     return tokens.position(m_data);
 }
 
-std::size_t Reader::read_scene_element(const Element& element, std::size_t offset, PlyEncoding encoding) {
+std::size_t Reader::read_scene_element(const PlyElement& element, std::size_t offset, PlyEncoding encoding) {
     if (element.count != 1 || element.has_list())
         fail("element 'glint_scene' must have exactly one row of scalar properties");
     double period = 1.0;
     bool found = false;
     if (encoding == PlyEncoding::Ascii) {
         Tokens tokens(m_data + offset, m_data + m_size);
-        for (const Property& p : element.properties) {
+        for (const PlyProperty& p : element.properties) {
             const std::string_view token = tokens.next();
             if (token.empty()) fail("file ends inside element 'glint_scene'");
             if (p.name == "time_period") {
@@ -696,8 +509,8 @@ std::size_t Reader::read_scene_element(const Element& element, std::size_t offse
         }
         offset = tokens.position(m_data);
     } else {
-        for (const Property& p : element.properties) {
-            const std::size_t size = type_size(p.type);
+        for (const PlyProperty& p : element.properties) {
+            const std::size_t size = ply_type_size(p.type);
             if (m_size - offset < size) fail("truncated inside element 'glint_scene'");
             if (p.name == "time_period") {
                 if (!is_float_type(p.type)) fail("glint_scene: time_period must be float or double");
@@ -722,18 +535,18 @@ std::size_t Reader::read_scene_element(const Element& element, std::size_t offse
 }
 
 PlyReadResult Reader::read() {
-    const Header header = parse_header();
+    const PlyHeader header = parse_header();
     PlyReadResult result;
     result.encoding = header.encoding;
     const auto vertex_it = std::find_if(header.elements.begin(), header.elements.end(),
-                                        [](const Element& e) { return e.name == "vertex"; });
+                                        [](const PlyElement& e) { return e.name == "vertex"; });
     if (vertex_it == header.elements.end()) fail("no 'vertex' element in the header");
     if (std::count_if(header.elements.begin(), header.elements.end(),
-                      [](const Element& e) { return e.name == "vertex"; }) > 1)
+                      [](const PlyElement& e) { return e.name == "vertex"; }) > 1)
         fail("more than one 'vertex' element in the header");
-    for (const Element& e : header.elements)
+    for (const PlyElement& e : header.elements)
         if (e.name != "vertex" && e.name != "glint_scene") result.skipped_elements.push_back(e.name);
-    const Element& vertex = *vertex_it;
+    const PlyElement& vertex = *vertex_it;
     const bool is_last = vertex_it + 1 == header.elements.end();
 
     // Reject counts the body cannot hold before allocating for them.
@@ -753,7 +566,7 @@ PlyReadResult Reader::read() {
     // Only the binary vertex body is parsed as it arrives; anything else waits for the whole file.
     if (header.encoding == PlyEncoding::Ascii || vertex_it != header.elements.begin()) wait_for(m_size);
     std::size_t offset = header.body_offset;
-    const auto walk = [&](const Element& element) {
+    const auto walk = [&](const PlyElement& element) {
         if (element.name == "glint_scene") return read_scene_element(element, offset, header.encoding);
         return header.encoding == PlyEncoding::Ascii ? skip_ascii_element(element, offset)
                                                      : skip_binary_element(element, offset);
@@ -763,7 +576,7 @@ PlyReadResult Reader::read() {
                                                    : read_binary_vertices(vertex, offset, is_last);
     // Elements after the vertices are read only when one of them is glint_scene.
     const bool scene_after = std::any_of(vertex_it + 1, header.elements.end(),
-                                         [](const Element& e) { return e.name == "glint_scene"; });
+                                         [](const PlyElement& e) { return e.name == "glint_scene"; });
     if (scene_after) {
         for (auto it = vertex_it + 1; it != header.elements.end(); ++it) offset = walk(*it);
         const bool trailing = header.encoding == PlyEncoding::Ascii

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "glint/core/ply_header.h"
 #include "glint/splatting/gaussian_cloud.h"
 
 namespace glint {
@@ -21,7 +22,7 @@ class StreamedFile;
 
 namespace glint::splatting {
 
-enum class PlyEncoding { BinaryLittleEndian, Ascii };
+using glint::PlyEncoding;  // core/ply_header.h
 
 struct PlyReadResult {
     GaussianCloud cloud;
