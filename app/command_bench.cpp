@@ -77,7 +77,8 @@ void add_bench_command(CLI::App& app, Action& action) {
             const double load_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
                     .count();
-            const Camera camera = resolve_camera(o->view, scene.cloud, view);
+            const UpChoice up = resolve_up(o->view.up, o->view.scene, &scene);
+            const Camera camera = resolve_camera(o->view, scene.cloud, up.up, view);
             splatting::RenderSettings settings = render_settings(o->view, scene.cloud, scene_name);
             const std::unique_ptr<splatting::Rasterizer> rasterizer =
                 splatting::create_rasterizer(parse_backend(o->view.backend));

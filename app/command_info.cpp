@@ -16,6 +16,7 @@
 #include "glint/nerf/model.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
+#include "view_options.h"
 
 namespace glint::app {
 namespace {
@@ -31,7 +32,7 @@ void print_distribution(const char* label, const Distribution& d) {
     std::printf("   mean %.4g\n", d.mean);
 }
 
-void print_text(const std::string& name, const LoadedScene& scene, const SceneStats& s) {
+void print_text(const std::string& name, const LoadedScene& scene, const SceneStats& s, const UpChoice& up) {
     std::printf("%s\n", name.c_str());
     std::printf("  format         %s (%s), %s\n", splatting::scene_format_name(scene.format),
                 scene.encoding.c_str(), human_bytes(scene.file_bytes).c_str());
@@ -49,6 +50,7 @@ void print_text(const std::string& name, const LoadedScene& scene, const SceneSt
                 s.bounds_max[0], s.bounds_min[1], s.bounds_max[1], s.bounds_min[2], s.bounds_max[2]);
     std::printf("  bounds 1-99%%   x [%.4g, %.4g]  y [%.4g, %.4g]  z [%.4g, %.4g]\n", s.robust_min[0],
                 s.robust_max[0], s.robust_min[1], s.robust_max[1], s.robust_min[2], s.robust_max[2]);
+    std::printf("  up             %s\n", up.how.c_str());
     std::printf("  %-14s", "");
     for (double q : kStatQuantiles) {
         const std::string label = q == 0.0 ? "min" : (q == 1.0 ? "max" : cat(q * 100, "%"));
@@ -83,7 +85,7 @@ nlohmann::ordered_json distribution_json(const Distribution& d) {
     return out;
 }
 
-void print_json(const std::string& name, const LoadedScene& scene, const SceneStats& s) {
+void print_json(const std::string& name, const LoadedScene& scene, const SceneStats& s, const UpChoice& up) {
     nlohmann::ordered_json out = {
         {"file", name},
         {"format", splatting::scene_format_name(scene.format)},
@@ -95,6 +97,8 @@ void print_json(const std::string& name, const LoadedScene& scene, const SceneSt
         {"memory_bytes", s.memory_bytes},
         {"skipped_properties", scene.skipped_properties},
         {"skipped_elements", scene.skipped_elements},
+        {"up", {up.up.x, up.up.y, up.up.z}},
+        {"up_from", up.how},
     };
     if (s.count > 0) {
         out["bounds"] = {{"min", s.bounds_min}, {"max", s.bounds_max}};
@@ -112,12 +116,13 @@ void print_json(const std::string& name, const LoadedScene& scene, const SceneSt
     std::printf("%s\n", out.dump(2).c_str());
 }
 
-int show(const std::string& name, const LoadedScene& scene, bool json) {
+int show(const std::string& name, const LoadedScene& scene, bool json, const std::string& path) {
     const SceneStats stats = splatting::compute_stats(scene.cloud);
+    const UpChoice up = resolve_up("", path, &scene);
     if (json)
-        print_json(name, scene, stats);
+        print_json(name, scene, stats, up);
     else
-        print_text(name, scene, stats);
+        print_text(name, scene, stats, up);
     return 0;
 }
 
@@ -214,7 +219,7 @@ int show_dataset(const std::string& path, bool json) {
 int run_default(bool json) {
     const LoadedScene scene = splatting::load_scene_from_memory(
         default_scene_bytes(), splatting::SceneFormat::Ply, kDefaultSceneName);
-    return show(kDefaultSceneName, scene, json);
+    return show(kDefaultSceneName, scene, json, "");
 }
 
 void add_info_command(CLI::App& app, Action& action) {
@@ -246,7 +251,7 @@ void add_info_command(CLI::App& app, Action& action) {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             log::debug("read ", scene.cloud.size(), " Gaussians from ", options->file, " in ", seconds * 1e3,
                        " ms (", static_cast<double>(scene.file_bytes) / 1e6 / seconds, " MB/s)");
-            return show(options->file, scene, options->json);
+            return show(options->file, scene, options->json, options->file);
         };
     });
 }

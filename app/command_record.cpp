@@ -48,7 +48,7 @@ void parse_resolution(const std::string& text, int& width, int& height) {
 void add_record_command(CLI::App& app, Action& action) {
     struct Options {
         std::string scene, path, output, res = "1920x1080", preset = "ultrafast", background = "black";
-        std::string backend = "auto", up = "0,0,1";
+        std::string backend = "auto", up;
         int fps = 30, crf = 18, sh_degree = -1;
         float duration = 0.0f, fov = 50.0f, temporal_cutoff = 0.05f;
         std::optional<float> time;
@@ -80,7 +80,9 @@ void add_record_command(CLI::App& app, Action& action) {
     command->add_option("--backend", o->backend, "auto, cpu or cuda");
     command->add_option("--sh-degree", o->sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
     command->add_flag("--antialias", o->antialias, "Mip-Splatting 2D filter with opacity compensation");
-    command->add_option("--up", o->up, "World up direction of the automatic orbit");
+    command->add_option("--up", o->up,
+                        "World up direction x,y,z of the automatic orbit (default: the file's own, the "
+                        "cameras beside it, its format's convention, or estimated)");
     command->add_option("--fov", o->fov, "Vertical field of view of the automatic orbit, degrees")
         ->check(CLI::Range(1.0f, 170.0f));
     command->add_option("--time", o->time,
@@ -137,9 +139,9 @@ void add_record_command(CLI::App& app, Action& action) {
                 job.path = read_camera_path(o->path);
                 what = cat(o->path, " (", job.path.keyframes.size(), " keyframes)");
             } else {
-                const std::vector<float> up = parse_numbers(o->up, 3, "--up");
-                const glm::vec3 up_vector(up[0], up[1], up[2]);
-                if (glm::length(up_vector) == 0.0f) throw InputError("--up must not be zero");
+                const UpChoice up = resolve_up(o->up, o->scene, nerf ? nullptr : &scene);
+                const glm::vec3 up_vector = up.up;
+                log::info("up: ", up.how);
                 const SceneSphere sphere = nerf ? nerf_sphere(*model) : scene_sphere(scene.cloud);
                 const float distance = sphere.radius / std::sin(0.5f * glm::radians(o->fov)) * 1.05f;
                 job.path = orbit_path(sphere.centre, distance, up_vector, 25.0f, o->fov, 8.0f);

@@ -79,7 +79,9 @@ void add_render_command(CLI::App& app, Action& action) {
             if (is_nerf_path(o->view.scene)) {
                 const nerf::NerfModel model = nerf::load_nerf(o->view.scene);
                 std::string view;
-                const Camera camera = resolve_camera(o->view, nerf_sphere(model), view);
+                const UpChoice up = resolve_up(o->view.up, o->view.scene, nullptr);
+                const Camera camera = resolve_camera(o->view, nerf_sphere(model), up.up, view);
+                if (view == "the automatic view") log::info("up: ", up.how);
                 splatting::RenderSettings settings;
                 settings.background = parse_background(o->background);
                 splatting::RenderOutput out;
@@ -96,7 +98,9 @@ void add_render_command(CLI::App& app, Action& action) {
             const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
 
             std::string view;
-            const Camera camera = resolve_camera(o->view, scene.cloud, view);
+            const UpChoice up = resolve_up(o->view.up, o->view.scene, &scene);
+            const Camera camera = resolve_camera(o->view, scene.cloud, up.up, view);
+            if (view == "the automatic view") log::info("up: ", up.how);
 
             splatting::RenderSettings settings = render_settings(o->view, scene.cloud, scene_name);
             settings.background = parse_background(o->background);

@@ -3,14 +3,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <sstream>
 
 #include "default_scene.h"
+#include "up_settings.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_stats.h"
+#include "glint/splatting/up_direction.h"
 
 namespace glint::app {
 
@@ -81,7 +84,9 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
     command
         .add_option("--fov", o.fov, "Vertical field of view in degrees for --lookat or the automatic view")
         ->check(CLI::Range(1.0f, 170.0f));
-    command.add_option("--up", o.up, "World up direction for the automatic view (no --cameras or --lookat)");
+    command.add_option("--up", o.up,
+                       "World up direction x,y,z for the automatic view (no --cameras or --lookat); default: "
+                       "the file's own, the cameras beside it, its format's convention, or estimated");
     command.add_option("--width", o.width, "Image width (cameras are rescaled)")->check(CLI::Range(1, 16384));
     command.add_option("--height", o.height, "Image height (cameras are rescaled)")
         ->check(CLI::Range(1, 16384));
@@ -128,14 +133,92 @@ splatting::RenderSettings render_settings(const ViewOptions& o, const splatting:
     return settings;
 }
 
-Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, std::string& description) {
+std::optional<std::filesystem::path> cameras_beside(const std::filesystem::path& scene) {
+    if (scene.empty()) return std::nullopt;
+    const std::filesystem::path dir = scene.parent_path().empty() ? "." : scene.parent_path();
+    for (const char* name : {"transforms.json", "transforms_train.json"})
+        if (std::filesystem::is_regular_file(dir / name)) return dir / name;
+    for (const std::filesystem::path& model : {dir / "sparse" / "0", dir / "sparse", dir})
+        if (std::filesystem::exists(model / "cameras.bin") || std::filesystem::exists(model / "cameras.txt"))
+            return model;
+    return std::nullopt;
+}
+
+namespace {
+
+std::string axis_text(glm::vec3 v) {
+    for (int k = 0; k < 3; ++k) {
+        glm::vec3 axis(0.0f);
+        axis[k] = 1.0f;
+        const char* names[3] = {"x", "y", "z"};
+        if (glm::dot(v, axis) > 0.9999f) return cat("+", names[k]);
+        if (glm::dot(v, axis) < -0.9999f) return cat("-", names[k]);
+    }
+    char text[64];
+    std::snprintf(text, sizeof text, "(%.3f, %.3f, %.3f)", v.x, v.y, v.z);
+    return text;
+}
+
+}  // namespace
+
+UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
+                    const splatting::LoadedScene* scene) {
+    return scene != nullptr ? resolve_up(up_option, scene_path, &scene->cloud, scene->format, scene->written_by_glint)
+                            : resolve_up(up_option, scene_path, nullptr, splatting::SceneFormat::Ply, true);
+}
+
+UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
+                    const splatting::GaussianCloud* cloud, splatting::SceneFormat format, bool written_by_glint) {
+    UpChoice choice;
+    const auto done = [&](glm::vec3 up, const std::string& how) {
+        choice.up = glm::normalize(up);
+        choice.how = cat(axis_text(choice.up), ", ", how);
+        return choice;
+    };
+    if (!up_option.empty()) {
+        const std::vector<float> up = parse_numbers(up_option, 3, "--up");
+        if (glm::length(glm::vec3(up[0], up[1], up[2])) == 0.0f) throw InputError("--up must not be zero");
+        return done({up[0], up[1], up[2]}, "from --up");
+    }
+    if (const std::optional<glm::vec3> up = remembered_up(scene_path))
+        return done(*up, cat("chosen in the viewer (remembered in ", up_settings_path().string(), ")"));
+    if (cloud != nullptr && cloud->up()) {
+        const auto& u = *cloud->up();
+        return done({u[0], u[1], u[2]}, "from the file's 'glint up' line");
+    }
+    if (const std::optional<std::filesystem::path> beside = cameras_beside(scene_path)) {
+        try {
+            if (const std::optional<glm::vec3> up = mean_camera_up(load_cameras(*beside).cameras))
+                return done(*up, cat("the mean up of the cameras beside it (", beside->string(), ")"));
+        } catch (const InputError& e) {
+            log::warn("ignoring the cameras beside the scene: ", e.what());
+        }
+    }
+    if (cloud != nullptr && (format == splatting::SceneFormat::Splat ||
+                             (format == splatting::SceneFormat::Ply && !written_by_glint)))
+        return done({0.0f, -1.0f, 0.0f},
+                    format == splatting::SceneFormat::Splat
+                        ? "the .splat convention (COLMAP's image-down axis is down)"
+                        : "the reference PLY convention (COLMAP's image-down axis is down)");
+    if (cloud != nullptr) {
+        const splatting::UpEstimate estimate = splatting::estimate_up(*cloud);
+        if (estimate.confidence >= splatting::kConfidentUp)
+            return done({estimate.up[0], estimate.up[1], estimate.up[2]},
+                        cat("estimated from the axis the flat Gaussians face (confidence ",
+                            std::lround(100.0f * estimate.confidence), "%)"));
+    }
+    return done({0.0f, 0.0f, 1.0f}, "the default: nothing in the file says otherwise");
+}
+
+Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, glm::vec3 up,
+                      std::string& description) {
     // The sphere only matters (and is only computed) for the automatic view.
     const bool automatic = o.cameras.empty() && o.lookat.empty();
-    return resolve_camera(o, automatic ? scene_sphere(cloud) : SceneSphere{glm::vec3(0.0f), 1.0f},
+    return resolve_camera(o, automatic ? scene_sphere(cloud) : SceneSphere{glm::vec3(0.0f), 1.0f}, up,
                           description);
 }
 
-Camera resolve_camera(const ViewOptions& o, const SceneSphere& sphere, std::string& description) {
+Camera resolve_camera(const ViewOptions& o, const SceneSphere& sphere, glm::vec3 up, std::string& description) {
     if (!o.cameras.empty()) {
         const CameraSet set = load_cameras(o.cameras);
         if (o.index >= static_cast<int>(set.cameras.size()))
@@ -160,10 +243,8 @@ Camera resolve_camera(const ViewOptions& o, const SceneSphere& sphere, std::stri
         return Camera::look_at({v[0], v[1], v[2]}, {v[3], v[4], v[5]}, {v[6], v[7], v[8]}, o.fov, width,
                                height);
     }
-    const std::vector<float> up = parse_numbers(o.up, 3, "--up");
-    if (glm::length(glm::vec3(up[0], up[1], up[2])) == 0.0f) throw InputError("--up must not be zero");
     description = "the automatic view";
-    return fit_view(sphere, {up[0], up[1], up[2]}, o.fov, width, height);
+    return fit_view(sphere, up, o.fov, width, height);
 }
 
 }  // namespace glint::app

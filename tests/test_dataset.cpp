@@ -142,6 +142,16 @@ TEST_CASE("COLMAP fixture: recovered cameras and points match the rendered scene
     }
     MESSAGE(on_surface, " of ", d.points.size(), " points within 0.1 of a surface");
     CHECK(static_cast<double>(on_surface) > 0.9 * static_cast<double>(d.points.size()));
+    // The world's up glint gives a scene trained from this model (and a viewer of a scene beside it):
+    // the cameras' mean up, which the rendering world calls +z (rings of upright cameras).
+    std::vector<Camera> cameras;
+    for (const DatasetView& v : views) cameras.push_back(v.camera);
+    const std::optional<glm::vec3> up = mean_camera_up(cameras);
+    REQUIRE(up.has_value());
+    const glm::dvec3 world_up = glm::normalize(rotation * glm::dvec3(*up));
+    const double degrees = glm::degrees(std::acos(std::clamp(world_up.z, -1.0, 1.0)));
+    MESSAGE("the cameras' mean up is ", degrees, " degrees from the true up");
+    CHECK(degrees < 5.0);
     for (const float c : d.points.colors) CHECK((c >= 0.0f && c <= 1.0f));
 }
 

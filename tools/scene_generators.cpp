@@ -165,6 +165,7 @@ splatting::GaussianCloud make_knot_scene(int along_count, int around_count, floa
             for (int c = 0; c < 3; ++c)
                 cloud.sh_rest()[i * 9 + static_cast<std::size_t>(m) * 3 + c] = coefficients[m];
     }
+    cloud.set_up(std::array<float, 3>{0.0f, 0.0f, 1.0f});  // the knot stands on a disc in the z = 0 plane
     return cloud;
 }
 
@@ -216,6 +217,7 @@ void isoclinic_from_rotation(const float rotation[4][4], float left[4], float ri
 
 splatting::GaussianCloud with_time_fields(const splatting::GaussianCloud& still) {
     splatting::GaussianCloud cloud(still.size(), still.sh_degree(), true);
+    cloud.set_up(still.up());
     std::copy(still.positions().begin(), still.positions().end(), cloud.positions().begin());
     std::copy(still.log_scales().begin(), still.log_scales().end(), cloud.log_scales().begin());
     std::copy(still.opacity_logits().begin(), still.opacity_logits().end(), cloud.opacity_logits().begin());

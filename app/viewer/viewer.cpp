@@ -25,6 +25,7 @@
 #include "../default_scene.h"
 #include "../display.h"
 #include "../nerf_scene.h"
+#include "../up_settings.h"
 #include "camera_controller.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/camera_path.h"
@@ -89,18 +90,6 @@ RenderKey view_key(const Camera& camera, int width, int height, const ViewerStat
     return key;
 }
 
-// A transforms.json or COLMAP model beside the scene file, whose first camera starts the view.
-std::optional<std::filesystem::path> cameras_beside(const std::filesystem::path& scene) {
-    if (scene.empty()) return std::nullopt;
-    const std::filesystem::path dir = scene.parent_path().empty() ? "." : scene.parent_path();
-    for (const char* name : {"transforms.json", "transforms_train.json"})
-        if (std::filesystem::is_regular_file(dir / name)) return dir / name;
-    for (const std::filesystem::path& model : {dir / "sparse" / "0", dir / "sparse", dir})
-        if (std::filesystem::exists(model / "cameras.bin") || std::filesystem::exists(model / "cameras.txt"))
-            return model;
-    return std::nullopt;
-}
-
 std::string timestamp_name() {
     const std::time_t now = std::time(nullptr);
     char text[64];
@@ -130,6 +119,7 @@ private:
     SceneSphere sphere() const;
     splatting::SceneStats set_cloud(const splatting::GaussianCloud& cloud);
     void initial_view();
+    void set_up(int request);  // ViewerState::up_request
     void handle_input(double seconds, bool& moved);
     void handle_requests();
     void poll_training();
@@ -171,6 +161,8 @@ private:
     // The scene, ordered by importance so that a budget draws a prefix.
     splatting::GaussianCloud m_cloud;
     std::string m_scene_path;
+    splatting::SceneFormat m_scene_format = splatting::SceneFormat::Ply;  // what resolve_up() needs of the file
+    bool m_scene_by_glint = true;
     std::uint64_t m_scene_version = 0;
     std::uint64_t m_live_version = 0;             // of the trainer's Gaussians shown
     std::vector<std::uint8_t> m_keep, m_removed;  // pruning preview masks
@@ -386,6 +378,8 @@ void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name
     m_state.is_nerf = false;
     const splatting::SceneStats stats = set_cloud(scene.cloud);
     m_scene_path = path;
+    m_scene_format = scene.format;
+    m_scene_by_glint = scene.written_by_glint;
     m_state.scene_name = name;
     m_state.sh_degree_limit = m_options.view.sh_degree >= 0
                                   ? std::min(m_options.view.sh_degree, m_cloud.sh_degree())
@@ -551,9 +545,11 @@ SceneSphere Viewer::sphere() const {
 
 void Viewer::initial_view() {
     const SceneSphere sphere = this->sphere();
-    const std::vector<float> up = parse_numbers(m_options.view.up, 3, "--up");
-    glm::vec3 world_up(up[0], up[1], up[2]);
-    if (glm::length(world_up) == 0.0f) throw InputError("--up must not be zero");
+    const UpChoice up = resolve_up(m_options.view.up, m_scene_path, m_nerf ? nullptr : &m_cloud, m_scene_format,
+                                   m_scene_by_glint);
+    glm::vec3 world_up = up.up;
+    m_state.up_how = up.how;
+    log::info("up: ", up.how);
     m_camera.fit(sphere.centre, sphere.radius, world_up, m_options.view.fov);
 
     std::optional<Camera> start;
@@ -561,19 +557,15 @@ void Viewer::initial_view() {
     const std::optional<std::filesystem::path> beside =
         m_options.view.cameras.empty() ? cameras_beside(m_scene_path) : std::nullopt;
     if (!m_options.view.cameras.empty() || !m_options.view.lookat.empty()) {
-        start = m_nerf ? resolve_camera(m_options.view, sphere, from)
-                       : resolve_camera(m_options.view, m_cloud, from);
+        start = m_nerf ? resolve_camera(m_options.view, sphere, world_up, from)
+                       : resolve_camera(m_options.view, m_cloud, world_up, from);
     } else if (beside) {
         try {
             const CameraSet set = load_cameras(*beside);
             if (!set.cameras.empty()) {
                 start = set.cameras.front();
                 from = cat(beside->string(), ", ", set.names.front());
-                // The dataset's up: the mean of its cameras' up directions (image -y).
-                glm::vec3 mean_up(0.0f);
-                for (const Camera& c : set.cameras)
-                    mean_up += glm::transpose(c.rotation) * glm::vec3(0, -1, 0);
-                if (glm::length(mean_up) > 1e-6f) world_up = glm::normalize(mean_up);
+                // The dataset's up (resolve_up took it from these cameras unless --up or the file said).
             }
         } catch (const InputError& e) {
             log::warn("ignoring the cameras beside the scene: ", e.what());
@@ -591,6 +583,45 @@ void Viewer::initial_view() {
     }
     m_camera.set_mode(m_state.camera_mode);
     m_initial_camera = m_camera;
+}
+
+void Viewer::set_up(int request) {
+    const Camera view = m_camera.camera(16, 16);
+    const glm::vec3 right = glm::transpose(view.rotation) * glm::vec3(1, 0, 0);
+    const glm::vec3 screen_up = glm::transpose(view.rotation) * glm::vec3(0, -1, 0);
+    glm::vec3 up(0.0f);
+    std::string how;
+    if (request < 6) {
+        up[request / 2] = request % 2 == 0 ? 1.0f : -1.0f;
+        how = "set in the View menu";
+    } else if (request == ViewerState::kUpThisWay) {
+        up = screen_up;
+        how = "the view's up (View menu)";
+    } else {
+        // The current up without its component along the view's right axis: no roll on screen.
+        up = m_camera.up() - glm::dot(m_camera.up(), right) * right;
+        if (glm::length(up) < 1e-3f) up = screen_up;
+        how = "levelled from the view (View menu)";
+    }
+    up = glm::normalize(up);
+    const SceneSphere sphere = this->sphere();
+    const CameraMode mode = m_camera.mode();
+    m_camera.fit(sphere.centre, sphere.radius, up, m_camera.fov_y());
+    m_camera.set_mode(mode);
+    m_initial_camera = m_camera;
+    m_state.up_how = cat("(", up.x, ", ", up.y, ", ", up.z, "), ", how);
+    if (m_scene_path.empty() || m_state.training) {
+        notice("up set for this session (the scene has no file to remember it for)");
+        return;
+    }
+    try {
+        remember_up(m_scene_path, up);
+        m_state.up_how += cat(", remembered for ", m_scene_path);
+        notice(cat("up remembered for ", m_scene_path, " in ", up_settings_path().string()));
+    } catch (const std::exception& e) {
+        m_state.error = e.what();
+        log::error(e.what());
+    }
 }
 
 vk::Rect2D Viewer::scene_viewport() const {
@@ -687,6 +718,10 @@ void Viewer::handle_requests() {
         m_camera = m_initial_camera;
         m_camera.set_mode(m_state.camera_mode);
         m_state.reset_view = false;
+    }
+    if (m_state.up_request >= 0) {
+        set_up(m_state.up_request);
+        m_state.up_request = -1;
     }
     if (!m_state.open_path.empty()) {
         const std::string path = m_state.open_path;

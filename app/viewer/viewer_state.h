@@ -30,6 +30,7 @@ struct TimingHistory {
 struct ViewerState {
     // Scene (read-only in the panel).
     std::string scene_name;
+    std::string up_how;  // the world's up and how it was chosen (resolve_up)
     std::size_t gaussians = 0, gaussians_loaded = 0;
     int sh_degree = 0;
     bool is_4d = false;
@@ -110,6 +111,10 @@ struct ViewerState {
     // Camera and window.
     CameraMode camera_mode = CameraMode::Orbit;
     bool fit_view = false, reset_view = false, screenshot = false;  // requests
+    // Request: set the world's up. 0-5: +x, -x, +y, -y, +z, -z; kUpThisWay: the view's up;
+    // kUpLevel: the current up with the view's roll removed (the horizon level on screen).
+    static constexpr int kUpThisWay = 6, kUpLevel = 7;
+    int up_request = -1;
     bool show_panel = true, show_help = false, quit = false;
     std::string open_path;  // request: open this scene
     std::string file_dialog_dir;

@@ -53,4 +53,11 @@ Camera Camera::resized(int new_width, int new_height) const {
     return out;
 }
 
+std::optional<glm::vec3> mean_camera_up(std::span<const Camera> cameras) {
+    glm::vec3 sum(0.0f);
+    for (const Camera& c : cameras) sum += glm::transpose(c.rotation) * glm::vec3(0, -1, 0);
+    if (cameras.empty() || glm::length(sum) < 0.1f * static_cast<float>(cameras.size())) return std::nullopt;
+    return glm::normalize(sum);
+}
+
 }  // namespace glint

@@ -126,7 +126,12 @@ PlyHeader parse_ply_header(std::string_view data, std::string_view name) {
         if (words.empty()) continue;
         const std::string_view keyword = words[0];
         const auto where = [&] { return cat("header line ", line_number, ": "); };
-        if (keyword == "comment" || keyword == "obj_info") continue;
+        if (keyword == "comment") {
+            const std::size_t at = line.find("comment") + 7;
+            header.comments.emplace_back(line.substr(std::min(line.size(), at + 1)));
+            continue;
+        }
+        if (keyword == "obj_info") continue;
         // Outside comments a PLY header is ASCII text; this also keeps names safe to quote in messages.
         for (const char c : line)
             if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || static_cast<unsigned char>(c) >= 0x7f)

@@ -9,6 +9,7 @@
 #include <cfloat>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -585,6 +586,18 @@ PlyReadResult Reader::read() {
         if (trailing) fail("the file holds more data than its header declares (trailing data)");
     }
     if (result.cloud.is_4d()) result.cloud.set_time_period(m_time_period);
+    result.written_by_glint = false;
+    for (const std::string& comment : header.comments) {
+        if (comment.starts_with("written by glint")) result.written_by_glint = true;
+        float up[3];
+        char extra = 0;
+        if (std::sscanf(comment.c_str(), "glint up %f %f %f %c", &up[0], &up[1], &up[2], &extra) == 3) {
+            const float length = std::sqrt(up[0] * up[0] + up[1] * up[1] + up[2] * up[2]);
+            if (!(length > 0.0f) || !std::isfinite(length))
+                fail(cat("the header's 'comment glint up' is not a direction ('", printable(comment), "')"));
+            result.cloud.set_up(std::array<float, 3>{up[0] / length, up[1] / length, up[2] / length});
+        }
+    }
     return result;
 }
 
@@ -632,6 +645,12 @@ void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& 
         cat("ply\nformat ", encoding == PlyEncoding::Ascii ? "ascii" : "binary_little_endian",
             " 1.0\ncomment written by glint ", kVersion, "\nelement vertex ", cloud.size(), "\n");
     for (const std::string& name : names) header += "property float " + name + "\n";
+    if (cloud.up()) {
+        char line[96];
+        std::snprintf(line, sizeof line, "comment glint up %.9g %.9g %.9g\n", (*cloud.up())[0], (*cloud.up())[1],
+                      (*cloud.up())[2]);
+        header.insert(header.find("element vertex"), line);
+    }
     if (cloud.is_4d()) header += "element glint_scene 1\nproperty float time_period\n";
     header += "end_header\n";
     sink(std::as_bytes(std::span(header.data(), header.size())));

@@ -37,6 +37,7 @@ LoadedScene from_ply(PlyReadResult ply, std::size_t file_bytes, std::string_view
     scene.encoding = ply.encoding == PlyEncoding::Ascii ? "ascii" : "binary_little_endian";
     scene.skipped_properties = std::move(ply.skipped_properties);
     scene.skipped_elements = std::move(ply.skipped_elements);
+    scene.written_by_glint = ply.written_by_glint;
     if (!scene.skipped_properties.empty())
         log::warn(name, ": skipped ", scene.skipped_properties.size(),
                   " vertex properties glint does not use: ", join(scene.skipped_properties, ", "));

@@ -60,6 +60,17 @@ void draw_menu_bar(ViewerState& s) {
             s.camera_mode = fly ? CameraMode::Fly : CameraMode::Orbit;
         ImGui::MenuItem("Panel", "G", &s.show_panel);
         ImGui::MenuItem("V-sync", nullptr, &s.vsync);
+        ImGui::Separator();
+        if (ImGui::BeginMenu("Up direction")) {
+            const char* axes[6] = {"+x", "-x", "+y", "-y", "+z", "-z"};
+            for (int k = 0; k < 6; ++k)
+                if (ImGui::MenuItem(axes[k])) s.up_request = k;
+            ImGui::Separator();
+            if (ImGui::MenuItem("This way is up")) s.up_request = ViewerState::kUpThisWay;
+            if (ImGui::MenuItem("Level the horizon from this view")) s.up_request = ViewerState::kUpLevel;
+            if (!s.up_how.empty()) ImGui::TextDisabled("now: %s", s.up_how.c_str());
+            ImGui::EndMenu();
+        }
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("Help")) {

@@ -9,6 +9,7 @@ namespace glint::app {
 void draw_scene_panel(ViewerState& s) {
     if (!ImGui::CollapsingHeader("Scene", ImGuiTreeNodeFlags_DefaultOpen)) return;
     ImGui::TextWrapped("%s", s.scene_name.c_str());
+    if (!s.up_how.empty()) ImGui::TextWrapped("up %s", s.up_how.c_str());
     if (s.is_nerf) {
         ImGui::Text("Type: hash-grid NeRF");
         ImGui::TextWrapped("%s", s.nerf_summary.c_str());

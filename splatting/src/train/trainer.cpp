@@ -169,6 +169,10 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
         m_cloud.rotations()[4 * i] = 1.0f;
         m_cloud.opacity_logits()[i] = logit(mcmc ? options.mcmc_init_opacity : 0.1f);
     }
+    // The dataset's up travels with the scene (PLY "glint up" line), so viewers open it upright.
+    std::vector<Camera> cameras;
+    for (const DatasetView& view : dataset.train) cameras.push_back(view.camera);
+    if (const std::optional<glm::vec3> up = mean_camera_up(cameras)) m_cloud.set_up(std::array<float, 3>{up->x, up->y, up->z});
     m_grad_accum.assign(n, 0.0f);
     m_grad_count.assign(n, 0.0f);
     m_train_images.resize(dataset.train.size());

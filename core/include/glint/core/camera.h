@@ -2,6 +2,9 @@
 // translation (x_cam = R x_world + t); intrinsics in pixels.
 #pragma once
 
+#include <optional>
+#include <span>
+
 #include <glm/glm.hpp>
 
 namespace glint {
@@ -26,5 +29,9 @@ struct Camera {
     // The same view at another resolution (intrinsics scaled).
     Camera resized(int new_width, int new_height) const;
 };
+
+// The world's up as a set of cameras sees it: the mean of their up directions (image -y in the world),
+// normalized; nothing when they cancel out (as many upside down as upright) or there are none.
+std::optional<glm::vec3> mean_camera_up(std::span<const Camera> cameras);
 
 }  // namespace glint

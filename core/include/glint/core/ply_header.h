@@ -40,6 +40,7 @@ struct PlyHeader {
     PlyEncoding encoding = PlyEncoding::BinaryLittleEndian;
     std::vector<PlyElement> elements;
     std::size_t body_offset = 0;  // bytes from the start of the file
+    std::vector<std::string> comments;  // the text after "comment ", in order
 };
 
 // A header longer than this is not a scene's header (the reference 3DGS writes about 1.5 KiB).

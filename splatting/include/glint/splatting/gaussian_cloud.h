@@ -1,6 +1,7 @@
 // GaussianCloud: a 3D or 4D Gaussian scene, structure of arrays, raw (pre-activation) parameters.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -86,6 +87,10 @@ public:
     }
     float time_period() const { return m_time_period; }
     void set_time_period(float period) { m_time_period = period; }
+    // The world's up direction when the scene's maker knew it (a dataset's cameras, a generator); PLY
+    // files carry it as a "comment glint up X Y Z" header line. Unit length when set.
+    const std::optional<std::array<float, 3>>& up() const { return m_up; }
+    void set_up(std::optional<std::array<float, 3>> up) { m_up = up; }
 
     std::span<float> positions() { return m_positions; }
     std::span<const float> positions() const { return m_positions; }
@@ -121,6 +126,7 @@ private:
     bool m_temporal = false;
     int m_time_color_degree = 0;
     float m_time_period = 1.0f;
+    std::optional<std::array<float, 3>> m_up;
     FloatArray m_positions;
     FloatArray m_log_scales;
     FloatArray m_rotations;

@@ -29,6 +29,7 @@ struct PlyReadResult {
     PlyEncoding encoding = PlyEncoding::BinaryLittleEndian;
     std::vector<std::string> skipped_properties;  // vertex properties glint does not use
     std::vector<std::string> skipped_elements;    // elements other than "vertex"
+    bool written_by_glint = false;                // its header says "comment written by glint"
 };
 
 // Parses a whole PLY file held in memory. `name` (usually the path) prefixes every error message.

@@ -25,6 +25,7 @@ struct LoadedScene {
     std::string encoding;                         // "binary_little_endian", "ascii", "32-byte records"
     std::vector<std::string> skipped_properties;  // PLY vertex properties glint does not use
     std::vector<std::string> skipped_elements;    // PLY elements other than vertex
+    bool written_by_glint = false;                // a PLY whose header names glint as its writer
     std::size_t file_bytes = 0;
 };
 
