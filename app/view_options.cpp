@@ -182,10 +182,6 @@ UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& s
     }
     if (const std::optional<glm::vec3> up = remembered_up(scene_path))
         return done(*up, cat("chosen in the viewer (remembered in ", up_settings_path().string(), ")"));
-    if (cloud != nullptr && cloud->up()) {
-        const auto& u = *cloud->up();
-        return done({u[0], u[1], u[2]}, "from the file's 'glint up' line");
-    }
     if (const std::optional<std::filesystem::path> beside = cameras_beside(scene_path)) {
         try {
             if (const std::optional<glm::vec3> up = mean_camera_up(load_cameras(*beside).cameras))
@@ -193,6 +189,10 @@ UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& s
         } catch (const InputError& e) {
             log::warn("ignoring the cameras beside the scene: ", e.what());
         }
+    }
+    if (cloud != nullptr && cloud->up()) {
+        const auto& u = *cloud->up();
+        return done({u[0], u[1], u[2]}, "from the file's 'glint up' line");
     }
     if (cloud != nullptr && (format == splatting::SceneFormat::Splat ||
                              (format == splatting::SceneFormat::Ply && !written_by_glint)))

@@ -39,8 +39,9 @@ struct SceneSphere {
 SceneSphere scene_sphere(const splatting::GaussianCloud& cloud);
 
 // The world's up direction for the automatic view, and how it was chosen, in order: the --up option; the
-// up chosen for this file in the viewer (up_settings.h); the scene file's own "glint up" line (glint writes the up of the dataset it trained from, and of the
-// scenes it generates); the mean up of the cameras beside the file (transforms.json or a COLMAP model);
+// up chosen for this file in the viewer (up_settings.h); the mean up of the cameras beside the file
+// (transforms.json or a COLMAP model: the dataset it came from); the file's own "glint up" line (glint
+// writes the up of the dataset it trained from, and of the scenes it generates);
 // the convention of third-party reference PLY and .splat files (-y, COLMAP's image-down axis, as the
 // common viewers take it); an estimate from the scene's flat Gaussians when it is clear; +z.
 struct UpChoice {
