@@ -250,7 +250,7 @@ void add_train_command(CLI::App& app, Action& action) {
                 options.random_count = o->random_count;
                 const auto& first = dataset.train.front().camera;
                 const std::size_t pixels = static_cast<std::size_t>(first.width) * first.height;
-                options.max_gaussians = o->max_gaussians > 0 ? o->max_gaussians
+                options.max_gaussians = o->max_gaussians > 0   ? o->max_gaussians
                                         : o->densify == "mcmc" ? std::min<std::size_t>(pixels, 3'000'000)
                                                                : 3'000'000;
                 options.init = o->init == "points"   ? splatting::TrainOptions::Init::Points

@@ -47,7 +47,8 @@ std::optional<glm::vec3> remembered_up(const std::filesystem::path& scene) {
     if (it == settings.end()) return std::nullopt;
     if (!it->is_array() || it->size() != 3 || !(*it)[0].is_number() || !(*it)[1].is_number() ||
         !(*it)[2].is_number()) {
-        log::warn(up_settings_path().string(), ": the entry for ", scene.string(), " is not [x, y, z]; ignored");
+        log::warn(up_settings_path().string(), ": the entry for ", scene.string(),
+                  " is not [x, y, z]; ignored");
         return std::nullopt;
     }
     const glm::vec3 up((*it)[0].get<float>(), (*it)[1].get<float>(), (*it)[2].get<float>());
@@ -57,7 +58,8 @@ std::optional<glm::vec3> remembered_up(const std::filesystem::path& scene) {
 
 void remember_up(const std::filesystem::path& scene, glm::vec3 up) {
     const std::filesystem::path file = up_settings_path();
-    if (file.empty()) throw Error("cannot remember the up direction: neither XDG_CONFIG_HOME nor HOME is set");
+    if (file.empty())
+        throw Error("cannot remember the up direction: neither XDG_CONFIG_HOME nor HOME is set");
     nlohmann::json settings = read_settings(file);
     settings[key_of(scene)] = {up.x, up.y, up.z};
     std::error_code error;

@@ -7,13 +7,13 @@
 #include <sstream>
 
 #include "default_scene.h"
-#include "up_settings.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_stats.h"
 #include "glint/splatting/up_direction.h"
+#include "up_settings.h"
 
 namespace glint::app {
 
@@ -163,12 +163,14 @@ std::string axis_text(glm::vec3 v) {
 
 UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
                     const splatting::LoadedScene* scene) {
-    return scene != nullptr ? resolve_up(up_option, scene_path, &scene->cloud, scene->format, scene->written_by_glint)
-                            : resolve_up(up_option, scene_path, nullptr, splatting::SceneFormat::Ply, true);
+    return scene != nullptr
+               ? resolve_up(up_option, scene_path, &scene->cloud, scene->format, scene->written_by_glint)
+               : resolve_up(up_option, scene_path, nullptr, splatting::SceneFormat::Ply, true);
 }
 
 UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
-                    const splatting::GaussianCloud* cloud, splatting::SceneFormat format, bool written_by_glint) {
+                    const splatting::GaussianCloud* cloud, splatting::SceneFormat format,
+                    bool written_by_glint) {
     UpChoice choice;
     const auto done = [&](glm::vec3 up, const std::string& how) {
         choice.up = glm::normalize(up);
@@ -218,7 +220,8 @@ Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& clou
                           description);
 }
 
-Camera resolve_camera(const ViewOptions& o, const SceneSphere& sphere, glm::vec3 up, std::string& description) {
+Camera resolve_camera(const ViewOptions& o, const SceneSphere& sphere, glm::vec3 up,
+                      std::string& description) {
     if (!o.cameras.empty()) {
         const CameraSet set = load_cameras(o.cameras);
         if (o.index >= static_cast<int>(set.cameras.size()))

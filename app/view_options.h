@@ -52,7 +52,8 @@ UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& s
                     const splatting::LoadedScene* scene);
 // The same from a cloud (null for scenes that are not Gaussians) and what its file was.
 UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
-                    const splatting::GaussianCloud* cloud, splatting::SceneFormat format, bool written_by_glint);
+                    const splatting::GaussianCloud* cloud, splatting::SceneFormat format,
+                    bool written_by_glint);
 
 // A transforms.json or COLMAP model beside a scene file (its folder), or nothing.
 std::optional<std::filesystem::path> cameras_beside(const std::filesystem::path& scene);

@@ -61,7 +61,7 @@ TEST_CASE("AtomicFile removes temporaries a killed write left, and only those") 
     REQUIRE(::waitpid(child, &status, 0) == child);
     const std::string dead = "scene.ply.tmp-" + std::to_string(child) + "-0";
     const std::string alive = "scene.ply.tmp-" + std::to_string(::getppid()) + "-3";  // a live process
-    const std::string other = "other.ply.tmp-" + std::to_string(child) + "-0";       // another target
+    const std::string other = "other.ply.tmp-" + std::to_string(child) + "-0";        // another target
     for (const std::string& name : {dead, alive, other}) std::ofstream(dir / name) << "partial";
     {
         AtomicFile file(path);

@@ -111,7 +111,8 @@ TEST_SUITE("cpu") {
         CHECK(mcmc.densify_until == 2500);
     }
 
-    TEST_CASE("random backgrounds: a view with nothing in it trains to nothing, whatever the colour under it") {
+    TEST_CASE(
+        "random backgrounds: a view with nothing in it trains to nothing, whatever the colour under it") {
         // Each step composites the (empty) target over a new colour and renders over the same colour, so
         // the only way to match every step is to be transparent. A target composited over one colour and
         // a render over another (as when the random colour was drawn once per image load) is matched by
@@ -315,16 +316,17 @@ TEST_SUITE("cpu") {
         CHECK(psnr >= 27.0);
     }
 
-    TEST_CASE("quality floor from random initialisation: the sample dataset without its points reaches 28 dB") {
+    TEST_CASE(
+        "quality floor from random initialisation: the sample dataset without its points reaches 28 dB") {
         // The same data and length as the floor above, started from 50,000 random Gaussians in a cube
         // around the object: before the background opacity reset and the fitted schedule, such runs
         // learned the training views and covered the test views in white haze (19.8 dB after 1500
         // iterations).
         test::TempDir dir;
-        const test::CommandResult r = test::run_glint(
-            "train -q " + test::quoted(test::source_dir() / "assets/sample/dataset") + " -o " +
-            test::quoted(dir / "random.ply") + " --iters 1000 --init random --csv " +
-            test::quoted(dir / "curve.csv"));
+        const test::CommandResult r =
+            test::run_glint("train -q " + test::quoted(test::source_dir() / "assets/sample/dataset") +
+                            " -o " + test::quoted(dir / "random.ply") + " --iters 1000 --init random --csv " +
+                            test::quoted(dir / "curve.csv"));
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
         const std::vector<double> fields = last_csv_row(dir / "curve.csv");

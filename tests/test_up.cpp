@@ -10,8 +10,8 @@
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/up_direction.h"
 #include "scene_generators.h"
-#include "up_settings.h"
 #include "test_support.h"
+#include "up_settings.h"
 
 using namespace glint;
 
@@ -66,8 +66,9 @@ TEST_SUITE("cpu") {
         CHECK(splatting::estimate_up(tools::make_random_scene(random)).confidence < splatting::kConfidentUp);
     }
 
-    TEST_CASE("glint info says where the up comes from: the file, the cameras beside it, the convention, "
-              "the estimate") {
+    TEST_CASE(
+        "glint info says where the up comes from: the file, the cameras beside it, the convention, "
+        "the estimate") {
         test::TempDir dir;
         // glint's own file with its up line.
         const splatting::GaussianCloud scene = tools::make_default_scene();
@@ -79,7 +80,8 @@ TEST_SUITE("cpu") {
         const glm::quat tilt(glm::radians(glm::vec3(25, -15, 0)));
         splatting::save_scene(rotated(scene, tilt), dir / "tilted.ply");
         info = info_json(dir / "tilted.ply");
-        const glm::vec3 found(info["up"][0].get<float>(), info["up"][1].get<float>(), info["up"][2].get<float>());
+        const glm::vec3 found(info["up"][0].get<float>(), info["up"][1].get<float>(),
+                              info["up"][2].get<float>());
         CHECK(degrees_between(found, tilt * glm::vec3(0, 0, 1)) < 3.0);
         CHECK(info["up_from"].get<std::string>().find("estimated") != std::string::npos);
         // A third-party PLY (the donut, trained by Mip-Splatting): the reference convention, -y.
@@ -99,17 +101,20 @@ TEST_SUITE("cpu") {
 
     TEST_CASE("training writes the dataset's up into the scene: a glTF model (+y) opens upright") {
         test::TempDir dir;
-        REQUIRE(test::run_glint("synth -q " + test::quoted(test::data_dir() / "gltf/BoxTextured.glb") + " -o " +
-                                test::quoted(dir / "box") + " --views 12 --res 32 --points 500")
+        REQUIRE(test::run_glint("synth -q " + test::quoted(test::data_dir() / "gltf/BoxTextured.glb") +
+                                " -o " + test::quoted(dir / "box") + " --views 12 --res 32 --points 500")
                     .exit_code == 0);
-        const test::CommandResult trained = test::run_glint("train -q " + test::quoted(dir / "box") + " -o " +
-                                                            test::quoted(dir / "trained.ply") + " --iters 20");
+        const test::CommandResult trained =
+            test::run_glint("train -q " + test::quoted(dir / "box") + " -o " +
+                            test::quoted(dir / "trained.ply") + " --iters 20");
         INFO(trained.output);
         REQUIRE(trained.exit_code == 0);
         std::filesystem::copy(dir / "trained.ply", dir / "alone.ply");  // nothing beside it
         const nlohmann::json info = info_json(dir / "alone.ply");
-        const glm::vec3 up(info["up"][0].get<float>(), info["up"][1].get<float>(), info["up"][2].get<float>());
-        MESSAGE("trained scene's up: (", up.x, ", ", up.y, ", ", up.z, "), ", info["up_from"].get<std::string>());
+        const glm::vec3 up(info["up"][0].get<float>(), info["up"][1].get<float>(),
+                           info["up"][2].get<float>());
+        MESSAGE("trained scene's up: (", up.x, ", ", up.y, ", ", up.z, "), ",
+                info["up_from"].get<std::string>());
         CHECK(degrees_between(up, {0, 1, 0}) < 5.0);
     }
 
@@ -132,8 +137,9 @@ TEST_SUITE("cpu") {
         const nlohmann::json json = nlohmann::json::parse(info.output);
         CHECK(json["up"] == nlohmann::json({0.0, 0.0, -1.0}));
         CHECK(json["up_from"].get<std::string>().find("chosen in the viewer") != std::string::npos);
-        const test::CommandResult render = test::run_glint_under(
-            "env " + config, "render " + test::quoted(dir / "donut.ply") + " --width 64 -o " + test::quoted(dir / "v.png"));
+        const test::CommandResult render =
+            test::run_glint_under("env " + config, "render " + test::quoted(dir / "donut.ply") +
+                                                       " --width 64 -o " + test::quoted(dir / "v.png"));
         INFO(render.output);
         CHECK(render.exit_code == 0);
         CHECK(render.output.find("up: -z, chosen in the viewer") != std::string::npos);
@@ -145,8 +151,9 @@ TEST_SUITE("cpu") {
         INFO(broken.output);
         CHECK(broken.exit_code == 0);
         CHECK(broken.output.find("up: +x, from --up") != std::string::npos);
-        const test::CommandResult ignored = test::run_glint_under(
-            "env " + config, "render " + test::quoted(dir / "donut.ply") + " --width 64 -o " + test::quoted(dir / "x.png"));
+        const test::CommandResult ignored =
+            test::run_glint_under("env " + config, "render " + test::quoted(dir / "donut.ply") +
+                                                       " --width 64 -o " + test::quoted(dir / "x.png"));
         INFO(ignored.output);
         CHECK(ignored.exit_code == 0);
         CHECK(ignored.output.find("not a JSON object") != std::string::npos);

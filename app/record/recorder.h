@@ -8,9 +8,9 @@
 #include <string>
 
 #include "glint/core/camera_path.h"
+#include "glint/media/video_encoder.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/rasterizer.h"
-#include "glint/media/video_encoder.h"
 
 namespace glint::app {
 
@@ -19,7 +19,7 @@ struct RecordJob {
     float duration = 0.0f;  // seconds of video; 0: the path's own duration
     // An MP4 file, or a PNG sequence: a file name with a printf number field such as frames/%05d.png.
     std::filesystem::path output;
-    media::VideoSettings video;                 // size, rate, quality (the size applies to PNG frames too)
+    media::VideoSettings video;          // size, rate, quality (the size applies to PNG frames too)
     splatting::RenderSettings settings;  // background, SH degree, antialiasing, 4D cutoff; time below
     // 4D scenes: where the path sets no time, the scene time runs from time_start to time_end over the
     // video (equal values: a fixed time).

@@ -161,7 +161,8 @@ private:
     // The scene, ordered by importance so that a budget draws a prefix.
     splatting::GaussianCloud m_cloud;
     std::string m_scene_path;
-    splatting::SceneFormat m_scene_format = splatting::SceneFormat::Ply;  // what resolve_up() needs of the file
+    splatting::SceneFormat m_scene_format =
+        splatting::SceneFormat::Ply;  // what resolve_up() needs of the file
     bool m_scene_by_glint = true;
     std::uint64_t m_scene_version = 0;
     std::uint64_t m_live_version = 0;             // of the trainer's Gaussians shown
@@ -545,8 +546,8 @@ SceneSphere Viewer::sphere() const {
 
 void Viewer::initial_view() {
     const SceneSphere sphere = this->sphere();
-    const UpChoice up = resolve_up(m_options.view.up, m_scene_path, m_nerf ? nullptr : &m_cloud, m_scene_format,
-                                   m_scene_by_glint);
+    const UpChoice up = resolve_up(m_options.view.up, m_scene_path, m_nerf ? nullptr : &m_cloud,
+                                   m_scene_format, m_scene_by_glint);
     glm::vec3 world_up = up.up;
     m_state.up_how = up.how;
     log::info("up: ", up.how);

@@ -39,8 +39,8 @@ void adam_step(std::span<float> values, std::span<const float> grad, std::span<f
     const float c1 = 1.0f - std::pow(s.beta1, t), c2 = 1.0f - std::pow(s.beta2, t);
     const float step = lr * std::sqrt(c2) / c1;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), 1 << 14), [&](const auto& range) {
-        adam_range(values.data(), grad.data(), m.data(), v.data(), range.begin(), range.end(), s.beta1, s.beta2,
-                   s.epsilon, step, s.weight_decay, s.skip_zero_gradients);
+        adam_range(values.data(), grad.data(), m.data(), v.data(), range.begin(), range.end(), s.beta1,
+                   s.beta2, s.epsilon, step, s.weight_decay, s.skip_zero_gradients);
     });
 }
 

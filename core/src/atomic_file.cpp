@@ -25,7 +25,8 @@ void remove_stale_temporaries(const std::filesystem::path& path) {
     const std::string prefix = path.filename().string() + ".tmp-";
     std::error_code error;
     const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : ".";
-    for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+    for (std::filesystem::directory_iterator it(folder, error), end; !error && it != end;
+         it.increment(error)) {
         const std::string name = it->path().filename().string();
         if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
         const std::size_t dash = name.find('-', prefix.size());

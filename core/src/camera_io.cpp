@@ -15,9 +15,9 @@
 
 #include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
-#include "glint/core/ply_header.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
+#include "glint/core/ply_header.h"
 #include "glint/core/text.h"
 
 namespace glint {
@@ -501,14 +501,22 @@ PointCloud read_point_ply(const fs::path& path) {
             return static_cast<double>(value);
         };
         switch (type) {
-            case PlyType::Int8: return get(std::int8_t{});
-            case PlyType::UInt8: return get(std::uint8_t{});
-            case PlyType::Int16: return get(std::int16_t{});
-            case PlyType::UInt16: return get(std::uint16_t{});
-            case PlyType::Int32: return get(std::int32_t{});
-            case PlyType::UInt32: return get(std::uint32_t{});
-            case PlyType::Float32: return get(float{});
-            case PlyType::Float64: break;
+            case PlyType::Int8:
+                return get(std::int8_t{});
+            case PlyType::UInt8:
+                return get(std::uint8_t{});
+            case PlyType::Int16:
+                return get(std::int16_t{});
+            case PlyType::UInt16:
+                return get(std::uint16_t{});
+            case PlyType::Int32:
+                return get(std::int32_t{});
+            case PlyType::UInt32:
+                return get(std::uint32_t{});
+            case PlyType::Float32:
+                return get(float{});
+            case PlyType::Float64:
+                break;
         }
         return get(double{});
     };

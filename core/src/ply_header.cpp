@@ -110,8 +110,9 @@ PlyHeader parse_ply_header(std::string_view data, std::string_view name) {
         if (newline == nullptr) {
             if (line_number == 0 && std::string_view(bytes, std::min<std::size_t>(size, 3)) != "ply")
                 fail_header(name, "not a PLY file (it does not start with 'ply')");
-            fail_header(name, size > kMaxPlyHeaderBytes ? "no 'end_header' in the first 1 MiB: not a PLY header"
-                                          : "the header is not terminated by 'end_header'");
+            fail_header(name, size > kMaxPlyHeaderBytes
+                                  ? "no 'end_header' in the first 1 MiB: not a PLY header"
+                                  : "the header is not terminated by 'end_header'");
         }
         const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(newline) - bytes);
         std::string_view line(bytes + pos, end - pos);
@@ -148,11 +149,13 @@ PlyHeader parse_ply_header(std::string_view data, std::string_view name) {
             else if (words[1] == "ascii")
                 header.encoding = PlyEncoding::Ascii;
             else if (words[1] == "binary_big_endian")
-                fail_header(name, "big-endian binary PLY is not supported (re-export it as binary_little_endian)");
+                fail_header(name,
+                            "big-endian binary PLY is not supported (re-export it as binary_little_endian)");
             else
                 fail_header(name, cat(where(), "unknown PLY format '", printable(words[1]), "'"));
             if (words[2] != "1.0")
-                fail_header(name, cat(where(), "unsupported PLY version '", printable(words[2]), "' (expected 1.0)"));
+                fail_header(
+                    name, cat(where(), "unsupported PLY version '", printable(words[2]), "' (expected 1.0)"));
             saw_format = true;
         } else if (keyword == "element") {
             if (words.size() != 3) fail_header(name, where() + "expected 'element <name> <count>'");
@@ -162,7 +165,7 @@ PlyHeader parse_ply_header(std::string_view data, std::string_view name) {
                 std::from_chars(words[2].data(), words[2].data() + words[2].size(), element.count);
             if (ec != std::errc() || ptr != words[2].data() + words[2].size())
                 fail_header(name, cat(where(), "element '", printable(words[1]), "' has an invalid count '",
-                         printable(words[2]), "'"));
+                                      printable(words[2]), "'"));
             header.elements.push_back(std::move(element));
         } else if (keyword == "property") {
             if (header.elements.empty()) fail_header(name, where() + "'property' before any 'element'");
@@ -173,17 +176,18 @@ PlyHeader parse_ply_header(std::string_view data, std::string_view name) {
                 const auto count_type = parse_ply_type(words[2]);
                 const auto item_type = parse_ply_type(words[3]);
                 if (!count_type || !item_type)
-                    fail_header(name, cat(where(), "unknown type in list property '", printable(words[4]), "'"));
+                    fail_header(name,
+                                cat(where(), "unknown type in list property '", printable(words[4]), "'"));
                 if (is_float_type(*count_type))
                     fail_header(name, cat(where(), "list property '", printable(words[4]),
-                             "' has a floating-point count type"));
+                                          "' has a floating-point count type"));
                 property = {std::string(words[4]), *item_type, true, *count_type};
             } else {
                 if (words.size() != 3) fail_header(name, where() + "expected 'property <type> <name>'");
                 const auto type = parse_ply_type(words[1]);
                 if (!type)
                     fail_header(name, cat(where(), "property '", printable(words[2]), "' has unknown type '",
-                             printable(words[1]), "'"));
+                                          printable(words[1]), "'"));
                 property = {std::string(words[2]), *type, false, PlyType::UInt8};
             }
             header.elements.back().properties.push_back(std::move(property));

@@ -102,7 +102,7 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
     EvaluationLog evaluations(std::string_view(session.size_unit()) == "Gaussians" ? "gaussians"
-                                                                                  : "occupied_cells");
+                                                                                   : "occupied_cells");
     TrainingEvaluation last;
     const auto evaluate = [&] {
         last = session.evaluate();
@@ -125,8 +125,8 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
             std::signal(SIGINT, SIG_DFL);
             if (tty) std::fprintf(stderr, "\n");
             session.save_checkpoint(options.checkpoint);
-            log::info("interrupted at iteration ", session.iteration(), ": saved ", options.checkpoint.string(),
-                      "; continue with --resume ", options.checkpoint.string());
+            log::info("interrupted at iteration ", session.iteration(), ": saved ",
+                      options.checkpoint.string(), "; continue with --resume ", options.checkpoint.string());
             if (observer != nullptr)
                 observer->finished(false, cat("interrupted: saved ", options.checkpoint.string()));
             return 130;  // 128 + SIGINT, as shells report it
@@ -165,8 +165,8 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
     if (tty) std::fprintf(stderr, "\n");
     evaluate();
     if (const std::optional<TrainingEvaluation> training = session.evaluate_training())
-        log::info("training views: PSNR ", training->psnr, " dB, SSIM ", training->ssim, " (", training->views,
-                  " views); test - training: ", last.psnr - training->psnr, " dB");
+        log::info("training views: PSNR ", training->psnr, " dB, SSIM ", training->ssim, " (",
+                  training->views, " views); test - training: ", last.psnr - training->psnr, " dB");
     session.save_result(options.result);
     const std::filesystem::path plot = evaluations.write(options.csv);
     const double trained = seconds();
@@ -174,8 +174,9 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
               options.csv.string(), " and ", plot.string(), "; trained in ", one_decimal(trained),
               " s; peak memory ", human_bytes(peak_memory()));
     if (observer != nullptr)
-        observer->finished(true, cat(stopped ? "stopped: wrote " : "finished: wrote ", options.result.string(),
-                                     " (", session.size(), " ", session.size_unit(), ")"));
+        observer->finished(
+            true, cat(stopped ? "stopped: wrote " : "finished: wrote ", options.result.string(), " (",
+                      session.size(), " ", session.size_unit(), ")"));
     if (options.profile) print_profile(session, session.iteration() - first + 1);
     return 0;
 }

@@ -12,9 +12,9 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "glint/core/adam.h"
 #include "glint/core/atomic_file.h"
 #include "glint/core/binary_io.h"
-#include "glint/core/adam.h"
 #include "glint/core/error.h"
 #include "glint/core/image_loss.h"
 #include "glint/core/text.h"

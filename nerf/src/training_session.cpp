@@ -44,9 +44,10 @@ std::string NerfTrainingSession::profile_note() const {
     const NerfTrainProfile& p = m_trainer.profile();
     const double steps = static_cast<double>(std::max<std::size_t>(p.steps, 1));
     const double ms = p.marching + p.encoding + p.mlp + p.compositing + p.optimizer + p.occupancy;
-    return cat("per step: ", static_cast<double>(p.rays) / steps, " rays, ", static_cast<double>(p.samples) / steps,
-               " samples (",
-               100.0 * static_cast<double>(p.samples_used) / static_cast<double>(std::max<std::size_t>(p.samples, 1)),
+    return cat("per step: ", static_cast<double>(p.rays) / steps, " rays, ",
+               static_cast<double>(p.samples) / steps, " samples (",
+               100.0 * static_cast<double>(p.samples_used) /
+                   static_cast<double>(std::max<std::size_t>(p.samples, 1)),
                "% before the rays' transmittance ran out); ",
                static_cast<double>(p.samples) / std::max(ms, 1e-9) / 1000.0, " million samples per second");
 }

@@ -9,8 +9,8 @@
 #include <cfloat>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -647,8 +647,8 @@ void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& 
     for (const std::string& name : names) header += "property float " + name + "\n";
     if (cloud.up()) {
         char line[96];
-        std::snprintf(line, sizeof line, "comment glint up %.9g %.9g %.9g\n", (*cloud.up())[0], (*cloud.up())[1],
-                      (*cloud.up())[2]);
+        std::snprintf(line, sizeof line, "comment glint up %.9g %.9g %.9g\n", (*cloud.up())[0],
+                      (*cloud.up())[1], (*cloud.up())[2]);
         header.insert(header.find("element vertex"), line);
     }
     if (cloud.is_4d()) header += "element glint_scene 1\nproperty float time_period\n";

@@ -15,7 +15,8 @@ using Mat = std::array<std::array<double, 3>, 3>;
 using Vec = std::array<double, 3>;
 
 Vec multiply(const Mat& m, const Vec& v) {
-    return {m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+    return {m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
+            m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
             m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]};
 }
 double dot(const Vec& a, const Vec& b) {

@@ -276,13 +276,14 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     // The chunks' sums added in chunk order for every element (deterministic), over element ranges in
     // parallel.
     m_splat_grads.resize(visible * kGradsPerSplat);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m_splat_grads.size(), 1 << 14), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            float sum = 0.0f;
-            for (const std::vector<float>& part : partial) sum += part[i];
-            m_splat_grads[i] = sum;
-        }
-    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, m_splat_grads.size(), 1 << 14),
+                      [&](const auto& range) {
+                          for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                              float sum = 0.0f;
+                              for (const std::vector<float>& part : partial) sum += part[i];
+                              m_splat_grads[i] = sum;
+                          }
+                      });
 
     // --- per visible Gaussian: the chain to the raw parameters -------------------------------------------
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
@@ -290,7 +291,8 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
     const float half_w = 0.5f * static_cast<float>(width), half_h = 0.5f * static_cast<float>(height);
     m_splat_of.assign(cloud.size(), UINT32_MAX);
-    for (std::size_t v = 0; v < visible; ++v) m_splat_of[static_cast<std::uint32_t>(m_depth_order[v])] = static_cast<std::uint32_t>(v);
+    for (std::size_t v = 0; v < visible; ++v)
+        m_splat_of[static_cast<std::uint32_t>(m_depth_order[v])] = static_cast<std::uint32_t>(v);
     const ChainInputs inputs{cloud,  view,        frame.near_plane,  half_w,
                              half_h, rest_stride, m_splat_of.data(), m_splat_grads.data()};
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cloud.size(), 1024),

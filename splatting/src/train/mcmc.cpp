@@ -53,9 +53,11 @@ std::vector<std::uint32_t> sample_by_weight(const std::vector<float>& weights, s
     if (!(total > 0.0)) return picks;
     picks.reserve(count);
     for (std::size_t k = 0; k < count; ++k) {
-        const double u = (static_cast<double>(next_random(random) >> 11) / static_cast<double>(1ull << 53)) * total;
+        const double u =
+            (static_cast<double>(next_random(random) >> 11) / static_cast<double>(1ull << 53)) * total;
         const auto it = std::upper_bound(cdf.begin(), cdf.end(), u);
-        picks.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(it - cdf.begin(), weights.size() - 1)));
+        picks.push_back(
+            static_cast<std::uint32_t>(std::min<std::size_t>(it - cdf.begin(), weights.size() - 1)));
     }
     return picks;
 }
@@ -63,13 +65,16 @@ std::vector<std::uint32_t> sample_by_weight(const std::vector<float>& weights, s
 }  // namespace
 
 void Trainer::zero_moments(std::uint32_t row) {
-    const std::size_t strides[6] = {3, 3, 4, 1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
+    const std::size_t strides[6] = {3, 3, 4,
+                                    1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
     for (std::size_t g = 0; g < 6; ++g) {
         Moments& m = m_moments[g];
         const std::size_t begin = row * strides[g], end = begin + strides[g];
         if (m.m.size() < end) continue;  // no step has sized it yet
-        std::fill(m.m.begin() + static_cast<std::ptrdiff_t>(begin), m.m.begin() + static_cast<std::ptrdiff_t>(end), 0.0f);
-        std::fill(m.v.begin() + static_cast<std::ptrdiff_t>(begin), m.v.begin() + static_cast<std::ptrdiff_t>(end), 0.0f);
+        std::fill(m.m.begin() + static_cast<std::ptrdiff_t>(begin),
+                  m.m.begin() + static_cast<std::ptrdiff_t>(end), 0.0f);
+        std::fill(m.v.begin() + static_cast<std::ptrdiff_t>(begin),
+                  m.v.begin() + static_cast<std::ptrdiff_t>(end), 0.0f);
     }
 }
 
@@ -84,7 +89,8 @@ void Trainer::mcmc_regularize() {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             const float o = sigmoid(logits[i]);
             m_grads.opacity_logits[i] += opacity_weight * o * (1.0f - o);
-            for (int k = 0; k < 3; ++k) m_grads.log_scales[3 * i + k] += scale_weight * std::exp(log_scales[3 * i + k]);
+            for (int k = 0; k < 3; ++k)
+                m_grads.log_scales[3 * i + k] += scale_weight * std::exp(log_scales[3 * i + k]);
         }
     });
 }
@@ -112,9 +118,11 @@ void Trainer::mcmc_noise(float lr_position) {
             // R^T e, scaled by S^2, then R.
             const float e[3] = {normal_at(key, 3 * i), normal_at(key, 3 * i + 1), normal_at(key, 3 * i + 2)};
             float t[3];
-            for (int k = 0; k < 3; ++k) t[k] = s2[k] * (r.m[0][k] * e[0] + r.m[1][k] * e[1] + r.m[2][k] * e[2]);
+            for (int k = 0; k < 3; ++k)
+                t[k] = s2[k] * (r.m[0][k] * e[0] + r.m[1][k] * e[1] + r.m[2][k] * e[2]);
             for (int a = 0; a < 3; ++a)
-                positions[3 * i + a] += scale * gate * (r.m[a][0] * t[0] + r.m[a][1] * t[1] + r.m[a][2] * t[2]);
+                positions[3 * i + a] +=
+                    scale * gate * (r.m[a][0] * t[0] + r.m[a][1] * t[1] + r.m[a][2] * t[2]);
         }
     });
 }
@@ -134,7 +142,8 @@ void Trainer::mcmc_relocate_and_grow() {
 
     // Each sampled source shares its look with its copies: apply the correction for (times sampled + 1)
     // copies to the source, then copy it into its targets.
-    const auto relocate = [&](const std::vector<std::uint32_t>& sources, const std::vector<std::uint32_t>& targets) {
+    const auto relocate = [&](const std::vector<std::uint32_t>& sources,
+                              const std::vector<std::uint32_t>& targets) {
         std::unordered_map<std::uint32_t, int> times;
         for (const std::uint32_t s : sources) ++times[s];
         std::vector<std::uint32_t> distinct;
@@ -143,7 +152,8 @@ void Trainer::mcmc_relocate_and_grow() {
         for (const std::uint32_t s : distinct) {
             const Relocated r = mcmc_relocation(opacity[s], times[s] + 1, o.prune_opacity);
             m_cloud.opacity_logits()[s] = logit(r.opacity);
-            for (int k = 0; k < 3; ++k) m_cloud.log_scales()[3 * s + k] += std::log(std::max(r.scale_factor, 1e-12f));
+            for (int k = 0; k < 3; ++k)
+                m_cloud.log_scales()[3 * s + k] += std::log(std::max(r.scale_factor, 1e-12f));
             zero_moments(s);
         }
         for (std::size_t k = 0; k < targets.size(); ++k) {
@@ -164,7 +174,8 @@ void Trainer::mcmc_relocate_and_grow() {
     }
 
     // Growth: mcmc_growth more, up to the cap; new rows copied from Gaussians sampled by opacity.
-    const auto target = std::min(o.max_gaussians, static_cast<std::size_t>(static_cast<double>(n) * (1.0 + o.mcmc_growth)));
+    const auto target =
+        std::min(o.max_gaussians, static_cast<std::size_t>(static_cast<double>(n) * (1.0 + o.mcmc_growth)));
     std::size_t added = 0;
     if (target > n) {
         const std::vector<std::uint32_t> sources = sample_by_weight(opacity, target - n, m_random);
@@ -174,7 +185,8 @@ void Trainer::mcmc_relocate_and_grow() {
             rows.insert(rows.end(), sources.begin(), sources.end());
             m_cloud = gather(m_cloud, rows);
             const std::size_t total = m_cloud.size();
-            const std::size_t strides[6] = {3, 3, 4, 1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
+            const std::size_t strides[6] = {
+                3, 3, 4, 1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
             for (std::size_t g = 0; g < 6; ++g) {
                 m_moments[g].m.resize(total * strides[g], 0.0f);
                 m_moments[g].v.resize(total * strides[g], 0.0f);

@@ -33,7 +33,6 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-
 // Mean squared distance to the three nearest other points, through a uniform grid (the reference uses
 // a k-d tree); points with fewer than three neighbours in the 27 cells around them get the cell size.
 std::vector<float> mean_knn_distance2(const std::vector<float>& positions) {
@@ -104,7 +103,8 @@ void fit_schedule(TrainOptions& options, int iterations, std::size_t views) {
     options.opacity_reset_interval = scaled(options.opacity_reset_interval, 3 * options.densify_interval);
     options.sh_interval = scaled(options.sh_interval, 1);
     // MCMC relocates until 25,000 of 30,000 iterations (its paper's schedule).
-    if (options.densify == TrainOptions::Densify::Mcmc) options.densify_until = scaled(25000, 2 * options.densify_interval);
+    if (options.densify == TrainOptions::Densify::Mcmc)
+        options.densify_until = scaled(25000, 2 * options.densify_interval);
 }
 
 Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
@@ -172,7 +172,8 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     // The dataset's up travels with the scene (PLY "glint up" line), so viewers open it upright.
     std::vector<Camera> cameras;
     for (const DatasetView& view : dataset.train) cameras.push_back(view.camera);
-    if (const std::optional<glm::vec3> up = mean_camera_up(cameras)) m_cloud.set_up(std::array<float, 3>{up->x, up->y, up->z});
+    if (const std::optional<glm::vec3> up = mean_camera_up(cameras))
+        m_cloud.set_up(std::array<float, 3>{up->x, up->y, up->z});
     m_grad_accum.assign(n, 0.0f);
     m_grad_count.assign(n, 0.0f);
     m_train_images.resize(dataset.train.size());

@@ -39,7 +39,7 @@ struct PlyElement {
 struct PlyHeader {
     PlyEncoding encoding = PlyEncoding::BinaryLittleEndian;
     std::vector<PlyElement> elements;
-    std::size_t body_offset = 0;  // bytes from the start of the file
+    std::size_t body_offset = 0;        // bytes from the start of the file
     std::vector<std::string> comments;  // the text after "comment ", in order
 };
 

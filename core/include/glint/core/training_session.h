@@ -25,8 +25,8 @@ class TrainingSession {
 public:
     virtual ~TrainingSession() = default;
     virtual TrainingStepValues step() = 0;  // one iteration
-    virtual int iteration() const = 0;       // iterations done
-    virtual std::size_t size() const = 0;    // the model's size in size_unit()
+    virtual int iteration() const = 0;      // iterations done
+    virtual std::size_t size() const = 0;   // the model's size in size_unit()
     virtual const char* size_unit() const = 0;
     // Every test view (or every training view without any), rendered and compared with its image.
     virtual TrainingEvaluation evaluate() = 0;

@@ -54,11 +54,11 @@ struct TrainOptions {
     // learning rate, the Gaussian's covariance and how transparent it is; opacity and scale regularisers.
     enum class Densify { Adc, Mcmc } densify = Densify::Adc;
     float mcmc_growth = 0.05f;
-    float mcmc_noise = 5e5f;          // the paper's noise learning rate
-    float mcmc_opacity_reg = 0.01f;   // times the mean activated opacity, added to the loss
-    float mcmc_scale_reg = 0.01f;     // times the mean activated scale
-    float mcmc_init_opacity = 0.5f;   // the paper's initial opacity (ADC starts at 0.1)
-    float mcmc_init_scale = 0.1f;     // times the neighbour distance (ADC: 1)
+    float mcmc_noise = 5e5f;         // the paper's noise learning rate
+    float mcmc_opacity_reg = 0.01f;  // times the mean activated opacity, added to the loss
+    float mcmc_scale_reg = 0.01f;    // times the mean activated scale
+    float mcmc_init_opacity = 0.5f;  // the paper's initial opacity (ADC starts at 0.1)
+    float mcmc_init_scale = 0.1f;    // times the neighbour distance (ADC: 1)
     // Initialisation without sparse points: random Gaussians in a cube around the point the cameras look
     // at (Dataset::look_at_centre), of
     // half side random_extent times the cameras' extent (0.3 of 1.1x the camera radius of an object
@@ -127,7 +127,7 @@ private:
     void mcmc_regularize();
     void mcmc_noise(float lr_position);
     void mcmc_relocate_and_grow();
-    void zero_moments(std::uint32_t row);  // of one Gaussian, in every parameter group
+    void zero_moments(std::uint32_t row);                   // of one Gaussian, in every parameter group
     void keep_rows(const std::vector<std::uint8_t>& keep);  // rows of the cloud, moments and statistics
     const ImageRgb& image(std::size_t view, bool test);
     const SsimMoments<float>* moments(std::size_t view);  // null past the budget
