@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "glint/core/camera_io.h"
 #include "glint/core/dataset.h"
 #include "glint/core/image_io.h"
 #include "glint/splatting/raster/rasterizer.h"
@@ -24,7 +25,7 @@ void make_dataset(const std::filesystem::path& dir) {
     auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
     splatting::RenderSettings settings;
     settings.background = {1, 1, 1};
-    std::ostringstream frames;
+    CameraSet set;
     for (int i = 0; i < 16; ++i) {
         const float az = 6.2831853f * static_cast<float>(i) / 16.0f, el = i % 2 ? 0.8f : 0.45f, r = 9.0f;
         const glm::vec3 eye(r * std::cos(el) * std::cos(az), r * std::cos(el) * std::sin(az),
@@ -36,23 +37,16 @@ void make_dataset(const std::filesystem::path& dir) {
         for (std::size_t k = 0; k < rgb.size(); ++k) rgb[k] = to_unorm8(out.color[k]);
         const std::string name = "r_" + std::to_string(i) + ".png";
         write_png(dir / name, 48, 48, 3, rgb);
-        // OpenCV world-to-camera -> OpenGL camera-to-world (flip y and z).
-        const glm::mat3 c2w = glm::transpose(camera.rotation);
-        frames << (i ? "," : "") << R"({"file_path": ")" << name << R"(", "transform_matrix": [)";
-        for (int row = 0; row < 3; ++row)
-            frames << "[" << c2w[0][row] << "," << -c2w[1][row] << "," << -c2w[2][row] << "," << eye[row]
-                   << "],";
-        frames << "[0,0,0,1]]}";
+        set.cameras.push_back(camera);
+        set.names.push_back(name);
     }
-    std::ofstream(dir / "transforms.json")
-        << R"({"w": 48, "h": 48, "fl_x": )" << 24.0 / std::tan(0.5 * 0.7853982) << R"(, "frames": [)"
-        << frames.str() << "]}";
+    write_transforms(dir / "transforms.json", set);
 }
 
 // 8 RGBA views, 32x32, with nothing in them (alpha 0 everywhere; the colour under it is red), cameras on
 // a ring around the origin.
 void make_empty_rgba_dataset(const std::filesystem::path& dir) {
-    std::ostringstream frames;
+    CameraSet set;
     for (int i = 0; i < 8; ++i) {
         const float az = 6.2831853f * static_cast<float>(i) / 8.0f, r = 4.0f;
         const glm::vec3 eye(r * std::cos(az), r * std::sin(az), 1.0f);
@@ -61,16 +55,10 @@ void make_empty_rgba_dataset(const std::filesystem::path& dir) {
         for (std::size_t p = 0; p < 32 * 32; ++p) rgba[4 * p] = 255;
         const std::string name = "e_" + std::to_string(i) + ".png";
         write_png(dir / name, 32, 32, 4, rgba);
-        const glm::mat3 c2w = glm::transpose(camera.rotation);
-        frames << (i ? "," : "") << R"({"file_path": ")" << name << R"(", "transform_matrix": [)";
-        for (int row = 0; row < 3; ++row)
-            frames << "[" << c2w[0][row] << "," << -c2w[1][row] << "," << -c2w[2][row] << "," << eye[row]
-                   << "],";
-        frames << "[0,0,0,1]]}";
+        set.cameras.push_back(camera);
+        set.names.push_back(name);
     }
-    std::ofstream(dir / "transforms.json")
-        << R"({"w": 32, "h": 32, "fl_x": )" << 16.0 / std::tan(0.5 * 0.7853982) << R"(, "frames": [)"
-        << frames.str() << "]}";
+    write_transforms(dir / "transforms.json", set);
 }
 
 // The last row of a training CSV: iteration, seconds, count, test PSNR, SSIM, L1.
