@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -41,7 +42,7 @@ std::string one_decimal(double value) {
 // The evaluations so far: CSV text and the plot's curves.
 class EvaluationLog {
 public:
-    explicit EvaluationLog(const char* size_column)
+    explicit EvaluationLog(const std::string& size_column)
         : m_csv(cat("iteration,seconds,", size_column, ",test_psnr,test_ssim,test_l1\n")) {}
 
     void add(int iteration, double seconds, std::size_t size, const TrainingEvaluation& e) {

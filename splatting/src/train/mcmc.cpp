@@ -1,6 +1,7 @@
 // MCMC densification (Kheradmand et al. 2024, "3D Gaussian Splatting as Markov Chain Monte Carlo"):
 // position noise, opacity and scale regularisers, relocation of dead Gaussians and growth to a cap.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
@@ -65,8 +66,7 @@ std::vector<std::uint32_t> sample_by_weight(const std::vector<float>& weights, s
 }  // namespace
 
 void Trainer::zero_moments(std::uint32_t row) {
-    const std::size_t strides[6] = {3, 3, 4,
-                                    1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
+    const std::array<std::size_t, 6> strides = moment_strides();
     for (std::size_t g = 0; g < 6; ++g) {
         Moments& m = m_moments[g];
         const std::size_t begin = row * strides[g], end = begin + strides[g];
@@ -184,21 +184,14 @@ void Trainer::mcmc_relocate_and_grow() {
             std::iota(rows.begin(), rows.end(), 0u);
             rows.insert(rows.end(), sources.begin(), sources.end());
             m_cloud = gather(m_cloud, rows);
-            const std::size_t total = m_cloud.size();
-            const std::size_t strides[6] = {
-                3, 3, 4, 1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
-            for (std::size_t g = 0; g < 6; ++g) {
-                m_moments[g].m.resize(total * strides[g], 0.0f);
-                m_moments[g].v.resize(total * strides[g], 0.0f);
-            }
+            grow_state(m_cloud.size());
             std::vector<std::uint32_t> targets(sources.size());
             std::iota(targets.begin(), targets.end(), static_cast<std::uint32_t>(n));
             relocate(sources, targets);
             added = sources.size();
         }
     }
-    m_grad_accum.assign(m_cloud.size(), 0.0f);
-    m_grad_count.assign(m_cloud.size(), 0.0f);
+    grow_state(m_cloud.size());  // MCMC keeps no gradient statistics; the checkpoint wants them sized
     log::debug("iteration ", m_iteration, ": MCMC moved ", moved, " dead Gaussians, added ", added, ", now ",
                m_cloud.size());
 }

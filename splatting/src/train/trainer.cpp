@@ -179,6 +179,9 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     m_train_images.resize(dataset.train.size());
     m_train_moments.resize(dataset.train.size());
     m_test_images.resize(dataset.test.size());
+    if (options.random_background && image(0, false).alpha.empty())
+        log::warn(dataset.train.front().image.string(),
+                  ": random backgrounds need images with alpha; this dataset has none, so they are not used");
 }
 
 Trainer::~Trainer() = default;
@@ -320,21 +323,34 @@ void Trainer::keep_rows(const std::vector<std::uint8_t>& keep) {
         gather_rows(v, out, stride, rows);
         v.swap(out);
     };
-    const std::size_t strides[6] = {3, 3, 4,
-                                    1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
-    for (int g = 0; g < 6; ++g) {
-        gather_vector(m_moments[static_cast<std::size_t>(g)].m, strides[g]);
-        gather_vector(m_moments[static_cast<std::size_t>(g)].v, strides[g]);
+    const std::array<std::size_t, 6> strides = moment_strides();
+    for (std::size_t g = 0; g < 6; ++g) {
+        gather_vector(m_moments[g].m, strides[g]);
+        gather_vector(m_moments[g].v, strides[g]);
     }
     gather_vector(m_grad_accum, 1);
     gather_vector(m_grad_count, 1);
+}
+
+std::array<std::size_t, 6> Trainer::moment_strides() const {
+    return {3, 3, 4, 1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
+}
+
+void Trainer::grow_state(std::size_t total) {
+    const std::array<std::size_t, 6> strides = moment_strides();
+    for (std::size_t g = 0; g < 6; ++g) {
+        m_moments[g].m.resize(total * strides[g], 0.0f);
+        m_moments[g].v.resize(total * strides[g], 0.0f);
+    }
+    // The statistics start again after every round, for every Gaussian.
+    m_grad_accum.assign(total, 0.0f);
+    m_grad_count.assign(total, 0.0f);
 }
 
 void Trainer::densify_and_prune(bool prune_large) {
     const TrainOptions& o = m_options;
     const std::size_t n = m_cloud.size();
     const float extent = m_dataset.camera_extent;
-    const std::size_t rest = static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3;
     std::vector<std::uint32_t> candidates;
     std::vector<float> mean_grad(n, 0.0f);
     for (std::size_t i = 0; i < n; ++i) {
@@ -380,14 +396,7 @@ void Trainer::densify_and_prune(bool prune_large) {
     }
     m_cloud = std::move(grown);
     const std::size_t total = m_cloud.size();
-    const std::size_t strides[6] = {3, 3, 4, 1, 3, rest};
-    for (int g = 0; g < 6; ++g) {
-        Moments& m = m_moments[static_cast<std::size_t>(g)];
-        m.m.resize(total * strides[g], 0.0f);
-        m.v.resize(total * strides[g], 0.0f);
-    }
-    m_grad_accum.assign(total, 0.0f);
-    m_grad_count.assign(total, 0.0f);
+    grow_state(total);
 
     // Prune: the split originals, the transparent, and (after an opacity reset) the huge.
     std::vector<std::uint8_t> keep(total, 1);

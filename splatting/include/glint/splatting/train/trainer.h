@@ -14,9 +14,10 @@
 
 #include "glint/core/backend.h"
 #include "glint/core/dataset.h"
+#include "glint/core/image_loss.h"
+#include "glint/core/training_session.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/rasterizer.h"
-#include "glint/core/image_loss.h"
 
 namespace glint::splatting {
 
@@ -87,10 +88,7 @@ struct StepResult {
     double loss = 0, psnr = 0;  // of the training view this step used
 };
 
-struct Evaluation {
-    double psnr = 0, ssim = 0, l1 = 0;
-    std::size_t views = 0;
-};
+using Evaluation = TrainingEvaluation;  // core/training_session.h
 
 class Trainer {
 public:
@@ -127,7 +125,11 @@ private:
     void mcmc_regularize();
     void mcmc_noise(float lr_position);
     void mcmc_relocate_and_grow();
-    void zero_moments(std::uint32_t row);                   // of one Gaussian, in every parameter group
+    void zero_moments(std::uint32_t row);  // of one Gaussian, in every parameter group
+    // Floats per Gaussian of each Adam group (positions, log_scales, rotations, opacity, sh_dc, sh_rest).
+    std::array<std::size_t, 6> moment_strides() const;
+    // After rows were appended to the cloud: zero moments for them, and the densification statistics.
+    void grow_state(std::size_t total);
     void keep_rows(const std::vector<std::uint8_t>& keep);  // rows of the cloud, moments and statistics
     const ImageRgb& image(std::size_t view, bool test);
     const SsimMoments<float>* moments(std::size_t view);  // null past the budget
