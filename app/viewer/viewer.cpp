@@ -44,6 +44,7 @@
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
 #include "glint/splatting/selection.h"
+#include "glint/splatting/up_direction.h"
 #include "panels/panels.h"
 #include "record/recorder.h"
 #include "viewer_state.h"
@@ -566,7 +567,6 @@ void Viewer::initial_view() {
             if (!set.cameras.empty()) {
                 start = set.cameras.front();
                 from = cat(beside->string(), ", ", set.names.front());
-                // The dataset's up (resolve_up took it from these cameras unless --up or the file said).
             }
         } catch (const InputError& e) {
             log::warn("ignoring the cameras beside the scene: ", e.what());
@@ -588,26 +588,44 @@ void Viewer::initial_view() {
 
 void Viewer::set_up(int request) {
     const Camera view = m_camera.camera(16, 16);
-    const glm::vec3 right = glm::transpose(view.rotation) * glm::vec3(1, 0, 0);
+    const glm::vec3 forward = glm::transpose(view.rotation) * glm::vec3(0, 0, 1);
     const glm::vec3 screen_up = glm::transpose(view.rotation) * glm::vec3(0, -1, 0);
     glm::vec3 up(0.0f);
     std::string how;
+    bool keep_view = true;  // the camera stays where it is, only the world's up changes
     if (request < 6) {
         up[request / 2] = request % 2 == 0 ? 1.0f : -1.0f;
         how = "set in the View menu";
+        keep_view = false;  // an axis: a fresh view of the scene around it
     } else if (request == ViewerState::kUpThisWay) {
         up = screen_up;
         how = "the view's up (View menu)";
     } else {
-        // The current up without its component along the view's right axis: no roll on screen.
-        up = m_camera.up() - glm::dot(m_camera.up(), right) * right;
-        if (glm::length(up) < 1e-3f) up = screen_up;
-        how = "levelled from the view (View menu)";
+        // Level the horizon: the scene's own up (the axis its flat Gaussians face) seen from here, that is
+        // without its component along the view direction, signed like the screen's up. The view keeps
+        // its direction and turns about it until the scene's ground runs level across the screen.
+        const splatting::UpEstimate estimate = splatting::estimate_up(m_cloud);
+        if (m_nerf || estimate.confidence < splatting::kConfidentUp) {
+            notice("no ground to level by: the scene's flat Gaussians face no dominant axis");
+            return;
+        }
+        const glm::vec3 axis(estimate.up[0], estimate.up[1], estimate.up[2]);
+        up = axis - glm::dot(axis, forward) * forward;
+        if (glm::length(up) < 1e-3f) {
+            notice("the view looks along the scene's up: nothing to level");
+            return;
+        }
+        if (glm::dot(up, screen_up) < 0.0f) up = -up;
+        how = "levelled with the scene's ground from this view (View menu)";
     }
     up = glm::normalize(up);
-    const SceneSphere sphere = this->sphere();
     const CameraMode mode = m_camera.mode();
-    m_camera.fit(sphere.centre, sphere.radius, up, m_camera.fov_y());
+    if (keep_view) {
+        m_camera.set_from_camera(view, up, m_camera.distance());
+    } else {
+        const SceneSphere sphere = this->sphere();
+        m_camera.fit(sphere.centre, sphere.radius, up, m_camera.fov_y());
+    }
     m_camera.set_mode(mode);
     m_initial_camera = m_camera;
     m_state.up_how = cat("(", up.x, ", ", up.y, ", ", up.z, "), ", how);
