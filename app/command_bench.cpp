@@ -17,13 +17,13 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "display.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/renderer/headless_target.h"
 #include "glint/renderer/presenter.h"
 #include "glint/renderer/vulkan_context.h"
-#include "glint/splatting/raster/rasterizer.h"
 #include "view_options.h"
 
 namespace glint::app {
@@ -73,16 +73,15 @@ void add_bench_command(CLI::App& app, Action& action) {
         action = [o] {
             std::string scene_name, view;
             const auto load_start = std::chrono::steady_clock::now();
-            const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
+            const std::unique_ptr<scene::Scene> scene = open_scene_or_default(o->view, scene_name);
             const double load_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
                     .count();
-            const UpChoice up = resolve_up(o->view.up, o->view.scene, &scene);
-            const Camera camera = resolve_camera(o->view, scene.cloud, up.up, view);
-            splatting::RenderSettings settings = render_settings(o->view, scene.cloud, scene_name);
-            const std::unique_ptr<splatting::Rasterizer> rasterizer =
-                splatting::create_rasterizer(parse_backend(o->view.backend));
-            splatting::RenderOutput out;
+            const UpChoice up = resolve_up(o->view.up, o->view.scene, scene.get());
+            const Camera camera = resolve_camera(o->view, *scene, up.up, view);
+            const scene::DrawSettings settings = draw_settings(o->view);
+            const float time = resolve_time(o->view, *scene, scene_name);
+            Frame out;
             // --present: the viewer's CPU path, offscreen.
             std::unique_ptr<renderer::VulkanContext> context;
             std::unique_ptr<renderer::Presenter> presenter;
@@ -97,13 +96,18 @@ void add_bench_command(CLI::App& app, Action& action) {
             }
             int slot = 0;
             const auto frame = [&] {
-                if (presenter) {
+                // Packed pixels in host memory come from the CPU backend only.
+                if (presenter && scene->backend() == Backend::Cpu) {
                     out.packed_rgba = presenter->host_pixels(slot);
                     out.float_images = false;  // as the viewer in colour mode
                 }
-                const splatting::RenderStats s = rasterizer->render(scene.cloud, camera, settings, out);
+                const scene::FrameStats s = scene->render(camera, time, settings, out);
                 const auto shown = std::chrono::steady_clock::now();
                 if (presenter) {
+                    if (out.packed_rgba == nullptr)  // other backends: the float colour, packed here
+                        display_pixels(out, DisplayMode::Color, DepthRange{},
+                                       std::span<std::uint32_t>(presenter->host_pixels(slot),
+                                                                out.color.size() / 3));
                     target->present(*presenter, slot, renderer::PixelSource::Host);
                     slot = (slot + 1) % renderer::Presenter::kFramesInFlight;
                 }
@@ -113,7 +117,7 @@ void add_bench_command(CLI::App& app, Action& action) {
             };
             for (int i = 0; i < o->warmup; ++i) frame();
             std::vector<double> preprocess, sort, blend, present, total;
-            splatting::RenderStats stats;
+            scene::FrameStats stats;
             for (int i = 0; i < o->frames; ++i) {
                 const auto start = std::chrono::steady_clock::now();
                 double present_ms = 0;
@@ -134,12 +138,14 @@ void add_bench_command(CLI::App& app, Action& action) {
                     {"view", view},
                     {"width", camera.width},
                     {"height", camera.height},
-                    {"backend", backend_name(rasterizer->backend())},
+                    {"backend", backend_name(stats.backend)},
                     {"machine", {{"cpu", cpu_model()}, {"threads", threads}}},
                     {"frames", o->frames},
-                    {"gaussians", stats.gaussians},
+                    {"kind", scene::kind_name(scene->kind())},
+                    {"gaussians", stats.primitives},
                     {"visible", stats.visible},
                     {"tile_pairs", stats.tile_pairs},
+                    {"samples", stats.samples},
                     {"median_ms",
                      {{"preprocess", median(preprocess)},
                       {"sort", median(sort)},
@@ -157,10 +163,14 @@ void add_bench_command(CLI::App& app, Action& action) {
                 return 0;
             }
             std::printf("%s, %s, %dx%d, %s backend (%s, %zu threads)\n", scene_name.c_str(), view.c_str(),
-                        camera.width, camera.height, backend_name(rasterizer->backend()), cpu_model().c_str(),
+                        camera.width, camera.height, backend_name(stats.backend), cpu_model().c_str(),
                         threads);
-            std::printf("  Gaussians %zu, visible %zu, tile pairs %zu\n", stats.gaussians, stats.visible,
-                        stats.tile_pairs);
+            std::printf("  %s: %s\n", scene::kind_name(scene->kind()), scene->summary().c_str());
+            if (scene->primitives() > 0)
+                std::printf("  Gaussians %zu, visible %zu, tile pairs %zu\n", stats.primitives, stats.visible,
+                            stats.tile_pairs);
+            else
+                std::printf("  samples %zu\n", stats.samples);
             std::printf("  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, ", o->frames,
                         median(preprocess), median(sort), median(blend));
             if (o->present)

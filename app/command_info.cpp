@@ -14,6 +14,7 @@
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/nerf/model.h"
+#include "glint/scene/gaussian_scene.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
 #include "view_options.h"
@@ -118,7 +119,7 @@ void print_json(const std::string& name, const LoadedScene& scene, const SceneSt
 
 int show(const std::string& name, const LoadedScene& scene, bool json, const std::string& path) {
     const SceneStats stats = splatting::compute_stats(scene.cloud);
-    const UpChoice up = resolve_up("", path, &scene);
+    const UpChoice up = resolve_up("", path, scene::gaussian_up_hint(scene));
     if (json)
         print_json(name, scene, stats, up);
     else
@@ -243,7 +244,7 @@ void add_info_command(CLI::App& app, Action& action) {
             const std::filesystem::path path(options->file);
             if (std::filesystem::is_directory(path) || to_lower(path.extension().string()) == ".json")
                 return show_dataset(options->file, options->json);
-            if (to_lower(path.extension().string()) == ".nerf")
+            if (scene::is_nerf_path(path))
                 return show_nerf(options->file, options->json);
             const auto start = std::chrono::steady_clock::now();
             const LoadedScene scene = splatting::load_scene(options->file);

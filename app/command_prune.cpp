@@ -18,7 +18,7 @@
 #include "glint/nerf/model.h"
 #include "glint/nerf/prune.h"
 #include "glint/nerf/render.h"
-#include "nerf_scene.h"
+#include "glint/scene/scene.h"
 
 namespace glint::app {
 namespace {
@@ -35,10 +35,10 @@ double percent_fewer(std::size_t before, std::size_t after) {
 
 int run_prune(const PruneOptions& o) {
     const auto start = std::chrono::steady_clock::now();
-    if (!is_nerf_path(o.scene))
+    if (!scene::is_nerf_path(o.scene))
         throw InputError(cat(o.scene, ": glint prune takes a .nerf scene (Gaussian scenes are pruned by ",
                              "opacity and scale in the viewer's Pruning panel)"));
-    if (!is_nerf_path(o.output))
+    if (!scene::is_nerf_path(o.output))
         throw InputError(cat(o.output, ": the pruned NeRF is written to a .nerf file"));
     nerf::NerfModel model = nerf::load_nerf(o.scene);
 

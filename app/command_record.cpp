@@ -14,8 +14,6 @@
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
-#include "glint/splatting/scene_io.h"
-#include "nerf_scene.h"
 #include "record/recorder.h"
 #include "view_options.h"
 
@@ -114,24 +112,15 @@ void add_record_command(CLI::App& app, Action& action) {
             view.backend = o->backend;
             view.temporal_cutoff = o->temporal_cutoff;
             std::string scene_name;
-            const bool nerf = is_nerf_path(o->scene);
-            // A NeRF, or Gaussians (the embedded default scene without a file).
-            std::optional<nerf::NerfModel> model;
-            splatting::LoadedScene scene;
-            if (nerf) {
-                model.emplace(nerf::load_nerf(o->scene));
-                scene_name = cat(o->scene, " (NeRF)");
-                if (o->time) log::warn("--time: a NeRF is static; ignored");
-            } else {
-                scene = load_scene_or_default(view, scene_name);
-                job.settings = render_settings(view, scene.cloud, scene_name);
-            }
+            const std::unique_ptr<scene::Scene> scene = open_scene_or_default(view, scene_name);
+            job.settings = draw_settings(view);
             job.settings.background = parse_background(o->background);
-            if (!nerf && scene.cloud.is_4d()) {
-                const auto [lo, hi] =
-                    std::minmax_element(scene.cloud.time_means().begin(), scene.cloud.time_means().end());
-                job.time_start = o->time ? job.settings.time : *lo;
-                job.time_end = o->time ? job.settings.time : *hi;
+            if (const std::optional<scene::TimeSpan> span = scene->time_span()) {
+                const float time = resolve_time(view, *scene, scene_name);
+                job.time_start = o->time ? time : span->begin;
+                job.time_end = o->time ? time : span->end;
+            } else if (o->time) {
+                log::warn("--time: ", scene_name, " is static (", scene::kind_name(scene->kind()), "); ignored");
             }
 
             std::string what;
@@ -139,38 +128,24 @@ void add_record_command(CLI::App& app, Action& action) {
                 job.path = read_camera_path(o->path);
                 what = cat(o->path, " (", job.path.keyframes.size(), " keyframes)");
             } else {
-                const UpChoice up = resolve_up(o->up, o->scene, nerf ? nullptr : &scene);
-                const glm::vec3 up_vector = up.up;
+                const UpChoice up = resolve_up(o->up, o->scene, scene.get());
                 log::info("up: ", up.how);
-                const SceneSphere sphere = nerf ? nerf_sphere(*model) : scene_sphere(scene.cloud);
+                const scene::Sphere sphere = scene->framing_sphere();
                 const float distance = sphere.radius / std::sin(0.5f * glm::radians(o->fov)) * 1.05f;
-                job.path = orbit_path(sphere.centre, distance, up_vector, 25.0f, o->fov, 8.0f);
+                job.path = orbit_path(sphere.centre, distance, up.up, 25.0f, o->fov, 8.0f);
                 what = "an orbit around the scene";
             }
 
-            const Backend wanted = parse_backend(o->backend);
-            const std::unique_ptr<splatting::Rasterizer> rasterizer =
-                splatting::create_rasterizer(nerf ? Backend::Cpu : wanted);
-            // A NeRF renders through nerf::render_nerf, on the backend the wish resolves to.
-            const Backend backend = nerf ? resolve_backend(wanted) : rasterizer->backend();
             const bool tty = ::isatty(STDERR_FILENO) != 0;
             double shown = -1.0;
             g_record_interrupted = 0;
             std::signal(SIGINT, on_interrupt);
-            log::info("recording ", scene_name, " along ", what, " at ", job.video.width, "x",
+            log::info("recording ", scene_name, " (", scene::kind_name(scene->kind()), ") along ", what, " at ", job.video.width, "x",
                       job.video.height, ", ", job.video.fps, " fps on the ",
-                      backend_name(backend), " into ", o->output);
+                      backend_name(scene->backend()), " into ", o->output);
             RecordProgress done;
-            const FrameRenderer render_frame = [&](const Camera& camera,
-                                                   const splatting::RenderSettings& settings,
-                                                   splatting::RenderOutput& out) {
-                if (nerf)
-                    render_nerf_frame(*model, camera, settings, backend, out);
-                else
-                    rasterizer->render(scene.cloud, camera, settings, out);
-            };
             const bool complete = record(
-                render_frame, nerf || backend == Backend::Cpu, job,
+                *scene, job,
                 [&](const RecordProgress& p) {
                     if (p.elapsed_seconds - shown >= (tty ? 0.25 : 10.0) || p.frame == p.frames) {
                         shown = p.elapsed_seconds;

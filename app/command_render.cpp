@@ -14,17 +14,13 @@
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
-#include "glint/splatting/raster/rasterizer.h"
-#include "glint/splatting/scene_io.h"
-#include "glint/splatting/scene_stats.h"
-#include "nerf_scene.h"
 #include "view_options.h"
 
 namespace glint::app {
 namespace {
 
 // A data image of `mode` as RGB bytes.
-std::vector<std::uint8_t> data_image(const splatting::RenderOutput& out, DisplayMode mode) {
+std::vector<std::uint8_t> data_image(const Frame& out, DisplayMode mode) {
     std::vector<std::uint32_t> packed(out.alpha.size());
     const DepthRange range = mode == DisplayMode::Depth ? depth_range(out) : DepthRange{};
     const std::uint32_t most = display_pixels(out, mode, range, packed);
@@ -57,7 +53,7 @@ void add_render_command(CLI::App& app, Action& action) {
     command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
     command->callback([&action, o] {
         action = [o] {
-            const auto write_images = [&](const splatting::RenderOutput& out) {
+            const auto write_images = [&](const Frame& out) {
                 std::vector<std::uint8_t> rgb(out.color.size());
                 std::transform(out.color.begin(), out.color.end(), rgb.begin(), to_unorm8);
                 write_png(o->output, out.width, out.height, 3, rgb);
@@ -74,48 +70,28 @@ void add_render_command(CLI::App& app, Action& action) {
             for (const std::string* path : {&o->output, &o->depth, &o->alpha, &o->count})
                 if (!path->empty() && to_lower(std::filesystem::path(*path).extension().string()) != ".png")
                     throw InputError(cat(*path, ": output images are PNG (.png)"));
-            if (!o->count.empty() && is_nerf_path(o->view.scene))
-                throw InputError("--count shows Gaussians per pixel; a NeRF has none");
-            if (is_nerf_path(o->view.scene)) {
-                const nerf::NerfModel model = nerf::load_nerf(o->view.scene);
-                std::string view;
-                const UpChoice up = resolve_up(o->view.up, o->view.scene, nullptr);
-                const Camera camera = resolve_camera(o->view, nerf_sphere(model), up.up, view);
-                if (view == "the automatic view") log::info("up: ", up.how);
-                splatting::RenderSettings settings;
-                settings.background = parse_background(o->background);
-                splatting::RenderOutput out;
-                nerf::NerfRenderStats stats;
-                render_nerf_frame(model, camera, settings, parse_backend(o->view.backend), out, &stats);
-                write_images(out);
-                log::info("rendered ", o->view.scene, " (NeRF, ", model.occupied_cells(),
-                          " occupied cells) from ", view, " at ", out.width, "x", out.height, " on the ",
-                          backend_name(stats.backend), ": ", stats.samples, " samples in ", stats.ms, " ms");
-                log::info("wrote ", o->output);
-                return 0;
-            }
             std::string scene_name;
-            const splatting::LoadedScene scene = load_scene_or_default(o->view, scene_name);
+            const std::unique_ptr<scene::Scene> scene = open_scene_or_default(o->view, scene_name);
+            if (!o->count.empty() && !scene->has_counts())
+                throw InputError(cat("--count shows primitives blended per pixel; ", scene_name, " (",
+                                     scene::kind_name(scene->kind()), ") has none"));
 
             std::string view;
-            const UpChoice up = resolve_up(o->view.up, o->view.scene, &scene);
-            const Camera camera = resolve_camera(o->view, scene.cloud, up.up, view);
+            const UpChoice up = resolve_up(o->view.up, o->view.scene, scene.get());
+            const Camera camera = resolve_camera(o->view, *scene, up.up, view);
             if (view == "the automatic view") log::info("up: ", up.how);
 
-            splatting::RenderSettings settings = render_settings(o->view, scene.cloud, scene_name);
+            scene::DrawSettings settings = draw_settings(o->view);
             settings.background = parse_background(o->background);
-            const std::unique_ptr<splatting::Rasterizer> rasterizer =
-                splatting::create_rasterizer(parse_backend(o->view.backend));
-            splatting::RenderOutput out;
-            const splatting::RenderStats stats = rasterizer->render(scene.cloud, camera, settings, out);
+            const float time = resolve_time(o->view, *scene, scene_name);
+            Frame out;
+            const scene::FrameStats stats = scene->render(camera, time, settings, out);
             write_images(out);
 
-            log::info("rendered ", scene_name,
-                      scene.cloud.is_4d() ? cat(" at t = ", settings.time) : std::string(), " from ", view,
-                      " at ", out.width, "x", out.height, " on the ", backend_name(rasterizer->backend()),
-                      ": ", stats.visible, " of ", stats.gaussians, " Gaussians visible, ", stats.tile_pairs,
-                      " tile pairs; preprocess ", stats.preprocess_ms, " ms, sort ", stats.sort_ms,
-                      " ms, blend ", stats.blend_ms, " ms");
+            log::info("rendered ", scene_name, " (", scene->summary(), ")",
+                      scene->time_span() ? cat(" at t = ", time) : std::string(), " from ", view, " at ",
+                      out.width, "x", out.height, " on the ", backend_name(stats.backend), ": ",
+                      stats.describe());
             log::info("wrote ", o->output);
             return 0;
         };

@@ -8,6 +8,7 @@
 
 #include "glint/core/colormap.h"
 #include "glint/core/error.h"
+#include "glint/splatting/raster/raster_math.h"
 
 namespace glint::app {
 namespace {
@@ -39,7 +40,7 @@ const char* display_mode_name(DisplayMode mode) {
     return "?";
 }
 
-DepthRange depth_range(const splatting::RenderOutput& out) {
+DepthRange depth_range(const Frame& out) {
     std::vector<float> depths;
     for (std::size_t i = 0; i < out.alpha.size(); ++i)
         if (out.alpha[i] > 0.5f) depths.push_back(out.depth[i]);
@@ -55,7 +56,7 @@ DepthRange depth_range(const splatting::RenderOutput& out) {
     return range;
 }
 
-std::uint32_t display_pixels(const splatting::RenderOutput& out, DisplayMode mode, const DepthRange& depth,
+std::uint32_t display_pixels(const Frame& out, DisplayMode mode, const DepthRange& depth,
                              std::span<std::uint32_t> pixels) {
     const std::size_t count = out.alpha.size();
     GLINT_CHECK(pixels.size() == count, "display_pixels: size mismatch");

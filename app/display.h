@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <span>
 
-#include "glint/splatting/raster/rasterizer.h"
+#include "glint/core/frame.h"
 
 namespace glint::app {
 
@@ -17,12 +17,12 @@ const char* display_mode_name(DisplayMode mode);
 struct DepthRange {
     float near = 0.0f, far = 1.0f;
 };
-DepthRange depth_range(const splatting::RenderOutput& out);
+DepthRange depth_range(const Frame& out);
 
 // Packed RGBA8 (R in the lowest byte, opaque) for `mode` [H, W]: depth through turbo from near (red) to
 // far (blue), black where alpha is 0; alpha as grey; the count of blended Gaussians through turbo from 0
 // to the image's maximum. Returns the maximum count for Heat, 0 otherwise.
-std::uint32_t display_pixels(const splatting::RenderOutput& out, DisplayMode mode, const DepthRange& depth,
+std::uint32_t display_pixels(const Frame& out, DisplayMode mode, const DepthRange& depth,
                              std::span<std::uint32_t> pixels);
 
 // Packed RGBA8 -> RGB bytes [H, W, 3].

@@ -11,25 +11,15 @@
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
-#include "glint/splatting/scene_stats.h"
-#include "glint/splatting/up_direction.h"
 #include "up_settings.h"
 
 namespace glint::app {
-
-SceneSphere scene_sphere(const splatting::GaussianCloud& cloud) {
-    if (cloud.empty()) return {glm::vec3(0.0f), 1.0f};
-    const splatting::SceneStats stats = splatting::compute_stats(cloud);
-    const glm::vec3 lo(stats.robust_min[0], stats.robust_min[1], stats.robust_min[2]);
-    const glm::vec3 hi(stats.robust_max[0], stats.robust_max[1], stats.robust_max[2]);
-    return {0.5f * (lo + hi), std::max(0.5f * glm::length(hi - lo), 1e-3f)};
-}
 
 namespace {
 
 // A view of the whole scene: from azimuth 35 and elevation 25 degrees around `up`, far enough that the
 // bounding sphere of the 1-99% box fits the vertical field of view.
-Camera fit_view(const SceneSphere& sphere, glm::vec3 up, float fov_y, int width, int height) {
+Camera fit_view(const scene::Sphere& sphere, glm::vec3 up, float fov_y, int width, int height) {
     const auto [centre, radius] = sphere;
     up = glm::normalize(up);
     glm::vec3 side = glm::cross(up, glm::vec3(1, 0, 0));
@@ -45,7 +35,7 @@ Camera fit_view(const SceneSphere& sphere, glm::vec3 up, float fov_y, int width,
 
 }  // namespace
 
-splatting::raster::Vec3 parse_background(const std::string& text) {
+glm::vec3 parse_background(const std::string& text) {
     const std::string name = to_lower(text);
     if (name == "black") return {0, 0, 0};
     if (name == "white") return {1, 1, 1};
@@ -75,7 +65,7 @@ std::vector<float> parse_numbers(const std::string& text, std::size_t count, con
 }
 
 void add_view_options(CLI::App& command, ViewOptions& o) {
-    command.add_option("SCENE", o.scene, "Scene file (.ply, .splat); the embedded default scene if omitted");
+    command.add_option("SCENE", o.scene, "Scene file (.ply, .splat, .nerf); the embedded default scene if omitted");
     command.add_option("--cameras", o.cameras, "transforms.json, or a COLMAP model folder");
     command.add_option("--index", o.index, "Which camera of --cameras (0-based, COLMAP by image name)")
         ->check(CLI::NonNegativeNumber);
@@ -102,33 +92,30 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
     command.add_option("--backend", o.backend, "auto, cpu or cuda");
 }
 
-splatting::LoadedScene load_scene_or_default(const ViewOptions& o, std::string& name) {
+std::unique_ptr<scene::Scene> open_scene_or_default(const ViewOptions& o, std::string& name) {
     name = o.scene.empty() ? kDefaultSceneName : o.scene;
-    if (o.scene.empty())
-        return splatting::load_scene_from_memory(default_scene_bytes(), splatting::SceneFormat::Ply,
-                                                 kDefaultSceneName);
-    return splatting::load_scene(o.scene);
+    const Backend backend = parse_backend(o.backend);
+    if (o.scene.empty()) return scene::open_scene_from_memory(default_scene_bytes(), kDefaultSceneName, backend);
+    return scene::open_scene(o.scene, backend);
 }
 
-float resolve_time(const ViewOptions& o, const splatting::GaussianCloud& cloud, const std::string& name) {
-    if (!cloud.is_4d() || cloud.empty()) return o.time.value_or(0.0f);
-    const auto [lo, hi] = std::minmax_element(cloud.time_means().begin(), cloud.time_means().end());
-    if (!o.time) return *lo;
-    if (*o.time < *lo || *o.time > *hi) {
-        const float clamped = std::clamp(*o.time, *lo, *hi);
-        log::warn(name, ": time ", *o.time, " is outside the scene's time span [", *lo, ", ", *hi,
+float resolve_time(const ViewOptions& o, const scene::Scene& scene, const std::string& name) {
+    const std::optional<scene::TimeSpan> span = scene.time_span();
+    if (!span) return o.time.value_or(0.0f);
+    if (!o.time) return span->begin;
+    if (*o.time < span->begin || *o.time > span->end) {
+        const float clamped = std::clamp(*o.time, span->begin, span->end);
+        log::warn(name, ": time ", *o.time, " is outside the scene's time span [", span->begin, ", ", span->end,
                   "]; rendering at ", clamped);
         return clamped;
     }
     return *o.time;
 }
 
-splatting::RenderSettings render_settings(const ViewOptions& o, const splatting::GaussianCloud& cloud,
-                                          const std::string& name) {
-    splatting::RenderSettings settings;
+scene::DrawSettings draw_settings(const ViewOptions& o) {
+    scene::DrawSettings settings;
     settings.antialias = o.antialias;
     settings.sh_degree = o.sh_degree;
-    settings.time = resolve_time(o, cloud, name);
     settings.temporal_cutoff = o.temporal_cutoff;
     return settings;
 }
@@ -162,15 +149,12 @@ std::string axis_text(glm::vec3 v) {
 }  // namespace
 
 UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
-                    const splatting::LoadedScene* scene) {
-    return scene != nullptr
-               ? resolve_up(up_option, scene_path, &scene->cloud, scene->format, scene->written_by_glint)
-               : resolve_up(up_option, scene_path, nullptr, splatting::SceneFormat::Ply, true);
+                    const scene::Scene* scene) {
+    return resolve_up(up_option, scene_path, scene != nullptr ? scene->up_hint() : std::nullopt);
 }
 
 UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
-                    const splatting::GaussianCloud* cloud, splatting::SceneFormat format,
-                    bool written_by_glint) {
+                    const std::optional<scene::UpHint>& hint) {
     UpChoice choice;
     const auto done = [&](glm::vec3 up, const std::string& how) {
         choice.up = glm::normalize(up);
@@ -192,35 +176,18 @@ UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& s
             log::warn("ignoring the cameras beside the scene: ", e.what());
         }
     }
-    if (cloud != nullptr && cloud->up()) {
-        const auto& u = *cloud->up();
-        return done({u[0], u[1], u[2]}, "from the file's 'glint up' line");
-    }
-    if (cloud != nullptr && (format == splatting::SceneFormat::Splat ||
-                             (format == splatting::SceneFormat::Ply && !written_by_glint)))
-        return done({0.0f, -1.0f, 0.0f},
-                    format == splatting::SceneFormat::Splat
-                        ? "the .splat convention (COLMAP's image-down axis is down)"
-                        : "the reference PLY convention (COLMAP's image-down axis is down)");
-    if (cloud != nullptr) {
-        const splatting::UpEstimate estimate = splatting::estimate_up(*cloud);
-        if (estimate.confidence >= splatting::kConfidentUp)
-            return done({estimate.up[0], estimate.up[1], estimate.up[2]},
-                        cat("estimated from the axis the flat Gaussians face (confidence ",
-                            std::lround(100.0f * estimate.confidence), "%)"));
-    }
+    if (hint) return done(hint->up, hint->how);
     return done({0.0f, 0.0f, 1.0f}, "the default: nothing in the file says otherwise");
 }
 
-Camera resolve_camera(const ViewOptions& o, const splatting::GaussianCloud& cloud, glm::vec3 up,
+Camera resolve_camera(const ViewOptions& o, const scene::Scene& scene, glm::vec3 up,
                       std::string& description) {
     // The sphere only matters (and is only computed) for the automatic view.
     const bool automatic = o.cameras.empty() && o.lookat.empty();
-    return resolve_camera(o, automatic ? scene_sphere(cloud) : SceneSphere{glm::vec3(0.0f), 1.0f}, up,
-                          description);
+    return resolve_camera(o, automatic ? scene.framing_sphere() : scene::Sphere{}, up, description);
 }
 
-Camera resolve_camera(const ViewOptions& o, const SceneSphere& sphere, glm::vec3 up,
+Camera resolve_camera(const ViewOptions& o, const scene::Sphere& sphere, glm::vec3 up,
                       std::string& description) {
     if (!o.cameras.empty()) {
         const CameraSet set = load_cameras(o.cameras);

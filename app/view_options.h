@@ -11,8 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "glint/core/camera.h"
-#include "glint/splatting/raster/rasterizer.h"
-#include "glint/splatting/scene_io.h"
+#include "glint/scene/scene.h"
 
 namespace glint::app {
 
@@ -31,13 +30,6 @@ struct ViewOptions {
 
 void add_view_options(CLI::App& command, ViewOptions& options);
 
-// The sphere the automatic view frames: the box of the 1st to 99th percentile of positions per axis.
-struct SceneSphere {
-    glm::vec3 centre;
-    float radius;
-};
-SceneSphere scene_sphere(const splatting::GaussianCloud& cloud);
-
 // The world's up direction for the automatic view, and how it was chosen, in order: the --up option; the
 // up chosen for this file in the viewer (up_settings.h); the mean up of the cameras beside the file
 // (transforms.json or a COLMAP model: the dataset it came from); the file's own "glint up" line (glint
@@ -49,38 +41,36 @@ struct UpChoice {
     std::string how;
 };
 UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
-                    const splatting::LoadedScene* scene);
-// The same from a cloud (null for scenes that are not Gaussians) and what its file was.
+                    const scene::Scene* scene);
+// The same with what the scene's content says (scene::Scene::up_hint), if anything.
 UpChoice resolve_up(const std::string& up_option, const std::filesystem::path& scene_path,
-                    const splatting::GaussianCloud* cloud, splatting::SceneFormat format,
-                    bool written_by_glint);
+                    const std::optional<scene::UpHint>& hint);
 
 // A transforms.json or COLMAP model beside a scene file (its folder), or nothing.
 std::optional<std::filesystem::path> cameras_beside(const std::filesystem::path& scene);
 
-// The scene named by the options, or the embedded default scene; `name` says which.
-splatting::LoadedScene load_scene_or_default(const ViewOptions& options, std::string& name);
+// The scene named by the options (any kind, on the options' backend), or the embedded default scene;
+// `name` says which. Throws InputError naming the file for bad input.
+std::unique_ptr<scene::Scene> open_scene_or_default(const ViewOptions& options, std::string& name);
 
 // The camera the options describe; `description` says which ("camera 3 (r_3.png)", "--lookat", ...).
-// The automatic view looks from slightly above along `up`. Throws InputError for bad option values or
-// camera files.
-Camera resolve_camera(const ViewOptions& options, const splatting::GaussianCloud& cloud, glm::vec3 up,
+// The automatic view looks from slightly above along `up` at the scene's framing sphere. Throws
+// InputError for bad option values or camera files.
+Camera resolve_camera(const ViewOptions& options, const scene::Scene& scene, glm::vec3 up,
                       std::string& description);
-// The same with the automatic view framing `sphere` (scenes that are not Gaussians).
-Camera resolve_camera(const ViewOptions& options, const SceneSphere& sphere, glm::vec3 up,
+// The same with the automatic view framing `sphere`.
+Camera resolve_camera(const ViewOptions& options, const scene::Sphere& sphere, glm::vec3 up,
                       std::string& description);
 
-// The time to render a 4D scene at: --time, clamped with a warning to the span of the scene's time
-// means, or the start of that span when --time is not given. 3D scenes ignore it.
-float resolve_time(const ViewOptions& options, const splatting::GaussianCloud& cloud,
-                   const std::string& name);
+// The time to render a dynamic scene at: --time, clamped with a warning to the scene's time span, or
+// the start of that span when --time is not given. Static scenes: --time or 0 (ignored by them).
+float resolve_time(const ViewOptions& options, const scene::Scene& scene, const std::string& name);
 
-// Render settings from the options (background black); the time resolved as resolve_time does.
-splatting::RenderSettings render_settings(const ViewOptions& options, const splatting::GaussianCloud& cloud,
-                                          const std::string& name);
+// Draw settings from the options (background black).
+scene::DrawSettings draw_settings(const ViewOptions& options);
 
 // --background: black, white, or r,g,b in [0, 1]. Throws InputError otherwise.
-splatting::raster::Vec3 parse_background(const std::string& text);
+glm::vec3 parse_background(const std::string& text);
 
 // Comma-separated numbers, exactly `count` of them, finite; `option` names the option in errors.
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option);

@@ -194,8 +194,8 @@ TEST_SUITE("cpu") {
         INFO(run.output);
         CHECK(run.exit_code == 0);  // 1 when the validation layer reports
         CHECK(run.output.find("VUID") == std::string::npos);
-        CHECK(run.output.find("NeRF frame: quick frame") != std::string::npos);
-        CHECK(run.output.find("NeRF frame: refined") != std::string::npos);
+        CHECK(run.output.find("progressive frame: quick frame") != std::string::npos);
+        CHECK(run.output.find("progressive frame: refined") != std::string::npos);
         REQUIRE(std::filesystem::exists(shot));
         const Image8 image = read_image8(shot, 3);
         REQUIRE(image.width == 800);

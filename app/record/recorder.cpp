@@ -17,6 +17,7 @@
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
 #include "glint/core/text.h"
+#include "glint/splatting/raster/raster_math.h"
 
 namespace glint::app {
 namespace {
@@ -171,15 +172,8 @@ void check_record_output(const RecordJob& job) {
         throw InputError("the frame rate must be between 1 and 240");
 }
 
-bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& rasterizer, const RecordJob& job,
-            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result) {
-    return record([&](const Camera& camera, const splatting::RenderSettings& settings,
-                      splatting::RenderOutput& out) { rasterizer.render(cloud, camera, settings, out); },
-                  rasterizer.backend() == Backend::Cpu, job, progress, result);
-}
-
-bool record(const FrameRenderer& render, bool host_packed, const RecordJob& job,
-            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result) {
+bool record(scene::Scene& scene, const RecordJob& job, const std::function<bool(const RecordProgress&)>& progress,
+            RecordProgress& result) {
     const PathSampler sampler(job.path);
     const float video_seconds = job.duration > 0.0f ? job.duration : sampler.duration();
     check_record_output(job);
@@ -213,15 +207,16 @@ bool record(const FrameRenderer& render, bool host_packed, const RecordJob& job,
     const auto start = std::chrono::steady_clock::now();
     RecordProgress state;
     state.frames = frames;
-    splatting::RenderOutput out;
-    const bool packed = host_packed;
+    Frame out;
+    // Packed pixels land in host memory only from the CPU backend (CUDA's would be device memory).
+    const bool packed = scene.backend() == Backend::Cpu;
     for (int k = 0; k < frames; ++k) {
         const PathPose pose = sampler.at(frame_path_time(k, frames, sampler.duration(), job.path.loop));
-        splatting::RenderSettings settings = job.settings;
+        float time = 0.0f;
         if (pose.time)
-            settings.time = *pose.time;
+            time = *pose.time;
         else
-            settings.time = frames > 1
+            time = frames > 1
                                 ? job.time_start + (job.time_end - job.time_start) * static_cast<float>(k) /
                                                        static_cast<float>(frames - 1)
                                 : job.time_start;
@@ -231,11 +226,11 @@ bool record(const FrameRenderer& render, bool host_packed, const RecordJob& job,
         if (packed) {
             out.float_images = false;
             out.packed_rgba = pixels.data();
-            render(camera, settings, out);
+            scene.render(camera, time, job.settings, out);
         } else {
             out.float_images = true;
             out.packed_rgba = nullptr;
-            render(camera, settings, out);
+            scene.render(camera, time, job.settings, out);
             for (std::size_t i = 0; i < pixels.size(); ++i)
                 pixels[i] = splatting::raster::pack_rgba8(out.color[3 * i], out.color[3 * i + 1],
                                                           out.color[3 * i + 2]);

@@ -9,8 +9,7 @@
 
 #include "glint/core/camera_path.h"
 #include "glint/media/video_encoder.h"
-#include "glint/splatting/gaussian_cloud.h"
-#include "glint/splatting/raster/rasterizer.h"
+#include "glint/scene/scene.h"
 
 namespace glint::app {
 
@@ -20,7 +19,7 @@ struct RecordJob {
     // An MP4 file, or a PNG sequence: a file name with a printf number field such as frames/%05d.png.
     std::filesystem::path output;
     media::VideoSettings video;          // size, rate, quality (the size applies to PNG frames too)
-    splatting::RenderSettings settings;  // background, SH degree, antialiasing, 4D cutoff; time below
+    scene::DrawSettings settings;  // background, SH degree, antialiasing, 4D cutoff; time below
     // 4D scenes: where the path sets no time, the scene time runs from time_start to time_end over the
     // video (equal values: a fixed time).
     float time_start = 0.0f, time_end = 0.0f;
@@ -46,15 +45,10 @@ std::filesystem::path frame_file(const std::filesystem::path& pattern, int k);
 // size (even for H.264 4:2:0) and the frame rate. Throws InputError naming the problem.
 void check_record_output(const RecordJob& job);
 
-// Records the job; `progress` is called after every frame and returns false to cancel (the partial
-// output is removed; returns false). Throws InputError for a bad path or output, Error when writing fails.
-bool record(const splatting::GaussianCloud& cloud, splatting::Rasterizer& rasterizer, const RecordJob& job,
-            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result);
-// The same for any scene model: `render` draws one frame (a NeRF, say); `host_packed`: it can write
-// out.packed_rgba in host memory (otherwise the float colour is packed here).
-using FrameRenderer =
-    std::function<void(const Camera&, const splatting::RenderSettings&, splatting::RenderOutput&)>;
-bool record(const FrameRenderer& render, bool host_packed, const RecordJob& job,
-            const std::function<bool(const RecordProgress&)>& progress, RecordProgress& result);
+// Records the job with `scene` (on its backend); `progress` is called after every frame and returns false
+// to cancel (the partial output is removed; returns false). Throws InputError for a bad path or output,
+// Error when writing fails.
+bool record(scene::Scene& scene, const RecordJob& job, const std::function<bool(const RecordProgress&)>& progress,
+            RecordProgress& result);
 
 }  // namespace glint::app

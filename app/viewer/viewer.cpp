@@ -24,7 +24,6 @@
 
 #include "../default_scene.h"
 #include "../display.h"
-#include "../nerf_scene.h"
 #include "../up_settings.h"
 #include "camera_controller.h"
 #include "glint/core/camera_io.h"
@@ -45,8 +44,10 @@
 #include "glint/splatting/scene_stats.h"
 #include "glint/splatting/selection.h"
 #include "glint/splatting/up_direction.h"
+#include "nerf_pruning_job.h"
 #include "panels/panels.h"
-#include "record/recorder.h"
+#include "recording_job.h"
+#include "scene_host.h"
 #include "viewer_state.h"
 
 namespace glint::app {
@@ -61,34 +62,6 @@ constexpr std::uint64_t kFenceTimeout = 10'000'000'000ull;  // 10 s: longer mean
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Everything a scene image depends on; a frame renders the scene only when this changes.
-struct RenderKey {
-    float rotation[9], translation[3], fx, fy;
-    int width, height, display, backend;
-    float background[3];
-    int sh_degree, antialias, lod, budget;
-    float min_radius;
-    int preview;
-    std::uint64_t prune_version, scene_version;
-    float time;
-};
-
-// What every frame depends on: the camera, the image size, what is shown, on which backend, over what.
-RenderKey view_key(const Camera& camera, int width, int height, const ViewerState& state) {
-    RenderKey key;
-    std::memset(&key, 0, sizeof key);
-    std::memcpy(key.rotation, &camera.rotation[0][0], sizeof key.rotation);
-    std::memcpy(key.translation, &camera.translation[0], sizeof key.translation);
-    key.fx = camera.fx;
-    key.fy = camera.fy;
-    key.width = width;
-    key.height = height;
-    key.display = static_cast<int>(state.display);
-    key.backend = static_cast<int>(state.backend);
-    std::copy(state.background.begin(), state.background.end(), key.background);
-    return key;
 }
 
 std::string timestamp_name() {
@@ -114,11 +87,7 @@ private:
     void create_graphics();
     void destroy_graphics();
     void load(const std::string& path);
-    void install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path);
-    void install_nerf(std::shared_ptr<const nerf::NerfModel> model, const std::string& name,
-                      const std::string& path);
-    SceneSphere sphere() const;
-    splatting::SceneStats set_cloud(const splatting::GaussianCloud& cloud);
+    void install(std::unique_ptr<scene::Scene> scene, const std::string& name, const std::string& path);
     void initial_view();
     void set_up(int request);  // ViewerState::up_request
     void handle_input(double seconds, bool& moved);
@@ -128,17 +97,11 @@ private:
     void show_pose(const PathPose& pose);
     void draw_path_overlay();
     void start_recording();
-    void update_prune_mask();
-    void handle_nerf_pruning();
-    void show_nerf_counts();
-    void stop_pruning();
-    bool render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source);
-    bool render_nerf(int slot, std::optional<renderer::PixelSource>& source);
+    void poll_recording();
     void draw_frame(bool moving);
     void rebuild_swapchain();
     void write_screenshot(const std::string& path);
     void notice(const std::string& text);
-    splatting::Rasterizer& rasterizer();
     vk::Rect2D scene_viewport() const;
 
     ViewerOptions m_options;
@@ -159,59 +122,14 @@ private:
     renderer::Buffer m_shot_buffer;
     bool m_swapchain_stale = false;
 
-    // The scene, ordered by importance so that a budget draws a prefix.
-    splatting::GaussianCloud m_cloud;
-    std::string m_scene_path;
-    splatting::SceneFormat m_scene_format =
-        splatting::SceneFormat::Ply;  // what resolve_up() needs of the file
-    bool m_scene_by_glint = true;
-    std::uint64_t m_scene_version = 0;
-    std::uint64_t m_live_version = 0;             // of the trainer's Gaussians shown
-    std::vector<std::uint8_t> m_keep, m_removed;  // pruning preview masks
-    splatting::PruneCriteria m_prune_criteria{-1.0f, -1.0f, -1.0f};
-    std::uint64_t m_prune_version = 0;
-
-    // A NeRF shown instead of Gaussians (m_cloud is then empty), and its view refined over frames: a
-    // quick frame at the adaptive scale when the view changes, then full-resolution rows, as many per
-    // frame as fit the target frame time, over the quick frame's enlarged pixels.
-    std::shared_ptr<const nerf::NerfModel> m_nerf;
-    struct Refinement {
-        bool active = false;
-        int next_row = 0;
-        double ms_per_row = 0;
-        splatting::RenderOutput image;  // full resolution: float colour, opacity, depth
-    } m_refine;
-    // Pruning a NeRF on a worker thread, from a copy; the model before pruning, for Revert.
-    struct NerfPruning {
-        std::thread thread;
-        std::atomic<bool> cancel{false}, done{false};
-        std::atomic<float> fraction{0.0f};
-        std::shared_ptr<nerf::NerfModel> model;
-        std::optional<nerf::NerfPruneReport> report;
-        std::string error;
-    };
-    std::unique_ptr<NerfPruning> m_pruning;
-    std::shared_ptr<const nerf::NerfModel> m_unpruned;
-
-    std::unique_ptr<splatting::Rasterizer> m_cpu, m_cuda;
-    splatting::RenderOutput m_out;
-    RenderKey m_last_key{};
-    bool m_have_image = false;
-    bool m_reduced = false;            // the image on screen was rendered at the adaptive (moving) scale
-    double m_last_render_time = -1e9;  // no frame yet: the first one is an idle gap
+    // The scene on screen and its image; the jobs that work on copies of it.
+    SceneHost m_host{m_state, m_options.view, [this](const std::string& text) { notice(text); }};
+    NerfPruningJob m_pruning{m_state, m_host, [this](const std::string& text) { notice(text); }};
+    std::unique_ptr<RecordingJob> m_recording;
+    std::uint64_t m_live_version = 0;  // of the trainer's Gaussians shown
     std::uint64_t m_events_seen = 0;
     Clock::time_point m_start = Clock::now();
 
-    // Recording on a worker thread, from a copy of the scene.
-    struct Recording {
-        std::thread thread;
-        std::atomic<bool> cancel{false}, done{false};
-        std::atomic<float> fraction{0.0f};
-        std::mutex mutex;
-        std::string message;  // when done
-        bool failed = false;
-    };
-    std::unique_ptr<Recording> m_recording;
     // The camera path as edited this frame (rebuilt once per frame: the panel edits it in place), for
     // the preview and the overlay; empty without keyframes.
     std::optional<PathSampler> m_path_sampler;
@@ -232,23 +150,20 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     m_state.cuda_usable = cuda.usable();
     m_state.cuda_reason = cuda.reason;
     m_state.backend = resolve_backend(parse_backend(options.view.backend));
-    m_cpu = splatting::create_rasterizer(Backend::Cpu);
-    if (cuda.usable()) m_cuda = splatting::create_rasterizer(Backend::Cuda);
 
     // A bad scene on the command line is the command's error (exit 2), found before any window opens;
     // scenes opened later report to the panel.
     std::string name;
-    splatting::LoadedScene scene;
-    std::shared_ptr<const nerf::NerfModel> nerf_model;
+    std::unique_ptr<scene::Scene> scene;
     if (options.live != nullptr) {
         name = "training";
-        options.live->take_cloud(m_live_version, scene.cloud);
+        splatting::LoadedScene live;
+        options.live->take_cloud(m_live_version, live.cloud);
+        live.written_by_glint = true;
+        scene = std::make_unique<scene::GaussianScene>(std::move(live), name, m_state.backend);
         m_state.training = true;
-    } else if (is_nerf_path(options.view.scene)) {
-        nerf_model = std::make_shared<const nerf::NerfModel>(nerf::load_nerf(options.view.scene));
-        name = options.view.scene;
     } else {
-        scene = load_scene_or_default(options.view, name);
+        scene = open_scene_or_default(options.view, name);
     }
     // So is a bad camera path file (exit 2).
     const CameraPath path = options.path.empty() ? CameraPath{} : read_camera_path(options.path);
@@ -271,10 +186,7 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
     glfwSetCursorEnterCallback(handle, [](GLFWwindow*, int) { ++g_events; });
     create_graphics();
 
-    if (nerf_model)
-        install_nerf(std::move(nerf_model), name, options.view.scene);
-    else
-        install_scene(std::move(scene), name, options.view.scene);
+    install(std::move(scene), name, options.view.scene);
     initial_view();
     if (!options.path.empty()) {
         m_state.path = path;
@@ -285,11 +197,7 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
 }
 
 Viewer::~Viewer() {
-    stop_pruning();
-    if (m_recording) {
-        m_recording->cancel = true;
-        if (m_recording->thread.joinable()) m_recording->thread.join();
-    }
+    m_recording.reset();  // cancels and waits
     destroy_graphics();
 }
 
@@ -312,7 +220,7 @@ void Viewer::destroy_graphics() {
     m_presenter.reset();
     m_swapchain.reset();
     m_context.reset();
-    m_have_image = false;
+    m_host.forget_image();
 }
 
 void Viewer::create_graphics() {
@@ -330,7 +238,7 @@ void Viewer::create_graphics() {
         std::make_unique<renderer::Swapchain>(*m_context, m_window->framebuffer_size(), m_state.vsync);
     m_presenter = std::make_unique<renderer::Presenter>(*m_context, m_swapchain->format(),
                                                         vk::ImageLayout::ePresentSrcKHR);
-    if (m_cuda) {
+    if (m_state.cuda_usable) {
         std::string why_not;
         m_state.cuda_shared = m_presenter->enable_cuda(why_not);
         if (!m_state.cuda_shared) log::info("CUDA frames reach the window through host memory: ", why_not);
@@ -359,10 +267,7 @@ void Viewer::notice(const std::string& text) {
 
 void Viewer::load(const std::string& path) {
     try {
-        if (is_nerf_path(path))
-            install_nerf(std::make_shared<const nerf::NerfModel>(nerf::load_nerf(path)), path, path);
-        else
-            install_scene(splatting::load_scene(path), path, path);
+        install(scene::open_scene(path, m_state.backend), path, path);
         initial_view();
         notice(cat("opened ", path));
     } catch (const std::exception& e) {
@@ -371,184 +276,16 @@ void Viewer::load(const std::string& path) {
     }
 }
 
-void Viewer::install_scene(splatting::LoadedScene scene, const std::string& name, const std::string& path) {
-    if (const auto bad = scene.cloud.find_non_finite()) throw InputError(cat(name, ": ", *bad));
-    stop_pruning();
-    m_nerf.reset();
-    m_unpruned.reset();
-    m_refine = {};
-    m_state.is_nerf = false;
-    const splatting::SceneStats stats = set_cloud(scene.cloud);
-    m_scene_path = path;
-    m_scene_format = scene.format;
-    m_scene_by_glint = scene.written_by_glint;
-    m_state.scene_name = name;
-    m_state.sh_degree_limit = m_options.view.sh_degree >= 0
-                                  ? std::min(m_options.view.sh_degree, m_cloud.sh_degree())
-                                  : m_cloud.sh_degree();
-    m_state.is_4d = m_cloud.is_4d();
-    m_state.budget = static_cast<int>(m_cloud.size());
-    if (m_cloud.is_4d()) {
-        m_state.time_min = stats.time_min;
-        m_state.time_max = std::max(stats.time_max, stats.time_min + 1e-6f);
-        m_state.time = resolve_time(m_options.view, m_cloud, name);
-    }
-    m_state.save_path = path.empty() ? "pruned.ply"
-                                     : (std::filesystem::path(path).parent_path() /
-                                        (std::filesystem::path(path).stem().string() + "_pruned.ply"))
-                                           .string();
-    m_prune_criteria = {-1.0f, -1.0f, -1.0f};
-    m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string()));
-}
-
-void Viewer::install_nerf(std::shared_ptr<const nerf::NerfModel> model, const std::string& name,
-                          const std::string& path) {
-    stop_pruning();
-    m_nerf = std::move(model);
-    m_refine = {};
-    m_cloud = splatting::GaussianCloud();
-    ++m_scene_version;
-    m_keep.clear();
-    m_removed.clear();
-    m_scene_path = path;
-    const nerf::NerfConfig& c = m_nerf->config();
-    m_state.scene_name = name;
-    m_state.is_nerf = true;
-    m_state.is_4d = false;
-    m_state.playing = false;
-    m_state.gaussians = m_state.gaussians_loaded = 0;
-    m_state.sh_degree = 0;
-    m_state.budget = 0;
-    show_nerf_counts();
-    m_unpruned.reset();
-    m_state.nerf_pruned = false;
-    m_state.nerf_prune_report.clear();
-    if (const std::optional<std::filesystem::path> beside = cameras_beside(path))
-        m_state.nerf_prune_views = cat("the cameras of ", beside->string());
-    else
-        m_state.nerf_prune_views = "96 views around the scene, 192x192";
-    m_state.nerf_summary =
-        cat(c.grid.levels, " levels x ", c.grid.features, " features, tables of 2^", c.grid.log2_table_size,
-            "; networks ", c.hidden, " wide; ", c.cascades, c.cascades == 1 ? " cascade" : " cascades");
-    // The scene box of the innermost cascade, in world units.
-    for (int a = 0; a < 3; ++a) {
-        m_state.bounds_min[static_cast<std::size_t>(a)] = c.centre[a] - c.half_size;
-        m_state.bounds_max[static_cast<std::size_t>(a)] = c.centre[a] + c.half_size;
-    }
-    if (m_state.display == DisplayMode::Heat) m_state.display = DisplayMode::Color;
-    m_state.prune_preview = PrunePreview::Off;
-    m_state.adaptive_scale = 0.25f;  // the first frame comes quickly; the rate it reaches sets the scale
-    m_state.save_path = path.empty() ? "pruned.nerf"
-                                     : (std::filesystem::path(path).parent_path() /
-                                        (std::filesystem::path(path).stem().string() + "_pruned.nerf"))
-                                           .string();
-    m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string(), " (NeRF)"));
-}
-
-// A pruning run belongs to the scene it started on: a new scene cancels it.
-void Viewer::stop_pruning() {
-    if (!m_pruning) return;
-    m_pruning->cancel = true;
-    if (m_pruning->thread.joinable()) m_pruning->thread.join();
-    m_pruning.reset();
-    m_state.nerf_pruning = false;
-}
-
-void Viewer::show_nerf_counts() {
-    m_state.nerf_parameters = m_nerf->parameter_count();
-    m_state.nerf_occupied = m_nerf->occupied_cells();
-    m_state.nerf_cells = m_nerf->occupancy().size();
-    // Non-zero hash entries as the file stores them, the networks and the occupancy bits.
-    const std::size_t features = static_cast<std::size_t>(m_nerf->config().grid.features);
-    m_state.memory_bytes = (nerf::nonzero_entries(*m_nerf) * features +
-                            m_nerf->density_net().weights().size() + m_nerf->colour_net().weights().size()) *
-                               sizeof(float) +
-                           m_state.nerf_cells / 8;
-}
-
-// NeRF pruning requests: start (a worker prunes a copy), cancel, take the result, revert.
-void Viewer::handle_nerf_pruning() {
-    if (m_state.nerf_prune_start && m_nerf && !m_pruning) {
-        m_state.nerf_prune_start = false;
-        try {
-            std::vector<Camera> views;
-            if (const std::optional<std::filesystem::path> beside = cameras_beside(m_scene_path))
-                views = load_cameras(*beside).cameras;
-            if (views.empty()) views = nerf::views_around(*m_nerf, 96, 192);
-            m_pruning = std::make_unique<NerfPruning>();
-            m_pruning->model = std::make_shared<nerf::NerfModel>(*m_nerf);
-            m_state.nerf_pruning = true;
-            m_state.nerf_prune_fraction = 0.0f;
-            NerfPruning* p = m_pruning.get();
-            nerf::NerfPruneOptions options;
-            options.min_weight = m_state.nerf_prune_min_weight;
-            p->thread = std::thread([p, views = std::move(views), options] {
-                try {
-                    p->report =
-                        nerf::prune_nerf(*p->model, views, options, [p](std::size_t done, std::size_t total) {
-                            p->fraction = static_cast<float>(done) / static_cast<float>(total);
-                            return !p->cancel.load();
-                        });
-                } catch (const std::exception& e) {
-                    p->error = e.what();
-                }
-                p->done = true;
-            });
-        } catch (const std::exception& e) {
-            m_state.error = cat("pruning: ", e.what());
-            log::error(m_state.error);
-        }
-    }
-    m_state.nerf_prune_start = false;
-    if (m_pruning) {
-        if (m_state.nerf_prune_cancel) m_pruning->cancel = true;
-        m_state.nerf_prune_fraction = m_pruning->fraction;
-        if (m_pruning->done) {
-            m_pruning->thread.join();
-            if (!m_pruning->error.empty()) {
-                m_state.error = cat("pruning: ", m_pruning->error);
-            } else if (m_pruning->report) {
-                const nerf::NerfPruneReport& r = *m_pruning->report;
-                if (!m_unpruned) m_unpruned = m_nerf;
-                m_nerf = std::move(m_pruning->model);
-                ++m_scene_version;
-                show_nerf_counts();
-                m_state.nerf_pruned = true;
-                m_state.nerf_prune_report =
-                    cat("occupied cells ", group_digits(r.occupied_before), " -> ",
-                        group_digits(r.occupied_after), "; hash entries ", group_digits(r.entries_before),
-                        " -> ", group_digits(r.entries_after), " (", r.views, " views)");
-                notice(cat("pruned: ", m_state.nerf_prune_report, "; Save As keeps it"));
-            } else {
-                notice("pruning cancelled");
-            }
-            m_pruning.reset();
-            m_state.nerf_pruning = false;
-        }
-    }
-    m_state.nerf_prune_cancel = false;
-    if (m_state.nerf_prune_revert) {
-        m_state.nerf_prune_revert = false;
-        if (m_unpruned && !m_pruning) {
-            m_nerf = std::move(m_unpruned);
-            m_unpruned.reset();
-            ++m_scene_version;
-            show_nerf_counts();
-            m_state.nerf_pruned = false;
-            m_state.nerf_prune_report.clear();
-            notice("reverted to the model before pruning");
-        }
-    }
-}
-
-SceneSphere Viewer::sphere() const {
-    return m_nerf ? nerf_sphere(*m_nerf) : scene_sphere(m_cloud);
+void Viewer::install(std::unique_ptr<scene::Scene> scene, const std::string& name, const std::string& path) {
+    m_pruning.scene_replaced();
+    m_host.install(std::move(scene), name, path);
+    m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string(), " (",
+                            scene::kind_name(m_host.scene().kind()), ")"));
 }
 
 void Viewer::initial_view() {
-    const SceneSphere sphere = this->sphere();
-    const UpChoice up = resolve_up(m_options.view.up, m_scene_path, m_nerf ? nullptr : &m_cloud,
-                                   m_scene_format, m_scene_by_glint);
+    const scene::Sphere sphere = m_host.scene().framing_sphere();
+    const UpChoice up = resolve_up(m_options.view.up, m_host.path(), &m_host.scene());
     glm::vec3 world_up = up.up;
     m_state.up_how = up.how;
     log::info("up: ", up.how);
@@ -557,10 +294,9 @@ void Viewer::initial_view() {
     std::optional<Camera> start;
     std::string from;
     const std::optional<std::filesystem::path> beside =
-        m_options.view.cameras.empty() ? cameras_beside(m_scene_path) : std::nullopt;
+        m_options.view.cameras.empty() ? cameras_beside(m_host.path()) : std::nullopt;
     if (!m_options.view.cameras.empty() || !m_options.view.lookat.empty()) {
-        start = m_nerf ? resolve_camera(m_options.view, sphere, world_up, from)
-                       : resolve_camera(m_options.view, m_cloud, world_up, from);
+        start = resolve_camera(m_options.view, sphere, world_up, from);
     } else if (beside) {
         try {
             const CameraSet set = load_cameras(*beside);
@@ -604,8 +340,10 @@ void Viewer::set_up(int request) {
         // Level the horizon: the scene's own up (the axis its flat Gaussians face) seen from here, that is
         // without its component along the view direction, signed like the screen's up. The view keeps
         // its direction and turns about it until the scene's ground runs level across the screen.
-        const splatting::UpEstimate estimate = splatting::estimate_up(m_cloud);
-        if (m_nerf || estimate.confidence < splatting::kConfidentUp) {
+        const scene::GaussianScene* gaussians = m_host.gaussians();
+        const splatting::UpEstimate estimate =
+            gaussians != nullptr ? splatting::estimate_up(gaussians->cloud()) : splatting::UpEstimate{};
+        if (estimate.confidence < splatting::kConfidentUp) {
             notice("no ground to level by: the scene's flat Gaussians face no dominant axis");
             return;
         }
@@ -623,20 +361,20 @@ void Viewer::set_up(int request) {
     if (keep_view) {
         m_camera.set_from_camera(view, up, m_camera.distance());
     } else {
-        const SceneSphere sphere = this->sphere();
+        const scene::Sphere sphere = m_host.scene().framing_sphere();
         m_camera.fit(sphere.centre, sphere.radius, up, m_camera.fov_y());
     }
     m_camera.set_mode(mode);
     m_initial_camera = m_camera;
     m_state.up_how = cat("(", up.x, ", ", up.y, ", ", up.z, "), ", how);
-    if (m_scene_path.empty() || m_state.training) {
+    if (m_host.path().empty() || m_state.training) {
         notice("up set for this session (the scene has no file to remember it for)");
         return;
     }
     try {
-        remember_up(m_scene_path, up);
-        m_state.up_how += cat(", remembered for ", m_scene_path);
-        notice(cat("up remembered for ", m_scene_path, " in ", up_settings_path().string()));
+        remember_up(m_host.path(), up);
+        m_state.up_how += cat(", remembered for ", m_host.path());
+        notice(cat("up remembered for ", m_host.path(), " in ", up_settings_path().string()));
     } catch (const std::exception& e) {
         m_state.error = e.what();
         log::error(e.what());
@@ -652,10 +390,6 @@ vk::Rect2D Viewer::scene_viewport() const {
     return vk::Rect2D({static_cast<std::int32_t>(std::min(left, window.width - 1)),
                        static_cast<std::int32_t>(std::min(top, window.height - 1))},
                       {width, height});
-}
-
-splatting::Rasterizer& Viewer::rasterizer() {
-    return m_state.backend == Backend::Cuda && m_cuda ? *m_cuda : *m_cpu;
 }
 
 void Viewer::handle_input(double seconds, bool& moved) {
@@ -727,7 +461,7 @@ void Viewer::handle_input(double seconds, bool& moved) {
 
 void Viewer::handle_requests() {
     if (m_state.fit_view) {
-        const SceneSphere sphere = this->sphere();
+        const scene::Sphere sphere = m_host.scene().framing_sphere();
         const CameraMode mode = m_camera.mode();
         m_camera.fit(sphere.centre, sphere.radius, m_initial_camera.up(), m_camera.fov_y());
         m_camera.set_mode(mode);
@@ -748,53 +482,8 @@ void Viewer::handle_requests() {
         load(path);
     }
     for (const std::string& path : m_window->take_dropped_paths()) load(path);
-    update_prune_mask();
-    handle_nerf_pruning();
-    if (m_state.prune_apply && !m_nerf) {
-        m_state.prune_apply = false;
-        const std::size_t before = m_cloud.size();
-        m_cloud = splatting::select(m_cloud, m_keep);
-        ++m_scene_version;
-        m_state.gaussians = m_cloud.size();
-        m_state.memory_bytes = m_cloud.memory_bytes();
-        m_state.budget = static_cast<int>(m_cloud.size());
-        m_state.prune_preview = PrunePreview::Off;
-        m_prune_criteria = {-1.0f, -1.0f, -1.0f};
-        update_prune_mask();
-        notice(cat("pruned ", before - m_cloud.size(), " Gaussians; ", m_cloud.size(),
-                   " remain (Save As keeps them)"));
-    }
-    if (m_state.save) {
-        m_state.save = false;
-        try {
-            if (m_nerf) {
-                if (!is_nerf_path(m_state.save_path))
-                    throw InputError(cat(m_state.save_path, ": a NeRF is saved as .nerf"));
-                nerf::save_nerf(*m_nerf, m_state.save_path);
-                notice(cat("saved the NeRF to ", m_state.save_path));
-            } else {
-                splatting::save_scene(m_cloud, m_state.save_path);
-                notice(cat("saved ", m_cloud.size(), " Gaussians to ", m_state.save_path));
-            }
-        } catch (const std::exception& e) {
-            m_state.error = e.what();
-            log::error(e.what());
-        }
-    }
-}
-
-// Orders `cloud` by importance (so that a budget draws a prefix) as the scene drawn, and shows its
-// counts, memory and bounds.
-splatting::SceneStats Viewer::set_cloud(const splatting::GaussianCloud& cloud) {
-    m_cloud = splatting::gather(cloud, splatting::importance_order(cloud));
-    ++m_scene_version;
-    const splatting::SceneStats stats = splatting::compute_stats(m_cloud);
-    m_state.gaussians = m_state.gaussians_loaded = m_cloud.size();
-    m_state.sh_degree = m_cloud.sh_degree();
-    m_state.memory_bytes = m_cloud.memory_bytes();
-    m_state.bounds_min = stats.bounds_min;
-    m_state.bounds_max = stats.bounds_max;
-    return stats;
+    m_host.handle_requests();
+    m_pruning.poll();
 }
 
 void Viewer::poll_training() {
@@ -810,26 +499,7 @@ void Viewer::poll_training() {
     }
     m_state.training_progress = live->snapshot();
     splatting::GaussianCloud cloud;
-    if (!live->take_cloud(m_live_version, cloud)) return;
-    // The newest Gaussians replace the scene; the camera and the panel's settings stay.
-    const bool whole = m_state.budget >= static_cast<int>(m_state.gaussians);
-    set_cloud(cloud);
-    if (whole || m_state.budget > static_cast<int>(m_cloud.size()))
-        m_state.budget = static_cast<int>(m_cloud.size());
-}
-
-void Viewer::update_prune_mask() {
-    const splatting::PruneCriteria criteria{m_state.prune_min_opacity, m_state.prune_max_scale,
-                                            m_state.prune_min_scale};
-    if (criteria.min_opacity == m_prune_criteria.min_opacity &&
-        criteria.max_scale == m_prune_criteria.max_scale &&
-        criteria.min_scale == m_prune_criteria.min_scale && m_keep.size() == m_cloud.size())
-        return;
-    m_prune_criteria = criteria;
-    m_state.prune_kept = splatting::prune_mask(m_cloud, criteria, m_keep);
-    m_removed.resize(m_keep.size());
-    for (std::size_t i = 0; i < m_keep.size(); ++i) m_removed[i] = m_keep[i] ? 0 : 1;
-    ++m_prune_version;
+    if (live->take_cloud(m_live_version, cloud)) m_host.set_cloud(cloud);
 }
 
 // A pose of the path becomes the view (and, where keyframes carry it, the scene time).
@@ -922,7 +592,29 @@ void Viewer::handle_path(double seconds, bool& moved) {
     m_state.path_scrub = false;
     if (keys.empty()) m_state.path_previewing = false;
 
-    // Recording.
+    poll_recording();
+}
+
+void Viewer::start_recording() {
+    if (m_recording) return;
+    RecordJob job;
+    job.path = m_state.path;
+    job.output = m_state.record_output;
+    job.video.width = m_state.record_width;
+    job.video.height = m_state.record_height;
+    job.video.fps = m_state.record_fps;
+    job.settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
+    job.settings.sh_degree = m_state.sh_degree_limit;
+    job.settings.antialias = m_state.antialias;
+    job.settings.temporal_cutoff = m_options.view.temporal_cutoff;
+    job.time_start = job.time_end = m_state.time;  // a path without times keeps the current scene time
+    m_recording = std::make_unique<RecordingJob>(m_host.scene(), std::move(job));
+    m_state.recording = true;
+    m_state.record_fraction = 0.0f;
+    m_state.record_status = cat("recording ", m_state.record_output, " ...");
+}
+
+void Viewer::poll_recording() {
     if (m_state.record_start) {
         m_state.record_start = false;
         try {
@@ -933,76 +625,17 @@ void Viewer::handle_path(double seconds, bool& moved) {
         }
     }
     if (m_recording) {
-        if (m_state.record_cancel) m_recording->cancel = true;
-        m_state.record_fraction = m_recording->fraction;
-        if (m_recording->done) {
-            m_recording->thread.join();
-            const std::lock_guard lock(m_recording->mutex);
-            m_state.record_status = m_recording->message;
-            if (m_recording->failed) m_state.error = m_recording->message;
-            notice(m_recording->message);
+        if (m_state.record_cancel) m_recording->cancel();
+        m_state.record_fraction = m_recording->fraction();
+        if (m_recording->done()) {
+            m_state.record_status = m_recording->message();
+            if (m_recording->failed()) m_state.error = m_state.record_status;
+            notice(m_state.record_status);
             m_recording.reset();
             m_state.recording = false;
         }
     }
     m_state.record_cancel = false;
-}
-
-void Viewer::start_recording() {
-    if (m_recording) return;
-    RecordJob job;
-    job.path = m_state.path;
-    PathSampler check(job.path);  // a bad path is an error here, not on the worker
-    job.output = m_state.record_output;
-    job.video.width = m_state.record_width;
-    job.video.height = m_state.record_height;
-    job.video.fps = m_state.record_fps;
-    check_record_output(job);
-    job.settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
-    job.settings.sh_degree = m_state.sh_degree_limit;
-    job.settings.antialias = m_state.antialias;
-    job.settings.temporal_cutoff = m_options.view.temporal_cutoff;
-    job.time_start = job.time_end = m_state.time;  // a path without times keeps the current scene time
-    m_recording = std::make_unique<Recording>();
-    m_state.recording = true;
-    m_state.record_fraction = 0.0f;
-    m_state.record_status = cat("recording ", job.output.string(), " ...");
-    Recording* r = m_recording.get();
-    // The worker renders a copy of the scene with a rasterizer of its own (CPU: the window's CUDA context
-    // stays with the viewer), so the view stays usable meanwhile.
-    r->thread = std::thread([r, job = std::move(job), cloud = m_cloud, nerf_model = m_nerf]() {
-        std::string message;
-        bool failed = false;
-        try {
-            const auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
-            const FrameRenderer render_frame = [&](const Camera& camera,
-                                                   const splatting::RenderSettings& settings,
-                                                   splatting::RenderOutput& out) {
-                if (nerf_model)
-                    render_nerf_frame(*nerf_model, camera, settings, Backend::Cpu, out);
-                else
-                    rasterizer->render(cloud, camera, settings, out);
-            };
-            RecordProgress result;
-            const bool complete = record(
-                render_frame, true, job,
-                [r](const RecordProgress& p) {
-                    r->fraction = static_cast<float>(p.frame) / static_cast<float>(p.frames);
-                    return !r->cancel.load();
-                },
-                result);
-            message = complete ? cat("recorded ", job.output.string(), ": ", result.frames, " frames in ",
-                                     duration_text(result.elapsed_seconds))
-                               : cat("recording cancelled at frame ", result.frame, " of ", result.frames);
-        } catch (const std::exception& e) {
-            message = cat("recording failed: ", e.what());
-            failed = true;
-        }
-        const std::lock_guard lock(r->mutex);
-        r->message = message;
-        r->failed = failed;
-        r->done = true;
-    });
 }
 
 // The path drawn over the scene: the curve, keyframes as dots (the selected one larger), numbered.
@@ -1049,245 +682,6 @@ void Viewer::draw_path_overlay() {
     }
 }
 
-bool Viewer::render_scene(int slot, bool moving, std::optional<renderer::PixelSource>& source) {
-    if (m_nerf) return render_nerf(slot, source);
-    const vk::Extent2D window = scene_viewport().extent;
-    const bool adaptive = m_state.backend == Backend::Cpu && m_state.adaptive_resolution && moving;
-    const float scale = m_state.resolution_scale * (adaptive ? m_state.adaptive_scale : 1.0f);
-    const int width = std::max(1, static_cast<int>(std::lround(static_cast<float>(window.width) * scale)));
-    const int height = std::max(1, static_cast<int>(std::lround(static_cast<float>(window.height) * scale)));
-    const Camera camera = m_camera.camera(width, height);
-
-    splatting::RenderSettings settings;
-    settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
-    settings.sh_degree = m_state.sh_degree_limit;
-    settings.antialias = m_state.antialias;
-    settings.time = m_state.time;
-    settings.temporal_cutoff = m_options.view.temporal_cutoff;
-    // The automatic budget applies while frames follow each other; a still view gets every Gaussian.
-    const bool automatic = m_state.lod == LodMode::Auto && (moving || m_state.playing);
-    if (m_state.lod == LodMode::Budget || automatic)
-        settings.max_gaussians = static_cast<std::size_t>(std::max(m_state.budget, 0));
-    if (m_state.lod == LodMode::MinSize) settings.min_radius = m_state.min_radius;
-    if (m_state.prune_preview == PrunePreview::Kept) settings.keep = m_keep.data();
-    if (m_state.prune_preview == PrunePreview::Removed) settings.keep = m_removed.data();
-
-    RenderKey key = view_key(camera, width, height, m_state);
-    key.sh_degree = m_state.sh_degree_limit;
-    key.antialias = m_state.antialias;
-    key.lod = static_cast<int>(m_state.lod);
-    // The automatic budget follows the frame rate; a change of it alone does not call for a new frame.
-    key.budget = m_state.lod == LodMode::Budget ? m_state.budget : (automatic ? -1 : 0);
-    key.min_radius = m_state.lod == LodMode::MinSize ? m_state.min_radius : 0.0f;
-    key.preview = static_cast<int>(m_state.prune_preview);
-    key.prune_version = m_state.prune_preview == PrunePreview::Off ? 0 : m_prune_version;
-    key.scene_version = m_scene_version;
-    key.time = m_state.is_4d ? m_state.time : 0.0f;
-    if (m_have_image && std::memcmp(&key, &m_last_key, sizeof key) == 0) return false;
-
-    const auto start = Clock::now();
-    m_presenter->set_image_size(width, height);
-    splatting::Rasterizer& r = rasterizer();
-    const bool shared =
-        r.backend() == Backend::Cuda && m_state.cuda_shared && m_state.display == DisplayMode::Color;
-    const bool direct = r.backend() == Backend::Cpu && m_state.display == DisplayMode::Color;
-    if (shared) {
-        m_presenter->begin_cuda_write(slot);
-        m_out.packed_rgba = m_presenter->cuda_pixels(slot);
-    } else {
-        m_out.packed_rgba = direct ? m_presenter->host_pixels(slot) : nullptr;
-    }
-    // The colour alone needs only the packed pixels; the data images need the float ones.
-    m_out.float_images = !(shared || direct);
-    splatting::RenderStats stats;
-    try {
-        stats = r.render(m_cloud, camera, settings, m_out);
-    } catch (...) {
-        if (shared) m_presenter->end_cuda_write(slot);
-        m_out.packed_rgba = nullptr;
-        throw;
-    }
-    const auto blended = Clock::now();
-    if (shared) {
-        m_presenter->end_cuda_write(slot);
-        source = renderer::PixelSource::Cuda;
-    } else {
-        if (!direct) {
-            const DepthRange range =
-                m_state.display == DisplayMode::Depth ? depth_range(m_out) : DepthRange{};
-            m_state.depth_near = range.near;
-            m_state.depth_far = range.far;
-            m_state.heat_max =
-                display_pixels(m_out, m_state.display, range,
-                               std::span<std::uint32_t>(m_presenter->host_pixels(slot),
-                                                        static_cast<std::size_t>(width) * height));
-        }
-        source = renderer::PixelSource::Host;
-    }
-    m_out.packed_rgba = nullptr;
-    const double render_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    const double display_ms = std::chrono::duration<double, std::milli>(Clock::now() - blended).count();
-
-    // Frame-rate control: adaptive resolution while moving (CPU), and the automatic budget.
-    const double target_ms = 1000.0 / std::max(1.0f, m_state.target_fps);
-    if (adaptive)
-        m_state.adaptive_scale =
-            std::clamp(m_state.adaptive_scale *
-                           static_cast<float>(std::clamp(std::sqrt(target_ms / render_ms), 0.7, 1.2)),
-                       0.25f, 1.0f);
-    if (automatic) {
-        const double factor = std::clamp(target_ms / render_ms, 0.8, 1.2);
-        const double total = static_cast<double>(m_cloud.size());
-        m_state.budget =
-            static_cast<int>(std::clamp(m_state.budget * factor, std::min(1000.0, total), total));
-    }
-    m_reduced = adaptive && scale < m_state.resolution_scale;
-    m_state.render_ms = render_ms;
-    m_state.render_width = width;
-    m_state.render_height = height;
-    m_state.drawn = stats.gaussians;
-    m_state.visible = stats.visible;
-    const double now = seconds_since(m_start);
-    const double interval = (now - m_last_render_time) * 1000.0;
-    m_last_render_time = now;
-    // The frame rate while frames follow each other (moving, playing); 0 after an idle gap.
-    constexpr double kIdleGapMs = 250.0;
-    m_state.fps = interval < kIdleGapMs
-                      ? (m_state.fps > 0 ? 0.8 * m_state.fps + 0.2 * (1000.0 / interval) : 1000.0 / interval)
-                      : 0.0;
-    m_state.timings.push(static_cast<float>(interval), static_cast<float>(stats.preprocess_ms),
-                         static_cast<float>(stats.sort_ms), static_cast<float>(stats.blend_ms),
-                         static_cast<float>(display_ms));
-    m_last_key = key;
-    m_have_image = true;
-    log::debug("frame ", width, "x", height, " on the ", backend_name(r.backend()), ": ", stats.visible,
-               " of ", stats.gaussians, " Gaussians visible, ", render_ms, " ms", moving ? " (moving)" : "");
-    return true;
-}
-
-// A NeRF's frame (CPU or CUDA, through nerf::render_nerf): when the view changes, a quick frame at the
-// adaptive scale, enlarged to the full resolution; while it stays, full-resolution rows replace the
-// enlarged ones, as many per frame as fit the target frame time, until the image is complete.
-bool Viewer::render_nerf(int slot, std::optional<renderer::PixelSource>& source) {
-    const vk::Extent2D window = scene_viewport().extent;
-    const int width = std::max(
-        1, static_cast<int>(std::lround(static_cast<float>(window.width) * m_state.resolution_scale)));
-    const int height = std::max(
-        1, static_cast<int>(std::lround(static_cast<float>(window.height) * m_state.resolution_scale)));
-    const Camera camera = m_camera.camera(width, height);
-    splatting::RenderSettings settings;
-    settings.background = {m_state.background[0], m_state.background[1], m_state.background[2]};
-
-    RenderKey key = view_key(camera, width, height, m_state);
-    key.scene_version = m_scene_version;
-    key.preview = static_cast<int>(m_state.prune_preview);
-    key.prune_version = m_prune_version;
-    const bool changed = !m_have_image || std::memcmp(&key, &m_last_key, sizeof key) != 0;
-    if (!changed && !m_refine.active) return false;
-
-    const auto start = Clock::now();
-    const double target_ms = 1000.0 / std::max(1.0f, m_state.target_fps);
-    splatting::RenderOutput& image = m_refine.image;
-    const std::size_t pixels = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
-    if (changed) {
-        const float scale = m_state.adaptive_resolution ? m_state.adaptive_scale : 1.0f;
-        const int quick_width = std::max(1, static_cast<int>(std::lround(static_cast<float>(width) * scale)));
-        const int quick_height =
-            std::max(1, static_cast<int>(std::lround(static_cast<float>(height) * scale)));
-        splatting::RenderOutput quick;
-        render_nerf_frame(*m_nerf, m_camera.camera(quick_width, quick_height), settings, m_state.backend,
-                          quick);
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-        if (m_state.adaptive_resolution)
-            m_state.adaptive_scale =
-                std::clamp(scale * static_cast<float>(std::clamp(std::sqrt(target_ms / ms), 0.7, 1.2)),
-                           1.0f / 16.0f, 1.0f);
-        // The full-resolution image starts as the quick frame enlarged (nearest pixel).
-        image.width = width;
-        image.height = height;
-        image.color.resize(3 * pixels);
-        image.alpha.resize(pixels);
-        image.depth.resize(pixels);
-        image.contributors.assign(pixels, 0);
-        for (int y = 0; y < height; ++y) {
-            const std::size_t sy =
-                static_cast<std::size_t>(std::min(quick_height - 1, y * quick_height / height));
-            for (int x = 0; x < width; ++x) {
-                const std::size_t sx =
-                    static_cast<std::size_t>(std::min(quick_width - 1, x * quick_width / width));
-                const std::size_t from = sy * static_cast<std::size_t>(quick_width) + sx,
-                                  to = static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
-                                       static_cast<std::size_t>(x);
-                for (std::size_t k = 0; k < 3; ++k) image.color[3 * to + k] = quick.color[3 * from + k];
-                image.alpha[to] = quick.alpha[from];
-                image.depth[to] = quick.depth[from];
-            }
-        }
-        m_refine.next_row = quick_width == width && quick_height == height ? height : 0;
-        m_refine.active = m_refine.next_row < height;
-    } else {
-        // Full-resolution rows in chunks of at most 16, until the frame's time is spent (each chunk's
-        // size from the cost of the rows just above: neighbouring rows cost about the same, whereas the
-        // background rows and the object's differ a hundredfold). On CUDA a call carries the model to the
-        // device and a chunk is a batch of rays: no limit but the time.
-        const int max_chunk = m_state.backend == Backend::Cuda ? height : 16;
-        double spent = 0;
-        while (m_refine.next_row < height && spent < 0.8 * target_ms) {
-            const int rows = std::clamp(
-                m_refine.ms_per_row > 0 ? static_cast<int>((target_ms - spent) / m_refine.ms_per_row) : 2, 1,
-                std::min(max_chunk, height - m_refine.next_row));
-            const auto chunk_start = Clock::now();
-            splatting::RenderOutput out;
-            render_nerf_frame(*m_nerf, camera, settings, m_state.backend, out, nullptr, m_refine.next_row,
-                              rows);
-            const std::size_t offset =
-                static_cast<std::size_t>(m_refine.next_row) * static_cast<std::size_t>(width);
-            std::copy(out.color.begin(), out.color.end(),
-                      image.color.begin() + static_cast<std::ptrdiff_t>(3 * offset));
-            std::copy(out.alpha.begin(), out.alpha.end(),
-                      image.alpha.begin() + static_cast<std::ptrdiff_t>(offset));
-            std::copy(out.depth.begin(), out.depth.end(),
-                      image.depth.begin() + static_cast<std::ptrdiff_t>(offset));
-            m_refine.ms_per_row =
-                std::chrono::duration<double, std::milli>(Clock::now() - chunk_start).count() / rows;
-            m_refine.next_row += rows;
-            spent = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-        }
-        m_refine.active = m_refine.next_row < height;
-    }
-    const auto rendered = Clock::now();
-    log::debug("NeRF frame: ", changed ? "quick frame, " : "refined, ", m_refine.next_row, " of ", height,
-               " rows at full resolution, ",
-               std::chrono::duration<double, std::milli>(rendered - start).count(), " ms");
-    m_presenter->set_image_size(width, height);
-    const DepthRange range = m_state.display == DisplayMode::Depth ? depth_range(image) : DepthRange{};
-    m_state.depth_near = range.near;
-    m_state.depth_far = range.far;
-    display_pixels(image, m_state.display, range,
-                   std::span<std::uint32_t>(m_presenter->host_pixels(slot), pixels));
-    source = renderer::PixelSource::Host;
-
-    const double render_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    const double display_ms = std::chrono::duration<double, std::milli>(Clock::now() - rendered).count();
-    m_reduced = m_refine.active;
-    m_state.nerf_refined = static_cast<float>(m_refine.next_row) / static_cast<float>(height);
-    m_state.render_ms = render_ms;
-    m_state.render_width = width;
-    m_state.render_height = height;
-    const double now = seconds_since(m_start);
-    const double interval = (now - m_last_render_time) * 1000.0;
-    m_last_render_time = now;
-    constexpr double kIdleGapMs = 250.0;
-    m_state.fps = interval < kIdleGapMs
-                      ? (m_state.fps > 0 ? 0.8 * m_state.fps + 0.2 * (1000.0 / interval) : 1000.0 / interval)
-                      : 0.0;
-    m_state.timings.push(static_cast<float>(interval), 0.0f, 0.0f, static_cast<float>(render_ms - display_ms),
-                         static_cast<float>(display_ms));
-    m_last_key = key;
-    m_have_image = true;
-    return true;
-}
-
 void Viewer::rebuild_swapchain() {
     const vk::Extent2D size = m_window->framebuffer_size();
     if (size.width == 0 || size.height == 0) return;
@@ -1316,7 +710,9 @@ void Viewer::draw_frame(bool moving) {
     // The scene image, when out of date; errors go to the panel and the last image stays.
     std::optional<renderer::PixelSource> source;
     try {
-        render_scene(m_slot, moving, source);
+        const vk::Extent2D viewport = scene_viewport().extent;
+        m_host.render(m_camera, static_cast<int>(viewport.width), static_cast<int>(viewport.height), moving, m_slot,
+                      *m_presenter, source);
     } catch (const vk::SystemError&) {
         throw;
     } catch (const std::exception& e) {
@@ -1329,14 +725,14 @@ void Viewer::draw_frame(bool moving) {
         const auto [result, acquired] = m_swapchain->handle().acquireNextImage(kFenceTimeout, *slot.acquired);
         if (result == vk::Result::eTimeout || result == vk::Result::eNotReady) {
             // Nothing was signalled; the frame is skipped, and the pixels stay pending for the next one.
-            m_have_image = m_have_image && !source;
+            if (source) m_host.forget_image();
             return;
         }
         index = acquired;
         if (result == vk::Result::eSuboptimalKHR) m_swapchain_stale = true;
     } catch (const vk::OutOfDateKHRError&) {
         m_swapchain_stale = true;
-        m_have_image = m_have_image && !source;
+        if (source) m_host.forget_image();
         return;
     }
     if (m_framebuffer_generation != m_swapchain->generation() ||
@@ -1414,7 +810,7 @@ int Viewer::run() {
     int device_losses = 0;
     while (!m_window->should_close() && !m_state.quit) {
         const bool animating =
-            m_state.playing || was_moving || m_reduced || m_state.path_previewing || m_state.recording;
+            m_state.playing || was_moving || m_host.reduced() || m_state.path_previewing || m_state.recording;
         const bool training = m_options.live != nullptr && !m_state.training_progress.done();
         if (m_options.frames > 0 || animating || redraw > 0)
             glfwPollEvents();
@@ -1465,7 +861,7 @@ int Viewer::run() {
 
         ++frame;
         // A scripted run (--frames) ends on a complete image: a NeRF's refinement finishes first.
-        const bool settled = !m_refine.active || frame >= 4 * m_options.frames + 1000;
+        const bool settled = !m_host.refining() || frame >= 4 * m_options.frames + 1000;
         const bool final_frame = m_options.frames > 0 && frame >= m_options.frames && settled;
         if (final_frame && !m_options.screenshot.empty()) m_state.screenshot = true;
         try {

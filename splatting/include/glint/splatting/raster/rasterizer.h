@@ -9,6 +9,7 @@
 
 #include "glint/core/backend.h"
 #include "glint/core/camera.h"
+#include "glint/core/frame.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/raster_math.h"
 
@@ -38,21 +39,8 @@ struct RenderSettings {
     bool depth_and_counts = true;
 };
 
-// Images, row-major, [height, width(, 3)].
-struct RenderOutput {
-    int width = 0, height = 0;
-    std::vector<float> color;                 // [H, W, 3] blended colour over the background
-    std::vector<float> alpha;                 // [H, W] 1 - final transmittance
-    std::vector<float> depth;                 // [H, W] expected depth sum(w z) / sum(w); 0 where alpha is 0
-    std::vector<std::uint32_t> contributors;  // [H, W] Gaussians blended into the pixel
-    // Optional, not owned: the colour is also written here as 8-bit RGBA (R in the lowest byte, A = 255),
-    // [H, W] rows top to bottom; host memory for the CPU backend, device memory for CUDA (a presentation
-    // buffer the window shows with no copy).
-    std::uint32_t* packed_rgba = nullptr;
-    // With packed_rgba set, false skips the float images above (left empty): a window showing the colour
-    // needs only the packed pixels, and writing four float images costs memory bandwidth.
-    bool float_images = true;
-};
+// The rasterizer draws into the neutral frame every scene kind renders into (core/frame.h).
+using RenderOutput = Frame;
 
 // Median-free per-frame counters and stage times (milliseconds).
 struct RenderStats {

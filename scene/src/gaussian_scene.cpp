@@ -1,0 +1,111 @@
+#include "glint/scene/gaussian_scene.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "glint/core/error.h"
+#include "glint/core/text.h"
+#include "glint/splatting/scene_stats.h"
+#include "glint/splatting/up_direction.h"
+
+namespace glint::scene {
+
+Sphere framing_sphere(const splatting::GaussianCloud& cloud) {
+    if (cloud.empty()) return {glm::vec3(0.0f), 1.0f};
+    const splatting::SceneStats stats = splatting::compute_stats(cloud);
+    const glm::vec3 lo(stats.robust_min[0], stats.robust_min[1], stats.robust_min[2]);
+    const glm::vec3 hi(stats.robust_max[0], stats.robust_max[1], stats.robust_max[2]);
+    return {0.5f * (lo + hi), std::max(0.5f * glm::length(hi - lo), 1e-3f)};
+}
+
+std::optional<UpHint> gaussian_up_hint(const splatting::LoadedScene& loaded) {
+    const splatting::GaussianCloud& c = loaded.cloud;
+    if (c.up()) return UpHint{{(*c.up())[0], (*c.up())[1], (*c.up())[2]}, "from the file's 'glint up' line"};
+    if (loaded.format == splatting::SceneFormat::Splat)
+        return UpHint{{0.0f, -1.0f, 0.0f}, "the .splat convention (COLMAP's image-down axis is down)"};
+    if (loaded.format == splatting::SceneFormat::Ply && !loaded.written_by_glint)
+        return UpHint{{0.0f, -1.0f, 0.0f}, "the reference PLY convention (COLMAP's image-down axis is down)"};
+    const splatting::UpEstimate estimate = splatting::estimate_up(c);
+    if (estimate.confidence >= splatting::kConfidentUp)
+        return UpHint{{estimate.up[0], estimate.up[1], estimate.up[2]},
+                      cat("estimated from the axis the flat Gaussians face (confidence ",
+                          std::lround(100.0f * estimate.confidence), "%)")};
+    return std::nullopt;
+}
+
+GaussianScene::GaussianScene(splatting::LoadedScene loaded, const std::string& name, Backend backend)
+    : m_loaded(std::move(loaded)), m_name(name), m_rasterizer(splatting::create_rasterizer(backend)) {
+    if (const auto bad = m_loaded.cloud.find_non_finite()) throw InputError(cat(name, ": ", *bad));
+}
+
+SceneKind GaussianScene::kind() const {
+    return m_loaded.cloud.is_4d() ? SceneKind::Gaussians4D : SceneKind::Gaussians3D;
+}
+
+std::string GaussianScene::summary() const {
+    const splatting::GaussianCloud& c = m_loaded.cloud;
+    return cat(group_digits(c.size()), c.is_4d() ? " 4D" : "", " Gaussians, SH degree ", c.sh_degree(), ", ",
+               human_bytes(c.memory_bytes()));
+}
+
+Sphere GaussianScene::framing_sphere() const { return scene::framing_sphere(m_loaded.cloud); }
+
+void GaussianScene::bounds(glm::vec3& lo, glm::vec3& hi) const {
+    lo = hi = glm::vec3(0.0f);
+    if (m_loaded.cloud.empty()) return;
+    const splatting::SceneStats stats = splatting::compute_stats(m_loaded.cloud);
+    lo = {stats.bounds_min[0], stats.bounds_min[1], stats.bounds_min[2]};
+    hi = {stats.bounds_max[0], stats.bounds_max[1], stats.bounds_max[2]};
+}
+
+std::optional<TimeSpan> GaussianScene::time_span() const {
+    const splatting::GaussianCloud& c = m_loaded.cloud;
+    if (!c.is_4d() || c.empty()) return std::nullopt;
+    const auto [lo, hi] = std::minmax_element(c.time_means().begin(), c.time_means().end());
+    return TimeSpan{*lo, *hi};
+}
+
+std::size_t GaussianScene::memory_bytes() const { return m_loaded.cloud.memory_bytes(); }
+
+std::optional<UpHint> GaussianScene::up_hint() const { return gaussian_up_hint(m_loaded); }
+
+std::unique_ptr<Scene> GaussianScene::cpu_copy() const {
+    return std::make_unique<GaussianScene>(m_loaded, m_name, Backend::Cpu);
+}
+
+void GaussianScene::set_cloud(splatting::GaussianCloud cloud) { m_loaded.cloud = std::move(cloud); }
+
+void GaussianScene::set_backend(Backend backend) {
+    backend = resolve_backend(backend);
+    if (backend != m_rasterizer->backend()) m_rasterizer = splatting::create_rasterizer(backend);
+}
+
+FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSettings& settings, Frame& frame) {
+    const auto start = std::chrono::steady_clock::now();
+    splatting::RenderSettings s;
+    s.background = {settings.background.x, settings.background.y, settings.background.z};
+    s.antialias = settings.antialias;
+    s.sh_degree = settings.sh_degree;
+    s.time = time;
+    s.temporal_cutoff = settings.temporal_cutoff;
+    s.max_gaussians = settings.max_primitives;
+    s.min_radius = settings.min_radius;
+    s.keep = settings.keep;
+    const bool whole = settings.first_row == 0 && (settings.rows < 0 || settings.rows >= camera.height);
+    const splatting::RenderStats r =
+        m_rasterizer->render(m_loaded.cloud, whole ? camera : band_camera(camera, settings.first_row, settings.rows),
+                             s, frame);
+    FrameStats stats;
+    stats.backend = m_rasterizer->backend();
+    stats.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    stats.preprocess_ms = r.preprocess_ms;
+    stats.sort_ms = r.sort_ms;
+    stats.blend_ms = r.blend_ms;
+    stats.primitives = r.gaussians;
+    stats.visible = r.visible;
+    stats.tile_pairs = r.tile_pairs;
+    return stats;
+}
+
+}  // namespace glint::scene
