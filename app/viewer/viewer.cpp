@@ -46,6 +46,7 @@
 #include "glint/splatting/up_direction.h"
 #include "nerf_pruning_job.h"
 #include "panels/panels.h"
+#include "path_editor.h"
 #include "recording_job.h"
 #include "scene_host.h"
 #include "viewer_state.h"
@@ -93,9 +94,6 @@ private:
     void handle_input(double seconds, bool& moved);
     void handle_requests();
     void poll_training();
-    void handle_path(double seconds, bool& moved);
-    void show_pose(const PathPose& pose);
-    void draw_path_overlay();
     void start_recording();
     void poll_recording();
     void draw_frame(bool moving);
@@ -130,9 +128,7 @@ private:
     std::uint64_t m_events_seen = 0;
     Clock::time_point m_start = Clock::now();
 
-    // The camera path as edited this frame (rebuilt once per frame: the panel edits it in place), for
-    // the preview and the overlay; empty without keyframes.
-    std::optional<PathSampler> m_path_sampler;
+    PathEditor m_path{m_state, m_camera, [this](const std::string& text) { notice(text); }};
 };
 
 // Every window event bumps this; the loop waits for events when nothing else needs a frame.
@@ -502,99 +498,6 @@ void Viewer::poll_training() {
     if (live->take_cloud(m_live_version, cloud)) m_host.set_cloud(cloud);
 }
 
-// A pose of the path becomes the view (and, where keyframes carry it, the scene time).
-void Viewer::show_pose(const PathPose& pose) {
-    const vk::Extent2D size = scene_viewport().extent;
-    const Camera camera = camera_at(pose, static_cast<int>(size.width), static_cast<int>(size.height));
-    m_camera.set_from_camera(camera, m_camera.up(), m_camera.distance());
-    m_camera.set_fov_y(pose.fov_y_degrees);
-    if (pose.time && m_state.is_4d) m_state.time = std::clamp(*pose.time, m_state.time_min, m_state.time_max);
-}
-
-void Viewer::handle_path(double seconds, bool& moved) {
-    using Edit = ViewerState::PathEdit;
-    auto& keys = m_state.path.keyframes;
-    const int count = static_cast<int>(keys.size());
-    int& selected = m_state.path_selected;
-    if (selected >= count) selected = count - 1;
-    const Edit edit = m_state.path_edit;
-    m_state.path_edit = Edit::None;
-    const auto current_view = [&] {
-        const vk::Extent2D size = scene_viewport().extent;
-        Keyframe k = keyframe_from_camera(
-            m_camera.camera(static_cast<int>(size.width), static_cast<int>(size.height)));
-        // Every keyframe carries a time or none does: the first one decides.
-        const bool timed =
-            keys.empty() ? (m_state.is_4d && m_state.path_bind_time) : keys.front().time.has_value();
-        if (timed) k.time = m_state.time;
-        if (selected >= 0) k.duration = keys[static_cast<std::size_t>(selected)].duration;
-        return k;
-    };
-    try {
-        if (edit == Edit::Add) {
-            keys.insert(keys.begin() + (selected + 1), current_view());
-            ++selected;
-            notice(cat("keyframe ", selected + 1, " of ", keys.size(), " added"));
-        } else if (selected >= 0 && edit == Edit::Update) {
-            const float duration = keys[static_cast<std::size_t>(selected)].duration;
-            keys[static_cast<std::size_t>(selected)] = current_view();
-            keys[static_cast<std::size_t>(selected)].duration = duration;
-        } else if (selected >= 0 && edit == Edit::Remove) {
-            keys.erase(keys.begin() + selected);
-            selected = std::min(selected, static_cast<int>(keys.size()) - 1);
-        } else if (selected > 0 && edit == Edit::Up) {
-            std::swap(keys[static_cast<std::size_t>(selected)], keys[static_cast<std::size_t>(selected - 1)]);
-            --selected;
-        } else if (selected >= 0 && selected + 1 < count && edit == Edit::Down) {
-            std::swap(keys[static_cast<std::size_t>(selected)], keys[static_cast<std::size_t>(selected + 1)]);
-            ++selected;
-        } else if (selected >= 0 && edit == Edit::Go) {
-            const Keyframe& k = keys[static_cast<std::size_t>(selected)];
-            show_pose({k.position, k.orientation, k.fov_y_degrees, k.time});
-            moved = true;
-        }
-        if (m_state.path_save) {
-            m_state.path_save = false;
-            write_camera_path(m_state.path_file, m_state.path);
-            notice(cat("saved ", keys.size(), " keyframes to ", m_state.path_file));
-        }
-        if (m_state.path_load) {
-            m_state.path_load = false;
-            m_state.path = read_camera_path(m_state.path_file);
-            m_state.path_selected = 0;
-            m_state.path_preview_time = 0.0f;
-            notice(cat("loaded ", m_state.path.keyframes.size(), " keyframes from ", m_state.path_file));
-        }
-        m_path_sampler.reset();
-        if (!keys.empty()) m_path_sampler.emplace(m_state.path);
-        m_state.path_duration = m_path_sampler ? m_path_sampler->duration() : 0.0f;
-        if (m_state.path_previewing && !keys.empty()) {
-            m_state.path_preview_time += static_cast<float>(seconds);
-            if (m_state.path_preview_time >= m_state.path_duration) {
-                if (m_state.path.loop) {
-                    m_state.path_preview_time = std::fmod(m_state.path_preview_time, m_state.path_duration);
-                } else {
-                    m_state.path_preview_time = m_state.path_duration;
-                    m_state.path_previewing = false;
-                }
-            }
-            show_pose(m_path_sampler->at(m_state.path_preview_time));
-            moved = true;
-        } else if (m_state.path_scrub && !keys.empty()) {
-            show_pose(m_path_sampler->at(m_state.path_preview_time));
-            moved = true;
-        }
-    } catch (const std::exception& e) {
-        m_state.error = e.what();
-        m_state.path_previewing = false;
-        log::error(e.what());
-    }
-    m_state.path_scrub = false;
-    if (keys.empty()) m_state.path_previewing = false;
-
-    poll_recording();
-}
-
 void Viewer::start_recording() {
     if (m_recording) return;
     RecordJob job;
@@ -636,50 +539,6 @@ void Viewer::poll_recording() {
         }
     }
     m_state.record_cancel = false;
-}
-
-// The path drawn over the scene: the curve, keyframes as dots (the selected one larger), numbered.
-void Viewer::draw_path_overlay() {
-    const auto& keys = m_state.path.keyframes;
-    if (!m_state.path_show || !m_path_sampler || m_state.path_previewing) return;
-    const vk::Rect2D area = scene_viewport();
-    const Camera camera =
-        m_camera.camera(static_cast<int>(area.extent.width), static_cast<int>(area.extent.height));
-    const auto project = [&](glm::vec3 p, ImVec2& out) {
-        const glm::vec3 c = camera.rotation * p + camera.translation;
-        if (c.z < 1e-3f) return false;
-        out = ImVec2(camera.fx * c.x / c.z + camera.cx + static_cast<float>(area.offset.x),
-                     camera.fy * c.y / c.z + camera.cy + static_cast<float>(area.offset.y));
-        return true;
-    };
-    ImDrawList* draw = ImGui::GetBackgroundDrawList();
-    const PathSampler& sampler = *m_path_sampler;
-    constexpr int kSamples = 240;
-    ImVec2 previous;
-    bool have_previous = false;
-    for (int i = 0; i <= kSamples; ++i) {
-        ImVec2 point;
-        const bool visible =
-            project(sampler.at(sampler.duration() * static_cast<float>(i) / kSamples).position, point);
-        if (visible && have_previous) draw->AddLine(previous, point, IM_COL32(255, 200, 40, 220), 2.0f);
-        previous = point;
-        have_previous = visible;
-    }
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        ImVec2 point;
-        if (!project(keys[i].position, point)) continue;
-        const bool chosen = static_cast<int>(i) == m_state.path_selected;
-        draw->AddCircleFilled(point, chosen ? 7.0f : 5.0f,
-                              chosen ? IM_COL32(255, 80, 60, 255) : IM_COL32(255, 230, 120, 255));
-        // Where the keyframe looks.
-        ImVec2 ahead;
-        const glm::vec3 forward = glm::mat3_cast(keys[i].orientation)[2];
-        const float length = 0.05f * glm::length(m_camera.eye() - keys[i].position);
-        if (project(keys[i].position + length * forward, ahead))
-            draw->AddLine(point, ahead, IM_COL32(255, 230, 120, 200), 1.5f);
-        draw->AddText(ImVec2(point.x + 8.0f, point.y - 8.0f), IM_COL32(255, 255, 255, 230),
-                      std::to_string(i + 1).c_str());
-    }
 }
 
 void Viewer::rebuild_swapchain() {
@@ -851,8 +710,10 @@ int Viewer::run() {
         }
         const double t = seconds_since(m_start);
         poll_training();
-        handle_path(seconds, moved);
-        draw_path_overlay();
+        const vk::Extent2D viewport = scene_viewport().extent;
+        m_path.update(seconds, static_cast<int>(viewport.width), static_cast<int>(viewport.height), moved);
+        poll_recording();
+        m_path.draw_overlay(scene_viewport());
         draw_menu_bar(m_state);
         draw_side_window(m_state, t);
         draw_help_overlay(m_state);
