@@ -11,6 +11,7 @@
 #include "cpu_rasterizer.h"
 #include "frame_params.h"
 #include "glint/core/error.h"
+#include "glint/splatting/raster/blend.h"
 #include "glint/splatting/raster/gradients.h"
 
 namespace glint::splatting {
@@ -18,7 +19,7 @@ namespace {
 
 using raster::kTileSize;
 
-constexpr int kGradsPerSplat = 9;  // mean x, y; conic a, b, c; opacity; colour r, g, b
+constexpr int kGradsPerSplat = raster::kBlendGradients;  // mean x, y; conic a, b, c; opacity; colour r, g, b
 
 constexpr int kTilePixels = kTileSize * kTileSize;
 constexpr int kHalf = kTileSize / 2;  // 8 pixels: one AVX2 vector of floats
@@ -31,6 +32,12 @@ struct alignas(64) BackwardTile {
     float last[kTilePixels];                 // index in the tile's list of the last contribution, -1: none
     float after[3][kTilePixels];             // backward: what lies behind the current splat, as seen
     float v_color[3][kTilePixels];           // dL/d pixel colour, 0 outside the image
+};
+
+// The pixel centres of BackwardTile for blend_pixels.
+struct PixelCentres {
+    const float* x;
+    const float* y;
 };
 
 // Rows and half rows of the tile inside the box around a splat's 1/255 contour (as the forward pass).
@@ -53,25 +60,13 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void replay_tile(Bac
                                                                              const std::uint32_t* ranks,
                                                                              std::size_t count, float x0,
                                                                              float y0) {
+    const PixelCentres centres{b.px, b.py};
     for (std::size_t k = 0; k < count; ++k) {
         const raster::Splat& s = splats[ranks[k]];
         const float ox = s.mean.x - x0, oy = s.mean.y - y0, index = static_cast<float>(k);
         for_each_span(s, ox, oy, [&](int p0) {
-            for (int p = p0; p < p0 + kHalf; ++p) {
-                const float dx = b.px[p] - ox, dy = b.py[p] - oy;
-                const float power = raster::gaussian_power(s.conic, dx, dy);
-                const float raw = s.opacity * raster::blend_exp(power);
-                const float alpha = raw < raster::kMaxAlpha ? raw : raster::kMaxAlpha;
-                const float t = b.transmittance[p];
-                const float test_t = t * (1.0f - alpha);
-                const float valid =
-                    (b.done[p] == 0.0f && power <= 0.0f && alpha >= raster::kMinAlpha) ? 1.0f : 0.0f;
-                const float stop = test_t < raster::kMinTransmittance ? valid : 0.0f;
-                const float take = valid - stop;
-                b.transmittance[p] = take != 0.0f ? test_t : t;
-                b.last[p] = take != 0.0f ? index : b.last[p];
-                b.done[p] += stop;
-            }
+            raster::blend_pixels<false, true, false>(b, centres, p0, p0 + kHalf, s.conic, ox, oy, s.opacity, s.color,
+                                                     s.depth, index);
         });
         if ((k + 1) % 32 == 0) {
             float sum = 0.0f;
@@ -109,35 +104,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(Backw
         for_each_span(s, ox, oy, [&](int p0) {
             // Behind the span's last contribution, or outside the contour there: nothing to undo.
             if (index > span_last[p0 / kHalf] || !reached[p0 / kHalf]) return;
-            for (int l = 0; l < kHalf; ++l) {
-                const int p = p0 + l;
-                const float dx = b.px[p] - ox, dy = b.py[p] - oy;
-                const float power = raster::gaussian_power(s.conic, dx, dy);
-                const float g = raster::blend_exp(power);
-                const float raw = s.opacity * g;
-                const float alpha = raw < raster::kMaxAlpha ? raw : raster::kMaxAlpha;
-                const float m =
-                    (index <= b.last[p] && power <= 0.0f && alpha >= raster::kMinAlpha) ? 1.0f : 0.0f;
-                const float inv = 1.0f / (1.0f - alpha);
-                const float t = m != 0.0f ? b.transmittance[p] * inv : b.transmittance[p];
-                b.transmittance[p] = t;
-                const float w = m * alpha * t;
-                float v_alpha = 0.0f;
-                const float color[3] = {s.color.x, s.color.y, s.color.z};
-                for (int ch = 0; ch < 3; ++ch) {
-                    lanes[6 + ch][l] += w * b.v_color[ch][p];
-                    v_alpha += (t * color[ch] - b.after[ch][p] * inv) * b.v_color[ch][p];
-                    b.after[ch][p] += w * color[ch];
-                }
-                const float open = raw < raster::kMaxAlpha ? m : 0.0f;  // no gradient through the clamp
-                lanes[5][l] += open * g * v_alpha;
-                const float v_power = open * s.opacity * g * v_alpha;
-                lanes[0][l] += v_power * (s.conic.a * dx + s.conic.b * dy);
-                lanes[1][l] += v_power * (s.conic.c * dy + s.conic.b * dx);
-                lanes[2][l] += v_power * (-0.5f * dx * dx);
-                lanes[3][l] += v_power * (-dx * dy);
-                lanes[4][l] += v_power * (-0.5f * dy * dy);
-            }
+            raster::undo_pixels<kHalf>(b, p0, s.conic, ox, oy, s.opacity, s.color, index, lanes);
         });
         float* out = grads + static_cast<std::size_t>(ranks[k]) * kGradsPerSplat;
         for (int j = 0; j < kGradsPerSplat; ++j) {

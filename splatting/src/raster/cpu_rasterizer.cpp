@@ -12,6 +12,7 @@
 
 #include "frame_params.h"
 #include "glint/splatting/activation.h"
+#include "glint/splatting/raster/blend.h"
 #include "glint/splatting/raster/preprocess.h"
 
 namespace glint::splatting {
@@ -56,36 +57,14 @@ const TileCoordinates kTileCoordinates;
 
 constexpr int kHalf = kTileSize / 2;  // 8 pixels: one AVX2 vector of floats
 
-// Blends one Gaussian into the pixels of one 8-pixel half row (p0 = first pixel). Branch-free so that
-// each pixel follows exactly the reference's rules (skip power > 0 and alpha < 1/255, stop before
-// T < 1e-4) in vector lanes. With Aux, depth and contributor counts are accumulated too.
+// Blends one Gaussian into the pixels of one 8-pixel half row (p0 = first pixel) by the blend rule
+// (raster/blend.h), whose loop becomes one AVX2 vector here. With Aux, depth and contributor counts are
+// accumulated too.
 template <bool Track, bool Aux>
 [[gnu::always_inline]] inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float oy,
                                               float opacity, Vec3 color, float depth, float index) {
-    for (int p = p0; p < p0 + kHalf; ++p) {
-        const float dx = kTileCoordinates.x[p] - ox;
-        const float dy = kTileCoordinates.y[p] - oy;
-        const float power = raster::gaussian_power(conic, dx, dy);
-        const float weighted = opacity * raster::blend_exp(power);
-        const float alpha = weighted < raster::kMaxAlpha ? weighted : raster::kMaxAlpha;
-        const float t = s.transmittance[p];
-        const float test_t = t * (1.0f - alpha);
-        // 0/1 masks as floats and selects: no branches, so the loop vectorizes (with -fno-trapping-math).
-        const float valid = (s.done[p] == 0.0f && power <= 0.0f && alpha >= raster::kMinAlpha) ? 1.0f : 0.0f;
-        const float stop = test_t < raster::kMinTransmittance ? valid : 0.0f;
-        const float take = valid - stop;
-        const float weight = take * alpha * t;
-        s.red[p] += weight * color.x;
-        s.green[p] += weight * color.y;
-        s.blue[p] += weight * color.z;
-        if constexpr (Aux) {
-            s.depth[p] += weight * depth;
-            s.count[p] += take;
-        }
-        s.transmittance[p] = take != 0.0f ? test_t : t;
-        s.done[p] += stop;
-        if constexpr (Track) s.last[p] = take != 0.0f ? index : s.last[p];
-    }
+    raster::blend_pixels<true, Track, Aux>(s, kTileCoordinates, p0, p0 + kHalf, conic, ox, oy, opacity, color, depth,
+                                           index);
 }
 
 // Blends one Gaussian into the tile, visiting only the rows and half rows inside the box around its

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "../frame_params.h"
+#include "glint/splatting/raster/blend.h"
 #include "cuda_rasterizer.h"
 #include "glint/core/cuda/check.cuh"
 #include "glint/core/cuda/device_buffer.cuh"
@@ -84,9 +85,15 @@ __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_
     const bool inside = x < width && y < height;
     const float px = static_cast<float>(x) + 0.5f, py = static_cast<float>(y) + 0.5f;
     const uint2 range = ranges[blockIdx.y * grid_x + blockIdx.x];
+    // This thread's pixel as arrays of one, for the shared blend loop (raster/blend.h).
+    struct Pixel {
+        float transmittance[1] = {1.0f}, done[1] = {0.0f};
+        float red[1] = {0.0f}, green[1] = {0.0f}, blue[1] = {0.0f}, depth[1] = {0.0f}, count[1] = {0.0f};
+    } pixel;
+    const struct {
+        float x[1], y[1];
+    } centre{{px}, {py}};
     bool done = !inside;
-    float t = 1.0f, r = 0.0f, g = 0.0f, b = 0.0f, d = 0.0f;
-    uint32_t count = 0;
     for (uint32_t batch = range.x; batch < range.y; batch += kTilePixels) {
         if (__syncthreads_count(done) == kTilePixels) break;
         const uint32_t k = batch + rank;
@@ -101,37 +108,25 @@ __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_
         __syncthreads();
         const uint32_t batch_size = min(static_cast<uint32_t>(kTilePixels), range.y - batch);
         for (uint32_t j = 0; j < batch_size && !done; ++j) {
-            const float power = raster::gaussian_power(s_conic[j], s_mean[j].x - px, s_mean[j].y - py);
-            if (power > 0.0f) continue;
-            const float alpha = fminf(raster::kMaxAlpha, s_opacity[j] * raster::blend_exp(power));
-            if (alpha < raster::kMinAlpha) continue;
-            const float test_t = t * (1.0f - alpha);
-            if (test_t < raster::kMinTransmittance) {
-                done = true;
-                continue;
-            }
-            const float weight = alpha * t;
-            r += weight * s_color[j].x;
-            g += weight * s_color[j].y;
-            b += weight * s_color[j].z;
-            d += weight * s_depth[j];
-            ++count;
-            t = test_t;
+            raster::blend_pixels<true, false, true>(pixel, centre, 0, 1, s_conic[j], s_mean[j].x, s_mean[j].y,
+                                                    s_opacity[j], s_color[j], s_depth[j], 0.0f);
+            done = pixel.done[0] != 0.0f;
         }
     }
     if (!inside) return;
+    const float t = pixel.transmittance[0];
     const int o = y * width + x;
-    color[3 * o + 0] = r + t * background.x;
-    color[3 * o + 1] = g + t * background.y;
-    color[3 * o + 2] = b + t * background.z;
+    color[3 * o + 0] = pixel.red[0] + t * background.x;
+    color[3 * o + 1] = pixel.green[0] + t * background.y;
+    color[3 * o + 2] = pixel.blue[0] + t * background.z;
     const float a = 1.0f - t;
     alpha_out[o] = a;
-    depth_out[o] = a > 0.0f ? d / a : 0.0f;
-    contributors[o] = count;
+    depth_out[o] = a > 0.0f ? pixel.depth[0] / a : 0.0f;
+    contributors[o] = static_cast<uint32_t>(pixel.count[0]);
     if (packed != nullptr) packed[o] = raster::pack_rgba8(color[3 * o], color[3 * o + 1], color[3 * o + 2]);
 }
 
-constexpr int kGradsPerSplat = 9;  // mean x, y; conic a, b, c; opacity; colour r, g, b
+constexpr int kGradsPerSplat = raster::kBlendGradients;  // mean x, y; conic a, b, c; opacity; colour r, g, b
 
 // One block per tile, one thread per pixel: the pixel's blend is replayed front to back to find its
 // final transmittance and last contribution, then undone back to front; per-Gaussian gradients of the
@@ -143,51 +138,46 @@ __global__ void blend_bwd_kernel(const uint2* __restrict__ ranges, const uint32_
                                  float* __restrict__ v_splats) {     // [N, 9]
     const int x = blockIdx.x * kTileSize + threadIdx.x, y = blockIdx.y * kTileSize + threadIdx.y;
     if (x >= width || y >= height) return;
-    const float px = static_cast<float>(x) + 0.5f, py = static_cast<float>(y) + 0.5f;
     const uint2 range = ranges[blockIdx.y * grid_x + blockIdx.x];
-    float t = 1.0f;
-    uint32_t end = range.x;  // one past the last contribution
-    for (uint32_t k = range.x; k < range.y; ++k) {
+    // This thread's pixel as arrays of one, for the shared blend loops (raster/blend.h).
+    struct Pixel {
+        float px[1], py[1];
+        float transmittance[1] = {1.0f}, done[1] = {0.0f}, last[1] = {-1.0f};
+        float after[3][1], v_color[3][1];
+    } pixel;
+    pixel.px[0] = static_cast<float>(x) + 0.5f;
+    pixel.py[0] = static_cast<float>(y) + 0.5f;
+    const struct {
+        const float* x;
+        const float* y;
+    } centre{pixel.px, pixel.py};
+    // The forward blend again, for the final transmittance and the last contribution (an index from the
+    // start of the tile's list).
+    for (uint32_t k = range.x; k < range.y && pixel.done[0] == 0.0f; ++k) {
         const Splat& s = splats[values[k]];
-        const float power = raster::gaussian_power(s.conic, px - s.mean.x, py - s.mean.y);
-        if (!(power <= 0.0f)) continue;
-        const float alpha = fminf(raster::kMaxAlpha, s.opacity * raster::blend_exp(power));
-        if (alpha < raster::kMinAlpha) continue;
-        const float next = t * (1.0f - alpha);
-        if (next < raster::kMinTransmittance) break;
-        t = next;
-        end = k + 1;
+        raster::blend_pixels<false, true, false>(pixel, centre, 0, 1, s.conic, s.mean.x, s.mean.y, s.opacity, s.color,
+                                                 s.depth, static_cast<float>(k - range.x));
     }
     const int o = y * width + x;
-    const float v_c[3] = {v_color[3 * o], v_color[3 * o + 1], v_color[3 * o + 2]};
-    float after[3] = {t * background.x, t * background.y, t * background.z};
-    for (uint32_t k = end; k-- > range.x;) {
+    const float t = pixel.transmittance[0];
+    const float bg[3] = {background.x, background.y, background.z};
+    for (int ch = 0; ch < 3; ++ch) {
+        pixel.v_color[ch][0] = v_color[3 * o + ch];
+        pixel.after[ch][0] = t * bg[ch];
+    }
+    // Back to front from the last contribution.
+    for (uint32_t k = range.x + static_cast<uint32_t>(pixel.last[0] + 1.0f); k-- > range.x;) {
         const uint32_t i = values[k];
         const Splat& s = splats[i];
-        const float dx = px - s.mean.x, dy = py - s.mean.y;
-        const float power = raster::gaussian_power(s.conic, dx, dy);
-        if (!(power <= 0.0f)) continue;
-        const float g = raster::blend_exp(power);
-        const float raw = s.opacity * g;
-        const float alpha = fminf(raster::kMaxAlpha, raw);
-        if (alpha < raster::kMinAlpha) continue;
-        t /= 1.0f - alpha;
-        const float color[3] = {s.color.x, s.color.y, s.color.z};
+        float lanes[raster::kBlendGradients][1] = {};
+        raster::undo_pixels<1>(pixel, 0, s.conic, s.mean.x, s.mean.y, s.opacity, s.color,
+                               static_cast<float>(k - range.x), lanes);
+        // Splats the pixel's blend skipped give zeros: no atomics for them.
+        bool any = false;
+        for (int j = 0; j < raster::kBlendGradients; ++j) any = any || lanes[j][0] != 0.0f;
+        if (!any) continue;
         float* out = v_splats + static_cast<std::size_t>(i) * kGradsPerSplat;
-        float v_alpha = 0.0f;
-        for (int ch = 0; ch < 3; ++ch) {
-            atomicAdd(out + 6 + ch, alpha * t * v_c[ch]);
-            v_alpha += (t * color[ch] - after[ch] / (1.0f - alpha)) * v_c[ch];
-            after[ch] += alpha * t * color[ch];
-        }
-        if (raw >= raster::kMaxAlpha) continue;
-        atomicAdd(out + 5, g * v_alpha);
-        const float v_power = s.opacity * g * v_alpha;
-        atomicAdd(out + 0, v_power * (s.conic.a * dx + s.conic.b * dy));
-        atomicAdd(out + 1, v_power * (s.conic.c * dy + s.conic.b * dx));
-        atomicAdd(out + 2, v_power * (-0.5f * dx * dx));
-        atomicAdd(out + 3, v_power * (-dx * dy));
-        atomicAdd(out + 4, v_power * (-0.5f * dy * dy));
+        for (int j = 0; j < raster::kBlendGradients; ++j) atomicAdd(out + j, lanes[j][0]);
     }
 }
 
