@@ -111,36 +111,6 @@ GLINT_HD inline void sh_basis_gradient(int degree, const T dir[3], T grad[15][3]
     grad[14][0] = T(kSh3g) * (T(3) * xx - T(3) * yy), grad[14][1] = T(kSh3g) * (-T(6) * x * y);
 }
 
-// Sigma = R diag(s^2) R^T.
-template <typename T>
-GLINT_HD inline void world_covariance(const T r[3][3], const T scale[3], T sigma[3][3]) {
-    for (int i = 0; i < 3; ++i)
-        for (int j = 0; j < 3; ++j) {
-            sigma[i][j] = T(0);
-            for (int k = 0; k < 3; ++k) sigma[i][j] += r[i][k] * r[j][k] * scale[k] * scale[k];
-        }
-}
-
-// The EWA Jacobian times the view rotation, T = J W (2x3), with the view-space tangents clamped to 1.3x
-// the field of view; returns the clamped tangents and whether each was clamped.
-template <typename T>
-GLINT_HD inline void ewa_transform(const View3<T>& v, const T view[3], T t[2][3], T& tx, T& ty,
-                                   bool& clamped_x, bool& clamped_y) {
-    const T z = view[2];
-    const T lim_x = T(kFovClampFactor) * v.tan_fov_x, lim_y = T(kFovClampFactor) * v.tan_fov_y;
-    tx = view[0] / z;
-    ty = view[1] / z;
-    clamped_x = tx > lim_x || tx < -lim_x;
-    clamped_y = ty > lim_y || ty < -lim_y;
-    tx = tx > lim_x ? lim_x : (tx < -lim_x ? -lim_x : tx);
-    ty = ty > lim_y ? lim_y : (ty < -lim_y ? -lim_y : ty);
-    const T j00 = v.fx / z, j02 = -v.fx * tx / z, j11 = v.fy / z, j12 = -v.fy * ty / z;
-    for (int k = 0; k < 3; ++k) {
-        t[0][k] = j00 * v.rotation[0][k] + j02 * v.rotation[2][k];
-        t[1][k] = j11 * v.rotation[1][k] + j12 * v.rotation[2][k];
-    }
-}
-
 // The forward chain. Returns false where preprocess_gaussian culls for a reason other than the screen
 // (behind the near plane `near`, singular 2D covariance).
 template <typename T>
@@ -160,24 +130,15 @@ GLINT_HD inline bool project_gaussian(const Gaussian3<T>& g, const View3<T>& v, 
     p.q_norm = sqrt_t(qq);
     for (int i = 0; i < 4; ++i) p.q[i] = g.rotation[i] / p.q_norm;
     const T w = p.q[0], x = p.q[1], y = p.q[2], zq = p.q[3];
-    const T r[3][3] = {{T(1) - T(2) * (y * y + zq * zq), T(2) * (x * y - w * zq), T(2) * (x * zq + w * y)},
-                       {T(2) * (x * y + w * zq), T(1) - T(2) * (x * x + zq * zq), T(2) * (y * zq - w * x)},
-                       {T(2) * (x * zq - w * y), T(2) * (y * zq + w * x), T(1) - T(2) * (x * x + y * y)}};
-    for (int i = 0; i < 3; ++i) {
-        p.scale[i] = exp_t(g.log_scale[i]);
-        for (int j = 0; j < 3; ++j) p.r[i][j] = r[i][j];
-    }
+    unit_quaternion_rotation(w, x, y, zq, p.r);
+    for (int i = 0; i < 3; ++i) p.scale[i] = exp_t(g.log_scale[i]);
     T sigma[3][3];
     world_covariance(p.r, p.scale, sigma);
     T t[2][3], tx, ty;
-    ewa_transform(v, p.view, t, tx, ty, p.clamped_x, p.clamped_y);
-    T ts[2][3];
-    for (int i = 0; i < 2; ++i)
-        for (int k = 0; k < 3; ++k)
-            ts[i][k] = t[i][0] * sigma[0][k] + t[i][1] * sigma[1][k] + t[i][2] * sigma[2][k];
-    p.cov2[0] = ts[0][0] * t[0][0] + ts[0][1] * t[0][1] + ts[0][2] * t[0][2] + T(kLowPassVariance);
-    p.cov2[1] = ts[0][0] * t[1][0] + ts[0][1] * t[1][1] + ts[0][2] * t[1][2];
-    p.cov2[2] = ts[1][0] * t[1][0] + ts[1][1] * t[1][1] + ts[1][2] * t[1][2] + T(kLowPassVariance);
+    ewa_transform(v.rotation, v.fx, v.fy, v.tan_fov_x, v.tan_fov_y, p.view, t, tx, ty, p.clamped_x, p.clamped_y);
+    ewa_covariance(t, sigma, p.cov2);
+    p.cov2[0] += T(kLowPassVariance);
+    p.cov2[2] += T(kLowPassVariance);
     const T det = p.cov2[0] * p.cov2[2] - p.cov2[1] * p.cov2[1];
     if (det == T(0)) return false;
     p.conic[0] = p.cov2[2] / det;
@@ -260,7 +221,7 @@ GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View
     const T z = p.view[2];
     T t[2][3], tx, ty;
     bool clamped_x, clamped_y;
-    ewa_transform(v, p.view, t, tx, ty, clamped_x, clamped_y);
+    ewa_transform(v.rotation, v.fx, v.fy, v.tan_fov_x, v.tan_fov_y, p.view, t, tx, ty, clamped_x, clamped_y);
     T sigma[3][3];
     world_covariance(p.r, p.scale, sigma);
     // v_Sigma = T^T G T; v_T = 2 G T Sigma.

@@ -74,25 +74,74 @@ GLINT_HD inline Vec3 mul(const Mat3& r, Vec3 v) {
             r.m[2][0] * v.x + r.m[2][1] * v.y + r.m[2][2] * v.z};
 }
 
+// ---- The projection, shared by the forward preprocess (float) and the gradient chain (gradients.h,
+// templated so the tests check it in double) --------------------------------------------------------
+
+// Rotation matrix (rows) of a unit quaternion (w, x, y, z).
+template <typename T>
+GLINT_HD inline void unit_quaternion_rotation(T w, T x, T y, T z, T r[3][3]) {
+    r[0][0] = T(1) - T(2) * (y * y + z * z), r[0][1] = T(2) * (x * y - w * z), r[0][2] = T(2) * (x * z + w * y);
+    r[1][0] = T(2) * (x * y + w * z), r[1][1] = T(1) - T(2) * (x * x + z * z), r[1][2] = T(2) * (y * z - w * x);
+    r[2][0] = T(2) * (x * z - w * y), r[2][1] = T(2) * (y * z + w * x), r[2][2] = T(1) - T(2) * (x * x + y * y);
+}
+
+// Sigma = R diag(s^2) R^T.
+template <typename T>
+GLINT_HD inline void world_covariance(const T r[3][3], const T scale[3], T sigma[3][3]) {
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) {
+            sigma[i][j] = T(0);
+            for (int k = 0; k < 3; ++k) sigma[i][j] += r[i][k] * r[j][k] * scale[k] * scale[k];
+        }
+}
+
+// The EWA Jacobian times the view rotation w (world to camera), T = J W (2x3), with the camera-space
+// mean's tangents x/z and y/z clamped to 1.3x the field of view first (as the reference does, to bound
+// the linearization's error); gives the clamped tangents and whether each was clamped.
+template <typename T>
+GLINT_HD inline void ewa_transform(const T w[3][3], T fx, T fy, T tan_fov_x, T tan_fov_y, const T view[3],
+                                   T t[2][3], T& tx, T& ty, bool& clamped_x, bool& clamped_y) {
+    const T z = view[2];
+    const T lim_x = T(kFovClampFactor) * tan_fov_x, lim_y = T(kFovClampFactor) * tan_fov_y;
+    tx = view[0] / z;
+    ty = view[1] / z;
+    clamped_x = tx > lim_x || tx < -lim_x;
+    clamped_y = ty > lim_y || ty < -lim_y;
+    tx = tx > lim_x ? lim_x : (tx < -lim_x ? -lim_x : tx);
+    ty = ty > lim_y ? lim_y : (ty < -lim_y ? -lim_y : ty);
+    const T j00 = fx / z, j02 = -fx * tx / z, j11 = fy / z, j12 = -fy * ty / z;
+    for (int k = 0; k < 3; ++k) {
+        t[0][k] = j00 * w[0][k] + j02 * w[2][k];
+        t[1][k] = j11 * w[1][k] + j12 * w[2][k];
+    }
+}
+
+// The screen covariance T Sigma T^T as (a, b, c) of [[a, b], [b, c]], before any low-pass filter.
+template <typename T>
+GLINT_HD inline void ewa_covariance(const T t[2][3], const T sigma[3][3], T cov2[3]) {
+    T ts[2][3];
+    for (int i = 0; i < 2; ++i)
+        for (int k = 0; k < 3; ++k) ts[i][k] = t[i][0] * sigma[0][k] + t[i][1] * sigma[1][k] + t[i][2] * sigma[2][k];
+    cov2[0] = ts[0][0] * t[0][0] + ts[0][1] * t[0][1] + ts[0][2] * t[0][2];
+    cov2[1] = ts[0][0] * t[1][0] + ts[0][1] * t[1][1] + ts[0][2] * t[1][2];
+    cov2[2] = ts[1][0] * t[1][0] + ts[1][1] * t[1][1] + ts[1][2] * t[1][2];
+}
+
 // Rotation matrix of a (w, x, y, z) quaternion, normalized here; a zero quaternion gives the identity.
 GLINT_HD inline Mat3 quaternion_to_rotation(float w, float x, float y, float z) {
     const float norm2 = w * w + x * x + y * y + z * z;
     if (!(norm2 > 0.0f)) return {{{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}};
     const float inv = 1.0f / sqrtf(norm2);
-    w *= inv, x *= inv, y *= inv, z *= inv;
-    return {{{1.0f - 2.0f * (y * y + z * z), 2.0f * (x * y - w * z), 2.0f * (x * z + w * y)},
-             {2.0f * (x * y + w * z), 1.0f - 2.0f * (x * x + z * z), 2.0f * (y * z - w * x)},
-             {2.0f * (x * z - w * y), 2.0f * (y * z + w * x), 1.0f - 2.0f * (x * x + y * y)}}};
+    Mat3 r;
+    unit_quaternion_rotation(w * inv, x * inv, y * inv, z * inv, r.m);
+    return r;
 }
 
 // World-space covariance R diag(s^2) R^T from activated scales and a rotation.
 GLINT_HD inline Sym3 covariance_3d(Vec3 scale, const Mat3& r) {
-    const float s2[3] = {scale.x * scale.x, scale.y * scale.y, scale.z * scale.z};
+    const float s[3] = {scale.x, scale.y, scale.z};
     float c[3][3];
-    for (int i = 0; i < 3; ++i)
-        for (int j = i; j < 3; ++j)
-            c[i][j] =
-                r.m[i][0] * r.m[j][0] * s2[0] + r.m[i][1] * r.m[j][1] * s2[1] + r.m[i][2] * r.m[j][2] * s2[2];
+    world_covariance(r.m, s, c);
     return {c[0][0], c[0][1], c[0][2], c[1][1], c[1][2], c[2][2]};
 }
 
@@ -161,32 +210,18 @@ GLINT_HD inline bool slice_4d(const Mat4& cov, Vec3 position, float time_mean, f
     return true;
 }
 
-// EWA projection: J W Sigma W^T J^T, with the view-space mean's x/z and y/z clamped to 1.3x the field of
-// view before the Jacobian is formed (as the reference does, to bound the error of the linearization).
+// EWA projection J W Sigma W^T J^T (ewa_transform, ewa_covariance: the same as the gradient chain's).
 // `view_rotation` is the world-to-camera rotation W, `mean_view` the Gaussian's camera-space mean.
 GLINT_HD inline Sym2 project_covariance(const Sym3& cov, const Mat3& view_rotation, Vec3 mean_view, float fx,
                                         float fy, float tan_fov_x, float tan_fov_y) {
-    const float lim_x = kFovClampFactor * tan_fov_x;
-    const float lim_y = kFovClampFactor * tan_fov_y;
-    const float z = mean_view.z;
-    const float x = min_f(lim_x, max_f(-lim_x, mean_view.x / z)) * z;
-    const float y = min_f(lim_y, max_f(-lim_y, mean_view.y / z)) * z;
-    // The two non-zero rows of J, then T = J W (2x3).
-    const float j00 = fx / z, j02 = -fx * x / (z * z);
-    const float j11 = fy / z, j12 = -fy * y / (z * z);
-    const Mat3& w = view_rotation;
-    float t[2][3];
-    for (int k = 0; k < 3; ++k) {
-        t[0][k] = j00 * w.m[0][k] + j02 * w.m[2][k];
-        t[1][k] = j11 * w.m[1][k] + j12 * w.m[2][k];
-    }
+    const float view[3] = {mean_view.x, mean_view.y, mean_view.z};
+    float t[2][3], tx, ty;
+    bool clamped_x, clamped_y;
+    ewa_transform(view_rotation.m, fx, fy, tan_fov_x, tan_fov_y, view, t, tx, ty, clamped_x, clamped_y);
     const float s[3][3] = {{cov.xx, cov.xy, cov.xz}, {cov.xy, cov.yy, cov.yz}, {cov.xz, cov.yz, cov.zz}};
-    float ts[2][3];
-    for (int i = 0; i < 2; ++i)
-        for (int k = 0; k < 3; ++k) ts[i][k] = t[i][0] * s[0][k] + t[i][1] * s[1][k] + t[i][2] * s[2][k];
-    return {ts[0][0] * t[0][0] + ts[0][1] * t[0][1] + ts[0][2] * t[0][2],
-            ts[0][0] * t[1][0] + ts[0][1] * t[1][1] + ts[0][2] * t[1][2],
-            ts[1][0] * t[1][0] + ts[1][1] * t[1][1] + ts[1][2] * t[1][2]};
+    float cov2[3];
+    ewa_covariance(t, s, cov2);
+    return {cov2[0], cov2[1], cov2[2]};
 }
 
 // Adds the screen-space low-pass filter. With `antialias` (Mip-Splatting's 2D filter), returns the
