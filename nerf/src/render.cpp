@@ -157,12 +157,10 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
                             Ray& r = rays[static_cast<std::size_t>(live[k])];
                             for (int s = begin[k]; s < begin[k + 1]; ++s) {
                                 const std::size_t i = static_cast<std::size_t>(s);
-                                const float alpha = 1.0f - std::exp(-sigma[i] * dt[i]);
-                                const float weight = r.transmittance * alpha;
+                                const float weight = composite_sample(sigma[i], dt[i], r.transmittance);
                                 if (visit) visit(&positions[3 * i], weight);
                                 for (int a = 0; a < 3; ++a) r.colour[a] += weight * rgb[3 * i + a];
                                 r.depth += weight * t[i];
-                                r.transmittance *= 1.0f - alpha;
                                 if (r.transmittance < kMinTransmittance) break;
                             }
                             const bool ended = r.transmittance < kMinTransmittance || r.cursor.done() ||

@@ -319,11 +319,9 @@ __global__ void composite_kernel(int alive_count, const int* __restrict__ alive,
     RayState& r = rays[alive[k]];
     for (int j = 0; j < counts[k]; ++j) {
         const std::size_t s = static_cast<std::size_t>(offsets[k]) + j;
-        const float alpha = 1.0f - expf(-sigma[s] * sample_dt[s]);
-        const float weight = r.transmittance * alpha;
+        const float weight = composite_sample(sigma[s], sample_dt[s], r.transmittance);
         for (int a = 0; a < 3; ++a) r.colour[a] += weight * colour_activation(raw[3 * s + a]);
         r.depth += weight * sample_t[s];
-        r.transmittance *= 1.0f - alpha;
         if (r.transmittance < kMinTransmittance) break;
     }
     const bool ended = r.transmittance < kMinTransmittance || !(r.t < r.t_far) || counts[k] == 0;

@@ -97,6 +97,18 @@ GLINT_HD inline float pixel_jitter(int x, int y) {
 // Samples whose transmittance falls below this end a ray (Instant-NGP and the 3DGS reference: 1e-4).
 inline constexpr float kMinTransmittance = 1e-4f;
 
+// One sample composited into a ray, front to back: alpha = 1 - exp(-sigma dt), returns its weight
+// T alpha and takes the transmittance T on to T (1 - alpha). A ray ends after the sample that takes T
+// below kMinTransmittance. The one compositing step of the CPU and CUDA renderers (which composite a
+// round of samples at a time), composite_ray and opaque_prefix.
+template <typename T>
+GLINT_HD inline T composite_sample(T sigma, T dt, T& transmittance) {
+    const T alpha = T(1) - exp(-sigma * dt);
+    const T weight = transmittance * alpha;
+    transmittance *= T(1) - alpha;
+    return weight;
+}
+
 // How many of a ray's n samples composite_ray uses: up to and including the one that takes the
 // transmittance below kMinTransmittance (the same arithmetic, so the counts agree exactly). Training
 // shades and back-propagates only these (compaction of live samples).
@@ -105,8 +117,7 @@ GLINT_HD int opaque_prefix(int n, const T* sigma, const T* dt) {
     T transmittance = T(1);
     int used = 0;
     while (used < n) {
-        const T alpha = T(1) - exp(-sigma[used] * dt[used]);
-        transmittance *= T(1) - alpha;
+        composite_sample(sigma[used], dt[used], transmittance);
         ++used;
         if (transmittance < T(kMinTransmittance)) break;
     }
@@ -123,11 +134,9 @@ GLINT_HD int composite_ray(int n, const T* sigma, const T* rgb, const T* dt, con
     T transmittance = T(1), c[3] = {T(0), T(0), T(0)}, d = T(0);
     int used = 0;
     while (used < n) {
-        const T alpha = T(1) - exp(-sigma[used] * dt[used]);
-        const T w = transmittance * alpha;
+        const T w = composite_sample(sigma[used], dt[used], transmittance);
         for (int k = 0; k < 3; ++k) c[k] += w * rgb[3 * used + k];
         if (t != nullptr) d += w * t[used];
-        transmittance *= T(1) - alpha;
         ++used;
         if (transmittance < T(kMinTransmittance)) break;
     }
