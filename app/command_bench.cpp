@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "display.h"
+#include "glint/core/frame_display.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"

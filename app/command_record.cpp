@@ -14,7 +14,7 @@
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
-#include "record/recorder.h"
+#include "glint/scene/recorder.h"
 #include "view_options.h"
 
 namespace glint::app {
@@ -92,7 +92,7 @@ void add_record_command(CLI::App& app, Action& action) {
         ->check(CLI::Range(0.0f, 0.999f));
     command->callback([&action, o] {
         action = [o] {
-            RecordJob job;
+            scene::RecordJob job;
             parse_resolution(o->res, job.video.width, job.video.height);
             job.video.fps = o->fps;
             job.video.crf = o->crf;
@@ -100,7 +100,7 @@ void add_record_command(CLI::App& app, Action& action) {
             job.output = o->output;
             job.duration = o->duration;
             job.dry_run = o->dry_run;
-            check_record_output(job);  // before loading the scene
+            scene::check_record_output(job);  // before loading the scene
 
             ViewOptions view;
             view.scene = o->scene;
@@ -143,10 +143,9 @@ void add_record_command(CLI::App& app, Action& action) {
             log::info("recording ", scene_name, " (", scene::kind_name(scene->kind()), ") along ", what, " at ", job.video.width, "x",
                       job.video.height, ", ", job.video.fps, " fps on the ",
                       backend_name(scene->backend()), " into ", o->output);
-            RecordProgress done;
-            const bool complete = record(
-                *scene, job,
-                [&](const RecordProgress& p) {
+            scene::RecordProgress done;
+            const bool complete = scene::record(*scene, job,
+                [&](const scene::RecordProgress& p) {
                     if (p.elapsed_seconds - shown >= (tty ? 0.25 : 10.0) || p.frame == p.frames) {
                         shown = p.elapsed_seconds;
                         const int width = 24, filled = width * p.frame / p.frames;
@@ -168,7 +167,7 @@ void add_record_command(CLI::App& app, Action& action) {
             if (tty) std::fprintf(stderr, "\n");
             if (!complete) {
                 log::error("interrupted at frame ", done.frame, " of ", done.frames,
-                           is_frame_pattern(job.output) ? "; the frames so far are kept"
+                           scene::is_frame_pattern(job.output) ? "; the frames so far are kept"
                                                         : "; nothing written (a previous file is untouched)");
                 return 130;
             }
@@ -179,7 +178,7 @@ void add_record_command(CLI::App& app, Action& action) {
             std::snprintf(figures, sizeof figures,
                           "per frame: rendering %.1f ms, %s %.1f ms (on its own thread); %.1f ms in all, "
                           "+%.0f%% over rendering",
-                          render_ms, is_frame_pattern(job.output) ? "PNG writing" : "conversion and encoding",
+                          render_ms, scene::is_frame_pattern(job.output) ? "PNG writing" : "conversion and encoding",
                           encode_ms, wall_ms,
                           render_ms > 0 ? 100.0 * (wall_ms - render_ms) / render_ms : 0.0);
             log::info("wrote ", o->output, ": ", done.frames, " frames in ",

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "display.h"
+#include "glint/core/frame_display.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"

@@ -14,17 +14,17 @@
 #include "glint/nerf/model.h"
 #include "glint/nerf/training_session.h"
 #include "glint/splatting/train/session.h"
-#include "live_training.h"
+#include "glint/splatting/train/live_training.h"
 #include "view_options.h"
 #include "viewer/viewer.h"
 
 namespace glint::app {
 namespace {
 
-// The viewer's side of `glint train --view`: the loop's progress and Gaussians into LiveTraining.
+// The viewer's side of `glint train --view`: the loop's progress and Gaussians into splatting::LiveTraining.
 class LiveObserver final : public TrainingObserver {
 public:
-    LiveObserver(LiveTraining& live, const splatting::GaussianTrainingSession& session)
+    LiveObserver(splatting::LiveTraining& live, const splatting::GaussianTrainingSession& session)
         : m_live(live), m_session(session) {}
     const char* name() const override { return "the viewer"; }
     bool keep_going() override { return m_live.keep_going(); }
@@ -36,11 +36,11 @@ public:
     void tested(int iteration, double psnr) override { m_live.tested(iteration, psnr); }
     void finished(bool completed, const std::string& status) override {
         if (completed) m_live.publish(m_session.cloud(), 0.0, true);
-        m_live.finish(TrainingState::Completed, status);
+        m_live.finish(splatting::TrainingState::Completed, status);
     }
 
 private:
-    LiveTraining& m_live;
+    splatting::LiveTraining& m_live;
     const splatting::GaussianTrainingSession& m_session;
 };
 
@@ -297,7 +297,7 @@ void add_train_command(CLI::App& app, Action& action) {
             run_options.profile = o->profile;
             if (!o->view) return run_training(trainer, run_options);
 
-            LiveTraining shared;
+            splatting::LiveTraining shared;
             LiveObserver observer(shared, *gaussians);
             shared.publish(gaussians->cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
             int code = 0;
@@ -307,10 +307,10 @@ void add_train_command(CLI::App& app, Action& action) {
                     code = run_training(trainer, run_options, &observer);
                 } catch (const std::exception& e) {
                     failure = std::current_exception();
-                    shared.finish(TrainingState::Failed, cat("training failed: ", e.what()));
+                    shared.finish(splatting::TrainingState::Failed, cat("training failed: ", e.what()));
                 } catch (...) {
                     failure = std::current_exception();
-                    shared.finish(TrainingState::Failed, "training failed");
+                    shared.finish(splatting::TrainingState::Failed, "training failed");
                 }
             });
             ViewerOptions viewer;

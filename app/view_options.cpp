@@ -11,7 +11,7 @@
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
-#include "up_settings.h"
+#include "glint/core/up_settings.h"
 
 namespace glint::app {
 

@@ -19,7 +19,7 @@ extern "C" {
 #include "glint/core/image_io.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
-#include "record/recorder.h"
+#include "glint/scene/recorder.h"
 #include "test_support.h"
 
 using namespace glint;
@@ -134,7 +134,7 @@ double psnr8(const std::vector<std::uint8_t>& a, const std::vector<std::uint8_t>
 std::vector<std::uint8_t> render_frame(const splatting::GaussianCloud& cloud, const CameraPath& path, int k,
                                        int frames, int width, int height) {
     const PathSampler sampler(path);
-    const PathPose pose = sampler.at(app::frame_path_time(k, frames, sampler.duration(), path.loop));
+    const PathPose pose = sampler.at(scene::frame_path_time(k, frames, sampler.duration(), path.loop));
     const auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
     splatting::RenderOutput out;
     rasterizer->render(cloud, camera_at(pose, width, height), {}, out);
@@ -296,18 +296,18 @@ TEST_CASE("camera path JSON: round trip, look_at keyframes, and errors that name
 }
 
 TEST_CASE("frame timing and PNG sequence names") {
-    CHECK(app::frame_count(2.0f, 30) == 60);
-    CHECK(app::frame_count(0.001f, 30) == 1);
-    CHECK(app::frame_path_time(0, 60, 5.0f, false) == 0.0f);
-    CHECK(app::frame_path_time(59, 60, 5.0f, false) == doctest::Approx(5.0));
-    CHECK(app::frame_path_time(59, 60, 5.0f, true) == doctest::Approx(5.0 * 59 / 60));
-    CHECK(app::is_frame_pattern("frames/%05d.png"));
-    CHECK(app::is_frame_pattern("f%d.png"));
-    CHECK_FALSE(app::is_frame_pattern("fly.mp4"));
-    CHECK_FALSE(app::is_frame_pattern("a%05d%d.png"));
-    CHECK_FALSE(app::is_frame_pattern("a%s.png"));
-    CHECK(app::frame_file("frames/%05d.png", 7) == std::filesystem::path("frames/00007.png"));
-    CHECK(app::frame_file("f%d.png", 123) == std::filesystem::path("f123.png"));
+    CHECK(scene::frame_count(2.0f, 30) == 60);
+    CHECK(scene::frame_count(0.001f, 30) == 1);
+    CHECK(scene::frame_path_time(0, 60, 5.0f, false) == 0.0f);
+    CHECK(scene::frame_path_time(59, 60, 5.0f, false) == doctest::Approx(5.0));
+    CHECK(scene::frame_path_time(59, 60, 5.0f, true) == doctest::Approx(5.0 * 59 / 60));
+    CHECK(scene::is_frame_pattern("frames/%05d.png"));
+    CHECK(scene::is_frame_pattern("f%d.png"));
+    CHECK_FALSE(scene::is_frame_pattern("fly.mp4"));
+    CHECK_FALSE(scene::is_frame_pattern("a%05d%d.png"));
+    CHECK_FALSE(scene::is_frame_pattern("a%s.png"));
+    CHECK(scene::frame_file("frames/%05d.png", 7) == std::filesystem::path("frames/00007.png"));
+    CHECK(scene::frame_file("f%d.png", 123) == std::filesystem::path("f123.png"));
 }
 
 #if GLINT_TEST_VIDEO
@@ -333,7 +333,7 @@ TEST_CASE("glint record: an MP4 with the requested frames, size and rate, matchi
         test::quoted(dir / "fly.mp4") + " --res 640x360 --fps 12 --duration 1.5 --backend cpu");
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
-    const int frames = app::frame_count(1.5f, fps);  // 18
+    const int frames = scene::frame_count(1.5f, fps);  // 18
     const int keep = 7;
     const Decoded d = decode(dir / "fly.mp4", keep);
     CHECK(d.frames == frames);

@@ -11,7 +11,7 @@
 #include "glint/splatting/up_direction.h"
 #include "scene_generators.h"
 #include "test_support.h"
-#include "up_settings.h"
+#include "glint/core/up_settings.h"
 
 using namespace glint;
 
@@ -122,13 +122,13 @@ TEST_SUITE("cpu") {
         test::TempDir dir;
         const std::string config = "XDG_CONFIG_HOME=" + test::quoted(dir / "config");
         std::filesystem::copy(test::data_dir() / "splats/donut_sh0.ply", dir / "donut.ply");
-        // What the View menu does (app/up_settings.h), then the commands in a process that sees the same
+        // What the View menu does (core/up_settings.h), then the commands in a process that sees the same
         // settings folder.
         ::setenv("XDG_CONFIG_HOME", (dir / "config").c_str(), 1);
-        app::remember_up(dir / "donut.ply", {0.0f, 0.0f, -2.0f});
-        REQUIRE(app::remembered_up(dir / "donut.ply").has_value());
-        CHECK(app::remembered_up(dir / "donut.ply")->z == doctest::Approx(-1.0));
-        CHECK_FALSE(app::remembered_up(dir / "other.ply").has_value());
+        remember_up(dir / "donut.ply", {0.0f, 0.0f, -2.0f});
+        REQUIRE(remembered_up(dir / "donut.ply").has_value());
+        CHECK(remembered_up(dir / "donut.ply")->z == doctest::Approx(-1.0));
+        CHECK_FALSE(remembered_up(dir / "other.ply").has_value());
         ::unsetenv("XDG_CONFIG_HOME");
         const test::CommandResult info =
             test::run_glint_under("env " + config, "info --json " + test::quoted(dir / "donut.ply"));

@@ -14,15 +14,12 @@
 
 #include "glint/core/image_io.h"
 #include "glint/splatting/scene_io.h"
-#include "live_training.h"
+#include "glint/splatting/train/live_training.h"
 #include "scene_generators.h"
 #include "test_support.h"
-#include "viewer/camera_controller.h"
+#include "glint/core/camera_controller.h"
 
 using namespace glint;
-using glint::app::CameraController;
-using glint::app::CameraInput;
-using glint::app::CameraMode;
 
 namespace {
 
@@ -232,7 +229,7 @@ TEST_SUITE("cpu") {
 
     TEST_CASE(
         "live training: the viewer takes new Gaussians by version, pause blocks the trainer, stop ends it") {
-        app::LiveTraining live;
+        splatting::LiveTraining live;
         splatting::GaussianCloud cloud;
         cloud.resize(3, 0, false);
         std::uint64_t version = 0;
@@ -245,16 +242,16 @@ TEST_SUITE("cpu") {
         cloud.resize(5, 0, false);
         live.publish(cloud, 0.1);  // sooner than the interval: not copied
         CHECK_FALSE(live.take_cloud(version, seen));
-        live.publish(cloud, 0.1 + app::LiveTraining::kPublishInterval);
+        live.publish(cloud, 0.1 + splatting::LiveTraining::kPublishInterval);
         REQUIRE(live.take_cloud(version, seen));
         CHECK(seen.size() == 5);
 
-        for (std::size_t i = 0; i < app::LiveTraining::kCurveLength + 10; ++i)
+        for (std::size_t i = 0; i < splatting::LiveTraining::kCurveLength + 10; ++i)
             live.progress(static_cast<int>(i), 100000, 1.0, static_cast<double>(i), 1.0, 1.0, 5);
-        const app::TrainingProgress p = live.snapshot();
-        CHECK(p.loss_curve.size() <= app::LiveTraining::kCurveLength);
+        const splatting::TrainingProgress p = live.snapshot();
+        CHECK(p.loss_curve.size() <= splatting::LiveTraining::kCurveLength);
         CHECK(p.psnr_curve.size() == p.loss_curve.size());
-        CHECK(p.psnr_curve.back() == doctest::Approx(app::LiveTraining::kCurveLength + 9));
+        CHECK(p.psnr_curve.back() == doctest::Approx(splatting::LiveTraining::kCurveLength + 9));
 
         live.set_paused(true);
         std::atomic<int> result{-1};
@@ -270,12 +267,12 @@ TEST_SUITE("cpu") {
         stopped.join();
         CHECK(result == 0);
         CHECK(live.save_on_stop());
-        CHECK(live.snapshot().state == app::TrainingState::Stopping);
-        live.finish(app::TrainingState::Completed, "done");
+        CHECK(live.snapshot().state == splatting::TrainingState::Stopping);
+        live.finish(splatting::TrainingState::Completed, "done");
         CHECK(live.done());
-        CHECK(live.snapshot().state == app::TrainingState::Completed);
+        CHECK(live.snapshot().state == splatting::TrainingState::Completed);
         live.set_paused(true);  // too late: a finished run stays finished
-        CHECK(live.snapshot().state == app::TrainingState::Completed);
+        CHECK(live.snapshot().state == splatting::TrainingState::Completed);
     }
 
     TEST_CASE("glint train --view under Xvfb: the viewer shows the model while it trains, closing it saves") {

@@ -9,7 +9,7 @@
 
 #include <vulkan/vulkan.hpp>
 
-#include "camera_controller.h"
+#include "glint/core/camera_controller.h"
 #include "glint/core/camera_path.h"
 #include "viewer_state.h"
 

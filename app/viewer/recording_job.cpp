@@ -5,17 +5,16 @@
 
 namespace glint::app {
 
-RecordingJob::RecordingJob(const scene::Scene& scene, RecordJob job) {
+RecordingJob::RecordingJob(const scene::Scene& scene, scene::RecordJob job) {
     PathSampler check(job.path);  // a bad path is an error here, not on the worker
-    check_record_output(job);
+    scene::check_record_output(job);
     m_thread = std::thread([this, copy = scene.cpu_copy(), job = std::move(job)]() {
         std::string message;
         bool failed = false;
         try {
-            RecordProgress result;
-            const bool complete = record(
-                *copy, job,
-                [this](const RecordProgress& p) {
+            scene::RecordProgress result;
+            const bool complete = scene::record(*copy, job,
+                [this](const scene::RecordProgress& p) {
                     m_fraction = static_cast<float>(p.frame) / static_cast<float>(p.frames);
                     return !m_cancel.load();
                 },

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "glint/scene/scene.h"
-#include "record/recorder.h"
+#include "glint/scene/recorder.h"
 
 namespace glint::app {
 
@@ -17,7 +17,7 @@ class RecordingJob {
 public:
     // Starts recording `job` with a copy of `scene`. Throws InputError for a bad path or output (before
     // any thread starts).
-    RecordingJob(const scene::Scene& scene, RecordJob job);
+    RecordingJob(const scene::Scene& scene, scene::RecordJob job);
     ~RecordingJob();  // cancels and waits
     RecordingJob(const RecordingJob&) = delete;
     RecordingJob& operator=(const RecordingJob&) = delete;

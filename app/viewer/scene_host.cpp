@@ -5,7 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "../display.h"
+#include "glint/core/frame_display.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "../view_options.h"
-#include "camera_controller.h"
+#include "glint/core/camera_controller.h"
 #include "glint/renderer/presenter.h"
 #include "glint/scene/gaussian_scene.h"
 #include "glint/scene/nerf_scene.h"

@@ -2,7 +2,7 @@
 // changes), rebuild the swapchain when needed, new frame, panels, render the scene when its image is
 // out of date, record, submit, present.
 #include "viewer.h"
-#include "../live_training.h"
+#include "glint/splatting/train/live_training.h"
 
 #include <algorithm>
 #include <atomic>
@@ -23,9 +23,9 @@
 #include <imgui.h>
 
 #include "../default_scene.h"
-#include "../display.h"
-#include "../up_settings.h"
-#include "camera_controller.h"
+#include "glint/core/frame_display.h"
+#include "glint/core/up_settings.h"
+#include "glint/core/camera_controller.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/camera_path.h"
 #include "glint/core/error.h"
@@ -483,7 +483,7 @@ void Viewer::handle_requests() {
 }
 
 void Viewer::poll_training() {
-    LiveTraining* live = m_options.live;
+    splatting::LiveTraining* live = m_options.live;
     if (live == nullptr) return;
     if (m_state.training_pause_request >= 0) {
         live->set_paused(m_state.training_pause_request == 1);
@@ -500,7 +500,7 @@ void Viewer::poll_training() {
 
 void Viewer::start_recording() {
     if (m_recording) return;
-    RecordJob job;
+    scene::RecordJob job;
     job.path = m_state.path;
     job.output = m_state.record_output;
     job.video.width = m_state.record_width;
@@ -674,7 +674,7 @@ int Viewer::run() {
         if (m_options.frames > 0 || animating || redraw > 0)
             glfwPollEvents();
         else if (training)
-            glfwWaitEventsTimeout(LiveTraining::kPublishInterval / 2);  // wake for the trainer's updates
+            glfwWaitEventsTimeout(splatting::LiveTraining::kPublishInterval / 2);  // wake for the trainer's updates
         else
             glfwWaitEvents();  // nothing moves and nothing plays: sleep until something happens
         if (g_events != m_events_seen) {

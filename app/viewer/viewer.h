@@ -5,8 +5,12 @@
 
 #include "../view_options.h"
 
-namespace glint::app {
+namespace glint::splatting {
 class LiveTraining;
+}
+
+namespace glint::app {
+
 
 struct ViewerOptions {
     ViewOptions view;         // scene, initial camera (--cameras, --lookat), rendering options
@@ -19,7 +23,7 @@ struct ViewerOptions {
     std::string path;           // a camera path to open in the path panel
     bool preview_path = false;  // and play its preview from the start
     // `glint train --view`: show the trainer's Gaussians as they change (instead of a scene file).
-    LiveTraining* live = nullptr;
+    splatting::LiveTraining* live = nullptr;
 };
 
 // Opens the window and runs until it is closed (or `frames` frames). Returns the exit code; with

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "../display.h"
-#include "../live_training.h"
-#include "camera_controller.h"
+#include "glint/core/frame_display.h"
+#include "glint/splatting/train/live_training.h"
+#include "glint/core/camera_controller.h"
 #include "glint/core/backend.h"
 #include "glint/core/camera_path.h"
 
@@ -127,7 +127,7 @@ struct ViewerState {
 
     // Training (`glint train --view`).
     bool training = false;
-    TrainingProgress training_progress;
+    splatting::TrainingProgress training_progress;
     int training_pause_request = -1;  // request: 1 pause, 0 resume
     bool training_stop_request = false;
     // Messages: the last error stays until dismissed; notices fade.

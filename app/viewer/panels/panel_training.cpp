@@ -10,14 +10,14 @@ namespace glint::app {
 
 void draw_training_panel(ViewerState& s) {
     if (!ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen)) return;
-    const TrainingProgress& t = s.training_progress;
+    const splatting::TrainingProgress& t = s.training_progress;
     const float fraction =
         t.iterations > 0 ? static_cast<float>(t.iteration) / static_cast<float>(t.iterations) : 0.0f;
     char overlay[64];
     std::snprintf(overlay, sizeof(overlay), "%d / %d", t.iteration, t.iterations);
     ImGui::ProgressBar(fraction, ImVec2(-1.0f, 0.0f), overlay);
-    const bool paused = t.state == TrainingState::Paused;
-    if (t.state == TrainingState::Running || paused) {
+    const bool paused = t.state == splatting::TrainingState::Paused;
+    if (t.state == splatting::TrainingState::Running || paused) {
         if (ImGui::Button(paused ? "Resume" : "Pause")) s.training_pause_request = paused ? 0 : 1;
         ImGui::SameLine();
         if (ImGui::Button("Stop and save")) s.training_stop_request = true;

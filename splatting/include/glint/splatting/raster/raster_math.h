@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "glint/core/hd.h"
+#include "glint/core/pixel.h"
 
 namespace glint::splatting::raster {
 
@@ -253,17 +254,9 @@ GLINT_HD inline float max_eigenvalue(const Sym2& cov) {
 }
 
 // The reference's 3-sigma screen radius in pixels.
-// A colour in [0, 1] as 8-bit RGBA with R in the lowest byte and opaque alpha; rounded, clamped, NaN -> 0.
-// Selects rather than branches, so that a loop of them vectorizes.
-GLINT_HD inline uint32_t unorm8(float c) {
-    float v = c * 255.0f + 0.5f;
-    v = v > 0.0f ? v : 0.0f;  // also NaN -> 0
-    v = v < 255.0f ? v : 255.0f;
-    return static_cast<uint32_t>(static_cast<int>(v));
-}
-GLINT_HD inline uint32_t pack_rgba8(float r, float g, float b) {
-    return 0xff000000u | unorm8(r) | unorm8(g) << 8 | unorm8(b) << 16;
-}
+// Packing a colour into the 8-bit RGBA every frame is shown in (core/pixel.h).
+using glint::pack_rgba8;
+using glint::unorm8;
 
 GLINT_HD inline float reference_radius(const Sym2& cov) {
     return ceilf(kMaxSigmaExtent * sqrtf(max_eigenvalue(cov)));

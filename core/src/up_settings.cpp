@@ -1,5 +1,5 @@
 // The per-user settings file of chosen up directions.
-#include "up_settings.h"
+#include "glint/core/up_settings.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -10,7 +10,7 @@
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 
-namespace glint::app {
+namespace glint {
 namespace {
 
 std::string key_of(const std::filesystem::path& scene) {
@@ -70,4 +70,4 @@ void remember_up(const std::filesystem::path& scene, glm::vec3 up) {
     out.commit();
 }
 
-}  // namespace glint::app
+}  // namespace glint

@@ -7,7 +7,7 @@
 
 #include "glint/core/frame.h"
 
-namespace glint::app {
+namespace glint {
 
 enum class DisplayMode { Color, Depth, Alpha, Heat };
 const char* display_mode_name(DisplayMode mode);
@@ -28,4 +28,4 @@ std::uint32_t display_pixels(const Frame& out, DisplayMode mode, const DepthRang
 // Packed RGBA8 -> RGB bytes [H, W, 3].
 void unpack_rgb(std::span<const std::uint32_t> packed, std::span<std::uint8_t> rgb);
 
-}  // namespace glint::app
+}  // namespace glint

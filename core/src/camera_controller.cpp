@@ -1,11 +1,11 @@
 // Orbit and fly camera control.
-#include "camera_controller.h"
+#include "glint/core/camera_controller.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
-namespace glint::app {
+namespace glint {
 namespace {
 
 constexpr float kRadiansPerPixel = 0.005f;  // a 600-pixel drag turns about 170 degrees
@@ -93,4 +93,4 @@ Camera CameraController::camera(int width, int height) const {
     return Camera::look_at(from, from + forward(), m_up, m_fov_y, width, height);
 }
 
-}  // namespace glint::app
+}  // namespace glint

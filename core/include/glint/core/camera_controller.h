@@ -6,7 +6,7 @@
 
 #include "glint/core/camera.h"
 
-namespace glint::app {
+namespace glint {
 
 enum class CameraMode { Orbit, Fly };
 
@@ -59,4 +59,4 @@ private:
     float m_speed = 1.0f;  // fly speed in scene units per second
 };
 
-}  // namespace glint::app
+}  // namespace glint

@@ -11,7 +11,7 @@
 #include "glint/media/video_encoder.h"
 #include "glint/scene/scene.h"
 
-namespace glint::app {
+namespace glint::scene {
 
 struct RecordJob {
     CameraPath path;
@@ -19,7 +19,7 @@ struct RecordJob {
     // An MP4 file, or a PNG sequence: a file name with a printf number field such as frames/%05d.png.
     std::filesystem::path output;
     media::VideoSettings video;          // size, rate, quality (the size applies to PNG frames too)
-    scene::DrawSettings settings;  // background, SH degree, antialiasing, 4D cutoff; time below
+    DrawSettings settings;  // background, SH degree, antialiasing, 4D cutoff; time below
     // 4D scenes: where the path sets no time, the scene time runs from time_start to time_end over the
     // video (equal values: a fixed time).
     float time_start = 0.0f, time_end = 0.0f;
@@ -48,7 +48,7 @@ void check_record_output(const RecordJob& job);
 // Records the job with `scene` (on its backend); `progress` is called after every frame and returns false
 // to cancel (the partial output is removed; returns false). Throws InputError for a bad path or output,
 // Error when writing fails.
-bool record(scene::Scene& scene, const RecordJob& job, const std::function<bool(const RecordProgress&)>& progress,
+bool record(Scene& scene, const RecordJob& job, const std::function<bool(const RecordProgress&)>& progress,
             RecordProgress& result);
 
-}  // namespace glint::app
+}  // namespace glint::scene

@@ -11,7 +11,7 @@
 
 #include "glint/splatting/gaussian_cloud.h"
 
-namespace glint::app {
+namespace glint::splatting {
 
 // Running -> Paused <-> Running; Running or Paused -> Stopping (a stop was asked for) -> Completed;
 // any -> Failed when a training step throws.
@@ -33,7 +33,7 @@ class LiveTraining {
 public:
     // Training thread.
     // Copies `cloud` for the viewer when the last copy is older than `interval` seconds (or `force`).
-    void publish(const splatting::GaussianCloud& cloud, double seconds, bool force = false);
+    void publish(const GaussianCloud& cloud, double seconds, bool force = false);
     void progress(int iteration, int iterations, double loss, double psnr, double rate, double seconds,
                   std::size_t gaussians);
     void tested(int iteration, double psnr);
@@ -47,7 +47,7 @@ public:
 
     // Viewer.
     // The newest Gaussians when newer than `version` (which is updated); false otherwise.
-    bool take_cloud(std::uint64_t& version, splatting::GaussianCloud& out);
+    bool take_cloud(std::uint64_t& version, GaussianCloud& out);
     TrainingProgress snapshot() const;
     void set_paused(bool paused);
     void request_stop(bool save);
@@ -59,11 +59,11 @@ public:
 private:
     mutable std::mutex m_mutex;
     std::condition_variable m_resume;
-    splatting::GaussianCloud m_cloud;
+    GaussianCloud m_cloud;
     std::uint64_t m_version = 0;
     double m_published_at = -1e9;
     TrainingProgress m_progress;
     bool m_stop = false, m_save = true;
 };
 
-}  // namespace glint::app
+}  // namespace glint::splatting

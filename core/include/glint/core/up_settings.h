@@ -8,7 +8,7 @@
 
 #include <glm/glm.hpp>
 
-namespace glint::app {
+namespace glint {
 
 // The settings file (its folder may not exist yet); empty when neither variable is set.
 std::filesystem::path up_settings_path();
@@ -18,4 +18,4 @@ std::optional<glm::vec3> remembered_up(const std::filesystem::path& scene);
 // Remembers `up` for `scene`, writing the settings file atomically. Throws Error when it cannot.
 void remember_up(const std::filesystem::path& scene, glm::vec3 up);
 
-}  // namespace glint::app
+}  // namespace glint

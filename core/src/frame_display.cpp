@@ -1,5 +1,5 @@
 // Data images for display.
-#include "display.h"
+#include "glint/core/frame_display.h"
 
 #include <algorithm>
 #include <vector>
@@ -8,13 +8,13 @@
 
 #include "glint/core/colormap.h"
 #include "glint/core/error.h"
-#include "glint/splatting/raster/raster_math.h"
+#include "glint/core/pixel.h"
 
-namespace glint::app {
+namespace glint {
 namespace {
 
 std::uint32_t pack(float r, float g, float b) {
-    return splatting::raster::pack_rgba8(r, g, b);
+    return pack_rgba8(r, g, b);
 }
 
 template <typename Body>
@@ -102,4 +102,4 @@ void unpack_rgb(std::span<const std::uint32_t> packed, std::span<std::uint8_t> r
         for (int k = 0; k < 3; ++k) rgb[3 * i + k] = static_cast<std::uint8_t>(packed[i] >> (8 * k));
 }
 
-}  // namespace glint::app
+}  // namespace glint

@@ -1,5 +1,5 @@
 // Offline recording of camera paths.
-#include "record/recorder.h"
+#include "glint/scene/recorder.h"
 
 #include <algorithm>
 #include <array>
@@ -19,7 +19,7 @@
 #include "glint/core/text.h"
 #include "glint/splatting/raster/raster_math.h"
 
-namespace glint::app {
+namespace glint::scene {
 namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -172,7 +172,7 @@ void check_record_output(const RecordJob& job) {
         throw InputError("the frame rate must be between 1 and 240");
 }
 
-bool record(scene::Scene& scene, const RecordJob& job, const std::function<bool(const RecordProgress&)>& progress,
+bool record(Scene& scene, const RecordJob& job, const std::function<bool(const RecordProgress&)>& progress,
             RecordProgress& result) {
     const PathSampler sampler(job.path);
     const float video_seconds = job.duration > 0.0f ? job.duration : sampler.duration();
@@ -254,4 +254,4 @@ bool record(scene::Scene& scene, const RecordJob& job, const std::function<bool(
     return true;
 }
 
-}  // namespace glint::app
+}  // namespace glint::scene

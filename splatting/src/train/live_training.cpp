@@ -1,7 +1,7 @@
 // The training thread and the viewer meet here.
-#include "live_training.h"
+#include "glint/splatting/train/live_training.h"
 
-namespace glint::app {
+namespace glint::splatting {
 
 const char* to_string(TrainingState state) {
     switch (state) {
@@ -19,13 +19,13 @@ const char* to_string(TrainingState state) {
     return "";
 }
 
-void LiveTraining::publish(const splatting::GaussianCloud& cloud, double seconds, bool force) {
+void LiveTraining::publish(const GaussianCloud& cloud, double seconds, bool force) {
     {
         std::lock_guard lock(m_mutex);
         if (!force && seconds - m_published_at < kPublishInterval) return;
         m_published_at = seconds;
     }
-    splatting::GaussianCloud copy = cloud;  // outside the lock: the viewer never waits for the copy
+    GaussianCloud copy = cloud;  // outside the lock: the viewer never waits for the copy
     std::lock_guard lock(m_mutex);
     m_cloud = std::move(copy);
     ++m_version;
@@ -78,7 +78,7 @@ void LiveTraining::finish(TrainingState state, const std::string& status) {
     m_progress.status = status;
 }
 
-bool LiveTraining::take_cloud(std::uint64_t& version, splatting::GaussianCloud& out) {
+bool LiveTraining::take_cloud(std::uint64_t& version, GaussianCloud& out) {
     std::lock_guard lock(m_mutex);
     if (m_version == version) return false;
     version = m_version;
@@ -115,4 +115,4 @@ bool LiveTraining::done() const {
     return m_progress.done();
 }
 
-}  // namespace glint::app
+}  // namespace glint::splatting
