@@ -977,4 +977,24 @@ TEST_CASE("CUDA NeRF rendering equals the CPU's: colour, opacity, depth, samples
                      whole.color.begin() + static_cast<std::ptrdiff_t>(offset)));
 }
 
+TEST_CASE("NerfRenderer keeps a model on the device between frames and renders another one when given") {
+    if (!cuda_or_skip()) return;
+    test::TempDir dir;
+    const auto trained = std::make_shared<const nerf::NerfModel>(train_small_sample(dir / "m.nerf"));
+    auto blank = std::make_shared<nerf::NerfModel>(trained->config());
+    blank->initialize(7);
+    const std::shared_ptr<const nerf::NerfModel> other = blank;
+    const Camera view = nerf::views_around(*trained, 1, 96).front();
+    nerf::NerfRenderSettings settings;
+    settings.backend = Backend::Cuda;
+    nerf::NerfRenderer renderer;
+    // Each frame equals a one-off CUDA render of the same model, whichever model came before it.
+    for (const auto& model : {trained, trained, other, trained}) {
+        nerf::NerfImage kept, fresh;
+        CHECK(renderer.render(model, view, settings, kept).backend == Backend::Cuda);
+        nerf::render_nerf(*model, view, settings, fresh);
+        CHECK(kept.color == fresh.color);
+    }
+}
+
 TEST_SUITE_END();

@@ -422,4 +422,37 @@ TEST_CASE("the CUDA tile rasterizer matches the CPU backend") {
     }
 }
 
+TEST_CASE("the CUDA rasterizer keeps a scene on the device and uploads it again when it changes") {
+    const CudaStatus& status = cuda_status();
+    if (!status.usable()) {
+        test::skip(status.reason);
+        return;
+    }
+    const auto cpu = create_rasterizer(Backend::Cpu);
+    const auto gpu = create_rasterizer(Backend::Cuda);
+    GaussianCloud scene = awkward_scene(11, 0);
+    const Camera camera = test_camera(320, 240);
+    RenderOutput a, b;
+    const auto worst = [&] {
+        float most = 0;
+        for (std::size_t i = 0; i < a.color.size(); ++i) most = std::max(most, std::fabs(a.color[i] - b.color[i]));
+        return most;
+    };
+    gpu->render(scene, camera, {}, b);
+    // Changed through a write access: the next frame shows the change (a stale device copy would not).
+    for (float& logit : scene.opacity_logits()) logit = -logit;
+    for (float& c : scene.sh_dc()) c = 1.0f - c;
+    cpu->render(scene, camera, {}, a);
+    gpu->render(scene, camera, {}, b);
+    CHECK(worst() < 5e-3f);
+    // A copy is another scene, even with equal contents; a different cloud replaces the resident one.
+    GaussianCloud other = awkward_scene(12, 0);
+    cpu->render(other, camera, {}, a);
+    gpu->render(other, camera, {}, b);
+    CHECK(worst() < 5e-3f);
+    cpu->render(scene, camera, {}, a);
+    gpu->render(scene, camera, {}, b);
+    CHECK(worst() < 5e-3f);
+}
+
 TEST_SUITE_END();

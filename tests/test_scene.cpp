@@ -33,6 +33,29 @@ TEST_CASE("GaussianCloud sizes, SH degree changes and memory") {
     CHECK(plain.time_means().empty());
 }
 
+TEST_CASE("a cloud's identity changes with every copy, its version with every write access") {
+    GaussianCloud cloud(4, 0, false);
+    const GaussianCloud& view = cloud;
+    const std::uint64_t identity = cloud.identity(), version = cloud.version();
+    (void)view.positions();  // reading through const: nothing changes
+    CHECK(cloud.version() == version);
+    cloud.positions()[0] = 1.0f;
+    CHECK(cloud.version() > version);
+    const std::uint64_t written = cloud.version();
+    cloud.set_sh_degree(1);
+    CHECK(cloud.version() > written);
+    cloud.touch();
+    const GaussianCloud copy = cloud;
+    CHECK(copy.identity() != cloud.identity());
+    GaussianCloud assigned;
+    assigned = cloud;
+    CHECK(assigned.identity() != cloud.identity());
+    CHECK(assigned.identity() != copy.identity());
+    GaussianCloud moved = std::move(cloud);
+    CHECK(moved.identity() == identity);
+    CHECK(cloud.identity() != identity);  // NOLINT(bugprone-use-after-move): a moved-from cloud is a new one
+}
+
 TEST_CASE("find_non_finite reports the first Gaussian with a bad value") {
     GaussianCloud cloud(4, 1, false);
     CHECK_FALSE(cloud.find_non_finite());

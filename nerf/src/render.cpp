@@ -80,6 +80,24 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
     return render_nerf(model, camera, settings, out, SampleVisitor());
 }
 
+NerfRenderStats NerfRenderer::render(const std::shared_ptr<const NerfModel>& model, const Camera& camera,
+                                     const NerfRenderSettings& settings, NerfImage& out) {
+#if GLINT_HAS_CUDA
+    if (resolve_backend(settings.backend) == Backend::Cuda) {
+        if (!m_device || m_resident != model) {
+            m_device.reset();  // the previous model's memory first
+            m_device = std::make_shared<NerfDeviceModel>(*model);
+            m_resident = model;
+        }
+        NerfRenderStats stats =
+            render_nerf_cuda(*model, *static_cast<const NerfDeviceModel*>(m_device.get()), camera, settings, out);
+        stats.backend = Backend::Cuda;
+        return stats;
+    }
+#endif
+    return render_nerf(*model, camera, settings, out, SampleVisitor());
+}
+
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
                             NerfImage& out, const SampleVisitor& visit) {
     const auto start = std::chrono::steady_clock::now();

@@ -55,7 +55,7 @@ FrameStats NerfScene::render(const Camera& camera, float, const DrawSettings& se
     s.depth = frame.float_images;
     s.backend = m_backend;
     nerf::NerfImage image;
-    const nerf::NerfRenderStats r = nerf::render_nerf(*m_model, camera, s, image);
+    const nerf::NerfRenderStats r = m_renderer.render(m_model, camera, s, image);
     if (frame.packed_rgba != nullptr) {
         for (std::size_t i = 0; i < image.color.size() / 3; ++i) {
             std::uint32_t p = 0xff000000u;

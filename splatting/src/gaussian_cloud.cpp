@@ -2,6 +2,7 @@
 #include "glint/splatting/gaussian_cloud.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "glint/core/error.h"
@@ -9,12 +10,18 @@
 
 namespace glint::splatting {
 
+std::uint64_t GaussianCloud::Identity::next() {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
+}
+
 void GaussianCloud::resize_for_overwrite(std::size_t count, int sh_degree, bool temporal,
                                          int time_color_degree) {
     GLINT_CHECK(sh_degree >= 0 && sh_degree <= kMaxShDegree, cat("SH degree ", sh_degree, " out of range"));
     GLINT_CHECK(time_color_degree >= 0 && time_color_degree <= kMaxTimeColorDegree &&
                     (temporal || time_color_degree == 0),
                 cat("time colour degree ", time_color_degree, " out of range"));
+    ++m_version;
     m_count = count;
     m_sh_degree = sh_degree;
     m_temporal = temporal;
@@ -46,6 +53,7 @@ void GaussianCloud::resize(std::size_t count, int sh_degree, bool temporal, int 
 void GaussianCloud::set_sh_degree(int sh_degree) {
     GLINT_CHECK(sh_degree >= 0 && sh_degree <= kMaxShDegree, cat("SH degree ", sh_degree, " out of range"));
     if (sh_degree == m_sh_degree) return;
+    ++m_version;
     // Keeps the first coefficients of each block of `old_size` floats, zero-fills or drops the rest.
     const auto reshape = [&](const FloatArray& old, std::size_t blocks, std::size_t old_size,
                              std::size_t new_size) {

@@ -341,20 +341,6 @@ __global__ void output_kernel(RenderParams p, const RayState* __restrict__ rays,
     }
 }
 
-// The model's arrays on the device.
-struct DeviceModel {
-    DeviceBuffer<float> params, density, colour;
-    DeviceBuffer<GridLevel> levels;
-    DeviceBuffer<std::uint8_t> occupancy;
-    explicit DeviceModel(const NerfModel& model) {
-        params.upload(model.grid().params());
-        density.upload(model.density_net().weights());
-        colour.upload(model.colour_net().weights());
-        levels.upload(model.grid().levels());
-        occupancy.upload(model.occupancy());
-    }
-};
-
 }  // namespace
 
 void hash_grid_forward_cuda(const HashGrid<float>& grid, std::span<const float> points,
@@ -437,14 +423,36 @@ void mlp_backward_cuda(const Mlp<float>& mlp, std::span<const float> input,
     GLINT_CUDA_CHECK(cudaDeviceSynchronize());
 }
 
+// The model's arrays on the device.
+struct NerfDeviceModel::Arrays {
+    DeviceBuffer<float> params, density, colour;
+    DeviceBuffer<GridLevel> levels;
+    DeviceBuffer<std::uint8_t> occupancy;
+};
+
+NerfDeviceModel::NerfDeviceModel(const NerfModel& model) : m_arrays(std::make_unique<Arrays>()) {
+    m_arrays->params.upload(model.grid().params());
+    m_arrays->density.upload(model.density_net().weights());
+    m_arrays->colour.upload(model.colour_net().weights());
+    m_arrays->levels.upload(model.grid().levels());
+    m_arrays->occupancy.upload(model.occupancy());
+}
+
+NerfDeviceModel::~NerfDeviceModel() = default;
+
 NerfRenderStats render_nerf_cuda(const NerfModel& model, const Camera& camera,
+                                 const NerfRenderSettings& settings, NerfImage& out) {
+    return render_nerf_cuda(model, NerfDeviceModel(model), camera, settings, out);
+}
+
+NerfRenderStats render_nerf_cuda(const NerfModel& model, const NerfDeviceModel& resident, const Camera& camera,
                                  const NerfRenderSettings& settings, NerfImage& out) {
     const auto start = std::chrono::steady_clock::now();
     const RowBand band = render_rows(camera, settings);
     const int y0 = band.first, w = camera.width, h = band.end - band.first;
     const std::size_t pixels = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
 
-    const DeviceModel device(model);
+    const NerfDeviceModel::Arrays& device = *resident.m_arrays;
     RenderParams p{};
     p.grid = model.march_grid();
     p.grid.occupancy = device.occupancy.data();

@@ -3,6 +3,7 @@
 // nerf_math.h); the "cuda" test suite compares every entry point here with its CPU counterpart.
 #pragma once
 
+#include <memory>
 #include <span>
 
 #include "glint/nerf/hash_grid.h"
@@ -24,9 +25,24 @@ void mlp_backward_cuda(const Mlp<float>& mlp, std::span<const float> input,
                        std::span<const float> grad_output, std::span<float> grad_weights,
                        std::span<float> grad_input);
 
+// A model's arrays (hash tables, networks, occupancy) on the device, uploaded once and kept while the
+// model is rendered again and again (NerfRenderer); about 64 MB for the default configuration.
+class NerfDeviceModel {
+public:
+    explicit NerfDeviceModel(const NerfModel& model);
+    ~NerfDeviceModel();
+    NerfDeviceModel(const NerfDeviceModel&) = delete;
+    NerfDeviceModel& operator=(const NerfDeviceModel&) = delete;
+    struct Arrays;  // device buffers, in nerf_cuda.cu
+    std::unique_ptr<Arrays> m_arrays;
+};
+
 // Renders as render_nerf does (the same samples, jitter and early termination), on the GPU: every live
 // ray marches a few samples per round, the samples are compacted, shaded in one batch and composited.
 NerfRenderStats render_nerf_cuda(const NerfModel& model, const Camera& camera,
+                                 const NerfRenderSettings& settings, NerfImage& out);
+// The same with the model already on the device (`device` holds this model's arrays).
+NerfRenderStats render_nerf_cuda(const NerfModel& model, const NerfDeviceModel& device, const Camera& camera,
                                  const NerfRenderSettings& settings, NerfImage& out);
 
 }  // namespace glint::nerf

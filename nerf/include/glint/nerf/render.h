@@ -7,6 +7,7 @@
 #include <array>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -66,6 +67,19 @@ NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const 
 using SampleVisitor = std::function<void(const float position[3], float weight)>;
 NerfRenderStats render_nerf(const NerfModel& model, const Camera& camera, const NerfRenderSettings& settings,
                             NerfImage& out, const SampleVisitor& visit);
+
+// Renders models frame after frame (the viewer, recordings): as render_nerf, and on CUDA with the model's
+// arrays kept on the device between frames, uploaded again only for another model (a model behind a
+// shared pointer is not changed in place: a pruned one is a new model).
+class NerfRenderer {
+public:
+    NerfRenderStats render(const std::shared_ptr<const NerfModel>& model, const Camera& camera,
+                           const NerfRenderSettings& settings, NerfImage& out);
+
+private:
+    std::shared_ptr<const NerfModel> m_resident;  // the model whose arrays m_device holds
+    std::shared_ptr<void> m_device;               // nerf::NerfDeviceModel in CUDA builds
+};
 
 // Shades samples: normalized positions and unit directions [N, 3] -> density [N] and colour [N, 3]
 // (the networks' inference path, shared by the renderer and the pruning pass).

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "glint/nerf/model.h"
+#include "glint/nerf/render.h"
 #include "glint/scene/scene.h"
 
 namespace glint::scene {
@@ -38,6 +39,7 @@ public:
 
 private:
     std::shared_ptr<const nerf::NerfModel> m_model;
+    nerf::NerfRenderer m_renderer;  // keeps the model on the device between frames (CUDA)
     std::string m_name;
     Backend m_backend;
 };

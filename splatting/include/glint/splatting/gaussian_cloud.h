@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -92,25 +93,55 @@ public:
     const std::optional<std::array<float, 3>>& up() const { return m_up; }
     void set_up(std::optional<std::array<float, 3>> up) { m_up = up; }
 
-    std::span<float> positions() { return m_positions; }
+    std::span<float> positions() {
+        ++m_version;
+        return m_positions;
+    }
     std::span<const float> positions() const { return m_positions; }
-    std::span<float> log_scales() { return m_log_scales; }
+    std::span<float> log_scales() {
+        ++m_version;
+        return m_log_scales;
+    }
     std::span<const float> log_scales() const { return m_log_scales; }
-    std::span<float> rotations() { return m_rotations; }
+    std::span<float> rotations() {
+        ++m_version;
+        return m_rotations;
+    }
     std::span<const float> rotations() const { return m_rotations; }
-    std::span<float> opacity_logits() { return m_opacity_logits; }
+    std::span<float> opacity_logits() {
+        ++m_version;
+        return m_opacity_logits;
+    }
     std::span<const float> opacity_logits() const { return m_opacity_logits; }
-    std::span<float> sh_dc() { return m_sh_dc; }
+    std::span<float> sh_dc() {
+        ++m_version;
+        return m_sh_dc;
+    }
     std::span<const float> sh_dc() const { return m_sh_dc; }
-    std::span<float> sh_rest() { return m_sh_rest; }
+    std::span<float> sh_rest() {
+        ++m_version;
+        return m_sh_rest;
+    }
     std::span<const float> sh_rest() const { return m_sh_rest; }
-    std::span<float> time_means() { return m_time_means; }
+    std::span<float> time_means() {
+        ++m_version;
+        return m_time_means;
+    }
     std::span<const float> time_means() const { return m_time_means; }
-    std::span<float> log_time_scales() { return m_log_time_scales; }
+    std::span<float> log_time_scales() {
+        ++m_version;
+        return m_log_time_scales;
+    }
     std::span<const float> log_time_scales() const { return m_log_time_scales; }
-    std::span<float> rotations_right() { return m_rotations_right; }
+    std::span<float> rotations_right() {
+        ++m_version;
+        return m_rotations_right;
+    }
     std::span<const float> rotations_right() const { return m_rotations_right; }
-    std::span<float> time_color() { return m_time_color; }
+    std::span<float> time_color() {
+        ++m_version;
+        return m_time_color;
+    }
     std::span<const float> time_color() const { return m_time_color; }
 
     // Floats stored per Gaussian, and the bytes all arrays hold.
@@ -120,7 +151,35 @@ public:
     // Describes the first NaN or infinite value ("Gaussian 12: opacity is NaN"), or nothing.
     std::optional<std::string> find_non_finite() const;
 
+    // The identity and version of the contents, for copies kept elsewhere (the CUDA rasterizer keeps the
+    // cloud on the device across frames and uploads it again only when either changes): every copy of a
+    // cloud gets a new identity, and every non-const access to an array, resize and set_sh_degree a new
+    // version. A writer that keeps a span across renders calls touch() after writing through it.
+    std::uint64_t identity() const { return m_identity.value; }
+    std::uint64_t version() const { return m_version; }
+    void touch() { ++m_version; }
+
 private:
+    // A process-unique number: new for every cloud and every copy; a move carries it over (and gives the
+    // moved-from cloud a new one).
+    struct Identity {
+        std::uint64_t value = next();
+        Identity() = default;
+        Identity(const Identity&) : value(next()) {}
+        Identity& operator=(const Identity&) {
+            value = next();
+            return *this;
+        }
+        Identity(Identity&& other) noexcept : value(other.value) { other.value = next(); }
+        Identity& operator=(Identity&& other) noexcept {
+            value = other.value;
+            other.value = next();
+            return *this;
+        }
+        static std::uint64_t next();
+    };
+    Identity m_identity;
+    std::uint64_t m_version = 0;
     std::size_t m_count = 0;
     int m_sh_degree = 0;
     bool m_temporal = false;
