@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "glint/core/frame_display.h"
 #include "glint/core/error.h"
+#include "glint/core/frame_display.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/renderer/headless_target.h"
@@ -105,9 +105,9 @@ void add_bench_command(CLI::App& app, Action& action) {
                 const auto shown = std::chrono::steady_clock::now();
                 if (presenter) {
                     if (out.packed_rgba == nullptr)  // other backends: the float colour, packed here
-                        display_pixels(out, DisplayMode::Color, DepthRange{},
-                                       std::span<std::uint32_t>(presenter->host_pixels(slot),
-                                                                out.color.size() / 3));
+                        display_pixels(
+                            out, DisplayMode::Color, DepthRange{},
+                            std::span<std::uint32_t>(presenter->host_pixels(slot), out.color.size() / 3));
                     target->present(*presenter, slot, renderer::PixelSource::Host);
                     slot = (slot + 1) % renderer::Presenter::kFramesInFlight;
                 }

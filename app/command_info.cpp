@@ -244,8 +244,7 @@ void add_info_command(CLI::App& app, Action& action) {
             const std::filesystem::path path(options->file);
             if (std::filesystem::is_directory(path) || to_lower(path.extension().string()) == ".json")
                 return show_dataset(options->file, options->json);
-            if (scene::is_nerf_path(path))
-                return show_nerf(options->file, options->json);
+            if (scene::is_nerf_path(path)) return show_nerf(options->file, options->json);
             const auto start = std::chrono::steady_clock::now();
             const LoadedScene scene = splatting::load_scene(options->file);
             const double seconds =

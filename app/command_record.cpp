@@ -120,7 +120,8 @@ void add_record_command(CLI::App& app, Action& action) {
                 job.time_start = o->time ? time : span->begin;
                 job.time_end = o->time ? time : span->end;
             } else if (o->time) {
-                log::warn("--time: ", scene_name, " is static (", scene::kind_name(scene->kind()), "); ignored");
+                log::warn("--time: ", scene_name, " is static (", scene::kind_name(scene->kind()),
+                          "); ignored");
             }
 
             std::string what;
@@ -140,11 +141,12 @@ void add_record_command(CLI::App& app, Action& action) {
             double shown = -1.0;
             g_record_interrupted = 0;
             std::signal(SIGINT, on_interrupt);
-            log::info("recording ", scene_name, " (", scene::kind_name(scene->kind()), ") along ", what, " at ", job.video.width, "x",
-                      job.video.height, ", ", job.video.fps, " fps on the ",
+            log::info("recording ", scene_name, " (", scene::kind_name(scene->kind()), ") along ", what,
+                      " at ", job.video.width, "x", job.video.height, ", ", job.video.fps, " fps on the ",
                       backend_name(scene->backend()), " into ", o->output);
             scene::RecordProgress done;
-            const bool complete = scene::record(*scene, job,
+            const bool complete = scene::record(
+                *scene, job,
                 [&](const scene::RecordProgress& p) {
                     if (p.elapsed_seconds - shown >= (tty ? 0.25 : 10.0) || p.frame == p.frames) {
                         shown = p.elapsed_seconds;
@@ -167,20 +169,21 @@ void add_record_command(CLI::App& app, Action& action) {
             if (tty) std::fprintf(stderr, "\n");
             if (!complete) {
                 log::error("interrupted at frame ", done.frame, " of ", done.frames,
-                           scene::is_frame_pattern(job.output) ? "; the frames so far are kept"
-                                                        : "; nothing written (a previous file is untouched)");
+                           scene::is_frame_pattern(job.output)
+                               ? "; the frames so far are kept"
+                               : "; nothing written (a previous file is untouched)");
                 return 130;
             }
             const double render_ms = 1000.0 * done.render_seconds / done.frames;
             const double encode_ms = 1000.0 * done.encode_seconds / done.frames;
             const double wall_ms = 1000.0 * done.elapsed_seconds / done.frames;
             char figures[256];
-            std::snprintf(figures, sizeof figures,
-                          "per frame: rendering %.1f ms, %s %.1f ms (on its own thread); %.1f ms in all, "
-                          "+%.0f%% over rendering",
-                          render_ms, scene::is_frame_pattern(job.output) ? "PNG writing" : "conversion and encoding",
-                          encode_ms, wall_ms,
-                          render_ms > 0 ? 100.0 * (wall_ms - render_ms) / render_ms : 0.0);
+            std::snprintf(
+                figures, sizeof figures,
+                "per frame: rendering %.1f ms, %s %.1f ms (on its own thread); %.1f ms in all, "
+                "+%.0f%% over rendering",
+                render_ms, scene::is_frame_pattern(job.output) ? "PNG writing" : "conversion and encoding",
+                encode_ms, wall_ms, render_ms > 0 ? 100.0 * (wall_ms - render_ms) / render_ms : 0.0);
             log::info("wrote ", o->output, ": ", done.frames, " frames in ",
                       duration_text(done.elapsed_seconds), "; ", figures);
             return 0;

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "commands.h"
-#include "glint/core/frame_display.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/error.h"
+#include "glint/core/frame_display.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"

@@ -13,8 +13,8 @@
 #include "glint/core/training_session.h"
 #include "glint/nerf/model.h"
 #include "glint/nerf/training_session.h"
-#include "glint/splatting/train/session.h"
 #include "glint/splatting/train/live_training.h"
+#include "glint/splatting/train/session.h"
 #include "view_options.h"
 #include "viewer/viewer.h"
 
@@ -44,293 +44,316 @@ private:
     const splatting::GaussianTrainingSession& m_session;
 };
 
+struct TrainCommandOptions {
+    std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint,
+                                 init = "auto", model = "auto", densify = "adc";
+    int iterations = 0, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8, checkpoint_every = 0;
+    std::uint64_t seed = 1;
+    std::size_t random_count = 50'000;
+    std::size_t max_gaussians = 0;  // 0: ADC 3,000,000; MCMC one per pixel of a training view
+    bool random_background = false, profile = false, view = false;
+    int view_frames = 0;
+    // Schedule overrides (0: fitted to the run's length, fit_schedule).
+    int densify_from = 0, densify_until = 0, densify_interval = 0, opacity_reset_every = 0, sh_interval = 0;
+    float densify_threshold = 0.0f;
+    std::string view_screenshot;
+    // NeRF.
+    int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
+        batch_samples = 1 << 16;
+    float hash_max_resolution = 2048.0f, lr = 1e-2f;
+};
+
+void add_general_options(CLI::App& command, TrainCommandOptions& o) {
+    command
+        .add_option("DATASET", o.dataset,
+                    "Dataset folder (COLMAP model + images, or transforms.json), or a transforms.json")
+        ->required();
+    command.add_option("-o,--output", o.output, "Trained scene (.ply or .splat; .nerf for a NeRF)")
+        ->required();
+    command
+        .add_option("--model", o.model,
+                    "gaussians or nerf (default: nerf for a .nerf output, gaussians otherwise)")
+        ->check(CLI::IsMember({"auto", "gaussians", "nerf"}));
+    command.add_option("--iters", o.iterations, "Iterations (default 7000 for Gaussians, 3000 for a NeRF)")
+        ->check(CLI::Range(1, 10'000'000));
+    command
+        .add_option("--eval-every", o.eval_every,
+                    "Evaluate PSNR/SSIM on the test views every K iterations (0: at the end)")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--csv", o.csv, "Write the evaluation curve here (default: beside the output, .csv)");
+    command.add_option("--downscale", o.downscale, "Integer image downscale factor")
+        ->check(CLI::Range(1, 64));
+    command.add_option("--background", o.background,
+                       "Background for RGBA images and rendering: white, black or r,g,b");
+    command.add_flag("--random-background", o.random_background,
+                     "A random background behind RGBA images: per step (Gaussians), per ray (NeRF)");
+    command.add_option("--sh-degree", o.sh_degree, "Highest SH degree (raised by one every 1000 iterations)")
+        ->check(CLI::Range(0, 3));
+    command
+        .add_option("--test-every", o.test_every,
+                    "Hold out every Nth view when the dataset has no test split (0: none)")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option("--seed", o.seed, "Random seed (training is deterministic for a seed)");
+    command
+        .add_option("--init", o.init,
+                    "Initial Gaussians: auto (sparse points when the dataset has them), points, random")
+        ->check(CLI::IsMember({"auto", "points", "random"}));
+    command.add_option("--init-count", o.random_count,
+                       "Random initial Gaussians when the dataset has no sparse points");
+    command.add_option("--backend", o.backend, "cpu or cuda");
+    command.add_option("--checkpoint", o.checkpoint, "Checkpoint file (default: beside the output, .ckpt)");
+    command.add_option("--checkpoint-every", o.checkpoint_every, "Also save a checkpoint every K iterations")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option(
+        "--resume", o.resume,
+        "Continue from a checkpoint (same dataset and options); Ctrl-C saves one before exiting");
+    command.add_flag("--view", o.view,
+                     "Train on a worker thread while the viewer shows the Gaussians as they change, with "
+                     "pause, resume, stop and the curves in its panel (closing the window stops and saves)");
+    command.add_option("--view-frames", o.view_frames,
+                       "With --view: close the viewer after this many frames (scripted runs)");
+    command.add_option("--view-screenshot", o.view_screenshot,
+                       "With --view-frames: write the last frame to this PNG");
+    command.add_flag(
+        "--profile", o.profile,
+        "Print where the time went (Gaussians: load, forward, loss, backward, optimizer, densify; "
+        "NeRF: marching, encoding, MLP, compositing, optimizer, occupancy)");
+}
+
+void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
+    command
+        .add_option("--max-gaussians", o.max_gaussians,
+                    "Gaussian budget: densification stops growing past it, the largest gradients first; "
+                    "more initial points than this start from a random subset (default 3,000,000; with "
+                    "--densify mcmc the count it grows to, by default one per pixel of a training view)")
+        ->check(CLI::PositiveNumber);
+    command
+        .add_option("--densify-from", o.densify_from,
+                    "Gaussians: first densification (default: 500 at 30,000 iterations, scaled to --iters)")
+        ->check(CLI::PositiveNumber);
+    command
+        .add_option("--densify-until", o.densify_until,
+                    "Gaussians: last densification (default: half of --iters)")
+        ->check(CLI::PositiveNumber);
+    command
+        .add_option("--densify-every", o.densify_interval,
+                    "Gaussians: iterations between densifications (default: 100 at 30,000 iterations, "
+                    "scaled, and at least the training views up to 100)")
+        ->check(CLI::PositiveNumber);
+    command
+        .add_option("--opacity-reset-every", o.opacity_reset_every,
+                    "Gaussians: iterations between opacity resets while densifying (default: 3000 at "
+                    "30,000 iterations, scaled)")
+        ->check(CLI::PositiveNumber);
+    command
+        .add_option("--densify-threshold", o.densify_threshold,
+                    "Gaussians: mean screen-space gradient (normalized device units) above which a "
+                    "Gaussian is cloned or split (default 0.0002)")
+        ->check(CLI::PositiveNumber);
+    command
+        .add_option("--sh-interval", o.sh_interval,
+                    "Gaussians: iterations between SH degree increases (default: 1000 at 30,000 "
+                    "iterations, scaled)")
+        ->check(CLI::PositiveNumber);
+    command
+        .add_option("--densify", o.densify,
+                    "Gaussians: adc (clone, split, prune, opacity resets: the reference) or mcmc (relocate "
+                    "transparent Gaussians onto opaque ones and grow 5% per round up to --max-gaussians)")
+        ->check(CLI::IsMember({"adc", "mcmc"}));
+}
+
+void add_nerf_options(CLI::App& command, TrainCommandOptions& o) {
+    command.add_option("--hash-levels", o.hash_levels, "NeRF: hash encoding levels (default 16)")
+        ->check(CLI::Range(1, 32));
+    command
+        .add_option("--hash-table-log2", o.hash_log2,
+                    "NeRF: log2 of the hash table size per level (default 19)")
+        ->check(CLI::Range(10, 24));
+    command
+        .add_option("--hash-max-resolution", o.hash_max_resolution,
+                    "NeRF: finest grid resolution over the scene box (default 2048)")
+        ->check(CLI::Range(32.0f, 65536.0f));
+    command
+        .add_option("--nerf-steps", o.nerf_steps,
+                    "NeRF: ray-marching steps across the scene box's diagonal (default 1024)")
+        ->check(CLI::Range(16, 8192));
+    command
+        .add_option("--occupancy-resolution", o.occupancy_resolution,
+                    "NeRF: occupancy grid cells per axis (default 128)")
+        ->check(CLI::Range(8, 512));
+    command
+        .add_option("--batch-samples", o.batch_samples,
+                    "NeRF: samples per step (the ray count adapts; default 65536)")
+        ->check(CLI::Range(1024, 1 << 24));
+    command.add_option("--lr", o.lr, "NeRF: Adam's learning rate (default 1e-2)")
+        ->check(CLI::Range(1e-6f, 1.0f));
+}
+
+// The Gaussian or NeRF training session the options ask for; `gaussians` points at it when it trains
+// Gaussians (the live viewer shows them).
+std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, const Dataset& dataset, bool nerf,
+                                              int iterations,
+                                              const splatting::GaussianTrainingSession*& gaussians) {
+    std::unique_ptr<TrainingSession> run;
+    gaussians = nullptr;
+    if (nerf) {
+        nerf::HashGridConfig grid;
+        grid.levels = o.hash_levels;
+        grid.log2_table_size = o.hash_log2;
+        grid.max_resolution = o.hash_max_resolution;
+        nerf::NerfConfig config = nerf::config_for(dataset, grid);
+        config.steps = o.nerf_steps;
+        config.occupancy_resolution = o.occupancy_resolution;
+        nerf::NerfTrainOptions options;
+        options.iterations = iterations;
+        options.seed = o.seed;
+        options.batch_samples = o.batch_samples;
+        options.lr = o.lr;
+        options.lr_final = o.lr;
+        options.random_background = o.random_background;
+        if (parse_backend(o.backend) == Backend::Cuda)
+            throw InputError("NeRF training runs on the CPU; --backend cuda trains Gaussians only");
+        run = std::make_unique<nerf::NerfTrainingSession>(dataset, config, options);
+        log::info("NeRF: scene box centre (", config.centre.x, ", ", config.centre.y, ", ", config.centre.z,
+                  "), half size ", config.half_size, ", ", config.cascades, " cascade(s); hash grid ",
+                  grid.levels, " levels of 2^", grid.log2_table_size, " entries, finest resolution ",
+                  nerf::scaled_grid_config(config).max_resolution);
+    } else {
+        splatting::TrainOptions options;
+        options.iterations = iterations;
+        options.seed = o.seed;
+        options.sh_degree = o.sh_degree;
+        options.random_count = o.random_count;
+        const auto& first = dataset.train.front().camera;
+        const std::size_t pixels = static_cast<std::size_t>(first.width) * first.height;
+        options.max_gaussians = o.max_gaussians > 0   ? o.max_gaussians
+                                : o.densify == "mcmc" ? std::min<std::size_t>(pixels, 3'000'000)
+                                                      : 3'000'000;
+        options.init = o.init == "points"   ? splatting::TrainOptions::Init::Points
+                       : o.init == "random" ? splatting::TrainOptions::Init::Random
+                                            : splatting::TrainOptions::Init::Auto;
+        options.backend = parse_backend(o.backend);
+        options.random_background = o.random_background;
+        options.densify = o.densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
+                                              : splatting::TrainOptions::Densify::Adc;
+        splatting::fit_schedule(options, iterations, dataset.train.size());
+        if (o.densify_from > 0) options.densify_from = o.densify_from;
+        if (o.densify_until > 0) options.densify_until = o.densify_until;
+        if (o.densify_interval > 0) options.densify_interval = o.densify_interval;
+        if (o.opacity_reset_every > 0) options.opacity_reset_interval = o.opacity_reset_every;
+        if (o.densify_threshold > 0) options.densify_grad_threshold = o.densify_threshold;
+        if (o.sh_interval > 0) options.sh_interval = o.sh_interval;
+        log::info("schedule: densify from ", options.densify_from, " to ", options.densify_until, " every ",
+                  options.densify_interval, ", opacity reset every ", options.opacity_reset_interval,
+                  ", SH degree up every ", options.sh_interval);
+        auto session = std::make_unique<splatting::GaussianTrainingSession>(dataset, options);
+        gaussians = session.get();
+        run = std::move(session);
+    }
+    return run;
+}
+
+// `glint train --view`: training on a worker thread while the viewer shows its Gaussians.
+int train_with_viewer(const TrainCommandOptions& o, TrainingSession& trainer,
+                      const splatting::GaussianTrainingSession& gaussians,
+                      const TrainingRunOptions& run_options) {
+    splatting::LiveTraining shared;
+    LiveObserver observer(shared, gaussians);
+    shared.publish(gaussians.cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
+    int code = 0;
+    std::exception_ptr failure;
+    std::thread worker([&] {
+        try {
+            code = run_training(trainer, run_options, &observer);
+        } catch (const std::exception& e) {
+            failure = std::current_exception();
+            shared.finish(splatting::TrainingState::Failed, cat("training failed: ", e.what()));
+        } catch (...) {
+            failure = std::current_exception();
+            shared.finish(splatting::TrainingState::Failed, "training failed");
+        }
+    });
+    ViewerOptions viewer;
+    viewer.view.cameras = o.dataset;  // start from the dataset's first camera
+    viewer.live = &shared;
+    try {
+        viewer.frames = o.view_frames;
+        viewer.screenshot = o.view_screenshot;
+        const int viewer_code = run_viewer(viewer);
+        shared.request_stop(true);  // the window closed: stop and save what there is
+        worker.join();
+        if (failure) std::rethrow_exception(failure);
+        return code != 0 ? code : viewer_code;
+    } catch (...) {
+        shared.request_stop(false);
+        if (worker.joinable()) worker.join();
+        throw;
+    }
+}
+
+// The command's work, once the options are parsed.
+int run_train(const TrainCommandOptions& o) {
+    const std::string ext = to_lower(std::filesystem::path(o.output).extension().string());
+    const bool nerf = o.model == "nerf" || (o.model == "auto" && ext == ".nerf");
+    if (nerf && ext != ".nerf") throw InputError(cat(o.output, ": a NeRF is written to a .nerf file"));
+    if (!nerf && ext != ".ply" && ext != ".splat")
+        throw InputError(cat(o.output, ": the output is .ply or .splat (or .nerf with --model nerf)"));
+    if (nerf && o.view) throw InputError("--view shows Gaussian training; NeRF training has no live view");
+    const int iterations = o.iterations > 0 ? o.iterations : (nerf ? 3000 : 7000);
+    DatasetOptions dataset_options;
+    dataset_options.downscale = o.downscale;
+    dataset_options.test_every = o.test_every;
+    const std::string bg = to_lower(o.background);
+    if (bg == "black") {
+        dataset_options.background = {0, 0, 0};
+    } else if (bg != "white") {
+        const std::vector<float> rgb = parse_numbers(o.background, 3, "--background");
+        dataset_options.background = {rgb[0], rgb[1], rgb[2]};
+    }
+    const Dataset dataset = load_dataset(o.dataset, dataset_options);
+    log::info(o.dataset, ": ", dataset.kind, ", ", dataset.train.size(), " training and ",
+              dataset.test.size(), " test views at ", dataset.train.front().camera.width, "x",
+              dataset.train.front().camera.height);
+
+    const splatting::GaussianTrainingSession* gaussians = nullptr;
+    std::unique_ptr<TrainingSession> run = make_session(o, dataset, nerf, iterations, gaussians);
+    TrainingSession& trainer = *run;
+    const std::string checkpoint = o.checkpoint.empty()
+                                       ? std::filesystem::path(o.output).replace_extension(".ckpt").string()
+                                       : o.checkpoint;
+    if (!o.resume.empty()) {
+        trainer.load_checkpoint(o.resume);
+        log::info("resuming from ", o.resume, " at iteration ", trainer.iteration(), " with ", trainer.size(),
+                  " ", trainer.size_unit());
+        if (trainer.iteration() >= iterations)
+            throw InputError(
+                cat(o.resume, ": it is at iteration ", trainer.iteration(), "; --iters is ", iterations));
+    }
+    TrainingRunOptions run_options;
+    run_options.iterations = iterations;
+    run_options.eval_every = o.eval_every;
+    run_options.checkpoint_every = o.checkpoint_every;
+    run_options.result = o.output;
+    run_options.checkpoint = checkpoint;
+    run_options.csv = o.csv.empty() ? std::filesystem::path(o.output).replace_extension(".csv")
+                                    : std::filesystem::path(o.csv);
+    run_options.profile = o.profile;
+    if (!o.view) return run_training(trainer, run_options);
+
+    return train_with_viewer(o, trainer, *gaussians, run_options);
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app, Action& action) {
-    struct Options {
-        std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint,
-                                     init = "auto", model = "auto", densify = "adc";
-        int iterations = 0, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8,
-            checkpoint_every = 0;
-        std::uint64_t seed = 1;
-        std::size_t random_count = 50'000;
-        std::size_t max_gaussians = 0;  // 0: ADC 3,000,000; MCMC one per pixel of a training view
-        bool random_background = false, profile = false, view = false;
-        int view_frames = 0;
-        // Schedule overrides (0: fitted to the run's length, fit_schedule).
-        int densify_from = 0, densify_until = 0, densify_interval = 0, opacity_reset_every = 0,
-            sh_interval = 0;
-        float densify_threshold = 0.0f;
-        std::string view_screenshot;
-        // NeRF.
-        int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
-            batch_samples = 1 << 16;
-        float hash_max_resolution = 2048.0f, lr = 1e-2f;
-    };
-    auto o = std::make_shared<Options>();
+    auto o = std::make_shared<TrainCommandOptions>();
     CLI::App* command = app.add_subcommand(
         "train",
         "Train a 3D Gaussian scene or a hash-grid NeRF from posed images (COLMAP or transforms.json)");
-    command
-        ->add_option("DATASET", o->dataset,
-                     "Dataset folder (COLMAP model + images, or transforms.json), or a transforms.json")
-        ->required();
-    command->add_option("-o,--output", o->output, "Trained scene (.ply or .splat; .nerf for a NeRF)")
-        ->required();
-    command
-        ->add_option("--model", o->model,
-                     "gaussians or nerf (default: nerf for a .nerf output, gaussians otherwise)")
-        ->check(CLI::IsMember({"auto", "gaussians", "nerf"}));
-    command->add_option("--iters", o->iterations, "Iterations (default 7000 for Gaussians, 3000 for a NeRF)")
-        ->check(CLI::Range(1, 10'000'000));
-    command
-        ->add_option("--eval-every", o->eval_every,
-                     "Evaluate PSNR/SSIM on the test views every K iterations (0: at the end)")
-        ->check(CLI::NonNegativeNumber);
-    command->add_option("--csv", o->csv,
-                        "Write the evaluation curve here (default: beside the output, .csv)");
-    command->add_option("--downscale", o->downscale, "Integer image downscale factor")
-        ->check(CLI::Range(1, 64));
-    command->add_option("--background", o->background,
-                        "Background for RGBA images and rendering: white, black or r,g,b");
-    command->add_flag("--random-background", o->random_background,
-                      "A random background behind RGBA images: per step (Gaussians), per ray (NeRF)");
-    command
-        ->add_option("--sh-degree", o->sh_degree, "Highest SH degree (raised by one every 1000 iterations)")
-        ->check(CLI::Range(0, 3));
-    command
-        ->add_option("--test-every", o->test_every,
-                     "Hold out every Nth view when the dataset has no test split (0: none)")
-        ->check(CLI::NonNegativeNumber);
-    command->add_option("--seed", o->seed, "Random seed (training is deterministic for a seed)");
-    command
-        ->add_option("--init", o->init,
-                     "Initial Gaussians: auto (sparse points when the dataset has them), points, random")
-        ->check(CLI::IsMember({"auto", "points", "random"}));
-    command->add_option("--init-count", o->random_count,
-                        "Random initial Gaussians when the dataset has no sparse points");
-    command->add_option("--backend", o->backend, "cpu or cuda");
-    command->add_option("--checkpoint", o->checkpoint, "Checkpoint file (default: beside the output, .ckpt)");
-    command
-        ->add_option("--checkpoint-every", o->checkpoint_every, "Also save a checkpoint every K iterations")
-        ->check(CLI::NonNegativeNumber);
-    command->add_option(
-        "--resume", o->resume,
-        "Continue from a checkpoint (same dataset and options); Ctrl-C saves one before exiting");
-    command->add_flag("--view", o->view,
-                      "Train on a worker thread while the viewer shows the Gaussians as they change, with "
-                      "pause, resume, stop and the curves in its panel (closing the window stops and saves)");
-    command
-        ->add_option("--max-gaussians", o->max_gaussians,
-                     "Gaussian budget: densification stops growing past it, the largest gradients first; "
-                     "more initial points than this start from a random subset (default 3,000,000; with "
-                     "--densify mcmc the count it grows to, by default one per pixel of a training view)")
-        ->check(CLI::PositiveNumber);
-    command
-        ->add_option("--densify-from", o->densify_from,
-                     "Gaussians: first densification (default: 500 at 30,000 iterations, scaled to --iters)")
-        ->check(CLI::PositiveNumber);
-    command
-        ->add_option("--densify-until", o->densify_until,
-                     "Gaussians: last densification (default: half of --iters)")
-        ->check(CLI::PositiveNumber);
-    command
-        ->add_option("--densify-every", o->densify_interval,
-                     "Gaussians: iterations between densifications (default: 100 at 30,000 iterations, "
-                     "scaled, and at least the training views up to 100)")
-        ->check(CLI::PositiveNumber);
-    command
-        ->add_option("--opacity-reset-every", o->opacity_reset_every,
-                     "Gaussians: iterations between opacity resets while densifying (default: 3000 at "
-                     "30,000 iterations, scaled)")
-        ->check(CLI::PositiveNumber);
-    command
-        ->add_option("--densify-threshold", o->densify_threshold,
-                     "Gaussians: mean screen-space gradient (normalized device units) above which a "
-                     "Gaussian is cloned or split (default 0.0002)")
-        ->check(CLI::PositiveNumber);
-    command
-        ->add_option("--sh-interval", o->sh_interval,
-                     "Gaussians: iterations between SH degree increases (default: 1000 at 30,000 "
-                     "iterations, scaled)")
-        ->check(CLI::PositiveNumber);
-    command
-        ->add_option("--densify", o->densify,
-                     "Gaussians: adc (clone, split, prune, opacity resets: the reference) or mcmc (relocate "
-                     "transparent Gaussians onto opaque ones and grow 5% per round up to --max-gaussians)")
-        ->check(CLI::IsMember({"adc", "mcmc"}));
-    command->add_option("--view-frames", o->view_frames,
-                        "With --view: close the viewer after this many frames (scripted runs)");
-    command->add_option("--view-screenshot", o->view_screenshot,
-                        "With --view-frames: write the last frame to this PNG");
-    command->add_flag(
-        "--profile", o->profile,
-        "Print where the time went (Gaussians: load, forward, loss, backward, optimizer, densify; "
-        "NeRF: marching, encoding, MLP, compositing, optimizer, occupancy)");
-    command->add_option("--hash-levels", o->hash_levels, "NeRF: hash encoding levels (default 16)")
-        ->check(CLI::Range(1, 32));
-    command
-        ->add_option("--hash-table-log2", o->hash_log2,
-                     "NeRF: log2 of the hash table size per level (default 19)")
-        ->check(CLI::Range(10, 24));
-    command
-        ->add_option("--hash-max-resolution", o->hash_max_resolution,
-                     "NeRF: finest grid resolution over the scene box (default 2048)")
-        ->check(CLI::Range(32.0f, 65536.0f));
-    command
-        ->add_option("--nerf-steps", o->nerf_steps,
-                     "NeRF: ray-marching steps across the scene box's diagonal (default 1024)")
-        ->check(CLI::Range(16, 8192));
-    command
-        ->add_option("--occupancy-resolution", o->occupancy_resolution,
-                     "NeRF: occupancy grid cells per axis (default 128)")
-        ->check(CLI::Range(8, 512));
-    command
-        ->add_option("--batch-samples", o->batch_samples,
-                     "NeRF: samples per step (the ray count adapts; default 65536)")
-        ->check(CLI::Range(1024, 1 << 24));
-    command->add_option("--lr", o->lr, "NeRF: Adam's learning rate (default 1e-2)")
-        ->check(CLI::Range(1e-6f, 1.0f));
-    command->callback([&action, o] {
-        action = [o] {
-            const std::string ext = to_lower(std::filesystem::path(o->output).extension().string());
-            const bool nerf = o->model == "nerf" || (o->model == "auto" && ext == ".nerf");
-            if (nerf && ext != ".nerf")
-                throw InputError(cat(o->output, ": a NeRF is written to a .nerf file"));
-            if (!nerf && ext != ".ply" && ext != ".splat")
-                throw InputError(
-                    cat(o->output, ": the output is .ply or .splat (or .nerf with --model nerf)"));
-            if (nerf && o->view)
-                throw InputError("--view shows Gaussian training; NeRF training has no live view");
-            const int iterations = o->iterations > 0 ? o->iterations : (nerf ? 3000 : 7000);
-            DatasetOptions dataset_options;
-            dataset_options.downscale = o->downscale;
-            dataset_options.test_every = o->test_every;
-            const std::string bg = to_lower(o->background);
-            if (bg == "black") {
-                dataset_options.background = {0, 0, 0};
-            } else if (bg != "white") {
-                const std::vector<float> rgb = parse_numbers(o->background, 3, "--background");
-                dataset_options.background = {rgb[0], rgb[1], rgb[2]};
-            }
-            const Dataset dataset = load_dataset(o->dataset, dataset_options);
-            log::info(o->dataset, ": ", dataset.kind, ", ", dataset.train.size(), " training and ",
-                      dataset.test.size(), " test views at ", dataset.train.front().camera.width, "x",
-                      dataset.train.front().camera.height);
-
-            std::unique_ptr<TrainingSession> run;
-            const splatting::GaussianTrainingSession* gaussians = nullptr;
-            if (nerf) {
-                nerf::HashGridConfig grid;
-                grid.levels = o->hash_levels;
-                grid.log2_table_size = o->hash_log2;
-                grid.max_resolution = o->hash_max_resolution;
-                nerf::NerfConfig config = nerf::config_for(dataset, grid);
-                config.steps = o->nerf_steps;
-                config.occupancy_resolution = o->occupancy_resolution;
-                nerf::NerfTrainOptions options;
-                options.iterations = iterations;
-                options.seed = o->seed;
-                options.batch_samples = o->batch_samples;
-                options.lr = o->lr;
-                options.lr_final = o->lr;
-                options.random_background = o->random_background;
-                if (parse_backend(o->backend) == Backend::Cuda)
-                    throw InputError("NeRF training runs on the CPU; --backend cuda trains Gaussians only");
-                run = std::make_unique<nerf::NerfTrainingSession>(dataset, config, options);
-                log::info("NeRF: scene box centre (", config.centre.x, ", ", config.centre.y, ", ",
-                          config.centre.z, "), half size ", config.half_size, ", ", config.cascades,
-                          " cascade(s); hash grid ", grid.levels, " levels of 2^", grid.log2_table_size,
-                          " entries, finest resolution ", nerf::scaled_grid_config(config).max_resolution);
-            } else {
-                splatting::TrainOptions options;
-                options.iterations = iterations;
-                options.seed = o->seed;
-                options.sh_degree = o->sh_degree;
-                options.random_count = o->random_count;
-                const auto& first = dataset.train.front().camera;
-                const std::size_t pixels = static_cast<std::size_t>(first.width) * first.height;
-                options.max_gaussians = o->max_gaussians > 0   ? o->max_gaussians
-                                        : o->densify == "mcmc" ? std::min<std::size_t>(pixels, 3'000'000)
-                                                               : 3'000'000;
-                options.init = o->init == "points"   ? splatting::TrainOptions::Init::Points
-                               : o->init == "random" ? splatting::TrainOptions::Init::Random
-                                                     : splatting::TrainOptions::Init::Auto;
-                options.backend = parse_backend(o->backend);
-                options.random_background = o->random_background;
-                options.densify = o->densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
-                                                       : splatting::TrainOptions::Densify::Adc;
-                splatting::fit_schedule(options, iterations, dataset.train.size());
-                if (o->densify_from > 0) options.densify_from = o->densify_from;
-                if (o->densify_until > 0) options.densify_until = o->densify_until;
-                if (o->densify_interval > 0) options.densify_interval = o->densify_interval;
-                if (o->opacity_reset_every > 0) options.opacity_reset_interval = o->opacity_reset_every;
-                if (o->densify_threshold > 0) options.densify_grad_threshold = o->densify_threshold;
-                if (o->sh_interval > 0) options.sh_interval = o->sh_interval;
-                log::info("schedule: densify from ", options.densify_from, " to ", options.densify_until,
-                          " every ", options.densify_interval, ", opacity reset every ",
-                          options.opacity_reset_interval, ", SH degree up every ", options.sh_interval);
-                auto session = std::make_unique<splatting::GaussianTrainingSession>(dataset, options);
-                gaussians = session.get();
-                run = std::move(session);
-            }
-            TrainingSession& trainer = *run;
-            const std::string checkpoint =
-                o->checkpoint.empty() ? std::filesystem::path(o->output).replace_extension(".ckpt").string()
-                                      : o->checkpoint;
-            if (!o->resume.empty()) {
-                trainer.load_checkpoint(o->resume);
-                log::info("resuming from ", o->resume, " at iteration ", trainer.iteration(), " with ",
-                          trainer.size(), " ", trainer.size_unit());
-                if (trainer.iteration() >= iterations)
-                    throw InputError(cat(o->resume, ": it is at iteration ", trainer.iteration(),
-                                         "; --iters is ", iterations));
-            }
-            TrainingRunOptions run_options;
-            run_options.iterations = iterations;
-            run_options.eval_every = o->eval_every;
-            run_options.checkpoint_every = o->checkpoint_every;
-            run_options.result = o->output;
-            run_options.checkpoint = checkpoint;
-            run_options.csv = o->csv.empty() ? std::filesystem::path(o->output).replace_extension(".csv")
-                                             : std::filesystem::path(o->csv);
-            run_options.profile = o->profile;
-            if (!o->view) return run_training(trainer, run_options);
-
-            splatting::LiveTraining shared;
-            LiveObserver observer(shared, *gaussians);
-            shared.publish(gaussians->cloud(), 0.0, true);  // the viewer opens on the initial Gaussians
-            int code = 0;
-            std::exception_ptr failure;
-            std::thread worker([&] {
-                try {
-                    code = run_training(trainer, run_options, &observer);
-                } catch (const std::exception& e) {
-                    failure = std::current_exception();
-                    shared.finish(splatting::TrainingState::Failed, cat("training failed: ", e.what()));
-                } catch (...) {
-                    failure = std::current_exception();
-                    shared.finish(splatting::TrainingState::Failed, "training failed");
-                }
-            });
-            ViewerOptions viewer;
-            viewer.view.cameras = o->dataset;  // start from the dataset's first camera
-            viewer.live = &shared;
-            try {
-                viewer.frames = o->view_frames;
-                viewer.screenshot = o->view_screenshot;
-                const int viewer_code = run_viewer(viewer);
-                shared.request_stop(true);  // the window closed: stop and save what there is
-                worker.join();
-                if (failure) std::rethrow_exception(failure);
-                return code != 0 ? code : viewer_code;
-            } catch (...) {
-                shared.request_stop(false);
-                if (worker.joinable()) worker.join();
-                throw;
-            }
-        };
-    });
+    add_general_options(*command, *o);
+    add_gaussian_options(*command, *o);
+    add_nerf_options(*command, *o);
+    command->callback([&action, o] { action = [o] { return run_train(*o); }; });
 }
 
 }  // namespace glint::app

@@ -65,7 +65,8 @@ std::vector<float> parse_numbers(const std::string& text, std::size_t count, con
 }
 
 void add_view_options(CLI::App& command, ViewOptions& o) {
-    command.add_option("SCENE", o.scene, "Scene file (.ply, .splat, .nerf); the embedded default scene if omitted");
+    command.add_option("SCENE", o.scene,
+                       "Scene file (.ply, .splat, .nerf); the embedded default scene if omitted");
     command.add_option("--cameras", o.cameras, "transforms.json, or a COLMAP model folder");
     command.add_option("--index", o.index, "Which camera of --cameras (0-based, COLMAP by image name)")
         ->check(CLI::NonNegativeNumber);
@@ -95,7 +96,8 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
 std::unique_ptr<scene::Scene> open_scene_or_default(const ViewOptions& o, std::string& name) {
     name = o.scene.empty() ? kDefaultSceneName : o.scene;
     const Backend backend = parse_backend(o.backend);
-    if (o.scene.empty()) return scene::open_scene_from_memory(default_scene_bytes(), kDefaultSceneName, backend);
+    if (o.scene.empty())
+        return scene::open_scene_from_memory(default_scene_bytes(), kDefaultSceneName, backend);
     return scene::open_scene(o.scene, backend);
 }
 
@@ -105,8 +107,8 @@ float resolve_time(const ViewOptions& o, const scene::Scene& scene, const std::s
     if (!o.time) return span->begin;
     if (*o.time < span->begin || *o.time > span->end) {
         const float clamped = std::clamp(*o.time, span->begin, span->end);
-        log::warn(name, ": time ", *o.time, " is outside the scene's time span [", span->begin, ", ", span->end,
-                  "]; rendering at ", clamped);
+        log::warn(name, ": time ", *o.time, " is outside the scene's time span [", span->begin, ", ",
+                  span->end, "]; rendering at ", clamped);
         return clamped;
     }
     return *o.time;

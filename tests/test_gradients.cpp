@@ -470,13 +470,11 @@ TEST_SUITE("cpu") {
             std::vector<double> scratch(image.size());
             return glint::photometric_loss<double>(image, target, w, h, 0.2, scratch).loss;
         };
-        const glint::LossValue value =
-            glint::photometric_loss<double>(image, target, w, h, 0.2, v);
+        const glint::LossValue value = glint::photometric_loss<double>(image, target, w, h, 0.2, v);
         CHECK(value.loss == doctest::Approx(0.8 * value.l1 + 0.2 * (1 - value.ssim)));
         // An image against itself: SSIM 1, L1 0.
         std::vector<double> same(v.size());
-        CHECK(glint::photometric_loss<double>(target, target, w, h, 0.2, same).ssim ==
-              doctest::Approx(1.0));
+        CHECK(glint::photometric_loss<double>(target, target, w, h, 0.2, same).ssim == doctest::Approx(1.0));
         int checked = 0;
         for (std::size_t i = 0; i < image.size(); i += 7) {
             const double keep = image[i];
@@ -495,8 +493,7 @@ TEST_SUITE("cpu") {
         CHECK(fvalue.loss == doctest::Approx(value.loss).epsilon(1e-5));
         CHECK(fvalue.ssim == doctest::Approx(glint::ssim(fi, ft, w, h)).epsilon(1e-6));
         CHECK(fvalue.mse > 0);
-        CHECK(glint::psnr_from_mse(fvalue.mse) ==
-              doctest::Approx(glint::psnr(fi, ft)).epsilon(1e-6));
+        CHECK(glint::psnr_from_mse(fvalue.mse) == doctest::Approx(glint::psnr(fi, ft)).epsilon(1e-6));
     }
 
     TEST_CASE("L1 + D-SSIM: the target's precomputed moments give the same loss and gradient") {

@@ -175,7 +175,8 @@ TEST_CASE("hash grid (float, F 2): every instruction set's forward and backward 
         }
     const nerf::EncodingIsa widest = nerf::encoding_isa();
     int paths = 0;
-    for (const nerf::EncodingIsa isa : {nerf::EncodingIsa::Scalar, nerf::EncodingIsa::Avx2, nerf::EncodingIsa::Avx512}) {
+    for (const nerf::EncodingIsa isa :
+         {nerf::EncodingIsa::Scalar, nerf::EncodingIsa::Avx2, nerf::EncodingIsa::Avx512}) {
         if (!nerf::set_encoding_isa(isa)) continue;
         const std::string path = nerf::encoding_isa_name(isa);
         CAPTURE(path);
@@ -185,16 +186,19 @@ TEST_CASE("hash grid (float, F 2): every instruction set's forward and backward 
         std::vector<float> grad_params(grid.params().size(), 0.0f);
         grid.backward(points, grad_features, grad_params);
         std::size_t feature_mismatches = 0, gradient_mismatches = 0;
-        for (std::size_t k = 0; k < features.size(); ++k) feature_mismatches += features[k] != expected_features[k];
+        for (std::size_t k = 0; k < features.size(); ++k)
+            feature_mismatches += features[k] != expected_features[k];
         for (std::size_t k = 0; k < grad_params.size(); ++k)
             gradient_mismatches += grad_params[k] != expected_grad[k];
         CHECK(feature_mismatches == 0);
         CHECK(gradient_mismatches == 0);
     }
     REQUIRE(nerf::set_encoding_isa(widest));
-    MESSAGE(paths, " encoding paths compared (the widest here: ", std::string(nerf::encoding_isa_name(widest)), ")");
+    MESSAGE(paths,
+            " encoding paths compared (the widest here: ", std::string(nerf::encoding_isa_name(widest)), ")");
     // The check can fail: every entry some point reaches has a non-zero gradient here.
-    CHECK(std::count_if(expected_grad.begin(), expected_grad.end(), [](float g) { return g != 0.0f; }) > 1000);
+    CHECK(std::count_if(expected_grad.begin(), expected_grad.end(), [](float g) { return g != 0.0f; }) >
+          1000);
 }
 
 TEST_CASE("hash grid: the parameter gradient equals central finite differences (double precision)") {
@@ -545,7 +549,8 @@ TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are 
     CHECK(sparse_back.occupancy() == sparse.occupancy());
 }
 
-TEST_CASE("NeRF pruning: unused cells and unreachable entries go, and what stays renders the views the same") {
+TEST_CASE(
+    "NeRF pruning: unused cells and unreachable entries go, and what stays renders the views the same") {
     test::TempDir dir;
     const nerf::NerfModel trained = train_small_sample(dir / "m.nerf");
     nerf::NerfModel model = trained;
@@ -744,8 +749,8 @@ TEST_CASE("quality floor: a NeRF trained for 600 steps on the shipped sample dat
                         " --index 32 --background white -o " + test::quoted(dir / "view.png"));
     INFO(render.output);
     REQUIRE(render.exit_code == 0);
-    const double psnr =
-        test::psnr_over_white(dir / "view.png", test::source_dir() / "assets/sample/dataset/images/r_032.png");
+    const double psnr = test::psnr_over_white(dir / "view.png",
+                                              test::source_dir() / "assets/sample/dataset/images/r_032.png");
     MESSAGE("glint render of the written NeRF at test view 32: PSNR ", psnr, " dB");
     CHECK(psnr >= 26.0);
 }
@@ -787,7 +792,8 @@ TEST_SUITE_END();
 
 TEST_SUITE_BEGIN("cpu");
 
-TEST_CASE("NeRF rendering on CUDA where CUDA cannot run is a clear error, from the library and glint render") {
+TEST_CASE(
+    "NeRF rendering on CUDA where CUDA cannot run is a clear error, from the library and glint render") {
     const CudaStatus& status = cuda_status();
     if (status.usable()) {
         test::skip("CUDA can run here (" + std::string(status.device_name) + ")");
@@ -959,7 +965,8 @@ TEST_CASE("CUDA NeRF rendering equals the CPU's: colour, opacity, depth, samples
         CHECK(colour_worst < 0.05);
         CHECK(alpha_worst < 0.05);
         double depth_mean = 0;
-        for (std::size_t i = 0; i < cpu.depth.size(); ++i) depth_mean += std::fabs(cpu.depth[i] - gpu.depth[i]);
+        for (std::size_t i = 0; i < cpu.depth.size(); ++i)
+            depth_mean += std::fabs(cpu.depth[i] - gpu.depth[i]);
         depth_mean /= static_cast<double>(cpu.depth.size());
         CHECK(depth_mean < 1e-3 * model.config().half_size);
     }

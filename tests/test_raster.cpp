@@ -435,7 +435,8 @@ TEST_CASE("the CUDA rasterizer keeps a scene on the device and uploads it again 
     RenderOutput a, b;
     const auto worst = [&] {
         float most = 0;
-        for (std::size_t i = 0; i < a.color.size(); ++i) most = std::max(most, std::fabs(a.color[i] - b.color[i]));
+        for (std::size_t i = 0; i < a.color.size(); ++i)
+            most = std::max(most, std::fabs(a.color[i] - b.color[i]));
         return most;
     };
     gpu->render(scene, camera, {}, b);

@@ -17,9 +17,9 @@ extern "C" {
 #include "glint/core/camera_path.h"
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
+#include "glint/scene/recorder.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
-#include "glint/scene/recorder.h"
 #include "test_support.h"
 
 using namespace glint;

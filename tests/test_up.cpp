@@ -7,11 +7,11 @@
 #include <glm/gtc/quaternion.hpp>
 #include <nlohmann/json.hpp>
 
+#include "glint/core/up_settings.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/up_direction.h"
 #include "scene_generators.h"
 #include "test_support.h"
-#include "glint/core/up_settings.h"
 
 using namespace glint;
 

@@ -12,12 +12,12 @@
 
 #include <fstream>
 
+#include "glint/core/camera_controller.h"
 #include "glint/core/image_io.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/train/live_training.h"
 #include "scene_generators.h"
 #include "test_support.h"
-#include "glint/core/camera_controller.h"
 
 using namespace glint;
 

@@ -10,7 +10,9 @@ namespace glint::app {
 NerfPruningJob::NerfPruningJob(ViewerState& state, SceneHost& host, SceneHost::Notify notice)
     : m_state(state), m_host(host), m_notice(std::move(notice)) {}
 
-NerfPruningJob::~NerfPruningJob() { stop(); }
+NerfPruningJob::~NerfPruningJob() {
+    stop();
+}
 
 void NerfPruningJob::stop() {
     if (!m_run) return;
@@ -40,10 +42,11 @@ void NerfPruningJob::start(const scene::NerfScene& scene) {
     options.min_weight = m_state.nerf_prune_min_weight;
     run->thread = std::thread([run, views = std::move(views), options] {
         try {
-            run->report = nerf::prune_nerf(*run->model, views, options, [run](std::size_t done, std::size_t total) {
-                run->fraction = static_cast<float>(done) / static_cast<float>(total);
-                return !run->cancel.load();
-            });
+            run->report =
+                nerf::prune_nerf(*run->model, views, options, [run](std::size_t done, std::size_t total) {
+                    run->fraction = static_cast<float>(done) / static_cast<float>(total);
+                    return !run->cancel.load();
+                });
         } catch (const std::exception& e) {
             run->error = e.what();
         }
@@ -76,9 +79,9 @@ void NerfPruningJob::poll() {
                 m_host.model_changed();
                 m_state.nerf_pruned = true;
                 m_state.nerf_prune_report =
-                    cat("occupied cells ", group_digits(r.occupied_before), " -> ", group_digits(r.occupied_after),
-                        "; hash entries ", group_digits(r.entries_before), " -> ", group_digits(r.entries_after),
-                        " (", r.views, " views)");
+                    cat("occupied cells ", group_digits(r.occupied_before), " -> ",
+                        group_digits(r.occupied_after), "; hash entries ", group_digits(r.entries_before),
+                        " -> ", group_digits(r.entries_after), " (", r.views, " views)");
                 m_notice(cat("pruned: ", m_state.nerf_prune_report, "; Save As keeps it"));
             } else {
                 m_notice("pruning cancelled");

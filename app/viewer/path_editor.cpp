@@ -101,7 +101,6 @@ void PathEditor::update(double seconds, int width, int height, bool& moved) {
     }
     m_state.path_scrub = false;
     if (keys.empty()) m_state.path_previewing = false;
-
 }
 
 // The path drawn over the scene: the curve, keyframes as dots (the selected one larger), numbered.

@@ -13,7 +13,8 @@ RecordingJob::RecordingJob(const scene::Scene& scene, scene::RecordJob job) {
         bool failed = false;
         try {
             scene::RecordProgress result;
-            const bool complete = scene::record(*copy, job,
+            const bool complete = scene::record(
+                *copy, job,
                 [this](const scene::RecordProgress& p) {
                     m_fraction = static_cast<float>(p.frame) / static_cast<float>(p.frames);
                     return !m_cancel.load();

@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "glint/scene/scene.h"
 #include "glint/scene/recorder.h"
+#include "glint/scene/scene.h"
 
 namespace glint::app {
 

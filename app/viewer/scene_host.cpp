@@ -5,8 +5,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "glint/core/frame_display.h"
 #include "glint/core/error.h"
+#include "glint/core/frame_display.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/nerf/model.h"
@@ -33,7 +33,8 @@ std::string pruned_name(const std::string& path, const char* extension) {
 SceneHost::SceneHost(ViewerState& state, const ViewOptions& options, Notify notice)
     : m_state(state), m_options(options), m_notice(std::move(notice)) {}
 
-void SceneHost::install(std::unique_ptr<scene::Scene> scene, const std::string& name, const std::string& path) {
+void SceneHost::install(std::unique_ptr<scene::Scene> scene, const std::string& name,
+                        const std::string& path) {
     m_scene = std::move(scene);
     m_path = path;
     m_refine = {};
@@ -67,12 +68,14 @@ void SceneHost::install(std::unique_ptr<scene::Scene> scene, const std::string& 
     m_state.nerf_prune_report.clear();
     if (nerf() != nullptr) {
         const std::optional<std::filesystem::path> beside = cameras_beside(path);
-        m_state.nerf_prune_views =
-            beside ? cat("the cameras of ", beside->string()) : std::string("96 views around the scene, 192x192");
+        m_state.nerf_prune_views = beside ? cat("the cameras of ", beside->string())
+                                          : std::string("96 views around the scene, 192x192");
     }
 }
 
-void SceneHost::model_changed() { show_counts(); }
+void SceneHost::model_changed() {
+    show_counts();
+}
 
 // The scene's counts, memory and bounds in the panel.
 void SceneHost::show_counts() {
@@ -169,7 +172,8 @@ scene::DrawSettings SceneHost::draw_settings(bool automatic_budget) const {
     return settings;
 }
 
-SceneHost::RenderKey SceneHost::key(const Camera& camera, int width, int height, bool automatic_budget) const {
+SceneHost::RenderKey SceneHost::key(const Camera& camera, int width, int height,
+                                    bool automatic_budget) const {
     RenderKey key;
     std::memset(&key, 0, sizeof key);
     std::memcpy(key.rotation, &camera.rotation[0][0], sizeof key.rotation);
@@ -195,15 +199,18 @@ SceneHost::RenderKey SceneHost::key(const Camera& camera, int width, int height,
 }
 
 bool SceneHost::render(const CameraController& camera, int viewport_width, int viewport_height, bool moving,
-                       int slot, renderer::Presenter& presenter, std::optional<renderer::PixelSource>& source) {
+                       int slot, renderer::Presenter& presenter,
+                       std::optional<renderer::PixelSource>& source) {
     if (!m_scene) return false;
     m_scene->set_backend(m_state.backend);
     const bool progressive = m_scene->progressive();
     // A progressive scene refines at full resolution; others drop to the adaptive scale while moving (CPU).
-    const bool adaptive = !progressive && m_state.backend == Backend::Cpu && m_state.adaptive_resolution && moving;
+    const bool adaptive =
+        !progressive && m_state.backend == Backend::Cpu && m_state.adaptive_resolution && moving;
     const float scale = m_state.resolution_scale * (adaptive ? m_state.adaptive_scale : 1.0f);
     const int width = std::max(1, static_cast<int>(std::lround(static_cast<float>(viewport_width) * scale)));
-    const int height = std::max(1, static_cast<int>(std::lround(static_cast<float>(viewport_height) * scale)));
+    const int height =
+        std::max(1, static_cast<int>(std::lround(static_cast<float>(viewport_height) * scale)));
     const Camera view = camera.camera(width, height);
     // The automatic budget applies while frames follow each other; a still view gets every Gaussian.
     const bool automatic = m_state.lod == LodMode::Auto && (moving || m_state.playing);
@@ -269,7 +276,8 @@ bool SceneHost::render(const CameraController& camera, int viewport_width, int v
     if (automatic) {
         const double factor = std::clamp(target_ms / render_ms, 0.8, 1.2);
         const double total = static_cast<double>(m_scene->primitives());
-        m_state.budget = static_cast<int>(std::clamp(m_state.budget * factor, std::min(1000.0, total), total));
+        m_state.budget =
+            static_cast<int>(std::clamp(m_state.budget * factor, std::min(1000.0, total), total));
     }
     m_reduced = progressive ? m_refine.active : adaptive && scale < m_state.resolution_scale;
     m_state.nerf_refined =
@@ -280,8 +288,8 @@ bool SceneHost::render(const CameraController& camera, int viewport_width, int v
     m_last_key = k;
     m_have_image = true;
     if (!progressive)
-        log::debug("frame ", width, "x", height, " on the ", backend_name(stats.backend), ": ", stats.describe(),
-                   "; ", render_ms, " ms", moving ? " (moving)" : "");
+        log::debug("frame ", width, "x", height, " on the ", backend_name(stats.backend), ": ",
+                   stats.describe(), "; ", render_ms, " ms", moving ? " (moving)" : "");
     return true;
 }
 
@@ -297,7 +305,8 @@ void SceneHost::render_progressive(const CameraController& camera, int width, in
     if (changed) {
         const float scale = m_state.adaptive_resolution ? m_state.adaptive_scale : 1.0f;
         const int quick_width = std::max(1, static_cast<int>(std::lround(static_cast<float>(width) * scale)));
-        const int quick_height = std::max(1, static_cast<int>(std::lround(static_cast<float>(height) * scale)));
+        const int quick_height =
+            std::max(1, static_cast<int>(std::lround(static_cast<float>(height) * scale)));
         Frame quick;
         m_scene->render(camera.camera(quick_width, quick_height), m_state.time, settings, quick);
         const double ms = ms_between(start, Clock::now());
@@ -345,13 +354,15 @@ void SceneHost::render_progressive(const CameraController& camera, int width, in
             band.rows = rows;
             Frame out;
             m_scene->render(full, m_state.time, band, out);
-            const std::size_t offset = static_cast<std::size_t>(m_refine.next_row) * static_cast<std::size_t>(width);
+            const std::size_t offset =
+                static_cast<std::size_t>(m_refine.next_row) * static_cast<std::size_t>(width);
             const auto at = [](std::size_t i) { return static_cast<std::ptrdiff_t>(i); };
             std::copy(out.color.begin(), out.color.end(), image.color.begin() + at(3 * offset));
             std::copy(out.alpha.begin(), out.alpha.end(), image.alpha.begin() + at(offset));
             std::copy(out.depth.begin(), out.depth.end(), image.depth.begin() + at(offset));
             if (out.contributors.size() == out.alpha.size())
-                std::copy(out.contributors.begin(), out.contributors.end(), image.contributors.begin() + at(offset));
+                std::copy(out.contributors.begin(), out.contributors.end(),
+                          image.contributors.begin() + at(offset));
             m_refine.ms_per_row = ms_between(chunk_start, Clock::now()) / rows;
             m_refine.next_row += rows;
             spent = ms_between(start, Clock::now());

@@ -23,15 +23,15 @@
 #include <imgui.h>
 
 #include "../default_scene.h"
-#include "glint/core/frame_display.h"
-#include "glint/core/up_settings.h"
 #include "glint/core/camera_controller.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/camera_path.h"
 #include "glint/core/error.h"
+#include "glint/core/frame_display.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
+#include "glint/core/up_settings.h"
 #include "glint/nerf/model.h"
 #include "glint/nerf/prune.h"
 #include "glint/renderer/imgui_layer.h"
@@ -570,8 +570,8 @@ void Viewer::draw_frame(bool moving) {
     std::optional<renderer::PixelSource> source;
     try {
         const vk::Extent2D viewport = scene_viewport().extent;
-        m_host.render(m_camera, static_cast<int>(viewport.width), static_cast<int>(viewport.height), moving, m_slot,
-                      *m_presenter, source);
+        m_host.render(m_camera, static_cast<int>(viewport.width), static_cast<int>(viewport.height), moving,
+                      m_slot, *m_presenter, source);
     } catch (const vk::SystemError&) {
         throw;
     } catch (const std::exception& e) {
@@ -674,7 +674,8 @@ int Viewer::run() {
         if (m_options.frames > 0 || animating || redraw > 0)
             glfwPollEvents();
         else if (training)
-            glfwWaitEventsTimeout(splatting::LiveTraining::kPublishInterval / 2);  // wake for the trainer's updates
+            glfwWaitEventsTimeout(splatting::LiveTraining::kPublishInterval /
+                                  2);  // wake for the trainer's updates
         else
             glfwWaitEvents();  // nothing moves and nothing plays: sleep until something happens
         if (g_events != m_events_seen) {

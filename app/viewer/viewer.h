@@ -11,7 +11,6 @@ class LiveTraining;
 
 namespace glint::app {
 
-
 struct ViewerOptions {
     ViewOptions view;         // scene, initial camera (--cameras, --lookat), rendering options
     int frames = 0;           // run this many frames, then exit (0: until the window closes)

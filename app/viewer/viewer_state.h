@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "glint/core/backend.h"
+#include "glint/core/camera_controller.h"
+#include "glint/core/camera_path.h"
 #include "glint/core/frame_display.h"
 #include "glint/splatting/train/live_training.h"
-#include "glint/core/camera_controller.h"
-#include "glint/core/backend.h"
-#include "glint/core/camera_path.h"
 
 namespace glint::app {
 

@@ -89,8 +89,8 @@ NerfRenderStats NerfRenderer::render(const std::shared_ptr<const NerfModel>& mod
             m_device = std::make_shared<NerfDeviceModel>(*model);
             m_resident = model;
         }
-        NerfRenderStats stats =
-            render_nerf_cuda(*model, *static_cast<const NerfDeviceModel*>(m_device.get()), camera, settings, out);
+        NerfRenderStats stats = render_nerf_cuda(*model, *static_cast<const NerfDeviceModel*>(m_device.get()),
+                                                 camera, settings, out);
         stats.backend = Backend::Cuda;
         return stats;
     }

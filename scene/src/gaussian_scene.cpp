@@ -49,7 +49,9 @@ std::string GaussianScene::summary() const {
                human_bytes(c.memory_bytes()));
 }
 
-Sphere GaussianScene::framing_sphere() const { return scene::framing_sphere(m_loaded.cloud); }
+Sphere GaussianScene::framing_sphere() const {
+    return scene::framing_sphere(m_loaded.cloud);
+}
 
 void GaussianScene::bounds(glm::vec3& lo, glm::vec3& hi) const {
     lo = hi = glm::vec3(0.0f);
@@ -66,22 +68,29 @@ std::optional<TimeSpan> GaussianScene::time_span() const {
     return TimeSpan{*lo, *hi};
 }
 
-std::size_t GaussianScene::memory_bytes() const { return m_loaded.cloud.memory_bytes(); }
+std::size_t GaussianScene::memory_bytes() const {
+    return m_loaded.cloud.memory_bytes();
+}
 
-std::optional<UpHint> GaussianScene::up_hint() const { return gaussian_up_hint(m_loaded); }
+std::optional<UpHint> GaussianScene::up_hint() const {
+    return gaussian_up_hint(m_loaded);
+}
 
 std::unique_ptr<Scene> GaussianScene::cpu_copy() const {
     return std::make_unique<GaussianScene>(m_loaded, m_name, Backend::Cpu);
 }
 
-void GaussianScene::set_cloud(splatting::GaussianCloud cloud) { m_loaded.cloud = std::move(cloud); }
+void GaussianScene::set_cloud(splatting::GaussianCloud cloud) {
+    m_loaded.cloud = std::move(cloud);
+}
 
 void GaussianScene::set_backend(Backend backend) {
     backend = resolve_backend(backend);
     if (backend != m_rasterizer->backend()) m_rasterizer = splatting::create_rasterizer(backend);
 }
 
-FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSettings& settings, Frame& frame) {
+FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSettings& settings,
+                                 Frame& frame) {
     const auto start = std::chrono::steady_clock::now();
     splatting::RenderSettings s;
     s.background = {settings.background.x, settings.background.y, settings.background.z};
@@ -93,9 +102,8 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
     s.min_radius = settings.min_radius;
     s.keep = settings.keep;
     const bool whole = settings.first_row == 0 && (settings.rows < 0 || settings.rows >= camera.height);
-    const splatting::RenderStats r =
-        m_rasterizer->render(m_loaded.cloud, whole ? camera : band_camera(camera, settings.first_row, settings.rows),
-                             s, frame);
+    const splatting::RenderStats r = m_rasterizer->render(
+        m_loaded.cloud, whole ? camera : band_camera(camera, settings.first_row, settings.rows), s, frame);
     FrameStats stats;
     stats.backend = m_rasterizer->backend();
     stats.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -14,8 +14,9 @@ NerfScene::NerfScene(std::shared_ptr<const nerf::NerfModel> model, const std::st
 
 std::string NerfScene::summary() const {
     const nerf::NerfConfig& c = m_model->config();
-    return cat(c.grid.levels, " levels x ", c.grid.features, " features, tables of 2^", c.grid.log2_table_size,
-               "; networks ", c.hidden, " wide; ", c.cascades, c.cascades == 1 ? " cascade" : " cascades");
+    return cat(c.grid.levels, " levels x ", c.grid.features, " features, tables of 2^",
+               c.grid.log2_table_size, "; networks ", c.hidden, " wide; ", c.cascades,
+               c.cascades == 1 ? " cascade" : " cascades");
 }
 
 Sphere NerfScene::framing_sphere() const {
@@ -41,7 +42,9 @@ std::size_t NerfScene::memory_bytes() const {
            m_model->occupancy().size() / 8;
 }
 
-void NerfScene::set_backend(Backend backend) { m_backend = resolve_backend(backend); }
+void NerfScene::set_backend(Backend backend) {
+    m_backend = resolve_backend(backend);
+}
 
 std::unique_ptr<Scene> NerfScene::cpu_copy() const {
     return std::make_unique<NerfScene>(m_model, m_name, Backend::Cpu);

@@ -216,10 +216,9 @@ bool record(Scene& scene, const RecordJob& job, const std::function<bool(const R
         if (pose.time)
             time = *pose.time;
         else
-            time = frames > 1
-                                ? job.time_start + (job.time_end - job.time_start) * static_cast<float>(k) /
-                                                       static_cast<float>(frames - 1)
-                                : job.time_start;
+            time = frames > 1 ? job.time_start + (job.time_end - job.time_start) * static_cast<float>(k) /
+                                                     static_cast<float>(frames - 1)
+                              : job.time_start;
         const Camera camera = camera_at(pose, width, height);
         std::vector<std::uint32_t>& pixels = writer.free_buffer();
         const auto t0 = std::chrono::steady_clock::now();

@@ -11,9 +11,12 @@ namespace glint::scene {
 
 const char* kind_name(SceneKind kind) {
     switch (kind) {
-        case SceneKind::Gaussians3D: return "3D Gaussians";
-        case SceneKind::Gaussians4D: return "4D Gaussians";
-        case SceneKind::Nerf: return "hash-grid NeRF";
+        case SceneKind::Gaussians3D:
+            return "3D Gaussians";
+        case SceneKind::Gaussians4D:
+            return "4D Gaussians";
+        case SceneKind::Nerf:
+            return "hash-grid NeRF";
     }
     return "scene";
 }
@@ -27,8 +30,8 @@ std::string FrameStats::describe() const {
 Camera band_camera(const Camera& camera, int first_row, int rows) {
     const int end = rows < 0 ? camera.height : std::min(camera.height, first_row + rows);
     if (first_row < 0 || first_row >= end)
-        throw InputError(cat("rows ", first_row, " to ", end, " of a ", camera.height,
-                             "-row image: an empty band"));
+        throw InputError(
+            cat("rows ", first_row, " to ", end, " of a ", camera.height, "-row image: an empty band"));
     Camera band = camera;
     band.height = end - first_row;
     band.cy = camera.cy - static_cast<float>(first_row);

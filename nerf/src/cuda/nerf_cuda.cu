@@ -445,8 +445,8 @@ NerfRenderStats render_nerf_cuda(const NerfModel& model, const Camera& camera,
     return render_nerf_cuda(model, NerfDeviceModel(model), camera, settings, out);
 }
 
-NerfRenderStats render_nerf_cuda(const NerfModel& model, const NerfDeviceModel& resident, const Camera& camera,
-                                 const NerfRenderSettings& settings, NerfImage& out) {
+NerfRenderStats render_nerf_cuda(const NerfModel& model, const NerfDeviceModel& resident,
+                                 const Camera& camera, const NerfRenderSettings& settings, NerfImage& out) {
     const auto start = std::chrono::steady_clock::now();
     const RowBand band = render_rows(camera, settings);
     const int y0 = band.first, w = camera.width, h = band.end - band.first;

@@ -65,8 +65,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void replay_tile(Bac
         const raster::Splat& s = splats[ranks[k]];
         const float ox = s.mean.x - x0, oy = s.mean.y - y0, index = static_cast<float>(k);
         for_each_span(s, ox, oy, [&](int p0) {
-            raster::blend_pixels<false, true, false>(b, centres, p0, p0 + kHalf, s.conic, ox, oy, s.opacity, s.color,
-                                                     s.depth, index);
+            raster::blend_pixels<false, true, false>(b, centres, p0, p0 + kHalf, s.conic, ox, oy, s.opacity,
+                                                     s.color, s.depth, index);
         });
         if ((k + 1) % 32 == 0) {
             float sum = 0.0f;

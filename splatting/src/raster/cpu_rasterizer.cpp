@@ -63,8 +63,8 @@ constexpr int kHalf = kTileSize / 2;  // 8 pixels: one AVX2 vector of floats
 template <bool Track, bool Aux>
 [[gnu::always_inline]] inline void blend_span(TileState& s, int p0, const Sym2& conic, float ox, float oy,
                                               float opacity, Vec3 color, float depth, float index) {
-    raster::blend_pixels<true, Track, Aux>(s, kTileCoordinates, p0, p0 + kHalf, conic, ox, oy, opacity, color, depth,
-                                           index);
+    raster::blend_pixels<true, Track, Aux>(s, kTileCoordinates, p0, p0 + kHalf, conic, ox, oy, opacity, color,
+                                           depth, index);
 }
 
 // Blends one Gaussian into the tile, visiting only the rows and half rows inside the box around its

@@ -35,7 +35,7 @@ private:
     std::vector<std::uint32_t> m_tile_ranges;       // [tiles + 1] start of each tile's pairs in m_sorted_keys
     std::vector<std::uint32_t> m_chunk_histograms;  // [chunks, tiles]
     // Backward pass: per visible splat, d loss / d (mean x, y, conic a, b, c, opacity, colour r, g, b).
-    std::vector<float> m_splat_grads;  // [V, 9]
+    std::vector<float> m_splat_grads;       // [V, 9]
     std::vector<std::uint32_t> m_splat_of;  // [N] a Gaussian's rank in depth order, UINT32_MAX: not visible
     // With RenderSettings::record_for_backward: per tile pixel, the final transmittance and the index in
     // the tile's list of the last contribution (-1: none); empty otherwise.

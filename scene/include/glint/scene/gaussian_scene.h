@@ -36,7 +36,6 @@ public:
     void set_cloud(splatting::GaussianCloud cloud);
     const splatting::LoadedScene& loaded() const { return m_loaded; }
 
-
 private:
     splatting::LoadedScene m_loaded;
     std::string m_name;

@@ -36,7 +36,6 @@ public:
     // Replaces the model (pruned, or reverted to the one before pruning).
     void set_model(std::shared_ptr<const nerf::NerfModel> model) { m_model = std::move(model); }
 
-
 private:
     std::shared_ptr<const nerf::NerfModel> m_model;
     nerf::NerfRenderer m_renderer;  // keeps the model on the device between frames (CUDA)

@@ -18,8 +18,8 @@ struct RecordJob {
     float duration = 0.0f;  // seconds of video; 0: the path's own duration
     // An MP4 file, or a PNG sequence: a file name with a printf number field such as frames/%05d.png.
     std::filesystem::path output;
-    media::VideoSettings video;          // size, rate, quality (the size applies to PNG frames too)
-    DrawSettings settings;  // background, SH degree, antialiasing, 4D cutoff; time below
+    media::VideoSettings video;  // size, rate, quality (the size applies to PNG frames too)
+    DrawSettings settings;       // background, SH degree, antialiasing, 4D cutoff; time below
     // 4D scenes: where the path sets no time, the scene time runs from time_start to time_end over the
     // video (equal values: a fixed time).
     float time_start = 0.0f, time_end = 0.0f;

@@ -44,9 +44,9 @@ struct UpHint {
 
 // How to draw a frame. Options a kind has no use for are ignored by it (a NeRF has no SH degree).
 struct DrawSettings {
-    glm::vec3 background{0.0f};  // composited where the scene leaves transmittance
-    bool antialias = false;      // Gaussians: Mip-Splatting's 2D filter
-    int sh_degree = -1;          // Gaussians: a lower degree than the scene's (-1: all of it)
+    glm::vec3 background{0.0f};     // composited where the scene leaves transmittance
+    bool antialias = false;         // Gaussians: Mip-Splatting's 2D filter
+    int sh_degree = -1;             // Gaussians: a lower degree than the scene's (-1: all of it)
     float temporal_cutoff = 0.05f;  // 4D Gaussians: temporal marginal below which a Gaussian is skipped
     // Level of detail and pruning previews (Gaussians): the first `max_primitives` in the scene's
     // importance order, none projected smaller than `min_radius` pixels, and with `keep` ([N], not owned)

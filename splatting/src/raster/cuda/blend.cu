@@ -33,9 +33,7 @@ __global__ void blend_fwd_kernel(const uint2* __restrict__ ranges, const uint32_
         float transmittance[1] = {1.0f}, done[1] = {0.0f};
         float red[1] = {0.0f}, green[1] = {0.0f}, blue[1] = {0.0f}, depth[1] = {0.0f}, count[1] = {0.0f};
     } pixel;
-    const struct {
-        float x[1], y[1];
-    } centre{{static_cast<float>(x) + 0.5f}, {static_cast<float>(y) + 0.5f}};
+    const struct { float x[1], y[1]; } centre{{static_cast<float>(x) + 0.5f}, {static_cast<float>(y) + 0.5f}};
     bool done = !inside;
     for (uint32_t batch = range.x; batch < range.y; batch += kTilePixels) {
         if (__syncthreads_count(done) == kTilePixels) break;
@@ -106,8 +104,9 @@ __global__ void blend_bwd_kernel(const uint2* __restrict__ ranges, const uint32_
     if (inside) {
         for (uint32_t k = range.x; k < range.y && pixel.done[0] == 0.0f; ++k) {
             const raster::Splat& s = splats[values[k]];
-            raster::blend_pixels<false, true, false>(pixel, centre, 0, 1, s.conic, s.mean.x, s.mean.y, s.opacity,
-                                                     s.color, s.depth, static_cast<float>(k - range.x));
+            raster::blend_pixels<false, true, false>(pixel, centre, 0, 1, s.conic, s.mean.x, s.mean.y,
+                                                     s.opacity, s.color, s.depth,
+                                                     static_cast<float>(k - range.x));
         }
         const int o = y * width + x;
         const float t = pixel.transmittance[0];
@@ -145,7 +144,8 @@ __global__ void blend_bwd_kernel(const uint2* __restrict__ ranges, const uint32_
             float* out = v_splats + static_cast<std::size_t>(s_index[j]) * raster::kBlendGradients;
             for (int g = 0; g < raster::kBlendGradients; ++g) {
                 float sum = lanes[g][0];
-                for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_down_sync(0xffffffffu, sum, offset);
+                for (int offset = 16; offset > 0; offset /= 2)
+                    sum += __shfl_down_sync(0xffffffffu, sum, offset);
                 if (lane == 0 && sum != 0.0f) atomicAdd(out + g, sum);
             }
         }
@@ -166,8 +166,8 @@ void blend_forward(const uint2* ranges, const uint32_t* values, const raster::Sp
 void blend_backward(const uint2* ranges, const uint32_t* values, const raster::Splat* splats, int width,
                     int height, raster::Vec3 background, const float* v_color, float* v_splats) {
     const int grid_x = (width + kTileSize - 1) / kTileSize, grid_y = (height + kTileSize - 1) / kTileSize;
-    blend_bwd_kernel<<<dim3(grid_x, grid_y), dim3(kTileSize, kTileSize)>>>(ranges, values, splats, width, height,
-                                                                           grid_x, background, v_color, v_splats);
+    blend_bwd_kernel<<<dim3(grid_x, grid_y), dim3(kTileSize, kTileSize)>>>(
+        ranges, values, splats, width, height, grid_x, background, v_color, v_splats);
     GLINT_CUDA_CHECK_LAUNCH();
 }
 

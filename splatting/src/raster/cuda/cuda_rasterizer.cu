@@ -58,7 +58,8 @@ private:
 };
 
 void CudaRasterizer::make_resident(const GaussianCloud& cloud) {
-    if (m_resident && cloud.identity() == m_resident_identity && cloud.version() == m_resident_version) return;
+    if (m_resident && cloud.identity() == m_resident_identity && cloud.version() == m_resident_version)
+        return;
     m_positions.upload(cloud.positions());
     m_log_scales.upload(cloud.log_scales());
     m_rotations.upload(cloud.rotations());
@@ -120,8 +121,8 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     m_alpha.resize(pixels);
     m_depth.resize(pixels);
     m_contributors.resize(pixels);
-    cuda_raster::blend_forward(m_sort.ranges.data(), m_sort.sorted_values.data(), m_splats.data(), width, height,
-                               settings.background, m_color.data(), m_alpha.data(), m_depth.data(),
+    cuda_raster::blend_forward(m_sort.ranges.data(), m_sort.sorted_values.data(), m_splats.data(), width,
+                               height, settings.background, m_color.data(), m_alpha.data(), m_depth.data(),
                                m_contributors.data(), out.packed_rgba);
     out.width = width;
     out.height = height;
@@ -156,8 +157,8 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
     m_v_color.upload(v_color);
     m_v_splats.resize(static_cast<std::size_t>(n) * raster::kBlendGradients);
     GLINT_CUDA_CHECK(cudaMemset(m_v_splats.data(), 0, m_v_splats.size() * sizeof(float)));
-    cuda_raster::blend_backward(m_sort.ranges.data(), m_sort.sorted_values.data(), m_splats.data(), width, height,
-                                settings.background, m_v_color.data(), m_v_splats.data());
+    cuda_raster::blend_backward(m_sort.ranges.data(), m_sort.sorted_values.data(), m_splats.data(), width,
+                                height, settings.background, m_v_color.data(), m_v_splats.data());
     const auto zeroed = [](DeviceBuffer<float>& b, std::size_t count) {
         b.resize(count);
         GLINT_CUDA_CHECK(cudaMemset(b.data(), 0, count * sizeof(float)));
@@ -183,9 +184,10 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
                                         nullptr};
     cuda_raster::preprocess_backward(
         arrays, make_view3(frame), frame.near_plane, cloud.sh_rest_per_channel() * 3, n,
-        0.5f * static_cast<float>(width), 0.5f * static_cast<float>(height), m_counts.data(), m_v_splats.data(),
-        {m_v_positions.data(), m_v_log_scales.data(), m_v_rotations.data(), m_v_opacity.data(), m_v_sh_dc.data(),
-         m_v_sh_rest.data(), m_mean2d_norm.data()});
+        0.5f * static_cast<float>(width), 0.5f * static_cast<float>(height), m_counts.data(),
+        m_v_splats.data(),
+        {m_v_positions.data(), m_v_log_scales.data(), m_v_rotations.data(), m_v_opacity.data(),
+         m_v_sh_dc.data(), m_v_sh_rest.data(), m_mean2d_norm.data()});
     // Added to what the caller accumulated.
     const auto add = [](DeviceBuffer<float>& from, std::vector<float>& to) {
         std::vector<float> part(to.size());

@@ -15,7 +15,8 @@ __global__ void preprocess_fwd_kernel(raster::GaussianArrays g, raster::FramePar
 }
 
 // One atomic per warp: the lanes' visible flags counted with a ballot.
-__global__ void count_visible_kernel(const uint32_t* __restrict__ counts, uint32_t n, uint32_t* __restrict__ total) {
+__global__ void count_visible_kernel(const uint32_t* __restrict__ counts, uint32_t n,
+                                     uint32_t* __restrict__ total) {
     const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
     const unsigned visible = __ballot_sync(0xffffffffu, i < n && counts[i] > 0);
     if ((threadIdx.x & 31u) == 0 && visible != 0) atomicAdd(total, static_cast<uint32_t>(__popc(visible)));
@@ -78,8 +79,8 @@ void preprocess_backward(const raster::GaussianArrays& g, const raster::View3<fl
                          int rest_stride, uint32_t n, float half_w, float half_h, const uint32_t* counts,
                          const float* v_splats, const ChainOutputs& out) {
     if (n == 0) return;
-    preprocess_bwd_kernel<<<blocks_for(n), kThreads>>>(g, view, near_plane, rest_stride, n, half_w, half_h, counts,
-                                                       v_splats, out);
+    preprocess_bwd_kernel<<<blocks_for(n), kThreads>>>(g, view, near_plane, rest_stride, n, half_w, half_h,
+                                                       counts, v_splats, out);
     GLINT_CUDA_CHECK_LAUNCH();
 }
 

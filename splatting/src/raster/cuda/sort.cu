@@ -30,7 +30,8 @@ __global__ void emit_pairs_kernel(const raster::Splat* __restrict__ splats,  // 
 }
 
 // Start and end of each tile's pairs in the sorted keys (tiles without pairs keep [0, 0)).
-__global__ void tile_ranges_kernel(const uint64_t* __restrict__ keys, uint32_t pairs, uint2* __restrict__ ranges) {
+__global__ void tile_ranges_kernel(const uint64_t* __restrict__ keys, uint32_t pairs,
+                                   uint2* __restrict__ ranges) {
     const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
     if (k >= pairs) return;
     const uint32_t tile = static_cast<uint32_t>(keys[k] >> 32);
@@ -69,9 +70,9 @@ uint32_t sort_pairs(const raster::Splat* splats, const uint32_t* counts, uint32_
                                                      b.values.data(), b.sorted_values.data(), pairs, 0,
                                                      32 + tile_bits));
     b.scratch.resize(scratch);
-    GLINT_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(b.scratch.data(), scratch, b.keys.data(), b.sorted_keys.data(),
-                                                     b.values.data(), b.sorted_values.data(), pairs, 0,
-                                                     32 + tile_bits));
+    GLINT_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(b.scratch.data(), scratch, b.keys.data(),
+                                                     b.sorted_keys.data(), b.values.data(),
+                                                     b.sorted_values.data(), pairs, 0, 32 + tile_bits));
     tile_ranges_kernel<<<blocks_for(pairs), kThreads>>>(b.sorted_keys.data(), pairs, b.ranges.data());
     GLINT_CUDA_CHECK_LAUNCH();
     return pairs;

@@ -43,11 +43,11 @@ void preprocess_backward(const raster::GaussianArrays& g, const raster::View3<fl
 // The (tile, depth) keys of every splat's tiles sorted, the Gaussian of each in `sorted_values`, and each
 // tile's [start, end) in `ranges` ([tiles]); returns the number of pairs. Buffers grow as needed.
 struct SortBuffers {
-    cuda::DeviceBuffer<uint32_t> ends;                    // [N] inclusive prefix sum of the counts
-    cuda::DeviceBuffer<uint64_t> keys, sorted_keys;       // [P]
-    cuda::DeviceBuffer<uint32_t> values, sorted_values;   // [P]
-    cuda::DeviceBuffer<uint2> ranges;                     // [tiles]
-    cuda::DeviceBuffer<unsigned char> scratch;            // CUB temporary storage
+    cuda::DeviceBuffer<uint32_t> ends;                   // [N] inclusive prefix sum of the counts
+    cuda::DeviceBuffer<uint64_t> keys, sorted_keys;      // [P]
+    cuda::DeviceBuffer<uint32_t> values, sorted_values;  // [P]
+    cuda::DeviceBuffer<uint2> ranges;                    // [tiles]
+    cuda::DeviceBuffer<unsigned char> scratch;           // CUB temporary storage
 };
 uint32_t sort_pairs(const raster::Splat* splats, const uint32_t* counts, uint32_t n, int grid_x, int grid_y,
                     SortBuffers& b);

@@ -19,8 +19,8 @@ namespace glint::splatting::raster {
 // number of contributions), last (Track: `index` of the last contribution). `centre` has the arrays x
 // and y of pixel centres.
 template <bool Colour, bool Track, bool Aux, typename Pixels, typename Centres>
-GLINT_HD_INLINE void blend_pixels(Pixels& s, const Centres& centre, int p0, int p1, const Sym2& conic, float ox,
-                                  float oy, float opacity, Vec3 color, float depth, float index) {
+GLINT_HD_INLINE void blend_pixels(Pixels& s, const Centres& centre, int p0, int p1, const Sym2& conic,
+                                  float ox, float oy, float opacity, Vec3 color, float depth, float index) {
     for (int p = p0; p < p1; ++p) {
         const float dx = centre.x[p] - ox;
         const float dy = centre.y[p] - oy;
@@ -60,8 +60,8 @@ inline constexpr int kBlendGradients = 9;
 // blended behind the splat, the background's share included; the splat's is added) and v_color (dL/d of
 // the pixel's colour). No gradient flows through the alpha cap.
 template <int Lanes, typename Pixels>
-GLINT_HD_INLINE void undo_pixels(Pixels& b, int p0, const Sym2& conic, float ox, float oy, float opacity, Vec3 color,
-                                 float index, float (&lanes)[kBlendGradients][Lanes]) {
+GLINT_HD_INLINE void undo_pixels(Pixels& b, int p0, const Sym2& conic, float ox, float oy, float opacity,
+                                 Vec3 color, float index, float (&lanes)[kBlendGradients][Lanes]) {
     for (int l = 0; l < Lanes; ++l) {
         const int p = p0 + l;
         const float dx = b.px[p] - ox, dy = b.py[p] - oy;

@@ -135,7 +135,8 @@ GLINT_HD inline bool project_gaussian(const Gaussian3<T>& g, const View3<T>& v, 
     T sigma[3][3];
     world_covariance(p.r, p.scale, sigma);
     T t[2][3], tx, ty;
-    ewa_transform(v.rotation, v.fx, v.fy, v.tan_fov_x, v.tan_fov_y, p.view, t, tx, ty, p.clamped_x, p.clamped_y);
+    ewa_transform(v.rotation, v.fx, v.fy, v.tan_fov_x, v.tan_fov_y, p.view, t, tx, ty, p.clamped_x,
+                  p.clamped_y);
     ewa_covariance(t, sigma, p.cov2);
     p.cov2[0] += T(kLowPassVariance);
     p.cov2[2] += T(kLowPassVariance);

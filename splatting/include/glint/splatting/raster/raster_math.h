@@ -81,9 +81,12 @@ GLINT_HD inline Vec3 mul(const Mat3& r, Vec3 v) {
 // Rotation matrix (rows) of a unit quaternion (w, x, y, z).
 template <typename T>
 GLINT_HD inline void unit_quaternion_rotation(T w, T x, T y, T z, T r[3][3]) {
-    r[0][0] = T(1) - T(2) * (y * y + z * z), r[0][1] = T(2) * (x * y - w * z), r[0][2] = T(2) * (x * z + w * y);
-    r[1][0] = T(2) * (x * y + w * z), r[1][1] = T(1) - T(2) * (x * x + z * z), r[1][2] = T(2) * (y * z - w * x);
-    r[2][0] = T(2) * (x * z - w * y), r[2][1] = T(2) * (y * z + w * x), r[2][2] = T(1) - T(2) * (x * x + y * y);
+    r[0][0] = T(1) - T(2) * (y * y + z * z), r[0][1] = T(2) * (x * y - w * z),
+    r[0][2] = T(2) * (x * z + w * y);
+    r[1][0] = T(2) * (x * y + w * z), r[1][1] = T(1) - T(2) * (x * x + z * z),
+    r[1][2] = T(2) * (y * z - w * x);
+    r[2][0] = T(2) * (x * z - w * y), r[2][1] = T(2) * (y * z + w * x),
+    r[2][2] = T(1) - T(2) * (x * x + y * y);
 }
 
 // Sigma = R diag(s^2) R^T.
@@ -122,7 +125,8 @@ template <typename T>
 GLINT_HD inline void ewa_covariance(const T t[2][3], const T sigma[3][3], T cov2[3]) {
     T ts[2][3];
     for (int i = 0; i < 2; ++i)
-        for (int k = 0; k < 3; ++k) ts[i][k] = t[i][0] * sigma[0][k] + t[i][1] * sigma[1][k] + t[i][2] * sigma[2][k];
+        for (int k = 0; k < 3; ++k)
+            ts[i][k] = t[i][0] * sigma[0][k] + t[i][1] * sigma[1][k] + t[i][2] * sigma[2][k];
     cov2[0] = ts[0][0] * t[0][0] + ts[0][1] * t[0][1] + ts[0][2] * t[0][2];
     cov2[1] = ts[0][0] * t[1][0] + ts[0][1] * t[1][1] + ts[0][2] * t[1][2];
     cov2[2] = ts[1][0] * t[1][0] + ts[1][1] * t[1][1] + ts[1][2] * t[1][2];
