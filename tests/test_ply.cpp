@@ -235,7 +235,7 @@ TEST_CASE("a scene with zero Gaussians is valid") {
     CHECK(read.cloud.sh_degree() == 2);
 }
 
-TEST_CASE("bad PLY input is rejected with one line naming the file and the problem") {
+TEST_CASE("a bad PLY header or body is rejected with one line naming the file and the problem") {
     const auto reject = [](const std::string& file, std::initializer_list<std::string_view> pieces) {
         test::check_input_error([&] { read_ply(test::as_bytes(file), "bad.ply"); }, pieces);
     };
@@ -301,6 +301,17 @@ TEST_CASE("bad PLY input is rejected with one line naming the file and the probl
     SUBCASE("absurd count is refused before allocating") {
         reject(header("binary_little_endian", 1ull << 60, kMinimal) + body, {"truncated"});
     }
+}
+
+TEST_CASE("bad PLY vertex properties and values are rejected with one line naming the file and the problem") {
+    const auto reject = [](const std::string& file, std::initializer_list<std::string_view> pieces) {
+        test::check_input_error([&] { read_ply(test::as_bytes(file), "bad.ply"); }, pieces);
+    };
+    std::string body;
+    for (std::size_t p = 0; p < kMinimal.size() * 3; ++p) append<float>(body, 0.5f);
+    const std::string good = header("binary_little_endian", 3, kMinimal) + body;
+    REQUIRE(read_ply(test::as_bytes(good), "good.ply").cloud.size() == 3);
+
     SUBCASE("missing required property") {
         std::vector<std::string> properties = kMinimal;
         properties.erase(properties.begin() + 6);  // opacity

@@ -194,15 +194,25 @@ void NerfTrainer::adam(std::span<float> values, std::span<const float> grad, std
 }
 
 NerfStepResult NerfTrainer::step() {
-    using clock = std::chrono::steady_clock;
     if (m_iteration % m_options.occupancy_interval == 0) update_occupancy();
     ++m_iteration;
     NerfStepResult result;
     result.iteration = m_iteration;
     const std::uint64_t seed =
         mix(m_options.seed * 0x2545f4914f6cdd1dull + static_cast<std::uint64_t>(m_iteration));
+    march_rays(seed, result);
+    forward_density();
+    compact_samples(result);
+    composite(result);
+    backward();
+    optimize();
+    return result;
+}
 
-    // ---- rays and marching ----
+// Rays through random pixels of the training views, marched over the occupancy grid: each ray's samples
+// (t, dt) and their encoding inputs, in buf.begin's ranges.
+void NerfTrainer::march_rays(std::uint64_t seed, NerfStepResult& result) {
+    using clock = std::chrono::steady_clock;
     auto start = clock::now();
     const std::size_t rays = static_cast<std::size_t>(std::clamp(
         static_cast<int>(static_cast<float>(m_options.batch_samples) / std::max(m_samples_per_ray, 1.0f)), 64,
@@ -290,9 +300,15 @@ NerfStepResult NerfTrainer::step() {
             }
     });
     m_profile.marching += ms_since(start);
+}
 
-    // ---- forward: encoding and density network for every sample ----
-    start = clock::now();
+// The encoding and the density network for every sample.
+void NerfTrainer::forward_density() {
+    using clock = std::chrono::steady_clock;
+    StepBuffers& buf = *m_buffers;
+    const std::size_t n = buf.begin.back();
+    const std::vector<float>& inputs = buf.inputs;
+    auto start = clock::now();
     const HashGrid<float>& grid = m_model.grid();
     const std::size_t enc = static_cast<std::size_t>(grid.output_width());
     std::vector<float>& features = buf.features;
@@ -300,17 +316,26 @@ NerfStepResult NerfTrainer::step() {
     grid.forward(inputs, features);
     m_profile.encoding += ms_since(start);
     start = clock::now();
-    const std::size_t g = static_cast<std::size_t>(m_model.config().geometry_features), cw = g + kShDirWidth;
+    const std::size_t g = static_cast<std::size_t>(m_model.config().geometry_features);
     std::vector<float>& geometry = buf.geometry;
     geometry.resize(n * g);
-    Mlp<float>::Activations &keep_density = buf.keep_density, &keep_colour = buf.keep_colour;
-    m_model.density_net().forward(features, geometry, keep_density);
+    m_model.density_net().forward(features, geometry, buf.keep_density);
     m_profile.mlp += ms_since(start);
+}
 
-    // ---- compaction: each ray's samples up to where its transmittance runs out ----
+// Each ray's samples up to where its transmittance runs out, gathered.
+void NerfTrainer::compact_samples(NerfStepResult& result) {
+    using clock = std::chrono::steady_clock;
+    StepBuffers& buf = *m_buffers;
+    const std::size_t rays = buf.rays.size(), n = buf.begin.back();
+    const std::vector<StepBuffers::RayData>& ray = buf.rays;
+    const std::vector<std::size_t>& begin = buf.begin;
+    const std::vector<float>&dt = buf.dt, &inputs = buf.inputs, &geometry = buf.geometry;
+    const Mlp<float>::Activations& keep_density = buf.keep_density;
+    const std::size_t g = static_cast<std::size_t>(m_model.config().geometry_features), cw = g + kShDirWidth;
     // Only these are shaded by the colour network and back-propagated (the rest would get zero
     // gradients); the density network's activations of these rows are gathered for its backward pass.
-    start = clock::now();
+    const auto start = clock::now();
     std::vector<float>& sigma = buf.sigma;
     sigma.resize(n);
     std::vector<std::size_t>& ray_used = buf.ray_used;
@@ -362,9 +387,21 @@ NerfStepResult NerfTrainer::step() {
     });
     result.samples_used = m;
     m_profile.compositing += ms_since(start);
+}
 
-    // ---- the colour network on the live samples ----
-    start = clock::now();
+// The colour network on the live samples, compositing, the loss and its gradient back to the colour
+// network's outputs and the densities.
+void NerfTrainer::composite(NerfStepResult& result) {
+    using clock = std::chrono::steady_clock;
+    StepBuffers& buf = *m_buffers;
+    const std::size_t rays = buf.rays.size();
+    const std::vector<StepBuffers::RayData>& ray = buf.rays;
+    const std::vector<std::size_t>& live = buf.live_begin;
+    const std::size_t m = live[rays];
+    const std::vector<float>&colour_in = buf.colour_in, &c_sigma = buf.c_sigma, &c_dt = buf.c_dt;
+    Mlp<float>::Activations& keep_colour = buf.keep_colour;
+    const std::size_t g = static_cast<std::size_t>(m_model.config().geometry_features), cw = g + kShDirWidth;
+    auto start = clock::now();
     std::vector<float>& raw = buf.raw;
     raw.resize(3 * m);
     m_model.colour_net().forward(colour_in, raw, keep_colour);
@@ -420,9 +457,22 @@ NerfStepResult NerfTrainer::step() {
                 grad_raw[3 * i + a] = grad_rgb[3 * i + a] * colour_derivative(raw[3 * i + a]);
     });
     m_profile.compositing += ms_since(start);
+}
 
-    // ---- backward through the networks and the encoding (live samples only) ----
-    start = clock::now();
+// Backward through the networks and the encoding (live samples only).
+void NerfTrainer::backward() {
+    using clock = std::chrono::steady_clock;
+    StepBuffers& buf = *m_buffers;
+    const std::size_t m = buf.live_begin.back();
+    const std::size_t g = static_cast<std::size_t>(m_model.config().geometry_features), cw = g + kShDirWidth;
+    const HashGrid<float>& grid = m_model.grid();
+    const std::size_t enc = static_cast<std::size_t>(grid.output_width());
+    const std::vector<float>&grad_raw = buf.grad_raw, &grad_sigma = buf.grad_sigma,
+          &c_geometry = buf.c_geometry, &c_inputs = buf.c_inputs;
+    std::vector<float>&grad_geometry = buf.grad_geometry, &grad_colour_in = buf.grad_colour_in;
+    const Mlp<float>::Activations& keep_colour = buf.keep_colour;
+    const Mlp<float>::Activations& c_keep = buf.c_keep_density;
+    auto start = clock::now();
     std::fill(m_density_grad.begin(), m_density_grad.end(), 0.0f);
     std::fill(m_colour_grad.begin(), m_colour_grad.end(), 0.0f);
     m_model.colour_net().backward(keep_colour, grad_raw, m_colour_grad, grad_colour_in);
@@ -440,9 +490,12 @@ NerfStepResult NerfTrainer::step() {
     std::fill(m_grid_grad.begin(), m_grid_grad.end(), 0.0f);
     grid.backward(c_inputs, grad_features, m_grid_grad);
     m_profile.encoding += ms_since(start);
+}
 
-    // ---- Adam ----
-    start = clock::now();
+// Adam on the hash tables and both networks, with the learning rate decayed over the run.
+void NerfTrainer::optimize() {
+    using clock = std::chrono::steady_clock;
+    const auto start = clock::now();
     const float progress =
         static_cast<float>(m_iteration - 1) / static_cast<float>(std::max(1, m_options.iterations - 1));
     const float lr = m_options.lr * std::pow(m_options.lr_final / m_options.lr, std::min(progress, 1.0f));
@@ -450,7 +503,6 @@ NerfStepResult NerfTrainer::step() {
     adam(m_model.density_net().weights(), m_density_grad, m_m[1], m_v[1], lr, m_options.weight_decay, false);
     adam(m_model.colour_net().weights(), m_colour_grad, m_m[2], m_v[2], lr, m_options.weight_decay, false);
     m_profile.optimizer += ms_since(start);
-    return result;
 }
 
 NerfEvaluation NerfTrainer::evaluate() const {

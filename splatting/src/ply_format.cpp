@@ -59,6 +59,7 @@ private:
     }
     std::size_t skip_binary_element(const PlyElement& element, std::size_t offset) const;
     void plan_vertex(const PlyElement& vertex, PlyReadResult& result);
+    void place_columns(const PlyElement& vertex, int degree, int time_degree);
     std::size_t read_binary_vertices(const PlyElement& vertex, std::size_t offset, bool is_last);
     std::size_t skip_ascii_element(const PlyElement& element, std::size_t offset) const;
     std::size_t read_ascii_vertices(const PlyElement& vertex, std::size_t offset, bool is_last);
@@ -233,8 +234,13 @@ void Reader::plan_vertex(const PlyElement& vertex, PlyReadResult& result) {
     }
 
     m_cloud = &result.cloud;
-    // Every element is written below: each array's columns are all present (checked above).
+    // Every element is written by the reads: each array's columns are all present (checked above).
     m_cloud->resize_for_overwrite(static_cast<std::size_t>(vertex.count), degree, temporal, time_degree);
+    place_columns(vertex, degree, time_degree);
+}
+
+// Where each vertex property's values go in the cloud's arrays (a pointer and a stride per column).
+void Reader::place_columns(const PlyElement& vertex, int degree, int time_degree) {
     const std::size_t k = static_cast<std::size_t>(sh_rest_count(degree));
     m_columns.assign(vertex.properties.size(), Column{});
     if (vertex.count == 0) return;  // nothing to place (and data() of an empty array may be null)

@@ -386,7 +386,10 @@ float farthest_from(const std::vector<PosedPrimitive>& posed, glm::vec3 centre) 
     return far;
 }
 
-Model load_gltf(const fs::path& path) {
+namespace {
+
+// The file parsed by tinygltf; InputError naming the file when it is missing or not glTF.
+tinygltf::Model read_gltf_file(const fs::path& path) {
     if (!fs::exists(path)) throw InputError(cat(path.string(), ": no such file"));
     if (fs::is_directory(path)) throw InputError(cat(path.string(), ": is a directory, not a glTF file"));
     tinygltf::TinyGLTF loader;
@@ -405,9 +408,11 @@ Model load_gltf(const fs::path& path) {
         throw InputError(
             cat(path.string(), ": not a valid glTF file: ", error.empty() ? "unknown error" : error));
     }
-    const Reader reader(gltf, path.string());
-    Model model;
+    return gltf;
+}
 
+// Materials, with their textures converted on first use (sRGB for colour, linear for data).
+void read_materials(const tinygltf::Model& gltf, const Reader& reader, Model& model) {
     // Textures, converted on first use (sRGB for colour, linear for data).
     std::map<std::pair<int, bool>, int> texture_index;
     const auto texture = [&](int index, int texcoord, bool srgb) -> TextureRef {
@@ -447,7 +452,10 @@ Model load_gltf(const fs::path& path) {
             model.warnings.push_back("normal maps are not rendered (vertex normals are used)");
         model.materials.push_back(material);
     }
+}
 
+// Meshes as triangle lists (strips and fans unrolled), with the attributes the renderer uses.
+void read_meshes(const tinygltf::Model& gltf, const Reader& reader, Model& model) {
     for (std::size_t mi = 0; mi < gltf.meshes.size(); ++mi) {
         std::vector<Primitive> primitives;
         for (const tinygltf::Primitive& p : gltf.meshes[mi].primitives) {
@@ -523,7 +531,10 @@ Model load_gltf(const fs::path& path) {
         }
         model.meshes.push_back(std::move(primitives));
     }
+}
 
+// The node tree (checked: one parent each, no cycles) and which nodes the default scene draws.
+void read_nodes(const tinygltf::Model& gltf, const Reader& reader, Model& model) {
     model.nodes.resize(gltf.nodes.size());
     for (std::size_t i = 0; i < gltf.nodes.size(); ++i) {
         const tinygltf::Node& g = gltf.nodes[i];
@@ -573,7 +584,9 @@ Model load_gltf(const fs::path& path) {
             top = model.nodes[static_cast<std::size_t>(top)].parent;
         model.nodes[i].drawn = std::find(roots.begin(), roots.end(), top) != roots.end();
     }
+}
 
+void read_skins(const tinygltf::Model& gltf, const Reader& reader, Model& model) {
     for (const tinygltf::Skin& s : gltf.skins) {
         Skin skin;
         for (int j : s.joints) {
@@ -591,7 +604,10 @@ Model load_gltf(const fs::path& path) {
         }
         model.skins.push_back(std::move(skin));
     }
+}
 
+// Animations' translation, rotation and scale channels.
+void read_animations(const tinygltf::Model& gltf, const Reader& reader, Model& model) {
     for (std::size_t ai = 0; ai < gltf.animations.size(); ++ai) {
         const tinygltf::Animation& a = gltf.animations[ai];
         Animation animation;
@@ -640,7 +656,19 @@ Model load_gltf(const fs::path& path) {
         if (animation.channels.empty()) animation.start = animation.end = 0.0f;
         model.animations.push_back(std::move(animation));
     }
+}
 
+}  // namespace
+
+Model load_gltf(const fs::path& path) {
+    const tinygltf::Model gltf = read_gltf_file(path);
+    const Reader reader(gltf, path.string());
+    Model model;
+    read_materials(gltf, reader, model);
+    read_meshes(gltf, reader, model);
+    read_nodes(gltf, reader, model);
+    read_skins(gltf, reader, model);
+    read_animations(gltf, reader, model);
     if (model.triangle_count() == 0) reader.fail("no triangles to render in the default scene");
     return model;
 }

@@ -75,6 +75,13 @@ public:
 
 private:
     void update_occupancy();
+    // The stages of step(), in order; they pass their work on through m_buffers.
+    void march_rays(std::uint64_t seed, NerfStepResult& result);
+    void forward_density();
+    void compact_samples(NerfStepResult& result);
+    void composite(NerfStepResult& result);
+    void backward();
+    void optimize();
     void adam(std::span<float> values, std::span<const float> grad, std::vector<float>& m,
               std::vector<float>& v, float lr, float decay, bool skip_zero);
 
