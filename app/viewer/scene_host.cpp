@@ -142,15 +142,8 @@ void SceneHost::handle_requests() {
     if (m_state.save) {
         m_state.save = false;
         try {
-            if (const scene::NerfScene* n = nerf()) {
-                if (!scene::is_nerf_path(m_state.save_path))
-                    throw InputError(cat(m_state.save_path, ": a NeRF is saved as .nerf"));
-                nerf::save_nerf(*n->model(), m_state.save_path);
-                m_notice(cat("saved the NeRF to ", m_state.save_path));
-            } else if (const scene::GaussianScene* g = gaussians()) {
-                splatting::save_scene(g->cloud(), m_state.save_path);
-                m_notice(cat("saved ", g->cloud().size(), " Gaussians to ", m_state.save_path));
-            }
+            m_scene->save(m_state.save_path);
+            m_notice(cat("saved ", m_scene->summary(), " to ", m_state.save_path));
         } catch (const std::exception& e) {
             m_state.error = e.what();
             log::error(e.what());

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "glint/core/error.h"
+#include "glint/core/pixel.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_stats.h"
 #include "glint/splatting/up_direction.h"
@@ -80,6 +81,11 @@ std::unique_ptr<Scene> GaussianScene::cpu_copy() const {
     return std::make_unique<GaussianScene>(m_loaded, m_name, Backend::Cpu);
 }
 
+void GaussianScene::save(const std::filesystem::path& path) const {
+    if (is_nerf_path(path)) throw InputError(cat(path.string(), ": Gaussians are saved as .ply or .splat"));
+    splatting::save_scene(m_loaded.cloud, path);
+}
+
 void GaussianScene::set_cloud(splatting::GaussianCloud cloud) {
     m_loaded.cloud = std::move(cloud);
 }
@@ -102,8 +108,34 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
     s.min_radius = settings.min_radius;
     s.keep = settings.keep;
     const bool whole = settings.first_row == 0 && (settings.rows < 0 || settings.rows >= camera.height);
-    const splatting::RenderStats r = m_rasterizer->render(
-        m_loaded.cloud, whole ? camera : band_camera(camera, settings.first_row, settings.rows), s, frame);
+    splatting::RenderStats r;
+    if (whole) {
+        r = m_rasterizer->render(m_loaded.cloud, camera, s, frame);
+    } else {
+        // A band is cut from the whole image: a camera cropped to the band would clamp the projection to
+        // its own, smaller field of view and change pixels near the band's edges.
+        const Camera band = band_camera(camera, settings.first_row, settings.rows);  // checks the band
+        GLINT_CHECK(frame.packed_rgba == nullptr || m_rasterizer->backend() == Backend::Cpu,
+                    "a band's packed pixels are written on the host: CPU backend only");
+        Frame full;
+        r = m_rasterizer->render(m_loaded.cloud, camera, s, full);
+        const std::size_t w = static_cast<std::size_t>(camera.width), first = settings.first_row * w,
+                          count = static_cast<std::size_t>(band.height) * w;
+        const auto rows = [&](const auto& all, auto& part, std::size_t channels) {
+            part.assign(all.begin() + static_cast<std::ptrdiff_t>(first * channels),
+                        all.begin() + static_cast<std::ptrdiff_t>((first + count) * channels));
+        };
+        frame.width = camera.width;
+        frame.height = band.height;
+        rows(full.color, frame.color, 3);
+        rows(full.alpha, frame.alpha, 1);
+        rows(full.depth, frame.depth, 1);
+        rows(full.contributors, frame.contributors, 1);
+        if (frame.packed_rgba != nullptr)
+            for (std::size_t i = 0; i < count; ++i)
+                frame.packed_rgba[i] =
+                    pack_rgba8(frame.color[3 * i], frame.color[3 * i + 1], frame.color[3 * i + 2]);
+    }
     FrameStats stats;
     stats.backend = m_rasterizer->backend();
     stats.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

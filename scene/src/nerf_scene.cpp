@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "glint/core/error.h"
 #include "glint/core/text.h"
 #include "glint/nerf/prune.h"
 #include "glint/nerf/render.h"
@@ -48,6 +49,11 @@ void NerfScene::set_backend(Backend backend) {
 
 std::unique_ptr<Scene> NerfScene::cpu_copy() const {
     return std::make_unique<NerfScene>(m_model, m_name, Backend::Cpu);
+}
+
+void NerfScene::save(const std::filesystem::path& path) const {
+    if (!is_nerf_path(path)) throw InputError(cat(path.string(), ": a NeRF is saved as .nerf"));
+    nerf::save_nerf(*m_model, path);
 }
 
 FrameStats NerfScene::render(const Camera& camera, float, const DrawSettings& settings, Frame& frame) {

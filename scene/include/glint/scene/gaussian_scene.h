@@ -29,6 +29,7 @@ public:
     Backend backend() const override { return m_rasterizer->backend(); }
     void set_backend(Backend backend) override;
     std::unique_ptr<Scene> cpu_copy() const override;
+    void save(const std::filesystem::path& path) const override;
     FrameStats render(const Camera& camera, float time, const DrawSettings& settings, Frame& frame) override;
 
     const splatting::GaussianCloud& cloud() const { return m_loaded.cloud; }

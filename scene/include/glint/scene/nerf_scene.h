@@ -30,6 +30,7 @@ public:
     Backend backend() const override { return m_backend; }
     void set_backend(Backend backend) override;
     std::unique_ptr<Scene> cpu_copy() const override;
+    void save(const std::filesystem::path& path) const override;
     FrameStats render(const Camera& camera, float time, const DrawSettings& settings, Frame& frame) override;
 
     const std::shared_ptr<const nerf::NerfModel>& model() const { return m_model; }

@@ -99,6 +99,10 @@ public:
     virtual void set_backend(Backend backend) = 0;
     // A copy that renders on the CPU, for a worker thread (recording) while this one keeps rendering.
     virtual std::unique_ptr<Scene> cpu_copy() const = 0;
+    // Writes the scene atomically in the format its extension names (Gaussians: .ply, .splat; a NeRF:
+    // .nerf). Throws InputError for an extension the kind cannot be written as, Error when writing fails
+    // (the previous file is kept).
+    virtual void save(const std::filesystem::path& path) const = 0;
 
     // Renders the scene seen by `camera` at `time` (ignored by static scenes) into `frame`. Throws
     // InputError for an invalid camera or band.
