@@ -1,4 +1,4 @@
-// The NeRF's CUDA backend (plain C++ header; the kernels are in src/cuda/nerf_cuda.cu, built when CUDA
+// The NeRF's CUDA backend (plain C++ header; the kernels are in src/cuda/, one file per stage, built when CUDA
 // is). The kernels call the same per-element math as the CPU code (hash_grid_math.h, march_math.h,
 // nerf_math.h); the "cuda" test suite compares every entry point here with its CPU counterpart.
 #pragma once
@@ -33,7 +33,7 @@ public:
     ~NerfDeviceModel();
     NerfDeviceModel(const NerfDeviceModel&) = delete;
     NerfDeviceModel& operator=(const NerfDeviceModel&) = delete;
-    struct Arrays;  // device buffers, in nerf_cuda.cu
+    struct Arrays;  // device buffers, in src/cuda/render.cu
     std::unique_ptr<Arrays> m_arrays;
 };
 

@@ -1,6 +1,6 @@
 // Rendering a NeRF: a ray per pixel, marched over the occupancy grid in rounds (each live ray takes a few
 // samples, the samples of all rays are evaluated as one batch, rays that end drop out: compaction),
-// composited front to back with early termination. On the CPU here, on CUDA in src/cuda/nerf_cuda.cu
+// composited front to back with early termination. On the CPU here, on CUDA in src/cuda/render.cu
 // (the settings' backend chooses).
 #pragma once
 
