@@ -191,6 +191,7 @@ int show_dataset(const std::string& path, bool json) {
             {"camera_extent", d.camera_extent},
         };
         if (d.aabb_scale) out["aabb_scale"] = *d.aabb_scale;
+        if (!d.distortion.empty()) out["distortion"] = d.distortion;
         std::printf("%s\n", out.dump(2).c_str());
         return 0;
     }
@@ -201,6 +202,7 @@ int show_dataset(const std::string& path, bool json) {
     std::printf("  images         %dx%d (first view), fx %.1f, fy %.1f\n", first.camera.width,
                 first.camera.height, static_cast<double>(first.camera.fx),
                 static_cast<double>(first.camera.fy));
+    if (!d.distortion.empty()) std::printf("  lens           %s\n", d.distortion.c_str());
     std::printf("  cameras        centre (%.3g, %.3g, %.3g), extent %.3g\n", d.camera_centre.x,
                 d.camera_centre.y, d.camera_centre.z, static_cast<double>(d.camera_extent));
     if (d.kind.starts_with("COLMAP") || d.points.size() > 0)

@@ -314,6 +314,7 @@ int run_train(const TrainCommandOptions& o) {
     log::info(o.dataset, ": ", dataset.kind, ", ", dataset.train.size(), " training and ",
               dataset.test.size(), " test views at ", dataset.train.front().camera.width, "x",
               dataset.train.front().camera.height);
+    if (!dataset.distortion.empty()) log::info(o.dataset, ": lens ", dataset.distortion);
 
     const splatting::GaussianTrainingSession* gaussians = nullptr;
     std::unique_ptr<TrainingSession> run = make_session(o, dataset, nerf, iterations, gaussians);

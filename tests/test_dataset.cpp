@@ -264,7 +264,8 @@ TEST_CASE("datasets: bad input is an InputError naming the file and the problem"
     bad.downscale = 0;
     test::check_input_error([&] { load_dataset(kFixture, bad); }, {"downscale"});
 
-    // A distorted COLMAP camera is refused with how to undistort; rendering still takes it (with a warning).
+    // A distorted COLMAP camera is undistorted at load (the summary says so); a lens model glint cannot
+    // undistort is refused with how to undistort it; rendering takes both (with a warning).
     test::TempDir colmap;
     std::filesystem::create_directories(colmap / "sparse/0");
     std::filesystem::create_directories(colmap / "images");
@@ -272,7 +273,11 @@ TEST_CASE("datasets: bad input is an InputError naming the file and the problem"
     write_png(colmap / "images/b.png", 8, 6, 1, grey);
     write_text(colmap / "sparse/0/cameras.txt", "1 SIMPLE_RADIAL 8 6 7 4 3 0.01\n");
     write_text(colmap / "sparse/0/images.txt", "1 1 0 0 0 0 0 4 1 a.png\n\n2 1 0 0 0 0.5 0 4 1 b.png\n\n");
-    test::check_input_error([&] { load_dataset(colmap.path()); }, {"SIMPLE_RADIAL", "image_undistorter"});
+    const Dataset undistorted = load_dataset(colmap.path());
+    CHECK(undistorted.distortion.find("SIMPLE_RADIAL (k 0.01) on 2 of 2 views") != std::string::npos);
+    CHECK(undistorted.train.front().lens.model == LensDistortion::Model::SimpleRadial);
+    write_text(colmap / "sparse/0/cameras.txt", "1 FOV 8 6 7 7 4 3 0.1\n");
+    test::check_input_error([&] { load_dataset(colmap.path()); }, {"FOV", "image_undistorter"});
     test::LogCapture log;
     CHECK(load_cameras(colmap.path()).cameras.size() == 2);
     CHECK(log.contains("distortion"));

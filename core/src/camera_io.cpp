@@ -44,7 +44,7 @@ bool finite(const Camera& c) {
 
 // ---- transforms.json ----------------------------------------------------------------------------
 
-CameraSet load_transforms(const fs::path& path) {
+CameraSet load_transforms(const fs::path& path, Distortion distortion) {
     const std::vector<char> text = read_whole(path);
     nlohmann::json root;
     try {
@@ -67,6 +67,7 @@ CameraSet load_transforms(const fs::path& path) {
     };
     CameraSet set;
     int index = 0;
+    bool warned_lens = false;
     for (const nlohmann::json& frame : root["frames"]) {
         const std::string where = cat("frame ", index++);
         if (!frame.contains("transform_matrix")) fail(where + ": no transform_matrix");
@@ -123,9 +124,53 @@ CameraSet load_transforms(const fs::path& path) {
         camera.rotation = glm::transpose(rotation_c2w);
         camera.translation = -(camera.rotation * position);
         if (!finite(camera)) fail(where + ": the pose or intrinsics are not finite");
+        // Lens distortion: instant-ngp's and nerfstudio's keys, per frame or for all.
+        LensDistortion lens;
+        const double k1 = number(frame, "k1").value_or(0), k2 = number(frame, "k2").value_or(0),
+                     k3 = number(frame, "k3").value_or(0), k4 = number(frame, "k4").value_or(0),
+                     p1 = number(frame, "p1").value_or(0), p2 = number(frame, "p2").value_or(0);
+        const nlohmann::json* model_key =
+            frame.contains("camera_model")
+                ? &frame["camera_model"]
+                : (root.contains("camera_model") ? &root["camera_model"] : nullptr);
+        std::string model_name = "OPENCV";
+        if (model_key != nullptr) {
+            if (!model_key->is_string()) fail(where + ": 'camera_model' is not a string");
+            model_name = model_key->get<std::string>();
+        }
+        if (k1 != 0 || k2 != 0 || k3 != 0 || k4 != 0 || p1 != 0 || p2 != 0 ||
+            model_name == "OPENCV_FISHEYE") {
+            if (model_name == "OPENCV") {
+                if (k3 != 0 || k4 != 0) {
+                    lens.model = LensDistortion::Model::FullOpenCV;  // k3 as OpenCV's sixth-order term
+                    lens.k3 = k3;
+                    if (k4 != 0) fail(where + ": k4 with camera_model OPENCV (k4 is a fisheye coefficient)");
+                } else {
+                    lens.model = LensDistortion::Model::OpenCV;
+                }
+                lens.k1 = k1, lens.k2 = k2, lens.p1 = p1, lens.p2 = p2;
+            } else if (model_name == "OPENCV_FISHEYE") {
+                if (p1 != 0 || p2 != 0)
+                    fail(where + ": p1/p2 with camera_model OPENCV_FISHEYE (no tangential terms)");
+                lens.model = LensDistortion::Model::OpenCVFisheye;
+                lens.k1 = k1, lens.k2 = k2, lens.k3 = k3, lens.k4 = k4;
+            } else {
+                fail(cat(where, ": camera_model '", printable(model_name),
+                         "' with distortion coefficients; glint reads OPENCV and OPENCV_FISHEYE"));
+            }
+            if (distortion == Distortion::Refuse)
+                fail(cat(where, ": lens distortion ", lens.describe(), "; glint needs pinhole cameras here"));
+            if (distortion == Distortion::Ignore) {
+                if (!warned_lens)
+                    log::warn(path.string(), ": lens distortion is ignored (pinhole projection)");
+                warned_lens = true;
+                lens = {};
+            }
+        }
         set.cameras.push_back(camera);
         set.names.push_back(std::move(name));
-        set.models.push_back("PINHOLE");
+        set.models.push_back(lens_model_name(lens.model));
+        set.lenses.push_back(lens);
         if (frame.contains("time")) {
             if (!frame["time"].is_number()) fail(where + ": 'time' is not a number");
             set.times.resize(set.cameras.size(), 0.0f);
@@ -168,6 +213,8 @@ struct ColmapCamera {
     float fx = 0, fy = 0, cx = 0, cy = 0;
     bool distorted = false;
     std::string model;
+    LensDistortion lens;
+    bool undistortable = true;  // glint can undistort this model (not FOV or THIN_PRISM_FISHEYE)
 };
 
 // Number of parameters and whether the model has distortion, by COLMAP's model id.
@@ -218,6 +265,38 @@ ColmapCamera make_colmap_camera(int model, int width, int height, const std::vec
     c.cy = static_cast<float>(single ? p[2] : p[3]);
     int params;
     colmap_model(model, params, c.distorted, c.model);
+    using M = LensDistortion::Model;
+    LensDistortion& l = c.lens;
+    switch (model) {
+        case 2:
+            l.model = M::SimpleRadial, l.k1 = p[3];
+            break;
+        case 3:
+            l.model = M::Radial, l.k1 = p[3], l.k2 = p[4];
+            break;
+        case 4:
+            l.model = M::OpenCV, l.k1 = p[4], l.k2 = p[5], l.p1 = p[6], l.p2 = p[7];
+            break;
+        case 5:
+            l.model = M::OpenCVFisheye, l.k1 = p[4], l.k2 = p[5], l.k3 = p[6], l.k4 = p[7];
+            break;
+        case 6:
+            l.model = M::FullOpenCV, l.k1 = p[4], l.k2 = p[5], l.p1 = p[6], l.p2 = p[7], l.k3 = p[8],
+            l.k4 = p[9], l.k5 = p[10], l.k6 = p[11];
+            break;
+        case 8:
+            l.model = M::SimpleRadialFisheye, l.k1 = p[3];
+            break;
+        case 9:
+            l.model = M::RadialFisheye, l.k1 = p[3], l.k2 = p[4];
+            break;
+        case 7:
+        case 10:
+            c.undistortable = false;
+            break;
+        default:
+            break;
+    }
     return c;
 }
 
@@ -278,7 +357,12 @@ void add_colmap_image(CameraSet& set, const std::map<int, ColmapCamera>& cameras
                              ", with lens distortion; glint trains on pinhole images: undistort them first "
                              "(colmap image_undistorter --image_path IMAGES --input_path ",
                              file.parent_path().string(), " --output_path OUT), then use OUT"));
-    if (it->second.distorted && !warned) {
+    if (it->second.distorted && distortion == Distortion::Keep && !it->second.undistortable)
+        throw InputError(cat(file.parent_path().string(), ": camera ", camera_id, " is ", it->second.model,
+                             ", a lens model glint cannot undistort; undistort the images first (colmap "
+                             "image_undistorter --image_path IMAGES --input_path ",
+                             file.parent_path().string(), " --output_path OUT), then use OUT"));
+    if (it->second.distorted && distortion == Distortion::Ignore && !warned) {
         log::warn(file.parent_path().string(),
                   ": lens distortion of COLMAP cameras is ignored (pinhole projection)");
         warned = true;
@@ -288,6 +372,7 @@ void add_colmap_image(CameraSet& set, const std::map<int, ColmapCamera>& cameras
     set.cameras.push_back(camera);
     set.names.push_back(std::move(name));
     set.models.push_back(it->second.model);
+    set.lenses.push_back(distortion == Distortion::Keep ? it->second.lens : LensDistortion{});
 }
 
 CameraSet load_colmap(const fs::path& folder, Distortion distortion) {
@@ -389,6 +474,7 @@ CameraSet load_colmap(const fs::path& folder, Distortion distortion) {
         sorted.cameras.push_back(set.cameras[i]);
         sorted.names.push_back(set.names[i]);
         sorted.models.push_back(set.models[i]);
+        sorted.lenses.push_back(set.lenses[i]);
     }
     return sorted;
 }
@@ -452,14 +538,15 @@ CameraSet load_cameras(const fs::path& path, Distortion distortion) {
     if (fs::is_directory(path)) {
         // transforms.json first: folders holding both (nerfstudio's, glint synth's) describe the same
         // cameras in both, and only transforms.json carries frame times and the point file.
-        if (fs::exists(path / "transforms.json")) return load_transforms(path / "transforms.json");
+        if (fs::exists(path / "transforms.json"))
+            return load_transforms(path / "transforms.json", distortion);
         for (const fs::path& folder : {path, path / "sparse" / "0", path / "sparse"})
             if (fs::exists(folder / "cameras.bin") || fs::exists(folder / "cameras.txt"))
                 return load_colmap(folder, distortion);
         throw InputError(
             cat(path.string(), ": no transforms.json or COLMAP model (cameras.bin/.txt) in this folder"));
     }
-    if (to_lower(path.extension().string()) == ".json") return load_transforms(path);
+    if (to_lower(path.extension().string()) == ".json") return load_transforms(path, distortion);
     throw InputError(
         cat(path.string(), ": not a camera file (expected transforms.json or a COLMAP model folder)"));
 }

@@ -52,6 +52,16 @@ std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_
             throw InputError(cat(v.image.string(), ": ", v.camera.width, "x", v.camera.height,
                                  " is too small for --downscale ", downscale));
         v.camera = downscaled(v.camera, downscale);
+        if (i < set.lenses.size() && !set.lenses[i].none()) {
+            v.lens = set.lenses[i];
+            v.distorted_camera = v.camera;
+            try {
+                v.camera = undistorted_camera(v.distorted_camera, v.lens);
+            } catch (const InputError& e) {
+                throw InputError(
+                    cat(set.model_folder.string(), ": camera of ", set.names[i], ": ", e.what()));
+            }
+        }
         views.push_back(std::move(v));
     }
     return views;
@@ -85,8 +95,8 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     // in both, and only transforms.json carries frame times and the point file.
     if (split_files) {
         d.kind = "transforms.json";
-        const CameraSet train = load_cameras(path / "transforms_train.json");
-        const CameraSet test = load_cameras(path / "transforms_test.json");
+        const CameraSet train = load_cameras(path / "transforms_train.json", Distortion::Keep);
+        const CameraSet test = load_cameras(path / "transforms_test.json", Distortion::Keep);
         d.train = make_views(train, path, options.downscale);
         d.test = make_views(test, path, options.downscale);
         d.aabb_scale = train.aabb_scale;
@@ -94,13 +104,13 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     } else if (transforms) {
         const fs::path file = folder ? path / "transforms.json" : path;
         d.kind = "transforms.json";
-        const CameraSet set = load_cameras(file);
+        const CameraSet set = load_cameras(file, Distortion::Keep);
         split_every(make_views(set, file.parent_path(), options.downscale), options.test_every, d.train,
                     d.test);
         d.aabb_scale = set.aabb_scale;
         if (!set.points_file.empty()) d.points = read_point_ply(set.points_file);
     } else if (colmap) {
-        const CameraSet set = load_cameras(path, Distortion::Refuse);
+        const CameraSet set = load_cameras(path, Distortion::Keep);
         d.kind = fs::exists(set.model_folder / "cameras.bin") ? "COLMAP (binary)" : "COLMAP (text)";
         const fs::path images = path / (options.images_folder.empty() ? "images" : options.images_folder);
         if (!fs::is_directory(images))
@@ -118,6 +128,20 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
                              "; training needs at least two"));
     if (d.train.empty())
         throw InputError(cat(path.string(), ": every view is a test view; none is left to train on"));
+
+    // Lens distortion: which model, on how many views, and the focal scale of the pinhole cameras.
+    std::size_t distorted = 0;
+    const DatasetView* example = nullptr;
+    for (const std::vector<DatasetView>* views : {&d.train, &d.test})
+        for (const DatasetView& v : *views)
+            if (!v.lens.none()) {
+                ++distorted;
+                if (example == nullptr) example = &v;
+            }
+    if (example != nullptr)
+        d.distortion = cat(example->lens.describe(), " on ", distorted, " of ", views,
+                           " views: undistorted at load onto pinhole cameras (focal length x",
+                           example->camera.fx / example->distorted_camera.fx, ")");
 
     // Camera extent (reference 3DGS getNerfppNorm), over the training cameras.
     glm::vec3 sum(0.0f);
@@ -180,6 +204,11 @@ ImageRgb Dataset::load_image(const DatasetView& view) const {
             for (int k = 0; k < 3; ++k) image.rgb[3 * o + k] = rgb[k] * weight;
             if (has_alpha) image.alpha[o] = alpha * weight;
         }
+    if (!view.lens.none()) {
+        image.rgb = undistort_image(image.rgb, 3, view.distorted_camera, view.lens, view.camera);
+        if (has_alpha)
+            image.alpha = undistort_image(image.alpha, 1, view.distorted_camera, view.lens, view.camera);
+    }
     return image;
 }
 

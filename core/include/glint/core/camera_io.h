@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "glint/core/camera.h"
+#include "glint/core/lens.h"
 
 namespace glint {
 
@@ -14,22 +15,26 @@ struct CameraSet {
     std::vector<Camera> cameras;
     std::vector<std::string> names;      // image file of each camera
     std::vector<std::string> models;     // COLMAP camera model of each ("PINHOLE" for transforms.json)
+    std::vector<LensDistortion> lenses;  // the lens distortion of each (model None for a pinhole)
     std::vector<float> times;            // transforms.json "time" of each frame; empty when no frame has one
     std::filesystem::path model_folder;  // the COLMAP model folder read, or the transforms.json file
     std::optional<float> aabb_scale;     // transforms.json (Instant-NGP's scene bound), when given
     std::filesystem::path points_file;   // transforms.json "ply_file_path" (nerfstudio), resolved; or empty
 };
 
-// What to do with COLMAP cameras that have lens distortion.
+// What to do with cameras that have lens distortion.
 enum class Distortion {
     Ignore,  // pinhole projection, with one warning (viewing, rendering)
-    Refuse,  // InputError naming the model and how to undistort (training needs pinhole images)
+    Refuse,  // InputError naming the model and how to undistort
+    Keep,    // in CameraSet::lenses (datasets undistort their images); a model glint cannot undistort
+             // (FOV, THIN_PRISM_FISHEYE) is an InputError naming the camera
 };
 
 // `path` is a transforms.json file, or a folder holding a COLMAP sparse model (cameras and images,
 // .bin or .txt, directly or in sparse/0). transforms.json poses (OpenGL camera-to-world) are converted to
-// OpenCV world-to-camera; COLMAP cameras are sorted by image name. Distortion parameters of COLMAP's
-// SIMPLE_RADIAL, RADIAL, OPENCV and fisheye models are ignored with a warning (pinhole projection).
+// OpenCV world-to-camera; COLMAP cameras are sorted by image name. Lens distortion (COLMAP's
+// SIMPLE_RADIAL, RADIAL, OPENCV, FULL_OPENCV and fisheye models; transforms.json's k1 k2 k3 k4 p1 p2 with
+// camera_model OPENCV or OPENCV_FISHEYE, per frame or global) goes as `distortion` says.
 // Throws InputError naming the file and the problem for anything missing or malformed.
 CameraSet load_cameras(const std::filesystem::path& path, Distortion distortion = Distortion::Ignore);
 

@@ -29,8 +29,12 @@ struct DatasetOptions {
 struct DatasetView {
     std::string name;  // as the camera file names it
     std::filesystem::path image;
-    Camera camera;      // at the dataset's resolution after downscaling
+    Camera camera;      // at the dataset's resolution after downscaling; a pinhole camera
     float time = 0.0f;  // transforms.json "time" (multi-view video), 0 otherwise
+    // A photo taken through a distorting lens: the lens and the camera it was taken with; load_image
+    // remaps it onto `camera` (lens.h's undistorted_camera of this one).
+    LensDistortion lens;
+    Camera distorted_camera;
 };
 
 // An image in memory: float RGB in [0, 1], rows top to bottom, and the file's alpha when it had one.
@@ -48,6 +52,9 @@ public:
     std::vector<DatasetView> train, test;
     PointCloud points;                // COLMAP's sparse points, or transforms.json's "ply_file_path"
     std::optional<float> aabb_scale;  // transforms.json (Instant-NGP), when given
+    // What was done about lens distortion, one line for the summary ("OPENCV (k1 ...) on 49 of 56 views:
+    // undistorted at load onto pinhole cameras, focal length x0.94"); empty for pinhole datasets.
+    std::string distortion;
     // Cameras' extent as the reference 3DGS computes it (getNerfppNorm): the centre of the camera
     // positions and 1.1 times their largest distance from it; scales the position learning rate.
     glm::vec3 camera_centre{0.0f};
@@ -56,8 +63,8 @@ public:
     // centre when the axes are near parallel). Object captures centre their subject here.
     glm::vec3 look_at_centre{0.0f};
 
-    // Reads, downscales and composites a view's image. Throws InputError naming the file when it is
-    // unreadable or its size is not the camera's.
+    // Reads, downscales and composites a view's image, and undistorts it when its lens distorts. Throws
+    // InputError naming the file when it is unreadable or its size is not the camera's.
     ImageRgb load_image(const DatasetView& view) const;
 };
 
@@ -65,7 +72,7 @@ public:
 // with transforms.json (or transforms_train.json and transforms_test.json), or a transforms.json file.
 // Every image is checked to exist with the camera's size (headers only; pixels load on demand). Throws
 // InputError naming the file and the problem: no cameras, one view only, missing or unreadable images,
-// sizes that differ from the cameras', non-finite poses, distorted COLMAP cameras.
+// sizes that differ from the cameras', non-finite poses, lens models glint cannot undistort.
 Dataset load_dataset(const std::filesystem::path& path, const DatasetOptions& options = {});
 
 }  // namespace glint
