@@ -15,7 +15,7 @@ namespace glint::app {
 
 void add_synth_command(CLI::App& app, Action& action) {
     struct Options {
-        std::string model, output;
+        std::string model, output, distortion;
         synth::SynthOptions synth;
     };
     auto o = std::make_shared<Options>();
@@ -45,8 +45,14 @@ void add_synth_command(CLI::App& app, Action& action) {
         ->capture_default_str();
     command->add_option("--seed", o->synth.seed, "Random seed of the point sampling")->capture_default_str();
     command->add_flag("--overwrite", o->synth.overwrite, "Replace a dataset already in the output folder");
+    command->add_option(
+        "--distortion", o->distortion,
+        "Photograph through a lens, MODEL:PARAMS (as COLMAP's models: OPENCV:k1,k2,p1,p2, "
+        "OPENCV_FISHEYE:k1,k2,k3,k4, SIMPLE_RADIAL:k, RADIAL:k1,k2, FULL_OPENCV:k1,k2,p1,p2,k3,k4,"
+        "k5,k6, SIMPLE_RADIAL_FISHEYE:k, RADIAL_FISHEYE:k1,k2); the camera files carry it");
     command->callback([&action, o] {
         action = [o] {
+            if (!o->distortion.empty()) o->synth.lens = synth::parse_lens(o->distortion);
             const auto start = std::chrono::steady_clock::now();
             const bool tty = isatty(fileno(stderr)) != 0;
             int last_percent = -1;
@@ -68,9 +74,11 @@ void add_synth_command(CLI::App& app, Action& action) {
             const double seconds =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
             const glm::vec3 size = report.bounds.max - report.bounds.min;
-            log::info(o->model, ": ", report.triangles, " triangles, size ", size.x, " x ", size.y, " x ",
-                      size.z, ", cameras at distance ", report.distance,
-                      report.animation.empty() ? std::string() : cat(", animation '", report.animation, "'"));
+            log::info(
+                o->model, ": ", report.triangles, " triangles, size ", size.x, " x ", size.y, " x ", size.z,
+                ", cameras at distance ", report.distance,
+                report.animation.empty() ? std::string() : cat(", animation '", report.animation, "'"),
+                o->synth.lens.none() ? std::string() : cat(", through the lens ", o->synth.lens.describe()));
             log::info("wrote ", report.images, " images, transforms.json, sparse/0 (COLMAP text) and ",
                       report.points, " points to ", o->output, " in ", seconds, " s");
             return 0;

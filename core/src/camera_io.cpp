@@ -679,12 +679,51 @@ void write_text(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+bool same_lens(const LensDistortion& a, const LensDistortion& b) {
+    return a.model == b.model && a.k1 == b.k1 && a.k2 == b.k2 && a.k3 == b.k3 && a.k4 == b.k4 &&
+           a.k5 == b.k5 && a.k6 == b.k6 && a.p1 == b.p1 && a.p2 == b.p2;
+}
+
+LensDistortion lens_of(const CameraSet& set, std::size_t i) {
+    return i < set.lenses.size() ? set.lenses[i] : LensDistortion{};
+}
+
+// A lens as transforms.json's keys: OPENCV (k1 k2 p1 p2, k3) or OPENCV_FISHEYE (k1-k4), which hold every
+// model but FULL_OPENCV's rational terms k4-k6.
+void lens_json(nlohmann::json& j, const LensDistortion& l, const fs::path& file) {
+    using M = LensDistortion::Model;
+    if (l.none()) return;
+    const bool fisheye =
+        l.model == M::SimpleRadialFisheye || l.model == M::RadialFisheye || l.model == M::OpenCVFisheye;
+    if (l.model == M::FullOpenCV && (l.k4 != 0 || l.k5 != 0 || l.k6 != 0))
+        throw Error(
+            cat(file.string(), ": ", l.describe(), " has rational terms transforms.json cannot hold"));
+    j["camera_model"] = fisheye ? "OPENCV_FISHEYE" : "OPENCV";
+    j["k1"] = l.k1;
+    j["k2"] = l.k2;
+    if (fisheye) {
+        j["k3"] = l.k3;
+        j["k4"] = l.k4;
+    } else {
+        j["p1"] = l.p1;
+        j["p2"] = l.p2;
+        if (l.k3 != 0) j["k3"] = l.k3;
+    }
+}
+
+}  // namespace
+
 void write_transforms(const fs::path& file, const CameraSet& set, const std::string& points_ply) {
     if (set.cameras.empty()) throw Error(cat(file.string(), ": no cameras to write"));
     const Camera& first = set.cameras.front();
     bool shared = true;
-    for (const Camera& c : set.cameras) shared = shared && same_intrinsics(c, first);
-    const auto intrinsics = [](nlohmann::json& j, const Camera& c) {
+    for (std::size_t i = 0; i < set.cameras.size(); ++i)
+        shared =
+            shared && same_intrinsics(set.cameras[i], first) && same_lens(lens_of(set, i), lens_of(set, 0));
+    const auto intrinsics = [&](nlohmann::json& j, const Camera& c, const LensDistortion& lens) {
+        lens_json(j, lens, file);
         j["camera_angle_x"] = 2.0 * std::atan(0.5 * c.width / static_cast<double>(c.fx));
         j["fl_x"] = c.fx;
         j["fl_y"] = c.fy;
@@ -694,7 +733,7 @@ void write_transforms(const fs::path& file, const CameraSet& set, const std::str
         j["h"] = c.height;
     };
     nlohmann::json root = nlohmann::json::object();
-    if (shared) intrinsics(root, first);
+    if (shared) intrinsics(root, first, lens_of(set, 0));
     if (set.aabb_scale) root["aabb_scale"] = *set.aabb_scale;
     if (!points_ply.empty()) root["ply_file_path"] = points_ply;
     nlohmann::json frames = nlohmann::json::array();
@@ -709,7 +748,7 @@ void write_transforms(const fs::path& file, const CameraSet& set, const std::str
         nlohmann::json frame;
         frame["file_path"] = i < set.names.size() ? set.names[i] : cat("frame_", i);
         frame["transform_matrix"] = m;
-        if (!shared) intrinsics(frame, c);
+        if (!shared) intrinsics(frame, c, lens_of(set, i));
         if (i < set.times.size()) frame["time"] = set.times[i];
         frames.push_back(frame);
     }
@@ -730,15 +769,46 @@ void write_colmap_text(const fs::path& folder, const CameraSet& set, const Point
     images << "# Image list with two lines of data per image:\n"
               "#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME\n"
               "#   POINTS2D[] as (X, Y, POINT3D_ID)\n";
-    std::vector<const Camera*> unique;
+    std::vector<std::size_t> unique;  // the first camera of each set of intrinsics and lens
     for (std::size_t i = 0; i < set.cameras.size(); ++i) {
         const Camera& c = set.cameras[i];
+        const LensDistortion lens = lens_of(set, i);
         std::size_t id = 0;
-        while (id < unique.size() && !same_intrinsics(*unique[id], c)) ++id;
+        while (id < unique.size() &&
+               !(same_intrinsics(set.cameras[unique[id]], c) && same_lens(lens_of(set, unique[id]), lens)))
+            ++id;
         if (id == unique.size()) {
-            unique.push_back(&c);
-            cameras << id + 1 << " PINHOLE " << c.width << ' ' << c.height << ' ' << c.fx << ' ' << c.fy
-                    << ' ' << c.cx << ' ' << c.cy << '\n';
+            using M = LensDistortion::Model;
+            unique.push_back(i);
+            cameras << id + 1 << ' ' << lens_model_name(lens.model) << ' ' << c.width << ' ' << c.height
+                    << ' ';
+            switch (lens.model) {
+                case M::None:
+                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy;
+                    break;
+                case M::SimpleRadial:
+                case M::SimpleRadialFisheye:
+                    cameras << c.fx << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1;
+                    break;
+                case M::Radial:
+                case M::RadialFisheye:
+                    cameras << c.fx << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' ' << lens.k2;
+                    break;
+                case M::OpenCV:
+                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' '
+                            << lens.k2 << ' ' << lens.p1 << ' ' << lens.p2;
+                    break;
+                case M::OpenCVFisheye:
+                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' '
+                            << lens.k2 << ' ' << lens.k3 << ' ' << lens.k4;
+                    break;
+                case M::FullOpenCV:
+                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' '
+                            << lens.k2 << ' ' << lens.p1 << ' ' << lens.p2 << ' ' << lens.k3 << ' ' << lens.k4
+                            << ' ' << lens.k5 << ' ' << lens.k6;
+                    break;
+            }
+            cameras << '\n';
         }
         const glm::dquat q = glm::normalize(glm::quat_cast(glm::dmat3(c.rotation)));
         images << i + 1 << ' ' << q.w << ' ' << q.x << ' ' << q.y << ' ' << q.z << ' ' << c.translation.x

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <sstream>
 
 #include "glint/core/camera_io.h"
 #include "glint/core/error.h"
@@ -35,6 +36,110 @@ int find_animation(const Model& model, const std::string& wanted, const fs::path
 }
 
 }  // namespace
+
+namespace {
+
+// The pinhole camera to render a lens's view from: the same focal length and pose, the canvas grown to
+// hold every undistorted point the distorted image sees (sampled over the image), capped at 3x.
+Camera pinhole_canvas(const Camera& c, const LensDistortion& lens) {
+    double lo_x = 1e30, hi_x = -1e30, lo_y = 1e30, hi_y = -1e30;
+    const int steps = 48;
+    for (int j = 0; j <= steps; ++j)
+        for (int i = 0; i <= steps; ++i) {
+            const double px = c.width * static_cast<double>(i) / steps,
+                         py = c.height * static_cast<double>(j) / steps;
+            glm::dvec2 u;
+            if (!undistort(lens, {(px - c.cx) / c.fx, (py - c.cy) / c.fy}, u))
+                throw InputError(cat(lens.describe(), ": the distortion cannot be inverted at pixel (", px,
+                                     ", ", py, ") of a ", c.width, "x", c.height, " image"));
+            lo_x = std::min(lo_x, u.x), hi_x = std::max(hi_x, u.x);
+            lo_y = std::min(lo_y, u.y), hi_y = std::max(hi_y, u.y);
+        }
+    Camera canvas = c;
+    const double margin = 2.0;  // pixels beyond the extremes, for the bilinear lookups
+    const double left = std::max(-lo_x * c.fx, 0.0) + margin, right = std::max(hi_x * c.fx, 0.0) + margin;
+    const double top = std::max(-lo_y * c.fy, 0.0) + margin, bottom = std::max(hi_y * c.fy, 0.0) + margin;
+    canvas.width = static_cast<int>(std::ceil(left + right));
+    canvas.height = static_cast<int>(std::ceil(top + bottom));
+    if (canvas.width > 3 * c.width || canvas.height > 3 * c.height)
+        throw InputError(cat(lens.describe(), ": the lens sees more than 3 times the image's pinhole field"));
+    canvas.cx = static_cast<float>(left);
+    canvas.cy = static_cast<float>(top);
+    return canvas;
+}
+
+// The view through the lens: each distorted pixel takes the pinhole render at its undistorted point
+// (bilinear, on premultiplied colour so that edges do not darken).
+MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Camera& c,
+                       const LensDistortion& lens) {
+    MeshImage out;
+    out.width = c.width;
+    out.height = c.height;
+    out.rgba.assign(static_cast<std::size_t>(c.width) * c.height * 4, 0);
+    out.depth.assign(static_cast<std::size_t>(c.width) * c.height, 0.0f);
+    for (int y = 0; y < c.height; ++y)
+        for (int x = 0; x < c.width; ++x) {
+            glm::dvec2 u;
+            if (!undistort(lens, {(x + 0.5 - c.cx) / c.fx, (y + 0.5 - c.cy) / c.fy}, u)) continue;
+            const double sx = u.x * canvas.fx + canvas.cx - 0.5, sy = u.y * canvas.fy + canvas.cy - 0.5;
+            const int x0 = static_cast<int>(std::floor(sx)), y0 = static_cast<int>(std::floor(sy));
+            const double ax = sx - x0, ay = sy - y0;
+            double acc[4] = {0, 0, 0, 0};
+            for (int k = 0; k < 4; ++k) {
+                const int xi = std::clamp(x0 + (k & 1), 0, canvas.width - 1);
+                const int yi = std::clamp(y0 + (k >> 1), 0, canvas.height - 1);
+                const double w = ((k & 1) ? ax : 1 - ax) * ((k >> 1) ? ay : 1 - ay);
+                const std::uint8_t* p = &pinhole.rgba[(static_cast<std::size_t>(yi) * canvas.width + xi) * 4];
+                const double a = p[3] / 255.0;
+                for (int ch = 0; ch < 3; ++ch) acc[ch] += w * a * p[ch];
+                acc[3] += w * a;
+            }
+            std::uint8_t* q = &out.rgba[(static_cast<std::size_t>(y) * c.width + x) * 4];
+            for (int ch = 0; ch < 3; ++ch)
+                q[ch] = static_cast<std::uint8_t>(
+                    std::clamp(acc[3] > 0 ? acc[ch] / acc[3] : 0.0, 0.0, 255.0) + 0.5);
+            q[3] = static_cast<std::uint8_t>(std::clamp(acc[3] * 255.0 + 0.5, 0.0, 255.0));
+        }
+    return out;
+}
+
+}  // namespace
+
+LensDistortion parse_lens(const std::string& text) {
+    const std::size_t colon = text.find(':');
+    LensDistortion lens;
+    if (colon == std::string::npos || !lens_model_from_name(text.substr(0, colon), lens.model) || lens.none())
+        throw InputError(
+            cat("--distortion '", printable(text),
+                "': expected MODEL:PARAMS with MODEL one of SIMPLE_RADIAL, RADIAL, OPENCV, FULL_OPENCV, "
+                "SIMPLE_RADIAL_FISHEYE, RADIAL_FISHEYE, OPENCV_FISHEYE"));
+    std::vector<double> v;
+    std::stringstream in(text.substr(colon + 1));
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        try {
+            std::size_t used = 0;
+            v.push_back(std::stod(item, &used));
+            if (used != item.size() || !std::isfinite(v.back())) throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            throw InputError(cat("--distortion: '", printable(item), "' is not a number"));
+        }
+    }
+    using M = LensDistortion::Model;
+    const std::size_t want = lens.model == M::SimpleRadial || lens.model == M::SimpleRadialFisheye ? 1
+                             : lens.model == M::Radial || lens.model == M::RadialFisheye           ? 2
+                             : lens.model == M::FullOpenCV                                         ? 8
+                                                                                                   : 4;
+    if (v.size() != want)
+        throw InputError(cat("--distortion: ", lens_model_name(lens.model), " takes ", want,
+                             " parameters, not ", v.size()));
+    lens.k1 = v[0];
+    if (want >= 2) lens.k2 = v[1];
+    if (lens.model == M::OpenCV || lens.model == M::FullOpenCV) lens.p1 = v[2], lens.p2 = v[3];
+    if (lens.model == M::OpenCVFisheye) lens.k3 = v[2], lens.k4 = v[3];
+    if (lens.model == M::FullOpenCV) lens.k3 = v[4], lens.k4 = v[5], lens.k5 = v[6], lens.k6 = v[7];
+    return lens;
+}
 
 std::vector<glm::vec3> view_directions(int count, bool hemisphere, glm::vec3 up) {
     up = glm::normalize(up);
@@ -153,35 +258,41 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
     for (int f = 0; f < options.frames; ++f) {
         for (int v = 0; v < options.views; ++v) {
             const Camera& camera = rig[static_cast<std::size_t>(v)];
-            const MeshImage image = render_mesh(model, poses[static_cast<std::size_t>(f)], camera, render);
+            // Through a lens: a pinhole render over the lens's field, warped; points come from the render.
+            const Camera canvas = options.lens.none() ? camera : pinhole_canvas(camera, options.lens);
+            const MeshImage pinhole = render_mesh(model, poses[static_cast<std::size_t>(f)], canvas, render);
+            const MeshImage image =
+                options.lens.none() ? pinhole : through_lens(pinhole, canvas, camera, options.lens);
             std::string name = "r_" + number(v, digits);
             if (options.frames > 1) name += "_f" + number(f, options.frames > 1000 ? 4 : 3);
             name += ".png";
             write_png(output / "images" / name, image.width, image.height, 4, image.rgba);
             all.cameras.push_back(camera);
             all.names.push_back("images/" + name);
+            all.lenses.push_back(options.lens);
             if (options.frames > 1)
                 all.times.push_back(static_cast<float>(f) / static_cast<float>(options.frames - 1));
             if (f == 0) {
                 first_frame.cameras.push_back(camera);
                 first_frame.names.push_back(name);
+                first_frame.lenses.push_back(options.lens);
                 // Points on the surfaces this view sees (fully covered pixels), for initialisation.
                 const int quota =
                     options.points / options.views + (v < options.points % options.views ? 1 : 0);
                 std::vector<std::size_t> solid;
-                for (std::size_t o = 0; o < image.depth.size(); ++o)
-                    if (image.rgba[4 * o + 3] == 255 && image.depth[o] > 0) solid.push_back(o);
+                for (std::size_t o = 0; o < pinhole.depth.size(); ++o)
+                    if (pinhole.rgba[4 * o + 3] == 255 && pinhole.depth[o] > 0) solid.push_back(o);
                 for (int k = 0; k < quota && !solid.empty(); ++k) {
                     const std::size_t o =
                         solid[std::uniform_int_distribution<std::size_t>(0, solid.size() - 1)(random)];
-                    const float x = static_cast<float>(o % static_cast<std::size_t>(image.width)) + 0.5f;
-                    const float y = static_cast<float>(o / static_cast<std::size_t>(image.width)) + 0.5f;
-                    const float z = image.depth[o];
-                    const glm::vec3 cam((x - camera.cx) / camera.fx * z, (y - camera.cy) / camera.fy * z, z);
-                    const glm::vec3 world = glm::transpose(camera.rotation) * (cam - camera.translation);
+                    const float x = static_cast<float>(o % static_cast<std::size_t>(pinhole.width)) + 0.5f;
+                    const float y = static_cast<float>(o / static_cast<std::size_t>(pinhole.width)) + 0.5f;
+                    const float z = pinhole.depth[o];
+                    const glm::vec3 cam((x - canvas.cx) / canvas.fx * z, (y - canvas.cy) / canvas.fy * z, z);
+                    const glm::vec3 world = glm::transpose(canvas.rotation) * (cam - canvas.translation);
                     for (int c = 0; c < 3; ++c) {
                         points.positions.push_back(world[c]);
-                        points.colors.push_back(image.rgba[4 * o + static_cast<std::size_t>(c)] / 255.0f);
+                        points.colors.push_back(pinhole.rgba[4 * o + static_cast<std::size_t>(c)] / 255.0f);
                     }
                 }
             }

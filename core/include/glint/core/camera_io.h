@@ -64,8 +64,9 @@ void write_point_ply(const std::filesystem::path& path, const PointCloud& points
 // file_path values. Atomic.
 void write_transforms(const std::filesystem::path& file, const CameraSet& set,
                       const std::string& points_ply = {});
-// Writes a COLMAP text model (cameras.txt with PINHOLE cameras, images.txt, points3D.txt with empty
-// tracks) into `folder`, created when missing. set.names are the image names. Each file atomic.
+// Writes a COLMAP text model (cameras.txt with PINHOLE cameras, or the model of set.lenses, images.txt,
+// points3D.txt with empty tracks) into `folder`, created when missing. set.names are the image names.
+// Each file atomic. write_transforms writes lenses as OPENCV or OPENCV_FISHEYE keys.
 void write_colmap_text(const std::filesystem::path& folder, const CameraSet& set, const PointCloud& points);
 
 }  // namespace glint

@@ -11,6 +11,7 @@
 #include <glm/glm.hpp>
 
 #include "glint/core/camera.h"
+#include "glint/core/lens.h"
 #include "glint/synth/gltf_model.h"
 
 namespace glint::synth {
@@ -28,7 +29,14 @@ struct SynthOptions {
     int points = 5000;            // initial points for training, sampled from the rendered surfaces
     std::uint32_t seed = 0;
     bool overwrite = false;  // replace an existing dataset in the output folder
+    // Photographs through this lens (tests of undistortion): each image is rendered as a pinhole one
+    // over the field the lens sees, then warped through the distortion; the camera files carry it.
+    LensDistortion lens;
 };
+
+// "OPENCV:k1,k2,p1,p2" and the like (SIMPLE_RADIAL:k, RADIAL:k1,k2, OPENCV_FISHEYE:k1,k2,k3,k4,
+// SIMPLE_RADIAL_FISHEYE:k, RADIAL_FISHEYE:k1,k2, FULL_OPENCV:k1,k2,p1,p2,k3,k4,k5,k6). Throws InputError.
+LensDistortion parse_lens(const std::string& text);
 
 struct SynthReport {
     int images = 0;
