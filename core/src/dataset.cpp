@@ -132,8 +132,8 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     // Lens distortion: which model, on how many views, and the focal scale of the pinhole cameras.
     std::size_t distorted = 0;
     const DatasetView* example = nullptr;
-    for (const std::vector<DatasetView>* views : {&d.train, &d.test})
-        for (const DatasetView& v : *views)
+    for (const std::vector<DatasetView>* split : {&d.train, &d.test})
+        for (const DatasetView& v : *split)
             if (!v.lens.none()) {
                 ++distorted;
                 if (example == nullptr) example = &v;

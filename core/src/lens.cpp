@@ -13,6 +13,17 @@ namespace {
 
 using Model = LensDistortion::Model;
 
+// Keys' cubic convolution weights (a = -0.5) of the four samples around a point at fraction t.
+void keys_weights(float t, float w[4]) {
+    const auto k = [](float x) {
+        x = std::fabs(x);
+        if (x < 1.0f) return (1.5f * x - 2.5f) * x * x + 1.0f;
+        if (x < 2.0f) return ((-0.5f * x + 2.5f) * x - 4.0f) * x + 2.0f;
+        return 0.0f;
+    };
+    for (int i = 0; i < 4; ++i) w[i] = k(t - static_cast<float>(i - 1));
+}
+
 bool is_fisheye(Model m) {
     return m == Model::SimpleRadialFisheye || m == Model::RadialFisheye || m == Model::OpenCVFisheye;
 }
@@ -181,11 +192,14 @@ std::vector<float> undistort_image(const std::vector<float>& image, int channels
             const glm::dvec2 u((static_cast<double>(x) + 0.5 - p.cx) / p.fx,
                                (static_cast<double>(y) + 0.5 - p.cy) / p.fy);
             const glm::dvec2 dd = distort(lens, u);
-            // Source pixel centres are at +0.5: bilinear between the four around (sx, sy).
+            // Source pixel centres are at +0.5: bicubic (Keys, a = -0.5) over the 4x4 around (sx, sy);
+            // bilinear would blur every image it remaps, and a model trained on them with it.
             const double sx = dd.x * d.fx + d.cx - 0.5, sy = dd.y * d.fy + d.cy - 0.5;
             const double fx0 = std::floor(sx), fy0 = std::floor(sy);
             const int x0 = static_cast<int>(fx0), y0 = static_cast<int>(fy0);
-            const float ax = static_cast<float>(sx - fx0), ay = static_cast<float>(sy - fy0);
+            float wx[4], wy[4];
+            keys_weights(static_cast<float>(sx - fx0), wx);
+            keys_weights(static_cast<float>(sy - fy0), wy);
             const auto at = [&](int xi, int yi, int ch) {
                 xi = std::clamp(xi, 0, d.width - 1);
                 yi = std::clamp(yi, 0, d.height - 1);
@@ -194,10 +208,14 @@ std::vector<float> undistort_image(const std::vector<float>& image, int channels
                                  static_cast<std::size_t>(channels) +
                              static_cast<std::size_t>(ch)];
             };
-            for (int ch = 0; ch < channels; ++ch)
+            for (int ch = 0; ch < channels; ++ch) {
+                float sum = 0.0f;
+                for (int j = 0; j < 4; ++j)
+                    for (int i = 0; i < 4; ++i) sum += wy[j] * wx[i] * at(x0 - 1 + i, y0 - 1 + j, ch);
+                // Keys' kernel overshoots at edges: keep values in the source's range [0, 1].
                 out[(y * w + x) * static_cast<std::size_t>(channels) + static_cast<std::size_t>(ch)] =
-                    (1 - ay) * ((1 - ax) * at(x0, y0, ch) + ax * at(x0 + 1, y0, ch)) +
-                    ay * ((1 - ax) * at(x0, y0 + 1, ch) + ax * at(x0 + 1, y0 + 1, ch));
+                    std::clamp(sum, 0.0f, 1.0f);
+            }
         }
     });
     return out;

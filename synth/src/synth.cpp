@@ -68,37 +68,44 @@ Camera pinhole_canvas(const Camera& c, const LensDistortion& lens) {
     return canvas;
 }
 
-// The view through the lens: each distorted pixel takes the pinhole render at its undistorted point
-// (bilinear, on premultiplied colour so that edges do not darken).
-MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Camera& c,
-                       const LensDistortion& lens) {
+// The view through the lens, as a camera integrates it: each distorted pixel averages `samples` x
+// `samples` points over its area, each looked up (bilinear, on premultiplied colour) in a pinhole
+// render of `canvas` made at `samples` times the resolution.
+MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Camera& c, const LensDistortion& lens,
+                       int samples) {
     MeshImage out;
     out.width = c.width;
     out.height = c.height;
     out.rgba.assign(static_cast<std::size_t>(c.width) * c.height * 4, 0);
     out.depth.assign(static_cast<std::size_t>(c.width) * c.height, 0.0f);
+    const double scale = samples;
     for (int y = 0; y < c.height; ++y)
         for (int x = 0; x < c.width; ++x) {
-            glm::dvec2 u;
-            if (!undistort(lens, {(x + 0.5 - c.cx) / c.fx, (y + 0.5 - c.cy) / c.fy}, u)) continue;
-            const double sx = u.x * canvas.fx + canvas.cx - 0.5, sy = u.y * canvas.fy + canvas.cy - 0.5;
-            const int x0 = static_cast<int>(std::floor(sx)), y0 = static_cast<int>(std::floor(sy));
-            const double ax = sx - x0, ay = sy - y0;
             double acc[4] = {0, 0, 0, 0};
-            for (int k = 0; k < 4; ++k) {
-                const int xi = std::clamp(x0 + (k & 1), 0, canvas.width - 1);
-                const int yi = std::clamp(y0 + (k >> 1), 0, canvas.height - 1);
-                const double w = ((k & 1) ? ax : 1 - ax) * ((k >> 1) ? ay : 1 - ay);
-                const std::uint8_t* p = &pinhole.rgba[(static_cast<std::size_t>(yi) * canvas.width + xi) * 4];
-                const double a = p[3] / 255.0;
-                for (int ch = 0; ch < 3; ++ch) acc[ch] += w * a * p[ch];
-                acc[3] += w * a;
-            }
+            for (int j = 0; j < samples; ++j)
+                for (int i = 0; i < samples; ++i) {
+                    const double px = x + (i + 0.5) / samples, py = y + (j + 0.5) / samples;
+                    glm::dvec2 u;
+                    if (!undistort(lens, {(px - c.cx) / c.fx, (py - c.cy) / c.fy}, u)) continue;
+                    const double sx = u.x * canvas.fx * scale + canvas.cx * scale - 0.5;
+                    const double sy = u.y * canvas.fy * scale + canvas.cy * scale - 0.5;
+                    const int x0 = static_cast<int>(std::floor(sx)), y0 = static_cast<int>(std::floor(sy));
+                    const double ax = sx - x0, ay = sy - y0;
+                    for (int k = 0; k < 4; ++k) {
+                        const int xi = std::clamp(x0 + (k & 1), 0, pinhole.width - 1);
+                        const int yi = std::clamp(y0 + (k >> 1), 0, pinhole.height - 1);
+                        const double w = ((k & 1) ? ax : 1 - ax) * ((k >> 1) ? ay : 1 - ay);
+                        const std::uint8_t* p = &pinhole.rgba[(static_cast<std::size_t>(yi) * pinhole.width + xi) * 4];
+                        const double a = p[3] / 255.0;
+                        for (int ch = 0; ch < 3; ++ch) acc[ch] += w * a * p[ch];
+                        acc[3] += w * a;
+                    }
+                }
+            const double n = static_cast<double>(samples) * samples;
             std::uint8_t* q = &out.rgba[(static_cast<std::size_t>(y) * c.width + x) * 4];
             for (int ch = 0; ch < 3; ++ch)
-                q[ch] = static_cast<std::uint8_t>(
-                    std::clamp(acc[3] > 0 ? acc[ch] / acc[3] : 0.0, 0.0, 255.0) + 0.5);
-            q[3] = static_cast<std::uint8_t>(std::clamp(acc[3] * 255.0 + 0.5, 0.0, 255.0));
+                q[ch] = static_cast<std::uint8_t>(std::clamp(acc[3] > 0 ? acc[ch] / acc[3] : 0.0, 0.0, 255.0) + 0.5);
+            q[3] = static_cast<std::uint8_t>(std::clamp(acc[3] / n * 255.0 + 0.5, 0.0, 255.0));
         }
     return out;
 }
@@ -261,8 +268,17 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
             // Through a lens: a pinhole render over the lens's field, warped; points come from the render.
             const Camera canvas = options.lens.none() ? camera : pinhole_canvas(camera, options.lens);
             const MeshImage pinhole = render_mesh(model, poses[static_cast<std::size_t>(f)], canvas, render);
+            // The lens's image integrates its pixels from a render at the supersampling resolution.
+            const int samples = std::max(1, options.supersample);
+            MeshRenderOptions fine = render;
+            fine.supersample = 1;
             const MeshImage image =
-                options.lens.none() ? pinhole : through_lens(pinhole, canvas, camera, options.lens);
+                options.lens.none() ? pinhole
+                                    : through_lens(render_mesh(model, poses[static_cast<std::size_t>(f)],
+                                                               canvas.resized(canvas.width * samples,
+                                                                              canvas.height * samples),
+                                                               fine),
+                                                   canvas, camera, options.lens, samples);
             std::string name = "r_" + number(v, digits);
             if (options.frames > 1) name += "_f" + number(f, options.frames > 1000 ? 4 : 3);
             name += ".png";

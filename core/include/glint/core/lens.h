@@ -50,8 +50,8 @@ bool undistort(const LensDistortion& lens, glm::dvec2 distorted, glm::dvec2& und
 // inverted over the image (parameters that fold the image over itself).
 Camera undistorted_camera(const Camera& distorted, const LensDistortion& lens);
 
-// Remaps an image [H, W, channels] taken through `lens` with intrinsics `distorted` onto the pinhole
-// camera `pinhole` (undistorted_camera), bilinearly.
+// Remaps an image [H, W, channels] of values in [0, 1] taken through `lens` with intrinsics `distorted`
+// onto the pinhole camera `pinhole` (undistorted_camera), by bicubic interpolation.
 std::vector<float> undistort_image(const std::vector<float>& image, int channels, const Camera& distorted,
                                    const LensDistortion& lens, const Camera& pinhole);
 
