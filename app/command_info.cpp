@@ -192,6 +192,7 @@ int show_dataset(const std::string& path, bool json) {
         };
         if (d.aabb_scale) out["aabb_scale"] = *d.aabb_scale;
         if (!d.distortion.empty()) out["distortion"] = d.distortion;
+        out["masked_views"] = d.masked_views;
         std::printf("%s\n", out.dump(2).c_str());
         return 0;
     }
@@ -203,6 +204,7 @@ int show_dataset(const std::string& path, bool json) {
                 first.camera.height, static_cast<double>(first.camera.fx),
                 static_cast<double>(first.camera.fy));
     if (!d.distortion.empty()) std::printf("  lens           %s\n", d.distortion.c_str());
+    if (d.masked_views > 0) std::printf("  masks          %zu views (masked pixels are left out of the loss)\n", d.masked_views);
     std::printf("  cameras        centre (%.3g, %.3g, %.3g), extent %.3g\n", d.camera_centre.x,
                 d.camera_centre.y, d.camera_centre.z, static_cast<double>(d.camera_extent));
     if (d.kind.starts_with("COLMAP") || d.points.size() > 0)

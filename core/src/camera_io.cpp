@@ -171,6 +171,11 @@ CameraSet load_transforms(const fs::path& path, Distortion distortion) {
         set.names.push_back(std::move(name));
         set.models.push_back(lens_model_name(lens.model));
         set.lenses.push_back(lens);
+        if (frame.contains("mask_path")) {
+            if (!frame["mask_path"].is_string()) fail(where + ": 'mask_path' is not a string");
+            set.masks.resize(set.cameras.size());
+            set.masks.back() = path.parent_path() / frame["mask_path"].get<std::string>();
+        }
         if (frame.contains("time")) {
             if (!frame["time"].is_number()) fail(where + ": 'time' is not a number");
             set.times.resize(set.cameras.size(), 0.0f);
@@ -179,6 +184,7 @@ CameraSet load_transforms(const fs::path& path, Distortion distortion) {
         }
     }
     if (!set.times.empty()) set.times.resize(set.cameras.size(), 0.0f);
+    if (!set.masks.empty()) set.masks.resize(set.cameras.size());
     set.model_folder = path;
     if (root.contains("ply_file_path")) {
         if (!root["ply_file_path"].is_string()) fail("'ply_file_path' is not a string");

@@ -52,6 +52,23 @@ std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_
             throw InputError(cat(v.image.string(), ": ", v.camera.width, "x", v.camera.height,
                                  " is too small for --downscale ", downscale));
         v.camera = downscaled(v.camera, downscale);
+        // The mask: the camera file's, or masks/NAME (or NAME.png, COLMAP's convention) beside the images.
+        if (i < set.masks.size() && !set.masks[i].empty()) {
+            v.mask = set.masks[i];
+        } else {
+            const fs::path masks = v.image.parent_path().parent_path() / "masks";  // beside the images' folder
+            const fs::path file = fs::path(set.names[i]).filename();
+            for (const fs::path& candidate : {masks / file, masks / (file.string() + ".png")})
+                if (v.mask.empty() && fs::is_regular_file(candidate)) v.mask = candidate;
+        }
+        if (!v.mask.empty()) {
+            if (!fs::exists(v.mask))
+                throw InputError(cat(v.mask.string(), ": no such mask (for ", v.image.string(), ")"));
+            const ImageSize mask_size = read_image_size(v.mask);
+            if (mask_size.width != size.width || mask_size.height != size.height)
+                throw InputError(cat(v.mask.string(), ": the mask is ", mask_size.width, "x", mask_size.height,
+                                     " but its image ", v.image.string(), " is ", size.width, "x", size.height));
+        }
         if (i < set.lenses.size() && !set.lenses[i].none()) {
             v.lens = set.lenses[i];
             v.distorted_camera = v.camera;
@@ -65,6 +82,35 @@ std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_
         views.push_back(std::move(v));
     }
     return views;
+}
+
+// A mask file as weights in [0, 1] (its alpha when it has one, else its first channel), box-filtered by
+// `factor` to width x height.
+std::vector<float> load_mask(const fs::path& path, int factor, int width, int height) {
+    int w = 0, h = 0, channels = 0;
+    stbi_uc* data = stbi_load(path.c_str(), &w, &h, &channels, 0);
+    if (data == nullptr)
+        throw InputError(cat(path.string(), ": not a readable mask image (", stbi_failure_reason(), ")"));
+    const std::unique_ptr<stbi_uc, void (*)(void*)> owned(data, stbi_image_free);
+    if (w / factor != width || h / factor != height)
+        throw InputError(cat(path.string(), ": the mask is ", w, "x", h, ", not its image's ", width * factor, "x",
+                             height * factor));
+    const int channel = channels == 2 || channels == 4 ? channels - 1 : 0;
+    std::vector<float> mask(static_cast<std::size_t>(width) * static_cast<std::size_t>(height), 0.0f);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            float sum = 0.0f;
+            for (int dy = 0; dy < factor; ++dy)
+                for (int dx = 0; dx < factor; ++dx)
+                    sum += data[(static_cast<std::size_t>(y * factor + dy) * static_cast<std::size_t>(w) +
+                                 static_cast<std::size_t>(x * factor + dx)) *
+                                    static_cast<std::size_t>(channels) +
+                                static_cast<std::size_t>(channel)] /
+                           255.0f;
+            mask[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)] =
+                sum / static_cast<float>(factor * factor);
+        }
+    return mask;
 }
 
 void split_every(std::vector<DatasetView> all, int every, std::vector<DatasetView>& train,
@@ -128,6 +174,9 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
                              "; training needs at least two"));
     if (d.train.empty())
         throw InputError(cat(path.string(), ": every view is a test view; none is left to train on"));
+
+    for (const std::vector<DatasetView>* split : {&d.train, &d.test})
+        for (const DatasetView& v : *split) d.masked_views += v.mask.empty() ? 0 : 1;
 
     // Lens distortion: which model, on how many views, and the focal scale of the pinhole cameras.
     std::size_t distorted = 0;
@@ -204,8 +253,11 @@ ImageRgb Dataset::load_image(const DatasetView& view) const {
             for (int k = 0; k < 3; ++k) image.rgb[3 * o + k] = rgb[k] * weight;
             if (has_alpha) image.alpha[o] = alpha * weight;
         }
+    if (!view.mask.empty()) image.mask = load_mask(view.mask, factor, image.width, image.height);
     if (!view.lens.none()) {
         image.rgb = undistort_image(image.rgb, 3, view.distorted_camera, view.lens, view.camera);
+        if (!image.mask.empty())
+            image.mask = undistort_image(image.mask, 1, view.distorted_camera, view.lens, view.camera);
         if (has_alpha)
             image.alpha = undistort_image(image.alpha, 1, view.distorted_camera, view.lens, view.camera);
     }

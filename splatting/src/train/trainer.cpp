@@ -263,9 +263,25 @@ StepResult Trainer::step() {
     m_profile.forward += ms_since(start);
 
     start = Clock::now();
+    if (!target.mask.empty()) {
+        // Masked pixels constrain nothing: the target takes the render's colour there (no L1 term; SSIM
+        // windows see the render), and no gradient leaves them.
+        if (target_rgb.data() != m_target.data()) {
+            m_target.assign(target_rgb.begin(), target_rgb.end());
+            target_rgb = m_target;
+        }
+        for (std::size_t p = 0; p < target.mask.size(); ++p) {
+            const float keep = target.mask[p];
+            for (int k = 0; k < 3; ++k)
+                m_target[3 * p + k] = keep * m_target[3 * p + k] + (1.0f - keep) * m_out.color[3 * p + k];
+        }
+        target_moments = nullptr;  // the target changes with every render
+    }
     m_v_image.resize(m_out.color.size());
     const LossValue loss = photometric_loss<float>(m_out.color, target_rgb, v.camera.width, v.camera.height,
                                                    o.lambda_dssim, m_v_image, m_loss_buffers, target_moments);
+    for (std::size_t p = 0; p < target.mask.size(); ++p)
+        for (int k = 0; k < 3; ++k) m_v_image[3 * p + k] *= target.mask[p];
     StepResult result{m_iteration, loss.loss, psnr_from_mse(loss.mse)};
     m_profile.loss += ms_since(start);
 

@@ -16,6 +16,7 @@ struct CameraSet {
     std::vector<std::string> names;      // image file of each camera
     std::vector<std::string> models;     // COLMAP camera model of each ("PINHOLE" for transforms.json)
     std::vector<LensDistortion> lenses;  // the lens distortion of each (model None for a pinhole)
+    std::vector<std::filesystem::path> masks;  // transforms.json "mask_path" of each, resolved; empty: none
     std::vector<float> times;            // transforms.json "time" of each frame; empty when no frame has one
     std::filesystem::path model_folder;  // the COLMAP model folder read, or the transforms.json file
     std::optional<float> aabb_scale;     // transforms.json (Instant-NGP's scene bound), when given

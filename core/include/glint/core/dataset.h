@@ -35,6 +35,9 @@ struct DatasetView {
     // remaps it onto `camera` (lens.h's undistorted_camera of this one).
     LensDistortion lens;
     Camera distorted_camera;
+    // A mask of the pixels training may use (grey or alpha; 0 excludes a pixel), or empty: transforms.json's
+    // "mask_path", or masks/NAME (NAME.png) beside the images folder, as COLMAP and nerfstudio name them.
+    std::filesystem::path mask;
 };
 
 // An image in memory: float RGB in [0, 1], rows top to bottom, and the file's alpha when it had one.
@@ -42,6 +45,7 @@ struct ImageRgb {
     int width = 0, height = 0;
     std::vector<float> rgb;    // [H, W, 3], composited over the background when the file had alpha
     std::vector<float> alpha;  // [H, W], empty when the file had no alpha channel
+    std::vector<float> mask;   // [H, W] in [0, 1], 0 where the view's mask excludes a pixel; empty: none
 };
 
 class Dataset {
@@ -55,6 +59,7 @@ public:
     // What was done about lens distortion, one line for the summary ("OPENCV (k1 ...) on 49 of 56 views:
     // undistorted at load onto pinhole cameras, focal length x0.94"); empty for pinhole datasets.
     std::string distortion;
+    std::size_t masked_views = 0;  // views with a mask
     // Cameras' extent as the reference 3DGS computes it (getNerfppNorm): the centre of the camera
     // positions and 1.1 times their largest distance from it; scales the position learning rate.
     glm::vec3 camera_centre{0.0f};
