@@ -51,7 +51,7 @@ struct TrainCommandOptions {
     std::uint64_t seed = 1;
     std::size_t random_count = 50'000;
     std::size_t max_gaussians = 0;  // 0: ADC 3,000,000; MCMC one per pixel of a training view
-    bool random_background = false, profile = false, view = false;
+    bool random_background = false, profile = false, view = false, appearance = false;
     int view_frames = 0;
     // Schedule overrides (0: fitted to the run's length, fit_schedule).
     int densify_from = 0, densify_until = 0, densify_interval = 0, opacity_reset_every = 0, sh_interval = 0;
@@ -121,6 +121,9 @@ void add_general_options(CLI::App& command, TrainCommandOptions& o) {
 }
 
 void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
+    command.add_flag("--appearance", o.appearance,
+                     "Gaussians: learn a colour correction (gain and bias per channel) per training photo, "
+                     "left out of renders: for exposure or white balance that changed between photos");
     command
         .add_option("--max-gaussians", o.max_gaussians,
                     "Gaussian budget: densification stops growing past it, the largest gradients first; "
@@ -234,6 +237,7 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
                                             : splatting::TrainOptions::Init::Auto;
         options.backend = parse_backend(o.backend);
         options.random_background = o.random_background;
+        options.appearance = o.appearance;
         options.densify = o.densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
                                               : splatting::TrainOptions::Densify::Adc;
         splatting::fit_schedule(options, iterations, dataset.train.size());
@@ -317,9 +321,11 @@ int run_train(const TrainCommandOptions& o) {
     if (!dataset.distortion.empty()) log::info(o.dataset, ": lens ", dataset.distortion);
     if (dataset.masked_views > 0) {
         if (nerf)
-            log::warn(o.dataset, ": ", dataset.masked_views, " views have masks; NeRF training does not use them");
+            log::warn(o.dataset, ": ", dataset.masked_views,
+                      " views have masks; NeRF training does not use them");
         else
-            log::info(o.dataset, ": ", dataset.masked_views, " views have masks: their masked pixels are left out of the loss");
+            log::info(o.dataset, ": ", dataset.masked_views,
+                      " views have masks: their masked pixels are left out of the loss");
     }
 
     const splatting::GaussianTrainingSession* gaussians = nullptr;

@@ -178,6 +178,13 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     m_grad_count.assign(n, 0.0f);
     m_train_images.resize(dataset.train.size());
     m_train_moments.resize(dataset.train.size());
+    if (options.appearance) {
+        m_appearance.assign(6 * dataset.train.size(), 0.0f);
+        for (std::size_t i = 0; i < dataset.train.size(); ++i)
+            std::fill_n(m_appearance.begin() + static_cast<std::ptrdiff_t>(6 * i), 3, 1.0f);
+        m_appearance_m.assign(m_appearance.size(), 0.0f);
+        m_appearance_v.assign(m_appearance.size(), 0.0f);
+    }
     m_test_images.resize(dataset.test.size());
     if (options.random_background && image(0, false).alpha.empty())
         log::warn(dataset.train.front().image.string(),
@@ -213,6 +220,10 @@ void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments
     moments.m.resize(values.size(), 0.0f);
     moments.v.resize(values.size(), 0.0f);
     adam_step(values, grad, moments.m, moments.v, lr, m_iteration, AdamSettings{});  // the reference's
+}
+
+float* Trainer::appearance_of(std::size_t view) {
+    return m_appearance.empty() ? nullptr : m_appearance.data() + 6 * view;
 }
 
 StepResult Trainer::step() {
@@ -263,6 +274,16 @@ StepResult Trainer::step() {
     m_profile.forward += ms_since(start);
 
     start = Clock::now();
+    // With appearance, the loss sees the render through this view's colour correction.
+    std::span<const float> rendered = m_out.color;
+    float* correction = appearance_of(view);
+    if (correction != nullptr) {
+        m_corrected.resize(m_out.color.size());
+        for (std::size_t p = 0; p < m_out.color.size() / 3; ++p)
+            for (int k = 0; k < 3; ++k)
+                m_corrected[3 * p + k] = correction[k] * m_out.color[3 * p + k] + correction[3 + k];
+        rendered = m_corrected;
+    }
     if (!target.mask.empty()) {
         // Masked pixels constrain nothing: the target takes the render's colour there (no L1 term; SSIM
         // windows see the render), and no gradient leaves them.
@@ -273,15 +294,29 @@ StepResult Trainer::step() {
         for (std::size_t p = 0; p < target.mask.size(); ++p) {
             const float keep = target.mask[p];
             for (int k = 0; k < 3; ++k)
-                m_target[3 * p + k] = keep * m_target[3 * p + k] + (1.0f - keep) * m_out.color[3 * p + k];
+                m_target[3 * p + k] = keep * m_target[3 * p + k] + (1.0f - keep) * rendered[3 * p + k];
         }
         target_moments = nullptr;  // the target changes with every render
     }
     m_v_image.resize(m_out.color.size());
-    const LossValue loss = photometric_loss<float>(m_out.color, target_rgb, v.camera.width, v.camera.height,
+    const LossValue loss = photometric_loss<float>(rendered, target_rgb, v.camera.width, v.camera.height,
                                                    o.lambda_dssim, m_v_image, m_loss_buffers, target_moments);
     for (std::size_t p = 0; p < target.mask.size(); ++p)
         for (int k = 0; k < 3; ++k) m_v_image[3 * p + k] *= target.mask[p];
+    if (correction != nullptr) {
+        // d loss / d gain = sum of v * render, d loss / d bias = sum of v; the render's gradient is v * gain.
+        double grad[6] = {0, 0, 0, 0, 0, 0};
+        for (std::size_t p = 0; p < m_out.color.size() / 3; ++p)
+            for (int k = 0; k < 3; ++k) {
+                const float g = m_v_image[3 * p + k];
+                grad[k] += static_cast<double>(g) * m_out.color[3 * p + k];
+                grad[3 + k] += g;
+                m_v_image[3 * p + k] = g * correction[k];
+            }
+        m_appearance_grad.assign(m_appearance.size(), 0.0f);
+        for (int j = 0; j < 6; ++j)
+            m_appearance_grad[6 * view + static_cast<std::size_t>(j)] = static_cast<float>(grad[j]);
+    }
     StepResult result{m_iteration, loss.loss, psnr_from_mse(loss.mse)};
     m_profile.loss += ms_since(start);
 
@@ -302,6 +337,13 @@ StepResult Trainer::step() {
     adam(m_cloud.log_scales(), m_grads.log_scales, m_moments[1], o.lr_scale);
     adam(m_cloud.rotations(), m_grads.rotations, m_moments[2], o.lr_rotation);
     adam(m_cloud.opacity_logits(), m_grads.opacity_logits, m_moments[3], o.lr_opacity);
+    if (!m_appearance.empty()) {
+        // Only this step's view has a gradient: the others keep their values and moments.
+        AdamSettings sparse;
+        sparse.skip_zero_gradients = true;
+        adam_step(m_appearance, m_appearance_grad, m_appearance_m, m_appearance_v, o.lr_appearance,
+                  m_iteration, sparse);
+    }
     adam(m_cloud.sh_dc(), m_grads.sh_dc, m_moments[4], o.lr_sh_dc);
     adam(m_cloud.sh_rest(), m_grads.sh_rest, m_moments[5], o.lr_sh_rest);
     m_profile.optimizer += ms_since(start);
@@ -438,7 +480,7 @@ void Trainer::reset_opacity() {
 
 namespace {
 
-constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '1'};
+constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '2'};
 
 }  // namespace
 
@@ -462,6 +504,9 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
     }
     w.put_array<float>(m_grad_accum);
     w.put_array<float>(m_grad_count);
+    w.put_array<float>(m_appearance);
+    w.put_array<float>(m_appearance_m);
+    w.put_array<float>(m_appearance_v);
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
     file.commit();
@@ -501,6 +546,12 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     }
     std::vector<float> accum = r.get_array<float>(), counts = r.get_array<float>();
     if (accum.size() != count || counts.size() != count) r.fail("statistics do not match the Gaussians");
+    std::vector<float> appearance = r.get_array<float>(), appearance_m = r.get_array<float>(),
+                       appearance_v = r.get_array<float>();
+    if (appearance.size() != m_appearance.size() || appearance_m.size() != appearance.size() ||
+        appearance_v.size() != appearance.size())
+        r.fail(m_appearance.empty() ? "it was trained with --appearance"
+                                    : "it was trained without --appearance");
     if (!r.at_end()) r.fail("trailing bytes");
     if (const auto bad = cloud.find_non_finite()) r.fail(*bad);
     m_iteration = iteration;
@@ -512,6 +563,9 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     m_moments = std::move(moments);
     m_grad_accum = std::move(accum);
     m_grad_count = std::move(counts);
+    m_appearance = std::move(appearance);
+    m_appearance_m = std::move(appearance_m);
+    m_appearance_v = std::move(appearance_v);
 }
 
 Evaluation Trainer::evaluate(bool training_views) {

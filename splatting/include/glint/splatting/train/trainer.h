@@ -31,6 +31,11 @@ struct TrainOptions {
     float lr_sh_dc = 2.5e-3f, lr_sh_rest = 2.5e-3f / 20.0f, lr_opacity = 0.05f, lr_scale = 5e-3f,
           lr_rotation = 1e-3f;
     float lambda_dssim = 0.2f;
+    // Per training view, a colour correction (gain and bias per channel) learnt with the scene and left
+    // out of every render: photos whose exposure or white balance changed between shots then need no
+    // floaters to explain it.
+    bool appearance = false;
+    float lr_appearance = 1e-3f;
     int sh_degree = 3, sh_interval = 1000;  // one more SH degree every sh_interval iterations
     // Adaptive density control: from densify_from to densify_until, every densify_interval iterations,
     // Gaussians whose mean screen-space gradient exceeds the threshold are cloned (small) or split
@@ -145,6 +150,10 @@ private:
     std::vector<float> m_grad_count;   // [N] views in which the Gaussian was visible
     std::vector<float> m_v_image;
     std::vector<float> m_target;  // [H, W, 3] this step's target over a random background
+    // Appearance (TrainOptions::appearance): [training views, 6] gain r, g, b and bias r, g, b; their
+    // gradient and Adam moments; this step's corrected render.
+    std::vector<float> m_appearance, m_appearance_grad, m_appearance_m, m_appearance_v, m_corrected;
+    float* appearance_of(std::size_t view);  // this view's six values, or null without appearance
     LossBuffers<float> m_loss_buffers;
     std::vector<std::unique_ptr<ImageRgb>> m_train_images, m_test_images;  // decoded on first use
     // The training targets' blurred moments for SSIM, kept while they fit in kMomentsBudget bytes.
