@@ -319,14 +319,9 @@ int run_train(const TrainCommandOptions& o) {
               dataset.test.size(), " test views at ", dataset.train.front().camera.width, "x",
               dataset.train.front().camera.height);
     if (!dataset.distortion.empty()) log::info(o.dataset, ": lens ", dataset.distortion);
-    if (dataset.masked_views > 0) {
-        if (nerf)
-            log::warn(o.dataset, ": ", dataset.masked_views,
-                      " views have masks; NeRF training does not use them");
-        else
-            log::info(o.dataset, ": ", dataset.masked_views,
-                      " views have masks: their masked pixels are left out of the loss");
-    }
+    if (dataset.masked_views > 0)
+        log::info(o.dataset, ": ", dataset.masked_views,
+                  " views have masks: their masked pixels are left out of the loss");
 
     const splatting::GaussianTrainingSession* gaussians = nullptr;
     std::unique_ptr<TrainingSession> run = make_session(o, dataset, nerf, iterations, gaussians);

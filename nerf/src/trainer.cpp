@@ -49,6 +49,7 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 struct NerfTrainer::StepBuffers {
     struct RayData {
         float o[3], d[3], target[3], background[3];
+        float weight;  // the pixel's mask value: 0 leaves the ray out of the loss
     };
     std::vector<RayData> rays;
     std::vector<std::vector<float>> block_t, block_dt;
@@ -118,6 +119,7 @@ NerfTrainer::NerfTrainer(const Dataset& dataset, const NerfConfig& config, const
     m_pixel_offset.push_back(total);
     m_rgb.resize(3 * total);
     m_alpha.assign(total, 1.0f);
+    if (dataset.masked_views > 0) m_mask.assign(total, 1.0f);
     tbb::parallel_for(std::size_t{0}, dataset.train.size(), [&](std::size_t k) {
         const ImageRgb image = dataset.load_image(dataset.train[k]);
         std::copy(image.rgb.begin(), image.rgb.end(),
@@ -125,6 +127,9 @@ NerfTrainer::NerfTrainer(const Dataset& dataset, const NerfConfig& config, const
         if (!image.alpha.empty())
             std::copy(image.alpha.begin(), image.alpha.end(),
                       m_alpha.begin() + static_cast<std::ptrdiff_t>(m_pixel_offset[k]));
+        if (!image.mask.empty())
+            std::copy(image.mask.begin(), image.mask.end(),
+                      m_mask.begin() + static_cast<std::ptrdiff_t>(m_pixel_offset[k]));
     });
     m_occupancy_density.assign(m_model.occupancy().size(), 0.0f);
     m_grid_grad.assign(m_model.grid().params().size(), 0.0f);
@@ -250,6 +255,7 @@ void NerfTrainer::march_rays(std::uint64_t seed, NerfStepResult& result) {
             camera_ray(m_model, cam, static_cast<float>(x) + unit(mix(z + 1)),
                        static_cast<float>(y) + unit(mix(z + 2)), rd.o, rd.d);
             const float alpha = m_alpha[pixel];
+            rd.weight = m_mask.empty() ? 1.0f : m_mask[pixel];
             for (int a = 0; a < 3; ++a) {
                 const float fixed = m_dataset.options.background[static_cast<std::size_t>(a)];
                 rd.background[a] =
@@ -429,8 +435,8 @@ void NerfTrainer::composite(NerfStepResult& result) {
             double error = 0;
             for (int a = 0; a < 3; ++a) {
                 const float diff = colour[a] - ray[r].target[a];
-                error += static_cast<double>(diff) * diff;
-                grad_colour[a] = scale * diff;
+                error += static_cast<double>(ray[r].weight) * diff * diff;
+                grad_colour[a] = scale * ray[r].weight * diff;
             }
             ray_error[r] = error;
             composite_ray_backward<float>(used, &c_sigma[s0], &rgb[3 * s0], &c_dt[s0], ray[r].background,

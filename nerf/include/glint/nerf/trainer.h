@@ -91,6 +91,7 @@ private:
     // Training pixels: RGB over the dataset's background and alpha (1 without an alpha channel), all
     // images one after another; view k's pixels start at m_pixel_offset[k].
     std::vector<float> m_rgb, m_alpha;
+    std::vector<float> m_mask;  // [pixels] the views' masks (1 where a view has none); empty without masks
     std::vector<std::size_t> m_pixel_offset;
     std::vector<float> m_occupancy_density;  // decayed maximum density per cell
     std::vector<float> m_grid_grad, m_density_grad, m_colour_grad;
