@@ -10,6 +10,7 @@
 #include "glint/core/camera_io.h"
 #include "glint/core/dataset.h"
 #include "glint/core/image_io.h"
+#include "glint/nerf/trainer.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/train/mcmc.h"
 #include "glint/splatting/train/trainer.h"
@@ -124,6 +125,25 @@ TEST_SUITE("cpu") {
         MESSAGE("held-out views after training on occluded views: ", with_masks, " dB with masks, ", without,
                 " dB without");
         CHECK(with_masks > without + 2.0);
+        // A NeRF weighs each ray by its pixel's mask.
+        const auto nerf_psnr = [&](const Dataset& dataset) {
+            nerf::HashGridConfig grid;
+            grid.levels = 8;
+            grid.log2_table_size = 14;
+            grid.max_resolution = 128.0f;
+            nerf::NerfConfig config = nerf::config_for(dataset, grid);
+            config.steps = 128;
+            config.occupancy_resolution = 32;
+            nerf::NerfTrainOptions nerf_options;
+            nerf_options.iterations = 300;
+            nerf_options.batch_samples = 8192;
+            nerf::NerfTrainer trainer(dataset, config, nerf_options);
+            for (int i = 0; i < nerf_options.iterations; ++i) trainer.step();
+            return trainer.evaluate().psnr;
+        };
+        const double nerf_with = nerf_psnr(masked), nerf_without = nerf_psnr(unmasked);
+        MESSAGE("NeRF: ", nerf_with, " dB with masks, ", nerf_without, " dB without");
+        CHECK(nerf_with > nerf_without + 2.0);
         // A mask of another size is an input error naming it.
         write_png(dir / "mask_r_1.png", 24, 24, 1, std::vector<std::uint8_t>(24 * 24, 255));
         test::check_input_error([&] { load_dataset(dir / "masked.json"); }, {"mask_r_1.png", "24x24"});
