@@ -46,22 +46,12 @@ glm::vec3 parse_background(const std::string& text) {
 }
 
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option) {
-    std::vector<float> values;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        try {
-            std::size_t used = 0;
-            values.push_back(std::stof(item, &used));
-            if (used != item.size()) throw std::invalid_argument(item);
-        } catch (const std::exception&) {
-            throw InputError(cat(option, ": '", printable(item), "' is not a number"));
-        }
-        if (!std::isfinite(values.back())) throw InputError(cat(option, ": values must be finite"));
-    }
+    const std::vector<double> values = parse_number_list(text, option);
+    for (const double v : values)
+        if (std::fabs(v) > 3.4e38) throw InputError(cat(option, ": values must be finite"));
     if (values.size() != count)
         throw InputError(cat(option, ": expected ", count, " comma-separated numbers"));
-    return values;
+    return std::vector<float>(values.begin(), values.end());
 }
 
 void add_view_options(CLI::App& command, ViewOptions& o) {

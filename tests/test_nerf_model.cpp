@@ -31,17 +31,6 @@ TEST_SUITE_BEGIN("cpu");
 
 namespace {
 
-nerf::NerfConfig small_config() {
-    nerf::NerfConfig c;
-    c.grid.levels = 4;
-    c.grid.log2_table_size = 12;
-    c.grid.max_resolution = 64.0f;
-    c.hidden = 16;
-    c.occupancy_resolution = 16;
-    c.steps = 128;
-    return c;
-}
-
 // A model trained briefly on the sample (real densities: an object with an inside and empty space).
 nerf::NerfModel train_small_sample(const std::filesystem::path& output) {
     const test::CommandResult train = test::run_glint(
@@ -57,7 +46,7 @@ nerf::NerfModel train_small_sample(const std::filesystem::path& output) {
 }  // namespace
 
 TEST_CASE("ray marcher: steps through occupied cells only, at the smallest step, inside the box") {
-    nerf::NerfModel model(small_config());
+    nerf::NerfModel model(test::small_nerf_config());
     const float o[3] = {-1.0f, 0.53f, 0.47f}, d[3] = {1.0f, 0.0f, 0.0f};
     nerf::RayCursor cursor = model.start_ray(o, d, 0.0f);
     CHECK(cursor.t == doctest::Approx(1.0f));
@@ -96,7 +85,7 @@ TEST_CASE("ray marcher: steps through occupied cells only, at the smallest step,
 
 TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are input errors") {
     test::TempDir dir;
-    nerf::NerfModel model(small_config());
+    nerf::NerfModel model(test::small_nerf_config());
     model.initialize(5);
     for (std::size_t i = 0; i < model.occupancy().size(); i += 3) model.occupancy()[i] = 0;
     const auto path = dir / "scene.nerf";
@@ -339,14 +328,7 @@ TEST_CASE("quality floor: a NeRF trained for 600 steps on the shipped sample dat
         test::quoted(dir / "curve.csv"));
     INFO(r.output);
     REQUIRE(r.exit_code == 0);
-    std::ifstream csv(dir / "curve.csv");
-    std::string header, last, line;
-    std::getline(csv, header);
-    while (std::getline(csv, line)) last = line;
-    REQUIRE(!last.empty());
-    std::vector<double> fields;
-    std::istringstream row(last);
-    for (std::string field; std::getline(row, field, ',');) fields.push_back(std::stod(field));
+    const std::vector<double> fields = test::last_csv_row(dir / "curve.csv");
     REQUIRE(fields.size() == 6);
     MESSAGE("sample dataset, NeRF, 600 steps: test PSNR ", fields[3], " dB, SSIM ", fields[4], ", ",
             fields[1], " s");
@@ -411,7 +393,7 @@ TEST_CASE(
         test::skip("CUDA can run here (" + std::string(status.device_name) + ")");
         return;
     }
-    nerf::NerfModel model(small_config());
+    nerf::NerfModel model(test::small_nerf_config());
     model.initialize(1);
     nerf::NerfRenderSettings settings;
     settings.backend = Backend::Cuda;

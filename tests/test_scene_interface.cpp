@@ -81,14 +81,7 @@ TEST_CASE("Scene::save writes the kind's formats and refuses the others, keeping
 
 TEST_CASE("a NeRF scene through the Scene interface: progressive, no counts, bands, .nerf only") {
     test::TempDir dir;
-    nerf::NerfConfig config;
-    config.grid.levels = 4;
-    config.grid.log2_table_size = 12;
-    config.grid.max_resolution = 64.0f;
-    config.hidden = 16;
-    config.occupancy_resolution = 16;
-    config.steps = 128;
-    auto model = std::make_shared<nerf::NerfModel>(config);
+    auto model = std::make_shared<nerf::NerfModel>(test::small_nerf_config());
     model->initialize(3);
     scene::NerfScene s(model, "random.nerf", Backend::Cpu);
     CHECK(s.kind() == scene::SceneKind::Nerf);

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <mutex>
+#include <sstream>
 
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
@@ -193,6 +194,28 @@ int finish_run() {
     std::fprintf(stderr, "%zu of %d test cases skipped:\n", g_skipped.size(), started);
     for (const std::string& line : g_skipped) std::fprintf(stderr, "  %s\n", line.c_str());
     return 0;
+}
+
+std::vector<double> last_csv_row(const std::filesystem::path& path) {
+    std::ifstream csv(path);
+    std::string header, last, line;
+    std::getline(csv, header);
+    while (std::getline(csv, line)) last = line;
+    std::vector<double> fields;
+    std::istringstream row(last);
+    for (std::string field; std::getline(row, field, ',');) fields.push_back(std::stod(field));
+    return fields;
+}
+
+nerf::NerfConfig small_nerf_config() {
+    nerf::NerfConfig c;
+    c.grid.levels = 4;
+    c.grid.log2_table_size = 12;
+    c.grid.max_resolution = 64.0f;
+    c.hidden = 16;
+    c.occupancy_resolution = 16;
+    c.steps = 128;
+    return c;
 }
 
 }  // namespace glint::test

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "glint/core/error.h"
+#include "glint/nerf/model.h"
 
 namespace glint::test {
 
@@ -78,5 +79,13 @@ CommandResult run_glint_under(const std::string& prefix, const std::string& argu
 // PSNR in dB of an RGB image file against an RGBA dataset image composited over white (how datasets with
 // transparent backgrounds are rendered for comparison). Requires the sizes to match.
 double psnr_over_white(const std::filesystem::path& rendered_rgb, const std::filesystem::path& truth_rgba);
+
+// The last row of a training CSV as numbers (iteration, seconds, count, test PSNR, SSIM, L1); empty when
+// the file has no data row.
+std::vector<double> last_csv_row(const std::filesystem::path& path);
+
+// A hash-grid NeRF configuration small enough for tests that build models by hand (4 levels of 2^12, 16
+// wide networks, a 16^3 occupancy grid, 128 steps).
+nerf::NerfConfig small_nerf_config();
 
 }  // namespace glint::test

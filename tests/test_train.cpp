@@ -64,16 +64,24 @@ void make_empty_rgba_dataset(const std::filesystem::path& dir) {
     write_transforms(dir / "transforms.json", set);
 }
 
-// The last row of a training CSV: iteration, seconds, count, test PSNR, SSIM, L1.
-std::vector<double> last_csv_row(const std::filesystem::path& path) {
-    std::ifstream csv(path);
-    std::string header, last, line;
-    std::getline(csv, header);
-    while (std::getline(csv, line)) last = line;
-    std::vector<double> fields;
-    std::istringstream row(last);
-    for (std::string field; std::getline(row, field, ',');) fields.push_back(std::stod(field));
-    return fields;
+// A PNG of `size` x `size` read as a dataset reads it.
+ImageRgb read_view(const std::filesystem::path& png, int size) {
+    DatasetView view;
+    view.image = png;
+    view.camera.width = view.camera.height = size;
+    return Dataset().load_image(view);
+}
+
+// Short training for comparisons (400 iterations from 4,000 random Gaussians, SH degree 0, the schedule
+// fitted), then the held-out PSNR.
+double held_out_psnr(const Dataset& dataset, splatting::TrainOptions options) {
+    options.iterations = 400;
+    options.random_count = 4000;
+    options.sh_degree = 0;
+    splatting::fit_schedule(options, options.iterations, dataset.train.size());
+    splatting::Trainer trainer(dataset, options);
+    for (int i = 0; i < options.iterations; ++i) trainer.step();
+    return trainer.evaluate().psnr;
 }
 
 }  // namespace
@@ -91,10 +99,7 @@ TEST_SUITE("cpu") {
             if (i % 8 == 0) continue;
             const std::string name = "r_" + std::to_string(i) + ".png";
             std::vector<std::uint8_t> rgb(48 * 48 * 3), mask(48 * 48, 255);
-            DatasetView view;
-            view.image = dir / name;
-            view.camera.width = view.camera.height = 48;
-            const ImageRgb image = Dataset().load_image(view);
+            const ImageRgb image = read_view(dir / name, 48);
             for (std::size_t k = 0; k < rgb.size(); ++k) rgb[k] = to_unorm8(image.rgb[k]);
             for (int y = 12; y < 30; ++y)
                 for (int x = 14; x < 32; ++x) {
@@ -111,17 +116,7 @@ TEST_SUITE("cpu") {
                       unmasked = load_dataset(dir / "transforms.json");
         CHECK(masked.masked_views == 14);
         CHECK(unmasked.masked_views == 0);
-        splatting::TrainOptions options;
-        options.iterations = 400;
-        options.random_count = 4000;
-        options.sh_degree = 0;
-        splatting::fit_schedule(options, options.iterations, masked.train.size());
-        const auto test_psnr = [&](const Dataset& dataset) {
-            splatting::Trainer trainer(dataset, options);
-            for (int i = 0; i < options.iterations; ++i) trainer.step();
-            return trainer.evaluate().psnr;
-        };
-        const double with_masks = test_psnr(masked), without = test_psnr(unmasked);
+        const double with_masks = held_out_psnr(masked, {}), without = held_out_psnr(unmasked, {});
         MESSAGE("held-out views after training on occluded views: ", with_masks, " dB with masks, ", without,
                 " dB without");
         CHECK(with_masks > without + 2.0);
@@ -157,10 +152,7 @@ TEST_SUITE("cpu") {
         for (int i = 0; i < 16; ++i) {
             if (i % 8 == 0) continue;
             const std::string name = "r_" + std::to_string(i) + ".png";
-            DatasetView view;
-            view.image = dir / name;
-            view.camera.width = view.camera.height = 48;
-            const ImageRgb image = Dataset().load_image(view);
+            const ImageRgb image = read_view(dir / name, 48);
             const float gain[3] = {0.6f + 0.05f * static_cast<float>(i), 1.3f - 0.04f * static_cast<float>(i),
                                    0.8f + 0.02f * static_cast<float>(i % 5)};
             std::vector<std::uint8_t> rgb(image.rgb.size());
@@ -168,18 +160,9 @@ TEST_SUITE("cpu") {
             write_png(dir / name, 48, 48, 3, rgb);
         }
         const Dataset dataset = load_dataset(dir.path());
-        splatting::TrainOptions options;
-        options.iterations = 400;
-        options.random_count = 4000;
-        options.sh_degree = 0;
-        splatting::fit_schedule(options, options.iterations, dataset.train.size());
-        const auto test_psnr = [&](bool appearance) {
-            options.appearance = appearance;
-            splatting::Trainer trainer(dataset, options);
-            for (int i = 0; i < options.iterations; ++i) trainer.step();
-            return trainer.evaluate().psnr;
-        };
-        const double with = test_psnr(true), without = test_psnr(false);
+        splatting::TrainOptions appearance;
+        appearance.appearance = true;
+        const double with = held_out_psnr(dataset, appearance), without = held_out_psnr(dataset, {});
         MESSAGE("held-out views after training on re-exposed views: ", with, " dB with appearance, ", without,
                 " dB without");
         CHECK(with > without + 1.0);
@@ -385,14 +368,7 @@ TEST_SUITE("cpu") {
             test::quoted(out) + " --iters 1000 --eval-every 1000 --csv " + test::quoted(dir / "curve.csv"));
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
-        std::ifstream csv(dir / "curve.csv");
-        std::string header, last, line;
-        std::getline(csv, header);
-        while (std::getline(csv, line)) last = line;
-        REQUIRE(!last.empty());
-        std::vector<double> fields;
-        std::istringstream row(last);
-        for (std::string field; std::getline(row, field, ',');) fields.push_back(std::stod(field));
+        const std::vector<double> fields = test::last_csv_row(dir / "curve.csv");
         REQUIRE(fields.size() == 6);
         MESSAGE("sample dataset, 1000 iterations: test PSNR ", fields[3], " dB, SSIM ", fields[4], ", ",
                 fields[2], " Gaussians, ", fields[1], " s");
@@ -426,7 +402,7 @@ TEST_SUITE("cpu") {
                             test::quoted(dir / "curve.csv"));
         INFO(r.output);
         REQUIRE(r.exit_code == 0);
-        const std::vector<double> fields = last_csv_row(dir / "curve.csv");
+        const std::vector<double> fields = test::last_csv_row(dir / "curve.csv");
         REQUIRE(fields.size() == 6);
         MESSAGE("sample dataset from random initialisation, 1000 iterations: test PSNR ", fields[3],
                 " dB, SSIM ", fields[4], ", ", fields[2], " Gaussians, ", fields[1], " s");

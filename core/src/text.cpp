@@ -1,9 +1,13 @@
 // Text helpers shared by the command line and the file readers.
 #include "glint/core/text.h"
 
+#include "glint/core/error.h"
+
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <sstream>
 
 namespace glint {
 
@@ -70,6 +74,23 @@ std::string to_lower(std::string_view text) {
     std::string out(text);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
+}
+
+std::vector<double> parse_number_list(const std::string& text, std::string_view option) {
+    std::vector<double> values;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        try {
+            std::size_t used = 0;
+            values.push_back(std::stod(item, &used));
+            if (used != item.size()) throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            throw InputError(cat(option, ": '", printable(item), "' is not a number"));
+        }
+        if (!std::isfinite(values.back())) throw InputError(cat(option, ": values must be finite"));
+    }
+    return values;
 }
 
 }  // namespace glint

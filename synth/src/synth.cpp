@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
-#include <sstream>
 
 #include "glint/core/camera_io.h"
 #include "glint/core/error.h"
@@ -71,8 +70,8 @@ Camera pinhole_canvas(const Camera& c, const LensDistortion& lens) {
 // The view through the lens, as a camera integrates it: each distorted pixel averages `samples` x
 // `samples` points over its area, each looked up (bilinear, on premultiplied colour) in a pinhole
 // render of `canvas` made at `samples` times the resolution.
-MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Camera& c, const LensDistortion& lens,
-                       int samples) {
+MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Camera& c,
+                       const LensDistortion& lens, int samples) {
     MeshImage out;
     out.width = c.width;
     out.height = c.height;
@@ -95,7 +94,8 @@ MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Cam
                         const int xi = std::clamp(x0 + (k & 1), 0, pinhole.width - 1);
                         const int yi = std::clamp(y0 + (k >> 1), 0, pinhole.height - 1);
                         const double w = ((k & 1) ? ax : 1 - ax) * ((k >> 1) ? ay : 1 - ay);
-                        const std::uint8_t* p = &pinhole.rgba[(static_cast<std::size_t>(yi) * pinhole.width + xi) * 4];
+                        const std::uint8_t* p =
+                            &pinhole.rgba[(static_cast<std::size_t>(yi) * pinhole.width + xi) * 4];
                         const double a = p[3] / 255.0;
                         for (int ch = 0; ch < 3; ++ch) acc[ch] += w * a * p[ch];
                         acc[3] += w * a;
@@ -104,7 +104,8 @@ MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Cam
             const double n = static_cast<double>(samples) * samples;
             std::uint8_t* q = &out.rgba[(static_cast<std::size_t>(y) * c.width + x) * 4];
             for (int ch = 0; ch < 3; ++ch)
-                q[ch] = static_cast<std::uint8_t>(std::clamp(acc[3] > 0 ? acc[ch] / acc[3] : 0.0, 0.0, 255.0) + 0.5);
+                q[ch] = static_cast<std::uint8_t>(
+                    std::clamp(acc[3] > 0 ? acc[ch] / acc[3] : 0.0, 0.0, 255.0) + 0.5);
             q[3] = static_cast<std::uint8_t>(std::clamp(acc[3] / n * 255.0 + 0.5, 0.0, 255.0));
         }
     return out;
@@ -120,18 +121,7 @@ LensDistortion parse_lens(const std::string& text) {
             cat("--distortion '", printable(text),
                 "': expected MODEL:PARAMS with MODEL one of SIMPLE_RADIAL, RADIAL, OPENCV, FULL_OPENCV, "
                 "SIMPLE_RADIAL_FISHEYE, RADIAL_FISHEYE, OPENCV_FISHEYE"));
-    std::vector<double> v;
-    std::stringstream in(text.substr(colon + 1));
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        try {
-            std::size_t used = 0;
-            v.push_back(std::stod(item, &used));
-            if (used != item.size() || !std::isfinite(v.back())) throw std::invalid_argument(item);
-        } catch (const std::exception&) {
-            throw InputError(cat("--distortion: '", printable(item), "' is not a number"));
-        }
-    }
+    const std::vector<double> v = parse_number_list(text.substr(colon + 1), "--distortion");
     using M = LensDistortion::Model;
     const std::size_t want = lens.model == M::SimpleRadial || lens.model == M::SimpleRadialFisheye ? 1
                              : lens.model == M::Radial || lens.model == M::RadialFisheye           ? 2
@@ -273,12 +263,12 @@ SynthReport synthesize(const fs::path& model_path, const fs::path& output, const
             MeshRenderOptions fine = render;
             fine.supersample = 1;
             const MeshImage image =
-                options.lens.none() ? pinhole
-                                    : through_lens(render_mesh(model, poses[static_cast<std::size_t>(f)],
-                                                               canvas.resized(canvas.width * samples,
-                                                                              canvas.height * samples),
-                                                               fine),
-                                                   canvas, camera, options.lens, samples);
+                options.lens.none()
+                    ? pinhole
+                    : through_lens(
+                          render_mesh(model, poses[static_cast<std::size_t>(f)],
+                                      canvas.resized(canvas.width * samples, canvas.height * samples), fine),
+                          canvas, camera, options.lens, samples);
             std::string name = "r_" + number(v, digits);
             if (options.frames > 1) name += "_f" + number(f, options.frames > 1000 ? 4 : 3);
             name += ".png";

@@ -30,6 +30,9 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 // Text from a file made safe to quote in a one-line message: control and non-ASCII bytes become \xNN,
 // and anything past `max_chars` becomes "...".
 std::string printable(std::string_view text, std::size_t max_chars = 40);
+// Comma-separated finite numbers ("0.1,-2,3e-4"). Throws InputError naming `option` and the item that
+// is not a finite number.
+std::vector<double> parse_number_list(const std::string& text, std::string_view option);
 
 // Lower-case copy of an ASCII string.
 std::string to_lower(std::string_view text);
