@@ -12,6 +12,7 @@
 #include "glint/core/error.h"
 #include "glint/core/frame_display.h"
 #include "glint/core/image_io.h"
+#include "glint/core/lens.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "view_options.h"
@@ -39,7 +40,7 @@ std::vector<std::uint8_t> data_image(const Frame& out, DisplayMode mode) {
 void add_render_command(CLI::App& app, Action& action) {
     struct Options {
         ViewOptions view;
-        std::string output, depth, alpha, count, background = "black";
+        std::string output, depth, alpha, count, background = "black", distortion;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command =
@@ -51,6 +52,10 @@ void add_render_command(CLI::App& app, Action& action) {
     command->add_option("--count", o->count,
                         "Also write the number of Gaussians blended per pixel (heat map PNG)");
     command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
+    command->add_option(
+        "--distortion", o->distortion,
+        "Render as a camera with this lens would see it, MODEL:PARAMS as COLMAP's models "
+        "(OPENCV:k1,k2,p1,p2, SIMPLE_RADIAL:k, OPENCV_FISHEYE:k1,k2,k3,k4, ...); colour only");
     command->callback([&action, o] {
         action = [o] {
             const auto write_images = [&](const Frame& out) {
@@ -85,7 +90,22 @@ void add_render_command(CLI::App& app, Action& action) {
             settings.background = parse_background(o->background);
             const float time = resolve_time(o->view, *scene, scene_name);
             Frame out;
-            const scene::FrameStats stats = scene->render(camera, time, settings, out);
+            scene::FrameStats stats;
+            if (o->distortion.empty()) {
+                stats = scene->render(camera, time, settings, out);
+            } else {
+                // A pinhole view wide enough for the lens, remapped through it.
+                if (!o->depth.empty() || !o->alpha.empty() || !o->count.empty())
+                    throw InputError(
+                        "--distortion renders the colour image only (no --depth, --alpha, --count)");
+                const LensDistortion lens = parse_lens(o->distortion);
+                const Camera pinhole = covering_camera(camera, lens);
+                stats = scene->render(pinhole, time, settings, out);
+                out.color = distort_image(out.color, 3, pinhole, lens, camera);
+                out.width = camera.width;
+                out.height = camera.height;
+                view += cat(" through ", lens.describe());
+            }
             write_images(out);
 
             log::info("rendered ", scene_name, " (", scene->summary(), ")",

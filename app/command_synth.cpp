@@ -52,7 +52,7 @@ void add_synth_command(CLI::App& app, Action& action) {
         "k5,k6, SIMPLE_RADIAL_FISHEYE:k, RADIAL_FISHEYE:k1,k2); the camera files carry it");
     command->callback([&action, o] {
         action = [o] {
-            if (!o->distortion.empty()) o->synth.lens = synth::parse_lens(o->distortion);
+            if (!o->distortion.empty()) o->synth.lens = parse_lens(o->distortion);
             const auto start = std::chrono::steady_clock::now();
             const bool tty = isatty(fileno(stderr)) != 0;
             int last_percent = -1;

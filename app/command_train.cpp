@@ -61,12 +61,16 @@ struct TrainCommandOptions {
     int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
         batch_samples = 1 << 16;
     float hash_max_resolution = 2048.0f, lr = 1e-2f;
+    // Photos or a video: posed by COLMAP first, into `processed` (default: beside the output).
+    capture::ProcessOptions capture;
+    std::string processed;
 };
 
 void add_general_options(CLI::App& command, TrainCommandOptions& o) {
     command
         .add_option("DATASET", o.dataset,
-                    "Dataset folder (COLMAP model + images, or transforms.json), or a transforms.json")
+                    "Dataset folder (COLMAP model + images, or transforms.json), a transforms.json, or a "
+                    "folder of photos or a video to pose with COLMAP first (as glint process does)")
         ->required();
     command.add_option("-o,--output", o.output, "Trained scene (.ply or .splat; .nerf for a NeRF)")
         ->required();
@@ -295,8 +299,29 @@ int train_with_viewer(const TrainCommandOptions& o, TrainingSession& trainer,
     }
 }
 
+// `glint train PHOTOS|VIDEO`: the capture posed by COLMAP into a dataset folder first, or the one a
+// previous run made from the same capture with the same settings. Returns the dataset folder.
+std::string pose_capture(const TrainCommandOptions& o) {
+    capture::ProcessOptions options = o.capture;
+    options.input = o.dataset;
+    options.output = o.processed.empty()
+                         ? std::filesystem::path(o.output).replace_extension().string() + "_dataset"
+                         : o.processed;
+    if (capture::is_processed(options)) {
+        log::info(o.dataset, ": posed before into ", options.output.string(),
+                  " with these settings; training on it (delete it to run COLMAP again)");
+        return options.output.string();
+    }
+    // A dataset this command made before from other settings is replaced; any other folder is left alone.
+    options.overwrite = std::filesystem::exists(options.output / "process.json");
+    log::info(o.dataset, ": a capture, not a dataset: posing it with COLMAP into ", options.output.string());
+    process_with_display(options);
+    return options.output.string();
+}
+
 // The command's work, once the options are parsed.
-int run_train(const TrainCommandOptions& o) {
+int run_train(TrainCommandOptions o) {
+    if (capture::is_capture(o.dataset)) o.dataset = pose_capture(o);
     const std::string ext = to_lower(std::filesystem::path(o.output).extension().string());
     const bool nerf = o.model == "nerf" || (o.model == "auto" && ext == ".nerf");
     if (nerf && ext != ".nerf") throw InputError(cat(o.output, ": a NeRF is written to a .nerf file"));
@@ -359,6 +384,10 @@ void add_train_command(CLI::App& app, Action& action) {
         "train",
         "Train a 3D Gaussian scene or a hash-grid NeRF from posed images (COLMAP or transforms.json)");
     add_general_options(*command, *o);
+    add_capture_options(*command->add_option_group("Photos or video (posed by COLMAP first)"), o->capture);
+    command->add_option(
+        "--processed", o->processed,
+        "Photos or video: the dataset folder COLMAP's result goes to (default: OUTPUT_dataset)");
     add_gaussian_options(*command, *o);
     add_nerf_options(*command, *o);
     command->callback([&action, o] { action = [o] { return run_train(*o); }; });

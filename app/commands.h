@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "glint/capture/process.h"
+
 namespace glint::app {
 
 // The action of the subcommand the user chose; it returns the process exit code.
@@ -19,6 +21,12 @@ void add_train_command(CLI::App& app, Action& action);
 void add_synth_command(CLI::App& app, Action& action);
 void add_record_command(CLI::App& app, Action& action);
 void add_prune_command(CLI::App& app, Action& action);
+void add_process_command(CLI::App& app, Action& action);
+
+// The capture options glint process and glint train (given photos or a video) share.
+void add_capture_options(CLI::App& command, capture::ProcessOptions& options);
+// Runs the capture pipeline with a progress line per stage and a summary; throws as process_capture.
+capture::ProcessSummary process_with_display(const capture::ProcessOptions& options);
 
 // What `glint` does with no arguments: the main job on the embedded default scene.
 int run_default(bool json);

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
     glint::app::add_synth_command(app, action);
     glint::app::add_record_command(app, action);
     glint::app::add_prune_command(app, action);
+    glint::app::add_process_command(app, action);
 
     try {
         app.parse(argc, argv);

@@ -87,7 +87,7 @@ TEST_CASE("a dataset photographed through a lens is undistorted at load to what 
     options.views = 4;
     options.width = 128;
     options.points = 100;
-    options.lens = synth::parse_lens("OPENCV:-0.35,0.08,0.002,-0.001");
+    options.lens = parse_lens("OPENCV:-0.35,0.08,0.002,-0.001");
     const std::filesystem::path model = test::data_dir() / "gltf/BoxTextured.glb";
     synth::synthesize(model, dir / "lens", options);
     for (const char* camera_file : {"", "sparse/0"}) {  // transforms.json, and the COLMAP model beside it
@@ -123,9 +123,9 @@ TEST_CASE("a dataset photographed through a lens is undistorted at load to what 
 }
 
 TEST_CASE("lens options and files that glint cannot use are errors naming them") {
-    test::check_input_error([] { synth::parse_lens("OPENCV:0.1,0.2"); }, {"OPENCV", "4 parameters"});
-    test::check_input_error([] { synth::parse_lens("FOV:0.1"); }, {"FOV:0.1", "MODEL:PARAMS"});
-    test::check_input_error([] { synth::parse_lens("RADIAL:0.1,x"); }, {"'x'", "not a number"});
+    test::check_input_error([] { parse_lens("OPENCV:0.1,0.2"); }, {"OPENCV", "4 parameters"});
+    test::check_input_error([] { parse_lens("FOV:0.1"); }, {"FOV:0.1", "MODEL:PARAMS"});
+    test::check_input_error([] { parse_lens("RADIAL:0.1,x"); }, {"'x'", "not a number"});
     Camera c;
     c.width = 100, c.height = 100, c.fx = c.fy = 50, c.cx = c.cy = 50;
     // A strong pincushion folds the image over itself: no inverse at the corners.

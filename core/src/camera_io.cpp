@@ -517,11 +517,13 @@ PointCloud load_colmap_points(const fs::path& folder) {
             for (double& v : xyz) v = in.read<double>();
             int rgb[3];
             for (int& v : rgb) v = in.read<std::uint8_t>();
-            in.read<double>();  // reprojection error
+            const auto error = in.read<double>();
             const auto track = in.read<std::uint64_t>();
             if (track > in.remaining() / 8) throw InputError(cat(file.string(), ": truncated"));
             in.skip(track * 8);  // image id and point2D index (int32 each) per observation
             add(xyz, rgb, file, id);
+            points.errors.push_back(static_cast<float>(error));
+            points.track_lengths.push_back(static_cast<std::uint32_t>(track));
         }
     } else if (fs::exists(folder / "points3D.txt")) {
         const fs::path file = folder / "points3D.txt";
@@ -530,10 +532,15 @@ PointCloud load_colmap_points(const fs::path& folder) {
             std::uint64_t id;
             double xyz[3];
             int rgb[3];
-            if (!(fields >> id >> xyz[0] >> xyz[1] >> xyz[2] >> rgb[0] >> rgb[1] >> rgb[2]))
+            double error = 0.0;
+            if (!(fields >> id >> xyz[0] >> xyz[1] >> xyz[2] >> rgb[0] >> rgb[1] >> rgb[2] >> error))
                 throw InputError(
-                    cat(file.string(), ": line ", number, ": expected POINT3D_ID X Y Z R G B ..."));
+                    cat(file.string(), ": line ", number, ": expected POINT3D_ID X Y Z R G B ERROR ..."));
+            std::uint32_t track = 0;
+            for (std::uint64_t image, point2d; fields >> image >> point2d;) ++track;
             add(xyz, rgb, file, id);
+            points.errors.push_back(static_cast<float>(error));
+            points.track_lengths.push_back(track);
         });
     }
     return points;

@@ -13,23 +13,42 @@
 
 namespace glint {
 
+namespace {
+
+void append_bytes(void* context, void* data, int size) {
+    auto* out = static_cast<std::vector<std::uint8_t>*>(context);
+    const auto* bytes = static_cast<const std::uint8_t*>(data);
+    out->insert(out->end(), bytes, bytes + size);
+}
+
+void write_encoded(const std::filesystem::path& path, const std::vector<std::uint8_t>& encoded) {
+    AtomicFile file(path);
+    file.write(std::as_bytes(std::span(encoded)));
+    file.commit();
+}
+
+}  // namespace
+
 void write_png(const std::filesystem::path& path, int width, int height, int channels,
                std::span<const std::uint8_t> pixels) {
     GLINT_CHECK(width > 0 && height > 0 && (channels == 1 || channels == 3 || channels == 4),
                 "bad PNG shape");
     GLINT_CHECK(pixels.size() == static_cast<std::size_t>(width) * height * channels, "PNG size mismatch");
     std::vector<std::uint8_t> encoded;
-    const auto append = [](void* context, void* data, int size) {
-        auto* out = static_cast<std::vector<std::uint8_t>*>(context);
-        const auto* bytes = static_cast<const std::uint8_t*>(data);
-        out->insert(out->end(), bytes, bytes + size);
-    };
-    if (stbi_write_png_to_func(append, &encoded, width, height, channels, pixels.data(), width * channels) ==
-        0)
+    if (stbi_write_png_to_func(append_bytes, &encoded, width, height, channels, pixels.data(),
+                               width * channels) == 0)
         throw Error(cat(path.string(), ": PNG encoding failed"));
-    AtomicFile file(path);
-    file.write(std::as_bytes(std::span(encoded)));
-    file.commit();
+    write_encoded(path, encoded);
+}
+
+void write_jpeg(const std::filesystem::path& path, int width, int height, std::span<const std::uint8_t> rgb,
+                int quality) {
+    GLINT_CHECK(width > 0 && height > 0 && quality >= 1 && quality <= 100, "bad JPEG shape or quality");
+    GLINT_CHECK(rgb.size() == static_cast<std::size_t>(width) * height * 3, "JPEG size mismatch");
+    std::vector<std::uint8_t> encoded;
+    if (stbi_write_jpg_to_func(append_bytes, &encoded, width, height, 3, rgb.data(), quality) == 0)
+        throw Error(cat(path.string(), ": JPEG encoding failed"));
+    write_encoded(path, encoded);
 }
 
 ImageSize read_image_size(const std::filesystem::path& path) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "glint/core/error.h"
 #include "glint/core/text.h"
@@ -123,22 +124,40 @@ bool undistort(const LensDistortion& lens, glm::dvec2 d, glm::dvec2& u) {
         u = d;
         return true;
     }
-    // Newton's method with a numerical Jacobian, from the distorted point.
-    glm::dvec2 x = d;
-    for (int it = 0; it < 100; ++it) {
-        const glm::dvec2 f = distort(lens, x) - d;
-        if (glm::length(f) < 1e-12) break;
+    // Newton's method with a numerical Jacobian, from the distorted point, damped: a step that does not
+    // bring the residual down is halved until it does. Undamped, the first step overshoots past the
+    // fold of a strong barrel lens near the image corners and diverges where an inverse exists.
+    const auto jacobian = [&](glm::dvec2 x, glm::dvec2& fx, glm::dvec2& fy) {
         const double h = 1e-7 * std::max(1.0, glm::length(x));
-        const glm::dvec2 fx =
-            (distort(lens, x + glm::dvec2(h, 0)) - distort(lens, x - glm::dvec2(h, 0))) / (2 * h);
-        const glm::dvec2 fy =
-            (distort(lens, x + glm::dvec2(0, h)) - distort(lens, x - glm::dvec2(0, h))) / (2 * h);
-        const double det = fx.x * fy.y - fy.x * fx.y;
+        fx = (distort(lens, x + glm::dvec2(h, 0)) - distort(lens, x - glm::dvec2(h, 0))) / (2 * h);
+        fy = (distort(lens, x + glm::dvec2(0, h)) - distort(lens, x - glm::dvec2(0, h))) / (2 * h);
+        return fx.x * fy.y - fy.x * fx.y;
+    };
+    glm::dvec2 x = d;
+    double residual = glm::length(distort(lens, x) - d);
+    for (int it = 0; it < 100 && residual >= 1e-12; ++it) {
+        const glm::dvec2 f = distort(lens, x) - d;
+        glm::dvec2 fx, fy;
+        const double det = jacobian(x, fx, fy);
         if (!(std::fabs(det) > 1e-12)) return false;
-        x -= glm::dvec2(fy.y * f.x - fy.x * f.y, -fx.y * f.x + fx.x * f.y) / det;
-        if (!std::isfinite(x.x) || !std::isfinite(x.y)) return false;
+        const glm::dvec2 step = glm::dvec2(fy.y * f.x - fy.x * f.y, -fx.y * f.x + fx.x * f.y) / det;
+        double scale = 1.0;
+        for (int halving = 0; halving < 40; ++halving, scale *= 0.5) {
+            const glm::dvec2 next = x - scale * step;
+            const double r = glm::length(distort(lens, next) - d);
+            if (std::isfinite(r) && r < residual) {
+                x = next;
+                residual = r;
+                break;
+            }
+        }
+        if (scale < 1e-11) return false;  // no step helps: a stationary point short of the answer
     }
-    if (!(glm::length(distort(lens, x) - d) < 1e-9)) return false;
+    if (!(residual < 1e-9)) return false;
+    // Only the unfolded branch is the lens's image: there the map keeps its orientation, and a point
+    // stays on its side of the centre (a fitted model can have far roots with neither).
+    glm::dvec2 fx, fy;
+    if (!(jacobian(x, fx, fy) > 0.0) || glm::dot(x, d) < 0.0) return false;
     u = x;
     return true;
 }
@@ -148,23 +167,30 @@ Camera undistorted_camera(const Camera& c, const LensDistortion& lens) {
     // Undistorted normalized coordinates of points along the image border (pixel edges), then the largest
     // focal scale for which the new image's border, centred, stays inside what they enclose: per side,
     // the nearest undistorted border point.
+    // Border points where the lens model folds (a fitted model whose inverse stops short of the corners)
+    // are passed over: the crop is bound by the nearest points, and those lie on the unfolded side. The
+    // middles of the four sides must invert.
     double left = -1e30, right = 1e30, top = -1e30, bottom = 1e30;
     const int steps = 64;
-    const auto border = [&](double px, double py) {
+    const auto border = [&](double px, double py, bool required, double glm::dvec2::*axis, double& bound,
+                            bool lower) {
         const glm::dvec2 d((px - c.cx) / c.fx, (py - c.cy) / c.fy);
         glm::dvec2 u;
-        if (!undistort(lens, d, u))
+        if (!undistort(lens, d, u)) {
+            if (!required) return;
             throw InputError(cat(lens.describe(), ": the distortion cannot be inverted at pixel (", px, ", ",
                                  py, ") of a ", c.width, "x", c.height, " image"));
-        return u;
+        }
+        bound = lower ? std::max(bound, u.*axis) : std::min(bound, u.*axis);
     };
     for (int k = 0; k <= steps; ++k) {
         const double sx = c.width * static_cast<double>(k) / steps,
                      sy = c.height * static_cast<double>(k) / steps;
-        left = std::max(left, border(0.0, sy).x);
-        right = std::min(right, border(c.width, sy).x);
-        top = std::max(top, border(sx, 0.0).y);
-        bottom = std::min(bottom, border(sx, c.height).y);
+        const bool middle = 2 * k == steps;
+        border(0.0, sy, middle, &glm::dvec2::x, left, true);
+        border(c.width, sy, middle, &glm::dvec2::x, right, false);
+        border(sx, 0.0, middle, &glm::dvec2::y, top, true);
+        border(sx, c.height, middle, &glm::dvec2::y, bottom, false);
     }
     // The new camera sees [-w/2, w/2] / f' by [-h/2, h/2] / f'': it must fit in [left, right] x [top,
     // bottom].
@@ -183,6 +209,34 @@ Camera undistorted_camera(const Camera& c, const LensDistortion& lens) {
     return out;
 }
 
+namespace {
+
+// Keys' bicubic (a = -0.5) of `image` [height, width, channels] at the continuous pixel position (px, py)
+// (pixel centres at +0.5), edges clamped, each channel into `out`, kept in the source's range [0, 1]
+// (the kernel overshoots at edges).
+void sample_bicubic(const std::vector<float>& image, int channels, int width, int height, double px,
+                    double py, float* out) {
+    const double sx = px - 0.5, sy = py - 0.5;
+    const double fx0 = std::floor(sx), fy0 = std::floor(sy);
+    const int x0 = static_cast<int>(fx0), y0 = static_cast<int>(fy0);
+    float wx[4], wy[4];
+    keys_weights(static_cast<float>(sx - fx0), wx);
+    keys_weights(static_cast<float>(sy - fy0), wy);
+    for (int ch = 0; ch < channels; ++ch) out[ch] = 0.0f;
+    for (int j = 0; j < 4; ++j) {
+        const auto yi = static_cast<std::size_t>(std::clamp(y0 - 1 + j, 0, height - 1));
+        for (int i = 0; i < 4; ++i) {
+            const auto xi = static_cast<std::size_t>(std::clamp(x0 - 1 + i, 0, width - 1));
+            const float* texel =
+                &image[(yi * static_cast<std::size_t>(width) + xi) * static_cast<std::size_t>(channels)];
+            for (int ch = 0; ch < channels; ++ch) out[ch] += wy[j] * wx[i] * texel[ch];
+        }
+    }
+    for (int ch = 0; ch < channels; ++ch) out[ch] = std::clamp(out[ch], 0.0f, 1.0f);
+}
+
+}  // namespace
+
 std::vector<float> undistort_image(const std::vector<float>& image, int channels, const Camera& d,
                                    const LensDistortion& lens, const Camera& p) {
     const std::size_t w = static_cast<std::size_t>(p.width), h = static_cast<std::size_t>(p.height);
@@ -192,33 +246,86 @@ std::vector<float> undistort_image(const std::vector<float>& image, int channels
             const glm::dvec2 u((static_cast<double>(x) + 0.5 - p.cx) / p.fx,
                                (static_cast<double>(y) + 0.5 - p.cy) / p.fy);
             const glm::dvec2 dd = distort(lens, u);
-            // Source pixel centres are at +0.5: bicubic (Keys, a = -0.5) over the 4x4 around (sx, sy);
-            // bilinear would blur every image it remaps, and a model trained on them with it.
-            const double sx = dd.x * d.fx + d.cx - 0.5, sy = dd.y * d.fy + d.cy - 0.5;
-            const double fx0 = std::floor(sx), fy0 = std::floor(sy);
-            const int x0 = static_cast<int>(fx0), y0 = static_cast<int>(fy0);
-            float wx[4], wy[4];
-            keys_weights(static_cast<float>(sx - fx0), wx);
-            keys_weights(static_cast<float>(sy - fy0), wy);
-            const auto at = [&](int xi, int yi, int ch) {
-                xi = std::clamp(xi, 0, d.width - 1);
-                yi = std::clamp(yi, 0, d.height - 1);
-                return image[(static_cast<std::size_t>(yi) * static_cast<std::size_t>(d.width) +
-                              static_cast<std::size_t>(xi)) *
-                                 static_cast<std::size_t>(channels) +
-                             static_cast<std::size_t>(ch)];
-            };
-            for (int ch = 0; ch < channels; ++ch) {
-                float sum = 0.0f;
-                for (int j = 0; j < 4; ++j)
-                    for (int i = 0; i < 4; ++i) sum += wy[j] * wx[i] * at(x0 - 1 + i, y0 - 1 + j, ch);
-                // Keys' kernel overshoots at edges: keep values in the source's range [0, 1].
-                out[(y * w + x) * static_cast<std::size_t>(channels) + static_cast<std::size_t>(ch)] =
-                    std::clamp(sum, 0.0f, 1.0f);
-            }
+            // Bicubic: bilinear would blur every image it remaps, and a model trained on them with it.
+            sample_bicubic(image, channels, d.width, d.height, dd.x * d.fx + d.cx, dd.y * d.fy + d.cy,
+                           &out[(y * w + x) * static_cast<std::size_t>(channels)]);
         }
     });
     return out;
+}
+
+Camera covering_camera(const Camera& c, const LensDistortion& lens) {
+    if (lens.none()) return c;
+    // The undistorted border of the distorted image, in pixels of a camera with the same focal length.
+    double left = 0.0, right = c.width, top = 0.0, bottom = c.height;
+    const int steps = 64;
+    for (int k = 0; k <= steps; ++k)
+        for (const auto& [px, py] : {std::pair{0.0, c.height * double(k) / steps},
+                                     std::pair{double(c.width), c.height * double(k) / steps},
+                                     std::pair{c.width * double(k) / steps, 0.0},
+                                     std::pair{c.width * double(k) / steps, double(c.height)}}) {
+            glm::dvec2 u;
+            if (!undistort(lens, {(px - c.cx) / c.fx, (py - c.cy) / c.fy}, u))
+                throw InputError(cat(lens.describe(), ": the distortion cannot be inverted at pixel (", px,
+                                     ", ", py, ") of a ", c.width, "x", c.height, " image"));
+            left = std::min(left, u.x * c.fx + c.cx);
+            right = std::max(right, u.x * c.fx + c.cx);
+            top = std::min(top, u.y * c.fy + c.cy);
+            bottom = std::max(bottom, u.y * c.fy + c.cy);
+        }
+    // Two pixels of margin for the bicubic footprint.
+    const int pad_left = static_cast<int>(std::ceil(-left)) + 2,
+              pad_top = static_cast<int>(std::ceil(-top)) + 2;
+    Camera out = c;
+    out.width = pad_left + static_cast<int>(std::ceil(right)) + 2;
+    out.height = pad_top + static_cast<int>(std::ceil(bottom)) + 2;
+    out.cx = c.cx + static_cast<float>(pad_left);
+    out.cy = c.cy + static_cast<float>(pad_top);
+    return out;
+}
+
+std::vector<float> distort_image(const std::vector<float>& image, int channels, const Camera& p,
+                                 const LensDistortion& lens, const Camera& d) {
+    const std::size_t w = static_cast<std::size_t>(d.width), h = static_cast<std::size_t>(d.height);
+    std::vector<float> out(w * h * static_cast<std::size_t>(channels), 0.0f);
+    tbb::parallel_for(std::size_t{0}, h, [&](std::size_t y) {
+        for (std::size_t x = 0; x < w; ++x) {
+            glm::dvec2 u;
+            if (!undistort(lens,
+                           {(static_cast<double>(x) + 0.5 - d.cx) / d.fx,
+                            (static_cast<double>(y) + 0.5 - d.cy) / d.fy},
+                           u))
+                continue;  // beyond the lens's field: black
+            sample_bicubic(image, channels, p.width, p.height, u.x * p.fx + p.cx, u.y * p.fy + p.cy,
+                           &out[(y * w + x) * static_cast<std::size_t>(channels)]);
+        }
+    });
+    return out;
+}
+
+LensDistortion parse_lens(const std::string& text) {
+    const std::size_t colon = text.find(':');
+    LensDistortion lens;
+    if (colon == std::string::npos || !lens_model_from_name(text.substr(0, colon), lens.model) || lens.none())
+        throw InputError(
+            cat("--distortion '", printable(text),
+                "': expected MODEL:PARAMS with MODEL one of SIMPLE_RADIAL, RADIAL, OPENCV, FULL_OPENCV, "
+                "SIMPLE_RADIAL_FISHEYE, RADIAL_FISHEYE, OPENCV_FISHEYE"));
+    const std::vector<double> v = parse_number_list(text.substr(colon + 1), "--distortion");
+    using M = LensDistortion::Model;
+    const std::size_t want = lens.model == M::SimpleRadial || lens.model == M::SimpleRadialFisheye ? 1
+                             : lens.model == M::Radial || lens.model == M::RadialFisheye           ? 2
+                             : lens.model == M::FullOpenCV                                         ? 8
+                                                                                                   : 4;
+    if (v.size() != want)
+        throw InputError(cat("--distortion: ", lens_model_name(lens.model), " takes ", want,
+                             " parameters, not ", v.size()));
+    lens.k1 = v[0];
+    if (want >= 2) lens.k2 = v[1];
+    if (lens.model == M::OpenCV || lens.model == M::FullOpenCV) lens.p1 = v[2], lens.p2 = v[3];
+    if (lens.model == M::OpenCVFisheye) lens.k3 = v[2], lens.k4 = v[3];
+    if (lens.model == M::FullOpenCV) lens.k3 = v[4], lens.k4 = v[5], lens.k5 = v[6], lens.k6 = v[7];
+    return lens;
 }
 
 }  // namespace glint

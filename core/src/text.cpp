@@ -17,6 +17,12 @@ std::string duration_text(double seconds) {
     return s >= 60 ? cat(s / 60, " min ", s % 60, " s") : cat(s, " s");
 }
 
+std::string fixed(double value, int decimals) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    return text;
+}
+
 std::string group_digits(std::size_t n) {
     const std::string digits = std::to_string(n);
     std::string out;

@@ -113,31 +113,6 @@ MeshImage through_lens(const MeshImage& pinhole, const Camera& canvas, const Cam
 
 }  // namespace
 
-LensDistortion parse_lens(const std::string& text) {
-    const std::size_t colon = text.find(':');
-    LensDistortion lens;
-    if (colon == std::string::npos || !lens_model_from_name(text.substr(0, colon), lens.model) || lens.none())
-        throw InputError(
-            cat("--distortion '", printable(text),
-                "': expected MODEL:PARAMS with MODEL one of SIMPLE_RADIAL, RADIAL, OPENCV, FULL_OPENCV, "
-                "SIMPLE_RADIAL_FISHEYE, RADIAL_FISHEYE, OPENCV_FISHEYE"));
-    const std::vector<double> v = parse_number_list(text.substr(colon + 1), "--distortion");
-    using M = LensDistortion::Model;
-    const std::size_t want = lens.model == M::SimpleRadial || lens.model == M::SimpleRadialFisheye ? 1
-                             : lens.model == M::Radial || lens.model == M::RadialFisheye           ? 2
-                             : lens.model == M::FullOpenCV                                         ? 8
-                                                                                                   : 4;
-    if (v.size() != want)
-        throw InputError(cat("--distortion: ", lens_model_name(lens.model), " takes ", want,
-                             " parameters, not ", v.size()));
-    lens.k1 = v[0];
-    if (want >= 2) lens.k2 = v[1];
-    if (lens.model == M::OpenCV || lens.model == M::FullOpenCV) lens.p1 = v[2], lens.p2 = v[3];
-    if (lens.model == M::OpenCVFisheye) lens.k3 = v[2], lens.k4 = v[3];
-    if (lens.model == M::FullOpenCV) lens.k3 = v[4], lens.k4 = v[5], lens.k5 = v[6], lens.k6 = v[7];
-    return lens;
-}
-
 std::vector<glm::vec3> view_directions(int count, bool hemisphere, glm::vec3 up) {
     up = glm::normalize(up);
     // A basis with `up` as its second axis.

@@ -1,6 +1,7 @@
 // Camera files: NeRF / Instant-NGP transforms.json and COLMAP sparse models (text or binary).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ std::filesystem::path find_image(const std::filesystem::path& base, const std::s
 struct PointCloud {
     std::vector<float> positions;  // [P, 3] world space
     std::vector<float> colors;     // [P, 3] in [0, 1]
+    // COLMAP models: each point's mean reprojection error in pixels and its track length (the images
+    // that see it); empty for other sources.
+    std::vector<float> errors;
+    std::vector<std::uint32_t> track_lengths;
     std::size_t size() const { return positions.size() / 3; }
 };
 PointCloud load_colmap_points(const std::filesystem::path& folder);

@@ -1,4 +1,4 @@
-// Image files: PNG writing (atomic) and reading image sizes, through stb.
+// Image files: PNG and JPEG writing (atomic) and reading image sizes, through stb.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,9 @@ namespace glint {
 // Writes 8-bit PNG with 1 (grey), 3 (RGB) or 4 (RGBA) channels, rows top to bottom. Atomic.
 void write_png(const std::filesystem::path& path, int width, int height, int channels,
                std::span<const std::uint8_t> pixels);
+// Writes 8-bit RGB as a baseline JPEG of the given quality (1-100). Atomic.
+void write_jpeg(const std::filesystem::path& path, int width, int height, std::span<const std::uint8_t> rgb,
+                int quality = 95);
 
 struct ImageSize {
     int width = 0, height = 0, channels = 0;

@@ -55,4 +55,18 @@ Camera undistorted_camera(const Camera& distorted, const LensDistortion& lens);
 std::vector<float> undistort_image(const std::vector<float>& image, int channels, const Camera& distorted,
                                    const LensDistortion& lens, const Camera& pinhole);
 
+// A lens from the command line, MODEL:PARAMS with COLMAP's model names and parameter order
+// (OPENCV:k1,k2,p1,p2). Throws InputError naming the option's text when it is not one.
+LensDistortion parse_lens(const std::string& text);
+
+// The pinhole camera with `distorted`'s focal length, pose and principal point whose image covers
+// every pixel of the distorted one once undistorted (larger than it for barrel distortion): rendered, it
+// is remapped onto the distorted camera by distort_image. Throws InputError as undistorted_camera.
+Camera covering_camera(const Camera& distorted, const LensDistortion& lens);
+
+// Remaps a pinhole image [H, W, channels] (covering_camera) onto the camera `distorted` with `lens`, by
+// bicubic interpolation: the image that lens would have taken.
+std::vector<float> distort_image(const std::vector<float>& image, int channels, const Camera& pinhole,
+                                 const LensDistortion& lens, const Camera& distorted);
+
 }  // namespace glint

@@ -23,6 +23,8 @@ std::string group_digits(std::size_t n);
 std::string human_bytes(std::uint64_t bytes);
 // Seconds as "42 s" or "3 min 5 s" (progress lines, ETAs).
 std::string duration_text(double seconds);
+// A number with a fixed count of decimals: fixed(0.4567, 2) == "0.46".
+std::string fixed(double value, int decimals);
 
 // The items separated by `separator`: join({"a", "b"}, ", ") == "a, b".
 std::string join(const std::vector<std::string>& items, std::string_view separator);

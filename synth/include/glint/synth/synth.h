@@ -34,10 +34,6 @@ struct SynthOptions {
     LensDistortion lens;
 };
 
-// "OPENCV:k1,k2,p1,p2" and the like (SIMPLE_RADIAL:k, RADIAL:k1,k2, OPENCV_FISHEYE:k1,k2,k3,k4,
-// SIMPLE_RADIAL_FISHEYE:k, RADIAL_FISHEYE:k1,k2, FULL_OPENCV:k1,k2,p1,p2,k3,k4,k5,k6). Throws InputError.
-LensDistortion parse_lens(const std::string& text);
-
 struct SynthReport {
     int images = 0;
     std::size_t triangles = 0, points = 0;
