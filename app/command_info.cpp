@@ -189,6 +189,7 @@ int show_dataset(const std::string& path, bool json) {
             {"height", first.camera.height},
             {"points", d.points.size()},
             {"camera_extent", d.camera_extent},
+            {"cameras_surround_centre", d.surrounds_centre},
         };
         if (d.aabb_scale) out["aabb_scale"] = *d.aabb_scale;
         if (!d.distortion.empty()) out["distortion"] = d.distortion;
@@ -204,9 +205,12 @@ int show_dataset(const std::string& path, bool json) {
                 first.camera.height, static_cast<double>(first.camera.fx),
                 static_cast<double>(first.camera.fy));
     if (!d.distortion.empty()) std::printf("  lens           %s\n", d.distortion.c_str());
-    if (d.masked_views > 0) std::printf("  masks          %zu views (masked pixels are left out of the loss)\n", d.masked_views);
-    std::printf("  cameras        centre (%.3g, %.3g, %.3g), extent %.3g\n", d.camera_centre.x,
-                d.camera_centre.y, d.camera_centre.z, static_cast<double>(d.camera_extent));
+    if (d.masked_views > 0)
+        std::printf("  masks          %zu views (masked pixels are left out of the loss)\n", d.masked_views);
+    std::printf("  cameras        centre (%.3g, %.3g, %.3g), extent %.3g; %s\n", d.camera_centre.x,
+                d.camera_centre.y, d.camera_centre.z, static_cast<double>(d.camera_extent),
+                d.surrounds_centre ? "around an object (looking at its centre)"
+                                   : "not around one centre (a room, a street, forward-facing)");
     if (d.kind.starts_with("COLMAP") || d.points.size() > 0)
         std::printf("  sparse points  %zu\n", d.points.size());
     std::set<float> times;

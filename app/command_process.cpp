@@ -50,6 +50,7 @@ capture::ProcessSummary process_with_display(const capture::ProcessOptions& opti
         o.threads =
             static_cast<int>(tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
     const capture::ProcessSummary s = capture::process_capture(o, stage_display());
+    for (const std::string& note : s.notes) log::info(o.output.string(), ": ", note);
     double total = 0.0;
     for (const auto& stage : s.stages) total += stage.second;
     log::info(o.output.string(), ": ", s.registered, " of ", s.images, " images posed, ",
@@ -76,6 +77,11 @@ void add_capture_options(CLI::App& command, capture::ProcessOptions& o) {
                     "COLMAP's camera model: SIMPLE_PINHOLE, PINHOLE, SIMPLE_RADIAL, RADIAL, OPENCV, "
                     "OPENCV_FISHEYE, FULL_OPENCV, ...")
         ->capture_default_str();
+    command
+        .add_option("--sift-peak-threshold", o.sift_peak_threshold,
+                    "SIFT's peak threshold (default: COLMAP's 0.0067, or 0.002 when that finds under 1,000 "
+                    "features per image)")
+        ->check(CLI::PositiveNumber);
     command.add_option("--colmap", o.colmap, "The COLMAP program (default: colmap on PATH)");
 }
 

@@ -99,9 +99,11 @@ void add_general_options(CLI::App& command, TrainCommandOptions& o) {
         ->check(CLI::NonNegativeNumber);
     command.add_option("--seed", o.seed, "Random seed (training is deterministic for a seed)");
     command
-        .add_option("--init", o.init,
-                    "Initial Gaussians: auto (sparse points when the dataset has them), points, random")
-        ->check(CLI::IsMember({"auto", "points", "random"}));
+        .add_option(
+            "--init", o.init,
+            "Initial Gaussians: auto (sparse points when the dataset has them, else random), points, "
+            "random (in a box when the cameras surround an object, else in their frustums), box, frustums")
+        ->check(CLI::IsMember({"auto", "points", "random", "box", "frustums"}));
     command.add_option("--init-count", o.random_count,
                        "Random initial Gaussians when the dataset has no sparse points");
     command.add_option("--backend", o.backend, "cpu or cuda");
@@ -236,9 +238,12 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
         options.max_gaussians = o.max_gaussians > 0   ? o.max_gaussians
                                 : o.densify == "mcmc" ? std::min<std::size_t>(pixels, 3'000'000)
                                                       : 3'000'000;
-        options.init = o.init == "points"   ? splatting::TrainOptions::Init::Points
-                       : o.init == "random" ? splatting::TrainOptions::Init::Random
-                                            : splatting::TrainOptions::Init::Auto;
+        using Init = splatting::TrainOptions::Init;
+        using Layout = splatting::TrainOptions::Layout;
+        options.init = o.init == "points" ? Init::Points : o.init == "auto" ? Init::Auto : Init::Random;
+        options.random_layout = o.init == "box"        ? Layout::Box
+                                : o.init == "frustums" ? Layout::Frustums
+                                                       : Layout::Auto;
         options.backend = parse_backend(o.backend);
         options.random_background = o.random_background;
         options.appearance = o.appearance;

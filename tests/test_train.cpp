@@ -526,4 +526,47 @@ TEST_SUITE("cpu") {
         splatting::Trainer random(empty, options);
         CHECK(random.cloud().size() == 500);
     }
+
+    TEST_CASE(
+        "random initialisation fills the frustums of cameras that look outward (a room), a box for an "
+        "object") {
+        // tests/data/room: 32 views from inside a textured room looking at its walls
+        // (tools/make_room_dataset.sh).
+        const Dataset room = load_dataset(test::data_dir() / "room");
+        CHECK_FALSE(room.surrounds_centre);
+        CHECK(load_dataset(test::source_dir() / "assets/sample/dataset").surrounds_centre);
+        splatting::TrainOptions options;
+        options.init = splatting::TrainOptions::Init::Random;
+        options.random_count = 2000;
+        const splatting::Trainer initial(room, options);
+        // Every point is in front of some training camera and inside its image, or on the background sphere.
+        std::size_t seen = 0, far = 0;
+        const auto& positions = initial.cloud().positions();
+        for (std::size_t i = 0; i < initial.cloud().size(); ++i) {
+            const glm::vec3 p(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
+            if (glm::length(p - room.camera_centre) > 9.9f * room.camera_extent) {
+                ++far;
+                continue;
+            }
+            for (const DatasetView& v : room.train) {
+                const glm::vec3 c = v.camera.rotation * p + v.camera.translation;
+                const float x = v.camera.fx * c.x / c.z + v.camera.cx,
+                            y = v.camera.fy * c.y / c.z + v.camera.cy;
+                if (c.z > 0 && x >= 0 && x <= static_cast<float>(v.camera.width) && y >= 0 &&
+                    y <= static_cast<float>(v.camera.height)) {
+                    ++seen;
+                    break;
+                }
+            }
+        }
+        CHECK(far == 200);
+        CHECK(seen + far == initial.cloud().size());
+        // Trained from there, against the object-style box around the point the cameras "look at".
+        const double frustums = held_out_psnr(room, options);
+        options.random_layout = splatting::TrainOptions::Layout::Box;
+        const double box = held_out_psnr(room, options);
+        MESSAGE("room, held-out views after 400 iterations from random Gaussians: ", frustums,
+                " dB in the frustums, ", box, " dB in a box");
+        CHECK(frustums > box + 1.0);
+    }
 }

@@ -88,6 +88,14 @@ std::optional<StageProgress> parse_progress(std::string_view line, long images) 
     return std::nullopt;
 }
 
+std::optional<long> parse_feature_count(std::string_view line) {
+    const std::size_t at = line.find("Features:");
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view rest = line.substr(at + 9);
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    return take_number(rest);
+}
+
 bool is_problem_line(std::string_view line) {
     const bool glog =
         line.size() > 5 && (line[0] == 'E' || line[0] == 'F') && line[1] >= '0' && line[1] <= '9';
@@ -99,7 +107,8 @@ bool is_problem_line(std::string_view line) {
 
 void run_stage(const Colmap& colmap, const std::string& stage, const std::vector<std::string>& args,
                const std::filesystem::path& log_file, long images,
-               const std::function<void(const StageProgress&)>& on_progress) {
+               const std::function<void(const StageProgress&)>& on_progress,
+               const std::function<void(std::string_view)>& on_line) {
     std::ofstream log(log_file, std::ios::app);
     if (!log) throw Error(cat(log_file.string(), ": cannot write the COLMAP log"));
     std::vector<std::string> argv{colmap.executable.string()};
@@ -110,6 +119,7 @@ void run_stage(const Colmap& colmap, const std::string& stage, const std::vector
     std::deque<std::string> last, problems;
     const ProcessResult result = run_process(argv, [&](std::string_view line) {
         log << line << '\n';
+        if (on_line) on_line(line);
         if (const auto progress = parse_progress(line, images); progress && on_progress)
             on_progress(*progress);
         if (line.find_first_not_of(" =") == std::string_view::npos) return;

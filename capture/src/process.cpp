@@ -22,6 +22,10 @@ using Json = nlohmann::json;
 
 namespace {
 
+constexpr long kFewFeatures = 1000;
+constexpr const char* kDefaultPeakThreshold = "0.0067";  // COLMAP's 0.02 / 3 octave resolution
+constexpr const char* kLowPeakThreshold = "0.002";
+
 const char* matcher_name(Matcher matcher) {
     return matcher == Matcher::Sequential ? "sequential" : "exhaustive";
 }
@@ -32,6 +36,7 @@ Json request_json(const ProcessOptions& o) {
     const fs::path input = fs::weakly_canonical(o.input, error);
     return Json{{"input", (error ? o.input : input).string()},
                 {"matcher", o.matcher == Matcher::Auto ? "auto" : matcher_name(o.matcher)},
+                {"sift_peak_threshold", o.sift_peak_threshold},
                 {"frame_rate", o.frames.rate},
                 {"max_frames", o.frames.max_frames},
                 {"max_size", o.max_size},
@@ -162,17 +167,49 @@ void run_colmap_stages(const Colmap& colmap, const ProcessOptions& o, const Imag
     const long count = static_cast<long>(images.names.size());
     const std::string gpu = summary.gpu ? "1" : "0";
     const std::string threads = std::to_string(o.threads > 0 ? o.threads : -1);
-    const auto run = [&](StageClock& stage, const std::vector<std::string>& args) {
-        run_stage(colmap, stage.name(), args, log, count,
-                  [&](const StageProgress& p) { stage.progress(p.done, p.total); });
+    const auto run = [&](StageClock& stage, const std::vector<std::string>& args,
+                         const std::function<void(std::string_view)>& on_line = {}) {
+        run_stage(
+            colmap, stage.name(), args, log, count,
+            [&](const StageProgress& p) { stage.progress(p.done, p.total); }, on_line);
     };
     {
+        // COLMAP's SIFT thresholds suit large photos; small or smooth images give too few features to pose
+        // (a few hundred each), and a lower peak threshold with a laxer edge threshold finds several times
+        // more. So: extract, and when the median image has under kFewFeatures, extract again with those.
         StageClock stage(events, summary, "feature extraction");
-        run(stage, {"feature_extractor", "--database_path", database.string(), "--image_path",
-                    images.folder.string(), "--image_list_path", list.string(), "--ImageReader.camera_model",
-                    o.camera_model, "--ImageReader.single_camera", o.single_camera ? "1" : "0",
-                    "--SiftExtraction.use_gpu", gpu, "--SiftExtraction.num_threads", threads});
-        stage.finish(cat(count, " images, ", o.camera_model, summary.gpu ? ", GPU SIFT" : ", CPU SIFT"));
+        std::vector<long> features;
+        const auto extract = [&](const std::string& peak_threshold, const std::string& edge_threshold) {
+            features.clear();
+            fs::remove(database);
+            run(stage,
+                {"feature_extractor", "--database_path", database.string(), "--image_path",
+                 images.folder.string(), "--image_list_path", list.string(), "--ImageReader.camera_model",
+                 o.camera_model, "--ImageReader.single_camera", o.single_camera ? "1" : "0",
+                 "--SiftExtraction.use_gpu", gpu, "--SiftExtraction.num_threads", threads,
+                 "--SiftExtraction.peak_threshold", peak_threshold, "--SiftExtraction.edge_threshold",
+                 edge_threshold},
+                [&](std::string_view line) {
+                    if (const auto n = parse_feature_count(line)) features.push_back(*n);
+                });
+            std::sort(features.begin(), features.end());
+            return features.empty() ? 0L : features[features.size() / 2];
+        };
+        std::string threshold =
+            o.sift_peak_threshold > 0 ? cat(o.sift_peak_threshold) : kDefaultPeakThreshold;
+        long median = extract(threshold, "10");
+        if (median < kFewFeatures && o.sift_peak_threshold <= 0) {
+            const long before = median;
+            threshold = kLowPeakThreshold;
+            median = extract(threshold, "20");
+            summary.notes.push_back(cat("a median of ", before,
+                                        " SIFT features per image is few: extracted again with "
+                                        "peak threshold ",
+                                        threshold, " and edge threshold 20 (", median, ")"));
+        }
+        summary.median_features = median;
+        stage.finish(cat(count, " images, ", o.camera_model, summary.gpu ? ", GPU SIFT" : ", CPU SIFT",
+                         ", a median of ", median, " features (peak threshold ", threshold, ")"));
     }
     {
         StageClock stage(events, summary, "feature matching");
@@ -231,6 +268,8 @@ void write_record(const fs::path& file, const ProcessOptions& o, const ProcessSu
                       {"points", s.points},
                       {"reprojection_error", s.reprojection_error},
                       {"mean_track_length", s.mean_track_length},
+                      {"median_features", s.median_features},
+                      {"notes", s.notes},
                       {"seconds", stages}};
     std::ofstream out(file);
     out << record.dump(2) << '\n';

@@ -56,7 +56,8 @@ std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_
         if (i < set.masks.size() && !set.masks[i].empty()) {
             v.mask = set.masks[i];
         } else {
-            const fs::path masks = v.image.parent_path().parent_path() / "masks";  // beside the images' folder
+            const fs::path masks =
+                v.image.parent_path().parent_path() / "masks";  // beside the images' folder
             const fs::path file = fs::path(set.names[i]).filename();
             for (const fs::path& candidate : {masks / file, masks / (file.string() + ".png")})
                 if (v.mask.empty() && fs::is_regular_file(candidate)) v.mask = candidate;
@@ -66,8 +67,9 @@ std::vector<DatasetView> make_views(const CameraSet& set, const fs::path& image_
                 throw InputError(cat(v.mask.string(), ": no such mask (for ", v.image.string(), ")"));
             const ImageSize mask_size = read_image_size(v.mask);
             if (mask_size.width != size.width || mask_size.height != size.height)
-                throw InputError(cat(v.mask.string(), ": the mask is ", mask_size.width, "x", mask_size.height,
-                                     " but its image ", v.image.string(), " is ", size.width, "x", size.height));
+                throw InputError(cat(v.mask.string(), ": the mask is ", mask_size.width, "x",
+                                     mask_size.height, " but its image ", v.image.string(), " is ",
+                                     size.width, "x", size.height));
         }
         if (i < set.lenses.size() && !set.lenses[i].none()) {
             v.lens = set.lenses[i];
@@ -93,8 +95,8 @@ std::vector<float> load_mask(const fs::path& path, int factor, int width, int he
         throw InputError(cat(path.string(), ": not a readable mask image (", stbi_failure_reason(), ")"));
     const std::unique_ptr<stbi_uc, void (*)(void*)> owned(data, stbi_image_free);
     if (w / factor != width || h / factor != height)
-        throw InputError(cat(path.string(), ": the mask is ", w, "x", h, ", not its image's ", width * factor, "x",
-                             height * factor));
+        throw InputError(cat(path.string(), ": the mask is ", w, "x", h, ", not its image's ", width * factor,
+                             "x", height * factor));
     const int channel = channels == 2 || channels == 4 ? channels - 1 : 0;
     std::vector<float> mask(static_cast<std::size_t>(width) * static_cast<std::size_t>(height), 0.0f);
     for (int y = 0; y < height; ++y)
@@ -107,8 +109,8 @@ std::vector<float> load_mask(const fs::path& path, int factor, int width, int he
                                     static_cast<std::size_t>(channels) +
                                 static_cast<std::size_t>(channel)] /
                            255.0f;
-            mask[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)] =
-                sum / static_cast<float>(factor * factor);
+            mask[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                 static_cast<std::size_t>(x)] = sum / static_cast<float>(factor * factor);
         }
     return mask;
 }
@@ -213,6 +215,13 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
     d.look_at_centre = d.camera_centre;
     if (std::abs(glm::determinant(lhs)) > 1e-6 * static_cast<double>(d.train.size()))
         d.look_at_centre = glm::vec3(glm::inverse(lhs) * rhs);
+    std::size_t facing = 0;
+    for (const DatasetView& v : d.train) {
+        const glm::vec3 to_centre = v.camera.rotation * (d.look_at_centre - v.camera.position());
+        const float distance = glm::length(to_centre);
+        if (distance > 1e-6f && to_centre.z > std::cos(glm::radians(30.0f)) * distance) ++facing;
+    }
+    d.surrounds_centre = 4 * facing >= 3 * d.train.size();
     return d;
 }
 

@@ -110,7 +110,7 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
         evaluations.add(session.iteration(), seconds(), session.size(), last);
         if (tty) std::fprintf(stderr, "\n");
         log::info("iteration ", session.iteration(), ": test PSNR ", last.psnr, " dB, SSIM ", last.ssim, " (",
-                  last.views, " views)");
+                  last.views, " views", last.exposure.empty() ? "" : ", " + last.exposure, ")");
         if (observer != nullptr) observer->tested(session.iteration(), last.psnr);
     };
 
@@ -167,7 +167,8 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
     evaluate();
     if (const std::optional<TrainingEvaluation> training = session.evaluate_training())
         log::info("training views: PSNR ", training->psnr, " dB, SSIM ", training->ssim, " (",
-                  training->views, " views); test - training: ", last.psnr - training->psnr, " dB");
+                  training->views, " views", training->exposure.empty() ? "" : ", " + training->exposure,
+                  "); test - training: ", last.psnr - training->psnr, " dB");
     session.save_result(options.result);
     const std::filesystem::path plot = evaluations.write(options.csv);
     const double trained = seconds();

@@ -14,13 +14,11 @@ TrainingStepValues GaussianTrainingSession::step() {
 }
 
 TrainingEvaluation GaussianTrainingSession::evaluate() {
-    const Evaluation e = m_trainer.evaluate();
-    return {e.psnr, e.ssim, e.l1, e.views};
+    return m_trainer.evaluate();
 }
 
 std::optional<TrainingEvaluation> GaussianTrainingSession::evaluate_training() {
-    const Evaluation e = m_trainer.evaluate(true);
-    return TrainingEvaluation{e.psnr, e.ssim, e.l1, e.views};
+    return m_trainer.evaluate(true);
 }
 
 void GaussianTrainingSession::save_checkpoint(const std::filesystem::path& path) const {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include <tbb/parallel_for.h>
+#include <glm/gtc/constants.hpp>
 
 #include "glint/core/adam.h"
 #include "glint/core/atomic_file.h"
@@ -107,6 +108,52 @@ void fit_schedule(TrainOptions& options, int iterations, std::size_t views) {
         options.densify_until = scaled(25000, 2 * options.densify_interval);
 }
 
+namespace {
+
+// The random initial Gaussians' positions and colours (TrainOptions::random_layout).
+void random_points(const Dataset& dataset, const TrainOptions& options, std::uint64_t& random,
+                   std::vector<float>& positions, std::vector<float>& colors) {
+    const bool box = options.random_layout == TrainOptions::Layout::Box ||
+                     (options.random_layout == TrainOptions::Layout::Auto && dataset.surrounds_centre);
+    const float extent = dataset.camera_extent;
+    const auto add = [&](glm::vec3 p) {
+        for (int k = 0; k < 3; ++k) positions.push_back(p[k]);
+        for (int k = 0; k < 3; ++k) colors.push_back(uniform(random));
+    };
+    if (box) {
+        const float half = options.random_extent * extent;
+        for (std::size_t i = 0; i < options.random_count; ++i)
+            add(dataset.look_at_centre + half * glm::vec3(2.0f * uniform(random) - 1.0f,
+                                                          2.0f * uniform(random) - 1.0f,
+                                                          2.0f * uniform(random) - 1.0f));
+        log::info("initialising ", options.random_count, " random Gaussians in a cube of half side ", half,
+                  " around the point the cameras look at");
+        return;
+    }
+    // Through a random pixel of a random training view, at a depth uniform in [0.2, 5] extents; a tenth on
+    // a sphere of 10 extents around the cameras, for what lies beyond (sky, far buildings).
+    const std::size_t background = options.random_count / 10;
+    for (std::size_t i = 0; i + background < options.random_count; ++i) {
+        const Camera& c = dataset.train[next_random(random) % dataset.train.size()].camera;
+        const glm::vec3 ray((uniform(random) * static_cast<float>(c.width) - c.cx) / c.fx,
+                            (uniform(random) * static_cast<float>(c.height) - c.cy) / c.fy, 1.0f);
+        const float depth = extent * (0.2f + 4.8f * uniform(random));
+        add(c.position() + glm::transpose(c.rotation) * (depth * ray));
+    }
+    for (std::size_t i = 0; i < background; ++i) {
+        const float z = 2.0f * uniform(random) - 1.0f, phi = glm::two_pi<float>() * uniform(random);
+        const float r = std::sqrt(std::max(0.0f, 1.0f - z * z));
+        add(dataset.camera_centre + 10.0f * extent * glm::vec3(r * std::cos(phi), r * std::sin(phi), z));
+    }
+    log::info(
+        "initialising ", options.random_count - background,
+        " random Gaussians in the training views' frustums ", "(depths ", 0.2f * extent, " to ",
+        5.0f * extent, ") and ", background, " on a background sphere of radius ", 10.0f * extent,
+        options.random_layout == TrainOptions::Layout::Auto ? ": the cameras do not surround a centre" : "");
+}
+
+}  // namespace
+
 Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     : m_dataset(dataset), m_options(options), m_random(options.seed) {
     if (dataset.train.empty()) throw InputError("the dataset has no training views");
@@ -130,13 +177,7 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     } else {
         if (options.random_count == 0)
             throw InputError("no sparse points and a random initialisation of 0 Gaussians");
-        const float half = options.random_extent * dataset.camera_extent;
-        for (std::size_t i = 0; i < options.random_count; ++i) {
-            for (int k = 0; k < 3; ++k)
-                positions.push_back(dataset.look_at_centre[k] + half * (2.0f * uniform(m_random) - 1.0f));
-            for (int k = 0; k < 3; ++k) colors.push_back(uniform(m_random));
-        }
-        log::info("initialising ", options.random_count, " random Gaussians in a cube of half side ", half);
+        random_points(dataset, options, m_random, positions, colors);
     }
     if (positions.size() / 3 > options.max_gaussians) {
         // Over the budget from the start: a random subset (deterministic for the seed), in point order.
@@ -568,6 +609,29 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     m_appearance_v = std::move(appearance_v);
 }
 
+namespace {
+
+// `render` [N, 3] mapped per channel by the gain and bias that best fit it to `target` in least squares:
+// how appearance-corrected renders are compared with photos whose exposure the scene does not know
+// (colour-corrected PSNR, as evaluations of appearance models use).
+void fit_exposure(std::vector<float>& render, std::span<const float> target) {
+    for (int k = 0; k < 3; ++k) {
+        double sx = 0, sy = 0, sxx = 0, sxy = 0;
+        const std::size_t n = render.size() / 3;
+        for (std::size_t p = 0; p < n; ++p) {
+            const double x = render[3 * p + k], y = target[3 * p + k];
+            sx += x, sy += y, sxx += x * x, sxy += x * y;
+        }
+        const double dn = static_cast<double>(n), var = sxx - sx * sx / dn;
+        const double gain = var > 1e-12 ? (sxy - sx * sy / dn) / var : 1.0;
+        const double bias = (sy - gain * sx) / dn;
+        for (std::size_t p = 0; p < n; ++p)
+            render[3 * p + k] = static_cast<float>(gain * render[3 * p + k] + bias);
+    }
+}
+
+}  // namespace
+
 Evaluation Trainer::evaluate(bool training_views) {
     const bool test = !training_views && !m_dataset.test.empty();
     const std::vector<DatasetView>& views = test ? m_dataset.test : m_dataset.train;
@@ -577,9 +641,19 @@ Evaluation Trainer::evaluate(bool training_views) {
     const auto& bg = m_dataset.options.background;
     settings.background = {bg[0], bg[1], bg[2]};
     RenderOutput out;
+    // With appearance, training views are seen through their learnt correction and held-out views (which
+    // have none) through the best per-channel gain and bias for them.
+    const bool appearance = !m_appearance.empty();
+    if (appearance) e.exposure = test ? "colour-corrected per view" : "through each view's learnt correction";
     for (std::size_t i = 0; i < views.size(); ++i) {
         const ImageRgb& target = image(i, test);
         m_rasterizer->render(m_cloud, views[i].camera, settings, out);
+        if (appearance && test) fit_exposure(out.color, target.rgb);
+        if (appearance && !test) {
+            const float* c = appearance_of(i);
+            for (std::size_t p = 0; p < out.color.size() / 3; ++p)
+                for (int k = 0; k < 3; ++k) out.color[3 * p + k] = c[k] * out.color[3 * p + k] + c[3 + k];
+        }
         e.psnr += psnr(out.color, target.rgb);
         e.ssim += ssim(out.color, target.rgb, target.width, target.height);
         double l1 = 0;

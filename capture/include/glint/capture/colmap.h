@@ -38,10 +38,15 @@ std::optional<StageProgress> parse_progress(std::string_view line, long images);
 bool is_problem_line(std::string_view line);
 
 // Runs `colmap` with `args` (the command first), appending everything it prints to `log_file` and
-// calling `on_progress` as parse_progress reads it. Throws Error "STAGE failed: ..." with COLMAP's
-// exit status and its last problem lines (or last lines) when it does not exit with 0.
+// calling `on_progress` as parse_progress reads it, and `on_line` with every line. Throws Error "STAGE
+// failed: ..." with COLMAP's exit status and its last problem lines (or last lines) when it does not exit
+// with 0.
 void run_stage(const Colmap& colmap, const std::string& stage, const std::vector<std::string>& args,
                const std::filesystem::path& log_file, long images,
-               const std::function<void(const StageProgress&)>& on_progress);
+               const std::function<void(const StageProgress&)>& on_progress,
+               const std::function<void(std::string_view)>& on_line = {});
+
+// The feature count of a feature_extractor line ("  Features:        180"), or nullopt.
+std::optional<long> parse_feature_count(std::string_view line);
 
 }  // namespace glint::capture

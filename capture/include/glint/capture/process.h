@@ -30,9 +30,12 @@ struct ProcessOptions {
     std::string camera_model = "OPENCV";  // COLMAP's model for the lens (PINHOLE, SIMPLE_RADIAL, OPENCV, ...)
     bool single_camera = true;            // one camera for every image (one device, fixed zoom)
     bool use_gpu = true;                  // GPU SIFT when COLMAP was built with CUDA
-    int threads = 0;                      // COLMAP's threads (0: every core)
-    std::string colmap;                   // the program (empty: colmap on PATH)
-    bool overwrite = false;               // replace an existing output (only once the new one is complete)
+    // SIFT's peak threshold (0: COLMAP's 0.0067, and 0.002 when that finds under 1,000 features in the
+    // median image, as small or smooth images do).
+    double sift_peak_threshold = 0.0;
+    int threads = 0;         // COLMAP's threads (0: every core)
+    std::string colmap;      // the program (empty: colmap on PATH)
+    bool overwrite = false;  // replace an existing output (only once the new one is complete)
 };
 
 struct ProcessSummary {
@@ -45,6 +48,8 @@ struct ProcessSummary {
     std::size_t points = 0;
     double reprojection_error = 0.0;  // mean over every observation, pixels
     double mean_track_length = 0.0;
+    long median_features = 0;        // SIFT features of the median image
+    std::vector<std::string> notes;  // what was done beyond the plain stages (a second extraction)
     std::vector<std::pair<std::string, double>> stages;  // each stage's name and seconds
 };
 

@@ -67,6 +67,10 @@ public:
     // The point the training cameras look at: least-squares nearest to every optical axis (the camera
     // centre when the axes are near parallel). Object captures centre their subject here.
     glm::vec3 look_at_centre{0.0f};
+    // Whether the cameras surround look_at_centre, looking at it (an object capture): at least three in
+    // four training cameras have it in front of them within 30 degrees of their optical axis. False for
+    // rooms, streets and forward-facing captures, where no object sits at the centre of the views.
+    bool surrounds_centre = false;
 
     // Reads, downscales and composites a view's image, and undistorts it when its lens distorts. Throws
     // InputError naming the file when it is unreadable or its size is not the camera's.

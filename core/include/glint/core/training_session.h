@@ -19,6 +19,9 @@ struct TrainingStepValues {
 struct TrainingEvaluation {
     double psnr = 0, ssim = 0, l1 = 0;
     std::size_t views = 0;
+    // How the renders were matched to the photos' exposure before comparing: empty (they were not), or
+    // a few words ("colour-corrected per view", "with each view's learnt correction").
+    std::string exposure;
 };
 
 class TrainingSession {

@@ -65,11 +65,15 @@ struct TrainOptions {
     float mcmc_scale_reg = 0.01f;    // times the mean activated scale
     float mcmc_init_opacity = 0.5f;  // the paper's initial opacity (ADC starts at 0.1)
     float mcmc_init_scale = 0.1f;    // times the neighbour distance (ADC: 1)
-    // Initialisation without sparse points: random Gaussians in a cube around the point the cameras look
-    // at (Dataset::look_at_centre), of
-    // half side random_extent times the cameras' extent (0.3 of 1.1x the camera radius of an object
-    // dataset covers the reference's [-1.3, 1.3] box for NeRF's synthetic scenes).
+    // Initialisation without sparse points: random_count random Gaussians, laid out by random_layout.
+    // Box: in a cube around the point the cameras look at (Dataset::look_at_centre), of half side
+    // random_extent times the cameras' extent (0.3 of 1.1x the camera radius of an object dataset covers
+    // the reference's [-1.3, 1.3] box for NeRF's synthetic scenes). Frustums: in the training views'
+    // frustums, at depths from 0.2 to 5 camera extents, with a tenth of them on a background sphere of 10
+    // extents around the cameras (rooms, streets, forward-facing captures: Mip-NeRF 360's kind). Auto:
+    // Box when the cameras surround a centre (Dataset::surrounds_centre), Frustums otherwise.
     std::size_t random_count = 50'000;
+    enum class Layout { Auto, Box, Frustums } random_layout = Layout::Auto;
     // Where the initial Gaussians come from: the dataset's sparse points (COLMAP), or random. A COLMAP
     // dataset without points is an error unless random is asked for.
     enum class Init { Auto, Points, Random } init = Init::Auto;
