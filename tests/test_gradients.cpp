@@ -11,6 +11,7 @@
 #include "glint/core/backend.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/gradients.h"
+#include "glint/splatting/raster/gradients_4d.h"
 #include "glint/splatting/raster/preprocess.h"
 #include "glint/splatting/raster/rasterizer.h"
 
@@ -191,6 +192,157 @@ TEST_SUITE("cpu") {
             CHECK(p.opacity == doctest::Approx(splat.opacity).epsilon(1e-6));
             for (int c = 0; c < 3; ++c)
                 CHECK(p.color[c] == doctest::Approx((&splat.color.x)[c]).epsilon(1e-5));
+            ++compared;
+        }
+        CHECK(compared > 20);
+    }
+}
+
+namespace {
+
+// A random 4D Gaussian in double: the 3D sample's fields plus time, a right quaternion and two time
+// frequencies of colour (blocks of 16 coefficients x 3 for SH degree 3).
+struct Sample4 {
+    double position[3], time_mean, log_scale[3], log_time_scale, left[4], right[4], opacity_logit;
+    std::vector<double> dc = std::vector<double>(3), rest = std::vector<double>(45),
+                        time_color = std::vector<double>(2 * 48);
+    Gaussian4<double> gaussian() const {
+        Gaussian4<double> g{};
+        for (int i = 0; i < 3; ++i) g.position[i] = position[i], g.log_scale[i] = log_scale[i];
+        for (int i = 0; i < 4; ++i) g.left[i] = left[i], g.right[i] = right[i];
+        g.time_mean = time_mean, g.log_time_scale = log_time_scale, g.opacity_logit = opacity_logit;
+        g.sh_dc = dc.data(), g.sh_rest = rest.data(), g.time_color = time_color.data();
+        return g;
+    }
+};
+
+}  // namespace
+
+TEST_SUITE("cpu") {
+    TEST_CASE("4D per-Gaussian gradients equal central finite differences (double precision)") {
+        std::mt19937 random(11);
+        std::uniform_real_distribution<double> u(-1.0, 1.0);
+        int checked = 0;
+        for (int trial = 0; trial < 40; ++trial) {
+            const int degree = trial % 4;
+            View4<double> view{make_view(3.0 + u(random), -3.0, 2.0 + u(random), degree),
+                               0.5 + 0.4 * u(random), 1.0 + 0.3 * u(random), trial % 3, 48};
+            Sample4 s;
+            for (int i = 0; i < 3; ++i) {
+                s.position[i] = 0.8 * u(random);
+                s.log_scale[i] = -2.0 + 0.8 * u(random);
+            }
+            s.time_mean = 0.5 + 0.3 * u(random);
+            s.log_time_scale = -1.5 + 0.5 * u(random);
+            for (double& q : s.left) q = u(random);
+            for (double& q : s.right) q = u(random);
+            s.opacity_logit = 2.0 * u(random);
+            for (double& c : s.dc) c = u(random);
+            for (double& c : s.rest) c = 0.4 * u(random);
+            for (double& c : s.time_color) c = 0.3 * u(random);
+            Weights w;
+            for (double& x : w.mean) x = u(random);
+            for (double& x : w.conic) x = 20.0 * u(random);
+            w.opacity = u(random);
+            for (double& x : w.color) x = u(random);
+
+            Projected4<double> q;
+            if (!project_gaussian_4d(s.gaussian(), view, 0.2, q)) continue;
+            if (q.marginal < 1e-3) continue;  // too far from its time for differences to say anything
+            const ProjectedGradient<double> in{{w.mean[0], w.mean[1]},
+                                               {w.conic[0], w.conic[1], w.conic[2]},
+                                               w.opacity,
+                                               {w.color[0], w.color[1], w.color[2]}};
+            std::vector<double> v_dc(3, 0.0), v_rest(45, 0.0), v_time(2 * 48, 0.0);
+            Gaussian4Gradient<double> out{};
+            out.sh_dc = v_dc.data(), out.sh_rest = v_rest.data(), out.time_color = v_time.data();
+            project_gaussian_4d_backward(s.gaussian(), view, q, in, out);
+
+            const auto compare = [&](const char* name, double& parameter, double analytic) {
+                const double h = 1e-6, keep = parameter;
+                Projected4<double> a, b;
+                parameter = keep + h;
+                const bool fa = project_gaussian_4d(s.gaussian(), view, 0.2, a);
+                parameter = keep - h;
+                const bool fb = project_gaussian_4d(s.gaussian(), view, 0.2, b);
+                parameter = keep;
+                REQUIRE((fa && fb));
+                const double expected = (loss(a.p, w) - loss(b.p, w)) / (2 * h);
+                CAPTURE(trial);
+                CAPTURE(name);
+                CHECK(analytic == doctest::Approx(expected).epsilon(1e-5).scale(1e-3));
+                ++checked;
+            };
+            for (int i = 0; i < 3; ++i) compare("position", s.position[i], out.position[i]);
+            compare("time_mean", s.time_mean, out.time_mean);
+            for (int i = 0; i < 3; ++i) compare("log_scale", s.log_scale[i], out.log_scale[i]);
+            compare("log_time_scale", s.log_time_scale, out.log_time_scale);
+            for (int i = 0; i < 4; ++i) compare("left", s.left[i], out.left[i]);
+            for (int i = 0; i < 4; ++i) compare("right", s.right[i], out.right[i]);
+            compare("opacity", s.opacity_logit, out.opacity_logit);
+            for (int i = 0; i < 3; ++i) compare("sh_dc", s.dc[i], v_dc[i]);
+            const int rest = (degree + 1) * (degree + 1) - 1;
+            for (int i = 0; i < 3 * rest; ++i) compare("sh_rest", s.rest[i], v_rest[i]);
+            for (int f = 0; f < view.time_degree; ++f)
+                for (int i = 0; i < 3 * (rest + 1); ++i)
+                    compare("time_color", s.time_color[48 * f + i], v_time[48 * f + i]);
+        }
+        CHECK(checked > 600);
+    }
+
+    TEST_CASE("the float 4D chain computes what the rasterizer's preprocess computes at a time") {
+        std::mt19937 random(7);
+        std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+        const View3<double> vd = make_view(3.0, -3.0, 2.0, 2);
+        View4<float> v{};
+        for (int i = 0; i < 3; ++i) {
+            for (int j = 0; j < 3; ++j) v.view.rotation[i][j] = static_cast<float>(vd.rotation[i][j]);
+            v.view.translation[i] = static_cast<float>(vd.translation[i]);
+            v.view.position[i] = static_cast<float>(vd.position[i]);
+        }
+        v.view.fx = v.view.fy = 50.0f, v.view.cx = 32.0f, v.view.cy = 24.0f, v.view.tan_fov_x = 0.64f,
+        v.view.tan_fov_y = 0.48f, v.view.sh_degree = 2;
+        v.time = 0.4f, v.period = 1.0f, v.time_degree = 1, v.time_block = 27;
+        FrameParams f{};
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) f.view_rotation.m[i][j] = v.view.rotation[i][j];
+        f.view_translation = {v.view.translation[0], v.view.translation[1], v.view.translation[2]};
+        f.camera_position = {v.view.position[0], v.view.position[1], v.view.position[2]};
+        f.fx = f.fy = 50.0f, f.cx = 32.0f, f.cy = 24.0f, f.tan_fov_x = 0.64f, f.tan_fov_y = 0.48f;
+        f.near_plane = 0.2f, f.sh_degree = 2, f.sh_rest_stride = 24, f.grid_x = 4, f.grid_y = 3;
+        f.temporal = 1, f.time = 0.4f, f.temporal_cutoff = 0.0f, f.time_period = 1.0f;
+        f.time_color_degree = 1, f.time_color_stride = 27;
+        int compared = 0;
+        for (int trial = 0; trial < 60; ++trial) {
+            float position[3], log_scale[3], left[4], right[4], opacity = u(random), dc[3], rest[24];
+            float time_mean = 0.4f + 0.2f * u(random), log_time_scale = -1.5f + 0.3f * u(random),
+                  time_color[27];
+            for (float& x : position) x = 0.5f * u(random);
+            for (float& x : log_scale) x = -2.5f + 0.5f * u(random);
+            for (float& x : left) x = u(random);
+            for (float& x : right) x = u(random);
+            for (float& x : dc) x = u(random);
+            for (float& x : rest) x = 0.3f * u(random);
+            for (float& x : time_color) x = 0.3f * u(random);
+            const GaussianArrays arrays{position,   log_scale,       left,  &opacity,   dc,     rest,
+                                        &time_mean, &log_time_scale, right, time_color, nullptr};
+            Splat splat{};
+            if (preprocess_gaussian(arrays, f, 0, splat) == 0) continue;
+            Gaussian4<float> g{};
+            for (int i = 0; i < 3; ++i) g.position[i] = position[i], g.log_scale[i] = log_scale[i];
+            for (int i = 0; i < 4; ++i) g.left[i] = left[i], g.right[i] = right[i];
+            g.time_mean = time_mean, g.log_time_scale = log_time_scale, g.opacity_logit = opacity;
+            g.sh_dc = dc, g.sh_rest = rest, g.time_color = time_color;
+            Projected4<float> q;
+            REQUIRE(project_gaussian_4d(g, v, 0.2f, q));
+            CHECK(q.p.mean[0] == doctest::Approx(splat.mean.x).epsilon(1e-4));
+            CHECK(q.p.mean[1] == doctest::Approx(splat.mean.y).epsilon(1e-4));
+            CHECK(q.p.conic[0] == doctest::Approx(splat.conic.a).epsilon(1e-3));
+            CHECK(q.p.conic[1] == doctest::Approx(splat.conic.b).epsilon(1e-3).scale(1e-2));
+            CHECK(q.p.conic[2] == doctest::Approx(splat.conic.c).epsilon(1e-3));
+            CHECK(q.p.opacity == doctest::Approx(splat.opacity).epsilon(1e-5));
+            for (int c = 0; c < 3; ++c)
+                CHECK(q.p.color[c] == doctest::Approx((&splat.color.x)[c]).epsilon(1e-4));
             ++compared;
         }
         CHECK(compared > 20);

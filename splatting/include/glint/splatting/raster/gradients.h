@@ -48,6 +48,22 @@ GLINT_HD inline float sqrt_t<float>(float x) {
     return sqrtf(x);
 }
 template <typename T>
+GLINT_HD inline T cos_t(T x) {
+    return cos(x);
+}
+template <>
+GLINT_HD inline float cos_t<float>(float x) {
+    return cosf(x);
+}
+template <typename T>
+GLINT_HD inline T sin_t(T x) {
+    return sin(x);
+}
+template <>
+GLINT_HD inline float sin_t<float>(float x) {
+    return sinf(x);
+}
+template <typename T>
 GLINT_HD inline T exp_t(T x) {
     return exp(x);
 }
@@ -111,29 +127,29 @@ GLINT_HD inline void sh_basis_gradient(int degree, const T dir[3], T grad[15][3]
     grad[14][0] = T(kSh3g) * (T(3) * xx - T(3) * yy), grad[14][1] = T(kSh3g) * (-T(6) * x * y);
 }
 
-// The forward chain. Returns false where preprocess_gaussian culls for a reason other than the screen
-// (behind the near plane `near`, singular 2D covariance).
+// Time-varying colour of a 4D Gaussian (sh_to_color_4d): frequencies 1..degree of `block` floats each
+// ([C, 3], DC first) weighted by cos(2 pi k dt / period). Absent (degree 0) for 3D Gaussians.
 template <typename T>
-GLINT_HD inline bool project_gaussian(const Gaussian3<T>& g, const View3<T>& v, T near, Projected<T>& p) {
+struct TimeColour {
+    const T* coefficients = nullptr;  // [degree, block]
+    int degree = 0, block = 0;
+    T dt = T(0), period = T(1);
+};
+
+// The screen half of the chain, shared by 3D and 4D Gaussians: a world-space mean and covariance to the
+// view-space mean, screen mean, depth and (low-passed) 2D covariance and conic. False where
+// preprocess_gaussian culls for a reason other than the screen (behind `near`, singular).
+template <typename T>
+GLINT_HD inline bool project_mean_covariance(const T mean[3], const T sigma[3][3], const View3<T>& v, T near,
+                                             Projected<T>& p) {
     for (int i = 0; i < 3; ++i)
-        p.view[i] = v.rotation[i][0] * g.position[0] + v.rotation[i][1] * g.position[1] +
-                    v.rotation[i][2] * g.position[2] + v.translation[i];
+        p.view[i] = v.rotation[i][0] * mean[0] + v.rotation[i][1] * mean[1] + v.rotation[i][2] * mean[2] +
+                    v.translation[i];
     const T z = p.view[2];
     if (!(z > near)) return false;
     p.mean[0] = v.fx * p.view[0] / z + v.cx;
     p.mean[1] = v.fy * p.view[1] / z + v.cy;
     p.depth = z;
-
-    // Rotation and scale -> world covariance M M^T with M = R S.
-    const T qq = g.rotation[0] * g.rotation[0] + g.rotation[1] * g.rotation[1] +
-                 g.rotation[2] * g.rotation[2] + g.rotation[3] * g.rotation[3];
-    p.q_norm = sqrt_t(qq);
-    for (int i = 0; i < 4; ++i) p.q[i] = g.rotation[i] / p.q_norm;
-    const T w = p.q[0], x = p.q[1], y = p.q[2], zq = p.q[3];
-    unit_quaternion_rotation(w, x, y, zq, p.r);
-    for (int i = 0; i < 3; ++i) p.scale[i] = exp_t(g.log_scale[i]);
-    T sigma[3][3];
-    world_covariance(p.r, p.scale, sigma);
     T t[2][3], tx, ty;
     ewa_transform(v.rotation, v.fx, v.fy, v.tan_fov_x, v.tan_fov_y, p.view, t, tx, ty, p.clamped_x,
                   p.clamped_y);
@@ -145,24 +161,51 @@ GLINT_HD inline bool project_gaussian(const Gaussian3<T>& g, const View3<T>& v, 
     p.conic[0] = p.cov2[2] / det;
     p.conic[1] = -p.cov2[1] / det;
     p.conic[2] = p.cov2[0] / det;
+    return true;
+}
 
-    p.opacity = T(1) / (T(1) + exp_t(-g.opacity_logit));
-
-    // Colour from SH, seen along camera -> Gaussian.
+// Colour from SH (and the time terms, when given), seen along camera -> `mean`.
+template <typename T>
+GLINT_HD inline void shade(const T mean[3], const T* dc, const T* rest, const TimeColour<T>& time,
+                           const View3<T>& v, Projected<T>& p) {
     T d[3];
-    for (int i = 0; i < 3; ++i) d[i] = g.position[i] - v.position[i];
+    for (int i = 0; i < 3; ++i) d[i] = mean[i] - v.position[i];
     const T dd = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
     p.dir_norm = sqrt_t(dd > T(1e-30) ? dd : T(1e-30));
     for (int i = 0; i < 3; ++i) p.dir[i] = d[i] / p.dir_norm;
     T basis[15];
     sh_basis(v.sh_degree, p.dir, basis);
-    const int rest = (v.sh_degree + 1) * (v.sh_degree + 1) - 1;
+    const int count = (v.sh_degree + 1) * (v.sh_degree + 1) - 1;
     for (int c = 0; c < 3; ++c) {
-        T sum = T(kSh0) * g.sh_dc[c];
-        for (int k = 0; k < rest; ++k) sum += basis[k] * g.sh_rest[3 * k + c];
+        T sum = T(kSh0) * dc[c];
+        for (int k = 0; k < count; ++k) sum += basis[k] * rest[3 * k + c];
+        for (int f = 1; f <= time.degree; ++f) {
+            const T* block = time.coefficients + (f - 1) * time.block;
+            T part = T(kSh0) * block[c];
+            for (int k = 0; k < count; ++k) part += basis[k] * block[3 + 3 * k + c];
+            sum += cos_t(T(6.283185307179586) * T(f) * time.dt / time.period) * part;
+        }
         p.sh[c] = sum + T(0.5);
         p.color[c] = p.sh[c] > T(0) ? p.sh[c] : T(0);
     }
+}
+
+// The forward chain of a 3D Gaussian. Returns false where preprocess_gaussian culls for a reason other
+// than the screen (behind the near plane `near`, singular 2D covariance).
+template <typename T>
+GLINT_HD inline bool project_gaussian(const Gaussian3<T>& g, const View3<T>& v, T near, Projected<T>& p) {
+    // Rotation and scale -> world covariance M M^T with M = R S.
+    const T qq = g.rotation[0] * g.rotation[0] + g.rotation[1] * g.rotation[1] +
+                 g.rotation[2] * g.rotation[2] + g.rotation[3] * g.rotation[3];
+    p.q_norm = sqrt_t(qq);
+    for (int i = 0; i < 4; ++i) p.q[i] = g.rotation[i] / p.q_norm;
+    unit_quaternion_rotation(p.q[0], p.q[1], p.q[2], p.q[3], p.r);
+    for (int i = 0; i < 3; ++i) p.scale[i] = exp_t(g.log_scale[i]);
+    T sigma[3][3];
+    world_covariance(p.r, p.scale, sigma);
+    if (!project_mean_covariance(g.position, sigma, v, near, p)) return false;
+    p.opacity = T(1) / (T(1) + exp_t(-g.opacity_logit));
+    shade(g.position, g.sh_dc, g.sh_rest, TimeColour<T>{}, v, p);
     return true;
 }
 
@@ -180,33 +223,61 @@ struct GaussianGradient {
     T* sh_rest;  // [K, 3]
 };
 
+// shade's backward: into the SH (and time colour) coefficients (added to `v_dc`, `v_rest`, `v_time`),
+// the mean (added to `v_mean`, through the viewing direction) and the time offset (returned).
 template <typename T>
-GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View3<T>& v,
-                                               const Projected<T>& p, const ProjectedGradient<T>& in,
-                                               GaussianGradient<T>& out) {
-    // --- colour -> SH coefficients and direction -> position -----------------------------------------
+GLINT_HD inline T shade_backward(const T* rest, const TimeColour<T>& time, const View3<T>& v,
+                                 const Projected<T>& p, const T v_color[3], T* v_dc, T* v_rest, T* v_time,
+                                 T v_mean[3]) {
     T v_sum[3];
-    for (int c = 0; c < 3; ++c) v_sum[c] = p.sh[c] > T(0) ? in.color[c] : T(0);
+    for (int c = 0; c < 3; ++c) v_sum[c] = p.sh[c] > T(0) ? v_color[c] : T(0);
     T basis[15], basis_grad[15][3];
     sh_basis(v.sh_degree, p.dir, basis);
     sh_basis_gradient(v.sh_degree, p.dir, basis_grad);
-    const int rest = (v.sh_degree + 1) * (v.sh_degree + 1) - 1;
+    const int count = (v.sh_degree + 1) * (v.sh_degree + 1) - 1;
     T v_dir[3] = {T(0), T(0), T(0)};
-    for (int c = 0; c < 3; ++c) out.sh_dc[c] += T(kSh0) * v_sum[c];
-    for (int k = 0; k < rest; ++k) {
+    for (int c = 0; c < 3; ++c) v_dc[c] += T(kSh0) * v_sum[c];
+    for (int k = 0; k < count; ++k) {
         T along = T(0);
         for (int c = 0; c < 3; ++c) {
-            out.sh_rest[3 * k + c] += basis[k] * v_sum[c];
-            along += g.sh_rest[3 * k + c] * v_sum[c];
+            v_rest[3 * k + c] += basis[k] * v_sum[c];
+            along += rest[3 * k + c] * v_sum[c];
         }
         for (int i = 0; i < 3; ++i) v_dir[i] += basis_grad[k][i] * along;
     }
+    T v_dt = T(0);
+    for (int f = 1; f <= time.degree; ++f) {
+        const T* block = time.coefficients + (f - 1) * time.block;
+        T* v_block = v_time + (f - 1) * time.block;
+        const T phase = T(6.283185307179586) * T(f) / time.period;
+        const T weight = cos_t(phase * time.dt);
+        T part_along = T(0);  // d loss / d weight
+        for (int c = 0; c < 3; ++c) {
+            v_block[c] += weight * T(kSh0) * v_sum[c];
+            part_along += T(kSh0) * block[c] * v_sum[c];
+        }
+        for (int k = 0; k < count; ++k) {
+            T along = T(0);
+            for (int c = 0; c < 3; ++c) {
+                v_block[3 + 3 * k + c] += weight * basis[k] * v_sum[c];
+                along += block[3 + 3 * k + c] * v_sum[c];
+            }
+            part_along += basis[k] * along;
+            for (int i = 0; i < 3; ++i) v_dir[i] += weight * basis_grad[k][i] * along;
+        }
+        v_dt += -sin_t(phase * time.dt) * phase * part_along;
+    }
     const T dir_dot = v_dir[0] * p.dir[0] + v_dir[1] * p.dir[1] + v_dir[2] * p.dir[2];
-    for (int i = 0; i < 3; ++i) out.position[i] += (v_dir[i] - p.dir[i] * dir_dot) / p.dir_norm;
+    for (int i = 0; i < 3; ++i) v_mean[i] += (v_dir[i] - p.dir[i] * dir_dot) / p.dir_norm;
+    return v_dt;
+}
 
-    // --- opacity ---------------------------------------------------------------------------------------
-    out.opacity_logit += in.opacity * p.opacity * (T(1) - p.opacity);
-
+// project_mean_covariance's backward: the screen mean and conic's gradients into the world mean (added to
+// `v_mean`) and the world covariance (`v_sigma`, written; a full-matrix gradient).
+template <typename T>
+GLINT_HD inline void project_mean_covariance_backward(const T sigma[3][3], const View3<T>& v,
+                                                      const Projected<T>& p, const ProjectedGradient<T>& in,
+                                                      T v_mean[3], T v_sigma[3][3]) {
     // --- conic -> 2D covariance (conic = (c, -b, a) / det) ---------------------------------------------
     const T a = p.cov2[0], b = p.cov2[1], c = p.cov2[2];
     const T det = a * c - b * b, det2 = det * det;
@@ -223,10 +294,7 @@ GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View
     T t[2][3], tx, ty;
     bool clamped_x, clamped_y;
     ewa_transform(v.rotation, v.fx, v.fy, v.tan_fov_x, v.tan_fov_y, p.view, t, tx, ty, clamped_x, clamped_y);
-    T sigma[3][3];
-    world_covariance(p.r, p.scale, sigma);
     // v_Sigma = T^T G T; v_T = 2 G T Sigma.
-    T v_sigma[3][3];
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) {
             T s = T(0);
@@ -270,8 +338,27 @@ GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View
     v_view[1] += in.mean[1] * v.fy / z;
     v_view[2] += -in.mean[0] * v.fx * p.view[0] / z2 - in.mean[1] * v.fy * p.view[1] / z2;
     for (int i = 0; i < 3; ++i)
-        out.position[i] +=
+        v_mean[i] +=
             v.rotation[0][i] * v_view[0] + v.rotation[1][i] * v_view[1] + v.rotation[2][i] * v_view[2];
+}
+
+// Gradient of a unit quaternion q = raw / |raw| through the normalization, added to `v_raw`.
+template <typename T>
+GLINT_HD inline void normalize_backward(const T q[4], T norm, const T v_q[4], T v_raw[4]) {
+    const T q_dot = v_q[0] * q[0] + v_q[1] * q[1] + v_q[2] * q[2] + v_q[3] * q[3];
+    for (int i = 0; i < 4; ++i) v_raw[i] += (v_q[i] - q[i] * q_dot) / norm;
+}
+
+template <typename T>
+GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View3<T>& v,
+                                               const Projected<T>& p, const ProjectedGradient<T>& in,
+                                               GaussianGradient<T>& out) {
+    shade_backward(g.sh_rest, TimeColour<T>{}, v, p, in.color, out.sh_dc, out.sh_rest,
+                   static_cast<T*>(nullptr), out.position);
+    out.opacity_logit += in.opacity * p.opacity * (T(1) - p.opacity);
+    T sigma[3][3], v_sigma[3][3];
+    world_covariance(p.r, p.scale, sigma);
+    project_mean_covariance_backward(sigma, v, p, in, out.position, v_sigma);
 
     // --- Sigma = M M^T, M = R S ---------------------------------------------------------------------------
     T v_m[3][3];
@@ -302,8 +389,7 @@ GLINT_HD inline void project_gaussian_backward(const Gaussian3<T>& g, const View
                      w * v_r[2][0] + zq * v_r[2][1] - T(2) * y * v_r[2][2]);
     v_q[3] = T(2) * (-T(2) * zq * v_r[0][0] - w * v_r[0][1] + x * v_r[0][2] + w * v_r[1][0] -
                      T(2) * zq * v_r[1][1] + y * v_r[1][2] + x * v_r[2][0] + y * v_r[2][1]);
-    const T q_dot = v_q[0] * p.q[0] + v_q[1] * p.q[1] + v_q[2] * p.q[2] + v_q[3] * p.q[3];
-    for (int i = 0; i < 4; ++i) out.rotation[i] += (v_q[i] - p.q[i] * q_dot) / p.q_norm;
+    normalize_backward(p.q, p.q_norm, v_q, out.rotation);
 }
 
 }  // namespace glint::splatting::raster
