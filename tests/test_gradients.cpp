@@ -377,24 +377,19 @@ struct DoubleScene {
 // The tile rasterizer's image, brute force in double: every Gaussian for every pixel, front to back by
 // depth, with the forward pass's rules (the reference's tile rectangle, alpha clamp, 1/255 skip, early
 // stop). Returns sum over pixels and channels of weight * colour.
-double render_loss(const DoubleScene& s, const View3<double>& v, int width, int height,
-                   const double background[3], const std::vector<double>& weights) {
+// The same for any projection of Gaussian i (3D or 4D).
+template <typename Project>
+double render_projected(int count, Project project, int width, int height, const double background[3],
+                        const std::vector<double>& weights) {
     struct Item {
         Projected<double> p;
         int rect[4];
     };
     std::vector<Item> items;
     const int grid_x = (width + kTileSize - 1) / kTileSize, grid_y = (height + kTileSize - 1) / kTileSize;
-    for (int i = 0; i < s.n; ++i) {
-        Gaussian3<double> g{};
-        for (int k = 0; k < 3; ++k)
-            g.position[k] = s.position[3 * i + k], g.log_scale[k] = s.log_scale[3 * i + k];
-        for (int k = 0; k < 4; ++k) g.rotation[k] = s.rotation[4 * i + k];
-        g.opacity_logit = s.opacity[i];
-        g.sh_dc = &s.dc[3 * i];
-        g.sh_rest = &s.rest[3 * DoubleScene::kRest * i];
+    for (int i = 0; i < count; ++i) {
         Item item;
-        if (!project_gaussian(g, v, 0.2, item.p)) continue;
+        if (!project(i, item.p)) continue;
         const Sym2 cov{static_cast<float>(item.p.cov2[0]), static_cast<float>(item.p.cov2[1]),
                        static_cast<float>(item.p.cov2[2])};
         int lo[2], hi[2];
@@ -428,6 +423,64 @@ double render_loss(const DoubleScene& s, const View3<double>& v, int width, int 
             for (int k = 0; k < 3; ++k) loss += weights[3 * o + k] * (c[k] + t * background[k]);
         }
     return loss;
+}
+
+double render_loss(const DoubleScene& s, const View3<double>& v, int width, int height,
+                   const double background[3], const std::vector<double>& weights) {
+    const auto project = [&](int i, Projected<double>& p) {
+        Gaussian3<double> g{};
+        for (int k = 0; k < 3; ++k)
+            g.position[k] = s.position[3 * i + k], g.log_scale[k] = s.log_scale[3 * i + k];
+        for (int k = 0; k < 4; ++k) g.rotation[k] = s.rotation[4 * i + k];
+        g.opacity_logit = s.opacity[i];
+        g.sh_dc = &s.dc[3 * i];
+        g.sh_rest = &s.rest[3 * DoubleScene::kRest * i];
+        return project_gaussian(g, v, 0.2, p);
+    };
+    return render_projected(s.n, project, width, height, background, weights);
+}
+
+// A 4D scene in double: the 3D scene's arrays (rotation is the left quaternion) plus time means, log
+// time scales, right quaternions and one frequency of time-varying colour.
+struct DoubleScene4 : DoubleScene {
+    static constexpr int kBlock = 27;  // (degree 2 + 1)^2 x 3
+    std::vector<double> time_mean, log_time_scale, right, time_color;
+    GaussianCloud to_cloud() const {
+        GaussianCloud c(static_cast<std::size_t>(n), kDegree, true, 1);
+        const auto copy = [](const std::vector<double>& from, std::span<float> to) {
+            for (std::size_t i = 0; i < from.size(); ++i) to[i] = static_cast<float>(from[i]);
+        };
+        copy(position, c.positions());
+        copy(log_scale, c.log_scales());
+        copy(rotation, c.rotations());
+        copy(opacity, c.opacity_logits());
+        copy(dc, c.sh_dc());
+        copy(rest, c.sh_rest());
+        copy(time_mean, c.time_means());
+        copy(log_time_scale, c.log_time_scales());
+        copy(right, c.rotations_right());
+        copy(time_color, c.time_color());
+        return c;
+    }
+};
+
+double render_loss_4d(const DoubleScene4& s, const View4<double>& v, int width, int height,
+                      const double background[3], const std::vector<double>& weights) {
+    const auto project = [&](int i, Projected<double>& p) {
+        Gaussian4<double> g{};
+        for (int k = 0; k < 3; ++k)
+            g.position[k] = s.position[3 * i + k], g.log_scale[k] = s.log_scale[3 * i + k];
+        for (int k = 0; k < 4; ++k) g.left[k] = s.rotation[4 * i + k], g.right[k] = s.right[4 * i + k];
+        g.time_mean = s.time_mean[i], g.log_time_scale = s.log_time_scale[i], g.opacity_logit = s.opacity[i];
+        g.sh_dc = &s.dc[3 * i];
+        g.sh_rest = &s.rest[3 * DoubleScene::kRest * i];
+        g.time_color = &s.time_color[DoubleScene4::kBlock * i];
+        Projected4<double> q;
+        if (!project_gaussian_4d(g, v, 0.2, q)) return false;
+        p = q.p;
+        return true;
+    };
+    return render_projected(s.n, project, width, height, background, weights);
 }
 
 }  // namespace
@@ -548,6 +601,103 @@ TEST_SUITE("cpu") {
         CHECK(same(recorded.sh_dc, grads.sh_dc));
         CHECK(same(recorded.sh_rest, grads.sh_rest));
         CHECK(same(recorded.mean2d_norm, grads.mean2d_norm));
+    }
+}
+
+TEST_SUITE("cpu") {
+    TEST_CASE(
+        "4D backward pass: gradients of a rendered time slice equal finite differences (double brute "
+        "force)") {
+        std::mt19937 random(23);
+        std::uniform_real_distribution<double> u(-1.0, 1.0);
+        DoubleScene4 s;
+        s.n = 8;
+        for (int i = 0; i < s.n; ++i) {
+            for (int k = 0; k < 3; ++k) {
+                s.position.push_back(0.6 * u(random));
+                s.log_scale.push_back(-1.9 + 0.4 * u(random));
+            }
+            for (int k = 0; k < 4; ++k) s.rotation.push_back(u(random)), s.right.push_back(u(random));
+            s.opacity.push_back(0.8 * u(random));
+            s.time_mean.push_back(0.5 + 0.2 * u(random));
+            s.log_time_scale.push_back(-1.2 + 0.3 * u(random));
+            for (int k = 0; k < 3; ++k) s.dc.push_back(0.8 * u(random));
+            for (int k = 0; k < 3 * DoubleScene::kRest; ++k) s.rest.push_back(0.3 * u(random));
+            for (int k = 0; k < DoubleScene4::kBlock; ++k) s.time_color.push_back(0.3 * u(random));
+        }
+        const int width = 40, height = 30;
+        View4<double> v{make_view(2.2, -2.0, 1.4, DoubleScene::kDegree), 0.45, 1.0, 1, DoubleScene4::kBlock};
+        v.view.cx = 20.0, v.view.cy = 15.0, v.view.tan_fov_x = 20.0 / 50.0, v.view.tan_fov_y = 15.0 / 50.0;
+        std::vector<double> weights(static_cast<std::size_t>(width) * height * 3);
+        for (double& w : weights) w = u(random);
+        const double background[3] = {0.2, 0.5, 0.9};
+        Camera camera;
+        for (int i = 0; i < 3; ++i) {
+            for (int j = 0; j < 3; ++j) camera.rotation[j][i] = static_cast<float>(v.view.rotation[i][j]);
+            camera.translation[i] = static_cast<float>(v.view.translation[i]);
+        }
+        camera.fx = camera.fy = 50.0f;
+        camera.cx = 20.0f, camera.cy = 15.0f;
+        camera.width = width, camera.height = height;
+        const GaussianCloud cloud = s.to_cloud();
+        glint::splatting::RenderSettings settings;
+        settings.background = {0.2f, 0.5f, 0.9f};
+        settings.time = 0.45f;
+        settings.temporal_cutoff = 0.0f;  // no cut: the brute force has none
+        settings.record_for_backward = true;
+        auto rasterizer = glint::splatting::create_rasterizer(glint::Backend::Cpu);
+        glint::splatting::RenderOutput out;
+        rasterizer->render(cloud, camera, settings, out);
+        double float_loss = 0;
+        for (std::size_t k = 0; k < weights.size(); ++k) float_loss += weights[k] * out.color[k];
+        CHECK(float_loss ==
+              doctest::Approx(render_loss_4d(s, v, width, height, background, weights)).epsilon(1e-4));
+        std::vector<float> v_color(weights.begin(), weights.end());
+        glint::splatting::CloudGradients grads;
+        grads.reset(cloud);
+        rasterizer->backward(cloud, camera, settings, v_color, grads);
+
+        int checked = 0, unstable = 0;
+        const auto check_group = [&](const char* name, std::vector<double>& params,
+                                     const std::vector<float>& analytic) {
+            REQUIRE(params.size() == analytic.size());
+            const double scale =
+                std::abs(*std::max_element(analytic.begin(), analytic.end(),
+                                           [](float a, float b) { return std::abs(a) < std::abs(b); }));
+            for (std::size_t k = 0; k < params.size(); ++k) {
+                const double keep = params[k];
+                const auto fd = [&](double h) {
+                    params[k] = keep + h;
+                    const double plus = render_loss_4d(s, v, width, height, background, weights);
+                    params[k] = keep - h;
+                    const double minus = render_loss_4d(s, v, width, height, background, weights);
+                    params[k] = keep;
+                    return (plus - minus) / (2 * h);
+                };
+                const double coarse = fd(1e-4), fine = fd(5e-5);
+                if (std::abs(coarse - fine) > 1e-3 * (std::abs(fine) + 1e-2 * scale)) {
+                    ++unstable;
+                    continue;
+                }
+                CAPTURE(name);
+                CAPTURE(k);
+                CHECK(analytic[k] == doctest::Approx(fine).epsilon(2e-3).scale(0.05 * scale));
+                ++checked;
+            }
+        };
+        check_group("position", s.position, grads.positions);
+        check_group("time_mean", s.time_mean, grads.time_means);
+        check_group("log_scale", s.log_scale, grads.log_scales);
+        check_group("log_time_scale", s.log_time_scale, grads.log_time_scales);
+        check_group("left", s.rotation, grads.rotations);
+        check_group("right", s.right, grads.rotations_right);
+        check_group("opacity", s.opacity, grads.opacity_logits);
+        check_group("sh_dc", s.dc, grads.sh_dc);
+        check_group("sh_rest", s.rest, grads.sh_rest);
+        check_group("time_color", s.time_color, grads.time_color);
+        MESSAGE(checked, " gradients compared, ", unstable, " skipped where the loss jumps");
+        CHECK(checked > 400);
+        CHECK(unstable * 10 < checked);
     }
 }
 

@@ -13,6 +13,7 @@
 #include "glint/core/error.h"
 #include "glint/splatting/raster/blend.h"
 #include "glint/splatting/raster/gradients.h"
+#include "glint/splatting/raster/gradients_4d.h"
 
 namespace glint::splatting {
 namespace {
@@ -122,6 +123,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(Backw
 struct ChainInputs {
     const GaussianCloud& cloud;
     const raster::View3<float>& view;
+    const raster::View4<float>& view4;  // 4D clouds: the view at the frame's time
     float near_plane, half_w, half_h;
     std::size_t rest_stride;
     const std::uint32_t* splat_of;  // [N] rank in depth order, UINT32_MAX for Gaussians not visible
@@ -171,6 +173,56 @@ __attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_
     }
 }
 
+// chain_range for 4D clouds: the 4D chain at the frame's time, into the 4D gradients too.
+void chain_range_4d(const ChainInputs& c, std::size_t begin, std::size_t end, CloudGradients& grads) {
+    const GaussianCloud& cloud = c.cloud;
+    const std::size_t rest_stride = c.rest_stride, time_stride = cloud.time_color_per_gaussian();
+    for (std::size_t gaussian = begin; gaussian != end; ++gaussian) {
+        const std::uint32_t v = c.splat_of[gaussian];
+        if (v == UINT32_MAX) continue;
+        const float* s = c.splat_grads + std::size_t{v} * kGradsPerSplat;
+        bool touched = false;
+        for (int j = 0; j < kGradsPerSplat; ++j) touched = touched || s[j] != 0.0f;
+        if (!touched) continue;
+        const std::size_t i = gaussian;
+        raster::Gaussian4<float> g{};
+        for (int k = 0; k < 3; ++k) {
+            g.position[k] = cloud.positions()[3 * i + k];
+            g.log_scale[k] = cloud.log_scales()[3 * i + k];
+        }
+        for (int k = 0; k < 4; ++k) {
+            g.left[k] = cloud.rotations()[4 * i + k];
+            g.right[k] = cloud.rotations_right()[4 * i + k];
+        }
+        g.time_mean = cloud.time_means()[i];
+        g.log_time_scale = cloud.log_time_scales()[i];
+        g.opacity_logit = cloud.opacity_logits()[i];
+        g.sh_dc = cloud.sh_dc().data() + 3 * i;
+        g.sh_rest = cloud.sh_rest().data() + rest_stride * i;
+        g.time_color = time_stride > 0 ? cloud.time_color().data() + time_stride * i : nullptr;
+        raster::Projected4<float> p;
+        if (!raster::project_gaussian_4d(g, c.view4, c.near_plane, p)) continue;
+        const raster::ProjectedGradient<float> in{{s[0], s[1]}, {s[2], s[3], s[4]}, s[5], {s[6], s[7], s[8]}};
+        raster::Gaussian4Gradient<float> out{};
+        out.sh_dc = grads.sh_dc.data() + 3 * i;
+        out.sh_rest = grads.sh_rest.data() + rest_stride * i;
+        out.time_color = time_stride > 0 ? grads.time_color.data() + time_stride * i : nullptr;
+        raster::project_gaussian_4d_backward(g, c.view4, p, in, out);
+        for (int k = 0; k < 3; ++k) {
+            grads.positions[3 * i + k] += out.position[k];
+            grads.log_scales[3 * i + k] += out.log_scale[k];
+        }
+        for (int k = 0; k < 4; ++k) {
+            grads.rotations[4 * i + k] += out.left[k];
+            grads.rotations_right[4 * i + k] += out.right[k];
+        }
+        grads.time_means[i] += out.time_mean;
+        grads.log_time_scales[i] += out.log_time_scale;
+        grads.opacity_logits[i] += out.opacity_logit;
+        grads.mean2d_norm[i] +=
+            std::sqrt(s[0] * c.half_w * s[0] * c.half_w + s[1] * c.half_h * s[1] * c.half_h);
+    }
+}
 }  // namespace
 
 void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& camera,
@@ -260,10 +312,23 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     m_splat_of.assign(cloud.size(), UINT32_MAX);
     for (std::size_t v = 0; v < visible; ++v)
         m_splat_of[static_cast<std::uint32_t>(m_depth_order[v])] = static_cast<std::uint32_t>(v);
-    const ChainInputs inputs{cloud,  view,        frame.near_plane,  half_w,
-                             half_h, rest_stride, m_splat_of.data(), m_splat_grads.data()};
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cloud.size(), 1024),
-                      [&](const auto& range) { chain_range(inputs, range.begin(), range.end(), grads); });
+    raster::View4<float> view4{view, frame.time, frame.time_period, frame.time_color_degree, 0};
+    if (frame.time_color_degree > 0) view4.time_block = frame.time_color_stride / frame.time_color_degree;
+    const ChainInputs inputs{cloud,
+                             view,
+                             view4,
+                             frame.near_plane,
+                             half_w,
+                             half_h,
+                             rest_stride,
+                             m_splat_of.data(),
+                             m_splat_grads.data()};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cloud.size(), 1024), [&](const auto& range) {
+        if (cloud.is_4d())
+            chain_range_4d(inputs, range.begin(), range.end(), grads);
+        else
+            chain_range(inputs, range.begin(), range.end(), grads);
+    });
 }
 
 }  // namespace glint::splatting

@@ -49,20 +49,26 @@ void CloudGradients::reset(const GaussianCloud& cloud) {
     zero(sh_dc, cloud.sh_dc().size());
     zero(sh_rest, cloud.sh_rest().size());
     zero(mean2d_norm, cloud.size());
+    zero(time_means, cloud.is_4d() ? cloud.size() : 0);
+    zero(log_time_scales, cloud.is_4d() ? cloud.size() : 0);
+    zero(rotations_right, cloud.is_4d() ? 4 * cloud.size() : 0);
+    zero(time_color, cloud.is_4d() ? cloud.time_color().size() : 0);
 }
 
 void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                           std::span<const float> v_color, CloudGradients& grads) {
-    GLINT_CHECK(!cloud.is_4d(), "backward: 4D Gaussians have no backward pass yet");
+    GLINT_CHECK(!cloud.is_4d() || backend() == Backend::Cpu,
+                "backward: 4D Gaussians have a backward pass on the CPU backend only");
     GLINT_CHECK(!settings.antialias, "backward: the anti-aliasing filter has no backward pass yet");
     GLINT_CHECK(
         settings.keep == nullptr && settings.max_gaussians >= cloud.size() && settings.min_radius == 0.0f,
         "backward: level-of-detail settings are for viewing");
     GLINT_CHECK(v_color.size() == static_cast<std::size_t>(camera.width) * camera.height * 3,
                 "backward: v_color must be [H, W, 3] of the camera");
-    GLINT_CHECK(
-        grads.positions.size() == cloud.positions().size() && grads.sh_rest.size() == cloud.sh_rest().size(),
-        "backward: gradients were not reset for this cloud");
+    GLINT_CHECK(grads.positions.size() == cloud.positions().size() &&
+                    grads.sh_rest.size() == cloud.sh_rest().size() &&
+                    grads.time_means.size() == (cloud.is_4d() ? cloud.size() : 0),
+                "backward: gradients were not reset for this cloud");
     backward_impl(cloud, camera, settings, v_color, grads);
 }
 

@@ -53,6 +53,8 @@ struct RenderStats {
 // Gradients of a loss with respect to a cloud's raw parameters, shaped as its arrays (gaussian_cloud.h).
 struct CloudGradients {
     std::vector<float> positions, log_scales, rotations, opacity_logits, sh_dc, sh_rest;  // [N, ...]
+    // 4D clouds only (empty for 3D): time means, log time scales, right quaternions, time-varying colour.
+    std::vector<float> time_means, log_time_scales, rotations_right, time_color;
     // [N] |dL/d screen mean| in normalized device units (pixels times W/2 and H/2), the statistic the
     // reference densifies by (threshold 0.0002); 0 for Gaussians not visible in the frame.
     std::vector<float> mean2d_norm;
@@ -72,7 +74,8 @@ public:
 
     // Adds to `grads` the gradients of a loss whose gradient with respect to the rendered colour is
     // `v_color` ([H, W, 3]), for the frame the last render() drew: call it right after render() with the
-    // same cloud, camera and settings. 3D Gaussians without anti-aliasing (ContractError otherwise);
+    // same cloud, camera and settings. 3D Gaussians, and 4D ones on the CPU backend (at settings.time),
+    // without anti-aliasing (ContractError otherwise);
     // `grads` must have been reset() for the cloud.
     void backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                   std::span<const float> v_color, CloudGradients& grads);
