@@ -56,6 +56,7 @@ struct TrainCommandOptions {
     // Schedule overrides (0: fitted to the run's length, fit_schedule).
     int densify_from = 0, densify_until = 0, densify_interval = 0, opacity_reset_every = 0, sh_interval = 0;
     float densify_threshold = 0.0f;
+    float lr_appearance = 0.0f;  // 0: the trainer's default
     std::string view_screenshot;
     // NeRF.
     int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
@@ -130,6 +131,8 @@ void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
     command.add_flag("--appearance", o.appearance,
                      "Gaussians: learn a colour correction (gain and bias per channel) per training photo, "
                      "left out of renders: for exposure or white balance that changed between photos");
+    command.add_option("--lr-appearance", o.lr_appearance, "Gaussians: Adam's learning rate of --appearance")
+        ->check(CLI::PositiveNumber);
     command
         .add_option("--max-gaussians", o.max_gaussians,
                     "Gaussian budget: densification stops growing past it, the largest gradients first; "
@@ -247,6 +250,7 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
         options.backend = parse_backend(o.backend);
         options.random_background = o.random_background;
         options.appearance = o.appearance;
+        if (o.lr_appearance > 0.0f) options.lr_appearance = o.lr_appearance;
         options.densify = o.densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
                                               : splatting::TrainOptions::Densify::Adc;
         splatting::fit_schedule(options, iterations, dataset.train.size());
