@@ -131,7 +131,7 @@ void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
     command.add_flag("--appearance", o.appearance,
                      "Gaussians: learn a colour correction (gain and bias per channel) per training photo, "
                      "left out of renders: for exposure or white balance that changed between photos");
-    command.add_option("--lr-appearance", o.lr_appearance, "Gaussians: Adam's learning rate of --appearance")
+    command.add_option("--lr-appearance", o.lr_appearance, "Gaussians: Adam's learning rate of --appearance (default 3e-2, decaying to a tenth)")
         ->check(CLI::PositiveNumber);
     command
         .add_option("--max-gaussians", o.max_gaussians,

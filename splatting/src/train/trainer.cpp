@@ -382,8 +382,9 @@ StepResult Trainer::step() {
         // Only this step's view has a gradient: the others keep their values and moments.
         AdamSettings sparse;
         sparse.skip_zero_gradients = true;
-        adam_step(m_appearance, m_appearance_grad, m_appearance_m, m_appearance_v, o.lr_appearance,
-                  m_iteration, sparse);
+        const float run = static_cast<float>(m_iteration) / static_cast<float>(std::max(1, o.iterations));
+        const float lr = o.lr_appearance * std::pow(0.1f, std::min(1.0f, run));
+        adam_step(m_appearance, m_appearance_grad, m_appearance_m, m_appearance_v, lr, m_iteration, sparse);
     }
     adam(m_cloud.sh_dc(), m_grads.sh_dc, m_moments[4], o.lr_sh_dc);
     adam(m_cloud.sh_rest(), m_grads.sh_rest, m_moments[5], o.lr_sh_rest);
