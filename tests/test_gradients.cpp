@@ -483,6 +483,41 @@ double render_loss_4d(const DoubleScene4& s, const View4<double>& v, int width, 
     return render_projected(s.n, project, width, height, background, weights);
 }
 
+// Compares analytic gradients of a group of parameters with central differences of `loss()` at two step
+// sizes. A perturbation that moves a pixel across the 1/255 or tile-rectangle boundary makes a jump, not
+// a slope: where the two step sizes disagree the difference quotient is not a derivative, and the
+// parameter is counted as unstable instead of compared.
+struct DifferenceCheck {
+    int checked = 0, unstable = 0;
+};
+template <typename Loss>
+void check_against_differences(const char* name, std::vector<double>& params,
+                               const std::vector<float>& analytic, Loss loss, DifferenceCheck& counts) {
+    REQUIRE(params.size() == analytic.size());
+    const double scale = std::abs(*std::max_element(
+        analytic.begin(), analytic.end(), [](float a, float b) { return std::abs(a) < std::abs(b); }));
+    for (std::size_t k = 0; k < params.size(); ++k) {
+        const double keep = params[k];
+        const auto fd = [&](double h) {
+            params[k] = keep + h;
+            const double plus = loss();
+            params[k] = keep - h;
+            const double minus = loss();
+            params[k] = keep;
+            return (plus - minus) / (2 * h);
+        };
+        const double coarse = fd(1e-4), fine = fd(5e-5);
+        if (std::abs(coarse - fine) > 1e-3 * (std::abs(fine) + 1e-2 * scale)) {
+            ++counts.unstable;
+            continue;
+        }
+        CAPTURE(name);
+        CAPTURE(k);
+        CHECK(analytic[k] == doctest::Approx(fine).epsilon(2e-3).scale(0.05 * scale));
+        ++counts.checked;
+    }
+}
+
 }  // namespace
 
 TEST_SUITE("cpu") {
@@ -535,35 +570,12 @@ TEST_SUITE("cpu") {
         grads.reset(cloud);
         rasterizer->backward(cloud, camera, settings, v_color, grads);
 
-        int checked = 0, unstable = 0;
+        DifferenceCheck counts;
         const auto check_group = [&](const char* name, std::vector<double>& params,
                                      const std::vector<float>& analytic) {
-            const double scale =
-                std::abs(*std::max_element(analytic.begin(), analytic.end(),
-                                           [](float a, float b) { return std::abs(a) < std::abs(b); }));
-            for (std::size_t k = 0; k < params.size(); ++k) {
-                const double keep = params[k];
-                const auto fd = [&](double h) {
-                    params[k] = keep + h;
-                    const double plus = render_loss(s, v, width, height, background, weights);
-                    params[k] = keep - h;
-                    const double minus = render_loss(s, v, width, height, background, weights);
-                    params[k] = keep;
-                    return (plus - minus) / (2 * h);
-                };
-                const double coarse = fd(1e-4), fine = fd(5e-5);
-                // A perturbation that moves a pixel across the 1/255 or tile-rectangle boundary makes a
-                // jump, not a slope: where two step sizes disagree the difference quotient is not a
-                // derivative, and the parameter is counted as unstable instead of compared.
-                if (std::abs(coarse - fine) > 1e-3 * (std::abs(fine) + 1e-2 * scale)) {
-                    ++unstable;
-                    continue;
-                }
-                CAPTURE(name);
-                CAPTURE(k);
-                CHECK(analytic[k] == doctest::Approx(fine).epsilon(2e-3).scale(0.05 * scale));
-                ++checked;
-            }
+            check_against_differences(
+                name, params, analytic, [&] { return render_loss(s, v, width, height, background, weights); },
+                counts);
         };
         check_group("position", s.position, grads.positions);
         check_group("log_scale", s.log_scale, grads.log_scales);
@@ -571,9 +583,9 @@ TEST_SUITE("cpu") {
         check_group("opacity", s.opacity, grads.opacity_logits);
         check_group("sh_dc", s.dc, grads.sh_dc);
         check_group("sh_rest", s.rest, grads.sh_rest);
-        MESSAGE(checked, " gradients compared, ", unstable, " skipped where the loss jumps");
-        CHECK(checked > 250);
-        CHECK(unstable * 10 < checked);
+        MESSAGE(counts.checked, " gradients compared, ", counts.unstable, " skipped where the loss jumps");
+        CHECK(counts.checked > 250);
+        CHECK(counts.unstable * 10 < counts.checked);
         // Training's forward pass records each pixel's final state; the backward pass then skips its
         // replay of the blend and must give the same numbers, up to float rounding (the two blends are
         // compiled separately, and contract multiply-adds differently).
@@ -657,33 +669,12 @@ TEST_SUITE("cpu") {
         grads.reset(cloud);
         rasterizer->backward(cloud, camera, settings, v_color, grads);
 
-        int checked = 0, unstable = 0;
+        DifferenceCheck counts;
         const auto check_group = [&](const char* name, std::vector<double>& params,
                                      const std::vector<float>& analytic) {
-            REQUIRE(params.size() == analytic.size());
-            const double scale =
-                std::abs(*std::max_element(analytic.begin(), analytic.end(),
-                                           [](float a, float b) { return std::abs(a) < std::abs(b); }));
-            for (std::size_t k = 0; k < params.size(); ++k) {
-                const double keep = params[k];
-                const auto fd = [&](double h) {
-                    params[k] = keep + h;
-                    const double plus = render_loss_4d(s, v, width, height, background, weights);
-                    params[k] = keep - h;
-                    const double minus = render_loss_4d(s, v, width, height, background, weights);
-                    params[k] = keep;
-                    return (plus - minus) / (2 * h);
-                };
-                const double coarse = fd(1e-4), fine = fd(5e-5);
-                if (std::abs(coarse - fine) > 1e-3 * (std::abs(fine) + 1e-2 * scale)) {
-                    ++unstable;
-                    continue;
-                }
-                CAPTURE(name);
-                CAPTURE(k);
-                CHECK(analytic[k] == doctest::Approx(fine).epsilon(2e-3).scale(0.05 * scale));
-                ++checked;
-            }
+            check_against_differences(
+                name, params, analytic,
+                [&] { return render_loss_4d(s, v, width, height, background, weights); }, counts);
         };
         check_group("position", s.position, grads.positions);
         check_group("time_mean", s.time_mean, grads.time_means);
@@ -695,9 +686,9 @@ TEST_SUITE("cpu") {
         check_group("sh_dc", s.dc, grads.sh_dc);
         check_group("sh_rest", s.rest, grads.sh_rest);
         check_group("time_color", s.time_color, grads.time_color);
-        MESSAGE(checked, " gradients compared, ", unstable, " skipped where the loss jumps");
-        CHECK(checked > 400);
-        CHECK(unstable * 10 < checked);
+        MESSAGE(counts.checked, " gradients compared, ", counts.unstable, " skipped where the loss jumps");
+        CHECK(counts.checked > 400);
+        CHECK(counts.unstable * 10 < counts.checked);
     }
 }
 

@@ -11,17 +11,12 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "av_error.h"
 #include "glint/core/error.h"
 #include "glint/core/text.h"
 
 namespace glint::media {
 namespace {
-
-std::string av_error(int code) {
-    char text[AV_ERROR_MAX_STRING_SIZE] = {};
-    av_strerror(code, text, sizeof text);
-    return text;
-}
 
 // The clockwise rotation, in multiples of 90 degrees, that shows the stream's frames upright.
 int stream_rotation(const AVStream* stream) {

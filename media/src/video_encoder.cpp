@@ -17,18 +17,13 @@ extern "C" {
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "av_error.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 
 namespace glint::media {
 namespace {
-
-std::string av_error(int code) {
-    char text[AV_ERROR_MAX_STRING_SIZE] = {};
-    av_strerror(code, text, sizeof text);
-    return text;
-}
 
 // RGBX bytes to planar 4:2:0 YUV, BT.709, limited range (Y 16-235, Cb/Cr 16-240), in 8-bit fixed point
 // (coefficients times 256, rounded); each chroma sample from the mean colour of its 2x2 block. Written
