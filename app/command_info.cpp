@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "default_scene.h"
+#include "glint/capture/multiview_video.h"
 #include "glint/core/dataset.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
@@ -176,7 +177,15 @@ int show_nerf(const std::string& path, bool json) {
 }
 
 // A posed-image dataset (a folder, or a transforms.json): what training would see.
-int show_dataset(const std::string& path, bool json) {
+int show_dataset(std::string path, bool json) {
+    if (capture::is_multiview_video(path)) {
+        const capture::MultiviewVideo video = capture::prepare_multiview_video(
+            path, [](const std::string& camera) { log::info("decoding ", camera, " into the frame cache"); });
+        log::info(path, ": multi-view video (N3V layout), ", video.cameras, " cameras x ", video.frames,
+                  " frames at ", video.width, "x", video.height, ", cam00 held out; frames ",
+                  video.reused ? "cached in " : "decoded into ", video.dataset.string());
+        path = video.dataset.string();
+    }
     const Dataset d = load_dataset(path);
     const DatasetView& first = d.train.front();
     if (json) {
@@ -243,8 +252,8 @@ void add_info_command(CLI::App& app, Action& action) {
                            "opacity and scale distributions, memory, time span (4D)");
     command->add_option(
         "FILE", options->file,
-        "Scene file (.ply, .splat, .nerf), or a dataset (COLMAP or transforms.json folder, or a "
-        "transforms.json); the embedded default scene if omitted");
+        "Scene file (.ply, .splat, .nerf), or a dataset (COLMAP or transforms.json folder, a "
+        "transforms.json, or an N3V multi-view video folder); the embedded default scene if omitted");
     command->add_flag("--json", options->json, "Print machine-readable JSON");
     command->callback([&action, options] {
         action = [options] {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "glint/capture/multiview_video.h"
 #include "glint/core/dataset.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
@@ -131,7 +132,9 @@ void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
     command.add_flag("--appearance", o.appearance,
                      "Gaussians: learn a colour correction (gain and bias per channel) per training photo, "
                      "left out of renders: for exposure or white balance that changed between photos");
-    command.add_option("--lr-appearance", o.lr_appearance, "Gaussians: Adam's learning rate of --appearance (default 3e-2, decaying to a tenth)")
+    command
+        .add_option("--lr-appearance", o.lr_appearance,
+                    "Gaussians: Adam's learning rate of --appearance (default 3e-2, decaying to a tenth)")
         ->check(CLI::PositiveNumber);
     command
         .add_option("--max-gaussians", o.max_gaussians,
@@ -331,6 +334,14 @@ std::string pose_capture(const TrainCommandOptions& o) {
 // The command's work, once the options are parsed.
 int run_train(TrainCommandOptions o) {
     if (capture::is_capture(o.dataset)) o.dataset = pose_capture(o);
+    if (capture::is_multiview_video(o.dataset)) {
+        const capture::MultiviewVideo video = capture::prepare_multiview_video(
+            o.dataset,
+            [](const std::string& camera) { log::info("decoding ", camera, " into the frame cache"); });
+        log::info(o.dataset, ": multi-view video (N3V layout), ", video.cameras, " cameras x ", video.frames,
+                  " frames, cam00 held out; frames in ", video.dataset.string());
+        o.dataset = video.dataset.string();
+    }
     const std::string ext = to_lower(std::filesystem::path(o.output).extension().string());
     const bool nerf = o.model == "nerf" || (o.model == "auto" && ext == ".nerf");
     if (nerf && ext != ".nerf") throw InputError(cat(o.output, ": a NeRF is written to a .nerf file"));

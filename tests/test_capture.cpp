@@ -14,12 +14,16 @@
 
 #include "glint/capture/colmap.h"
 #include "glint/capture/frames.h"
+#include "glint/capture/multiview_video.h"
 #include "glint/capture/process.h"
+#include "glint/core/camera_io.h"
 #include "glint/core/dataset.h"
 #include "glint/core/image_io.h"
 #include "glint/core/lens.h"
+#include "glint/core/npy.h"
 #include "glint/media/video_decoder.h"
 #include "glint/media/video_encoder.h"
+#include "glint/synth/synth.h"
 #include "test_support.h"
 
 namespace glint {
@@ -371,6 +375,99 @@ TEST_CASE("glint process poses the frames of a video") {
     CHECK(r.output.find("feature matching: sequential") != std::string::npos);
     const Dataset d = load_dataset(dir / "ds");
     CHECK(d.train.size() + d.test.size() >= 20);
+}
+#endif
+
+}  // namespace glint
+
+namespace glint {
+
+#if GLINT_TEST_VIDEO
+TEST_CASE("multi-view video in the N3V layout: videos and LLFF poses decode into a time-stamped dataset") {
+    test::TempDir dir;
+    // A 3-camera x 5-frame animation rendered by glint synth, each camera's frames encoded as camNN.mp4
+    // by glint's encoder, and the cameras written as LLFF's poses_bounds.npy.
+    synth::SynthOptions options;
+    options.views = 3;
+    options.frames = 5;
+    options.width = 48;
+    options.points = 100;
+    synth::synthesize(test::data_dir() / "gltf/Fox.glb", dir / "synth", options);
+    const CameraSet truth = load_cameras(dir / "synth/transforms.json");
+    fs::create_directories(dir / "n3v");
+    std::vector<double> poses;
+    for (int cam = 0; cam < 3; ++cam) {
+        media::VideoSettings settings;
+        settings.width = settings.height = 48;
+        settings.fps = 5;
+        settings.crf = 10;
+        settings.preset = "ultrafast";
+        media::VideoEncoder encoder(dir / "n3v" / ("cam0" + std::to_string(cam) + ".mp4"), settings);
+        for (int k = 0; k < 5; ++k) {
+            char name[64];
+            std::snprintf(name, sizeof name, "synth/images/r_%03d_f%03d.png", cam, k);
+            const Image8 image = read_image8(dir / name, 4);
+            std::vector<std::uint8_t> over_white(image.pixels.size());
+            for (std::size_t p = 0; p < image.pixels.size() / 4; ++p)
+                for (int c = 0; c < 4; ++c) {
+                    const int a = image.pixels[4 * p + 3];
+                    over_white[4 * p + c] = static_cast<std::uint8_t>(
+                        (image.pixels[4 * p + c] * a + 255 * (255 - a) + 127) / 255);
+                }
+            encoder.add_frame(over_white);
+        }
+        encoder.finish();
+        const Camera& c = truth.cameras[static_cast<std::size_t>(cam)];  // frame 0 of camera `cam`
+        const glm::mat3 axes = glm::transpose(c.rotation);               // columns: right, down, forward
+        const glm::vec3 position = c.position();
+        const glm::vec3 columns[4] = {axes[1], axes[0], -axes[2], position};  // LLFF: down, right, back
+        for (int r = 0; r < 3; ++r) {
+            for (const glm::vec3& column : columns) poses.push_back(column[r]);
+            poses.push_back(r == 0 ? 48.0 : (r == 1 ? 48.0 : static_cast<double>(c.fx)));
+        }
+        poses.push_back(0.1);
+        poses.push_back(10.0);
+    }
+    write_npy(dir / "n3v/poses_bounds.npy", {3, 17}, poses);
+    CHECK(read_npy(dir / "n3v/poses_bounds.npy").data == poses);
+
+    REQUIRE(capture::is_multiview_video(dir / "n3v"));
+    const capture::MultiviewVideo video = capture::prepare_multiview_video(dir / "n3v");
+    CHECK(video.cameras == 3);
+    CHECK(video.frames == 5);
+    CHECK_FALSE(video.reused);
+    CHECK(capture::prepare_multiview_video(dir / "n3v").reused);  // the cache serves the second time
+    const Dataset d = load_dataset(video.dataset);
+    REQUIRE(d.train.size() == 10);
+    REQUIRE(d.test.size() == 5);  // cam00, every frame
+    for (std::size_t k = 0; k < 5; ++k)
+        CHECK(d.test[k].time == doctest::Approx(0.25 * static_cast<double>(k)));
+    // The cameras come back as synth placed them, and the frames as it rendered them.
+    for (const DatasetView& v : d.test) {
+        const Camera& c = truth.cameras[0];
+        CHECK(glm::length(v.camera.position() - c.position()) < 1e-4f);
+        CHECK(glm::length(v.camera.rotation[2] - c.rotation[2]) < 1e-4f);
+        CHECK(v.camera.fx == doctest::Approx(c.fx).epsilon(1e-5));
+    }
+    const ImageRgb decoded = d.load_image(d.train.front());
+    const Image8 original = read_image8(dir / "synth/images/r_001_f000.png", 4);
+    double mse = 0.0;
+    for (std::size_t p = 0; p < original.pixels.size() / 4; ++p)
+        for (int c = 0; c < 3; ++c) {
+            const double a = original.pixels[4 * p + 3] / 255.0;
+            const double e = decoded.rgb[3 * p + c] - (original.pixels[4 * p + c] / 255.0 * a + (1.0 - a));
+            mse += e * e;
+        }
+    const double psnr = 10.0 * std::log10(3.0 * static_cast<double>(original.pixels.size() / 4) / mse);
+    MESSAGE("an N3V frame decoded against the image it was encoded from: ", psnr, " dB");
+    CHECK(psnr > 30.0);
+
+    // A poses file that does not fit the videos.
+    write_npy(dir / "n3v/poses_bounds.npy", {2, 17}, std::vector<double>(34, 0.5));
+    test::check_input_error([&] { capture::prepare_multiview_video(dir / "n3v"); },
+                            {"poses_bounds.npy", "2 cameras", "3 camNN videos"});
+    test::write_bytes(dir / "n3v/poses_bounds.npy", test::as_bytes("\x93NUMPY\x01\x00garbage"));
+    test::check_input_error([&] { read_npy(dir / "n3v/poses_bounds.npy"); }, {"poses_bounds.npy"});
 }
 #endif
 
