@@ -130,6 +130,18 @@ struct ChainInputs {
     const float* splat_grads;       // [V, 9]
 };
 
+// The splat gradients of a Gaussian, or null when it was not visible, or when no pixel's gradient
+// reached it (hidden behind others, or covering only pixels whose blend ended before it): then its chain
+// gives zeros.
+inline const float* reached_splat(const ChainInputs& c, std::size_t gaussian) {
+    const std::uint32_t v = c.splat_of[gaussian];
+    if (v == UINT32_MAX) return nullptr;
+    const float* s = c.splat_grads + std::size_t{v} * kGradsPerSplat;
+    bool touched = false;
+    for (int j = 0; j < kGradsPerSplat; ++j) touched = touched || s[j] != 0.0f;
+    return touched ? s : nullptr;
+}
+
 __attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_range(const ChainInputs& c,
                                                                                       std::size_t begin,
                                                                                       std::size_t end,
@@ -138,14 +150,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_
     const std::size_t rest_stride = c.rest_stride;
     const float half_w = c.half_w, half_h = c.half_h;
     for (std::size_t gaussian = begin; gaussian != end; ++gaussian) {
-        const std::uint32_t v = c.splat_of[gaussian];
-        if (v == UINT32_MAX) continue;
-        const float* s = c.splat_grads + std::size_t{v} * kGradsPerSplat;
-        // Splats no pixel's gradient reached (hidden behind others, or covering only pixels whose
-        // blend ended before them) have nothing to pass on: their chain gives zeros.
-        bool touched = false;
-        for (int j = 0; j < kGradsPerSplat; ++j) touched = touched || s[j] != 0.0f;
-        if (!touched) continue;
+        const float* s = reached_splat(c, gaussian);
+        if (s == nullptr) continue;
         const auto i = static_cast<std::uint32_t>(gaussian);
         raster::Gaussian3<float> g{};
         for (int k = 0; k < 3; ++k) {
@@ -178,12 +184,8 @@ void chain_range_4d(const ChainInputs& c, std::size_t begin, std::size_t end, Cl
     const GaussianCloud& cloud = c.cloud;
     const std::size_t rest_stride = c.rest_stride, time_stride = cloud.time_color_per_gaussian();
     for (std::size_t gaussian = begin; gaussian != end; ++gaussian) {
-        const std::uint32_t v = c.splat_of[gaussian];
-        if (v == UINT32_MAX) continue;
-        const float* s = c.splat_grads + std::size_t{v} * kGradsPerSplat;
-        bool touched = false;
-        for (int j = 0; j < kGradsPerSplat; ++j) touched = touched || s[j] != 0.0f;
-        if (!touched) continue;
+        const float* s = reached_splat(c, gaussian);
+        if (s == nullptr) continue;
         const std::size_t i = gaussian;
         raster::Gaussian4<float> g{};
         for (int k = 0; k < 3; ++k) {
