@@ -3,6 +3,7 @@
 #include <exception>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "commands.h"
@@ -58,6 +59,8 @@ struct TrainCommandOptions {
     int densify_from = 0, densify_until = 0, densify_interval = 0, opacity_reset_every = 0, sh_interval = 0;
     float densify_threshold = 0.0f;
     float lr_appearance = 0.0f;  // 0: the trainer's default
+    int time_color_degree = 0;
+    int batch_views = 1;
     std::string view_screenshot;
     // NeRF.
     int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
@@ -78,8 +81,9 @@ void add_general_options(CLI::App& command, TrainCommandOptions& o) {
         ->required();
     command
         .add_option("--model", o.model,
-                    "gaussians or nerf (default: nerf for a .nerf output, gaussians otherwise)")
-        ->check(CLI::IsMember({"auto", "gaussians", "nerf"}));
+                    "gaussians (3D), gaussians4d (4D: space-time), or nerf (default: nerf for a .nerf "
+                    "output; gaussians4d when the views carry several times, a video; gaussians otherwise)")
+        ->check(CLI::IsMember({"auto", "gaussians", "gaussians4d", "nerf"}));
     command.add_option("--iters", o.iterations, "Iterations (default 7000 for Gaussians, 3000 for a NeRF)")
         ->check(CLI::Range(1, 10'000'000));
     command
@@ -171,6 +175,15 @@ void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
                     "iterations, scaled)")
         ->check(CLI::PositiveNumber);
     command
+        .add_option("--batch-views", o.batch_views,
+                    "Gaussians: training views per step, their losses averaged (default 1)")
+        ->check(CLI::Range(1, 64));
+    command
+        .add_option("--time-color-degree", o.time_color_degree,
+                    "4D Gaussians: time frequencies of the colour (0 to 2; default 0, colour constant "
+                    "over a Gaussian's life)")
+        ->check(CLI::Range(0, 2));
+    command
         .add_option("--densify", o.densify,
                     "Gaussians: adc (clone, split, prune, opacity resets: the reference) or mcmc (relocate "
                     "transparent Gaussians onto opaque ones and grow 5% per round up to --max-gaussians)")
@@ -207,7 +220,7 @@ void add_nerf_options(CLI::App& command, TrainCommandOptions& o) {
 // The Gaussian or NeRF training session the options ask for; `gaussians` points at it when it trains
 // Gaussians (the live viewer shows them).
 std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, const Dataset& dataset, bool nerf,
-                                              int iterations,
+                                              bool temporal, int iterations,
                                               const splatting::GaussianTrainingSession*& gaussians) {
     std::unique_ptr<TrainingSession> run;
     gaussians = nullptr;
@@ -253,6 +266,9 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
         options.backend = parse_backend(o.backend);
         options.random_background = o.random_background;
         options.appearance = o.appearance;
+        options.temporal = temporal;
+        options.time_color_degree = o.time_color_degree;
+        options.batch_views = o.batch_views;
         if (o.lr_appearance > 0.0f) options.lr_appearance = o.lr_appearance;
         options.densify = o.densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
                                               : splatting::TrainOptions::Densify::Adc;
@@ -368,8 +384,22 @@ int run_train(TrainCommandOptions o) {
         log::info(o.dataset, ": ", dataset.masked_views,
                   " views have masks: their masked pixels are left out of the loss");
 
+    std::set<float> times;
+    for (const DatasetView& view : dataset.train) times.insert(view.time);
+    const bool temporal = o.model == "gaussians4d" || (o.model == "auto" && !nerf && times.size() > 1);
+    if (times.size() > 1) {
+        std::set<std::size_t> cameras;
+        for (const DatasetView& view : dataset.train) cameras.insert(view.camera_id);
+        log::info(o.dataset, ": ", times.size(), " frame times from ", *times.begin(), " to ",
+                  *times.rbegin(), ", ", cameras.size(), " training cameras; ",
+                  temporal
+                      ? "training 4D Gaussians"
+                      : cat("training a static ", nerf ? "NeRF" : "3D scene", " (--model gaussians4d: 4D)"));
+    }
+    if (o.time_color_degree > 0 && !temporal)
+        throw InputError("--time-color-degree needs 4D Gaussians (--model gaussians4d)");
     const splatting::GaussianTrainingSession* gaussians = nullptr;
-    std::unique_ptr<TrainingSession> run = make_session(o, dataset, nerf, iterations, gaussians);
+    std::unique_ptr<TrainingSession> run = make_session(o, dataset, nerf, temporal, iterations, gaussians);
     TrainingSession& trainer = *run;
     const std::string checkpoint = o.checkpoint.empty()
                                        ? std::filesystem::path(o.output).replace_extension(".ckpt").string()

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
@@ -115,10 +117,32 @@ std::vector<float> load_mask(const fs::path& path, int factor, int width, int he
     return mask;
 }
 
+// Numbers the physical cameras: views with the same pose and intrinsics share one (a multi-view video's
+// frames), in order of first appearance.
+void number_cameras(std::vector<DatasetView>& views) {
+    std::map<std::vector<float>, std::size_t> ids;
+    for (DatasetView& v : views) {
+        const Camera& c = v.camera;
+        std::vector<float> key{c.fx, c.fy, c.cx, c.cy, c.translation.x, c.translation.y, c.translation.z};
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) key.push_back(c.rotation[i][j]);
+        v.camera_id = ids.emplace(std::move(key), ids.size()).first->second;
+    }
+}
+
+// Every `every`-th view is held out, counting from the first; when the views carry several times (a
+// multi-view video), every `every`-th camera instead, with all of its frames, so that test views are
+// seen from cameras training never used (a monocular video, one camera per frame, splits by frame).
 void split_every(std::vector<DatasetView> all, int every, std::vector<DatasetView>& train,
                  std::vector<DatasetView>& test) {
-    for (std::size_t i = 0; i < all.size(); ++i)
-        (every > 0 && i % static_cast<std::size_t>(every) == 0 ? test : train).push_back(std::move(all[i]));
+    number_cameras(all);
+    std::set<float> times;
+    for (const DatasetView& v : all) times.insert(v.time);
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const std::size_t index = times.size() > 1 ? all[i].camera_id : i;
+        (every > 0 && index % static_cast<std::size_t>(every) == 0 ? test : train)
+            .push_back(std::move(all[i]));
+    }
 }
 
 }  // namespace
@@ -147,6 +171,8 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
         const CameraSet test = load_cameras(path / "transforms_test.json", Distortion::Keep);
         d.train = make_views(train, path, options.downscale);
         d.test = make_views(test, path, options.downscale);
+        number_cameras(d.train);
+        number_cameras(d.test);
         d.aabb_scale = train.aabb_scale;
         if (!train.points_file.empty()) d.points = read_point_ply(train.points_file);
     } else if (transforms) {

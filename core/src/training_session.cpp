@@ -47,6 +47,19 @@ public:
 
     void add(int iteration, double seconds, std::size_t size, const TrainingEvaluation& e) {
         m_csv += cat(iteration, ",", seconds, ",", size, ",", e.psnr, ",", e.ssim, ",", e.l1, "\n");
+        for (const TrainingEvaluation::Frame& f : e.frames)
+            m_frames_csv += cat(iteration, ",", f.time, ",", f.psnr, ",", f.ssim, ",", f.views, "\n");
+        if (!e.frames.empty()) {
+            m_frame_psnr.x.clear();
+            m_frame_psnr.y.clear();
+            for (const TrainingEvaluation::Frame& f : e.frames) {
+                m_frame_psnr.x.push_back(f.time);
+                m_frame_psnr.y.push_back(f.psnr);
+            }
+            m_frame_mean.x = {e.frames.front().time, e.frames.back().time};
+            m_frame_mean.y = {e.psnr, e.psnr};
+            m_frames_iteration = iteration;
+        }
         m_psnr.x.push_back(iteration);
         m_psnr.y.push_back(e.psnr);
         m_ssim.x.push_back(iteration);
@@ -55,20 +68,36 @@ public:
         m_psnr_time.y.push_back(e.psnr);
     }
 
-    // The CSV at `path` and its plot beside it (.png).
+    // The CSV at `path` and its plot beside it (.png); for evaluations over frame times, the scores per
+    // frame in NAME_frames.csv and the last evaluation's curve over the frames in the plot.
     std::filesystem::path write(const std::filesystem::path& path) const {
         AtomicFile file(path);
         file.write(std::string_view(m_csv));
         file.commit();
+        std::vector<PlotPanel> panels = {{"Test PSNR (dB)", "iteration", {m_psnr}},
+                                         {"Test SSIM", "iteration", {m_ssim}},
+                                         {"Test PSNR (dB) against training time", "seconds", {m_psnr_time}}};
+        if (m_frames_iteration >= 0) {
+            std::filesystem::path frames = path;
+            frames.replace_filename(path.stem().string() + "_frames" + path.extension().string());
+            AtomicFile per_frame(frames);
+            per_frame.write(std::string_view(m_frames_csv));
+            per_frame.commit();
+            panels.push_back({cat("Test PSNR (dB) per frame at iteration ", m_frames_iteration),
+                              "frame time",
+                              {m_frame_psnr, m_frame_mean}});
+        }
         const std::filesystem::path plot = std::filesystem::path(path).replace_extension(".png");
-        write_plot_png(plot, {{"Test PSNR (dB)", "iteration", {m_psnr}},
-                              {"Test SSIM", "iteration", {m_ssim}},
-                              {"Test PSNR (dB) against time", "seconds", {m_psnr_time}}});
+        write_plot_png(plot, panels);
         return plot;
     }
 
 private:
     std::string m_csv;
+    std::string m_frames_csv = "iteration,time,test_psnr,test_ssim,views\n";
+    int m_frames_iteration = -1;
+    PlotSeries m_frame_psnr{"per frame", {}, {}, {148, 103, 189}},
+        m_frame_mean{"mean", {}, {}, {127, 127, 127}};
     PlotSeries m_psnr{"test PSNR", {}, {}, {31, 119, 180}}, m_ssim{"test SSIM", {}, {}, {214, 39, 40}},
         m_psnr_time{"test PSNR", {}, {}, {44, 160, 44}};
 };
@@ -111,6 +140,14 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
         if (tty) std::fprintf(stderr, "\n");
         log::info("iteration ", session.iteration(), ": test PSNR ", last.psnr, " dB, SSIM ", last.ssim, " (",
                   last.views, " views", last.exposure.empty() ? "" : ", " + last.exposure, ")");
+        if (!last.frames.empty()) {
+            const auto [worst, best] =
+                std::minmax_element(last.frames.begin(), last.frames.end(),
+                                    [](const TrainingEvaluation::Frame& a,
+                                       const TrainingEvaluation::Frame& b) { return a.psnr < b.psnr; });
+            log::info("  over ", last.frames.size(), " frame times: PSNR from ", worst->psnr, " dB (time ",
+                      worst->time, ") to ", best->psnr, " dB (time ", best->time, ")");
+        }
         if (observer != nullptr) observer->tested(session.iteration(), last.psnr);
     };
 

@@ -19,7 +19,7 @@ TrainingStepValues NerfTrainingSession::step() {
 
 TrainingEvaluation NerfTrainingSession::evaluate() {
     const NerfEvaluation e = m_trainer.evaluate();
-    return {e.psnr, e.ssim, e.l1, e.views, {}};
+    return {e.psnr, e.ssim, e.l1, e.views, {}, {}};
 }
 
 void NerfTrainingSession::save_checkpoint(const std::filesystem::path& path) const {

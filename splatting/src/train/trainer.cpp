@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <numeric>
 #include <unordered_map>
 
@@ -97,7 +98,9 @@ void fit_schedule(TrainOptions& options, int iterations, std::size_t views) {
     const auto scaled = [r](int value, int floor) {
         return std::max(floor, static_cast<int>(std::lround(value * r)));
     };
-    const int round_floor = static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(views, 1), 100));
+    const std::size_t batch = static_cast<std::size_t>(std::max(options.batch_views, 1));
+    const std::size_t epoch = (std::max<std::size_t>(views, 1) + batch - 1) / batch;  // steps
+    const int round_floor = static_cast<int>(std::min<std::size_t>(epoch, 100));
     options.densify_interval = scaled(options.densify_interval, round_floor);
     options.densify_from = scaled(options.densify_from, options.densify_interval);
     options.densify_until = scaled(options.densify_until, 2 * options.densify_interval);
@@ -158,8 +161,21 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     : m_dataset(dataset), m_options(options), m_random(options.seed) {
     if (dataset.train.empty()) throw InputError("the dataset has no training views");
     if (options.iterations < 1) throw InputError("the number of iterations must be positive");
+    if (options.batch_views < 1) throw InputError("a step needs at least one view (batch of views < 1)");
     if (options.sh_degree < 0 || options.sh_degree > 3) throw InputError("the SH degree must be in [0, 3]");
+    if (options.time_color_degree < 0 || options.time_color_degree > kMaxTimeColorDegree)
+        throw InputError(cat("the time-varying colour degree must be in [0, ", kMaxTimeColorDegree, "]"));
+    if (options.time_color_degree > 0 && !options.temporal)
+        throw InputError("time-varying colour needs 4D Gaussians");
     m_rasterizer = create_rasterizer(options.backend);
+    const auto [first_time, last_time] =
+        std::minmax_element(dataset.train.begin(), dataset.train.end(),
+                            [](const DatasetView& a, const DatasetView& b) { return a.time < b.time; });
+    m_time_start = first_time->time;
+    m_time_span = last_time->time - first_time->time;
+    if (options.temporal && !(m_time_span > 0.0f))
+        log::warn(dataset.root.string(), ": every training view has the same time (", m_time_start,
+                  "): 4D Gaussians will learn a still scene");
 
     // --- initial Gaussians --------------------------------------------------------------------------------
     std::vector<float> positions, colors;
@@ -198,8 +214,20 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     const std::size_t n = positions.size() / 3;
     const std::vector<float> knn = mean_knn_distance2(positions);
     const bool mcmc = options.densify == TrainOptions::Densify::Mcmc;
-    m_cloud.resize(n, options.sh_degree, false);
+    m_cloud.resize(n, options.sh_degree, options.temporal, options.time_color_degree);
     std::copy(positions.begin(), positions.end(), m_cloud.positions().begin());
+    if (options.temporal) {
+        // The reference's start: times uniform over the span widened by a tenth each side, one time
+        // scale of sqrt(span / 5), no rotation in the time planes.
+        const float span = m_time_span > 0.0f ? m_time_span : 1.0f;
+        m_cloud.set_time_period(span);
+        const float log_time_scale = 0.5f * std::log(span / 5.0f);
+        for (std::size_t i = 0; i < n; ++i) {
+            m_cloud.time_means()[i] = m_time_start + (1.2f * uniform(m_random) - 0.1f) * m_time_span;
+            m_cloud.log_time_scales()[i] = log_time_scale;
+            m_cloud.rotations_right()[4 * i] = 1.0f;
+        }
+    }
     for (std::size_t i = 0; i < n; ++i) {
         // The log of the RMS neighbour distance (MCMC: a tenth of it, the paper's start).
         const float log_scale = 0.5f * std::log(knn[i]) + (mcmc ? std::log(options.mcmc_init_scale) : 0.0f);
@@ -267,21 +295,9 @@ float* Trainer::appearance_of(std::size_t view) {
     return m_appearance.empty() ? nullptr : m_appearance.data() + 6 * view;
 }
 
-StepResult Trainer::step() {
-    ++m_iteration;
+std::pair<double, double> Trainer::train_view(std::size_t view, float weight) {
     const TrainOptions& o = m_options;
-    if (m_iteration % o.sh_interval == 0 && m_active_sh < m_cloud.sh_degree()) ++m_active_sh;
-
-    // A random permutation of the training views per epoch.
     auto start = Clock::now();
-    if (m_next == m_order.size()) {
-        m_order.resize(m_dataset.train.size());
-        std::iota(m_order.begin(), m_order.end(), std::size_t{0});
-        for (std::size_t i = m_order.size(); i > 1; --i)
-            std::swap(m_order[i - 1], m_order[next_random(m_random) % i]);
-        m_next = 0;
-    }
-    const std::size_t view = m_order[m_next++];
     const DatasetView& v = m_dataset.train[view];
     const ImageRgb& target = image(view, false);
 
@@ -311,6 +327,7 @@ StepResult Trainer::step() {
     settings.record_for_backward = true;  // backward() reuses the blend's final state
     settings.depth_and_counts = false;
     settings.background = background;
+    settings.time = v.time;
     m_rasterizer->render(m_cloud, v.camera, settings, m_out);
     m_profile.forward += ms_since(start);
 
@@ -344,6 +361,8 @@ StepResult Trainer::step() {
                                                    o.lambda_dssim, m_v_image, m_loss_buffers, target_moments);
     for (std::size_t p = 0; p < target.mask.size(); ++p)
         for (int k = 0; k < 3; ++k) m_v_image[3 * p + k] *= target.mask[p];
+    if (weight != 1.0f)
+        for (float& g : m_v_image) g *= weight;
     if (correction != nullptr) {
         // d loss / d gain = sum of v * render, d loss / d bias = sum of v; the render's gradient is v * gain.
         double grad[6] = {0, 0, 0, 0, 0, 0};
@@ -354,17 +373,62 @@ StepResult Trainer::step() {
                 grad[3 + k] += g;
                 m_v_image[3 * p + k] = g * correction[k];
             }
-        m_appearance_grad.assign(m_appearance.size(), 0.0f);
         for (int j = 0; j < 6; ++j)
-            m_appearance_grad[6 * view + static_cast<std::size_t>(j)] = static_cast<float>(grad[j]);
+            m_appearance_grad[6 * view + static_cast<std::size_t>(j)] += static_cast<float>(grad[j]);
     }
-    StepResult result{m_iteration, loss.loss, psnr_from_mse(loss.mse)};
     m_profile.loss += ms_since(start);
 
     start = Clock::now();
-    m_grads.reset(m_cloud);
     m_rasterizer->backward(m_cloud, v.camera, settings, m_v_image, m_grads);
+    m_profile.backward += ms_since(start);
+    return {loss.loss, loss.mse};
+}
+
+std::size_t Trainer::next_view() {
+    // A random permutation of the training views per epoch.
+    if (m_next == m_order.size()) {
+        m_order.resize(m_dataset.train.size());
+        std::iota(m_order.begin(), m_order.end(), std::size_t{0});
+        for (std::size_t i = m_order.size(); i > 1; --i)
+            std::swap(m_order[i - 1], m_order[next_random(m_random) % i]);
+        m_next = 0;
+    }
+    return m_order[m_next++];
+}
+
+StepResult Trainer::step() {
+    ++m_iteration;
+    const TrainOptions& o = m_options;
+    if (m_iteration % o.sh_interval == 0 && m_active_sh < m_cloud.sh_degree()) ++m_active_sh;
     const bool mcmc = o.densify == TrainOptions::Densify::Mcmc;
+    const bool statistics = !mcmc && m_iteration < o.densify_until;
+    m_grads.reset(m_cloud);
+    if (!m_appearance.empty()) m_appearance_grad.assign(m_appearance.size(), 0.0f);
+    const std::size_t batch = static_cast<std::size_t>(o.batch_views);
+    if (batch > 1 && statistics) {
+        m_batch_norm.assign(m_cloud.size(), 0.0f);
+        m_batch_seen.assign(m_cloud.size(), 0.0f);
+    }
+    StepResult result{m_iteration, 0.0, 0.0};
+    for (std::size_t b = 0; b < batch; ++b) {
+        const auto [loss, mse] = train_view(next_view(), 1.0f / static_cast<float>(batch));
+        result.loss += loss / static_cast<double>(batch);
+        result.psnr += psnr_from_mse(mse) / static_cast<double>(batch);
+        if (batch > 1 && statistics) {
+            // Densification statistics per view: the batch's mean screen-space gradient over the views
+            // that saw each Gaussian (the reference's batched statistic).
+            for (std::size_t i = 0; i < m_cloud.size(); ++i)
+                if (m_grads.mean2d_norm[i] > 0.0f) {
+                    m_batch_norm[i] += m_grads.mean2d_norm[i] * static_cast<float>(batch);
+                    m_batch_seen[i] += 1.0f;
+                    m_grads.mean2d_norm[i] = 0.0f;
+                }
+        }
+    }
+    if (batch > 1 && statistics)
+        for (std::size_t i = 0; i < m_cloud.size(); ++i)
+            m_grads.mean2d_norm[i] = m_batch_seen[i] > 0.0f ? m_batch_norm[i] / m_batch_seen[i] : 0.0f;
+    auto start = Clock::now();
     if (mcmc) mcmc_regularize();
     m_profile.backward += ms_since(start);
 
@@ -388,6 +452,13 @@ StepResult Trainer::step() {
     }
     adam(m_cloud.sh_dc(), m_grads.sh_dc, m_moments[4], o.lr_sh_dc);
     adam(m_cloud.sh_rest(), m_grads.sh_rest, m_moments[5], o.lr_sh_rest);
+    if (m_cloud.is_4d()) {
+        adam(m_cloud.time_means(), m_grads.time_means, m_moments[6],
+             o.lr_time_mean * m_dataset.camera_extent);
+        adam(m_cloud.log_time_scales(), m_grads.log_time_scales, m_moments[7], o.lr_scale);
+        adam(m_cloud.rotations_right(), m_grads.rotations_right, m_moments[8], o.lr_rotation);
+        adam(m_cloud.time_color(), m_grads.time_color, m_moments[9], o.lr_sh_rest);
+    }
     m_profile.optimizer += ms_since(start);
 
     start = Clock::now();
@@ -423,8 +494,8 @@ void Trainer::keep_rows(const std::vector<std::uint8_t>& keep) {
         gather_rows(v, out, stride, rows);
         v.swap(out);
     };
-    const std::array<std::size_t, 6> strides = moment_strides();
-    for (std::size_t g = 0; g < 6; ++g) {
+    const std::array<std::size_t, kGroups> strides = moment_strides(m_cloud);
+    for (std::size_t g = 0; g < kGroups; ++g) {
         gather_vector(m_moments[g].m, strides[g]);
         gather_vector(m_moments[g].v, strides[g]);
     }
@@ -432,13 +503,18 @@ void Trainer::keep_rows(const std::vector<std::uint8_t>& keep) {
     gather_vector(m_grad_count, 1);
 }
 
-std::array<std::size_t, 6> Trainer::moment_strides() const {
-    return {3, 3, 4, 1, 3, static_cast<std::size_t>(m_cloud.sh_rest_per_channel()) * 3};
+std::array<std::size_t, Trainer::kGroups> Trainer::moment_strides(const GaussianCloud& cloud) {
+    const std::size_t t = cloud.is_4d() ? 1 : 0;
+    return {3,     3,
+            4,     1,
+            3,     static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3,
+            t,     t,
+            4 * t, cloud.time_color_per_gaussian()};
 }
 
 void Trainer::grow_state(std::size_t total) {
-    const std::array<std::size_t, 6> strides = moment_strides();
-    for (std::size_t g = 0; g < 6; ++g) {
+    const std::array<std::size_t, kGroups> strides = moment_strides(m_cloud);
+    for (std::size_t g = 0; g < kGroups; ++g) {
         m_moments[g].m.resize(total * strides[g], 0.0f);
         m_moments[g].v.resize(total * strides[g], 0.0f);
     }
@@ -482,17 +558,35 @@ void Trainer::densify_and_prune(bool prune_large) {
     std::iota(all.begin(), all.end(), 0u);
     all.insert(all.end(), sources.begin(), sources.end());
     GaussianCloud grown = gather(m_cloud, all);
+    const std::span<const float> scales = m_cloud.log_scales(), means = m_cloud.positions();
     for (std::size_t k = clone.size(); k < sources.size(); ++k) {
         const std::size_t row = n + k, i = sources[k];
-        const float* q = &m_cloud.rotations()[4 * i];
-        const raster::Mat3 r = raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]);
-        float sample[3];
-        for (int a = 0; a < 3; ++a) sample[a] = std::exp(m_cloud.log_scales()[3 * i + a]) * normal(m_random);
-        for (int a = 0; a < 3; ++a) {
-            grown.positions()[3 * row + a] = m_cloud.positions()[3 * i + a] + r.m[a][0] * sample[0] +
-                                             r.m[a][1] * sample[1] + r.m[a][2] * sample[2];
-            grown.log_scales()[3 * row + a] = m_cloud.log_scales()[3 * i + a] - std::log(1.6f);
+        if (m_cloud.is_4d()) {
+            // In space and time (the reference's 4D split): a sample of the 4D Gaussian, rotated by
+            // L(left) R(right); the time scale shrinks as the spatial ones.
+            float sample[4];
+            for (int a = 0; a < 3; ++a) sample[a] = std::exp(scales[3 * i + a]) * normal(m_random);
+            sample[3] = std::exp(m_cloud.log_time_scales()[i]) * normal(m_random);
+            const raster::Mat4 r4 =
+                raster::rotation_4d(&m_cloud.rotations()[4 * i], &m_cloud.rotations_right()[4 * i]);
+            const auto& rot = r4.m;
+            for (int a = 0; a < 3; ++a)
+                grown.positions()[3 * row + a] = means[3 * i + a] + rot[a][0] * sample[0] +
+                                                 rot[a][1] * sample[1] + rot[a][2] * sample[2] +
+                                                 rot[a][3] * sample[3];
+            grown.time_means()[row] = m_cloud.time_means()[i] + rot[3][0] * sample[0] +
+                                      rot[3][1] * sample[1] + rot[3][2] * sample[2] + rot[3][3] * sample[3];
+            grown.log_time_scales()[row] = m_cloud.log_time_scales()[i] - std::log(1.6f);
+        } else {
+            const float* q = &m_cloud.rotations()[4 * i];
+            const raster::Mat3 r = raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]);
+            float sample[3];
+            for (int a = 0; a < 3; ++a) sample[a] = std::exp(scales[3 * i + a]) * normal(m_random);
+            for (int a = 0; a < 3; ++a)
+                grown.positions()[3 * row + a] =
+                    means[3 * i + a] + r.m[a][0] * sample[0] + r.m[a][1] * sample[1] + r.m[a][2] * sample[2];
         }
+        for (int a = 0; a < 3; ++a) grown.log_scales()[3 * row + a] = scales[3 * i + a] - std::log(1.6f);
     }
     m_cloud = std::move(grown);
     const std::size_t total = m_cloud.size();
@@ -522,7 +616,7 @@ void Trainer::reset_opacity() {
 
 namespace {
 
-constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '2'};
+constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '3'};
 
 }  // namespace
 
@@ -535,10 +629,15 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
     w.put(static_cast<std::uint64_t>(m_next));
     w.put(static_cast<std::uint64_t>(m_cloud.size()));
     w.put(static_cast<std::int32_t>(m_cloud.sh_degree()));
+    w.put(static_cast<std::int32_t>(m_cloud.is_4d() ? 1 : 0));
+    w.put(static_cast<std::int32_t>(m_cloud.time_color_degree()));
+    w.put(m_cloud.time_period());
     std::vector<std::uint64_t> order(m_order.begin(), m_order.end());
     w.put_array<std::uint64_t>(order);
-    for (const std::span<const float> a : {m_cloud.positions(), m_cloud.log_scales(), m_cloud.rotations(),
-                                           m_cloud.opacity_logits(), m_cloud.sh_dc(), m_cloud.sh_rest()})
+    const GaussianCloud& c = m_cloud;
+    for (const std::span<const float> a :
+         {c.positions(), c.log_scales(), c.rotations(), c.opacity_logits(), c.sh_dc(), c.sh_rest(),
+          c.time_means(), c.log_time_scales(), c.rotations_right(), c.time_color()})
         w.put_array<float>(a);
     for (const Moments& m : m_moments) {
         w.put_array<float>(m.m);
@@ -567,24 +666,42 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     const auto next = r.get<std::uint64_t>();
     const auto count = r.get<std::uint64_t>();
     const int degree = r.get<std::int32_t>();
+    const bool temporal = r.get<std::int32_t>() != 0;
+    const int time_degree = r.get<std::int32_t>();
+    const float period = r.get<float>();
     if (degree != m_options.sh_degree)
         r.fail(cat("it was trained with SH degree ", degree, ", not ", m_options.sh_degree));
+    if (temporal != m_options.temporal)
+        r.fail(temporal ? "it holds 4D Gaussians; these options train 3D ones"
+                        : "it holds 3D Gaussians; these options train 4D ones");
+    if (time_degree != m_options.time_color_degree)
+        r.fail(cat("it was trained with ", time_degree, " time-colour frequencies, not ",
+                   m_options.time_color_degree));
+    if (!(period > 0.0f) || !std::isfinite(period)) r.fail("its time period is not positive");
     if (count > (std::uint64_t{1} << 32)) r.fail("implausible Gaussian count");
     const std::vector<std::uint64_t> order = r.get_array<std::uint64_t>();
     for (const std::uint64_t v : order)
         if (v >= m_dataset.train.size()) r.fail("its view order does not fit this dataset");
     if (next > order.size()) r.fail("its view order is inconsistent");
-    GaussianCloud cloud(count, degree, false);
-    r.get_into(cloud.positions());
-    r.get_into(cloud.log_scales());
-    r.get_into(cloud.rotations());
-    r.get_into(cloud.opacity_logits());
-    r.get_into(cloud.sh_dc());
-    r.get_into(cloud.sh_rest());
-    std::array<Moments, 6> moments;
+    GaussianCloud cloud(count, degree, temporal, time_degree);
+    cloud.set_time_period(period);
+    cloud.set_up(m_cloud.up());
+    for (const std::span<float> a :
+         {cloud.positions(), cloud.log_scales(), cloud.rotations(), cloud.opacity_logits(), cloud.sh_dc(),
+          cloud.sh_rest(), cloud.time_means(), cloud.log_time_scales(), cloud.rotations_right(),
+          cloud.time_color()})
+        r.get_into(a);
+    std::array<Moments, kGroups> moments;
     for (Moments& m : moments) {
         m.m = r.get_array<float>();
         m.v = r.get_array<float>();
+    }
+    {
+        const std::array<std::size_t, kGroups> strides = moment_strides(cloud);
+        for (std::size_t g = 0; g < kGroups; ++g)
+            for (const std::vector<float>* m : {&moments[g].m, &moments[g].v})
+                if (!m->empty() && m->size() != count * strides[g])
+                    r.fail("its optimiser state does not match the Gaussians");
     }
     std::vector<float> accum = r.get_array<float>(), counts = r.get_array<float>();
     if (accum.size() != count || counts.size() != count) r.fail("statistics do not match the Gaussians");
@@ -646,8 +763,10 @@ Evaluation Trainer::evaluate(bool training_views) {
     // have none) through the best per-channel gain and bias for them.
     const bool appearance = !m_appearance.empty();
     if (appearance) e.exposure = test ? "colour-corrected per view" : "through each view's learnt correction";
+    std::map<float, TrainingEvaluation::Frame> frames;  // by time, for views that carry several
     for (std::size_t i = 0; i < views.size(); ++i) {
         const ImageRgb& target = image(i, test);
+        settings.time = views[i].time;
         m_rasterizer->render(m_cloud, views[i].camera, settings, out);
         if (appearance && test) fit_exposure(out.color, target.rgb);
         if (appearance && !test) {
@@ -655,8 +774,15 @@ Evaluation Trainer::evaluate(bool training_views) {
             for (std::size_t p = 0; p < out.color.size() / 3; ++p)
                 for (int k = 0; k < 3; ++k) out.color[3 * p + k] = c[k] * out.color[3 * p + k] + c[3 + k];
         }
-        e.psnr += psnr(out.color, target.rgb);
-        e.ssim += ssim(out.color, target.rgb, target.width, target.height);
+        const double view_psnr = psnr(out.color, target.rgb);
+        const double view_ssim = ssim(out.color, target.rgb, target.width, target.height);
+        e.psnr += view_psnr;
+        e.ssim += view_ssim;
+        TrainingEvaluation::Frame& frame = frames[views[i].time];
+        frame.time = views[i].time;
+        frame.psnr += view_psnr;
+        frame.ssim += view_ssim;
+        ++frame.views;
         double l1 = 0;
         for (std::size_t k = 0; k < out.color.size(); ++k) l1 += std::abs(out.color[k] - target.rgb[k]);
         e.l1 += l1 / static_cast<double>(out.color.size());
@@ -666,6 +792,12 @@ Evaluation Trainer::evaluate(bool training_views) {
     e.psnr /= count;
     e.ssim /= count;
     e.l1 /= count;
+    if (frames.size() > 1)
+        for (auto& [time, frame] : frames) {
+            frame.psnr /= static_cast<double>(frame.views);
+            frame.ssim /= static_cast<double>(frame.views);
+            e.frames.push_back(frame);
+        }
     return e;
 }
 

@@ -21,7 +21,8 @@ struct DatasetOptions {
     // alpha, so a trainer can composite it again over another colour (random backgrounds).
     std::array<float, 3> background{1.0f, 1.0f, 1.0f};
     // Without a test split of its own (transforms_test.json), every Nth view is held out for testing,
-    // counting from the first, as the reference 3DGS evaluation does (0: no test views).
+    // counting from the first, as the reference 3DGS evaluation does (0: no test views); for views
+    // carrying several times (a multi-view video), every Nth camera with all of its frames.
     int test_every = 8;
     std::string images_folder;  // COLMAP: images relative to the dataset; "images" when empty
 };
@@ -31,6 +32,9 @@ struct DatasetView {
     std::filesystem::path image;
     Camera camera;      // at the dataset's resolution after downscaling; a pinhole camera
     float time = 0.0f;  // transforms.json "time" (multi-view video), 0 otherwise
+    // Which physical camera took it, numbered from 0 in order of first appearance in its camera file:
+    // views with the same pose and intrinsics (a multi-view video's frames) share one.
+    std::size_t camera_id = 0;
     // A photo taken through a distorting lens: the lens and the camera it was taken with; load_image
     // remaps it onto `camera` (lens.h's undistorted_camera of this one).
     LensDistortion lens;

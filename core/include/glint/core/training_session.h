@@ -22,6 +22,14 @@ struct TrainingEvaluation {
     // How the renders were matched to the photos' exposure before comparing: empty (they were not), or
     // a few words ("colour-corrected per view", "with each view's learnt correction").
     std::string exposure;
+    // Views that carry several times (a multi-view video): the scores per frame time, in time order
+    // (mean over that time's views); empty otherwise. psnr and ssim above are the means over views.
+    struct Frame {
+        float time = 0;
+        double psnr = 0, ssim = 0;
+        std::size_t views = 0;
+    };
+    std::vector<Frame> frames;
 };
 
 class TrainingSession {

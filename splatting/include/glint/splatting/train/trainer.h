@@ -10,6 +10,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glint/core/backend.h"
@@ -81,13 +82,28 @@ struct TrainOptions {
     // dataset without points is an error unless random is asked for.
     enum class Init { Auto, Points, Random } init = Init::Auto;
     float random_extent = 0.3f;
+    // 4D Gaussians (Yang et al. 2024) for views that carry times (multi-view or monocular video): every
+    // 4D parameter is trained through the slice at each view's time. Initial Gaussians get time means
+    // uniform over the training views' time span widened by a tenth on each side and time scales of
+    // sqrt(span / 5) (the reference's), identity right quaternions; splits sample in 4D and shrink the
+    // time scale as the spatial ones. The time means learn at lr_time_mean times the cameras' extent,
+    // not decayed (the reference: the position rate's initial value); time scales at lr_scale, right
+    // quaternions at lr_rotation, the time-varying colour (time_color_degree frequencies, 0 to 2) at
+    // lr_sh_rest.
+    bool temporal = false;
+    // Views per step (the reference 4DGS trains multi-view video with 4): their losses are averaged into
+    // one gradient; the densification statistic is the mean over the batch's views that saw a Gaussian.
+    int batch_views = 1;
+    int time_color_degree = 0;
+    float lr_time_mean = 1.6e-4f;
     Backend backend = Backend::Cpu;
 };
 
 // The reference schedule is written for 30,000 iterations. For a run of `iterations`, the position
 // learning rate decays over the run, and shorter runs compress the densification window, its interval,
 // the opacity resets and the SH schedule by iterations / 30,000, with floors that keep each densification
-// round's statistics over enough views (at least `views` steps between rounds, up to 100).
+// round's statistics over enough views (at least an epoch of steps between rounds, `views` over
+// options.batch_views, up to 100). Set options.batch_views first.
 void fit_schedule(TrainOptions& options, int iterations, std::size_t views);
 
 // Wall time per stage, summed over iterations (milliseconds).
@@ -131,6 +147,10 @@ private:
         std::vector<float> m, v;
     };
     void adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr);
+    std::size_t next_view();  // the next training view of this epoch's random order
+    // Renders a training view, and adds the gradient of `weight` times its loss to m_grads (and to the
+    // appearance gradient). Returns the view's loss and mean squared error.
+    std::pair<double, double> train_view(std::size_t view, float weight);
     void densify_and_prune(bool prune_large);
     void reset_opacity();
     // MCMC: regulariser gradients (before Adam), position noise (after it), relocation and growth.
@@ -138,8 +158,11 @@ private:
     void mcmc_noise(float lr_position);
     void mcmc_relocate_and_grow();
     void zero_moments(std::uint32_t row);  // of one Gaussian, in every parameter group
-    // Floats per Gaussian of each Adam group (positions, log_scales, rotations, opacity, sh_dc, sh_rest).
-    std::array<std::size_t, 6> moment_strides() const;
+    // Floats per Gaussian of each Adam group (kGroups: positions, log_scales, rotations, opacity, sh_dc,
+    // sh_rest, then the 4D ones, 0 for a 3D cloud: time_means, log_time_scales, rotations_right,
+    // time_color).
+    static constexpr std::size_t kGroups = 10;
+    static std::array<std::size_t, kGroups> moment_strides(const GaussianCloud& cloud);
     // After rows were appended to the cloud: zero moments for them, and the densification statistics.
     void grow_state(std::size_t total);
     void keep_rows(const std::vector<std::uint8_t>& keep);  // rows of the cloud, moments and statistics
@@ -152,9 +175,10 @@ private:
     std::unique_ptr<Rasterizer> m_rasterizer;
     RenderOutput m_out;
     CloudGradients m_grads;
-    std::array<Moments, 6> m_moments;  // positions, log_scales, rotations, opacity, sh_dc, sh_rest
-    std::vector<float> m_grad_accum;   // [N] summed mean2d_norm since the last densification
-    std::vector<float> m_grad_count;   // [N] views in which the Gaussian was visible
+    std::array<Moments, kGroups> m_moments;         // as moment_strides()
+    std::vector<float> m_grad_accum;                // [N] summed mean2d_norm since the last densification
+    std::vector<float> m_grad_count;                // [N] views in which the Gaussian was visible
+    std::vector<float> m_batch_norm, m_batch_seen;  // [N] this batch's summed statistic and views
     std::vector<float> m_v_image;
     std::vector<float> m_target;  // [H, W, 3] this step's target over a random background
     // Appearance (TrainOptions::appearance): [training views, 6] gain r, g, b and bias r, g, b; their
@@ -171,6 +195,7 @@ private:
     std::uint64_t m_random;
     int m_iteration = 0;
     int m_active_sh = 0;
+    float m_time_start = 0.0f, m_time_span = 0.0f;  // of the training views
     TrainProfile m_profile;
 };
 
