@@ -188,6 +188,11 @@ int show_dataset(std::string path, bool json) {
     }
     const Dataset d = load_dataset(path);
     const DatasetView& first = d.train.front();
+    // A video: its frame times, and the cameras (views sharing a pose) of each split.
+    std::set<float> times;
+    std::set<std::size_t> train_cameras, test_cameras;
+    for (const DatasetView& v : d.train) times.insert(v.time), train_cameras.insert(v.camera_id);
+    for (const DatasetView& v : d.test) times.insert(v.time), test_cameras.insert(v.camera_id);
     if (json) {
         nlohmann::ordered_json out = {
             {"dataset", path},
@@ -200,6 +205,12 @@ int show_dataset(std::string path, bool json) {
             {"camera_extent", d.camera_extent},
             {"cameras_surround_centre", d.surrounds_centre},
         };
+        if (times.size() > 1) {
+            out["frame_times"] = times.size();
+            out["time_span"] = {*times.begin(), *times.rbegin()};
+            out["train_cameras"] = train_cameras.size();
+            out["test_cameras"] = test_cameras.size();
+        }
         if (d.aabb_scale) out["aabb_scale"] = *d.aabb_scale;
         if (!d.distortion.empty()) out["distortion"] = d.distortion;
         out["masked_views"] = d.masked_views;
@@ -222,12 +233,17 @@ int show_dataset(std::string path, bool json) {
                                    : "not around one centre (a room, a street, forward-facing)");
     if (d.kind.starts_with("COLMAP") || d.points.size() > 0)
         std::printf("  sparse points  %zu\n", d.points.size());
-    std::set<float> times;
-    for (const auto* views : {&d.train, &d.test})
-        for (const DatasetView& v : *views) times.insert(v.time);
-    if (times.size() > 1)
-        std::printf("  frame times    %zu, from %g to %g (a multi-view video)\n", times.size(),
-                    static_cast<double>(*times.begin()), static_cast<double>(*times.rbegin()));
+    if (times.size() > 1) {
+        const bool monocular = train_cameras.size() == d.train.size();
+        std::printf(
+            "  video          %zu frame times from %g to %g; %s\n", times.size(),
+            static_cast<double>(*times.begin()), static_cast<double>(*times.rbegin()),
+            monocular ? cat("monocular: one camera per training view, ", d.test.size(), " test views").c_str()
+                      : cat(train_cameras.size(), " training cameras x their frames, ", test_cameras.size(),
+                            " held-out camera", test_cameras.size() == 1 ? "" : "s", " (", d.test.size(),
+                            " test views)")
+                            .c_str());
+    }
     if (d.aabb_scale) std::printf("  aabb_scale     %g\n", static_cast<double>(*d.aabb_scale));
     return 0;
 }

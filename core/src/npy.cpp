@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <zip.h>
+
 #include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
 #include "glint/core/text.h"
@@ -34,13 +36,8 @@ std::string header_value(const std::string& header, const std::string& key) {
     return first == std::string::npos ? std::string() : value.substr(first, last - first + 1);
 }
 
-}  // namespace
-
-NpyArray read_npy(const std::filesystem::path& path) {
-    const std::string name = path.string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(cat(name, ": cannot open"));
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+// The .npy file held in `bytes`; `name` names it in errors.
+NpyArray parse_npy(const std::string& bytes, const std::string& name) {
     const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
     if (bytes.size() < 10 || std::memcmp(raw, "\x93NUMPY", 6) != 0)
         throw InputError(cat(name, ": not a NumPy .npy file"));
@@ -96,8 +93,8 @@ NpyArray read_npy(const std::filesystem::path& path) {
     return array;
 }
 
-void write_npy(const std::filesystem::path& path, const std::vector<std::size_t>& shape,
-               std::span<const double> data) {
+// A .npy file's bytes, as numpy.save writes a float64 array.
+std::string npy_bytes(const std::vector<std::size_t>& shape, std::span<const double> data) {
     std::string dims;
     for (const std::size_t d : shape) dims += cat(d, ",");
     if (shape.size() > 1) dims.pop_back();
@@ -105,14 +102,121 @@ void write_npy(const std::filesystem::path& path, const std::vector<std::size_t>
     // Magic (6) + version (2) + length (2) + header + '\n', padded with spaces to a multiple of 64.
     while ((10 + header.size() + 1) % 64 != 0) header.push_back(' ');
     header.push_back('\n');
-    std::vector<std::byte> out(10 + header.size() + 8 * data.size());
+    std::string out(10 + header.size() + 8 * data.size(), '\0');
     std::memcpy(out.data(), "\x93NUMPY\x01\x00", 8);
-    out[8] = static_cast<std::byte>(header.size() & 255);
-    out[9] = static_cast<std::byte>(header.size() >> 8);
+    out[8] = static_cast<char>(header.size() & 255);
+    out[9] = static_cast<char>(header.size() >> 8);
     std::memcpy(out.data() + 10, header.data(), header.size());
     std::memcpy(out.data() + 10 + header.size(), data.data(), 8 * data.size());
+    return out;
+}
+
+// libzip's error text for a code.
+std::string zip_error_text(int code) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, code);
+    std::string text = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    return text;
+}
+
+}  // namespace
+
+NpyArray read_npy(const std::filesystem::path& path) {
+    const std::string name = path.string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw InputError(cat(name, ": cannot open"));
+    return parse_npy(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
+                     name);
+}
+
+std::map<std::string, NpyArray> read_npz(const std::filesystem::path& path) {
+    const std::string name = path.string();
+    int code = 0;
+    zip_t* archive = zip_open(name.c_str(), ZIP_RDONLY, &code);
+    if (archive == nullptr)
+        throw InputError(cat(name, ": cannot read it as a NumPy .npz (zip) archive: ", zip_error_text(code)));
+    std::map<std::string, NpyArray> arrays;
+    try {
+        const zip_int64_t entries = zip_get_num_entries(archive, 0);
+        for (zip_int64_t i = 0; i < entries; ++i) {
+            zip_stat_t stat;
+            if (zip_stat_index(archive, static_cast<zip_uint64_t>(i), 0, &stat) != 0 ||
+                (stat.valid & ZIP_STAT_SIZE) == 0 || (stat.valid & ZIP_STAT_NAME) == 0)
+                throw InputError(cat(name, ": entry ", i, " of the archive is unreadable"));
+            std::string entry = stat.name;
+            if (!entry.ends_with(".npy")) continue;
+            if (stat.size > (std::uint64_t{1} << 34))
+                throw InputError(cat(name, ": entry ", entry, " is implausibly large"));
+            std::string bytes(static_cast<std::size_t>(stat.size), '\0');
+            zip_file_t* file = zip_fopen_index(archive, static_cast<zip_uint64_t>(i), 0);
+            const zip_int64_t read =
+                file == nullptr ? -1 : zip_fread(file, bytes.data(), static_cast<zip_uint64_t>(bytes.size()));
+            if (file != nullptr) zip_fclose(file);
+            if (read != static_cast<zip_int64_t>(bytes.size()))
+                throw InputError(
+                    cat(name, ": entry ", entry, " is truncated or corrupt: ", zip_strerror(archive)));
+            arrays.emplace(entry.substr(0, entry.size() - 4), parse_npy(bytes, cat(name, ": ", entry)));
+        }
+    } catch (...) {
+        zip_discard(archive);
+        throw;
+    }
+    zip_discard(archive);
+    return arrays;
+}
+
+void write_npz(const std::filesystem::path& path, const std::map<std::string, NpzEntry>& arrays) {
+    const std::string name = path.string();
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t* memory = zip_source_buffer_create(nullptr, 0, 0, &error);
+    zip_t* archive = memory == nullptr ? nullptr : zip_open_from_source(memory, ZIP_TRUNCATE, &error);
+    if (archive == nullptr) {
+        if (memory != nullptr) zip_source_free(memory);
+        const std::string text = zip_error_strerror(&error);
+        zip_error_fini(&error);
+        throw Error(cat(name, ": cannot make a zip archive: ", text));
+    }
+    zip_error_fini(&error);
+    zip_source_keep(memory);            // read back after zip_close
+    std::vector<std::string> contents;  // alive until zip_close, which reads them
+    contents.reserve(arrays.size());
+    for (const auto& [key, entry] : arrays) {
+        contents.push_back(npy_bytes(entry.shape, entry.data));
+        zip_source_t* source = zip_source_buffer(archive, contents.back().data(), contents.back().size(), 0);
+        if (source == nullptr ||
+            zip_file_add(archive, (key + ".npy").c_str(), source, ZIP_FL_ENC_UTF_8) < 0) {
+            if (source != nullptr) zip_source_free(source);
+            zip_discard(archive);
+            zip_source_free(memory);
+            throw Error(cat(name, ": cannot add ", key, " to the archive"));
+        }
+    }
+    if (zip_close(archive) != 0) {
+        zip_discard(archive);
+        zip_source_free(memory);
+        throw Error(cat(name, ": cannot finish the archive"));
+    }
+    std::string bytes;
+    zip_stat_t stat;
+    if (zip_source_stat(memory, &stat) == 0 && zip_source_open(memory) == 0) {
+        bytes.resize(static_cast<std::size_t>(stat.size));
+        const zip_int64_t read = zip_source_read(memory, bytes.data(), stat.size);
+        zip_source_close(memory);
+        if (read != static_cast<zip_int64_t>(stat.size)) bytes.clear();
+    }
+    zip_source_free(memory);
+    if (bytes.empty()) throw Error(cat(name, ": cannot read the archive back from memory"));
     AtomicFile file(path);
-    file.write(std::span<const std::byte>(out));
+    file.write(std::string_view(bytes));
+    file.commit();
+}
+
+void write_npy(const std::filesystem::path& path, const std::vector<std::size_t>& shape,
+               std::span<const double> data) {
+    AtomicFile file(path);
+    file.write(std::string_view(npy_bytes(shape, data)));
     file.commit();
 }
 
