@@ -80,7 +80,7 @@ void add_bench_command(CLI::App& app, Action& action) {
             const UpChoice up = resolve_up(o->view.up, o->view.scene, scene.get());
             const Camera camera = resolve_camera(o->view, *scene, up.up, view);
             const scene::DrawSettings settings = draw_settings(o->view);
-            const float time = resolve_time(o->view, *scene, scene_name);
+            float time = resolve_time(o->view, *scene, scene_name);
             Frame out;
             // --present: the viewer's CPU path, offscreen.
             std::unique_ptr<renderer::VulkanContext> context;
@@ -115,6 +115,31 @@ void add_bench_command(CLI::App& app, Action& action) {
                     s, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - shown)
                            .count()};
             };
+            // A 4D scene without --time: the frame time at five times across its span too (the work
+            // changes with what is alive at each time); the main figures are at the span's start.
+            struct TimedFrame {
+                float time;
+                double frame_ms;
+                std::size_t visible, tile_pairs;
+            };
+            std::vector<TimedFrame> across;
+            if (const std::optional<scene::TimeSpan> span = scene->time_span(); span && !o->view.time) {
+                for (int k = 0; k <= 4; ++k) {
+                    time = span->begin + (span->end - span->begin) * static_cast<float>(k) / 4.0f;
+                    for (int i = 0; i < o->warmup; ++i) frame();
+                    std::vector<double> times;
+                    scene::FrameStats s;
+                    for (int i = 0; i < o->frames; ++i) {
+                        const auto start = std::chrono::steady_clock::now();
+                        s = frame().first;
+                        times.push_back(std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count());
+                    }
+                    across.push_back({time, median(times), s.visible, s.tile_pairs});
+                }
+                time = span->begin;
+            }
             for (int i = 0; i < o->warmup; ++i) frame();
             std::vector<double> preprocess, sort, blend, present, total;
             scene::FrameStats stats;
@@ -133,7 +158,7 @@ void add_bench_command(CLI::App& app, Action& action) {
             const double frame_ms = median(total);
             const std::size_t threads = static_cast<std::size_t>(tbb::info::default_concurrency());
             if (o->json) {
-                const nlohmann::ordered_json report = {
+                nlohmann::ordered_json report = {
                     {"scene", scene_name},
                     {"view", view},
                     {"width", camera.width},
@@ -159,6 +184,11 @@ void add_bench_command(CLI::App& app, Action& action) {
                     {"load_ms", load_ms},
                     {"peak_memory_bytes", peak_memory_bytes()},
                 };
+                for (const TimedFrame& t : across)
+                    report["across_time"].push_back({{"time", t.time},
+                                                     {"frame_ms", t.frame_ms},
+                                                     {"visible", t.visible},
+                                                     {"tile_pairs", t.tile_pairs}});
                 std::printf("%s\n", report.dump(2).c_str());
                 return 0;
             }
@@ -179,6 +209,13 @@ void add_bench_command(CLI::App& app, Action& action) {
             std::printf("  %.1f frames per second (best frame %.2f ms); scene load %.0f ms; peak memory %s\n",
                         1000.0 / frame_ms, *std::min_element(total.begin(), total.end()), load_ms,
                         human_bytes(peak_memory_bytes()).c_str());
+            if (!across.empty()) {
+                std::printf("  across the time span (median of %d frames each):\n", o->frames);
+                for (const TimedFrame& t : across)
+                    std::printf("    t = %-8.4g frame %.2f ms (%.1f FPS), visible %zu, tile pairs %zu\n",
+                                static_cast<double>(t.time), t.frame_ms, 1000.0 / t.frame_ms, t.visible,
+                                t.tile_pairs);
+            }
             return 0;
         };
     });

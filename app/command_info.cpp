@@ -69,6 +69,9 @@ void print_text(const std::string& name, const LoadedScene& scene, const SceneSt
                         ? "none"
                         : cat(scene.cloud.time_color_degree(), " frequencies").c_str());
         print_distribution("time scale", s.time_scale);
+        if (const auto& range = scene.cloud.time_range())
+            std::printf("  time range     [%.4g, %.4g] (what it was made for: its frame times)\n",
+                        static_cast<double>((*range)[0]), static_cast<double>((*range)[1]));
     }
     if (!scene.skipped_properties.empty())
         std::printf("  skipped        %s\n", join(scene.skipped_properties, " ").c_str());
@@ -113,6 +116,7 @@ void print_json(const std::string& name, const LoadedScene& scene, const SceneSt
             out["time_period"] = scene.cloud.time_period();
             out["time_color_degree"] = scene.cloud.time_color_degree();
             out["time_scale"] = distribution_json(s.time_scale);
+            if (const auto& range = scene.cloud.time_range()) out["time_range"] = {(*range)[0], (*range)[1]};
         }
     }
     std::printf("%s\n", out.dump(2).c_str());

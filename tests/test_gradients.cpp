@@ -14,6 +14,7 @@
 #include "glint/splatting/raster/gradients_4d.h"
 #include "glint/splatting/raster/preprocess.h"
 #include "glint/splatting/raster/rasterizer.h"
+#include "scene_generators.h"
 
 using namespace glint::splatting::raster;
 
@@ -744,6 +745,63 @@ TEST_SUITE("cuda") {
         compare("opacity", cpu_grads.opacity_logits, gpu_grads.opacity_logits);
         compare("sh_dc", cpu_grads.sh_dc, gpu_grads.sh_dc);
         compare("sh_rest", cpu_grads.sh_rest, gpu_grads.sh_rest);
+    }
+
+    TEST_CASE("the CUDA backward pass of 4D Gaussians matches the CPU one") {
+        const glint::CudaStatus& status = glint::cuda_status();
+        if (!status.usable()) {
+            glint::test::skip(status.reason);
+            return;
+        }
+        // The default 4D scene (a segment travelling along the knot) with time-varying colour, at t = 0.4.
+        GaussianCloud still = glint::tools::make_default_scene_4d();
+        GaussianCloud cloud(still.size(), still.sh_degree(), true, 1);
+        for (const auto& [to, from] : {std::pair{cloud.positions(), still.positions()},
+                                       {cloud.log_scales(), still.log_scales()},
+                                       {cloud.rotations(), still.rotations()},
+                                       {cloud.opacity_logits(), still.opacity_logits()},
+                                       {cloud.sh_dc(), still.sh_dc()},
+                                       {cloud.sh_rest(), still.sh_rest()},
+                                       {cloud.time_means(), still.time_means()},
+                                       {cloud.log_time_scales(), still.log_time_scales()},
+                                       {cloud.rotations_right(), still.rotations_right()}})
+            std::copy(from.begin(), from.end(), to.begin());
+        std::mt19937 random(31);
+        std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+        for (float& c : cloud.time_color()) c = 0.2f * u(random);
+        const Camera camera = Camera::look_at({6.0f, -5.0f, 4.0f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 120, 90);
+        std::vector<float> v_color(120 * 90 * 3);
+        for (float& w : v_color) w = u(random);
+        glint::splatting::RenderSettings settings;
+        settings.time = 0.4f;
+        glint::splatting::CloudGradients cpu_grads, gpu_grads;
+        cpu_grads.reset(cloud);
+        gpu_grads.reset(cloud);
+        glint::splatting::RenderOutput out;
+        auto cpu = glint::splatting::create_rasterizer(glint::Backend::Cpu);
+        cpu->render(cloud, camera, settings, out);
+        cpu->backward(cloud, camera, settings, v_color, cpu_grads);
+        auto gpu = glint::splatting::create_rasterizer(glint::Backend::Cuda);
+        gpu->render(cloud, camera, settings, out);
+        gpu->backward(cloud, camera, settings, v_color, gpu_grads);
+        const auto compare = [](const char* name, const std::vector<float>& a, const std::vector<float>& b) {
+            double top = 0, worst = 0;
+            for (std::size_t k = 0; k < a.size(); ++k) {
+                top = std::max(top, std::abs(double(a[k])));
+                worst = std::max(worst, std::abs(double(a[k]) - b[k]));
+            }
+            MESSAGE(name, ": largest |gradient| ", top, ", largest CPU-CUDA difference ", worst);
+            CHECK(top > 0);
+            CHECK(worst <= 1e-2 * top);  // __expf and atomic summation order
+        };
+        compare("position", cpu_grads.positions, gpu_grads.positions);
+        compare("time_mean", cpu_grads.time_means, gpu_grads.time_means);
+        compare("log_time_scale", cpu_grads.log_time_scales, gpu_grads.log_time_scales);
+        compare("left", cpu_grads.rotations, gpu_grads.rotations);
+        compare("right", cpu_grads.rotations_right, gpu_grads.rotations_right);
+        compare("opacity", cpu_grads.opacity_logits, gpu_grads.opacity_logits);
+        compare("sh_dc", cpu_grads.sh_dc, gpu_grads.sh_dc);
+        compare("time_color", cpu_grads.time_color, gpu_grads.time_color);
     }
 }
 

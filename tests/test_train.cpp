@@ -691,6 +691,7 @@ TEST_SUITE("cpu") {
         // matches frame 0 better than frame 3, and at frame 3's time the other way round.
         const test::CommandResult info = test::run_glint("info " + test::quoted(dir / "dynamic.ply"));
         CHECK(info.output.find("4D") != std::string::npos);
+        CHECK(info.output.find("time range     [0, 1]") != std::string::npos);  // the frames' times
         const auto render = [&](int frame) {
             const auto png = dir / ("frame" + std::to_string(frame) + ".png");
             const test::CommandResult r = test::run_glint(

@@ -65,6 +65,7 @@ void GaussianScene::bounds(glm::vec3& lo, glm::vec3& hi) const {
 std::optional<TimeSpan> GaussianScene::time_span() const {
     const splatting::GaussianCloud& c = m_loaded.cloud;
     if (!c.is_4d() || c.empty()) return std::nullopt;
+    if (c.time_range()) return TimeSpan{(*c.time_range())[0], (*c.time_range())[1]};
     const auto [lo, hi] = std::minmax_element(c.time_means().begin(), c.time_means().end());
     return TimeSpan{*lo, *hi};
 }

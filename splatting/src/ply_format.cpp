@@ -603,6 +603,13 @@ PlyReadResult Reader::read() {
                 fail(cat("the header's 'comment glint up' is not a direction ('", printable(comment), "')"));
             result.cloud.set_up(std::array<float, 3>{up[0] / length, up[1] / length, up[2] / length});
         }
+        float range[2];
+        if (std::sscanf(comment.c_str(), "glint time_range %f %f %c", &range[0], &range[1], &extra) == 2) {
+            if (!std::isfinite(range[0]) || !std::isfinite(range[1]) || !(range[1] >= range[0]))
+                fail(cat("the header's 'comment glint time_range' is not a time span ('", printable(comment),
+                         "')"));
+            if (result.cloud.is_4d()) result.cloud.set_time_range(std::array<float, 2>{range[0], range[1]});
+        }
     }
     return result;
 }
@@ -655,6 +662,12 @@ void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& 
         char line[96];
         std::snprintf(line, sizeof line, "comment glint up %.9g %.9g %.9g\n", (*cloud.up())[0],
                       (*cloud.up())[1], (*cloud.up())[2]);
+        header.insert(header.find("element vertex"), line);
+    }
+    if (cloud.is_4d() && cloud.time_range()) {
+        char line[96];
+        std::snprintf(line, sizeof line, "comment glint time_range %.9g %.9g\n", (*cloud.time_range())[0],
+                      (*cloud.time_range())[1]);
         header.insert(header.find("element vertex"), line);
     }
     if (cloud.is_4d()) header += "element glint_scene 1\nproperty float time_period\n";

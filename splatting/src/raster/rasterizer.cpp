@@ -57,8 +57,6 @@ void CloudGradients::reset(const GaussianCloud& cloud) {
 
 void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                           std::span<const float> v_color, CloudGradients& grads) {
-    GLINT_CHECK(!cloud.is_4d() || backend() == Backend::Cpu,
-                "backward: 4D Gaussians have a backward pass on the CPU backend only");
     GLINT_CHECK(!settings.antialias, "backward: the anti-aliasing filter has no backward pass yet");
     GLINT_CHECK(
         settings.keep == nullptr && settings.max_gaussians >= cloud.size() && settings.min_radius == 0.0f,

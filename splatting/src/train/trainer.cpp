@@ -221,6 +221,7 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
         // scale of sqrt(span / 5), no rotation in the time planes.
         const float span = m_time_span > 0.0f ? m_time_span : 1.0f;
         m_cloud.set_time_period(span);
+        m_cloud.set_time_range(std::array<float, 2>{m_time_start, m_time_start + m_time_span});
         const float log_time_scale = 0.5f * std::log(span / 5.0f);
         for (std::size_t i = 0; i < n; ++i) {
             m_cloud.time_means()[i] = m_time_start + (1.2f * uniform(m_random) - 0.1f) * m_time_span;
@@ -686,6 +687,7 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     GaussianCloud cloud(count, degree, temporal, time_degree);
     cloud.set_time_period(period);
     cloud.set_up(m_cloud.up());
+    cloud.set_time_range(m_cloud.time_range());
     for (const std::span<float> a :
          {cloud.positions(), cloud.log_scales(), cloud.rotations(), cloud.opacity_logits(), cloud.sh_dc(),
           cloud.sh_rest(), cloud.time_means(), cloud.log_time_scales(), cloud.rotations_right(),

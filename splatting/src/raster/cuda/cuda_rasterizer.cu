@@ -53,7 +53,7 @@ private:
     // Backward pass.
     DeviceBuffer<float> m_v_color, m_v_splats;  // [H, W, 3], [N, 9]
     DeviceBuffer<float> m_v_positions, m_v_log_scales, m_v_rotations, m_v_opacity, m_v_sh_dc, m_v_sh_rest,
-        m_mean2d_norm;
+        m_mean2d_norm, m_v_time_means, m_v_log_time_scales, m_v_rotations_right, m_v_time_color;
     int m_last_width = 0, m_last_height = 0;
 };
 
@@ -161,7 +161,7 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
                                 height, settings.background, m_v_color.data(), m_v_splats.data());
     const auto zeroed = [](DeviceBuffer<float>& b, std::size_t count) {
         b.resize(count);
-        GLINT_CUDA_CHECK(cudaMemset(b.data(), 0, count * sizeof(float)));
+        if (count > 0) GLINT_CUDA_CHECK(cudaMemset(b.data(), 0, count * sizeof(float)));
     };
     zeroed(m_v_positions, grads.positions.size());
     zeroed(m_v_log_scales, grads.log_scales.size());
@@ -170,24 +170,48 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
     zeroed(m_v_sh_dc, grads.sh_dc.size());
     zeroed(m_v_sh_rest, grads.sh_rest.size());
     zeroed(m_mean2d_norm, grads.mean2d_norm.size());
+    zeroed(m_v_time_means, grads.time_means.size());
+    zeroed(m_v_log_time_scales, grads.log_time_scales.size());
+    zeroed(m_v_rotations_right, grads.rotations_right.size());
+    zeroed(m_v_time_color, grads.time_color.size());
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
+    const bool temporal = cloud.is_4d(), time_color = cloud.time_color_degree() > 0;
     const raster::GaussianArrays arrays{m_positions.data(),
                                         m_log_scales.data(),
                                         m_rotations.data(),
                                         m_opacity_logits.data(),
                                         m_sh_dc.data(),
                                         m_sh_rest.data(),
-                                        nullptr,
-                                        nullptr,
-                                        nullptr,
-                                        nullptr,
+                                        temporal ? m_time_means.data() : nullptr,
+                                        temporal ? m_log_time_scales.data() : nullptr,
+                                        temporal ? m_rotations_right.data() : nullptr,
+                                        time_color ? m_time_color.data() : nullptr,
                                         nullptr};
-    cuda_raster::preprocess_backward(
-        arrays, make_view3(frame), frame.near_plane, cloud.sh_rest_per_channel() * 3, n,
-        0.5f * static_cast<float>(width), 0.5f * static_cast<float>(height), m_counts.data(),
-        m_v_splats.data(),
-        {m_v_positions.data(), m_v_log_scales.data(), m_v_rotations.data(), m_v_opacity.data(),
-         m_v_sh_dc.data(), m_v_sh_rest.data(), m_mean2d_norm.data()});
+    const cuda_raster::ChainOutputs outputs{m_v_positions.data(),
+                                            m_v_log_scales.data(),
+                                            m_v_rotations.data(),
+                                            m_v_opacity.data(),
+                                            m_v_sh_dc.data(),
+                                            m_v_sh_rest.data(),
+                                            m_mean2d_norm.data(),
+                                            temporal ? m_v_time_means.data() : nullptr,
+                                            temporal ? m_v_log_time_scales.data() : nullptr,
+                                            temporal ? m_v_rotations_right.data() : nullptr,
+                                            time_color ? m_v_time_color.data() : nullptr};
+    const float half_w = 0.5f * static_cast<float>(width), half_h = 0.5f * static_cast<float>(height);
+    const int rest_stride = cloud.sh_rest_per_channel() * 3;
+    if (temporal) {
+        // As the CPU backend: the 4D chain at the frame's time.
+        raster::View4<float> view4{make_view3(frame), frame.time, frame.time_period, frame.time_color_degree,
+                                   0};
+        if (frame.time_color_degree > 0) view4.time_block = frame.time_color_stride / frame.time_color_degree;
+        cuda_raster::preprocess_backward_4d(arrays, view4, frame.near_plane, rest_stride,
+                                            static_cast<int>(cloud.time_color_per_gaussian()), n, half_w,
+                                            half_h, m_counts.data(), m_v_splats.data(), outputs);
+    } else {
+        cuda_raster::preprocess_backward(arrays, make_view3(frame), frame.near_plane, rest_stride, n, half_w,
+                                         half_h, m_counts.data(), m_v_splats.data(), outputs);
+    }
     // Added to what the caller accumulated.
     const auto add = [](DeviceBuffer<float>& from, std::vector<float>& to) {
         std::vector<float> part(to.size());
@@ -202,6 +226,12 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
     add(m_v_sh_dc, grads.sh_dc);
     add(m_v_sh_rest, grads.sh_rest);
     add(m_mean2d_norm, grads.mean2d_norm);
+    if (temporal) {
+        add(m_v_time_means, grads.time_means);
+        add(m_v_log_time_scales, grads.log_time_scales);
+        add(m_v_rotations_right, grads.rotations_right);
+        add(m_v_time_color, grads.time_color);
+    }
 }
 
 }  // namespace

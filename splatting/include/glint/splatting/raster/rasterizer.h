@@ -74,8 +74,8 @@ public:
 
     // Adds to `grads` the gradients of a loss whose gradient with respect to the rendered colour is
     // `v_color` ([H, W, 3]), for the frame the last render() drew: call it right after render() with the
-    // same cloud, camera and settings. 3D Gaussians, and 4D ones on the CPU backend (at settings.time),
-    // without anti-aliasing (ContractError otherwise);
+    // same cloud, camera and settings. 3D and 4D Gaussians (sliced at settings.time), without
+    // anti-aliasing (ContractError otherwise);
     // `grads` must have been reset() for the cloud.
     void backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                   std::span<const float> v_color, CloudGradients& grads);
