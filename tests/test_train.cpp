@@ -824,7 +824,7 @@ TEST_SUITE("cpu") {
         test::check_input_error([&] { load_dataset(panoptic); }, {"init_pt_cld.npz"});
     }
 
-    TEST_CASE(".npz archives: NumPy point clouds round-trip; a truncated archive is an input error") {
+    TEST_CASE(".npz archives: NumPy point clouds round-trip, and a truncated archive is an input error") {
         test::TempDir dir;
         const std::vector<double> a{1, 2, 3, 4, 5, 6}, b{-1.5};
         write_npz(dir / "x.npz", {{"a", {{2, 3}, a}}, {"b", {{1}, b}}});

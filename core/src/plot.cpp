@@ -72,6 +72,15 @@ std::string number(double v) {
     return text;
 }
 
+// A grid label: enough decimals that labels `step` apart differ (27.92, 28.04, ... rather than 27.9, 28,
+// 28.1, 28.3 with uneven gaps); at most six.
+std::string grid_number(double v, double step) {
+    const int decimals = step > 0 ? std::clamp(1 - static_cast<int>(std::floor(std::log10(step))), 0, 6) : 3;
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*f", decimals, v);
+    return text;
+}
+
 }  // namespace
 
 void write_plot_png(const std::filesystem::path& path, const std::vector<PlotPanel>& panels, int width,
@@ -106,7 +115,7 @@ void write_plot_png(const std::filesystem::path& path, const std::vector<PlotPan
             const double y = y_lo + (y_hi - y_lo) * k / 4.0;
             const int row = static_cast<int>(py(y));
             if (k > 0) canvas.rect(left + 1, row, right, row + 1, grid);
-            const std::string label = number(y);
+            const std::string label = grid_number(y, (y_hi - y_lo) / 4.0);
             canvas.text(left - 6 - Canvas::text_width(label) * 2, row - 6, label, ink, 2);
         }
         canvas.text(left, bottom + 6, number(x_lo), ink, 2);

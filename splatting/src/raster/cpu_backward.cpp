@@ -12,8 +12,8 @@
 #include "frame_params.h"
 #include "glint/core/error.h"
 #include "glint/splatting/raster/blend.h"
+#include "glint/splatting/raster/chain.h"
 #include "glint/splatting/raster/gradients.h"
-#include "glint/splatting/raster/gradients_4d.h"
 
 namespace glint::splatting {
 namespace {
@@ -118,14 +118,12 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(Backw
 
 // The chain to the raw parameters for Gaussians [begin, end) in index order, so that the cloud's arrays
 // and the gradients are read and written as streams (in depth order they were random accesses: a third of
-// a training step's time). Compiled for AVX2+FMA and baseline x86-64, with the per-Gaussian code inlined
-// into each.
+// a training step's time). Compiled for AVX2+FMA and baseline x86-64, with the per-Gaussian code (chain.h,
+// shared with the CUDA kernel) inlined into each.
 struct ChainInputs {
-    const GaussianCloud& cloud;
-    const raster::View3<float>& view;
-    const raster::View4<float>& view4;  // 4D clouds: the view at the frame's time
-    float near_plane, half_w, half_h;
-    std::size_t rest_stride;
+    const raster::GaussianArrays& cloud;
+    const raster::ChainFrame& frame;
+    const raster::GradientArrays& grads;
     const std::uint32_t* splat_of;  // [N] rank in depth order, UINT32_MAX for Gaussians not visible
     const float* splat_grads;       // [V, 9]
 };
@@ -144,86 +142,19 @@ inline const float* reached_splat(const ChainInputs& c, std::size_t gaussian) {
 
 __attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_range(const ChainInputs& c,
                                                                                       std::size_t begin,
-                                                                                      std::size_t end,
-                                                                                      CloudGradients& grads) {
-    const GaussianCloud& cloud = c.cloud;
-    const std::size_t rest_stride = c.rest_stride;
-    const float half_w = c.half_w, half_h = c.half_h;
-    for (std::size_t gaussian = begin; gaussian != end; ++gaussian) {
-        const float* s = reached_splat(c, gaussian);
-        if (s == nullptr) continue;
-        const auto i = static_cast<std::uint32_t>(gaussian);
-        raster::Gaussian3<float> g{};
-        for (int k = 0; k < 3; ++k) {
-            g.position[k] = cloud.positions()[3 * i + k];
-            g.log_scale[k] = cloud.log_scales()[3 * i + k];
-        }
-        for (int k = 0; k < 4; ++k) g.rotation[k] = cloud.rotations()[4 * i + k];
-        g.opacity_logit = cloud.opacity_logits()[i];
-        g.sh_dc = cloud.sh_dc().data() + 3 * std::size_t{i};
-        g.sh_rest = cloud.sh_rest().data() + rest_stride * i;
-        raster::Projected<float> p;
-        if (!raster::project_gaussian(g, c.view, c.near_plane, p)) continue;
-        const raster::ProjectedGradient<float> in{{s[0], s[1]}, {s[2], s[3], s[4]}, s[5], {s[6], s[7], s[8]}};
-        raster::GaussianGradient<float> out{};
-        out.sh_dc = grads.sh_dc.data() + 3 * std::size_t{i};
-        out.sh_rest = grads.sh_rest.data() + rest_stride * i;
-        raster::project_gaussian_backward(g, c.view, p, in, out);
-        for (int k = 0; k < 3; ++k) {
-            grads.positions[3 * i + k] += out.position[k];
-            grads.log_scales[3 * i + k] += out.log_scale[k];
-        }
-        for (int k = 0; k < 4; ++k) grads.rotations[4 * i + k] += out.rotation[k];
-        grads.opacity_logits[i] += out.opacity_logit;
-        grads.mean2d_norm[i] += std::sqrt(s[0] * half_w * s[0] * half_w + s[1] * half_h * s[1] * half_h);
-    }
+                                                                                      std::size_t end) {
+    for (std::size_t gaussian = begin; gaussian != end; ++gaussian)
+        if (const float* s = reached_splat(c, gaussian))
+            raster::chain_gaussian(c.cloud, c.frame, gaussian, s, c.grads);
 }
 
 // chain_range for 4D clouds: the 4D chain at the frame's time, into the 4D gradients too.
-void chain_range_4d(const ChainInputs& c, std::size_t begin, std::size_t end, CloudGradients& grads) {
-    const GaussianCloud& cloud = c.cloud;
-    const std::size_t rest_stride = c.rest_stride, time_stride = cloud.time_color_per_gaussian();
-    for (std::size_t gaussian = begin; gaussian != end; ++gaussian) {
-        const float* s = reached_splat(c, gaussian);
-        if (s == nullptr) continue;
-        const std::size_t i = gaussian;
-        raster::Gaussian4<float> g{};
-        for (int k = 0; k < 3; ++k) {
-            g.position[k] = cloud.positions()[3 * i + k];
-            g.log_scale[k] = cloud.log_scales()[3 * i + k];
-        }
-        for (int k = 0; k < 4; ++k) {
-            g.left[k] = cloud.rotations()[4 * i + k];
-            g.right[k] = cloud.rotations_right()[4 * i + k];
-        }
-        g.time_mean = cloud.time_means()[i];
-        g.log_time_scale = cloud.log_time_scales()[i];
-        g.opacity_logit = cloud.opacity_logits()[i];
-        g.sh_dc = cloud.sh_dc().data() + 3 * i;
-        g.sh_rest = cloud.sh_rest().data() + rest_stride * i;
-        g.time_color = time_stride > 0 ? cloud.time_color().data() + time_stride * i : nullptr;
-        raster::Projected4<float> p;
-        if (!raster::project_gaussian_4d(g, c.view4, c.near_plane, p)) continue;
-        const raster::ProjectedGradient<float> in{{s[0], s[1]}, {s[2], s[3], s[4]}, s[5], {s[6], s[7], s[8]}};
-        raster::Gaussian4Gradient<float> out{};
-        out.sh_dc = grads.sh_dc.data() + 3 * i;
-        out.sh_rest = grads.sh_rest.data() + rest_stride * i;
-        out.time_color = time_stride > 0 ? grads.time_color.data() + time_stride * i : nullptr;
-        raster::project_gaussian_4d_backward(g, c.view4, p, in, out);
-        for (int k = 0; k < 3; ++k) {
-            grads.positions[3 * i + k] += out.position[k];
-            grads.log_scales[3 * i + k] += out.log_scale[k];
-        }
-        for (int k = 0; k < 4; ++k) {
-            grads.rotations[4 * i + k] += out.left[k];
-            grads.rotations_right[4 * i + k] += out.right[k];
-        }
-        grads.time_means[i] += out.time_mean;
-        grads.log_time_scales[i] += out.log_time_scale;
-        grads.opacity_logits[i] += out.opacity_logit;
-        grads.mean2d_norm[i] +=
-            std::sqrt(s[0] * c.half_w * s[0] * c.half_w + s[1] * c.half_h * s[1] * c.half_h);
-    }
+__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_range_4d(const ChainInputs& c,
+                                                                                         std::size_t begin,
+                                                                                         std::size_t end) {
+    for (std::size_t gaussian = begin; gaussian != end; ++gaussian)
+        if (const float* s = reached_splat(c, gaussian))
+            raster::chain_gaussian_4d(c.cloud, c.frame, gaussian, s, c.grads);
 }
 }  // namespace
 
@@ -308,28 +239,40 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
 
     // --- per visible Gaussian: the chain to the raw parameters -------------------------------------------
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
-    const raster::View3<float> view = make_view3(frame);
-    const std::size_t rest_stride = static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3;
-    const float half_w = 0.5f * static_cast<float>(width), half_h = 0.5f * static_cast<float>(height);
+    raster::ChainFrame chain{make_view3(frame),
+                             {make_view3(frame), frame.time, frame.time_period, frame.time_color_degree, 0},
+                             frame.near_plane,
+                             0.5f * static_cast<float>(width),
+                             0.5f * static_cast<float>(height),
+                             cloud.sh_rest_per_channel() * 3,
+                             static_cast<int>(cloud.time_color_per_gaussian())};
+    if (frame.time_color_degree > 0)
+        chain.view4.time_block = frame.time_color_stride / frame.time_color_degree;
     m_splat_of.assign(cloud.size(), UINT32_MAX);
     for (std::size_t v = 0; v < visible; ++v)
         m_splat_of[static_cast<std::uint32_t>(m_depth_order[v])] = static_cast<std::uint32_t>(v);
-    raster::View4<float> view4{view, frame.time, frame.time_period, frame.time_color_degree, 0};
-    if (frame.time_color_degree > 0) view4.time_block = frame.time_color_stride / frame.time_color_degree;
-    const ChainInputs inputs{cloud,
-                             view,
-                             view4,
-                             frame.near_plane,
-                             half_w,
-                             half_h,
-                             rest_stride,
-                             m_splat_of.data(),
-                             m_splat_grads.data()};
+    const raster::GaussianArrays arrays{cloud.positions().data(),
+                                        cloud.log_scales().data(),
+                                        cloud.rotations().data(),
+                                        cloud.opacity_logits().data(),
+                                        cloud.sh_dc().data(),
+                                        cloud.sh_rest().data(),
+                                        cloud.time_means().data(),
+                                        cloud.log_time_scales().data(),
+                                        cloud.rotations_right().data(),
+                                        cloud.time_color().data(),
+                                        nullptr};
+    const raster::GradientArrays outputs{
+        grads.positions.data(),       grads.log_scales.data(), grads.rotations.data(),
+        grads.opacity_logits.data(),  grads.sh_dc.data(),      grads.sh_rest.data(),
+        grads.mean2d_norm.data(),     grads.time_means.data(), grads.log_time_scales.data(),
+        grads.rotations_right.data(), grads.time_color.data()};
+    const ChainInputs inputs{arrays, chain, outputs, m_splat_of.data(), m_splat_grads.data()};
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, cloud.size(), 1024), [&](const auto& range) {
         if (cloud.is_4d())
-            chain_range_4d(inputs, range.begin(), range.end(), grads);
+            chain_range_4d(inputs, range.begin(), range.end());
         else
-            chain_range(inputs, range.begin(), range.end(), grads);
+            chain_range(inputs, range.begin(), range.end());
     });
 }
 

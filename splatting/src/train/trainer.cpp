@@ -218,11 +218,11 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
     std::copy(positions.begin(), positions.end(), m_cloud.positions().begin());
     if (options.temporal) {
         // The reference's start: times uniform over the span widened by a tenth each side, one time
-        // scale of sqrt(span / 5), no rotation in the time planes.
+        // scale of sqrt(1/5) of the span, no rotation in the time planes.
         const float span = m_time_span > 0.0f ? m_time_span : 1.0f;
         m_cloud.set_time_period(span);
         m_cloud.set_time_range(std::array<float, 2>{m_time_start, m_time_start + m_time_span});
-        const float log_time_scale = 0.5f * std::log(span / 5.0f);
+        const float log_time_scale = std::log(span * std::sqrt(0.2f));
         for (std::size_t i = 0; i < n; ++i) {
             m_cloud.time_means()[i] = m_time_start + (1.2f * uniform(m_random) - 0.1f) * m_time_span;
             m_cloud.log_time_scales()[i] = log_time_scale;
@@ -455,7 +455,7 @@ StepResult Trainer::step() {
     adam(m_cloud.sh_rest(), m_grads.sh_rest, m_moments[5], o.lr_sh_rest);
     if (m_cloud.is_4d()) {
         adam(m_cloud.time_means(), m_grads.time_means, m_moments[6],
-             o.lr_time_mean * m_dataset.camera_extent);
+             o.lr_time_mean * (m_time_span > 0.0f ? m_time_span : 1.0f));
         adam(m_cloud.log_time_scales(), m_grads.log_time_scales, m_moments[7], o.lr_scale);
         adam(m_cloud.rotations_right(), m_grads.rotations_right, m_moments[8], o.lr_rotation);
         adam(m_cloud.time_color(), m_grads.time_color, m_moments[9], o.lr_sh_rest);
@@ -593,19 +593,41 @@ void Trainer::densify_and_prune(bool prune_large) {
     const std::size_t total = m_cloud.size();
     grow_state(total);
 
-    // Prune: the split originals, the transparent, and (after an opacity reset) the huge.
+    // Prune: the split originals, the transparent, (after an opacity reset) the huge, and 4D Gaussians
+    // that no frame of the training span shows (their temporal marginal is under the renderer's cutoff
+    // at every time of it: they get no gradient and would stay forever).
     std::vector<std::uint8_t> keep(total, 1);
     for (const std::uint32_t i : split) keep[i] = 0;
+    std::size_t out_of_time = 0;
+    const float cutoff = RenderSettings{}.temporal_cutoff;
     for (std::size_t i = 0; i < total; ++i) {
         if (sigmoid(m_cloud.opacity_logits()[i]) < o.prune_opacity) keep[i] = 0;
+        if (m_cloud.is_4d() && keep[i]) {
+            const float t = m_cloud.time_means()[i];
+            const float nearest = std::clamp(t, m_time_start, m_time_start + m_time_span);
+            const raster::Mat4 r4 =
+                raster::rotation_4d(&m_cloud.rotations()[4 * i], &m_cloud.rotations_right()[4 * i]);
+            float sigma_tt = 0.0f;
+            for (int k = 0; k < 4; ++k) {
+                const float s = std::exp(k < 3 ? m_cloud.log_scales()[3 * i + static_cast<std::size_t>(k)]
+                                               : m_cloud.log_time_scales()[i]);
+                sigma_tt += r4.m[3][k] * r4.m[3][k] * s * s;
+            }
+            const float dt = t - nearest;
+            if (!(std::exp(-0.5f * dt * dt / sigma_tt) >= cutoff)) {
+                keep[i] = 0;
+                ++out_of_time;
+            }
+        }
         if (prune_large) {
             const float* s = &m_cloud.log_scales()[3 * i];
             if (std::exp(std::max({s[0], s[1], s[2]})) > o.prune_world_scale * extent) keep[i] = 0;
         }
     }
     keep_rows(keep);
-    log::debug("iteration ", m_iteration, ": cloned ", clone.size(), ", split ", split.size(), ", now ",
-               m_cloud.size(), " Gaussians");
+    log::debug("iteration ", m_iteration, ": cloned ", clone.size(), ", split ", split.size(),
+               out_of_time > 0 ? cat(", pruned ", out_of_time, " outside the time span") : std::string(),
+               ", now ", m_cloud.size(), " Gaussians");
 }
 
 void Trainer::reset_opacity() {

@@ -187,31 +187,28 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
                                         temporal ? m_rotations_right.data() : nullptr,
                                         time_color ? m_time_color.data() : nullptr,
                                         nullptr};
-    const cuda_raster::ChainOutputs outputs{m_v_positions.data(),
-                                            m_v_log_scales.data(),
-                                            m_v_rotations.data(),
-                                            m_v_opacity.data(),
-                                            m_v_sh_dc.data(),
-                                            m_v_sh_rest.data(),
-                                            m_mean2d_norm.data(),
-                                            temporal ? m_v_time_means.data() : nullptr,
-                                            temporal ? m_v_log_time_scales.data() : nullptr,
-                                            temporal ? m_v_rotations_right.data() : nullptr,
-                                            time_color ? m_v_time_color.data() : nullptr};
-    const float half_w = 0.5f * static_cast<float>(width), half_h = 0.5f * static_cast<float>(height);
-    const int rest_stride = cloud.sh_rest_per_channel() * 3;
-    if (temporal) {
-        // As the CPU backend: the 4D chain at the frame's time.
-        raster::View4<float> view4{make_view3(frame), frame.time, frame.time_period, frame.time_color_degree,
-                                   0};
-        if (frame.time_color_degree > 0) view4.time_block = frame.time_color_stride / frame.time_color_degree;
-        cuda_raster::preprocess_backward_4d(arrays, view4, frame.near_plane, rest_stride,
-                                            static_cast<int>(cloud.time_color_per_gaussian()), n, half_w,
-                                            half_h, m_counts.data(), m_v_splats.data(), outputs);
-    } else {
-        cuda_raster::preprocess_backward(arrays, make_view3(frame), frame.near_plane, rest_stride, n, half_w,
-                                         half_h, m_counts.data(), m_v_splats.data(), outputs);
-    }
+    const raster::GradientArrays outputs{m_v_positions.data(),
+                                         m_v_log_scales.data(),
+                                         m_v_rotations.data(),
+                                         m_v_opacity.data(),
+                                         m_v_sh_dc.data(),
+                                         m_v_sh_rest.data(),
+                                         m_mean2d_norm.data(),
+                                         temporal ? m_v_time_means.data() : nullptr,
+                                         temporal ? m_v_log_time_scales.data() : nullptr,
+                                         temporal ? m_v_rotations_right.data() : nullptr,
+                                         time_color ? m_v_time_color.data() : nullptr};
+    // As the CPU backend: the same per-Gaussian chain (chain.h), 4D ones at the frame's time.
+    raster::ChainFrame chain{make_view3(frame),
+                             {make_view3(frame), frame.time, frame.time_period, frame.time_color_degree, 0},
+                             frame.near_plane,
+                             0.5f * static_cast<float>(width),
+                             0.5f * static_cast<float>(height),
+                             cloud.sh_rest_per_channel() * 3,
+                             static_cast<int>(cloud.time_color_per_gaussian())};
+    if (frame.time_color_degree > 0)
+        chain.view4.time_block = frame.time_color_stride / frame.time_color_degree;
+    cuda_raster::preprocess_backward(arrays, chain, temporal, n, m_counts.data(), m_v_splats.data(), outputs);
     // Added to what the caller accumulated.
     const auto add = [](DeviceBuffer<float>& from, std::vector<float>& to) {
         std::vector<float> part(to.size());

@@ -11,8 +11,7 @@
 
 #include "glint/core/cuda/device_buffer.cuh"
 #include "glint/splatting/raster/blend.h"
-#include "glint/splatting/raster/gradients.h"
-#include "glint/splatting/raster/gradients_4d.h"
+#include "glint/splatting/raster/chain.h"
 #include "glint/splatting/raster/preprocess.h"
 
 namespace glint::splatting::cuda_raster {
@@ -31,22 +30,12 @@ void preprocess_forward(const raster::GaussianArrays& g, const raster::FramePara
 // How many of n counts are non-zero (the visible Gaussians), reduced on the device; `counter` is one
 // device word of scratch. Synchronizes.
 uint32_t count_visible(const uint32_t* counts, uint32_t n, uint32_t* counter);
-// The chain from the splats' gradients ([N, 9]) to the raw parameters, added into the v_ arrays, and
-// |dL/d screen mean| in normalized device units into mean2d_norm ([N]).
-struct ChainOutputs {
-    float *positions, *log_scales, *rotations, *opacity, *sh_dc, *sh_rest, *mean2d_norm;
-    // 4D clouds (null for 3D): time means, log time scales, right quaternions, time-varying colour.
-    float *time_means, *log_time_scales, *rotations_right, *time_color;
-};
-void preprocess_backward(const raster::GaussianArrays& g, const raster::View3<float>& view, float near_plane,
-                         int rest_stride, uint32_t n, float half_w, float half_h, const uint32_t* counts,
-                         const float* v_splats, const ChainOutputs& out);
-// The same for 4D Gaussians, sliced at view.time (gradients_4d.h's chain); `time_stride` floats of
-// time-varying colour per Gaussian.
-void preprocess_backward_4d(const raster::GaussianArrays& g, const raster::View4<float>& view,
-                            float near_plane, int rest_stride, int time_stride, uint32_t n, float half_w,
-                            float half_h, const uint32_t* counts, const float* v_splats,
-                            const ChainOutputs& out);
+// The backward chain (chain.h) from the splats' gradients ([N, 9]) to the raw parameters of every
+// Gaussian whose count is not zero, 4D ones sliced at the frame's time when `temporal`, added to `out`
+// (with |dL/d screen mean| in normalized device units into out.mean2d_norm).
+void preprocess_backward(const raster::GaussianArrays& g, const raster::ChainFrame& frame, bool temporal,
+                         uint32_t n, const uint32_t* counts, const float* v_splats,
+                         const raster::GradientArrays& out);
 
 // --- sort.cu ---------------------------------------------------------------------------------------------
 // The (tile, depth) keys of every splat's tiles sorted, the Gaussian of each in `sorted_values`, and each
