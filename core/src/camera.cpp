@@ -1,6 +1,7 @@
 // Camera helpers.
 #include "glint/core/camera.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "glint/core/error.h"
@@ -51,6 +52,23 @@ Camera Camera::resized(int new_width, int new_height) const {
     out.fy *= sy;
     out.cy *= sy;
     return out;
+}
+
+std::vector<Camera> cameras_around(glm::vec3 centre, float radius, int count, int size) {
+    if (count < 1 || size < 8) throw InputError("views around a scene: at least one view of 8x8 pixels");
+    radius = std::max(radius, 1e-6f);
+    constexpr float kFov = 40.0f;
+    const float distance = radius / std::sin(0.5f * glm::radians(kFov)) * 1.05f;
+    const float golden = 3.14159265358979f * (3.0f - std::sqrt(5.0f));
+    std::vector<Camera> views;
+    for (int i = 0; i < count; ++i) {
+        const float y = 1.0f - 2.0f * (static_cast<float>(i) + 0.5f) / static_cast<float>(count);
+        const float ring = std::sqrt(std::max(0.0f, 1.0f - y * y)), angle = golden * static_cast<float>(i);
+        const glm::vec3 direction(ring * std::cos(angle), y, ring * std::sin(angle));
+        const glm::vec3 up = std::fabs(y) > 0.99f ? glm::vec3(1, 0, 0) : glm::vec3(0, 1, 0);
+        views.push_back(Camera::look_at(centre + distance * direction, centre, up, kFov, size, size));
+    }
+    return views;
 }
 
 std::optional<glm::vec3> mean_camera_up(std::span<const Camera> cameras) {

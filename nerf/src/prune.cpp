@@ -59,24 +59,9 @@ void mark_level(const NerfModel& model, const GridLevel& level, std::vector<std:
 }  // namespace
 
 std::vector<Camera> views_around(const NerfModel& model, int count, int size) {
-    if (count < 1 || size < 8) throw InputError("pruning views: at least one view of 8x8 pixels");
     glm::vec3 lo, hi;
     model.occupied_box(lo, hi);
-    const glm::vec3 centre = 0.5f * (lo + hi);
-    const float radius = std::max(0.5f * glm::length(hi - lo), 1e-6f);
-    constexpr float kFov = 40.0f;
-    const float distance = radius / std::sin(0.5f * glm::radians(kFov)) * 1.05f;
-    std::vector<Camera> views;
-    const float golden = 3.14159265358979f * (3.0f - std::sqrt(5.0f));
-    for (int i = 0; i < count; ++i) {
-        const float y = 1.0f - 2.0f * (static_cast<float>(i) + 0.5f) / static_cast<float>(count);
-        const float ring = std::sqrt(std::max(0.0f, 1.0f - y * y)), angle = golden * static_cast<float>(i);
-        const glm::vec3 direction(ring * std::cos(angle), y, ring * std::sin(angle));
-        // Up: world y, except near the poles.
-        const glm::vec3 up = std::fabs(y) > 0.99f ? glm::vec3(1, 0, 0) : glm::vec3(0, 1, 0);
-        views.push_back(Camera::look_at(centre + distance * direction, centre, up, kFov, size, size));
-    }
-    return views;
+    return cameras_around(0.5f * (lo + hi), 0.5f * glm::length(hi - lo), count, size);
 }
 
 std::size_t nonzero_entries(const NerfModel& model) {

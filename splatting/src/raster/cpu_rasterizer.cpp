@@ -6,6 +6,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -142,6 +143,30 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
         blend_splats<false, false>(s, splats, ranks, count, x0, y0);
 }
 
+// Blends a tile's splats as blend_tile does (no recording, no depth) and adds each splat's blend
+// weights (alpha * T over the tile's pixels in the image: the transmittance it takes) to
+// contributions[ids[rank]].
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile_weighed(
+    TileState& s, const raster::Splat* splats, const std::uint32_t* ranks, std::size_t count, float x0,
+    float y0, int columns, int rows, const std::uint32_t* ids, float* contributions) {
+    // Pixels past the image's edge blend too (a tile is whole); they count for nothing.
+    float inside[kTilePixels];
+    for (int p = 0; p < kTilePixels; ++p)
+        inside[p] = p % kTileSize < columns && p / kTileSize < rows ? 1.0f : 0.0f;
+    float before[kTilePixels];
+    for (std::size_t k = 0; k < count; ++k) {
+        const raster::Splat& splat = splats[ranks[k]];
+        std::copy(std::begin(s.transmittance), std::end(s.transmittance), before);
+        blend_one<false, false>(s, splat.conic, splat.mean.x - x0, splat.mean.y - y0, splat.extent,
+                                splat.limit, splat.opacity, splat.color, splat.depth, static_cast<float>(k));
+        float taken = 0.0f;
+        for (int p = 0; p < kTilePixels; ++p) taken += inside[p] * (before[p] - s.transmittance[p]);
+        if (taken > 0.0f)
+            std::atomic_ref<float>(contributions[ids[ranks[k]]]).fetch_add(taken, std::memory_order_relaxed);
+        if ((k + 1) % 32 == 0 && update_done(s)) break;
+    }
+}
+
 // Writes a blended tile (corner x0, y0) into the output images, row by row so the loops vectorize.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(const TileState& s,
                                                                             Vec3 background, int x0, int y0,
@@ -183,13 +208,17 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(cons
     }
 }
 
-// Preprocesses Gaussians [begin, end) with the shared per-Gaussian code. Compiled for AVX2+FMA and
-// baseline x86-64, chosen at load time.
+// Preprocesses work items [begin, end) with the shared per-Gaussian code: item k is Gaussian ids[k]
+// (k without ids). Compiled for AVX2+FMA and baseline x86-64, chosen at load time.
 __attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void preprocess_range(
-    const raster::GaussianArrays& g, const raster::FrameParams& f, std::size_t begin, std::size_t end,
-    raster::Splat* splats, std::uint32_t* counts) {
-    for (std::size_t i = begin; i < end; ++i)
-        counts[i] = raster::preprocess_gaussian(g, f, static_cast<std::uint32_t>(i), splats[i]);
+    const raster::GaussianArrays& g, const raster::FrameParams& f, const std::uint32_t* ids,
+    std::size_t begin, std::size_t end, raster::Splat* splats, std::uint32_t* counts) {
+    if (ids != nullptr)
+        for (std::size_t k = begin; k < end; ++k)
+            counts[k] = raster::preprocess_gaussian(g, f, ids[k], splats[k]);
+    else
+        for (std::size_t k = begin; k < end; ++k)
+            counts[k] = raster::preprocess_gaussian(g, f, static_cast<std::uint32_t>(k), splats[k]);
 }
 
 // Stable LSD radix sort of keys by their high 32 bits (11-, 11- and 10-bit digits).
@@ -225,6 +254,15 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     RenderStats stats;
     const std::size_t n = std::min(cloud.size(), settings.max_gaussians);
     stats.gaussians = n;
+    // The work items: every Gaussian below n, or the active ones below n.
+    const std::uint32_t* ids = settings.active.empty() ? nullptr : settings.active.data();
+    const std::size_t items =
+        ids == nullptr
+            ? n
+            : static_cast<std::size_t>(
+                  std::lower_bound(settings.active.begin(), settings.active.end(),
+                                   static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX))) -
+                  settings.active.begin());
     const int width = camera.width, height = camera.height;
     const int grid_x = (width + kTileSize - 1) / kTileSize;
     const int grid_y = (height + kTileSize - 1) / kTileSize;
@@ -232,8 +270,8 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
 
     // --- preprocess ---------------------------------------------------------------------------------
     auto start = std::chrono::steady_clock::now();
-    m_splats.resize(n);
-    m_tile_counts.resize(n);
+    m_splats.resize(items);
+    m_tile_counts.resize(items);
     const raster::GaussianArrays arrays{cloud.positions().data(),
                                         cloud.log_scales().data(),
                                         cloud.rotations().data(),
@@ -246,8 +284,9 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
                                         cloud.time_color().data(),
                                         settings.keep};
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024), [&](const auto& range) {
-        preprocess_range(arrays, frame, range.begin(), range.end(), m_splats.data(), m_tile_counts.data());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, items, 1024), [&](const auto& range) {
+        preprocess_range(arrays, frame, ids, range.begin(), range.end(), m_splats.data(),
+                         m_tile_counts.data());
     });
     stats.preprocess_ms = milliseconds_since(start);
 
@@ -257,7 +296,7 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     // sort. Equal depths keep index order, as the reference's stable radix sort does.
     start = std::chrono::steady_clock::now();
     m_depth_order.clear();
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < items; ++i)
         if (m_tile_counts[i] > 0)
             m_depth_order.push_back(std::uint64_t{std::bit_cast<std::uint32_t>(m_splats[i].depth)} << 32 | i);
     radix_sort_by_high_word(m_depth_order, m_radix_scratch);
@@ -273,6 +312,14 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
         }
     });
     m_offsets[0] = 0;
+    // Significance: the Gaussian behind each sorted splat.
+    if (settings.contributions != nullptr) {
+        m_sorted_ids.resize(visible);
+        for (std::size_t v = 0; v < visible; ++v) {
+            const auto k = static_cast<std::uint32_t>(m_depth_order[v]);
+            m_sorted_ids[v] = ids != nullptr ? ids[k] : k;
+        }
+    }
     for (std::size_t v = 0; v < visible; ++v) m_offsets[v + 1] += m_offsets[v];
     const std::size_t pairs = m_offsets[visible];
     stats.visible = visible;
@@ -353,8 +400,14 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
             std::fill(a, a + kTilePixels, 0.0f);
         std::fill(std::begin(s.last), std::end(s.last), -1.0f);
         std::fill(std::begin(s.span_done), std::end(s.span_done), false);
-        blend_tile(s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
-                   m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0, track, aux);
+        if (settings.contributions != nullptr)
+            blend_tile_weighed(
+                s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
+                m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0, std::min(kTileSize, width - tx * kTileSize),
+                std::min(kTileSize, height - ty * kTileSize), m_sorted_ids.data(), settings.contributions);
+        else
+            blend_tile(s, m_sorted_splats.data(), m_sorted_ranks.data() + m_tile_ranges[t],
+                       m_tile_ranges[t + 1] - m_tile_ranges[t], x0, y0, track, aux);
         if (track) {
             std::copy(std::begin(s.transmittance), std::end(s.transmittance),
                       m_recorded_transmittance.begin() + static_cast<std::ptrdiff_t>(t * kTilePixels));

@@ -27,6 +27,7 @@ private:
     std::vector<std::uint64_t> m_depth_order;    // [V] visible Gaussians: depth bits << 32 | index, sorted
     std::vector<std::uint64_t> m_radix_scratch;  // [V]
     std::vector<raster::Splat> m_sorted_splats;  // [V] visible splats in depth order
+    std::vector<std::uint32_t> m_sorted_ids;     // [V] their Gaussians (significance only)
     std::vector<std::uint64_t> m_offsets;        // [V + 1] first pair of each visible splat
     // Pairs: emitted in depth order, then bucketed by tile (stable), so each tile's list is front to back.
     std::vector<std::uint32_t> m_pair_tiles;        // [P]

@@ -35,6 +35,10 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
     if (!(settings.temporal_cutoff >= 0.0f && settings.temporal_cutoff < 1.0f))
         throw InputError("the temporal cut-off must be in [0, 1)");
     if (!(settings.min_radius >= 0.0f)) throw InputError("the minimum projected radius must be non-negative");
+    GLINT_CHECK(settings.contributions == nullptr || backend() == Backend::Cpu,
+                "render: contributions are counted by the CPU backend");
+    GLINT_CHECK(settings.active.empty() || settings.active.back() < cloud.size(),
+                "render: an active Gaussian index past the cloud");
     GLINT_CHECK(out.float_images || out.packed_rgba != nullptr,
                 "RenderOutput: without float images, packed_rgba must receive the colour");
     return render_impl(cloud, camera, settings, out);
@@ -58,9 +62,10 @@ void CloudGradients::reset(const GaussianCloud& cloud) {
 void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                           std::span<const float> v_color, CloudGradients& grads) {
     GLINT_CHECK(!settings.antialias, "backward: the anti-aliasing filter has no backward pass yet");
-    GLINT_CHECK(
-        settings.keep == nullptr && settings.max_gaussians >= cloud.size() && settings.min_radius == 0.0f,
-        "backward: level-of-detail settings are for viewing");
+    GLINT_CHECK(settings.keep == nullptr && settings.max_gaussians >= cloud.size() &&
+                    settings.min_radius == 0.0f && settings.active.empty() &&
+                    settings.contributions == nullptr,
+                "backward: level-of-detail, active-mask and significance settings are for viewing");
     GLINT_CHECK(v_color.size() == static_cast<std::size_t>(camera.width) * camera.height * 3,
                 "backward: v_color must be [H, W, 3] of the camera");
     GLINT_CHECK(grads.positions.size() == cloud.positions().size() &&

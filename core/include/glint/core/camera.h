@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <span>
+#include <vector>
 
 #include <glm/glm.hpp>
 
@@ -29,6 +30,12 @@ struct Camera {
     // The same view at another resolution (intrinsics scaled).
     Camera resized(int new_width, int new_height) const;
 };
+
+// `count` square views of `size` pixels around a sphere (centre, radius), on a Fibonacci spiral, each
+// looking at the centre with a 40-degree field of view from where the sphere just fits; up is world +y
+// except near the poles. For scoring what a scene shows when no dataset says where its cameras were.
+// Throws InputError for count < 1 or size < 8.
+std::vector<Camera> cameras_around(glm::vec3 centre, float radius, int count, int size);
 
 // The world's up as a set of cameras sees it: the mean of their up directions (image -y in the world),
 // normalized; nothing when they cancel out (as many upside down as upright) or there are none.

@@ -50,6 +50,7 @@ private:
     DeviceBuffer<float> m_color, m_alpha, m_depth;  // [H, W(, 3)]
     DeviceBuffer<uint32_t> m_contributors;          // [H, W]
     DeviceBuffer<uint8_t> m_keep;                   // [N] RenderSettings::keep, when given
+    DeviceBuffer<uint32_t> m_active;                // RenderSettings::active, when given
     // Backward pass.
     DeviceBuffer<float> m_v_color, m_v_splats;  // [H, W, 3], [N, 9]
     DeviceBuffer<float> m_v_positions, m_v_log_scales, m_v_rotations, m_v_opacity, m_v_sh_dc, m_v_sh_rest,
@@ -81,8 +82,18 @@ void CudaRasterizer::make_resident(const GaussianCloud& cloud) {
 RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera& camera,
                                         const RenderSettings& settings, RenderOutput& out) {
     RenderStats stats;
-    const uint32_t n = static_cast<uint32_t>(std::min(cloud.size(), settings.max_gaussians));
-    stats.gaussians = n;
+    const uint32_t limit = static_cast<uint32_t>(std::min(cloud.size(), settings.max_gaussians));
+    stats.gaussians = limit;
+    // Work items: the Gaussians below the limit, or the active ones below it (uploaded each frame: 4 bytes
+    // per active Gaussian).
+    uint32_t n = limit;
+    const uint32_t* ids = nullptr;
+    if (!settings.active.empty()) {
+        n = static_cast<uint32_t>(std::lower_bound(settings.active.begin(), settings.active.end(), limit) -
+                                  settings.active.begin());
+        m_active.upload(settings.active.first(n));
+        ids = m_active.data();
+    }
     const int width = camera.width, height = camera.height;
     const int grid_x = (width + kTileSize - 1) / kTileSize, grid_y = (height + kTileSize - 1) / kTileSize;
     const std::size_t pixels = static_cast<std::size_t>(width) * height;
@@ -107,7 +118,7 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     m_splats.resize(n);
     m_counts.resize(n);
-    cuda_raster::preprocess_forward(arrays, frame, n, m_splats.data(), m_counts.data());
+    cuda_raster::preprocess_forward(arrays, frame, n, ids, m_splats.data(), m_counts.data());
     GLINT_CUDA_CHECK(cudaDeviceSynchronize());
     stats.preprocess_ms = milliseconds_since(start);
 

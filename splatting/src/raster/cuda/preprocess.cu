@@ -7,11 +7,12 @@ namespace glint::splatting::cuda_raster {
 namespace {
 
 __global__ void preprocess_fwd_kernel(raster::GaussianArrays g, raster::FrameParams f, uint32_t n,
-                                      raster::Splat* __restrict__ splats,  // [N]
-                                      uint32_t* __restrict__ counts) {     // [N] tiles touched
-    const uint32_t i = blockIdx.x * blockDim.x + threadIdx.x;
-    if (i >= n) return;
-    counts[i] = raster::preprocess_gaussian(g, f, i, splats[i]);
+                                      const uint32_t* __restrict__ ids,    // [n] or null: item k is ids[k]
+                                      raster::Splat* __restrict__ splats,  // [n]
+                                      uint32_t* __restrict__ counts) {     // [n] tiles touched
+    const uint32_t k = blockIdx.x * blockDim.x + threadIdx.x;
+    if (k >= n) return;
+    counts[k] = raster::preprocess_gaussian(g, f, ids != nullptr ? ids[k] : k, splats[k]);
 }
 
 // One atomic per warp: the lanes' visible flags counted with a ballot.
@@ -44,9 +45,9 @@ __global__ void preprocess_bwd_4d_kernel(raster::GaussianArrays g, raster::Chain
 }  // namespace
 
 void preprocess_forward(const raster::GaussianArrays& g, const raster::FrameParams& f, uint32_t n,
-                        raster::Splat* splats, uint32_t* counts) {
+                        const uint32_t* ids, raster::Splat* splats, uint32_t* counts) {
     if (n == 0) return;
-    preprocess_fwd_kernel<<<blocks_for(n), kThreads>>>(g, f, n, splats, counts);
+    preprocess_fwd_kernel<<<blocks_for(n), kThreads>>>(g, f, n, ids, splats, counts);
     GLINT_CUDA_CHECK_LAUNCH();
 }
 

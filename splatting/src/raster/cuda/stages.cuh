@@ -24,9 +24,10 @@ inline unsigned blocks_for(std::size_t items) {
 }
 
 // --- preprocess.cu ---------------------------------------------------------------------------------------
-// Splat i and the number of tiles it touches (0: culled) for each of n Gaussians.
+// Splat k and the number of tiles it touches (0: culled) for each of n work items: Gaussian ids[k]
+// (device memory), or Gaussian k when ids is null.
 void preprocess_forward(const raster::GaussianArrays& g, const raster::FrameParams& f, uint32_t n,
-                        raster::Splat* splats, uint32_t* counts);
+                        const uint32_t* ids, raster::Splat* splats, uint32_t* counts);
 // How many of n counts are non-zero (the visible Gaussians), reduced on the device; `counter` is one
 // device word of scratch. Synchronizes.
 uint32_t count_visible(const uint32_t* counts, uint32_t n, uint32_t* counter);

@@ -31,6 +31,13 @@ struct RenderSettings {
     std::size_t max_gaussians = SIZE_MAX;
     float min_radius = 0.0f;
     const std::uint8_t* keep = nullptr;
+    // 4D active masks (splatting/prune.h): with a non-empty `active` (Gaussian indices in increasing
+    // order, host memory, not owned), only those Gaussians are looked at; the image is the same as
+    // without when the set holds every Gaussian the frame draws, as an ActiveMasks set does.
+    std::span<const std::uint32_t> active;
+    // Significance (CPU backend only): with `contributions` ([N] floats, host, not owned), each
+    // Gaussian's blend weights alpha * T over the frame's pixels are added to its entry.
+    float* contributions = nullptr;
     // Training: keep each pixel's final transmittance and last contribution for backward(), which then
     // need not replay the blend (CPU; the same gradients up to float rounding).
     bool record_for_backward = false;
