@@ -79,7 +79,7 @@ void add_bench_command(CLI::App& app, Action& action) {
                     .count();
             const UpChoice up = resolve_up(o->view.up, o->view.scene, scene.get());
             const Camera camera = resolve_camera(o->view, *scene, up.up, view);
-            const scene::DrawSettings settings = draw_settings(o->view);
+            scene::DrawSettings settings = draw_settings(o->view);
             float time = resolve_time(o->view, *scene, scene_name);
             Frame out;
             // --present: the viewer's CPU path, offscreen.
@@ -119,24 +119,31 @@ void add_bench_command(CLI::App& app, Action& action) {
             // changes with what is alive at each time); the main figures are at the span's start.
             struct TimedFrame {
                 float time;
-                double frame_ms;
+                double frame_ms, unmasked_ms;  // with the settings' active masks, and without any
                 std::size_t visible, tile_pairs;
             };
             std::vector<TimedFrame> across;
             if (const std::optional<scene::TimeSpan> span = scene->time_span(); span && !o->view.time) {
+                const bool masks = settings.active_masks;
                 for (int k = 0; k <= 4; ++k) {
                     time = span->begin + (span->end - span->begin) * static_cast<float>(k) / 4.0f;
-                    for (int i = 0; i < o->warmup; ++i) frame();
-                    std::vector<double> times;
                     scene::FrameStats s;
-                    for (int i = 0; i < o->frames; ++i) {
-                        const auto start = std::chrono::steady_clock::now();
-                        s = frame().first;
-                        times.push_back(std::chrono::duration<double, std::milli>(
-                                            std::chrono::steady_clock::now() - start)
-                                            .count());
-                    }
-                    across.push_back({time, median(times), s.visible, s.tile_pairs});
+                    const auto timed = [&] {
+                        for (int i = 0; i < o->warmup; ++i) frame();
+                        std::vector<double> times;
+                        for (int i = 0; i < o->frames; ++i) {
+                            const auto start = std::chrono::steady_clock::now();
+                            s = frame().first;
+                            times.push_back(std::chrono::duration<double, std::milli>(
+                                                std::chrono::steady_clock::now() - start)
+                                                .count());
+                        }
+                        return median(times);
+                    };
+                    settings.active_masks = false;
+                    const double unmasked = timed();
+                    settings.active_masks = masks;
+                    across.push_back({time, timed(), unmasked, s.visible, s.tile_pairs});
                 }
                 time = span->begin;
             }
@@ -187,6 +194,7 @@ void add_bench_command(CLI::App& app, Action& action) {
                 for (const TimedFrame& t : across)
                     report["across_time"].push_back({{"time", t.time},
                                                      {"frame_ms", t.frame_ms},
+                                                     {"frame_ms_without_masks", t.unmasked_ms},
                                                      {"visible", t.visible},
                                                      {"tile_pairs", t.tile_pairs}});
                 std::printf("%s\n", report.dump(2).c_str());
@@ -210,11 +218,14 @@ void add_bench_command(CLI::App& app, Action& action) {
                         1000.0 / frame_ms, *std::min_element(total.begin(), total.end()), load_ms,
                         human_bytes(peak_memory_bytes()).c_str());
             if (!across.empty()) {
-                std::printf("  across the time span (median of %d frames each):\n", o->frames);
+                std::printf("  across the time span (median of %d frames each; active masks %s):\n",
+                            o->frames, settings.active_masks ? "on, then off" : "off");
                 for (const TimedFrame& t : across)
-                    std::printf("    t = %-8.4g frame %.2f ms (%.1f FPS), visible %zu, tile pairs %zu\n",
-                                static_cast<double>(t.time), t.frame_ms, 1000.0 / t.frame_ms, t.visible,
-                                t.tile_pairs);
+                    std::printf(
+                        "    t = %-8.4g frame %.2f ms (%.1f FPS), without masks %.2f ms (%.2fx), visible "
+                        "%zu, tile pairs %zu\n",
+                        static_cast<double>(t.time), t.frame_ms, 1000.0 / t.frame_ms, t.unmasked_ms,
+                        t.unmasked_ms / t.frame_ms, t.visible, t.tile_pairs);
             }
             return 0;
         };

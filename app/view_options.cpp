@@ -78,6 +78,10 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
         .add_option("--temporal-cutoff", o.temporal_cutoff,
                     "4D scenes: skip Gaussians whose temporal marginal is below this (default 0.05)")
         ->check(CLI::Range(0.0f, 0.999f));
+    command.add_flag(
+        "--no-active-masks", o.no_active_masks,
+        "4D scenes: look at every Gaussian in every frame instead of only those the frame's time "
+        "can reach (the same image, slower; for comparison)");
     command.add_flag("--antialias", o.antialias, "Mip-Splatting 2D filter with opacity compensation");
     command.add_option("--sh-degree", o.sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
     command.add_option("--backend", o.backend, "auto, cpu or cuda");
@@ -109,6 +113,7 @@ scene::DrawSettings draw_settings(const ViewOptions& o) {
     settings.antialias = o.antialias;
     settings.sh_degree = o.sh_degree;
     settings.temporal_cutoff = o.temporal_cutoff;
+    settings.active_masks = !o.no_active_masks;
     return settings;
 }
 

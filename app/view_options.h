@@ -26,6 +26,7 @@ struct ViewOptions {
     int sh_degree = -1;
     std::string backend = "auto";
     float temporal_cutoff = 0.05f;  // 4D scenes
+    bool no_active_masks = false;   // 4D scenes: look at every Gaussian in every frame
 };
 
 void add_view_options(CLI::App& command, ViewOptions& options);

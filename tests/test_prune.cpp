@@ -11,6 +11,7 @@
 #include "glint/splatting/prune.h"
 #include "glint/splatting/raster/raster_math.h"
 #include "glint/splatting/raster/rasterizer.h"
+#include "glint/splatting/scene_io.h"
 #include "scene_generators.h"
 #include "test_support.h"
 
@@ -229,6 +230,69 @@ TEST_CASE("the CUDA rasterizer draws a 4D frame's active set as the CPU does") {
         }
         CHECK(error <= 1e-4f);
     }
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cpu");
+
+TEST_CASE("glint prune: a trained scene pruned by significance and fine-tuned keeps its quality; bad input") {
+    test::TempDir dir;
+    const std::string data = test::quoted(test::source_dir() / "assets/sample/dataset");
+    const test::CommandResult trained = test::run_glint(
+        "train -q " + data + " -o " + test::quoted(dir / "s.ply") + " --iters 600 --downscale 2");
+    INFO(trained.output);
+    REQUIRE(trained.exit_code == 0);
+    const auto prune = [&](const std::string& name, const std::string& options) {
+        return test::run_glint("prune " + test::quoted(dir / "s.ply") + " -o " + test::quoted(dir / name) +
+                               " --dataset " + data + " --downscale 2 " + options);
+    };
+    const auto psnr_after = [](const std::string& output) {
+        const std::size_t at = output.find("test PSNR");
+        REQUIRE(at != std::string::npos);
+        const std::size_t arrow = output.find("-> ", at);
+        return std::stod(output.substr(arrow + 3));
+    };
+    const test::CommandResult cut = prune("cut.ply", "--significance 0.5");
+    INFO(cut.output);
+    REQUIRE(cut.exit_code == 0);
+    CHECK(cut.output.find("(50.0% fewer)") != std::string::npos);
+    const splatting::LoadedScene original = splatting::load_scene(dir / "s.ply");
+    const splatting::LoadedScene pruned = splatting::load_scene(dir / "cut.ply");
+    CHECK(pruned.cloud.size() == (original.cloud.size() + 1) / 2);
+    const test::CommandResult tuned = prune("tuned.ply", "--significance 0.5 --sh-degree 1 --finetune 200");
+    INFO(tuned.output);
+    REQUIRE(tuned.exit_code == 0);
+    CHECK(splatting::load_scene(dir / "tuned.ply").cloud.sh_degree() == 1);
+    const double cut_psnr = psnr_after(cut.output), tuned_psnr = psnr_after(tuned.output);
+    MESSAGE("half the Gaussians removed: test PSNR ", cut_psnr, " dB; with SH 1 and 200 fine-tuning steps ",
+            tuned_psnr, " dB");
+    CHECK(tuned_psnr > cut_psnr);
+    // Without a dataset: views around the scene score it, no PSNR.
+    const test::CommandResult around =
+        test::run_glint("prune " + test::quoted(dir / "s.ply") + " -o " + test::quoted(dir / "around.ply") +
+                        " --significance 0.25 --views 8");
+    INFO(around.output);
+    CHECK(around.exit_code == 0);
+    CHECK(around.output.find("8 views around the scene") != std::string::npos);
+    CHECK(around.output.find("test PSNR") == std::string::npos);
+
+    // Bad input: one line naming the problem, exit 2, the previous output intact.
+    const auto before = test::read_bytes(dir / "cut.ply");
+    const auto refused = [&](const std::string& arguments, std::string_view piece) {
+        const test::CommandResult r = test::run_glint("prune " + arguments);
+        INFO(r.output);
+        CHECK(r.exit_code == 2);
+        CHECK(r.output.find(piece) != std::string::npos);
+    };
+    const std::string scene = test::quoted(dir / "s.ply"), out = " -o " + test::quoted(dir / "cut.ply");
+    refused(scene + out + " --spatiotemporal 0.5", "this one is 3D");
+    refused(scene + out + " --significance 0.5 --finetune 10", "--finetune trains on a dataset");
+    refused(scene + out, "nothing to do");
+    refused(scene + out + " --significance 0.5 --spatiotemporal 0.5", "not both");
+    refused(test::quoted(dir / "missing.ply") + out + " --significance 0.5", "missing.ply");
+    refused(scene + " -o " + test::quoted(dir / "x.nerf") + " --significance 0.5", "x.nerf");
+    CHECK(test::read_bytes(dir / "cut.ply") == before);
 }
 
 TEST_SUITE_END();

@@ -10,6 +10,7 @@
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/nerf/model.h"
+#include "glint/splatting/prune.h"
 #include "glint/splatting/scene_io.h"
 
 namespace glint::app {
@@ -41,6 +42,7 @@ void SceneHost::install(std::unique_ptr<scene::Scene> scene, const std::string& 
     m_keep.clear();
     m_removed.clear();
     m_prune_criteria = {-1.0f, -1.0f, -1.0f};
+    set_significance({});
     if (scene::GaussianScene* g = gaussians())
         g->set_cloud(splatting::gather(g->cloud(), splatting::importance_order(g->cloud())));
     show_counts();
@@ -101,15 +103,39 @@ void SceneHost::set_cloud(const splatting::GaussianCloud& cloud) {
     if (g == nullptr) return;
     const bool whole = m_state.budget >= static_cast<int>(m_state.gaussians);
     g->set_cloud(splatting::gather(cloud, splatting::importance_order(cloud)));
+    set_significance({});
     show_counts();
     m_state.gaussians_loaded = m_state.gaussians;
     if (whole || m_state.budget > static_cast<int>(m_state.gaussians))
         m_state.budget = static_cast<int>(m_state.gaussians);
 }
 
+void SceneHost::set_significance(std::vector<float> scores) {
+    m_significance = std::move(scores);
+    m_state.significance_ready = !m_significance.empty();
+    m_prune_mode = -1;  // masks again
+}
+
 void SceneHost::update_prune_mask() {
     const scene::GaussianScene* g = gaussians();
     if (g == nullptr) return;
+    if (m_state.prune_mode == 1) {
+        // Significance: the lowest fraction goes once there are scores; until then everything stays.
+        if (m_prune_mode == 1 && m_prune_fraction == m_state.prune_fraction &&
+            m_keep.size() == g->cloud().size())
+            return;
+        m_prune_mode = 1;
+        m_prune_fraction = m_state.prune_fraction;
+        m_prune_criteria = {-1.0f, -1.0f, -1.0f};
+        if (m_significance.size() == g->cloud().size())
+            m_state.prune_kept = splatting::keep_highest(m_significance, m_state.prune_fraction, m_keep);
+        else
+            m_state.prune_kept = splatting::prune_mask(g->cloud(), {}, m_keep);
+        m_removed.resize(m_keep.size());
+        for (std::size_t i = 0; i < m_keep.size(); ++i) m_removed[i] = m_keep[i] ? 0 : 1;
+        ++m_prune_version;
+        return;
+    }
     const splatting::PruneCriteria criteria{m_state.prune_min_opacity, m_state.prune_max_scale,
                                             m_state.prune_min_scale};
     if (criteria.min_opacity == m_prune_criteria.min_opacity &&
@@ -117,6 +143,7 @@ void SceneHost::update_prune_mask() {
         criteria.min_scale == m_prune_criteria.min_scale && m_keep.size() == g->cloud().size())
         return;
     m_prune_criteria = criteria;
+    m_prune_mode = 0;
     m_state.prune_kept = splatting::prune_mask(g->cloud(), criteria, m_keep);
     m_removed.resize(m_keep.size());
     for (std::size_t i = 0; i < m_keep.size(); ++i) m_removed[i] = m_keep[i] ? 0 : 1;
@@ -130,6 +157,14 @@ void SceneHost::handle_requests() {
         if (scene::GaussianScene* g = gaussians()) {
             const std::size_t before = g->cloud().size();
             g->set_cloud(splatting::select(g->cloud(), m_keep));
+            // The kept Gaussians keep their scores, so pruning can go on from them.
+            if (m_significance.size() == m_keep.size()) {
+                std::vector<float> kept;
+                for (std::size_t i = 0; i < m_keep.size(); ++i)
+                    if (m_keep[i]) kept.push_back(m_significance[i]);
+                set_significance(std::move(kept));
+            }
+            m_prune_mode = -1;
             show_counts();
             m_state.budget = static_cast<int>(m_state.gaussians);
             m_state.prune_preview = PrunePreview::Off;
@@ -157,6 +192,7 @@ scene::DrawSettings SceneHost::draw_settings(bool automatic_budget) const {
     settings.sh_degree = m_state.sh_degree_limit;
     settings.antialias = m_state.antialias;
     settings.temporal_cutoff = m_options.temporal_cutoff;
+    settings.active_masks = !m_options.no_active_masks;
     if (m_state.lod == LodMode::Budget || automatic_budget)
         settings.max_primitives = static_cast<std::size_t>(std::max(m_state.budget, 0));
     if (m_state.lod == LodMode::MinSize) settings.min_radius = m_state.min_radius;

@@ -45,6 +45,8 @@ public:
     void set_cloud(const splatting::GaussianCloud& cloud);
     // The Pruning panel's Gaussian requests (preview masks, Apply) and Save As.
     void handle_requests();
+    // Significance scores of the shown Gaussians (their order), from the pruning job; empty: none.
+    void set_significance(std::vector<float> scores);
 
     // Renders the image for `slot` when it is out of date (or still refining); `source` says where its
     // pixels are. Returns whether it rendered.
@@ -86,6 +88,9 @@ private:
     std::uint64_t m_version = 0;
     std::vector<std::uint8_t> m_keep, m_removed;  // pruning preview masks (Gaussians)
     splatting::PruneCriteria m_prune_criteria{-1.0f, -1.0f, -1.0f};
+    std::vector<float> m_significance;  // [N] or empty
+    float m_prune_fraction = -1.0f;     // the fraction the masks were made for (significance mode)
+    int m_prune_mode = -1;
     std::uint64_t m_prune_version = 0;
     Frame m_out;
     RenderKey m_last_key{};

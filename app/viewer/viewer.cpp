@@ -23,6 +23,7 @@
 #include <imgui.h>
 
 #include "../default_scene.h"
+#include "gaussian_pruning_job.h"
 #include "glint/core/camera_controller.h"
 #include "glint/core/camera_io.h"
 #include "glint/core/camera_path.h"
@@ -123,6 +124,7 @@ private:
     // The scene on screen and its image; the jobs that work on copies of it.
     SceneHost m_host{m_state, m_options.view, [this](const std::string& text) { notice(text); }};
     NerfPruningJob m_pruning{m_state, m_host, [this](const std::string& text) { notice(text); }};
+    GaussianPruningJob m_gaussian_pruning{m_state, m_host, [this](const std::string& text) { notice(text); }};
     std::unique_ptr<RecordingJob> m_recording;
     std::uint64_t m_live_version = 0;  // of the trainer's Gaussians shown
     std::uint64_t m_events_seen = 0;
@@ -275,6 +277,7 @@ void Viewer::load(const std::string& path) {
 void Viewer::install(std::unique_ptr<scene::Scene> scene, const std::string& name, const std::string& path) {
     m_pruning.scene_replaced();
     m_host.install(std::move(scene), name, path);
+    m_gaussian_pruning.scene_replaced();
     m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string(), " (",
                             scene::kind_name(m_host.scene().kind()), ")"));
 }
@@ -480,6 +483,7 @@ void Viewer::handle_requests() {
     for (const std::string& path : m_window->take_dropped_paths()) load(path);
     m_host.handle_requests();
     m_pruning.poll();
+    m_gaussian_pruning.poll();
 }
 
 void Viewer::poll_training() {

@@ -75,6 +75,18 @@ struct ViewerState {
     bool prune_apply = false;  // request
     std::string save_path;
     bool save = false;  // request
+    // Gaussian pruning by significance (LightGaussian; 4DGS-1K's spatial-temporal score for 4D scenes):
+    // scored on a worker thread over the dataset beside the scene (or views around it), the lowest
+    // `prune_fraction` previewed and applied; fine-tuning on that dataset in the background.
+    int prune_mode = 0;  // 0: thresholds, 1: significance
+    float prune_fraction = 0.66f;
+    int finetune_iterations = 1000;
+    std::string prune_views;          // which views score, as the panel says it
+    bool has_dataset = false;         // a dataset to fine-tune on
+    bool significance_ready = false;  // the shown Gaussians have scores
+    bool score_start = false, finetune_start = false, prune_job_cancel = false;  // requests
+    bool scoring = false, finetuning = false;
+    float prune_job_fraction = 0.0f;
     // NeRF pruning (cells no view uses, hash entries no occupied cell reaches), on a worker thread.
     float nerf_prune_min_weight = 1e-3f;
     std::string nerf_prune_views;  // which views decide, as the panel says it

@@ -89,6 +89,7 @@ void GaussianScene::save(const std::filesystem::path& path) const {
 
 void GaussianScene::set_cloud(splatting::GaussianCloud cloud) {
     m_loaded.cloud = std::move(cloud);
+    m_masks.reset();
 }
 
 void GaussianScene::set_backend(Backend backend) {
@@ -108,6 +109,19 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
     s.max_gaussians = settings.max_primitives;
     s.min_radius = settings.min_radius;
     s.keep = settings.keep;
+    if (settings.active_masks && m_loaded.cloud.is_4d() && settings.temporal_cutoff > 0.0f) {
+        if (!m_masks || m_masks->cutoff() != settings.temporal_cutoff) {
+            // Key frames every 6 frames of an assumed 300-frame video over the span (the scene does not
+            // know its frame rate); finer segments only make the sets smaller.
+            m_masks.reset();
+            if (const std::optional<TimeSpan> span = time_span(); span && span->end > span->begin)
+                m_masks.emplace(m_loaded.cloud, span->begin, span->end,
+                                (span->end - span->begin) * splatting::kKeyFrameInterval /
+                                    static_cast<float>(splatting::kAssumedFrames - 1),
+                                settings.temporal_cutoff);
+        }
+        if (m_masks) s.active = m_masks->at(time);
+    }
     const bool whole = settings.first_row == 0 && (settings.rows < 0 || settings.rows >= camera.height);
     splatting::RenderStats r;
     if (whole) {

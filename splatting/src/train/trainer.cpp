@@ -158,7 +158,20 @@ void random_points(const Dataset& dataset, const TrainOptions& options, std::uin
 }  // namespace
 
 Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
-    : m_dataset(dataset), m_options(options), m_random(options.seed) {
+    : Trainer(dataset, options, std::optional<GaussianCloud>{}) {}
+
+Trainer::Trainer(const Dataset& dataset, const TrainOptions& options, GaussianCloud start)
+    : Trainer(dataset, options, std::optional<GaussianCloud>(std::move(start))) {}
+
+Trainer::Trainer(const Dataset& dataset, const TrainOptions& given, std::optional<GaussianCloud> start)
+    : m_dataset(dataset), m_options(given), m_random(given.seed) {
+    if (start) {
+        if (start->empty()) throw InputError("fine-tuning needs a scene with Gaussians");
+        m_options.sh_degree = start->sh_degree();
+        m_options.temporal = start->is_4d();
+        m_options.time_color_degree = start->time_color_degree();
+    }
+    const TrainOptions& options = m_options;
     if (dataset.train.empty()) throw InputError("the dataset has no training views");
     if (options.iterations < 1) throw InputError("the number of iterations must be positive");
     if (options.batch_views < 1) throw InputError("a step needs at least one view (batch of views < 1)");
@@ -178,6 +191,39 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
                   "): 4D Gaussians will learn a still scene");
 
     // --- initial Gaussians --------------------------------------------------------------------------------
+    if (start) {
+        m_cloud = std::move(*start);
+        m_active_sh = m_cloud.sh_degree();
+        log::info("continuing from ", m_cloud.size(), " Gaussians");
+    } else {
+        initialise_cloud();
+    }
+    const std::size_t n = m_cloud.size();
+    // The dataset's up travels with the scene (PLY "glint up" line), so viewers open it upright.
+    std::vector<Camera> cameras;
+    for (const DatasetView& view : dataset.train) cameras.push_back(view.camera);
+    const std::optional<glm::vec3> up = mean_camera_up(cameras);
+    if (up && !m_cloud.up()) m_cloud.set_up(std::array<float, 3>{up->x, up->y, up->z});
+    m_grad_accum.assign(n, 0.0f);
+    m_grad_count.assign(n, 0.0f);
+    m_train_images.resize(dataset.train.size());
+    m_train_moments.resize(dataset.train.size());
+    if (options.appearance) {
+        m_appearance.assign(6 * dataset.train.size(), 0.0f);
+        for (std::size_t i = 0; i < dataset.train.size(); ++i)
+            std::fill_n(m_appearance.begin() + static_cast<std::ptrdiff_t>(6 * i), 3, 1.0f);
+        m_appearance_m.assign(m_appearance.size(), 0.0f);
+        m_appearance_v.assign(m_appearance.size(), 0.0f);
+    }
+    m_test_images.resize(dataset.test.size());
+    if (options.random_background && image(0, false).alpha.empty())
+        log::warn(dataset.train.front().image.string(),
+                  ": random backgrounds need images with alpha; this dataset has none, so they are not used");
+}
+
+void Trainer::initialise_cloud() {
+    const Dataset& dataset = m_dataset;
+    const TrainOptions& options = m_options;
     std::vector<float> positions, colors;
     const bool colmap = dataset.kind.starts_with("COLMAP");
     using Init = TrainOptions::Init;
@@ -239,26 +285,6 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& options)
         m_cloud.rotations()[4 * i] = 1.0f;
         m_cloud.opacity_logits()[i] = logit(mcmc ? options.mcmc_init_opacity : 0.1f);
     }
-    // The dataset's up travels with the scene (PLY "glint up" line), so viewers open it upright.
-    std::vector<Camera> cameras;
-    for (const DatasetView& view : dataset.train) cameras.push_back(view.camera);
-    if (const std::optional<glm::vec3> up = mean_camera_up(cameras))
-        m_cloud.set_up(std::array<float, 3>{up->x, up->y, up->z});
-    m_grad_accum.assign(n, 0.0f);
-    m_grad_count.assign(n, 0.0f);
-    m_train_images.resize(dataset.train.size());
-    m_train_moments.resize(dataset.train.size());
-    if (options.appearance) {
-        m_appearance.assign(6 * dataset.train.size(), 0.0f);
-        for (std::size_t i = 0; i < dataset.train.size(); ++i)
-            std::fill_n(m_appearance.begin() + static_cast<std::ptrdiff_t>(6 * i), 3, 1.0f);
-        m_appearance_m.assign(m_appearance.size(), 0.0f);
-        m_appearance_v.assign(m_appearance.size(), 0.0f);
-    }
-    m_test_images.resize(dataset.test.size());
-    if (options.random_background && image(0, false).alpha.empty())
-        log::warn(dataset.train.front().image.string(),
-                  ": random backgrounds need images with alpha; this dataset has none, so they are not used");
 }
 
 Trainer::~Trainer() = default;

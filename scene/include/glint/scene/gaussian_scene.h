@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "glint/scene/scene.h"
+#include "glint/splatting/prune.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
 
@@ -41,6 +43,9 @@ private:
     splatting::LoadedScene m_loaded;
     std::string m_name;
     std::unique_ptr<splatting::Rasterizer> m_rasterizer;
+    // 4D scenes: active masks over the time span, built on the first frame that wants them and again
+    // when the cloud or the temporal cut-off changes.
+    std::optional<splatting::ActiveMasks> m_masks;
 };
 
 // What a Gaussian file says about up: its "glint up" line; the convention of .splat and of reference

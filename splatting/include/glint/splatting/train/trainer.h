@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -125,6 +126,9 @@ public:
     // Initialises the cloud (from the dataset's points when it has some, else at random). Throws
     // InputError for an empty dataset or options out of range.
     Trainer(const Dataset& dataset, const TrainOptions& options);
+    // Continues from `start` (fine-tuning a pruned or distilled scene): its SH degree, 4D fields and
+    // time-varying colour replace the options', and every SH degree is trained from the first step.
+    Trainer(const Dataset& dataset, const TrainOptions& options, GaussianCloud start);
     ~Trainer();
 
     StepResult step();  // one iteration
@@ -166,6 +170,7 @@ private:
     static constexpr std::size_t kGroups = 10;
     static std::array<std::size_t, kGroups> moment_strides(const GaussianCloud& cloud);
     // After rows were appended to the cloud: zero moments for them, and the densification statistics.
+    void initialise_cloud();  // from the dataset's points or at random, as the options say
     void grow_state(std::size_t total);
     void keep_rows(const std::vector<std::uint8_t>& keep);  // rows of the cloud, moments and statistics
     const ImageRgb& image(std::size_t view, bool test);
@@ -199,6 +204,8 @@ private:
     int m_active_sh = 0;
     float m_time_start = 0.0f, m_time_span = 0.0f;  // of the training views
     TrainProfile m_profile;
+
+    Trainer(const Dataset& dataset, const TrainOptions& options, std::optional<GaussianCloud> start);
 };
 
 }  // namespace glint::splatting
