@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -41,6 +42,7 @@ struct PruneOptions {
     double significance = -1.0, spatiotemporal = -1.0;  // fractions to remove; < 0: not asked
     int sh_degree = -1, finetune = 0, key_frames = splatting::kKeyFrameInterval;
     float volume_power = 0.1f;  // LightGaussian's v_pow
+    int rounds = 1;
     std::uint64_t seed = 1;
 };
 
@@ -126,6 +128,7 @@ struct Measure {
     std::size_t gaussians = 0;
     std::uintmax_t bytes = 0;
     double render_ms = 0, masked_ms = 0, psnr = 0, ssim = 0;
+    double seen_ms = 0, seen_psnr = 0;  // with masks narrowed to what the training views see
     std::size_t test_views = 0;
 };
 
@@ -151,29 +154,43 @@ double mean_render_ms(const splatting::GaussianCloud& cloud, std::span<const spl
     return count > 0 ? total / static_cast<double>(count) : 0.0;
 }
 
+// Test PSNR and SSIM over the dataset's test views (with `masks` when given).
+void test_scores(const splatting::GaussianCloud& cloud, const Dataset& dataset,
+                 const splatting::ActiveMasks* masks, splatting::Rasterizer& rasterizer, double& psnr_out,
+                 double& ssim_out) {
+    splatting::RenderSettings settings;
+    const auto& bg = dataset.options.background;
+    settings.background = {bg[0], bg[1], bg[2]};
+    splatting::RenderOutput out;
+    psnr_out = ssim_out = 0.0;
+    for (const DatasetView& view : dataset.test) {
+        const ImageRgb target = dataset.load_image(view);
+        settings.time = view.time;
+        if (masks != nullptr) settings.active = masks->at(view.time);
+        rasterizer.render(cloud, view.camera, settings, out);
+        psnr_out += psnr(out.color, target.rgb);
+        ssim_out += ssim(out.color, target.rgb, target.width, target.height);
+    }
+    psnr_out /= static_cast<double>(dataset.test.size());
+    ssim_out /= static_cast<double>(dataset.test.size());
+}
+
 Measure measure(const splatting::GaussianCloud& cloud, const std::filesystem::path& file,
                 std::span<const splatting::ScoringView> timing_views, const splatting::ActiveMasks* masks,
-                const Dataset* dataset, splatting::Rasterizer& rasterizer) {
+                const splatting::ActiveMasks* seen_masks, const Dataset* dataset,
+                splatting::Rasterizer& rasterizer) {
     Measure m;
     m.gaussians = cloud.size();
     m.bytes = std::filesystem::file_size(file);
     m.render_ms = mean_render_ms(cloud, timing_views, nullptr, rasterizer);
     if (masks != nullptr) m.masked_ms = mean_render_ms(cloud, timing_views, masks, rasterizer);
+    if (seen_masks != nullptr) m.seen_ms = mean_render_ms(cloud, timing_views, seen_masks, rasterizer);
     if (dataset != nullptr && !dataset->test.empty()) {
-        splatting::RenderSettings settings;
-        const auto& bg = dataset->options.background;
-        settings.background = {bg[0], bg[1], bg[2]};
-        splatting::RenderOutput out;
-        for (const DatasetView& view : dataset->test) {
-            const ImageRgb target = dataset->load_image(view);
-            settings.time = view.time;
-            rasterizer.render(cloud, view.camera, settings, out);
-            m.psnr += psnr(out.color, target.rgb);
-            m.ssim += ssim(out.color, target.rgb, target.width, target.height);
-        }
+        test_scores(cloud, *dataset, nullptr, rasterizer, m.psnr, m.ssim);
         m.test_views = dataset->test.size();
-        m.psnr /= static_cast<double>(m.test_views);
-        m.ssim /= static_cast<double>(m.test_views);
+        double ssim_seen = 0.0;
+        if (seen_masks != nullptr)
+            test_scores(cloud, *dataset, seen_masks, rasterizer, m.seen_psnr, ssim_seen);
     }
     return m;
 }
@@ -274,58 +291,77 @@ int run_prune_gaussians(const PruneOptions& o) {
     const auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
     const float key_interval = static_cast<float>(o.key_frames) * frame_length;
     const float cutoff = splatting::RenderSettings{}.temporal_cutoff;
-    std::optional<splatting::ActiveMasks> masks;
-    if (temporal) masks.emplace(cloud, span_start, span_end, key_interval, cutoff);
-    const Measure before = measure(cloud, o.scene, timing, masks ? &*masks : nullptr,
+    // 4D: active masks from the time marginal (exact), and, with a dataset, narrowed to what its training
+    // views see at their times (4DGS-1K's; measured on the held-out views).
+    std::optional<splatting::ActiveMasks> masks, seen;
+    const auto make_masks = [&] {
+        if (!temporal) return;
+        masks.emplace(cloud, span_start, span_end, key_interval, cutoff);
+        if (dataset) {
+            seen = masks;
+            seen->keep_seen(cloud, views);
+        }
+    };
+    make_masks();
+    const Measure before = measure(cloud, o.scene, timing, masks ? &*masks : nullptr, seen ? &*seen : nullptr,
                                    dataset ? &*dataset : nullptr, *rasterizer);
 
-    // Score and prune.
+    // Score and prune, fine-tune: in `rounds` rounds, each removing the same share of what is left and
+    // fine-tuning its part of the iterations (one round: LightGaussian's one shot); SH distilled once,
+    // after the first cut.
     const double fraction = std::max(o.significance, o.spatiotemporal);
-    if (fraction >= 0.0) {
-        const bool spatiotemporal = o.spatiotemporal >= 0.0;
-        log::info("scoring ", group_digits(cloud.size()), " Gaussians (",
-                  spatiotemporal ? "4DGS-1K's spatial-temporal variation" : "LightGaussian's significance",
-                  ") over ", from);
-        const std::optional<std::vector<float>> weights =
-            splatting::blend_weights(cloud, views, [](std::size_t done, std::size_t total) {
-                progress_bar("scoring", done, total);
-                return true;
-            });
-        const std::vector<float> score =
-            spatiotemporal ? splatting::spatiotemporal_score(cloud, *weights, frame_times,
-                                                             span_end - span_start, o.volume_power)
-                           : splatting::significance(cloud, *weights, o.volume_power);
-        std::vector<std::uint8_t> keep;
-        splatting::keep_highest(score, fraction, keep);
-        cloud = splatting::select(cloud, keep);
-    }
-    if (o.sh_degree >= 0 && o.sh_degree < cloud.sh_degree()) {
-        std::vector<glm::vec3> eyes;
-        for (const splatting::ScoringView& v : views) eyes.push_back(v.camera.position());
-        log::info("distilling SH degree ", cloud.sh_degree(), " to ", o.sh_degree, " over ", eyes.size(),
-                  " view directions");
-        splatting::distill_sh(cloud, o.sh_degree, eyes);
-    }
-    if (o.finetune > 0) {
-        splatting::TrainOptions options;
-        options.iterations = o.finetune;
-        options.seed = o.seed;
-        options.densify_until = 0;  // no densification, no opacity resets: the kept Gaussians only
-        options.lr_position = options.lr_position_final;  // the end of a full run's decay
-        log::info("fine-tuning ", group_digits(cloud.size()), " Gaussians for ", o.finetune,
-                  " iterations on ", o.cameras);
-        splatting::Trainer trainer(*dataset, options, std::move(cloud));
-        for (int i = 1; i <= o.finetune; ++i) {
-            trainer.step();
-            if (i % std::max(1, o.finetune / 100) == 0 || i == o.finetune)
-                progress_bar("fine-tuning", static_cast<std::size_t>(i),
-                             static_cast<std::size_t>(o.finetune));
+    const bool spatiotemporal = o.spatiotemporal >= 0.0;
+    const int rounds = fraction > 0.0 ? o.rounds : 1;
+    const double per_round = fraction > 0.0 ? 1.0 - std::pow(1.0 - fraction, 1.0 / rounds) : 0.0;
+    for (int round = 1; round <= rounds; ++round) {
+        const std::string which = rounds > 1 ? cat("round ", round, "/", rounds, ": ") : std::string();
+        if (fraction > 0.0) {
+            log::info(
+                which, "scoring ", group_digits(cloud.size()), " Gaussians (",
+                spatiotemporal ? "4DGS-1K's spatial-temporal variation" : "LightGaussian's significance",
+                ") over ", from);
+            const std::optional<std::vector<float>> weights =
+                splatting::blend_weights(cloud, views, [](std::size_t done, std::size_t total) {
+                    progress_bar("scoring", done, total);
+                    return true;
+                });
+            const std::vector<float> score =
+                spatiotemporal ? splatting::spatiotemporal_score(cloud, *weights, frame_times,
+                                                                 span_end - span_start, o.volume_power)
+                               : splatting::significance(cloud, *weights, o.volume_power);
+            std::vector<std::uint8_t> keep;
+            splatting::keep_highest(score, per_round, keep);
+            cloud = splatting::select(cloud, keep);
         }
-        cloud = trainer.cloud();
+        if (round == 1 && o.sh_degree >= 0 && o.sh_degree < cloud.sh_degree()) {
+            std::vector<glm::vec3> eyes;
+            for (const splatting::ScoringView& v : views) eyes.push_back(v.camera.position());
+            log::info("distilling SH degree ", cloud.sh_degree(), " to ", o.sh_degree, " over ", eyes.size(),
+                      " view directions");
+            splatting::distill_sh(cloud, o.sh_degree, eyes);
+        }
+        const int iterations = o.finetune / rounds + (round == rounds ? o.finetune % rounds : 0);
+        if (iterations > 0) {
+            splatting::TrainOptions options;
+            options.iterations = iterations;
+            options.seed = o.seed + static_cast<std::uint64_t>(round - 1);
+            options.densify_until = 0;  // no densification, no opacity resets: the kept Gaussians only
+            options.lr_position = options.lr_position_final;  // the end of a full run's decay
+            log::info(which, "fine-tuning ", group_digits(cloud.size()), " Gaussians for ", iterations,
+                      " iterations on ", o.cameras);
+            splatting::Trainer trainer(*dataset, options, std::move(cloud));
+            for (int i = 1; i <= iterations; ++i) {
+                trainer.step();
+                if (i % std::max(1, iterations / 100) == 0 || i == iterations)
+                    progress_bar("fine-tuning", static_cast<std::size_t>(i),
+                                 static_cast<std::size_t>(iterations));
+            }
+            cloud = trainer.cloud();
+        }
     }
     splatting::save_scene(cloud, o.output);
-    if (temporal) masks.emplace(cloud, span_start, span_end, key_interval, cutoff);
-    const Measure after = measure(cloud, o.output, timing, masks ? &*masks : nullptr,
+    make_masks();
+    const Measure after = measure(cloud, o.output, timing, masks ? &*masks : nullptr, seen ? &*seen : nullptr,
                                   dataset ? &*dataset : nullptr, *rasterizer);
 
     std::printf("Gaussians       %s -> %s (%.1f%% fewer)\n", group_digits(before.gaussians).c_str(),
@@ -341,6 +377,12 @@ int run_prune_gaussians(const PruneOptions& o) {
             "key frames every %d frames, %zu segments, %.1f%% of the Gaussians active on average)\n",
             before.masked_ms, after.masked_ms, after.masked_ms > 0 ? before.render_ms / after.masked_ms : 0.0,
             o.key_frames, masks->segments(), 100.0 * masks->mean_fraction());
+    if (seen)
+        std::printf(
+            "seen masks      %.2f ms -> %.2f ms per view (%.2fx faster than the input without masks; "
+            "%.1f%% active), test PSNR with them %.2f dB -> %.2f dB\n",
+            before.seen_ms, after.seen_ms, after.seen_ms > 0 ? before.render_ms / after.seen_ms : 0.0,
+            100.0 * seen->mean_fraction(), before.seen_psnr, after.seen_psnr);
     if (dataset && before.test_views > 0)
         std::printf("test PSNR       %.2f dB -> %.2f dB (%+.2f dB), SSIM %.4f -> %.4f (%zu views)\n",
                     before.psnr, after.psnr, after.psnr - before.psnr, before.ssim, after.ssim,
@@ -409,6 +451,11 @@ void add_prune_command(CLI::App& app, Action& action) {
         ->check(CLI::Range(0, 1000000));
     command->add_option("--background", o->background,
                         "With --dataset: behind RGBA images, white, black or R,G,B (default white)");
+    command
+        ->add_option("--rounds", o->rounds,
+                     "Prune in this many rounds, each removing the same share of what is left, scored again "
+                     "and fine-tuned for its part of --finetune (default 1: one cut, as LightGaussian)")
+        ->check(CLI::Range(1, 100));
     command
         ->add_option(
             "--volume-power", o->volume_power,

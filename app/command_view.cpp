@@ -25,6 +25,11 @@ void add_view_command(CLI::App& app, Action& action) {
     command->add_option("--path", o->path,
                         "Open this camera path (JSON) in the Camera path panel, to edit, preview and record");
     command->add_flag("--preview-path", o->preview_path, "With --path: start playing the path's preview");
+    command
+        ->add_option("--prune-significance", o->prune_significance,
+                     "Gaussian scenes: open the Pruning panel scoring the scene by significance, previewing "
+                     "what removing this fraction takes away")
+        ->check(CLI::Range(0.0f, 0.99f));
     command->callback([&action, o] { action = [o] { return run_viewer(*o); }; });
 }
 

@@ -192,6 +192,13 @@ Viewer::Viewer(const ViewerOptions& options) : m_options(options) {
         m_state.path_selected = 0;
         m_state.path_previewing = options.preview_path;
     }
+    if (options.prune_significance >= 0.0f && !m_state.is_nerf) {
+        m_state.open_pruning = true;
+        m_state.prune_mode = 1;
+        m_state.prune_fraction = options.prune_significance;
+        m_state.prune_preview = PrunePreview::Removed;
+        m_state.score_start = true;
+    }
 }
 
 Viewer::~Viewer() {

@@ -21,6 +21,9 @@ struct ViewerOptions {
     bool hide_panel = false;
     std::string path;           // a camera path to open in the path panel
     bool preview_path = false;  // and play its preview from the start
+    // Gaussian scenes: open the Pruning panel in significance mode, score the scene and preview what
+    // removing this fraction takes away (< 0: not asked).
+    float prune_significance = -1.0f;
     // `glint train --view`: show the trainer's Gaussians as they change (instead of a scene file).
     splatting::LiveTraining* live = nullptr;
 };

@@ -78,7 +78,8 @@ struct ViewerState {
     // Gaussian pruning by significance (LightGaussian; 4DGS-1K's spatial-temporal score for 4D scenes):
     // scored on a worker thread over the dataset beside the scene (or views around it), the lowest
     // `prune_fraction` previewed and applied; fine-tuning on that dataset in the background.
-    int prune_mode = 0;  // 0: thresholds, 1: significance
+    int prune_mode = 0;         // 0: thresholds, 1: significance
+    bool open_pruning = false;  // open the Pruning panel on the next frame
     float prune_fraction = 0.66f;
     int finetune_iterations = 1000;
     std::string prune_views;          // which views score, as the panel says it

@@ -257,6 +257,25 @@ ActiveMasks::ActiveMasks(const GaussianCloud& cloud, float start, float end, flo
             m_sets[static_cast<std::size_t>(s)].push_back(static_cast<std::uint32_t>(i));
 }
 
+std::size_t ActiveMasks::keep_seen(const GaussianCloud& cloud, std::span<const ScoringView> views) {
+    GLINT_CHECK(cloud.size() == m_gaussians, "keep_seen: the cloud the masks were made for");
+    std::vector<std::vector<ScoringView>> by_segment(m_sets.size());
+    for (const ScoringView& view : views) {
+        if (!(view.time >= m_start && view.time <= m_end)) continue;
+        const auto s = std::min(static_cast<std::size_t>((static_cast<double>(view.time) - m_start) / m_step),
+                                m_sets.size() - 1);
+        by_segment[s].push_back(view);
+    }
+    std::size_t narrowed = 0;
+    for (std::size_t s = 0; s < m_sets.size(); ++s) {
+        if (by_segment[s].empty()) continue;
+        const std::vector<float> weights = *blend_weights(cloud, by_segment[s]);
+        std::erase_if(m_sets[s], [&](std::uint32_t i) { return !(weights[i] > 0.0f); });
+        ++narrowed;
+    }
+    return narrowed;
+}
+
 std::span<const std::uint32_t> ActiveMasks::at(float time) const {
     if (m_sets.empty() || !(time >= m_start && time <= m_end)) return {};
     const auto s =

@@ -38,6 +38,8 @@ void draw_nerf_pruning(ViewerState& s) {
 }  // namespace
 
 void draw_pruning_panel(ViewerState& s) {
+    if (s.open_pruning) ImGui::SetNextItemOpen(true);
+    s.open_pruning = false;
     if (!ImGui::CollapsingHeader("Pruning")) return;
     if (s.is_nerf) {
         draw_nerf_pruning(s);
@@ -94,7 +96,9 @@ void draw_pruning_panel(ViewerState& s) {
             if (ImGui::Button("Fine-tune")) s.finetune_start = true;
             if (busy) ImGui::EndDisabled();
         }
+        ImGui::PushTextWrapPos(0.0f);
         ImGui::TextDisabled("trains on the dataset beside the scene, no densification");
+        ImGui::PopTextWrapPos();
     }
     ImGui::InputText("##save", &s.save_path);
     ImGui::SameLine();
