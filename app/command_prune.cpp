@@ -234,13 +234,8 @@ int run_prune_gaussians(const PruneOptions& o) {
         DatasetOptions dataset_options;
         dataset_options.downscale = o.downscale;
         dataset_options.test_every = o.test_every;
-        const std::string bg = to_lower(o.background);
-        if (bg == "black") {
-            dataset_options.background = {0, 0, 0};
-        } else if (bg != "white") {
-            const std::vector<float> rgb = parse_numbers(o.background, 3, "--background");
-            dataset_options.background = {rgb[0], rgb[1], rgb[2]};
-        }
+        const glm::vec3 background = parse_background(o.background);
+        dataset_options.background = {background.x, background.y, background.z};
         dataset = load_dataset(o.cameras, dataset_options);
         for (const DatasetView& v : dataset->train) views.push_back({v.camera, v.time});
         from = cat(views.size(), " training views of ", o.cameras);
