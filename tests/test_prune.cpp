@@ -236,7 +236,7 @@ TEST_SUITE_END();
 
 TEST_SUITE_BEGIN("cpu");
 
-TEST_CASE("glint prune: a trained scene pruned by significance and fine-tuned keeps its quality; bad input") {
+TEST_CASE("glint prune: a trained scene pruned by significance and fine-tuned keeps its quality, and bad input is refused") {
     test::TempDir dir;
     const std::string data = test::quoted(test::source_dir() / "assets/sample/dataset");
     const test::CommandResult trained = test::run_glint(
