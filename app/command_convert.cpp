@@ -17,18 +17,20 @@ void add_convert_command(CLI::App& app, Action& action) {
         std::string input;
         std::string output;
         bool ascii = false;
-        int sh_degree = -1;
+        int sh_degree = -1, spz_version = 4;
     };
     auto options = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
         "convert",
-        "Convert a scene between formats by extension (.ply, .splat); the output is written atomically");
+        "Convert a scene between formats by extension (.ply, .splat, .spz); the output is written atomically");
     command->add_option("IN", options->input, "Input scene")->required();
     command->add_option("OUT", options->output, "Output scene")->required();
     command->add_flag("--ascii", options->ascii, "Write an ASCII PLY instead of binary little-endian");
     command
         ->add_option("--sh-degree", options->sh_degree, "Reduce (or zero-extend) the SH degree of the output")
         ->check(CLI::Range(0, 3));
+    command->add_option("--spz-version", options->spz_version, ".spz output: 4 (the newest) or 3 (older readers)")
+        ->check(CLI::IsMember({3, 4}));
     command->callback([&action, options] {
         action = [options] {
             // Check the output's format before spending time on the input.
@@ -42,6 +44,7 @@ void add_convert_command(CLI::App& app, Action& action) {
             splatting::SaveOptions save;
             save.ply_encoding =
                 options->ascii ? splatting::PlyEncoding::Ascii : splatting::PlyEncoding::BinaryLittleEndian;
+            save.spz_version = options->spz_version;
             splatting::save_scene(scene.cloud, options->output, save);
             const auto saved = std::chrono::steady_clock::now();
             log::debug("read in ", std::chrono::duration<double, std::milli>(loaded - start).count(),

@@ -209,7 +209,7 @@ int run_prune_gaussians(const PruneOptions& o) {
     const auto start = std::chrono::steady_clock::now();
     if (scene::is_nerf_path(o.output))
         throw InputError(
-            cat(o.scene, " is a Gaussian scene: it is written to .ply or .splat, not ", o.output));
+            cat(o.scene, " is a Gaussian scene: it is written to .ply, .splat or .spz, not ", o.output));
     splatting::scene_format_for(o.output);  // throws for an extension that is not a Gaussian format
     if (o.significance >= 0.0 && o.spatiotemporal >= 0.0)
         throw InputError("give --significance or --spatiotemporal, not both");
@@ -400,7 +400,7 @@ void add_prune_command(CLI::App& app, Action& action) {
         "Make a scene smaller and faster: Gaussians by significance (3D, 4D) or spatial-temporal score (4D), "
         "SH distillation and fine-tuning; a NeRF by what it never uses. Prints size, render time and test "
         "PSNR before and after");
-    command->add_option("scene", o->scene, "A Gaussian scene (.ply, .splat) or a .nerf")->required();
+    command->add_option("scene", o->scene, "A Gaussian scene (.ply, .splat, .spz) or a .nerf")->required();
     command->add_option("-o,--output", o->output, "The pruned scene (same kind; written atomically)")
         ->required();
     command->add_option(

@@ -77,7 +77,7 @@ void add_general_options(CLI::App& command, TrainCommandOptions& o) {
                     "Dataset folder (COLMAP model + images, or transforms.json), a transforms.json, or a "
                     "folder of photos or a video to pose with COLMAP first (as glint process does)")
         ->required();
-    command.add_option("-o,--output", o.output, "Trained scene (.ply or .splat; .nerf for a NeRF)")
+    command.add_option("-o,--output", o.output, "Trained scene (.ply, .splat or .spz; .nerf for a NeRF)")
         ->required();
     command
         .add_option("--model", o.model,
@@ -361,8 +361,8 @@ int run_train(TrainCommandOptions o) {
     const std::string ext = to_lower(std::filesystem::path(o.output).extension().string());
     const bool nerf = o.model == "nerf" || (o.model == "auto" && ext == ".nerf");
     if (nerf && ext != ".nerf") throw InputError(cat(o.output, ": a NeRF is written to a .nerf file"));
-    if (!nerf && ext != ".ply" && ext != ".splat")
-        throw InputError(cat(o.output, ": the output is .ply or .splat (or .nerf with --model nerf)"));
+    if (!nerf && ext != ".ply" && ext != ".splat" && ext != ".spz")
+        throw InputError(cat(o.output, ": the output is .ply, .splat or .spz (or .nerf with --model nerf)"));
     if (nerf && o.view) throw InputError("--view shows Gaussian training; NeRF training has no live view");
     const int iterations = o.iterations > 0 ? o.iterations : (nerf ? 3000 : 7000);
     DatasetOptions dataset_options;

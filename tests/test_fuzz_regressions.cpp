@@ -5,6 +5,7 @@
 
 #include "glint/splatting/ply_format.h"
 #include "glint/splatting/splat_format.h"
+#include "glint/splatting/spz_format.h"
 #include "test_support.h"
 
 using namespace glint;
@@ -49,6 +50,10 @@ TEST_CASE("PLY fuzz regressions load or are rejected with InputError") {
 
 TEST_CASE(".splat fuzz regressions load or are rejected with InputError") {
     replay("splat", [](std::span<const std::byte> bytes) { splatting::read_splat(bytes, "fuzz-input"); });
+}
+
+TEST_CASE(".spz fuzz regressions load or are rejected with InputError") {
+    replay("spz", [](std::span<const std::byte> bytes) { splatting::read_spz(bytes, "fuzz-input"); });
 }
 
 TEST_SUITE_END();

@@ -23,6 +23,9 @@ Sphere framing_sphere(const splatting::GaussianCloud& cloud) {
 std::optional<UpHint> gaussian_up_hint(const splatting::LoadedScene& loaded) {
     const splatting::GaussianCloud& c = loaded.cloud;
     if (c.up()) return UpHint{{(*c.up())[0], (*c.up())[1], (*c.up())[2]}, "from the file's 'glint up' line"};
+    if (loaded.format == splatting::SceneFormat::Spz)
+        return UpHint{{0.0f, -1.0f, 0.0f},
+                      "the .spz convention (its y up, read into the reference PLY's axes)"};
     if (loaded.format == splatting::SceneFormat::Splat)
         return UpHint{{0.0f, -1.0f, 0.0f}, "the .splat convention (COLMAP's image-down axis is down)"};
     if (loaded.format == splatting::SceneFormat::Ply && !loaded.written_by_glint)
@@ -83,7 +86,8 @@ std::unique_ptr<Scene> GaussianScene::cpu_copy() const {
 }
 
 void GaussianScene::save(const std::filesystem::path& path) const {
-    if (is_nerf_path(path)) throw InputError(cat(path.string(), ": Gaussians are saved as .ply or .splat"));
+    if (is_nerf_path(path))
+        throw InputError(cat(path.string(), ": Gaussians are saved as .ply, .splat or .spz"));
     splatting::save_scene(m_loaded.cloud, path);
 }
 

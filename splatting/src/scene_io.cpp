@@ -6,6 +6,7 @@
 #include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/splat_format.h"
+#include "glint/splatting/spz_format.h"
 
 namespace glint::splatting {
 
@@ -13,8 +14,9 @@ SceneFormat scene_format_for(const std::filesystem::path& path) {
     const std::string extension = to_lower(path.extension().string());
     if (extension == ".ply") return SceneFormat::Ply;
     if (extension == ".splat") return SceneFormat::Splat;
+    if (extension == ".spz") return SceneFormat::Spz;
     throw InputError(cat(path.string(), ": unsupported scene format '",
-                         extension.empty() ? "(no extension)" : extension, "' (supported: .ply, .splat)"));
+                         extension.empty() ? "(no extension)" : extension, "' (supported: .ply, .splat, .spz)"));
 }
 
 const char* scene_format_name(SceneFormat format) {
@@ -23,6 +25,8 @@ const char* scene_format_name(SceneFormat format) {
             return "PLY";
         case SceneFormat::Splat:
             return "splat";
+        case SceneFormat::Spz:
+            return "SPZ";
     }
     return "?";
 }
@@ -53,11 +57,23 @@ LoadedScene from_splat(GaussianCloud cloud, std::size_t file_bytes) {
     return scene;
 }
 
+LoadedScene from_spz(std::span<const std::byte> bytes, std::string_view name) {
+    LoadedScene scene;
+    SpzInfo info;
+    scene.cloud = read_spz(bytes, name, &info);
+    scene.format = SceneFormat::Spz;
+    scene.file_bytes = bytes.size();
+    scene.encoding = cat("version ", info.version, ", ", info.compression, ", ", info.fractional_bits,
+                         " fractional bits", info.antialiased ? ", trained anti-aliased" : "");
+    return scene;
+}
+
 }  // namespace
 
 LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
                                    std::string_view name) {
     if (format == SceneFormat::Splat) return from_splat(read_splat(bytes, name), bytes.size());
+    if (format == SceneFormat::Spz) return from_spz(bytes, name);
     return from_ply(read_ply(bytes, name), bytes.size(), name);
 }
 
@@ -69,6 +85,10 @@ LoadedScene load_scene(const std::filesystem::path& path) {
         file.wait_for(file.size());
         return from_splat(read_splat(file.bytes(), name), file.size());
     }
+    if (format == SceneFormat::Spz) {
+        file.wait_for(file.size());
+        return from_spz(file.bytes(), name);
+    }
     return from_ply(read_ply(file, name), file.size(), name);
 }
 
@@ -79,6 +99,9 @@ void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, c
             return;
         case SceneFormat::Splat:
             write_splat(cloud, path);
+            return;
+        case SceneFormat::Spz:
+            write_spz(cloud, path, options.spz_version);
             return;
     }
 }

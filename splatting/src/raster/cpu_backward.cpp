@@ -14,6 +14,7 @@
 #include "glint/splatting/raster/blend.h"
 #include "glint/splatting/raster/chain.h"
 #include "glint/splatting/raster/gradients.h"
+#include "multiversion.h"
 
 namespace glint::splatting {
 namespace {
@@ -140,18 +141,14 @@ inline const float* reached_splat(const ChainInputs& c, std::size_t gaussian) {
     return touched ? s : nullptr;
 }
 
-__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_range(const ChainInputs& c,
-                                                                                      std::size_t begin,
-                                                                                      std::size_t end) {
+GLINT_CLONES_FLATTEN void chain_range(const ChainInputs& c, std::size_t begin, std::size_t end) {
     for (std::size_t gaussian = begin; gaussian != end; ++gaussian)
         if (const float* s = reached_splat(c, gaussian))
             raster::chain_gaussian(c.cloud, c.frame, gaussian, s, c.grads);
 }
 
 // chain_range for 4D clouds: the 4D chain at the frame's time, into the 4D gradients too.
-__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void chain_range_4d(const ChainInputs& c,
-                                                                                         std::size_t begin,
-                                                                                         std::size_t end) {
+GLINT_CLONES_FLATTEN void chain_range_4d(const ChainInputs& c, std::size_t begin, std::size_t end) {
     for (std::size_t gaussian = begin; gaussian != end; ++gaussian)
         if (const float* s = reached_splat(c, gaussian))
             raster::chain_gaussian_4d(c.cloud, c.frame, gaussian, s, c.grads);

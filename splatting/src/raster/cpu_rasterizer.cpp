@@ -15,6 +15,7 @@
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/blend.h"
 #include "glint/splatting/raster/preprocess.h"
+#include "multiversion.h"
 
 namespace glint::splatting {
 namespace {
@@ -210,9 +211,9 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(cons
 
 // Preprocesses work items [begin, end) with the shared per-Gaussian code: item k is Gaussian ids[k]
 // (k without ids). Compiled for AVX2+FMA and baseline x86-64, chosen at load time.
-__attribute__((target_clones("arch=x86-64-v3", "default"), flatten)) void preprocess_range(
-    const raster::GaussianArrays& g, const raster::FrameParams& f, const std::uint32_t* ids,
-    std::size_t begin, std::size_t end, raster::Splat* splats, std::uint32_t* counts) {
+GLINT_CLONES_FLATTEN void preprocess_range(const raster::GaussianArrays& g, const raster::FrameParams& f,
+                                           const std::uint32_t* ids, std::size_t begin, std::size_t end,
+                                           raster::Splat* splats, std::uint32_t* counts) {
     if (ids != nullptr)
         for (std::size_t k = begin; k < end; ++k)
             counts[k] = raster::preprocess_gaussian(g, f, ids[k], splats[k]);

@@ -117,7 +117,7 @@ public:
 // point moved up. rows < 0: to the bottom. Throws InputError for an empty band.
 Camera band_camera(const Camera& camera, int first_row, int rows);
 
-// Opens a scene file by its extension: .nerf, or Gaussians (.ply, .splat), rendering on `backend`
+// Opens a scene file by its extension: .nerf, or Gaussians (.ply, .splat, .spz), rendering on `backend`
 // (Auto: CUDA when usable). Throws InputError naming the file for bad input.
 std::unique_ptr<Scene> open_scene(const std::filesystem::path& path, Backend backend);
 // A Gaussian scene from bytes in memory (the embedded default scene).

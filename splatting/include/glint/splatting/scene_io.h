@@ -1,4 +1,4 @@
-// Loading and saving Gaussian scenes by file extension (.ply, .splat).
+// Loading and saving Gaussian scenes by file extension (.ply, .splat, .spz).
 #pragma once
 
 #include <cstddef>
@@ -13,7 +13,7 @@
 
 namespace glint::splatting {
 
-enum class SceneFormat { Ply, Splat };
+enum class SceneFormat { Ply, Splat, Spz };
 
 // By extension, case-insensitive. Throws InputError naming the file and the supported extensions.
 SceneFormat scene_format_for(const std::filesystem::path& path);
@@ -22,7 +22,8 @@ const char* scene_format_name(SceneFormat format);
 struct LoadedScene {
     GaussianCloud cloud;
     SceneFormat format = SceneFormat::Ply;
-    std::string encoding;                         // "binary_little_endian", "ascii", "32-byte records"
+    // "binary_little_endian", "ascii", "32-byte records", "version 3, gzip, 12 fractional bits"
+    std::string encoding;
     std::vector<std::string> skipped_properties;  // PLY vertex properties glint does not use
     std::vector<std::string> skipped_elements;    // PLY elements other than vertex
     bool written_by_glint = false;                // a PLY whose header names glint as its writer
@@ -36,6 +37,7 @@ LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat
 
 struct SaveOptions {
     PlyEncoding ply_encoding = PlyEncoding::BinaryLittleEndian;
+    int spz_version = 4;  // 3 (one gzip stream, what older readers take) or 4 (zstd per array)
 };
 
 // Writes atomically: on failure the previous file at `path`, if any, is untouched.
