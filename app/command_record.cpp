@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "glint/core/atomic_file.h"
 #include "glint/core/camera_path.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
@@ -45,7 +46,8 @@ void parse_resolution(const std::string& text, int& width, int& height) {
 
 void add_record_command(CLI::App& app, Action& action) {
     struct Options {
-        std::string scene, path, output, res = "1920x1080", preset = "ultrafast", background = "black";
+        std::string scene, path, output, export_nerfstudio, res = "1920x1080", preset = "ultrafast",
+                                                            background = "black";
         std::string backend = "auto", up;
         int fps = 30, crf = 18, sh_degree = -1;
         float duration = 0.0f, fov = 50.0f, temporal_cutoff = 0.05f;
@@ -73,6 +75,9 @@ void add_record_command(CLI::App& app, Action& action) {
                      "Video length in seconds (default: the path's; the orbit takes 8 s)")
         ->check(CLI::PositiveNumber);
     command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
+    command->add_option("--export-nerfstudio", o->export_nerfstudio,
+                        "Also write the path as nerfstudio's camera_path.json (its keyframes and the path at "
+                        "--fps and --res), for ns-render camera-path; written atomically");
     command->add_flag("--dry-run", o->dry_run,
                       "Render every frame but write nothing (how long the path takes to render)");
     command->add_option("--backend", o->backend, "auto, cpu or cuda");
@@ -137,6 +142,13 @@ void add_record_command(CLI::App& app, Action& action) {
                 what = "an orbit around the scene";
             }
 
+            if (!o->export_nerfstudio.empty()) {
+                AtomicFile file(o->export_nerfstudio);
+                file.write(nerfstudio_camera_path_json(job.path, job.video.width, job.video.height,
+                                                       static_cast<float>(job.video.fps)));
+                file.commit();
+                log::info("wrote ", o->export_nerfstudio, " (nerfstudio's camera_path.json)");
+            }
             const bool tty = ::isatty(STDERR_FILENO) != 0;
             double shown = -1.0;
             g_record_interrupted = 0;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #if GLINT_TEST_VIDEO
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -401,3 +403,63 @@ TEST_CASE("glint record: bad input is refused and never replaces a previous vide
 #endif
 
 TEST_SUITE_END();
+
+TEST_CASE("nerfstudio camera_path.json: written and read back along the same poses, in the right axes") {
+    const CameraPath orbit = orbit_path({0.5f, -0.2f, 1.0f}, 4.0f, {0, 0, 1}, 25.0f, 45.0f, 3.0f, 6);
+    const std::string text = nerfstudio_camera_path_json(orbit, 640, 360, 10.0f);
+    const nlohmann::json written = nlohmann::json::parse(text);
+    CHECK(written["render_width"] == 640);
+    CHECK(written["camera_path"].size() == 30);  // 3 s at 10 fps
+    CHECK(written["keyframes"].size() == 6);
+    const CameraPath back = parse_camera_path(text, "camera_path.json");
+    REQUIRE(back.keyframes.size() == 30);
+    const PathSampler original(orbit), imported(back);
+    for (int f = 0; f < 30; ++f) {
+        CAPTURE(f);
+        const PathPose a = original.at(static_cast<float>(f) / 10.0f);
+        const PathPose b = imported.at(static_cast<float>(f) / 10.0f);
+        CHECK(glm::length(a.position - b.position) < 1e-4f);
+        CHECK(std::fabs(glm::dot(a.orientation, b.orientation)) > 0.99999f);
+        CHECK(b.fov_y_degrees == doctest::Approx(a.fov_y_degrees));
+    }
+    // nerfstudio's axes: an identity camera_to_world at (0, 0, 5) looks down -z with +y up in the image.
+    const std::string one = R"({"camera_type": "perspective", "render_width": 100, "render_height": 80,
+        "seconds": 1, "camera_path": [{"camera_to_world": [1,0,0,0, 0,1,0,0, 0,0,1,5, 0,0,0,1],
+        "fov": 60, "aspect": 1.25}]})";
+    const CameraPath still = parse_camera_path(one, "one.json");
+    const Camera camera = camera_at(PathSampler(still).at(0.0f), 100, 80);
+    const glm::vec3 origin = camera.rotation * glm::vec3(0.0f) + camera.translation;
+    CHECK(origin.z == doctest::Approx(5.0f));  // in front, 5 away
+    const glm::vec3 above = camera.rotation * glm::vec3(0.0f, 1.0f, 0.0f) + camera.translation;
+    CHECK(above.y < 0.0f);  // world up is image up
+    CHECK(camera.fov_y_degrees() == doctest::Approx(60.0f));
+    // Bad input names the camera and the problem.
+    const auto refused = [](const std::string& json_text, std::initializer_list<std::string_view> pieces) {
+        test::check_input_error([&] { parse_camera_path(json_text, "bad.json"); }, pieces);
+    };
+    refused(R"({"camera_path": []})", {"bad.json", "non-empty"});
+    refused(R"({"camera_path": [{"camera_to_world": [2,0,0,0, 0,1,0,0, 0,0,1,5, 0,0,0,1], "fov": 50}]})",
+            {"bad.json", "camera_path[0]", "not a rotation"});
+    refused(R"({"camera_path": [{"camera_to_world": [1,0,0,0, 0,1,0,0, 0,0,1,5, 0,0,0,1]}]})",
+            {"bad.json", "camera_path[0]", "fov"});
+    refused(
+        R"({"camera_type": "fisheye", "camera_path": [{"camera_to_world": [1,0,0,0, 0,1,0,0, 0,0,1,5, 0,0,0,1], "fov": 50}]})",
+        {"bad.json", "fisheye"});
+}
+
+TEST_CASE("glint record --export-nerfstudio writes a path that glint record --path reads") {
+    test::TempDir dir;
+    const auto exported = dir / "camera_path.json";
+    const test::CommandResult run =
+        test::run_glint("record -o " + test::quoted(dir / "a.mp4") +
+                        " --res 64x48 --fps 12 --dry-run --export-nerfstudio " + test::quoted(exported));
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    REQUIRE(std::filesystem::exists(exported));
+    const test::CommandResult again =
+        test::run_glint("record -o " + test::quoted(dir / "b.mp4") +
+                        " --res 64x48 --fps 12 --dry-run --path " + test::quoted(exported));
+    INFO(again.output);
+    CHECK(again.exit_code == 0);
+    CHECK(again.output.find("96 keyframes") != std::string::npos);  // the 8 s orbit at 12 fps
+}

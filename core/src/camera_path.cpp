@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "camera_path_nerfstudio.h"
 #include "glint/core/atomic_file.h"
 #include "glint/core/error.h"
 #include "glint/core/text.h"
@@ -340,6 +341,7 @@ CameraPath parse_camera_path(const std::string& text, const std::string& source)
     }
     try {
         if (!root.is_object()) throw InputError("the top level must be an object");
+        if (root.contains("camera_path")) return nerfstudio_camera_path(root);
         if (root.contains("version") &&
             (!root["version"].is_number_integer() || root["version"].get<int>() != 1))
             throw InputError("unsupported version (this glint reads version 1)");

@@ -89,4 +89,10 @@ CameraPath parse_camera_path(const std::string& json_text, const std::string& so
 std::string camera_path_json(const CameraPath& path);
 void write_camera_path(const std::filesystem::path& path, const CameraPath& camera_path);
 
+// nerfstudio's camera_path.json: read_camera_path / parse_camera_path take it too (recognised by its
+// "camera_path" array: one keyframe per rendered camera, 1/fps apart, OpenGL camera axes turned into
+// glint's); this writes one (its keyframes, and the path rendered at `fps` for a `width` x `height`
+// video, as `ns-render camera-path` reads it).
+std::string nerfstudio_camera_path_json(const CameraPath& path, int width, int height, float fps);
+
 }  // namespace glint
