@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "glint/splatting/compressed_ply.h"
 #include "glint/splatting/ply_format.h"
 #include "glint/splatting/splat_format.h"
 #include "glint/splatting/spz_format.h"
@@ -54,6 +55,11 @@ TEST_CASE(".splat fuzz regressions load or are rejected with InputError") {
 
 TEST_CASE(".spz fuzz regressions load or are rejected with InputError") {
     replay("spz", [](std::span<const std::byte> bytes) { splatting::read_spz(bytes, "fuzz-input"); });
+}
+
+TEST_CASE("compressed PLY fuzz regressions load or are rejected with InputError") {
+    replay("compressed_ply",
+           [](std::span<const std::byte> bytes) { splatting::read_compressed_ply(bytes, "fuzz-input"); });
 }
 
 TEST_SUITE_END();

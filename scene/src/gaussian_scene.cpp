@@ -23,6 +23,8 @@ Sphere framing_sphere(const splatting::GaussianCloud& cloud) {
 std::optional<UpHint> gaussian_up_hint(const splatting::LoadedScene& loaded) {
     const splatting::GaussianCloud& c = loaded.cloud;
     if (c.up()) return UpHint{{(*c.up())[0], (*c.up())[1], (*c.up())[2]}, "from the file's 'glint up' line"};
+    if (loaded.format == splatting::SceneFormat::CompressedPly)
+        return UpHint{{0.0f, -1.0f, 0.0f}, "the compressed PLY's (the reference PLY convention)"};
     if (loaded.format == splatting::SceneFormat::Spz)
         return UpHint{{0.0f, -1.0f, 0.0f},
                       "the .spz convention (its y up, read into the reference PLY's axes)"};

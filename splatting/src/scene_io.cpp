@@ -1,10 +1,13 @@
 // Format dispatch for scene files.
 #include "glint/splatting/scene_io.h"
 
+#include <algorithm>
+
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
+#include "glint/splatting/compressed_ply.h"
 #include "glint/splatting/splat_format.h"
 #include "glint/splatting/spz_format.h"
 
@@ -12,11 +15,14 @@ namespace glint::splatting {
 
 SceneFormat scene_format_for(const std::filesystem::path& path) {
     const std::string extension = to_lower(path.extension().string());
-    if (extension == ".ply") return SceneFormat::Ply;
+    if (extension == ".ply")
+        return to_lower(path.filename().string()).ends_with(".compressed.ply") ? SceneFormat::CompressedPly
+                                                                               : SceneFormat::Ply;
     if (extension == ".splat") return SceneFormat::Splat;
     if (extension == ".spz") return SceneFormat::Spz;
     throw InputError(cat(path.string(), ": unsupported scene format '",
-                         extension.empty() ? "(no extension)" : extension, "' (supported: .ply, .splat, .spz)"));
+                         extension.empty() ? "(no extension)" : extension,
+                         "' (supported: .ply, .splat, .spz)"));
 }
 
 const char* scene_format_name(SceneFormat format) {
@@ -27,6 +33,8 @@ const char* scene_format_name(SceneFormat format) {
             return "splat";
         case SceneFormat::Spz:
             return "SPZ";
+        case SceneFormat::CompressedPly:
+            return "compressed PLY";
     }
     return "?";
 }
@@ -68,12 +76,24 @@ LoadedScene from_spz(std::span<const std::byte> bytes, std::string_view name) {
     return scene;
 }
 
+LoadedScene from_compressed_ply(std::span<const std::byte> bytes, std::string_view name) {
+    LoadedScene scene;
+    scene.cloud = read_compressed_ply(bytes, name);
+    scene.format = SceneFormat::CompressedPly;
+    scene.file_bytes = bytes.size();
+    scene.encoding = "chunks of 256, packed 32-bit words (PlayCanvas)";
+    return scene;
+}
+
 }  // namespace
 
 LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
                                    std::string_view name) {
     if (format == SceneFormat::Splat) return from_splat(read_splat(bytes, name), bytes.size());
     if (format == SceneFormat::Spz) return from_spz(bytes, name);
+    if (format == SceneFormat::CompressedPly ||
+        is_compressed_ply(bytes.first(std::min<std::size_t>(bytes.size(), 8192))))
+        return from_compressed_ply(bytes, name);
     return from_ply(read_ply(bytes, name), bytes.size(), name);
 }
 
@@ -89,6 +109,13 @@ LoadedScene load_scene(const std::filesystem::path& path) {
         file.wait_for(file.size());
         return from_spz(file.bytes(), name);
     }
+    // A compressed PLY is recognised by its header, whatever the file is called.
+    const std::size_t head = std::min<std::size_t>(file.size(), 8192);
+    file.wait_for(head);
+    if (format == SceneFormat::CompressedPly || is_compressed_ply(file.bytes().first(head))) {
+        file.wait_for(file.size());
+        return from_compressed_ply(file.bytes(), name);
+    }
     return from_ply(read_ply(file, name), file.size(), name);
 }
 
@@ -102,6 +129,9 @@ void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, c
             return;
         case SceneFormat::Spz:
             write_spz(cloud, path, options.spz_version);
+            return;
+        case SceneFormat::CompressedPly:
+            write_compressed_ply(cloud, path);
             return;
     }
 }

@@ -103,7 +103,7 @@ void draw_pruning_panel(ViewerState& s) {
     ImGui::InputText("##save", &s.save_path);
     ImGui::SameLine();
     if (ImGui::Button("Save As")) s.save = true;
-    ImGui::TextDisabled(".ply, .splat or .spz; written atomically");
+    ImGui::TextDisabled(".ply, .compressed.ply, .splat or .spz; written atomically");
 }
 
 }  // namespace glint::app
