@@ -9,6 +9,7 @@
 
 #include "glint/splatting/activation.h"
 #include "glint/splatting/compressed_ply.h"
+#include "glint/splatting/ksplat_format.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
 #include "scene_generators.h"
@@ -72,14 +73,14 @@ TEST_CASE("compressed PLY round trip: every value within its chunk's quantisatio
     // The writer reorders (Morton): match each Gaussian by position.
     std::vector<std::uint32_t> match(cloud.size());
     {
-        std::vector<std::uint32_t> order(back.size());
-        for (std::uint32_t i = 0; i < back.size(); ++i) order[i] = i;
         for (std::uint32_t i = 0; i < cloud.size(); ++i) {
             float best = INFINITY;
             for (std::uint32_t j = 0; j < back.size(); ++j) {
                 float d = 0.0f;
-                for (int a = 0; a < 3; ++a)
-                    d += std::pow(cloud.positions()[3 * i + a] - back.positions()[3 * j + a], 2);
+                for (int a = 0; a < 3; ++a) {
+                    const float e = cloud.positions()[3 * i + a] - back.positions()[3 * j + a];
+                    d += e * e;
+                }
                 if (d < best) best = d, match[i] = j;
             }
         }
@@ -151,6 +152,99 @@ TEST_CASE("bad compressed PLY input is an input error naming the file and the pr
     GaussianCloud four(1, 0, true);
     four.rotations()[0] = four.rotations_right()[0] = 1.0f;
     test::check_input_error([&] { encode_compressed_ply(four); }, {"4D"});
+}
+
+TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cpu");
+
+namespace {
+
+// A .ksplat in compression mode 1 built byte by byte: one section of three Gaussians in two buckets
+// (one full bucket of capacity 2 centred at (1, 2, 3), one partial bucket of 1 centred at (-1, 0, 0)).
+std::vector<std::byte> ksplat_mode1() {
+    std::vector<std::byte> file(4096 + 1024);
+    const auto put = [&](std::size_t at, const auto value) {
+        std::memcpy(file.data() + at, &value, sizeof value);
+    };
+    file[0] = std::byte{0}, file[1] = std::byte{1};
+    put(4, std::uint32_t{1});   // sections
+    put(16, std::uint32_t{3});  // Gaussians
+    put(20, std::uint16_t{1});  // compression mode
+    const std::size_t s = 4096;
+    put(s + 0, std::uint32_t{3});      // Gaussians in the section
+    put(s + 4, std::uint32_t{3});      // its capacity
+    put(s + 8, std::uint32_t{2});      // bucket capacity
+    put(s + 12, std::uint32_t{2});     // buckets
+    put(s + 16, 2.0f);                 // block size: positions within +-1 of the centre
+    put(s + 20, std::uint16_t{12});    // bytes per bucket: its centre
+    put(s + 24, std::uint32_t{1000});  // quantisation range
+    put(s + 32, std::uint32_t{1});     // full buckets
+    put(s + 36, std::uint32_t{1});     // partial buckets
+    std::vector<std::byte> body(4 + 24 + 3 * 24);
+    const auto set = [&](std::size_t at, const auto value) {
+        std::memcpy(body.data() + at, &value, sizeof value);
+    };
+    set(0, std::uint32_t{1});  // the partial bucket holds one
+    const float centres[6] = {1, 2, 3, -1, 0, 0};
+    std::memcpy(body.data() + 4, centres, sizeof centres);
+    for (int g = 0; g < 3; ++g) {
+        const std::size_t at = 28 + 24 * static_cast<std::size_t>(g);
+        // Offsets of +0.5, -0.25, 0 block halves: 1000 + 500, 1000 - 250, 1000.
+        set(at + 0, std::uint16_t{1500});
+        set(at + 2, std::uint16_t{750});
+        set(at + 4, std::uint16_t{1000});
+        for (int a = 0; a < 3; ++a)
+            set(at + 6 + 2 * static_cast<std::size_t>(a), std::uint16_t{0x2c00});  // 0.0625
+        set(at + 12, std::uint16_t{0x3c00});                                       // w = 1
+        body[at + 20] = std::byte{255}, body[at + 23] = std::byte{128};
+    }
+    file.insert(file.end(), body.begin(), body.end());
+    return file;
+}
+
+}  // namespace
+
+TEST_CASE(".ksplat: another tool's file reads as the same scene as its .splat, and a mode 1 file decodes") {
+    const LoadedScene ksplat = load_scene(test::data_dir() / "splats/splat-transform_minimal.ksplat");
+    CHECK(ksplat.format == SceneFormat::Ksplat);
+    CHECK(ksplat.encoding == "version 0.1, compression mode 0, 1 section");
+    const LoadedScene splat = load_scene(test::data_dir() / "splats/splat-transform_minimal.splat");
+    REQUIRE(ksplat.cloud.size() == splat.cloud.size());
+    CHECK(std::ranges::equal(ksplat.cloud.positions(), splat.cloud.positions()));
+    CHECK(std::ranges::equal(ksplat.cloud.sh_dc(), splat.cloud.sh_dc()));
+    for (std::size_t i = 0; i < 12; ++i)
+        CHECK(ksplat.cloud.log_scales()[i] == doctest::Approx(splat.cloud.log_scales()[i]).epsilon(1e-6));
+
+    const GaussianCloud mode1 = read_ksplat(ksplat_mode1(), "mode1.ksplat");
+    REQUIRE(mode1.size() == 3);
+    // Bucket 0 (the first two): centre (1, 2, 3); bucket 1: (-1, 0, 0). Offsets (0.5, -0.25, 0).
+    CHECK(mode1.positions()[0] == doctest::Approx(1.5f));
+    CHECK(mode1.positions()[1] == doctest::Approx(1.75f));
+    CHECK(mode1.positions()[5] == doctest::Approx(3.0f));
+    CHECK(mode1.positions()[6] == doctest::Approx(-0.5f));
+    CHECK(mode1.positions()[7] == doctest::Approx(-0.25f));
+    CHECK(mode1.log_scales()[0] == doctest::Approx(std::log(0.0625f)));
+    CHECK(mode1.rotations()[0] == 1.0f);
+    CHECK(sigmoid(mode1.opacity_logits()[0]) == doctest::Approx(128.0f / 255.0f));
+
+    const auto refused = [](std::vector<std::byte> bytes, std::initializer_list<std::string_view> pieces) {
+        test::check_input_error([&] { read_ksplat(bytes, "bad.ksplat"); }, pieces);
+    };
+    const std::vector<std::byte> good = ksplat_mode1();
+    refused(std::vector<std::byte>(good.begin(), good.begin() + 100), {"bad.ksplat", "truncated"});
+    refused(std::vector<std::byte>(good.begin(), good.end() - 10), {"bad.ksplat", "section 0"});
+    std::vector<std::byte> mode3 = good;
+    mode3[20] = std::byte{3};
+    refused(mode3, {"bad.ksplat", "compression mode 3"});
+    std::vector<std::byte> count = good;
+    count[16] = std::byte{9};
+    refused(count, {"bad.ksplat", "hold 3 Gaussians", "says 9"});
+    std::vector<std::byte> version = good;
+    version[0] = std::byte{2};
+    refused(version, {"bad.ksplat", "version 2.1"});
+    test::check_input_error([] { save_scene(GaussianCloud(1, 0, false), "out.ksplat"); },
+                            {"out.ksplat", "does not write"});
 }
 
 TEST_SUITE_END();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan, UBSan), fuzzes each scene reader (PLY, .splat, .spz, compressed PLY) for SECONDS (default 300),
+# Builds the libFuzzer targets (clang, ASan, UBSan), fuzzes each scene reader (PLY, .splat, .spz, compressed PLY, .ksplat) for SECONDS (default 300),
 # and merges what it found into tests/fuzz/regressions/<reader>/, which the test suite replays.
 # Usage: tools/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -8,11 +8,11 @@ seconds=${1:-300}
 build=build-fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DGLINT_CUDA=OFF \
       -DGLINT_FUZZ=ON -DGLINT_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" fuzz_ply fuzz_splat fuzz_spz fuzz_compressed_ply glint-make-scene >/dev/null
+ninja -C "$build" fuzz_ply fuzz_splat fuzz_spz fuzz_compressed_ply fuzz_ksplat glint-make-scene >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/ply" "$work/splat" "$work/spz" "$work/compressed_ply"
+mkdir -p "$work/ply" "$work/splat" "$work/spz" "$work/compressed_ply" "$work/ksplat"
 # Seeds: small valid scenes of every SH degree, 3D and 4D, binary and ASCII.
 for degree in 0 1 2 3; do
     "$build/tools/glint-make-scene" random 3 "$work/ply/b$degree.ply" --sh-degree $degree --seed $degree >/dev/null
@@ -24,6 +24,7 @@ for degree in 0 1 3; do
     "$build/tools/glint-make-scene" random 3 "$work/spz/s$degree.spz" --sh-degree $degree --seed $degree >/dev/null
 done
 cp tests/data/splats/*.spz "$work/spz/"
+cp tests/data/splats/*.ksplat "$work/ksplat/"
 for degree in 0 1; do
     "$build/tools/glint-make-scene" random 3 "$work/compressed_ply/c$degree.compressed.ply" --sh-degree $degree >/dev/null
 done
@@ -31,13 +32,16 @@ cp tests/fuzz/regressions/ply/* "$work/ply/" 2>/dev/null || true
 cp tests/fuzz/regressions/splat/* "$work/splat/" 2>/dev/null || true
 cp tests/fuzz/regressions/spz/* "$work/spz/" 2>/dev/null || true
 cp tests/fuzz/regressions/compressed_ply/* "$work/compressed_ply/" 2>/dev/null || true
+cp tests/fuzz/regressions/ksplat/* "$work/ksplat/" 2>/dev/null || true
 
-for reader in ply splat spz compressed_ply; do
+for reader in ply splat spz compressed_ply ksplat; do
     dict=()
+    max_len=4096
+    [ "$reader" = ksplat ] && max_len=8192  # its header alone is 4 KiB
     [ -f "tests/fuzz/$reader.dict" ] && dict=(-dict="tests/fuzz/$reader.dict")
     mkdir -p "$work/$reader-found" "tests/fuzz/regressions/$reader"
     echo "fuzzing the $reader reader for $seconds s"
-    "$build/tests/fuzz_$reader" "$work/$reader" "${dict[@]}" -max_total_time="$seconds" -max_len=4096 \
+    "$build/tests/fuzz_$reader" "$work/$reader" "${dict[@]}" -max_total_time="$seconds" -max_len="$max_len" \
         -artifact_prefix="tests/fuzz/regressions/$reader/" -print_final_stats=1 2>"$work/$reader.log" || {
         echo "the $reader fuzzer stopped on a failure; the input is in tests/fuzz/regressions/$reader/"; tail -40 "$work/$reader.log"; exit 1; }
     tail -12 "$work/$reader.log" | grep -E "stat::|Done" || true

@@ -8,6 +8,7 @@
 #include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/compressed_ply.h"
+#include "glint/splatting/ksplat_format.h"
 #include "glint/splatting/splat_format.h"
 #include "glint/splatting/spz_format.h"
 
@@ -20,9 +21,10 @@ SceneFormat scene_format_for(const std::filesystem::path& path) {
                                                                                : SceneFormat::Ply;
     if (extension == ".splat") return SceneFormat::Splat;
     if (extension == ".spz") return SceneFormat::Spz;
+    if (extension == ".ksplat") return SceneFormat::Ksplat;
     throw InputError(cat(path.string(), ": unsupported scene format '",
                          extension.empty() ? "(no extension)" : extension,
-                         "' (supported: .ply, .splat, .spz)"));
+                         "' (supported: .ply, .splat, .spz, .ksplat)"));
 }
 
 const char* scene_format_name(SceneFormat format) {
@@ -35,6 +37,8 @@ const char* scene_format_name(SceneFormat format) {
             return "SPZ";
         case SceneFormat::CompressedPly:
             return "compressed PLY";
+        case SceneFormat::Ksplat:
+            return "ksplat";
     }
     return "?";
 }
@@ -85,12 +89,24 @@ LoadedScene from_compressed_ply(std::span<const std::byte> bytes, std::string_vi
     return scene;
 }
 
+LoadedScene from_ksplat(std::span<const std::byte> bytes, std::string_view name) {
+    LoadedScene scene;
+    KsplatInfo info;
+    scene.cloud = read_ksplat(bytes, name, &info);
+    scene.format = SceneFormat::Ksplat;
+    scene.file_bytes = bytes.size();
+    scene.encoding = cat("version ", info.version, ", compression mode ", info.compression_mode, ", ",
+                         info.sections, info.sections == 1 ? " section" : " sections");
+    return scene;
+}
+
 }  // namespace
 
 LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
                                    std::string_view name) {
     if (format == SceneFormat::Splat) return from_splat(read_splat(bytes, name), bytes.size());
     if (format == SceneFormat::Spz) return from_spz(bytes, name);
+    if (format == SceneFormat::Ksplat) return from_ksplat(bytes, name);
     if (format == SceneFormat::CompressedPly ||
         is_compressed_ply(bytes.first(std::min<std::size_t>(bytes.size(), 8192))))
         return from_compressed_ply(bytes, name);
@@ -108,6 +124,10 @@ LoadedScene load_scene(const std::filesystem::path& path) {
     if (format == SceneFormat::Spz) {
         file.wait_for(file.size());
         return from_spz(file.bytes(), name);
+    }
+    if (format == SceneFormat::Ksplat) {
+        file.wait_for(file.size());
+        return from_ksplat(file.bytes(), name);
     }
     // A compressed PLY is recognised by its header, whatever the file is called.
     const std::size_t head = std::min<std::size_t>(file.size(), 8192);
@@ -133,6 +153,10 @@ void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, c
         case SceneFormat::CompressedPly:
             write_compressed_ply(cloud, path);
             return;
+        case SceneFormat::Ksplat:
+            throw InputError(cat(path.string(),
+                                 ": glint reads .ksplat but does not write it (write .spz, "
+                                 ".compressed.ply, .splat or .ply)"));
     }
 }
 

@@ -38,7 +38,7 @@ constexpr Shortcut kShortcuts[] = {
 
 bool is_scene_file(const std::filesystem::path& path) {
     const std::string ext = to_lower(path.extension().string());
-    return ext == ".ply" || ext == ".splat" || ext == ".spz";
+    return ext == ".ply" || ext == ".splat" || ext == ".spz" || ext == ".ksplat";
 }
 
 }  // namespace

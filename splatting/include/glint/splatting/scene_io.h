@@ -1,5 +1,5 @@
-// Loading and saving Gaussian scenes by file extension (.ply, .splat, .spz; *.compressed.ply writes
-// PlayCanvas's compressed PLY, which is read from any .ply whose header has its layout).
+// Loading and saving Gaussian scenes by file extension (.ply, .splat, .spz, .ksplat to read; *.compressed.ply
+// writes PlayCanvas's compressed PLY, which is read from any .ply whose header has its layout).
 #pragma once
 
 #include <cstddef>
@@ -14,7 +14,7 @@
 
 namespace glint::splatting {
 
-enum class SceneFormat { Ply, Splat, Spz, CompressedPly };
+enum class SceneFormat { Ply, Splat, Spz, CompressedPly, Ksplat };
 
 // By extension, case-insensitive. Throws InputError naming the file and the supported extensions.
 SceneFormat scene_format_for(const std::filesystem::path& path);
