@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "glint/splatting/compressed_ply.h"
+#include "glint/splatting/gltf_splats.h"
 #include "glint/splatting/ksplat_format.h"
 #include "glint/splatting/ply_format.h"
 #include "glint/splatting/splat_format.h"
@@ -56,6 +57,10 @@ TEST_CASE(".splat fuzz regressions load or are rejected with InputError") {
 
 TEST_CASE(".spz fuzz regressions load or are rejected with InputError") {
     replay("spz", [](std::span<const std::byte> bytes) { splatting::read_spz(bytes, "fuzz-input"); });
+}
+
+TEST_CASE("glTF KHR_gaussian_splatting fuzz regressions load or are rejected with InputError") {
+    replay("gltf", [](std::span<const std::byte> bytes) { splatting::read_gltf_splats(bytes, "fuzz-input"); });
 }
 
 TEST_CASE(".ksplat fuzz regressions load or are rejected with InputError") {

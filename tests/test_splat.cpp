@@ -113,6 +113,11 @@ TEST_CASE("bad .splat input") {
 TEST_CASE("format dispatch by extension") {
     CHECK(scene_format_for("a/B.PLY") == SceneFormat::Ply);
     CHECK(scene_format_for("x.splat") == SceneFormat::Splat);
+    CHECK(scene_format_for("x.spz") == SceneFormat::Spz);
+    CHECK(scene_format_for("x.ksplat") == SceneFormat::Ksplat);
+    CHECK(scene_format_for("x.glb") == SceneFormat::Gltf);
+    CHECK(scene_format_for("x.gltf") == SceneFormat::Gltf);
+    CHECK(scene_format_for("dir/Scene.Compressed.PLY") == SceneFormat::CompressedPly);
     test::check_input_error([] { scene_format_for("scene.obj"); },
                             {"scene.obj", "unsupported scene format '.obj'"});
     test::check_input_error([] { scene_format_for("scene"); }, {"(no extension)"});

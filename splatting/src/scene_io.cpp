@@ -2,12 +2,14 @@
 #include "glint/splatting/scene_io.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/compressed_ply.h"
+#include "glint/splatting/gltf_splats.h"
 #include "glint/splatting/ksplat_format.h"
 #include "glint/splatting/splat_format.h"
 #include "glint/splatting/spz_format.h"
@@ -22,9 +24,10 @@ SceneFormat scene_format_for(const std::filesystem::path& path) {
     if (extension == ".splat") return SceneFormat::Splat;
     if (extension == ".spz") return SceneFormat::Spz;
     if (extension == ".ksplat") return SceneFormat::Ksplat;
+    if (extension == ".gltf" || extension == ".glb") return SceneFormat::Gltf;
     throw InputError(cat(path.string(), ": unsupported scene format '",
                          extension.empty() ? "(no extension)" : extension,
-                         "' (supported: .ply, .splat, .spz, .ksplat)"));
+                         "' (supported: .ply, .splat, .spz, .ksplat, .gltf, .glb)"));
 }
 
 const char* scene_format_name(SceneFormat format) {
@@ -39,6 +42,8 @@ const char* scene_format_name(SceneFormat format) {
             return "compressed PLY";
         case SceneFormat::Ksplat:
             return "ksplat";
+        case SceneFormat::Gltf:
+            return "glTF KHR_gaussian_splatting";
     }
     return "?";
 }
@@ -100,6 +105,16 @@ LoadedScene from_ksplat(std::span<const std::byte> bytes, std::string_view name)
     return scene;
 }
 
+LoadedScene from_gltf(std::span<const std::byte> bytes, std::string_view name) {
+    LoadedScene scene;
+    scene.cloud = read_gltf_splats(bytes, name);
+    scene.format = SceneFormat::Gltf;
+    scene.file_bytes = bytes.size();
+    scene.encoding =
+        bytes.size() >= 4 && std::memcmp(bytes.data(), "glTF", 4) == 0 ? "binary (.glb)" : "JSON (.gltf)";
+    return scene;
+}
+
 }  // namespace
 
 LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
@@ -107,6 +122,7 @@ LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat
     if (format == SceneFormat::Splat) return from_splat(read_splat(bytes, name), bytes.size());
     if (format == SceneFormat::Spz) return from_spz(bytes, name);
     if (format == SceneFormat::Ksplat) return from_ksplat(bytes, name);
+    if (format == SceneFormat::Gltf) return from_gltf(bytes, name);
     if (format == SceneFormat::CompressedPly ||
         is_compressed_ply(bytes.first(std::min<std::size_t>(bytes.size(), 8192))))
         return from_compressed_ply(bytes, name);
@@ -128,6 +144,10 @@ LoadedScene load_scene(const std::filesystem::path& path) {
     if (format == SceneFormat::Ksplat) {
         file.wait_for(file.size());
         return from_ksplat(file.bytes(), name);
+    }
+    if (format == SceneFormat::Gltf) {
+        file.wait_for(file.size());
+        return from_gltf(file.bytes(), name);
     }
     // A compressed PLY is recognised by its header, whatever the file is called.
     const std::size_t head = std::min<std::size_t>(file.size(), 8192);
@@ -152,6 +172,9 @@ void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, c
             return;
         case SceneFormat::CompressedPly:
             write_compressed_ply(cloud, path);
+            return;
+        case SceneFormat::Gltf:
+            write_gltf_splats(cloud, path);
             return;
         case SceneFormat::Ksplat:
             throw InputError(cat(path.string(),

@@ -14,7 +14,7 @@
 
 namespace glint::splatting {
 
-enum class SceneFormat { Ply, Splat, Spz, CompressedPly, Ksplat };
+enum class SceneFormat { Ply, Splat, Spz, CompressedPly, Ksplat, Gltf };
 
 // By extension, case-insensitive. Throws InputError naming the file and the supported extensions.
 SceneFormat scene_format_for(const std::filesystem::path& path);
