@@ -112,3 +112,86 @@ TEST_CASE("glTF KHR_gaussian_splatting round trip (.glb and .gltf), and bad inpu
 }
 
 TEST_SUITE_END();
+
+TEST_SUITE_BEGIN("cpu");
+
+TEST_CASE("one scene through every format and back stays within the sum of their quantisation bounds") {
+    tools::RandomSceneOptions options;
+    options.count = 1000;
+    options.sh_degree = 3;
+    options.seed = 8;
+    GaussianCloud cloud = tools::make_random_scene(options);
+    // Inside every format's range: .spz log-scales [-10, 5.9], colours a .splat byte holds, SH in [-1, 1).
+    for (float& s : cloud.log_scales()) s = std::clamp(s, -9.9f, 5.9f);
+    for (float& c : cloud.sh_dc()) c = std::clamp(c, -1.7f, 1.7f);
+    for (float& c : cloud.sh_rest()) c = std::clamp(c, -0.95f, 0.95f);
+    test::TempDir dir;
+    // PLY -> .spz 4 -> compressed PLY -> .glb -> .spz 3 -> .gltf -> PLY (every SH-carrying format), then
+    // the same through .splat (no SH).
+    GaussianCloud current = cloud;
+    for (const char* step : {"a.ply", "b.spz", "c.compressed.ply", "d.glb", "e.spz", "f.gltf", "g.ply"}) {
+        SaveOptions save;
+        save.spz_version = std::string_view(step) == "e.spz" ? 3 : 4;
+        save_scene(current, dir / step, save);
+        current = load_scene(dir / step).cloud;
+    }
+    save_scene(current, dir / "h.splat");
+    const GaussianCloud flat = load_scene(dir / "h.splat").cloud;
+    REQUIRE(current.size() == cloud.size());
+    REQUIRE(current.sh_degree() == 3);
+    REQUIRE(flat.size() == cloud.size());
+    // The compressed PLY reorders: match each Gaussian by position.
+    const auto nearest = [](const GaussianCloud& in, const float* p) {
+        std::size_t best = 0;
+        float distance = INFINITY;
+        for (std::size_t j = 0; j < in.size(); ++j) {
+            float d = 0.0f;
+            for (int a = 0; a < 3; ++a) {
+                const float e = in.positions()[3 * j + static_cast<std::size_t>(a)] - p[a];
+                d += e * e;
+            }
+            if (d < distance) distance = d, best = j;
+        }
+        return best;
+    };
+    float position = 0.0f, scale = 0.0f, opacity = 0.0f, dc = 0.0f, sh1 = 0.0f, sh23 = 0.0f, rotation = 0.0f;
+    for (std::size_t i = 0; i < cloud.size(); ++i) {
+        const std::size_t j = nearest(current, &cloud.positions()[3 * i]);
+        for (int a = 0; a < 3; ++a) {
+            const auto ia = 3 * i + static_cast<std::size_t>(a), ja = 3 * j + static_cast<std::size_t>(a);
+            position = std::max(position, std::fabs(current.positions()[ja] - cloud.positions()[ia]));
+            scale = std::max(scale, std::fabs(current.log_scales()[ja] - cloud.log_scales()[ia]));
+            dc = std::max(dc, std::fabs(current.sh_dc()[ja] - cloud.sh_dc()[ia]));
+        }
+        const float a = sigmoid(cloud.opacity_logits()[i]);
+        if (a > 2.0f / 255.0f && a < 1.0f - 2.0f / 255.0f)
+            opacity = std::max(opacity, std::fabs(sigmoid(current.opacity_logits()[j]) - a));
+        rotation = std::max(rotation, rotation_angle(&cloud.rotations()[4 * i], &current.rotations()[4 * j]));
+        for (std::size_t c = 0; c < 45; ++c) {
+            const float e = std::fabs(current.sh_rest()[45 * j + c] - cloud.sh_rest()[45 * i + c]);
+            (c < 9 ? sh1 : sh23) = std::max(c < 9 ? sh1 : sh23, e);
+        }
+    }
+    MESSAGE("after PLY, .spz 4, compressed PLY, .glb, .spz 3, .gltf, PLY: position ", position,
+            ", log-scale ", scale, ", opacity ", opacity, ", f_dc ", dc, ", rotation ", rotation,
+            " rad, SH degree 1 ", sh1, ", SH 2-3 ", sh23);
+    // The sums of the stated bounds: .spz twice, the compressed PLY once (chunks within the [-1, 1] box and
+    // the generator's log-scale and colour ranges); glTF and PLY are exact.
+    CHECK(position <= 2.0f * 0.5f / 4096.0f + 2.0f / 1023.0f / 2.0f + 1e-5f);
+    CHECK(scale <= 2.0f / 32.0f + 16.0f / 1023.0f / 2.0f + 1e-5f);
+    CHECK(opacity <= 3.0f * 0.5f / 255.0f + 1e-5f);
+    CHECK(dc <= 2.0f * 0.5f / (255.0f * 0.15f) + 1.0f / 255.0f / 2.0f / 0.2820948f + 1e-4f);
+    CHECK(sh1 <= 2.0f * 4.5f / 128.0f + 8.0f / 256.0f / 2.0f + 1e-5f);
+    CHECK(sh23 <= 2.0f * 8.5f / 128.0f + 8.0f / 256.0f / 2.0f + 1e-5f);
+    CHECK(rotation < 0.01f);
+    // And through .splat: SH dropped, the rest within its bounds on top.
+    float flat_position = 0.0f;
+    for (std::size_t i = 0; i < current.size(); ++i)
+        for (std::size_t a = 0; a < 3; ++a)
+            flat_position = std::max(flat_position,
+                                     std::fabs(flat.positions()[3 * i + a] - current.positions()[3 * i + a]));
+    CHECK(flat_position == 0.0f);
+    CHECK(flat.sh_degree() == 0);
+}
+
+TEST_SUITE_END();
