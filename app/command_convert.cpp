@@ -22,14 +22,17 @@ void add_convert_command(CLI::App& app, Action& action) {
     auto options = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
         "convert",
-        "Convert a scene between formats by extension (.ply, .splat, .spz); the output is written atomically");
+        "Convert a scene between formats by extension (.ply, .compressed.ply, .splat, .spz, .glb, .gltf, "
+        ".sog, a SOG folder's meta.json; .ksplat read); the output is written atomically");
     command->add_option("IN", options->input, "Input scene")->required();
     command->add_option("OUT", options->output, "Output scene")->required();
     command->add_flag("--ascii", options->ascii, "Write an ASCII PLY instead of binary little-endian");
     command
         ->add_option("--sh-degree", options->sh_degree, "Reduce (or zero-extend) the SH degree of the output")
         ->check(CLI::Range(0, 3));
-    command->add_option("--spz-version", options->spz_version, ".spz output: 4 (the newest) or 3 (older readers)")
+    command
+        ->add_option("--spz-version", options->spz_version,
+                     ".spz output: 4 (the newest) or 3 (older readers)")
         ->check(CLI::IsMember({3, 4}));
     command->callback([&action, options] {
         action = [options] {

@@ -18,6 +18,7 @@
 #include "glint/scene/gaussian_scene.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
+#include "glint/splatting/sog_format.h"
 #include "view_options.h"
 
 namespace glint::app {
@@ -272,14 +273,15 @@ void add_info_command(CLI::App& app, Action& action) {
                            "opacity and scale distributions, memory, time span (4D)");
     command->add_option(
         "FILE", options->file,
-        "Scene file (.ply, .splat, .nerf), or a dataset (COLMAP or transforms.json folder, a "
+        "Scene file (.ply, .splat, .spz, .ksplat, .gltf, .glb, .sog or a SOG folder, .nerf), or a dataset (COLMAP or transforms.json folder, a "
         "transforms.json, or an N3V multi-view video folder); the embedded default scene if omitted");
     command->add_flag("--json", options->json, "Print machine-readable JSON");
     command->callback([&action, options] {
         action = [options] {
             if (options->file.empty()) return run_default(options->json);
             const std::filesystem::path path(options->file);
-            if (std::filesystem::is_directory(path) || to_lower(path.extension().string()) == ".json")
+            if (!splatting::is_sog_path(path) &&
+                (std::filesystem::is_directory(path) || to_lower(path.extension().string()) == ".json"))
                 return show_dataset(options->file, options->json);
             if (scene::is_nerf_path(path)) return show_nerf(options->file, options->json);
             const auto start = std::chrono::steady_clock::now();

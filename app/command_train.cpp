@@ -15,6 +15,7 @@
 #include "glint/core/training_session.h"
 #include "glint/nerf/model.h"
 #include "glint/nerf/training_session.h"
+#include "glint/splatting/scene_io.h"
 #include "glint/splatting/train/live_training.h"
 #include "glint/splatting/train/session.h"
 #include "view_options.h"
@@ -361,8 +362,12 @@ int run_train(TrainCommandOptions o) {
     const std::string ext = to_lower(std::filesystem::path(o.output).extension().string());
     const bool nerf = o.model == "nerf" || (o.model == "auto" && ext == ".nerf");
     if (nerf && ext != ".nerf") throw InputError(cat(o.output, ": a NeRF is written to a .nerf file"));
-    if (!nerf && ext != ".ply" && ext != ".splat" && ext != ".spz")
-        throw InputError(cat(o.output, ": the output is .ply, .splat or .spz (or .nerf with --model nerf)"));
+    if (!nerf && (splatting::scene_format_for(o.output) == splatting::SceneFormat::Ksplat ||
+                  (std::filesystem::is_directory(o.output) && ext != ".sog")))
+        throw InputError(
+            cat(o.output,
+                ": the output is .ply, .compressed.ply, .splat, .spz, .glb, .gltf, .sog or a SOG "
+                "folder's meta.json (or .nerf with --model nerf)"));
     if (nerf && o.view) throw InputError("--view shows Gaussian training; NeRF training has no live view");
     const int iterations = o.iterations > 0 ? o.iterations : (nerf ? 3000 : 7000);
     DatasetOptions dataset_options;

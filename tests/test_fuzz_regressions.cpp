@@ -8,6 +8,7 @@
 #include "glint/splatting/ksplat_format.h"
 #include "glint/splatting/ply_format.h"
 #include "glint/splatting/splat_format.h"
+#include "glint/splatting/sog_format.h"
 #include "glint/splatting/spz_format.h"
 #include "test_support.h"
 
@@ -70,6 +71,10 @@ TEST_CASE(".ksplat fuzz regressions load or are rejected with InputError") {
 TEST_CASE("compressed PLY fuzz regressions load or are rejected with InputError") {
     replay("compressed_ply",
            [](std::span<const std::byte> bytes) { splatting::read_compressed_ply(bytes, "fuzz-input"); });
+}
+
+TEST_CASE("SOG archive fuzz regressions load or are rejected with InputError") {
+    replay("sog", [](std::span<const std::byte> bytes) { splatting::read_sog_archive(bytes, "fuzz-input"); });
 }
 
 TEST_SUITE_END();

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "glint/splatting/activation.h"
 #include "glint/splatting/gltf_splats.h"
@@ -13,18 +15,6 @@
 
 using namespace glint;
 using namespace glint::splatting;
-
-namespace {
-
-// The angle between two quaternions as rotations (radians).
-float rotation_angle(const float* a, const float* b) {
-    const float na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2] + a[3] * a[3]);
-    const float nb = std::sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2] + b[3] * b[3]);
-    const float dot = std::fabs(a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]) / (na * nb);
-    return 2.0f * std::acos(std::min(dot, 1.0f));
-}
-
-}  // namespace
 
 TEST_SUITE_BEGIN("cpu");
 
@@ -46,10 +36,10 @@ TEST_CASE("glTF KHR_gaussian_splatting: the conformance files read, quantised at
     CHECK(c.positions()[2] == -3.0f);
     // Nodes 0-2: one rotation as float, normalized byte and normalized short.
     const float* r = c.rotations().data();
-    MESSAGE("rotation as i8 / i16 against f32: ", rotation_angle(r, r + 4), " / ", rotation_angle(r, r + 8),
-            " rad");
-    CHECK(rotation_angle(r, r + 4) < 0.03f);
-    CHECK(rotation_angle(r, r + 8) < 1e-3f);
+    MESSAGE("rotation as i8 / i16 against f32: ", test::rotation_angle(r, r + 4), " / ",
+            test::rotation_angle(r, r + 8), " rad");
+    CHECK(test::rotation_angle(r, r + 4) < 0.03f);
+    CHECK(test::rotation_angle(r, r + 8) < 1e-3f);
     // Nodes 8-10: opacity as float (0.75), normalized byte (64 -> 64/255) and normalized short (16384 ->
     // 16384/65535): the normalized decodings of the glTF rules.
     const auto alpha = [&](std::size_t i) { return sigmoid(c.opacity_logits()[i]); };
@@ -92,7 +82,7 @@ TEST_CASE("glTF KHR_gaussian_splatting round trip (.glb and .gltf), and bad inpu
         float rotation = 0.0f, opacity = 0.0f;
         for (std::size_t i = 0; i < cloud.size(); ++i) {
             rotation =
-                std::max(rotation, rotation_angle(&cloud.rotations()[4 * i], &back.rotations()[4 * i]));
+                std::max(rotation, test::rotation_angle(&cloud.rotations()[4 * i], &back.rotations()[4 * i]));
             opacity = std::max(
                 opacity, std::fabs(sigmoid(back.opacity_logits()[i]) - sigmoid(cloud.opacity_logits()[i])));
         }
@@ -126,8 +116,8 @@ TEST_CASE("one scene through every format and back stays within the sum of their
     for (float& c : cloud.sh_dc()) c = std::clamp(c, -1.7f, 1.7f);
     for (float& c : cloud.sh_rest()) c = std::clamp(c, -0.95f, 0.95f);
     test::TempDir dir;
-    // PLY -> .spz 4 -> compressed PLY -> .glb -> .spz 3 -> .gltf -> PLY (every SH-carrying format), then
-    // the same through .splat (no SH).
+    // PLY -> .spz 4 -> compressed PLY -> .glb -> .spz 3 -> .gltf -> PLY -> SOG (every SH-carrying format),
+    // then the same through .splat (no SH).
     GaussianCloud current = cloud;
     for (const char* step : {"a.ply", "b.spz", "c.compressed.ply", "d.glb", "e.spz", "f.gltf", "g.ply"}) {
         SaveOptions save;
@@ -135,6 +125,26 @@ TEST_CASE("one scene through every format and back stays within the sum of their
         save_scene(current, dir / step, save);
         current = load_scene(dir / step).cloud;
     }
+    // Then SOG, whose codebooks are fitted to the scene: its part of the bound is each value's distance to
+    // the nearest entry of the codebook written.
+    const GaussianCloud before_sog = current;
+    save_scene(current, dir / "h/meta.json");
+    current = load_scene(dir / "h").cloud;
+    nlohmann::json sog;
+    std::ifstream(dir / "h/meta.json") >> sog;
+    const auto farthest_from_codebook = [](const nlohmann::json& codebook, std::span<const float> values) {
+        float farthest = 0.0f;
+        for (const float v : values) {
+            float nearest = INFINITY;
+            for (const auto& entry : codebook) nearest = std::min(nearest, std::fabs(entry.get<float>() - v));
+            farthest = std::max(farthest, nearest);
+        }
+        return farthest;
+    };
+    const float sog_scale = farthest_from_codebook(sog["scales"]["codebook"], before_sog.log_scales());
+    const float sog_dc = farthest_from_codebook(sog["sh0"]["codebook"], before_sog.sh_dc());
+    const float sog_sh =
+        farthest_from_codebook(sog["shN"]["codebook"], before_sog.sh_rest());  // 1,000 entries
     GaussianCloud dc_only = current;  // .splat holds colour only (writing more would warn)
     dc_only.set_sh_degree(0);
     save_scene(dc_only, dir / "h.splat");
@@ -168,24 +178,28 @@ TEST_CASE("one scene through every format and back stays within the sum of their
         const float a = sigmoid(cloud.opacity_logits()[i]);
         if (a > 2.0f / 255.0f && a < 1.0f - 2.0f / 255.0f)
             opacity = std::max(opacity, std::fabs(sigmoid(current.opacity_logits()[j]) - a));
-        rotation = std::max(rotation, rotation_angle(&cloud.rotations()[4 * i], &current.rotations()[4 * j]));
+        rotation =
+            std::max(rotation, test::rotation_angle(&cloud.rotations()[4 * i], &current.rotations()[4 * j]));
         for (std::size_t c = 0; c < 45; ++c) {
             const float e = std::fabs(current.sh_rest()[45 * j + c] - cloud.sh_rest()[45 * i + c]);
             (c < 9 ? sh1 : sh23) = std::max(c < 9 ? sh1 : sh23, e);
         }
     }
-    MESSAGE("after PLY, .spz 4, compressed PLY, .glb, .spz 3, .gltf, PLY: position ", position,
+    MESSAGE("after PLY, .spz 4, compressed PLY, .glb, .spz 3, .gltf, PLY, SOG: position ", position,
             ", log-scale ", scale, ", opacity ", opacity, ", f_dc ", dc, ", rotation ", rotation,
             " rad, SH degree 1 ", sh1, ", SH 2-3 ", sh23);
     // The sums of the stated bounds: .spz twice, the compressed PLY once (chunks within the [-1, 1] box and
     // the generator's log-scale and colour ranges); glTF and PLY are exact.
-    CHECK(position <= 2.0f * 0.5f / 4096.0f + 2.0f / 1023.0f / 2.0f + 1e-5f);
-    CHECK(scale <= 2.0f / 32.0f + 16.0f / 1023.0f / 2.0f + 1e-5f);
-    CHECK(opacity <= 3.0f * 0.5f / 255.0f + 1e-5f);
-    CHECK(dc <= 2.0f * 0.5f / (255.0f * 0.15f) + 1.0f / 255.0f / 2.0f / 0.2820948f + 1e-4f);
-    CHECK(sh1 <= 2.0f * 4.5f / 128.0f + 8.0f / 256.0f / 2.0f + 1e-5f);
-    CHECK(sh23 <= 2.0f * 8.5f / 128.0f + 8.0f / 256.0f / 2.0f + 1e-5f);
-    CHECK(rotation < 0.01f);
+    // SOG: positions within (|x| + 1) x 2 ln 2 / 131070 in the [-1, 1] box, rotations 0.019 rad, opacity
+    // 0.5/255, the rest its codebooks' distances.
+    MESSAGE("SOG's codebook distances: log-scale ", sog_scale, ", f_dc ", sog_dc, ", SH ", sog_sh);
+    CHECK(position <= 2.0f * 0.5f / 4096.0f + 2.0f / 1023.0f / 2.0f + 2.0f * 1.3863f / 131070.0f + 1e-5f);
+    CHECK(scale <= 2.0f / 32.0f + 16.0f / 1023.0f / 2.0f + sog_scale + 1e-5f);
+    CHECK(opacity <= 4.0f * 0.5f / 255.0f + 1e-5f);
+    CHECK(dc <= 2.0f * 0.5f / (255.0f * 0.15f) + 1.0f / 255.0f / 2.0f / 0.2820948f + sog_dc + 1e-4f);
+    CHECK(sh1 <= 2.0f * 4.5f / 128.0f + 8.0f / 256.0f / 2.0f + sog_sh + 1e-5f);
+    CHECK(sh23 <= 2.0f * 8.5f / 128.0f + 8.0f / 256.0f / 2.0f + sog_sh + 1e-5f);
+    CHECK(rotation < 0.01f + 0.019f);
     // And through .splat: SH dropped, the rest within its bounds on top.
     float flat_position = 0.0f;
     for (std::size_t i = 0; i < current.size(); ++i)

@@ -74,7 +74,7 @@ TEST_CASE("Scene::save writes the kind's formats and refuses the others, keeping
     s->save(dir / "copy.splat");
     const auto back = scene::open_scene(dir / "copy.splat", Backend::Cpu);
     CHECK(back->primitives() == s->primitives());
-    test::check_input_error([&] { s->save(dir / "copy.nerf"); }, {"copy.nerf", ".ply, .splat or .spz"});
+    test::check_input_error([&] { s->save(dir / "copy.nerf"); }, {"copy.nerf", ".ply, .compressed.ply, .splat, .spz, .glb, .gltf or .sog"});
     CHECK_FALSE(std::filesystem::exists(dir / "copy.nerf"));
     test::check_input_error([&] { scene::open_scene(dir / "missing.ply", Backend::Cpu); }, {"missing.ply"});
 }

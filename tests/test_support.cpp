@@ -2,6 +2,7 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include "test_support.h"
 
+#include <algorithm>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,6 +217,13 @@ nerf::NerfConfig small_nerf_config() {
     c.occupancy_resolution = 16;
     c.steps = 128;
     return c;
+}
+
+float rotation_angle(const float* a, const float* b) {
+    const float na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2] + a[3] * a[3]);
+    const float nb = std::sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2] + b[3] * b[3]);
+    const float dot = std::fabs(a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]) / (na * nb);
+    return 2.0f * std::acos(std::min(dot, 1.0f));
 }
 
 }  // namespace glint::test

@@ -56,6 +56,9 @@ private:
     std::filesystem::path m_path;
 };
 
+// The angle between two quaternions (w, x, y, z; any length) as rotations, in radians.
+float rotation_angle(const float* a, const float* b);
+
 inline std::span<const std::byte> as_bytes(std::string_view text) {
     return std::as_bytes(std::span(text.data(), text.size()));
 }

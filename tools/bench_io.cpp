@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
         std::vector<Case> cases = {{"ply", ".ply", glint::splatting::PlyEncoding::BinaryLittleEndian},
                                    {"splat", ".splat", glint::splatting::PlyEncoding::BinaryLittleEndian},
                                    {"spz", ".spz", glint::splatting::PlyEncoding::BinaryLittleEndian},
-                                   {"compressed-ply", ".compressed.ply", glint::splatting::PlyEncoding::BinaryLittleEndian}};
+                                   {"compressed-ply", ".compressed.ply", glint::splatting::PlyEncoding::BinaryLittleEndian},
+                                   {"sog", ".sog", glint::splatting::PlyEncoding::BinaryLittleEndian}};
         if (ascii) cases.push_back({"ply-ascii", ".ply", glint::splatting::PlyEncoding::Ascii});
         for (const Case& c : cases) {
             const std::filesystem::path path = std::filesystem::path(folder) /

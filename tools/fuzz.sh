@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan, UBSan), fuzzes each scene reader (PLY, .splat, .spz, compressed PLY, .ksplat, glTF) for SECONDS (default 300),
+# Builds the libFuzzer targets (clang, ASan, UBSan), fuzzes each scene reader (PLY, .splat, .spz, compressed PLY, .ksplat, glTF, SOG) for SECONDS (default 300),
 # and merges what it found into tests/fuzz/regressions/<reader>/, which the test suite replays.
 # Usage: tools/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -8,11 +8,11 @@ seconds=${1:-300}
 build=build-fuzz
 cmake -S . -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DGLINT_CUDA=OFF \
       -DGLINT_FUZZ=ON -DGLINT_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" fuzz_ply fuzz_splat fuzz_spz fuzz_compressed_ply fuzz_ksplat fuzz_gltf glint-make-scene >/dev/null
+ninja -C "$build" fuzz_ply fuzz_splat fuzz_spz fuzz_compressed_ply fuzz_ksplat fuzz_gltf fuzz_sog glint-make-scene >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/ply" "$work/splat" "$work/spz" "$work/compressed_ply" "$work/ksplat" "$work/gltf"
+mkdir -p "$work/ply" "$work/splat" "$work/spz" "$work/compressed_ply" "$work/ksplat" "$work/gltf" "$work/sog"
 # Seeds: small valid scenes of every SH degree, 3D and 4D, binary and ASCII.
 for degree in 0 1 2 3; do
     "$build/tools/glint-make-scene" random 3 "$work/ply/b$degree.ply" --sh-degree $degree --seed $degree >/dev/null
@@ -26,6 +26,9 @@ done
 cp tests/data/splats/*.spz "$work/spz/"
 cp tests/data/splats/*.ksplat "$work/ksplat/"
 cp tests/data/splats/khr_*.gl* "$work/gltf/"
+for degree in 0 1 3; do
+    "$build/tools/glint-make-scene" random 3 "$work/sog/s$degree.sog" --sh-degree $degree --seed $degree >/dev/null
+done
 for degree in 0 1; do
     "$build/tools/glint-make-scene" random 3 "$work/compressed_ply/c$degree.compressed.ply" --sh-degree $degree >/dev/null
 done
@@ -35,12 +38,14 @@ cp tests/fuzz/regressions/spz/* "$work/spz/" 2>/dev/null || true
 cp tests/fuzz/regressions/compressed_ply/* "$work/compressed_ply/" 2>/dev/null || true
 cp tests/fuzz/regressions/ksplat/* "$work/ksplat/" 2>/dev/null || true
 cp tests/fuzz/regressions/gltf/* "$work/gltf/" 2>/dev/null || true
+cp tests/fuzz/regressions/sog/* "$work/sog/" 2>/dev/null || true
 
-for reader in ply splat spz compressed_ply ksplat gltf; do
+for reader in ply splat spz compressed_ply ksplat gltf sog; do
     dict=()
     max_len=4096
     [ "$reader" = ksplat ] && max_len=8192  # its header alone is 4 KiB
     [ "$reader" = gltf ] && max_len=32768   # the conformance files are about 20 KiB
+    [ "$reader" = sog ] && max_len=20000    # a 3-Gaussian archive is 11 to 17 KiB (three 256-entry codebooks)
     [ -f "tests/fuzz/$reader.dict" ] && dict=(-dict="tests/fuzz/$reader.dict")
     mkdir -p "$work/$reader-found" "tests/fuzz/regressions/$reader"
     echo "fuzzing the $reader reader for $seconds s"

@@ -730,6 +730,7 @@ int Viewer::run() {
         draw_side_window(m_state, t);
         draw_help_overlay(m_state);
         draw_file_dialog(m_state);
+        draw_save_dialog(m_state);
         handle_requests();
 
         ++frame;

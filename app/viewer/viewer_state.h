@@ -132,6 +132,8 @@ struct ViewerState {
     std::string open_path;  // request: open this scene
     std::string file_dialog_dir;
     bool file_dialog = false;
+    std::string save_dialog_path;  // what the Save As dialog shows
+    bool save_dialog = false;
 
     // Stats.
     TimingHistory timings;

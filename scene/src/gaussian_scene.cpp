@@ -25,6 +25,10 @@ std::optional<UpHint> gaussian_up_hint(const splatting::LoadedScene& loaded) {
     if (c.up()) return UpHint{{(*c.up())[0], (*c.up())[1], (*c.up())[2]}, "from the file's 'glint up' line"};
     if (loaded.format == splatting::SceneFormat::CompressedPly)
         return UpHint{{0.0f, -1.0f, 0.0f}, "the compressed PLY's (the reference PLY convention)"};
+    if (loaded.format == splatting::SceneFormat::Gltf)
+        return UpHint{{0.0f, -1.0f, 0.0f}, "glTF's y up (read into the reference PLY's axes)"};
+    if (loaded.format == splatting::SceneFormat::Sog)
+        return UpHint{{0.0f, -1.0f, 0.0f}, "SOG's (the reference PLY convention)"};
     if (loaded.format == splatting::SceneFormat::Spz)
         return UpHint{{0.0f, -1.0f, 0.0f},
                       "the .spz convention (its y up, read into the reference PLY's axes)"};
@@ -89,7 +93,7 @@ std::unique_ptr<Scene> GaussianScene::cpu_copy() const {
 
 void GaussianScene::save(const std::filesystem::path& path) const {
     if (is_nerf_path(path))
-        throw InputError(cat(path.string(), ": Gaussians are saved as .ply, .splat or .spz"));
+        throw InputError(cat(path.string(), ": Gaussians are saved as .ply, .compressed.ply, .splat, .spz, .glb, .gltf or .sog"));
     splatting::save_scene(m_loaded.cloud, path);
 }
 

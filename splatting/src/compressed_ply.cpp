@@ -17,6 +17,7 @@
 #include "glint/core/text.h"
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/raster_math.h"
+#include "morton_order.h"
 
 namespace glint::splatting {
 namespace {
@@ -126,19 +127,6 @@ std::uint32_t to_unorm(float t, int bits) {
 
 float lerp(float a, float b, float t) {
     return a * (1.0f - t) + b * t;
-}
-
-// 10 bits per axis of the position within the scene's box, interleaved.
-std::uint32_t morton(float x, float y, float z) {
-    const auto spread = [](std::uint32_t v) {
-        v &= 0x3ff;
-        v = (v | (v << 16)) & 0x030000ff;
-        v = (v | (v << 8)) & 0x0300f00f;
-        v = (v | (v << 4)) & 0x030c30c3;
-        v = (v | (v << 2)) & 0x09249249;
-        return v;
-    };
-    return spread(to_unorm(x, 10)) | (spread(to_unorm(y, 10)) << 1) | (spread(to_unorm(z, 10)) << 2);
 }
 
 }  // namespace
@@ -252,22 +240,7 @@ std::vector<std::byte> encode_compressed_ply(const GaussianCloud& in) {
     const std::span<const float> positions = in.positions(), log_scales = in.log_scales(),
                                  rotations = in.rotations(), opacity = in.opacity_logits(), dc = in.sh_dc(),
                                  rest = in.sh_rest();
-    // Morton order over the scene's box.
-    float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
-    for (std::size_t i = 0; i < n; ++i)
-        for (int a = 0; a < 3; ++a)
-            lo[a] = std::min(lo[a], positions[3 * i + a]), hi[a] = std::max(hi[a], positions[3 * i + a]);
-    std::vector<std::uint32_t> code(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        float t[3];
-        for (int a = 0; a < 3; ++a)
-            t[a] = hi[a] > lo[a] ? (positions[3 * i + a] - lo[a]) / (hi[a] - lo[a]) : 0.0f;
-        code[i] = morton(t[0], t[1], t[2]);
-    }
-    std::vector<std::uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return code[a] < code[b]; });
+    const std::vector<std::uint32_t> order = morton_order(positions);
 
     const std::size_t chunks = (n + kChunk - 1) / kChunk;
     const int degree = in.sh_degree();

@@ -91,6 +91,11 @@ GaussianCloud read_ksplat(std::span<const std::byte> bytes, std::string_view nam
     }
     if (counted != total)
         throw InputError(cat(name, ": the sections hold ", counted, " Gaussians, the header says ", total));
+    // Every Gaussian takes at least its centre, scale, rotation and colour: refuse counts the file cannot
+    // hold before allocating for them.
+    const std::size_t least = mode.center + mode.scale + mode.rotation + mode.color;
+    if (total > (bytes.size() - kMainHeader) / least)
+        throw InputError(cat(name, ": ", total, " Gaussians do not fit the file's ", bytes.size(), " bytes"));
 
     GaussianCloud cloud(total, degree, false);
     auto positions = cloud.positions();

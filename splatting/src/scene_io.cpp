@@ -11,6 +11,7 @@
 #include "glint/splatting/compressed_ply.h"
 #include "glint/splatting/gltf_splats.h"
 #include "glint/splatting/ksplat_format.h"
+#include "glint/splatting/sog_format.h"
 #include "glint/splatting/splat_format.h"
 #include "glint/splatting/spz_format.h"
 
@@ -25,9 +26,10 @@ SceneFormat scene_format_for(const std::filesystem::path& path) {
     if (extension == ".spz") return SceneFormat::Spz;
     if (extension == ".ksplat") return SceneFormat::Ksplat;
     if (extension == ".gltf" || extension == ".glb") return SceneFormat::Gltf;
+    if (is_sog_path(path)) return SceneFormat::Sog;
     throw InputError(cat(path.string(), ": unsupported scene format '",
                          extension.empty() ? "(no extension)" : extension,
-                         "' (supported: .ply, .splat, .spz, .ksplat, .gltf, .glb)"));
+                         "' (supported: .ply, .splat, .spz, .ksplat, .gltf, .glb, .sog, SOG's meta.json)"));
 }
 
 const char* scene_format_name(SceneFormat format) {
@@ -44,6 +46,8 @@ const char* scene_format_name(SceneFormat format) {
             return "ksplat";
         case SceneFormat::Gltf:
             return "glTF KHR_gaussian_splatting";
+        case SceneFormat::Sog:
+            return "SOG";
     }
     return "?";
 }
@@ -115,6 +119,17 @@ LoadedScene from_gltf(std::span<const std::byte> bytes, std::string_view name) {
     return scene;
 }
 
+LoadedScene from_sog(GaussianCloud cloud, const SogInfo& info, std::size_t file_bytes) {
+    LoadedScene scene;
+    scene.cloud = std::move(cloud);
+    scene.format = SceneFormat::Sog;
+    scene.file_bytes = file_bytes;
+    scene.encoding = cat("version ", info.version, ", ", info.archive ? "archive" : "folder", ", ",
+                         info.width, "x", info.height, " WebP textures",
+                         info.palette > 0 ? cat(", SH palette of ", info.palette) : std::string());
+    return scene;
+}
+
 }  // namespace
 
 LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat format,
@@ -123,6 +138,11 @@ LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat
     if (format == SceneFormat::Spz) return from_spz(bytes, name);
     if (format == SceneFormat::Ksplat) return from_ksplat(bytes, name);
     if (format == SceneFormat::Gltf) return from_gltf(bytes, name);
+    if (format == SceneFormat::Sog) {
+        SogInfo info;
+        GaussianCloud cloud = read_sog_archive(bytes, name, &info);
+        return from_sog(std::move(cloud), info, bytes.size());
+    }
     if (format == SceneFormat::CompressedPly ||
         is_compressed_ply(bytes.first(std::min<std::size_t>(bytes.size(), 8192))))
         return from_compressed_ply(bytes, name);
@@ -130,6 +150,15 @@ LoadedScene load_scene_from_memory(std::span<const std::byte> bytes, SceneFormat
 }
 
 LoadedScene load_scene(const std::filesystem::path& path) {
+    if (is_sog_path(path)) {  // a folder, a meta.json and its images, or an archive
+        SogInfo info;
+        GaussianCloud cloud = read_sog(path, &info);
+        std::error_code error;
+        const bool archive = info.archive && std::filesystem::is_regular_file(path, error);
+        return from_sog(
+            std::move(cloud), info,
+            archive ? static_cast<std::size_t>(std::filesystem::file_size(path, error)) : info.bytes);
+    }
     const StreamedFile file(path);  // first, so a missing file or a directory is reported as such
     const SceneFormat format = scene_format_for(path);
     const std::string name = path.string();
@@ -176,10 +205,13 @@ void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, c
         case SceneFormat::Gltf:
             write_gltf_splats(cloud, path);
             return;
+        case SceneFormat::Sog:
+            write_sog(cloud, path);
+            return;
         case SceneFormat::Ksplat:
             throw InputError(cat(path.string(),
-                                 ": glint reads .ksplat but does not write it (write .spz, "
-                                 ".compressed.ply, .splat or .ply)"));
+                                 ": glint reads .ksplat but does not write it (write .spz, .sog, "
+                                 ".compressed.ply, .glb, .splat or .ply)"));
     }
 }
 

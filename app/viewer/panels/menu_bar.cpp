@@ -1,4 +1,4 @@
-// The menu bar, the help overlay listing every shortcut, and the open-file dialog.
+// The menu bar, the help overlay listing every shortcut, and the open-file and save-as dialogs.
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
@@ -7,7 +7,10 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include "glint/core/error.h"
 #include "glint/core/text.h"
+#include "glint/scene/scene.h"
+#include "glint/splatting/scene_io.h"
 #include "panels.h"
 
 namespace glint::app {
@@ -36,9 +39,15 @@ constexpr Shortcut kShortcuts[] = {
     {"Esc", "quit"},
 };
 
+// Anything `glint view` opens: the scene formats by extension (a SOG folder's meta.json included) and NeRFs.
 bool is_scene_file(const std::filesystem::path& path) {
-    const std::string ext = to_lower(path.extension().string());
-    return ext == ".ply" || ext == ".splat" || ext == ".spz" || ext == ".ksplat";
+    if (scene::is_nerf_path(path)) return true;
+    try {
+        (void)splatting::scene_format_for(path);
+        return true;
+    } catch (const InputError&) {
+        return false;
+    }
 }
 
 }  // namespace
@@ -47,6 +56,7 @@ void draw_menu_bar(ViewerState& s) {
     if (!ImGui::BeginMainMenuBar()) return;
     if (ImGui::BeginMenu("File")) {
         if (ImGui::MenuItem("Open...", "Ctrl+O")) s.file_dialog = true;
+        if (ImGui::MenuItem("Save as...")) s.save_dialog = true;
         if (ImGui::MenuItem("Screenshot", "P")) s.screenshot = true;
         ImGui::Separator();
         if (ImGui::MenuItem("Quit", "Esc")) s.quit = true;
@@ -143,7 +153,26 @@ void draw_file_dialog(ViewerState& s) {
     ImGui::EndChild();
     if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
     ImGui::SameLine();
-    ImGui::TextDisabled(".ply and .splat files");
+    ImGui::TextDisabled(".ply .splat .spz .ksplat .gltf .glb .sog, SOG meta.json, .nerf");
+    ImGui::EndPopup();
+}
+
+void draw_save_dialog(ViewerState& s) {
+    if (s.save_dialog) {
+        ImGui::OpenPopup("Save scene as");
+        s.save_dialog = false;
+    }
+    ImGui::SetNextWindowSize(ImVec2(560.0f, 0.0f), ImGuiCond_Appearing);
+    if (!ImGui::BeginPopupModal("Save scene as", nullptr)) return;
+    ImGui::InputText("File", &s.save_path);
+    ImGui::TextDisabled("The format follows the name: .ply .splat .spz .compressed.ply .glb .gltf .sog,");
+    ImGui::TextDisabled("a SOG folder's meta.json; .nerf for a NeRF. An existing file is replaced.");
+    if (ImGui::Button("Save")) {
+        s.save = true;
+        ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();
 }
 

@@ -24,5 +24,7 @@ void draw_path_panel(ViewerState& state);
 void draw_menu_bar(ViewerState& state);
 void draw_help_overlay(ViewerState& state);
 void draw_file_dialog(ViewerState& state);
+// File > Save as: a path whose extension picks the format; requests state.save with state.save_path.
+void draw_save_dialog(ViewerState& state);
 
 }  // namespace glint::app

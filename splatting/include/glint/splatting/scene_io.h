@@ -1,5 +1,6 @@
-// Loading and saving Gaussian scenes by file extension (.ply, .splat, .spz, .ksplat to read; *.compressed.ply
-// writes PlayCanvas's compressed PLY, which is read from any .ply whose header has its layout).
+// Loading and saving Gaussian scenes by file extension: .ply, .splat, .spz, .gltf/.glb, .sog (or a SOG
+// folder's meta.json) read and written, .ksplat read; *.compressed.ply writes PlayCanvas's compressed PLY,
+// which is read from any .ply whose header has its layout.
 #pragma once
 
 #include <cstddef>
@@ -14,9 +15,10 @@
 
 namespace glint::splatting {
 
-enum class SceneFormat { Ply, Splat, Spz, CompressedPly, Ksplat, Gltf };
+enum class SceneFormat { Ply, Splat, Spz, CompressedPly, Ksplat, Gltf, Sog };
 
-// By extension, case-insensitive. Throws InputError naming the file and the supported extensions.
+// By extension, case-insensitive; SOG also by a file named meta.json or a folder holding one. Throws
+// InputError naming the file and the supported extensions.
 SceneFormat scene_format_for(const std::filesystem::path& path);
 const char* scene_format_name(SceneFormat format);
 

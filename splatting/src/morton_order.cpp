@@ -1,0 +1,43 @@
+#include "morton_order.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace glint::splatting {
+namespace {
+
+std::uint32_t spread_bits(std::uint32_t v) {
+    v &= 0x3ff;
+    v = (v | (v << 16)) & 0x030000ff;
+    v = (v | (v << 8)) & 0x0300f00f;
+    v = (v | (v << 4)) & 0x030c30c3;
+    v = (v | (v << 2)) & 0x09249249;
+    return v;
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> morton_order(std::span<const float> positions) {
+    const std::size_t n = positions.size() / 3;
+    float lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+    for (std::size_t i = 0; i < n; ++i)
+        for (int a = 0; a < 3; ++a)
+            lo[a] = std::min(lo[a], positions[3 * i + a]), hi[a] = std::max(hi[a], positions[3 * i + a]);
+    std::vector<std::uint32_t> code(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t c = 0;
+        for (int a = 0; a < 3; ++a) {
+            const float t = hi[a] > lo[a] ? (positions[3 * i + a] - lo[a]) / (hi[a] - lo[a]) : 0.0f;
+            c |= spread_bits(static_cast<std::uint32_t>(std::clamp(t, 0.0f, 1.0f) * 1023.0f + 0.5f)) << a;
+        }
+        code[i] = c;
+    }
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return code[a] < code[b]; });
+    return order;
+}
+
+}  // namespace glint::splatting

@@ -1,0 +1,981 @@
+#include "glint/splatting/sog_format.h"
+
+#include <webp/decode.h>
+#include <webp/encode.h>
+#include <zip.h>
+
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <string>
+
+#include "glint/core/atomic_file.h"
+#include "glint/core/error.h"
+#include "glint/core/log.h"
+#include "glint/core/streamed_file.h"
+#include "glint/core/text.h"
+#include "glint/splatting/activation.h"
+#include "morton_order.h"
+
+namespace glint::splatting {
+namespace {
+
+using json = nlohmann::json;
+using Bytes = std::vector<std::uint8_t>;
+
+constexpr float kSqrt2 = 1.41421356237309505f;
+constexpr std::uint64_t kMaxMemberBytes = 1ull << 30;
+constexpr int kPaletteRow = 64;  // palette entries per row of shN_centroids
+
+// --- the members of a SOG: files of a folder or entries of a zip archive ---
+
+class Members {
+public:
+    virtual ~Members() = default;
+    virtual Bytes read(const std::string& member) = 0;
+    // How errors name a member: "scene.sog: quats.webp" or "scene/quats.webp".
+    virtual std::string describe(const std::string& member) const = 0;
+};
+
+class FolderMembers final : public Members {
+public:
+    explicit FolderMembers(std::filesystem::path folder) : m_folder(std::move(folder)) {}
+    Bytes read(const std::string& member) override {
+        const std::filesystem::path relative(member);
+        for (const auto& part : relative)
+            if (part == "..")
+                throw InputError(cat(describe(member), ": a SOG member may not leave its folder"));
+        if (relative.is_absolute())
+            throw InputError(cat(describe(member), ": a SOG member may not leave its folder"));
+        const std::filesystem::path path = m_folder / relative;
+        std::error_code error;
+        if (!std::filesystem::is_regular_file(path, error))
+            throw InputError(cat(path.string(), ": no such file (named in meta.json)"));
+        const StreamedFile file(path);
+        file.wait_for(file.size());
+        const auto* data = reinterpret_cast<const std::uint8_t*>(file.bytes().data());
+        return Bytes(data, data + file.size());
+    }
+    std::string describe(const std::string& member) const override { return (m_folder / member).string(); }
+
+private:
+    std::filesystem::path m_folder;
+};
+
+class ArchiveMembers final : public Members {
+public:
+    ArchiveMembers(std::span<const std::byte> bytes, std::string name) : m_name(std::move(name)) {
+        zip_error_t error;
+        zip_error_init(&error);
+        zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+        if (source != nullptr) m_archive = zip_open_from_source(source, ZIP_RDONLY, &error);
+        if (m_archive == nullptr) {
+            if (source != nullptr) zip_source_free(source);
+            const std::string text = zip_error_strerror(&error);
+            zip_error_fini(&error);
+            throw InputError(cat(m_name, ": not a SOG archive (cannot read it as zip: ", text, ")"));
+        }
+        zip_error_fini(&error);
+    }
+    ~ArchiveMembers() override { zip_discard(m_archive); }
+    ArchiveMembers(const ArchiveMembers&) = delete;
+    ArchiveMembers& operator=(const ArchiveMembers&) = delete;
+
+    Bytes read(const std::string& member) override {
+        const zip_int64_t index = zip_name_locate(m_archive, member.c_str(), 0);
+        if (index < 0) throw InputError(cat(describe(member), ": missing from the archive"));
+        zip_stat_t stat;
+        zip_stat_init(&stat);
+        if (zip_stat_index(m_archive, static_cast<zip_uint64_t>(index), 0, &stat) != 0 ||
+            (stat.valid & ZIP_STAT_SIZE) == 0)
+            throw InputError(cat(describe(member), ": unreadable entry: ", zip_strerror(m_archive)));
+        if (stat.size > kMaxMemberBytes)
+            throw InputError(cat(describe(member), ": entry claims ", stat.size, " bytes (over 1 GiB)"));
+        Bytes bytes(stat.size);
+        zip_file_t* file = zip_fopen_index(m_archive, static_cast<zip_uint64_t>(index), 0);
+        const zip_int64_t got = file == nullptr ? -1 : zip_fread(file, bytes.data(), bytes.size());
+        const bool closed = file != nullptr && zip_fclose(file) == 0;
+        if (got != static_cast<zip_int64_t>(bytes.size()) || !closed)
+            throw InputError(
+                cat(describe(member), ": truncated or corrupt entry: ", zip_strerror(m_archive)));
+        return bytes;
+    }
+    std::string describe(const std::string& member) const override { return cat(m_name, ": ", member); }
+
+private:
+    std::string m_name;
+    zip_t* m_archive = nullptr;
+};
+
+// --- meta.json ---
+
+[[noreturn]] void bad_meta(const std::string& where, const std::string& problem) {
+    throw InputError(cat(where, ": ", problem));
+}
+
+const json& member_of(const json& object, const char* key, const std::string& where) {
+    if (!object.is_object() || !object.contains(key)) bad_meta(where, cat("meta.json has no \"", key, "\""));
+    return object.at(key);
+}
+
+double number_of(const json& value, const std::string& where, const std::string& what) {
+    if (!value.is_number()) bad_meta(where, cat("meta.json: ", what, " is not a number"));
+    const double v = value.get<double>();
+    if (!std::isfinite(v)) bad_meta(where, cat("meta.json: ", what, " is not finite"));
+    return v;
+}
+
+std::vector<float> numbers_of(const json& value, std::size_t min_count, std::size_t max_count,
+                              const std::string& where, const std::string& what) {
+    if (!value.is_array() || value.size() < min_count || value.size() > max_count)
+        bad_meta(where,
+                 cat("meta.json: ", what, " must be an array of ",
+                     min_count == max_count ? std::to_string(min_count) : cat(min_count, " to ", max_count),
+                     " numbers"));
+    std::vector<float> out;
+    out.reserve(value.size());
+    for (std::size_t i = 0; i < value.size(); ++i)
+        out.push_back(static_cast<float>(number_of(value[i], where, cat(what, "[", i, "]"))));
+    return out;
+}
+
+std::string file_of(const json& group, std::size_t index, const std::string& where, const std::string& what) {
+    const json& files = member_of(group, "files", where);
+    if (!files.is_array() || files.size() <= index || !files[index].is_string())
+        bad_meta(where,
+                 cat("meta.json: ", what, ".files needs ", index + 1, " file name", index == 0 ? "" : "s"));
+    return files[index].get<std::string>();
+}
+
+// --- WebP ---
+
+struct Texture {
+    int width = 0, height = 0;
+    Bytes rgba;
+    const std::uint8_t* texel(std::size_t i) const { return rgba.data() + 4 * i; }
+};
+
+struct PendingTexture {
+    std::string member;
+    Bytes webp;
+    std::size_t min_texels = 0;  // the image must hold at least these
+    std::size_t max_texels = 0;  // and at most these (refuses absurd sizes before decoding)
+    int exact_width = 0;         // when non-zero, the width the layout needs
+    Texture* out = nullptr;
+};
+
+void decode_textures(std::vector<PendingTexture>& pending, const Members& members) {
+    for (PendingTexture& p : pending) {
+        int w = 0, h = 0;
+        if (!WebPGetInfo(p.webp.data(), p.webp.size(), &w, &h) || w <= 0 || h <= 0)
+            throw InputError(cat(members.describe(p.member), ": not a WebP image"));
+        const std::size_t texels = static_cast<std::size_t>(w) * static_cast<std::size_t>(h);
+        if (texels < p.min_texels)
+            throw InputError(cat(members.describe(p.member), ": ", w, "x", h, " texels, fewer than the ",
+                                 p.min_texels, " meta.json needs"));
+        if (texels > p.max_texels)
+            throw InputError(cat(members.describe(p.member), ": ", w, "x", h,
+                                 " texels, far more than meta.json's count needs"));
+        if (p.exact_width != 0 && w != p.exact_width)
+            throw InputError(cat(members.describe(p.member), ": ", w, " texels wide; the SH palette needs ",
+                                 p.exact_width));
+        p.out->width = w;
+        p.out->height = h;
+        p.out->rgba.resize(texels * 4);
+    }
+    tbb::parallel_for(std::size_t{0}, pending.size(), [&](std::size_t i) {
+        PendingTexture& p = pending[i];
+        if (WebPDecodeRGBAInto(p.webp.data(), p.webp.size(), p.out->rgba.data(), p.out->rgba.size(),
+                               4 * p.out->width) == nullptr)
+            p.out->rgba.clear();  // reported below, outside the parallel loop
+    });
+    for (const PendingTexture& p : pending)
+        if (p.out->rgba.empty()) throw InputError(cat(members.describe(p.member), ": corrupt WebP image"));
+}
+
+Bytes encode_webp(const Bytes& rgba, int width, int height) {
+    WebPConfig config;
+    if (!WebPConfigInit(&config) || !WebPConfigLosslessPreset(&config, 1))
+        throw Error("libwebp: cannot initialise the encoder");
+    config.exact = 1;  // keep RGB under transparent alpha: alpha is data here (opacity)
+    config.thread_level = 0;
+    WebPPicture picture;
+    if (!WebPPictureInit(&picture)) throw Error("libwebp: version mismatch");
+    picture.use_argb = 1;
+    picture.width = width;
+    picture.height = height;
+    WebPMemoryWriter writer;
+    WebPMemoryWriterInit(&writer);
+    picture.writer = WebPMemoryWrite;
+    picture.custom_ptr = &writer;
+    const bool ok = WebPPictureImportRGBA(&picture, rgba.data(), 4 * width) && WebPEncode(&config, &picture);
+    const int code = picture.error_code;
+    WebPPictureFree(&picture);
+    Bytes out(writer.mem, writer.mem + writer.size);
+    WebPMemoryWriterClear(&writer);
+    if (!ok) throw Error(cat("libwebp: encoding a ", width, "x", height, " image failed (error ", code, ")"));
+    return out;
+}
+
+// --- decoding ---
+
+float inverse_log_transform(float v) {
+    const float e = std::expm1(std::abs(v));
+    return v < 0.0f ? -e : e;
+}
+
+float log_transform(float v) {
+    return std::copysign(std::log1p(std::abs(v)), v);
+}
+
+// Smallest-three quaternion: `tag` = 252 + index of the largest component (w, x, y, z order).
+bool unpack_quaternion(const std::uint8_t* texel, float* q) {
+    const int largest = texel[3] - 252;
+    if (largest < 0 || largest > 3) return false;
+    float sum = 0.0f;
+    for (int c = 0, k = 0; c < 4; ++c) {
+        if (c == largest) continue;
+        q[c] = (static_cast<float>(texel[k++]) / 255.0f * 2.0f - 1.0f) / kSqrt2;
+        sum += q[c] * q[c];
+    }
+    q[largest] = std::sqrt(std::max(0.0f, 1.0f - sum));
+    return true;
+}
+
+float opacity_logit_of_byte(std::uint8_t b) {
+    const float p = std::clamp(static_cast<float>(b) / 255.0f, 1e-6f, 1.0f - 1e-6f);
+    return std::log(p / (1.0f - p));
+}
+
+// Reads meta.json and the textures through `members`.
+GaussianCloud read_members(Members& members, SogInfo* info) {
+    const Bytes meta_bytes = members.read("meta.json");
+    json meta;
+    try {
+        meta = json::parse(meta_bytes.begin(), meta_bytes.end());
+    } catch (const json::exception& e) {
+        throw InputError(cat(members.describe("meta.json"), ": not JSON (", e.what(), ")"));
+    }
+    const std::string where = members.describe("meta.json");
+    if (!meta.is_object()) bad_meta(where, "meta.json is not an object");
+    int version = 1;
+    if (meta.contains("version")) {
+        const double v = number_of(meta["version"], where, "version");
+        if (v != 2.0) bad_meta(where, cat("SOG version ", v, " (glint reads versions 1 and 2)"));
+        version = 2;
+    }
+    const json& means = member_of(meta, "means", where);
+    double count_value = 0.0;
+    if (version == 2) {
+        count_value = number_of(member_of(meta, "count", where), where, "count");
+    } else {
+        const json& shape = member_of(means, "shape", where);
+        if (!shape.is_array() || shape.empty()) bad_meta(where, "meta.json: means.shape is not an array");
+        count_value = number_of(shape[0], where, "means.shape[0]");
+    }
+    if (count_value < 0.0 || count_value != std::floor(count_value) || count_value > 268435456.0)
+        bad_meta(where, cat("meta.json: Gaussian count ", count_value, " is not a count"));
+    const std::size_t n = static_cast<std::size_t>(count_value);
+    const std::size_t max_texels = 2 * n + 65536;
+
+    const std::vector<float> means_min =
+        numbers_of(member_of(means, "mins", where), 3, 3, where, "means.mins");
+    const std::vector<float> means_max =
+        numbers_of(member_of(means, "maxs", where), 3, 3, where, "means.maxs");
+    for (int a = 0; a < 3; ++a)  // sign(x) ln(|x| + 1) beyond 80 would decode past float's range
+        if (std::abs(means_min[a]) > 80.0f || std::abs(means_max[a]) > 80.0f)
+            bad_meta(where, cat("meta.json: means range [", means_min[a], ", ", means_max[a], "] on axis ", a,
+                                " is past any float position"));
+    const json& scales = member_of(meta, "scales", where);
+    const json& quats = member_of(meta, "quats", where);
+    const json& sh0 = member_of(meta, "sh0", where);
+    std::vector<float> scale_codebook, color_codebook, scale_min, scale_max, color_min, color_max;
+    if (version == 2) {
+        scale_codebook = numbers_of(member_of(scales, "codebook", where), 1, 256, where, "scales.codebook");
+        color_codebook = numbers_of(member_of(sh0, "codebook", where), 1, 256, where, "sh0.codebook");
+    } else {
+        scale_min = numbers_of(member_of(scales, "mins", where), 3, 3, where, "scales.mins");
+        scale_max = numbers_of(member_of(scales, "maxs", where), 3, 3, where, "scales.maxs");
+        color_min = numbers_of(member_of(sh0, "mins", where), 4, 4, where, "sh0.mins");
+        color_max = numbers_of(member_of(sh0, "maxs", where), 4, 4, where, "sh0.maxs");
+    }
+
+    // SH: the palette's size and layout.
+    int sh_degree = 0;
+    std::size_t palette = 0;
+    std::vector<float> sh_codebook;
+    float sh_min = 0.0f, sh_max = 0.0f;
+    const json* shn = meta.contains("shN") && !meta["shN"].is_null() ? &meta["shN"] : nullptr;
+    if (shn != nullptr && version == 2) {
+        const double bands = number_of(member_of(*shn, "bands", where), where, "shN.bands");
+        if (bands != 0.0 && bands != 1.0 && bands != 2.0 && bands != 3.0)
+            bad_meta(where, cat("meta.json: shN.bands is ", bands, " (0 to 3)"));
+        sh_degree = static_cast<int>(bands);
+        const double entries = number_of(member_of(*shn, "count", where), where, "shN.count");
+        if (entries < 1.0 || entries > 65536.0 || entries != std::floor(entries))
+            bad_meta(where, cat("meta.json: shN.count is ", entries, " (1 to 65536 palette entries)"));
+        palette = static_cast<std::size_t>(entries);
+        sh_codebook = numbers_of(member_of(*shn, "codebook", where), 1, 256, where, "shN.codebook");
+    } else if (shn != nullptr) {
+        sh_min = static_cast<float>(number_of(member_of(*shn, "mins", where), where, "shN.mins"));
+        sh_max = static_cast<float>(number_of(member_of(*shn, "maxs", where), where, "shN.maxs"));
+        sh_degree = -1;  // from the centroid image's width, below
+    }
+
+    // Every member's bytes, read in turn (the archive is not shared between threads), then decoded together.
+    Texture means_lo, means_hi, quat_tex, scale_tex, color_tex, centroid_tex, label_tex;
+    std::vector<PendingTexture> pending;
+    const auto add = [&](const json& group, std::size_t index, const std::string& what, Texture* out,
+                         std::size_t min_texels, std::size_t max, int exact_width) {
+        const std::string member = file_of(group, index, where, what);
+        pending.push_back({member, members.read(member), min_texels, max, exact_width, out});
+    };
+    add(means, 0, "means", &means_lo, n, max_texels, 0);
+    add(means, 1, "means", &means_hi, n, max_texels, 0);
+    add(quats, 0, "quats", &quat_tex, n, max_texels, 0);
+    add(scales, 0, "scales", &scale_tex, n, max_texels, 0);
+    add(sh0, 0, "sh0", &color_tex, n, max_texels, 0);
+    if (shn != nullptr && sh_degree != 0) {
+        // Version 2 needs 64 texels per coefficient per row; version 1's width says the degree (below).
+        const int exact_width = sh_degree > 0 ? sh_rest_count(sh_degree) * kPaletteRow : 0;
+        add(*shn, 0, "shN", &centroid_tex, 1, static_cast<std::size_t>(kPaletteRow) * 15 * 1025, exact_width);
+        add(*shn, 1, "shN", &label_tex, n, max_texels, 0);
+    }
+    decode_textures(pending, members);
+    if (sh_degree ==
+        -1) {  // version 1: the width says the degree; every slot of the image is a palette entry
+        const int width = centroid_tex.width;
+        sh_degree = width == 192 ? 1 : width == 512 ? 2 : width == 960 ? 3 : 0;
+        if (sh_degree == 0)
+            throw InputError(cat(members.describe(pending[5].member), ": ", width,
+                                 " texels wide; a version 1 SH palette is 192, 512 or 960"));
+        palette = static_cast<std::size_t>(width / sh_rest_count(sh_degree)) * centroid_tex.height;
+    }
+
+    GaussianCloud cloud;
+    cloud.resize_for_overwrite(n, sh_degree, false);
+    const std::span<float> positions = cloud.positions(), log_scales = cloud.log_scales(),
+                           rotations = cloud.rotations(), opacity = cloud.opacity_logits(),
+                           dc = cloud.sh_dc(), rest = cloud.sh_rest();
+    const std::size_t k = static_cast<std::size_t>(sh_rest_count(sh_degree));
+    std::atomic<std::size_t> bad_quat{n}, bad_label{n}, bad_index{n};
+    const auto code_of = [](const std::vector<float>& book, std::uint8_t b, std::size_t i,
+                            std::atomic<std::size_t>& bad) {
+        if (b < book.size()) return book[b];
+        std::size_t expected = bad.load();
+        while (i < expected && !bad.compare_exchange_weak(expected, i)) {
+        }
+        return 0.0f;
+    };
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                const std::uint8_t *lo = means_lo.texel(i), *hi = means_hi.texel(i);
+                for (int a = 0; a < 3; ++a) {
+                    const float t = static_cast<float>(lo[a] | hi[a] << 8) / 65535.0f;
+                    const float range = means_max[a] - means_min[a];
+                    positions[3 * i + a] =
+                        inverse_log_transform(means_min[a] + (range != 0.0f ? range : 1.0f) * t);
+                }
+                if (!unpack_quaternion(quat_tex.texel(i), &rotations[4 * i])) {
+                    std::size_t expected = bad_quat.load();
+                    while (i < expected && !bad_quat.compare_exchange_weak(expected, i)) {
+                    }
+                }
+                const std::uint8_t *s = scale_tex.texel(i), *c = color_tex.texel(i);
+                if (version == 2) {
+                    for (int a = 0; a < 3; ++a) {
+                        log_scales[3 * i + a] = code_of(scale_codebook, s[a], i, bad_index);
+                        dc[3 * i + a] = code_of(color_codebook, c[a], i, bad_index);
+                    }
+                    opacity[i] = opacity_logit_of_byte(c[3]);
+                } else {
+                    const auto lerp = [](float a, float b, std::uint8_t v) {
+                        return a + (b - a) * (v / 255.0f);
+                    };
+                    for (int a = 0; a < 3; ++a) {
+                        log_scales[3 * i + a] = lerp(scale_min[a], scale_max[a], s[a]);
+                        dc[3 * i + a] = lerp(color_min[a], color_max[a], c[a]);
+                    }
+                    opacity[i] = lerp(color_min[3], color_max[3], c[3]);
+                }
+                if (k == 0) continue;
+                const std::uint8_t* l = label_tex.texel(i);
+                const std::size_t label = static_cast<std::size_t>(l[0] | l[1] << 8);
+                if (label >= palette ||
+                    label / kPaletteRow >= static_cast<std::size_t>(centroid_tex.height)) {
+                    std::size_t expected = bad_label.load();
+                    while (i < expected && !bad_label.compare_exchange_weak(expected, i)) {
+                    }
+                    continue;
+                }
+                const std::size_t row = label / kPaletteRow, column = (label % kPaletteRow) * k;
+                for (std::size_t j = 0; j < k; ++j) {
+                    const std::uint8_t* t = centroid_tex.texel(row * centroid_tex.width + column + j);
+                    for (int ch = 0; ch < 3; ++ch)
+                        rest[(i * k + j) * 3 + ch] =
+                            version == 2 ? code_of(sh_codebook, t[ch], i, bad_index)
+                                         : sh_min + (sh_max - sh_min) * (static_cast<float>(t[ch]) / 255.0f);
+                }
+            }
+        });
+    if (bad_quat < n)
+        throw InputError(cat(members.describe(file_of(quats, 0, where, "quats")), ": texel ", bad_quat.load(),
+                             " has no largest-component tag (alpha ", int{quat_tex.texel(bad_quat)[3]},
+                             ", expected 252 to 255)"));
+    if (bad_label < n)
+        throw InputError(cat(members.describe(file_of(*shn, 1, where, "shN")), ": texel ", bad_label.load(),
+                             " points past the SH palette (", palette, " entries, ",
+                             centroid_tex.height * kPaletteRow, " in its image)"));
+    if (bad_index < n)
+        throw InputError(cat(where, ": Gaussian ", bad_index.load(),
+                             " indexes past the end of a codebook shorter than 256 entries"));
+    // Every decoded value is finite: codebooks, ranges and lerp ends were checked, positions bounded above.
+    if (info != nullptr) {
+        info->version = version;
+        info->width = means_lo.width;
+        info->height = means_lo.height;
+        info->palette = k > 0 ? static_cast<int>(palette) : 0;
+        info->bytes = meta_bytes.size();
+        for (const PendingTexture& p : pending) info->bytes += p.webp.size();
+    }
+    return cloud;
+}
+
+// --- encoding ---
+
+// 256 values to round to the nearest of: Lloyd's algorithm on the sorted values (a sample of a million of
+// them for larger inputs, the extremes kept), weighted against density (below), started at quantiles.
+struct Codebook {
+    std::array<float, 256> values{};
+    std::array<float, 255> bounds{};  // midpoints between neighbours
+
+    void finish() {
+        for (std::size_t i = 0; i + 1 < values.size(); ++i) bounds[i] = 0.5f * (values[i] + values[i + 1]);
+    }
+    std::uint8_t index(float v) const {
+        return static_cast<std::uint8_t>(std::upper_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+    }
+};
+
+Codebook fit_codebook(const std::vector<std::span<const float>>& columns, std::size_t stride,
+                      std::size_t offset, std::size_t width) {
+    std::size_t total = 0;
+    for (const auto& c : columns) total += c.size() / stride * width;
+    const std::size_t step = std::max<std::size_t>(1, total / (1u << 20));
+    std::vector<float> sample;
+    sample.reserve(total / step + 2);
+    float lo = INFINITY, hi = -INFINITY;
+    std::size_t seen = 0;
+    for (const auto& column : columns)
+        for (std::size_t row = 0; row < column.size() / stride; ++row)
+            for (std::size_t w = 0; w < width; ++w, ++seen) {
+                const float v = column[row * stride + offset + w];
+                lo = std::min(lo, v), hi = std::max(hi, v);
+                if (seen % step == 0) sample.push_back(v);
+            }
+    Codebook book;
+    if (sample.empty()) {
+        book.finish();
+        return book;
+    }
+    sample.push_back(lo), sample.push_back(hi);
+    std::sort(sample.begin(), sample.end());
+    const std::size_t m = sample.size();
+    // Each value weighs the square root of the local spacing of values, i.e. density^-1/2: sparse tails get
+    // entries of their own rather than all 256 crowding the dense middle (an outlier colour keeps its
+    // colour), while the middle still gets the most.
+    const std::size_t reach = std::max<std::size_t>(1, m / 2048);
+    const double floor_spacing = (static_cast<double>(hi) - lo) * 1e-9 + 1e-30;
+    std::vector<double> weight_prefix(m + 1, 0.0), moment_prefix(m + 1, 0.0);
+    for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t a = i >= reach ? i - reach : 0, b = std::min(m - 1, i + reach);
+        const double spacing = (static_cast<double>(sample[b]) - sample[a]) / static_cast<double>(b - a);
+        const double w = std::sqrt(std::max(spacing, floor_spacing));
+        weight_prefix[i + 1] = weight_prefix[i] + w;
+        moment_prefix[i + 1] = moment_prefix[i] + w * sample[i];
+    }
+    std::array<double, 256> c;
+    for (std::size_t j = 0, i = 0; j < 256; ++j) {  // started at weighted quantiles
+        const double target = (static_cast<double>(j) + 0.5) / 256.0 * weight_prefix[m];
+        while (i + 1 < m && weight_prefix[i + 1] < target) ++i;
+        c[j] = sample[i];
+    }
+    for (int iteration = 0; iteration < 64; ++iteration) {
+        bool moved = false;
+        std::size_t begin = 0;
+        for (std::size_t j = 0; j < 256; ++j) {
+            std::size_t end = m;
+            if (j + 1 < 256) {
+                const float bound = static_cast<float>(0.5 * (c[j] + c[j + 1]));
+                end = static_cast<std::size_t>(std::upper_bound(sample.begin() + begin, sample.end(), bound) -
+                                               sample.begin());
+            }
+            const double w = weight_prefix[end] - weight_prefix[begin];
+            if (end > begin && w > 0.0) {
+                const double mean = (moment_prefix[end] - moment_prefix[begin]) / w;
+                moved = moved || mean != c[j];
+                c[j] = mean;
+            }
+            begin = end;
+        }
+        if (!moved) break;
+    }
+    for (std::size_t j = 0; j < 256; ++j) book.values[j] = static_cast<float>(c[j]);
+    std::sort(book.values.begin(), book.values.end());
+    book.finish();
+    return book;
+}
+
+// An SH palette: the vectors ([K, dim]) and each Gaussian's entry.
+struct Palette {
+    std::size_t dim = 0;
+    std::vector<float> vectors;
+    std::vector<std::uint32_t> labels;
+};
+
+// x . y with eight independent partial sums (a single running sum is one long dependency chain).
+float dot(const float* x, const float* y, std::size_t dim) {
+    float partial[8] = {};
+    std::size_t d = 0;
+    for (; d + 8 <= dim; d += 8)
+        for (std::size_t k = 0; k < 8; ++k) partial[k] += x[d + k] * y[d + k];
+    float sum = 0.0f;
+    for (; d < dim; ++d) sum += x[d] * y[d];
+    for (const float p : partial) sum += p;
+    return sum;
+}
+
+// Sums over the vectors of order[begin, end): each dimension, and the squared norms.
+struct RangeSums {
+    std::vector<double> sum;
+    double squares = 0.0;
+};
+
+constexpr std::size_t kParallelRows = 32768;  // ranges at least this long are summed and split in parallel
+
+// Accumulates `per_row(i, accumulator)` for i in [begin, end) into `width` doubles, in
+// parallel for long ranges (a fixed partition, so the result does not depend on the thread count).
+template <typename PerRow>
+std::vector<double> reduce_rows_indexed(std::size_t begin, std::size_t end, std::size_t width,
+                                        const PerRow& per_row) {
+    const std::size_t count = end - begin;
+    const std::size_t blocks = count >= kParallelRows ? (count + kParallelRows - 1) / kParallelRows : 1;
+    std::vector<std::vector<double>> partial(blocks, std::vector<double>(width, 0.0));
+    const auto run = [&](std::size_t block) {
+        const std::size_t b = begin + block * count / blocks, e = begin + (block + 1) * count / blocks;
+        std::vector<float> local(width, 0.0f);
+        for (std::size_t i = b; i < e; ++i) per_row(i, local.data());
+        for (std::size_t d = 0; d < width; ++d) partial[block][d] = local[d];
+    };
+    if (blocks > 1)
+        tbb::parallel_for(std::size_t{0}, blocks, run);
+    else
+        run(0);
+    for (std::size_t block = 1; block < blocks; ++block)
+        for (std::size_t d = 0; d < width; ++d) partial[0][d] += partial[block][d];
+    return std::move(partial[0]);
+}
+
+RangeSums sums_of(const float* data, std::size_t dim, const std::vector<std::uint32_t>& order,
+                  std::size_t begin, std::size_t end) {
+    std::vector<double> all = reduce_rows_indexed(begin, end, dim + 1, [&](std::size_t i, float* acc) {
+        const float* x = data + static_cast<std::size_t>(order[i]) * dim;
+        for (std::size_t d = 0; d < dim; ++d) acc[d] += x[d];
+        acc[dim] += dot(x, x, dim);
+    });
+    RangeSums sums;
+    sums.squares = all[dim];
+    all.pop_back();
+    sums.sum = std::move(all);
+    return sums;
+}
+
+// Splits the Gaussians order[begin, end) (whose sums are `sums`) into `leaves` clusters by recursive cuts
+// across the principal axis, giving each half a share of the leaves in proportion to its squared error.
+void split_palette(const float* data, std::size_t dim, std::vector<std::uint32_t>& order, std::size_t begin,
+                   std::size_t end, const RangeSums& sums, std::size_t leaves, std::size_t first_leaf,
+                   Palette& out) {
+    const std::size_t count = end - begin;
+    std::vector<float> mean(dim);
+    for (std::size_t d = 0; d < dim; ++d)
+        mean[d] = static_cast<float>(sums.sum[d] / static_cast<double>(count));
+    const auto make_leaf = [&] {
+        std::copy(mean.begin(), mean.end(),
+                  out.vectors.begin() + static_cast<std::ptrdiff_t>(first_leaf * dim));
+        for (std::size_t i = begin; i < end; ++i)
+            out.labels[order[i]] = static_cast<std::uint32_t>(first_leaf);
+    };
+    if (leaves <= 1 || count <= 1) return make_leaf();
+    // Principal axis: power iterations on an evenly strided sample of at most 2,048 of the range's vectors
+    // (enough to find the direction), started from the deviations of two of them.
+    const std::size_t stride = std::max<std::size_t>(1, count / 2048);
+    std::vector<float> axis(dim), next(dim);
+    const float* a = data + static_cast<std::size_t>(order[begin]) * dim;
+    const float* b = data + static_cast<std::size_t>(order[begin + count / 2]) * dim;
+    for (std::size_t d = 0; d < dim; ++d) axis[d] = (a[d] - mean[d]) - (b[d] - mean[d]) + 1e-6f;
+    for (int iteration = 0; iteration < 3; ++iteration) {
+        std::fill(next.begin(), next.end(), 0.0f);
+        for (std::size_t i = begin; i < end; i += stride) {
+            const float* x = data + static_cast<std::size_t>(order[i]) * dim;
+            float p = 0.0f;
+            for (std::size_t d = 0; d < dim; ++d) p += (x[d] - mean[d]) * axis[d];
+            for (std::size_t d = 0; d < dim; ++d) next[d] += p * (x[d] - mean[d]);
+        }
+        double norm = 0.0;
+        for (const float v : next) norm += static_cast<double>(v) * v;
+        if (!(norm > 0.0)) return make_leaf();  // every sampled vector equal
+        for (std::size_t d = 0; d < dim; ++d) axis[d] = static_cast<float>(next[d] / std::sqrt(norm));
+    }
+    // One pass decides each vector's side (below the mean along the axis) and sums the lower side; then a
+    // stable partition of the indices.
+    const float threshold = dot(mean.data(), axis.data(), dim);
+    std::vector<std::uint8_t> side(count);
+    std::vector<double> lower = reduce_rows_indexed(begin, end, dim + 2, [&](std::size_t i, float* acc) {
+        const float* x = data + static_cast<std::size_t>(order[i]) * dim;
+        const bool is_lower = dot(x, axis.data(), dim) < threshold;
+        side[i - begin] = is_lower;
+        if (!is_lower) return;
+        for (std::size_t d = 0; d < dim; ++d) acc[d] += x[d];
+        acc[dim] += dot(x, x, dim);
+        acc[dim + 1] += 1.0f;
+    });
+    const std::size_t split = begin + static_cast<std::size_t>(std::llround(lower[dim + 1]));
+    if (split == begin || split == end) return make_leaf();
+    {
+        std::vector<std::uint32_t> above;
+        above.reserve(end - split);
+        std::size_t next_lower = begin;
+        for (std::size_t i = begin; i < end; ++i) {
+            const std::uint32_t g = order[i];
+            if (side[i - begin])
+                order[next_lower++] = g;
+            else
+                above.push_back(g);
+        }
+        std::copy(above.begin(), above.end(), order.begin() + static_cast<std::ptrdiff_t>(split));
+    }
+    RangeSums left_sums;
+    left_sums.squares = lower[dim];
+    lower.resize(dim);
+    left_sums.sum = std::move(lower);
+    RangeSums right_sums;
+    right_sums.sum.resize(dim);
+    for (std::size_t d = 0; d < dim; ++d) right_sums.sum[d] = sums.sum[d] - left_sums.sum[d];
+    right_sums.squares = sums.squares - left_sums.squares;
+    const auto error_of = [](const RangeSums& r, std::size_t n) {
+        double mean_squares = 0.0;
+        for (const double v : r.sum) mean_squares += v * v;
+        return std::max(0.0, r.squares - mean_squares / static_cast<double>(n));
+    };
+    const double left_error = error_of(left_sums, split - begin),
+                 right_error = error_of(right_sums, end - split);
+    const double share = left_error + right_error > 0.0 ? left_error / (left_error + right_error) : 0.5;
+    std::size_t left = static_cast<std::size_t>(std::llround(share * static_cast<double>(leaves)));
+    left = std::clamp<std::size_t>(left, 1, leaves - 1);
+    left = std::min(left, split - begin);
+    left = std::max(left, leaves - std::min(leaves - 1, end - split));
+    const auto recurse_left = [&] {
+        split_palette(data, dim, order, begin, split, left_sums, left, first_leaf, out);
+    };
+    const auto recurse_right = [&] {
+        split_palette(data, dim, order, split, end, right_sums, leaves - left, first_leaf + left, out);
+    };
+    if (count > 4096) {
+        tbb::parallel_invoke(recurse_left, recurse_right);
+    } else {
+        recurse_left();
+        recurse_right();
+    }
+}
+
+// PlayCanvas's palette size: 1024 x 2^floor(log2(n / 1024)) entries, at most 65,536; every vector of a
+// smaller scene.
+std::size_t palette_size(std::size_t n) {
+    if (n <= 1024) return n;
+    std::size_t size = 1024;
+    while (size * 2 <= 65536 && size * 2 <= n) size *= 2;
+    return size;
+}
+
+Palette fit_palette(std::span<const float> rest, std::size_t n, std::size_t dim) {
+    Palette palette;
+    palette.dim = dim;
+    const std::size_t leaves = palette_size(n);
+    palette.vectors.assign(leaves * dim, 0.0f);
+    palette.labels.assign(n, 0);
+    std::vector<std::uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0u);
+    if (n > 0)
+        split_palette(rest.data(), dim, order, 0, n, sums_of(rest.data(), dim, order, 0, n), leaves, 0,
+                      palette);
+    return palette;
+}
+
+std::string json_text(const GaussianCloud& cloud, const float means_min[3], const float means_max[3],
+                      const Codebook& scales, const Codebook& colors, const Codebook* sh,
+                      std::size_t palette) {
+    json meta;
+    meta["version"] = 2;
+    meta["asset"] = {{"generator", "glint"}};
+    meta["count"] = cloud.size();
+    meta["means"] = {{"mins", {means_min[0], means_min[1], means_min[2]}},
+                     {"maxs", {means_max[0], means_max[1], means_max[2]}},
+                     {"files", {"means_l.webp", "means_u.webp"}}};
+    meta["scales"] = {{"codebook", scales.values}, {"files", {"scales.webp"}}};
+    meta["quats"] = {{"files", {"quats.webp"}}};
+    meta["sh0"] = {{"codebook", colors.values}, {"files", {"sh0.webp"}}};
+    if (sh != nullptr)
+        meta["shN"] = {{"count", palette},
+                       {"bands", cloud.sh_degree()},
+                       {"codebook", sh->values},
+                       {"files", {"shN_centroids.webp", "shN_labels.webp"}}};
+    return meta.dump();
+}
+
+struct EncodedSog {
+    std::vector<std::pair<std::string, Bytes>> images;
+    std::string meta;
+};
+
+// Seconds since `start`, for the debug log of where a write's time goes.
+double since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+EncodedSog encode(const GaussianCloud& cloud) {
+    const auto start = std::chrono::steady_clock::now();
+    if (cloud.is_4d()) throw InputError("SOG stores 3D Gaussians; this scene is 4D (write .ply)");
+    if (const auto bad = cloud.find_non_finite()) throw InputError(cat("cannot write SOG: ", *bad));
+    const std::size_t n = cloud.size();
+    if (n > 16383ull * 16383ull / 2)
+        throw InputError(cat("SOG holds at most 134 million Gaussians; this scene has ", n));
+    const std::span<const float> positions = cloud.positions(), log_scales = cloud.log_scales(),
+                                 rotations = cloud.rotations(), opacity = cloud.opacity_logits(),
+                                 dc = cloud.sh_dc(), rest = cloud.sh_rest();
+    const std::vector<std::uint32_t> order = morton_order(positions);
+    const int width =
+        std::max<int>(4, static_cast<int>(std::ceil(std::sqrt(static_cast<double>(n)) / 4.0)) * 4);
+    const int height =
+        std::max<int>(4, static_cast<int>((n + static_cast<std::size_t>(width) * 4 - 1) / (width * 4)) * 4);
+    const std::size_t texels = static_cast<std::size_t>(width) * height;
+
+    float means_min[3] = {0, 0, 0}, means_max[3] = {0, 0, 0};
+    for (int a = 0; a < 3; ++a) {
+        float lo = INFINITY, hi = -INFINITY;
+        for (std::size_t i = 0; i < n; ++i)
+            lo = std::min(lo, positions[3 * i + a]), hi = std::max(hi, positions[3 * i + a]);
+        if (n > 0) means_min[a] = log_transform(lo), means_max[a] = log_transform(hi);
+    }
+    Codebook scale_book, color_book, sh_book;
+    Palette palette;
+    const std::size_t k = static_cast<std::size_t>(sh_rest_count(cloud.sh_degree()));
+    tbb::parallel_invoke([&] { scale_book = fit_codebook({log_scales}, 1, 0, 1); },
+                         [&] { color_book = fit_codebook({dc}, 1, 0, 1); },
+                         [&] {
+                             if (k == 0) return;
+                             palette = fit_palette(rest, n, 3 * k);
+                             sh_book = fit_codebook({palette.vectors}, 1, 0, 1);
+                         });
+    const double fitted = since(start);
+
+    Bytes means_lo(texels * 4, 0), means_hi(texels * 4, 0), quats(texels * 4, 0), scales(texels * 4, 0),
+        colors(texels * 4, 0), labels(k > 0 ? texels * 4 : 0, 0);
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+            for (std::size_t t = r.begin(); t < r.end(); ++t) {
+                const std::size_t g = order[t];
+                for (int a = 0; a < 3; ++a) {
+                    const float range = means_max[a] - means_min[a];
+                    const float v =
+                        range > 0.0f ? (log_transform(positions[3 * g + a]) - means_min[a]) / range : 0.0f;
+                    const auto q = static_cast<std::uint32_t>(std::clamp(v, 0.0f, 1.0f) * 65535.0f + 0.5f);
+                    means_lo[4 * t + a] = static_cast<std::uint8_t>(q & 0xff);
+                    means_hi[4 * t + a] = static_cast<std::uint8_t>(q >> 8);
+                    scales[4 * t + a] = scale_book.index(log_scales[3 * g + a]);
+                    colors[4 * t + a] = color_book.index(dc[3 * g + a]);
+                }
+                means_lo[4 * t + 3] = means_hi[4 * t + 3] = scales[4 * t + 3] = 255;
+                colors[4 * t + 3] =
+                    static_cast<std::uint8_t>(std::clamp(sigmoid(opacity[g]), 0.0f, 1.0f) * 255.0f + 0.5f);
+                float q[4];
+                float norm = 0.0f;
+                for (int c = 0; c < 4; ++c) q[c] = rotations[4 * g + c], norm += q[c] * q[c];
+                if (!(norm > 0.0f)) q[0] = 1.0f, q[1] = q[2] = q[3] = 0.0f, norm = 1.0f;
+                int largest = 0;
+                for (int c = 1; c < 4; ++c)
+                    if (std::abs(q[c]) > std::abs(q[largest])) largest = c;
+                const float scale = (q[largest] < 0.0f ? -kSqrt2 : kSqrt2) / std::sqrt(norm);
+                for (int c = 0, j = 0; c < 4; ++c) {
+                    if (c == largest) continue;
+                    const float v = std::clamp(q[c] * scale * 0.5f + 0.5f, 0.0f, 1.0f);
+                    quats[4 * t + j++] = static_cast<std::uint8_t>(v * 255.0f + 0.5f);
+                }
+                quats[4 * t + 3] = static_cast<std::uint8_t>(252 + largest);
+                if (k > 0) {
+                    const std::uint32_t label = palette.labels[g];
+                    labels[4 * t] = static_cast<std::uint8_t>(label & 0xff);
+                    labels[4 * t + 1] = static_cast<std::uint8_t>(label >> 8);
+                    labels[4 * t + 3] = 255;
+                }
+            }
+        });
+    // Texels past the last Gaussian: a valid quaternion tag, so that other readers see identities.
+    for (std::size_t t = n; t < texels; ++t) quats[4 * t + 3] = 252;
+    const double packed = since(start);
+
+    EncodedSog out;
+    std::vector<std::tuple<std::string, const Bytes*, int, int>> jobs = {
+        {"means_l.webp", &means_lo, width, height},
+        {"means_u.webp", &means_hi, width, height},
+        {"quats.webp", &quats, width, height},
+        {"scales.webp", &scales, width, height},
+        {"sh0.webp", &colors, width, height}};
+    Bytes centroids;
+    const std::size_t entries = palette.vectors.size() / std::max<std::size_t>(1, 3 * k);
+    if (k > 0) {
+        const int rows = static_cast<int>((entries + kPaletteRow - 1) / kPaletteRow);
+        const int centroid_width = static_cast<int>(k) * kPaletteRow;
+        centroids.assign(static_cast<std::size_t>(centroid_width) * rows * 4, 0);
+        for (std::size_t e = 0; e < entries; ++e)
+            for (std::size_t j = 0; j < k; ++j) {
+                std::uint8_t* texel = &centroids[4 * (e * k + j)];
+                for (int ch = 0; ch < 3; ++ch)
+                    texel[ch] = sh_book.index(palette.vectors[e * 3 * k + 3 * j + ch]);
+                texel[3] = 255;
+            }
+        jobs.emplace_back("shN_centroids.webp", &centroids, centroid_width, rows);
+        jobs.emplace_back("shN_labels.webp", &labels, width, height);
+    }
+    out.images.resize(jobs.size());
+    tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t i) {
+        const auto& [name, rgba, w, h] = jobs[i];
+        out.images[i] = {name, encode_webp(*rgba, w, h)};
+    });
+    out.meta =
+        json_text(cloud, means_min, means_max, scale_book, color_book, k > 0 ? &sh_book : nullptr, entries);
+    log::debug("SOG: codebooks and palette ", fitted * 1e3, " ms, texels ", (packed - fitted) * 1e3,
+               " ms, WebP ", (since(start) - packed) * 1e3, " ms");
+    return out;
+}
+
+bool named_meta_json(const std::filesystem::path& path) {
+    return to_lower(path.filename().string()) == "meta.json";
+}
+
+}  // namespace
+
+bool is_sog_path(const std::filesystem::path& path) {
+    if (to_lower(path.extension().string()) == ".sog" || named_meta_json(path)) return true;
+    std::error_code error;
+    return std::filesystem::is_directory(path, error) &&
+           std::filesystem::is_regular_file(path / "meta.json", error);
+}
+
+GaussianCloud read_sog_archive(std::span<const std::byte> bytes, std::string_view name, SogInfo* info) {
+    ArchiveMembers members(bytes, std::string(name));
+    GaussianCloud cloud = read_members(members, info);
+    if (info != nullptr) info->archive = true;
+    return cloud;
+}
+
+GaussianCloud read_sog(const std::filesystem::path& path, SogInfo* info) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error) || named_meta_json(path)) {
+        const std::filesystem::path folder = named_meta_json(path) ? path.parent_path() : path;
+        if (!std::filesystem::exists(folder / "meta.json", error))
+            throw InputError(cat((folder / "meta.json").string(), ": no such file"));
+        FolderMembers members(folder.empty() ? std::filesystem::path(".") : folder);
+        GaussianCloud cloud = read_members(members, info);
+        if (info != nullptr) info->archive = false;
+        return cloud;
+    }
+    const StreamedFile file(path);
+    file.wait_for(file.size());
+    return read_sog_archive(file.bytes(), path.string(), info);
+}
+
+std::vector<std::byte> encode_sog_archive(const GaussianCloud& cloud) {
+    const EncodedSog sog = encode(cloud);
+    zip_error_t error;
+    zip_error_init(&error);
+    zip_source_t* memory = zip_source_buffer_create(nullptr, 0, 0, &error);
+    zip_t* archive = memory == nullptr ? nullptr : zip_open_from_source(memory, ZIP_TRUNCATE, &error);
+    if (archive == nullptr) {
+        if (memory != nullptr) zip_source_free(memory);
+        const std::string text = zip_error_strerror(&error);
+        zip_error_fini(&error);
+        throw Error(cat("libzip: cannot create an archive in memory: ", text));
+    }
+    zip_error_fini(&error);
+    zip_source_keep(memory);  // read back after zip_close
+    const auto add = [&](const std::string& name, const void* data, std::size_t size) {
+        zip_source_t* source = zip_source_buffer(archive, data, size, 0);
+        const zip_int64_t index =
+            source == nullptr ? -1 : zip_file_add(archive, name.c_str(), source, ZIP_FL_ENC_UTF_8);
+        if (index < 0 ||
+            zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) != 0) {
+            if (source != nullptr && index < 0) zip_source_free(source);
+            const std::string text = zip_strerror(archive);
+            zip_discard(archive);
+            zip_source_free(memory);
+            throw Error(cat("libzip: cannot add ", name, ": ", text));
+        }
+    };
+    for (const auto& [name, bytes] : sog.images) add(name, bytes.data(), bytes.size());
+    add("meta.json", sog.meta.data(), sog.meta.size());
+    if (zip_close(archive) != 0) {
+        const std::string text = zip_strerror(archive);
+        zip_discard(archive);
+        zip_source_free(memory);
+        throw Error(cat("libzip: cannot finish the archive: ", text));
+    }
+    std::vector<std::byte> out;
+    zip_stat_t stat;
+    if (zip_source_stat(memory, &stat) == 0 && zip_source_open(memory) == 0) {
+        out.resize(stat.size);
+        const zip_int64_t got = zip_source_read(memory, out.data(), stat.size);
+        zip_source_close(memory);
+        if (got != static_cast<zip_int64_t>(stat.size)) out.clear();
+    }
+    zip_source_free(memory);
+    if (out.empty()) throw Error("libzip: cannot read the finished archive back");
+    return out;
+}
+
+void write_sog(const GaussianCloud& cloud, const std::filesystem::path& path) {
+    if (to_lower(path.extension().string()) == ".sog") {
+        const std::vector<std::byte> bytes = encode_sog_archive(cloud);
+        AtomicFile file(path);
+        file.write(bytes);
+        file.commit();
+        return;
+    }
+    if (!named_meta_json(path))
+        throw InputError(cat(path.string(), ": SOG is written as NAME.sog or as a folder's meta.json"));
+    const EncodedSog sog = encode(cloud);
+    const std::filesystem::path folder = path.parent_path();
+    if (!folder.empty()) std::filesystem::create_directories(folder);
+    for (const auto& [name, bytes] : sog.images) {
+        AtomicFile file(folder / name);
+        file.write(std::as_bytes(std::span(bytes)));
+        file.commit();
+    }
+    AtomicFile meta(path);
+    meta.write(sog.meta);
+    meta.commit();
+}
+
+}  // namespace glint::splatting
