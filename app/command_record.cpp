@@ -53,6 +53,8 @@ void add_record_command(CLI::App& app, Action& action) {
         float duration = 0.0f, fov = 50.0f, temporal_cutoff = 0.05f;
         std::optional<float> time;
         bool antialias = false, dry_run = false;
+        float lod_pixels = 0.0f;
+        std::size_t lod_budget = 0;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand(
@@ -83,6 +85,12 @@ void add_record_command(CLI::App& app, Action& action) {
     command->add_option("--backend", o->backend, "auto, cpu or cuda");
     command->add_option("--sh-degree", o->sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
     command->add_flag("--antialias", o->antialias, "Mip-Splatting 2D filter with opacity compensation");
+    command
+        ->add_option("--lod-pixels", o->lod_pixels,
+                     "Level of detail: draw the Gaussian hierarchy's cut whose nodes project under PX pixels")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--lod-budget", o->lod_budget,
+                        "Level of detail: the best cut of the Gaussian hierarchy with at most N Gaussians");
     command->add_option("--up", o->up,
                         "World up direction x,y,z of the automatic orbit (default: the file's own, the "
                         "cameras beside it, its format's convention, or estimated)");
@@ -114,6 +122,8 @@ void add_record_command(CLI::App& app, Action& action) {
             view.time = o->time;
             view.antialias = o->antialias;
             view.sh_degree = o->sh_degree;
+            view.lod_pixels = o->lod_pixels;
+            view.lod_budget = o->lod_budget;
             view.backend = o->backend;
             view.temporal_cutoff = o->temporal_cutoff;
             std::string scene_name;

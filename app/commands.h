@@ -14,6 +14,7 @@ using Action = std::function<int()>;
 
 void add_info_command(CLI::App& app, Action& action);
 void add_convert_command(CLI::App& app, Action& action);
+void add_lod_command(CLI::App& app, Action& action);
 void add_render_command(CLI::App& app, Action& action);
 void add_bench_command(CLI::App& app, Action& action);
 void add_view_command(CLI::App& app, Action& action);

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     glint::app::Action action;
     glint::app::add_info_command(app, action);
     glint::app::add_convert_command(app, action);
+    glint::app::add_lod_command(app, action);
     glint::app::add_render_command(app, action);
     glint::app::add_bench_command(app, action);
     glint::app::add_view_command(app, action);

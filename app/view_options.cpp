@@ -84,6 +84,14 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
         "can reach (the same image, slower; for comparison)");
     command.add_flag("--antialias", o.antialias, "Mip-Splatting 2D filter with opacity compensation");
     command.add_option("--sh-degree", o.sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
+    command
+        .add_option("--lod-pixels", o.lod_pixels,
+                    "Level of detail: draw the Gaussian hierarchy's cut whose nodes project under PX pixels "
+                    "(the file's hierarchy from glint lod, or one built at load)")
+        ->check(CLI::NonNegativeNumber);
+    command.add_option(
+        "--lod-budget", o.lod_budget,
+        "Level of detail: draw the best cut of the Gaussian hierarchy with at most N Gaussians");
     command.add_option("--backend", o.backend, "auto, cpu or cuda");
 }
 
@@ -112,6 +120,8 @@ scene::DrawSettings draw_settings(const ViewOptions& o) {
     scene::DrawSettings settings;
     settings.antialias = o.antialias;
     settings.sh_degree = o.sh_degree;
+    settings.lod_pixels = o.lod_pixels;
+    settings.lod_budget = o.lod_budget;
     settings.temporal_cutoff = o.temporal_cutoff;
     settings.active_masks = !o.no_active_masks;
     return settings;

@@ -27,6 +27,8 @@ struct ViewOptions {
     std::string backend = "auto";
     float temporal_cutoff = 0.05f;  // 4D scenes
     bool no_active_masks = false;   // 4D scenes: look at every Gaussian in every frame
+    float lod_pixels = 0.0f;        // 3D scenes: draw the hierarchy's cut under this size (0: the scene)
+    std::size_t lod_budget = 0;     // 3D scenes: the best cut of at most this many Gaussians (0: none)
 };
 
 void add_view_options(CLI::App& command, ViewOptions& options);

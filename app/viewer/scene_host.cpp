@@ -43,7 +43,9 @@ void SceneHost::install(std::unique_ptr<scene::Scene> scene, const std::string& 
     m_removed.clear();
     m_prune_criteria = {-1.0f, -1.0f, -1.0f};
     set_significance({});
-    if (scene::GaussianScene* g = gaussians())
+    // The budget draws the first Gaussians: put them in importance order, unless the file's Gaussian
+    // hierarchy needs its own (tree) order.
+    if (scene::GaussianScene* g = gaussians(); g != nullptr && g->loaded().lod == nullptr)
         g->set_cloud(splatting::gather(g->cloud(), splatting::importance_order(g->cloud())));
     show_counts();
     m_state.scene_name = name;
@@ -193,6 +195,8 @@ scene::DrawSettings SceneHost::draw_settings(bool automatic_budget) const {
     settings.antialias = m_state.antialias;
     settings.temporal_cutoff = m_options.temporal_cutoff;
     settings.active_masks = !m_options.no_active_masks;
+    settings.lod_pixels = m_options.lod_pixels;  // --lod-pixels / --lod-budget: the hierarchy's cut
+    settings.lod_budget = m_options.lod_budget;
     if (m_state.lod == LodMode::Budget || automatic_budget)
         settings.max_primitives = static_cast<std::size_t>(std::max(m_state.budget, 0));
     if (m_state.lod == LodMode::MinSize) settings.min_radius = m_state.min_radius;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "glint/core/error.h"
+#include "glint/core/log.h"
 #include "glint/core/pixel.h"
 #include "glint/core/text.h"
 #include "glint/splatting/scene_stats.h"
@@ -93,13 +94,17 @@ std::unique_ptr<Scene> GaussianScene::cpu_copy() const {
 
 void GaussianScene::save(const std::filesystem::path& path) const {
     if (is_nerf_path(path))
-        throw InputError(cat(path.string(), ": Gaussians are saved as .ply, .compressed.ply, .splat, .spz, .glb, .gltf or .sog"));
+        throw InputError(
+            cat(path.string(),
+                ": Gaussians are saved as .ply, .compressed.ply, .splat, .spz, .glb, .gltf or .sog"));
     splatting::save_scene(m_loaded.cloud, path);
 }
 
 void GaussianScene::set_cloud(splatting::GaussianCloud cloud) {
     m_loaded.cloud = std::move(cloud);
+    m_loaded.lod.reset();  // the file's hierarchy was over the old cloud
     m_masks.reset();
+    m_lod.reset();
 }
 
 void GaussianScene::set_backend(Backend backend) {
@@ -132,10 +137,29 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
         }
         if (m_masks) s.active = m_masks->at(time);
     }
+    const splatting::GaussianCloud* cloud = &m_loaded.cloud;
+    if ((settings.lod_pixels > 0.0f || settings.lod_budget > 0) && !m_loaded.cloud.is_4d() &&
+        !m_loaded.cloud.empty()) {
+        if (!m_lod) m_lod = m_loaded.lod;
+        if (!m_lod) {
+            const auto built = std::chrono::steady_clock::now();
+            m_lod = std::make_shared<const splatting::LodHierarchy>(splatting::build_lod(m_loaded.cloud));
+            log::info(m_name, ": built a Gaussian hierarchy of ", m_lod->nodes.size(), " nodes in ",
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - built).count(),
+                      " s (glint lod stores one)");
+        }
+        splatting::LodCutSettings cut;
+        cut.target_pixels = settings.lod_pixels;
+        if (settings.lod_budget > 0) cut.budget = settings.lod_budget;
+        splatting::cut_cloud(*m_lod, splatting::lod_cut(*m_lod, camera, cut), m_cut);
+        cloud = &m_cut;
+        s.keep = nullptr;
+        s.max_gaussians = SIZE_MAX;
+    }
     const bool whole = settings.first_row == 0 && (settings.rows < 0 || settings.rows >= camera.height);
     splatting::RenderStats r;
     if (whole) {
-        r = m_rasterizer->render(m_loaded.cloud, camera, s, frame);
+        r = m_rasterizer->render(*cloud, camera, s, frame);
     } else {
         // A band is cut from the whole image: a camera cropped to the band would clamp the projection to
         // its own, smaller field of view and change pixels near the band's edges.
@@ -143,7 +167,7 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
         GLINT_CHECK(frame.packed_rgba == nullptr || m_rasterizer->backend() == Backend::Cpu,
                     "a band's packed pixels are written on the host: CPU backend only");
         Frame full;
-        r = m_rasterizer->render(m_loaded.cloud, camera, s, full);
+        r = m_rasterizer->render(*cloud, camera, s, full);
         const std::size_t w = static_cast<std::size_t>(camera.width), first = settings.first_row * w,
                           count = static_cast<std::size_t>(band.height) * w;
         const auto rows = [&](const auto& all, auto& part, std::size_t channels) {

@@ -185,7 +185,14 @@ LoadedScene load_scene(const std::filesystem::path& path) {
         file.wait_for(file.size());
         return from_compressed_ply(file.bytes(), name);
     }
-    return from_ply(read_ply(file, name), file.size(), name);
+    LoadedScene scene = from_ply(read_ply(file, name), file.size(), name);
+    if (std::find(scene.skipped_elements.begin(), scene.skipped_elements.end(), "lod_node") !=
+        scene.skipped_elements.end()) {
+        file.wait_for(file.size());
+        if (auto lod = read_lod_hierarchy(file.bytes(), name, scene.cloud))
+            scene.lod = std::make_shared<const LodHierarchy>(std::move(*lod));
+    }
+    return scene;
 }
 
 void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, const SaveOptions& options) {

@@ -46,6 +46,10 @@ private:
     // 4D scenes: active masks over the time span, built on the first frame that wants them and again
     // when the cloud or the temporal cut-off changes.
     std::optional<splatting::ActiveMasks> m_masks;
+    // Level of detail: the hierarchy (the file's, or built on the first frame that asks for a cut) and the
+    // last cut's Gaussians.
+    std::shared_ptr<const splatting::LodHierarchy> m_lod;
+    splatting::GaussianCloud m_cut;
 };
 
 // What a Gaussian file says about up: its "glint up" line; the convention of .splat and of reference

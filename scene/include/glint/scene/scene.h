@@ -57,6 +57,11 @@ struct DrawSettings {
     std::size_t max_primitives = SIZE_MAX;
     float min_radius = 0.0f;
     const std::uint8_t* keep = nullptr;
+    // Gaussian hierarchy (3D Gaussians): draw the cut whose nodes project under `lod_pixels` pixels, or the
+    // best cut of at most `lod_budget` Gaussians (0: none). The hierarchy is the file's (`glint lod`) or
+    // built on first use. keep and max_primitives do not apply to a cut.
+    float lod_pixels = 0.0f;
+    std::size_t lod_budget = 0;
     // Only rows [first_row, first_row + rows) of the camera's image (rows < 0: to the bottom); the frame
     // is that band, with the same pixels as the whole image's rows. Progressive hosts refine by bands.
     int first_row = 0, rows = -1;

@@ -5,12 +5,14 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "glint/splatting/gaussian_cloud.h"
+#include "glint/splatting/lod.h"
 #include "glint/splatting/ply_format.h"
 
 namespace glint::splatting {
@@ -31,6 +33,8 @@ struct LoadedScene {
     std::vector<std::string> skipped_elements;    // PLY elements other than vertex
     bool written_by_glint = false;                // a PLY whose header names glint as its writer
     std::size_t file_bytes = 0;
+    // A PLY written by `glint lod`: the Gaussian hierarchy over `cloud` (its leaves, in tree order).
+    std::shared_ptr<const LodHierarchy> lod;
 };
 
 // Reads a scene; unknown PLY properties are logged as one warning. Throws InputError for bad input.

@@ -36,11 +36,11 @@
 namespace glint::splatting {
 
 struct SogInfo {
-    int version = 0;           // 1 or 2
-    bool archive = false;      // a .sog zip rather than a folder
+    int version = 0;            // 1 or 2
+    bool archive = false;       // a .sog zip rather than a folder
     int width = 0, height = 0;  // the per-Gaussian textures
-    int palette = 0;           // SH palette entries (0 without SH)
-    std::size_t bytes = 0;     // meta.json and the images read
+    int palette = 0;            // SH palette entries (0 without SH)
+    std::size_t bytes = 0;      // meta.json and the images read
 };
 
 // True for `*.sog`, a file named meta.json, or a folder holding a meta.json.
