@@ -22,16 +22,6 @@ namespace {
 
 const std::filesystem::path kGuitar = "splats/playcanvas_guitar.compressed.ply";
 
-double render_psnr(const GaussianCloud& a, const GaussianCloud& b, const Camera& camera) {
-    const auto rasterizer = create_rasterizer(Backend::Cpu);
-    RenderOutput x, y;
-    rasterizer->render(a, camera, RenderSettings{}, x);
-    rasterizer->render(b, camera, RenderSettings{}, y);
-    double mse = 0.0;
-    for (std::size_t k = 0; k < x.color.size(); ++k) mse += std::pow(x.color[k] - y.color[k], 2);
-    return 10.0 * std::log10(1.0 / std::max(mse / static_cast<double>(x.color.size()), 1e-12));
-}
-
 }  // namespace
 
 TEST_SUITE_BEGIN("cpu");
@@ -53,7 +43,7 @@ TEST_CASE(
     REQUIRE(again.cloud.size() == guitar.cloud.size());
     const Camera camera =
         Camera::look_at({1.5f, -2.0f, -2.5f}, {0.08f, -2.1f, 0.2f}, {0, -1, 0}, 50.0f, 160, 120);
-    const double psnr = render_psnr(guitar.cloud, again.cloud, camera);
+    const double psnr = test::render_psnr(guitar.cloud, again.cloud, camera);
     MESSAGE("guitar: SuperSplat's file against glint's compression of it: ", psnr, " dB; ",
             std::filesystem::file_size(test::data_dir() / kGuitar), " and ",
             std::filesystem::file_size(dir / "again.compressed.ply"), " bytes");
@@ -114,7 +104,7 @@ TEST_CASE("compressed PLY round trip: every value within its chunk's quantisatio
     CHECK(rotation <= 0.0015f);
     CHECK(sh <= 8.0f / 256.0f / 2.0f + 1e-5f);
     const Camera camera = Camera::look_at({0.3f, -0.4f, -3.5f}, {0, 0, 0}, {0, -1, 0}, 50.0f, 96, 72);
-    const double psnr = render_psnr(cloud, back, camera);
+    const double psnr = test::render_psnr(cloud, back, camera);
     MESSAGE("render of the round trip: ", psnr, " dB");
     CHECK(psnr > 35.0);
 }

@@ -37,16 +37,6 @@ glm::dvec3 mean(const GaussianCloud& c, std::size_t i) {
     return {c.positions()[3 * i], c.positions()[3 * i + 1], c.positions()[3 * i + 2]};
 }
 
-double render_psnr(const GaussianCloud& a, const GaussianCloud& b, const Camera& camera) {
-    const auto rasterizer = create_rasterizer(Backend::Cpu);
-    RenderOutput x, y;
-    rasterizer->render(a, camera, RenderSettings{}, x);
-    rasterizer->render(b, camera, RenderSettings{}, y);
-    double mse = 0.0;
-    for (std::size_t k = 0; k < x.color.size(); ++k) mse += std::pow(x.color[k] - y.color[k], 2);
-    return 10.0 * std::log10(1.0 / std::max(mse / static_cast<double>(x.color.size()), 1e-12));
-}
-
 // Every leaf under `node`, in order.
 void leaves_under(const LodHierarchy& h, std::uint32_t node, std::vector<std::uint32_t>& out) {
     if (h.is_leaf(node)) return out.push_back(node);
@@ -164,12 +154,12 @@ TEST_CASE("LOD: the finest cut renders the scene exactly, coarser cuts close to 
     GaussianCloud cut;
     cut_cloud(h, lod_cut(h, camera, {0.0f}), cut);
     REQUIRE(cut.size() == scene.size());
-    CHECK(render_psnr(scene, cut, camera) > 100.0);
+    CHECK(test::render_psnr(scene, cut, camera) > 100.0);
     double last_psnr = INFINITY;
     for (const float target : {1.0f, 2.0f, 4.0f}) {
         const LodCut c = lod_cut(h, camera, {target});
         cut_cloud(h, c, cut);
-        const double psnr = render_psnr(scene, cut, camera);
+        const double psnr = test::render_psnr(scene, cut, camera);
         MESSAGE("guitar at 240x180, target ", target, " px: ", c.nodes.size(), " of ", scene.size(),
                 " Gaussians, ", psnr, " dB against the full render");
         CHECK(c.nodes.size() < scene.size());

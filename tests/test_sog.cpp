@@ -40,16 +40,6 @@ std::vector<std::size_t> match_by_position(const GaussianCloud& a, const Gaussia
     return match;
 }
 
-double render_psnr(const GaussianCloud& a, const GaussianCloud& b, const Camera& camera) {
-    const auto rasterizer = create_rasterizer(Backend::Cpu);
-    RenderOutput x, y;
-    rasterizer->render(a, camera, RenderSettings{}, x);
-    rasterizer->render(b, camera, RenderSettings{}, y);
-    double mse = 0.0;
-    for (std::size_t k = 0; k < x.color.size(); ++k) mse += std::pow(x.color[k] - y.color[k], 2);
-    return 10.0 * std::log10(1.0 / std::max(mse / static_cast<double>(x.color.size()), 1e-12));
-}
-
 // Largest differences between matched Gaussians.
 struct Differences {
     float position = 0.0f;  // relative: |x' - x| / (|x| + 1)
@@ -176,7 +166,7 @@ TEST_CASE("SOG: splat-transform's SOG of the guitar capture renders as its compr
     CHECK(sog.encoding.find("version 2, archive") != std::string::npos);
     const Camera camera =
         Camera::look_at({1.5f, -2.0f, -2.5f}, {0.08f, -2.1f, 0.2f}, {0, -1, 0}, 50.0f, 160, 120);
-    const double psnr = render_psnr(ply.cloud, sog.cloud, camera);
+    const double psnr = test::render_psnr(ply.cloud, sog.cloud, camera);
     MESSAGE("guitar: SOG against the compressed PLY it was made from: ", psnr, " dB");
     CHECK(psnr > 35.0);
 }
@@ -225,7 +215,7 @@ TEST_CASE(
     CHECK(opacity <= 0.5f / 255.0f + 1e-6f);
     CHECK(excess <= 1e-6f);
     const Camera camera = Camera::look_at({0.0f, -3.0f, 1.0f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 96, 72);
-    const double psnr = render_psnr(cloud, back, camera);
+    const double psnr = test::render_psnr(cloud, back, camera);
     MESSAGE("rendered against the original: ", psnr, " dB");
     CHECK(psnr > 35.0);
 }

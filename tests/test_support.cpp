@@ -2,9 +2,9 @@
 #define DOCTEST_CONFIG_IMPLEMENT
 #include "test_support.h"
 
-#include <algorithm>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <atomic>
 #include <cmath>
@@ -17,6 +17,7 @@
 
 #include "glint/core/image_io.h"
 #include "glint/core/log.h"
+#include "glint/splatting/raster/rasterizer.h"
 
 namespace glint::test {
 namespace {
@@ -217,6 +218,17 @@ nerf::NerfConfig small_nerf_config() {
     c.occupancy_resolution = 16;
     c.steps = 128;
     return c;
+}
+
+double render_psnr(const splatting::GaussianCloud& a, const splatting::GaussianCloud& b,
+                   const Camera& camera) {
+    const auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
+    splatting::RenderOutput x, y;
+    rasterizer->render(a, camera, splatting::RenderSettings{}, x);
+    rasterizer->render(b, camera, splatting::RenderSettings{}, y);
+    double mse = 0.0;
+    for (std::size_t k = 0; k < x.color.size(); ++k) mse += std::pow(x.color[k] - y.color[k], 2);
+    return 10.0 * std::log10(1.0 / std::max(mse / static_cast<double>(x.color.size()), 1e-12));
 }
 
 float rotation_angle(const float* a, const float* b) {

@@ -12,8 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "glint/core/camera.h"
 #include "glint/core/error.h"
 #include "glint/nerf/model.h"
+#include "glint/splatting/gaussian_cloud.h"
 
 namespace glint::test {
 
@@ -55,6 +57,10 @@ public:
 private:
     std::filesystem::path m_path;
 };
+
+// PSNR (dB, colours in [0, 1]) between two clouds rendered by the CPU rasterizer from `camera`.
+double render_psnr(const splatting::GaussianCloud& a, const splatting::GaussianCloud& b,
+                   const Camera& camera);
 
 // The angle between two quaternions (w, x, y, z; any length) as rotations, in radians.
 float rotation_angle(const float* a, const float* b);
