@@ -259,6 +259,11 @@ float opacity_logit_of_byte(std::uint8_t b) {
     return std::log(p / (1.0f - p));
 }
 
+// Seconds since `start`, for the debug log of where the time goes.
+double since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Reads meta.json and the textures through `members`.
 GaussianCloud read_members(Members& members, SogInfo* info) {
     const Bytes meta_bytes = members.read("meta.json");
@@ -353,7 +358,9 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
         add(*shn, 0, "shN", &centroid_tex, 1, static_cast<std::size_t>(kPaletteRow) * 15 * 1025, exact_width);
         add(*shn, 1, "shN", &label_tex, n, max_texels, 0);
     }
+    const auto decode_start = std::chrono::steady_clock::now();
     decode_textures(pending, members);
+    const double decoded = since(decode_start);
     if (sh_degree ==
         -1) {  // version 1: the width says the degree; every slot of the image is a palette entry
         const int width = centroid_tex.width;
@@ -379,6 +386,29 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
         }
         return 0.0f;
     };
+    // The SH palette decoded once ([entries, k, 3], an entry's codebook index past the codebook flagged),
+    // then copied per Gaussian.
+    const std::size_t entries =
+        k == 0 ? 0 : std::min(palette, static_cast<std::size_t>(centroid_tex.height) * kPaletteRow);
+    std::vector<float> table(entries * 3 * k);
+    std::vector<std::uint8_t> entry_bad(entries, 0);
+    tbb::parallel_for(std::size_t{0}, entries, [&](std::size_t e) {
+        const std::size_t row = e / kPaletteRow, column = (e % kPaletteRow) * k;
+        for (std::size_t j = 0; j < k; ++j) {
+            const std::uint8_t* t = centroid_tex.texel(row * centroid_tex.width + column + j);
+            for (int ch = 0; ch < 3; ++ch) {
+                float& v = table[(e * k + j) * 3 + static_cast<std::size_t>(ch)];
+                if (version == 1) {
+                    v = sh_min + (sh_max - sh_min) * (static_cast<float>(t[ch]) / 255.0f);
+                } else if (t[ch] < sh_codebook.size()) {
+                    v = sh_codebook[t[ch]];
+                } else {
+                    v = 0.0f;
+                    entry_bad[e] = 1;
+                }
+            }
+        }
+    });
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t i = r.begin(); i < r.end(); ++i) {
@@ -414,21 +444,18 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
                 if (k == 0) continue;
                 const std::uint8_t* l = label_tex.texel(i);
                 const std::size_t label = static_cast<std::size_t>(l[0] | l[1] << 8);
-                if (label >= palette ||
-                    label / kPaletteRow >= static_cast<std::size_t>(centroid_tex.height)) {
+                if (label >= entries) {
                     std::size_t expected = bad_label.load();
                     while (i < expected && !bad_label.compare_exchange_weak(expected, i)) {
                     }
                     continue;
                 }
-                const std::size_t row = label / kPaletteRow, column = (label % kPaletteRow) * k;
-                for (std::size_t j = 0; j < k; ++j) {
-                    const std::uint8_t* t = centroid_tex.texel(row * centroid_tex.width + column + j);
-                    for (int ch = 0; ch < 3; ++ch)
-                        rest[(i * k + j) * 3 + ch] =
-                            version == 2 ? code_of(sh_codebook, t[ch], i, bad_index)
-                                         : sh_min + (sh_max - sh_min) * (static_cast<float>(t[ch]) / 255.0f);
+                if (entry_bad[label]) {
+                    std::size_t expected = bad_index.load();
+                    while (i < expected && !bad_index.compare_exchange_weak(expected, i)) {
+                    }
                 }
+                std::copy_n(&table[label * 3 * k], 3 * k, &rest[i * 3 * k]);
             }
         });
     if (bad_quat < n)
@@ -442,6 +469,8 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
     if (bad_index < n)
         throw InputError(cat(where, ": Gaussian ", bad_index.load(),
                              " indexes past the end of a codebook shorter than 256 entries"));
+    log::debug("SOG: images decoded in ", decoded * 1e3, " ms, Gaussians unpacked in ",
+               (since(decode_start) - decoded) * 1e3, " ms");
     // Every decoded value is finite: codebooks, ranges and lerp ends were checked, positions bounded above.
     if (info != nullptr) {
         info->version = version;
@@ -749,11 +778,6 @@ struct EncodedSog {
     std::vector<std::pair<std::string, Bytes>> images;
     std::string meta;
 };
-
-// Seconds since `start`, for the debug log of where a write's time goes.
-double since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 EncodedSog encode(const GaussianCloud& cloud) {
     const auto start = std::chrono::steady_clock::now();
