@@ -114,6 +114,7 @@ void merge_into(GaussianCloud& c, std::uint32_t node, std::span<const std::uint3
         weight[i] = static_cast<double>(sigmoid(c.opacity_logits()[ch])) * footprint(&c.log_scales()[3 * ch]);
         total += weight[i];
     }
+    const double covered = total;  // the children's opacity times area: what the node must cover
     if (!(total > 0.0))
         std::fill(weight.begin(), weight.end(), 1.0), total = static_cast<double>(children.size());
     glm::dvec3 mean(0.0);
@@ -144,9 +145,6 @@ void merge_into(GaussianCloud& c, std::uint32_t node, std::span<const std::uint3
     for (int a = 0; a < 3; ++a)
         c.positions()[3 * node + static_cast<std::size_t>(a)] = static_cast<float>(mean[a]);
     // Opacity: the children's covered area, spread over the node's.
-    double covered = 0.0;
-    for (const std::uint32_t ch : children)
-        covered += static_cast<double>(sigmoid(c.opacity_logits()[ch])) * footprint(&c.log_scales()[3 * ch]);
     const float area = footprint(out_s);
     const float opacity = std::clamp(area > 0.0f ? static_cast<float>(covered / area) : kMaxMergedOpacity,
                                      1e-4f, kMaxMergedOpacity);

@@ -69,65 +69,52 @@ LoadedScene from_ply(PlyReadResult ply, std::size_t file_bytes, std::string_view
     return scene;
 }
 
-LoadedScene from_splat(GaussianCloud cloud, std::size_t file_bytes) {
+// A scene read by a format other than PLY: nothing skipped, nothing to warn about.
+LoadedScene loaded(GaussianCloud cloud, SceneFormat format, std::size_t file_bytes, std::string encoding) {
     LoadedScene scene;
-    scene.format = SceneFormat::Splat;
-    scene.file_bytes = file_bytes;
     scene.cloud = std::move(cloud);
-    scene.encoding = "32-byte records";
+    scene.format = format;
+    scene.file_bytes = file_bytes;
+    scene.encoding = std::move(encoding);
     return scene;
+}
+
+LoadedScene from_splat(GaussianCloud cloud, std::size_t file_bytes) {
+    return loaded(std::move(cloud), SceneFormat::Splat, file_bytes, "32-byte records");
 }
 
 LoadedScene from_spz(std::span<const std::byte> bytes, std::string_view name) {
-    LoadedScene scene;
     SpzInfo info;
-    scene.cloud = read_spz(bytes, name, &info);
-    scene.format = SceneFormat::Spz;
-    scene.file_bytes = bytes.size();
-    scene.encoding = cat("version ", info.version, ", ", info.compression, ", ", info.fractional_bits,
-                         " fractional bits", info.antialiased ? ", trained anti-aliased" : "");
-    return scene;
+    GaussianCloud cloud = read_spz(bytes, name, &info);
+    return loaded(std::move(cloud), SceneFormat::Spz, bytes.size(),
+                  cat("version ", info.version, ", ", info.compression, ", ", info.fractional_bits,
+                      " fractional bits", info.antialiased ? ", trained anti-aliased" : ""));
 }
 
 LoadedScene from_compressed_ply(std::span<const std::byte> bytes, std::string_view name) {
-    LoadedScene scene;
-    scene.cloud = read_compressed_ply(bytes, name);
-    scene.format = SceneFormat::CompressedPly;
-    scene.file_bytes = bytes.size();
-    scene.encoding = "chunks of 256, packed 32-bit words (PlayCanvas)";
-    return scene;
+    return loaded(read_compressed_ply(bytes, name), SceneFormat::CompressedPly, bytes.size(),
+                  "chunks of 256, packed 32-bit words (PlayCanvas)");
 }
 
 LoadedScene from_ksplat(std::span<const std::byte> bytes, std::string_view name) {
-    LoadedScene scene;
     KsplatInfo info;
-    scene.cloud = read_ksplat(bytes, name, &info);
-    scene.format = SceneFormat::Ksplat;
-    scene.file_bytes = bytes.size();
-    scene.encoding = cat("version ", info.version, ", compression mode ", info.compression_mode, ", ",
-                         info.sections, info.sections == 1 ? " section" : " sections");
-    return scene;
+    GaussianCloud cloud = read_ksplat(bytes, name, &info);
+    return loaded(std::move(cloud), SceneFormat::Ksplat, bytes.size(),
+                  cat("version ", info.version, ", compression mode ", info.compression_mode, ", ",
+                      info.sections, info.sections == 1 ? " section" : " sections"));
 }
 
 LoadedScene from_gltf(std::span<const std::byte> bytes, std::string_view name) {
-    LoadedScene scene;
-    scene.cloud = read_gltf_splats(bytes, name);
-    scene.format = SceneFormat::Gltf;
-    scene.file_bytes = bytes.size();
-    scene.encoding =
-        bytes.size() >= 4 && std::memcmp(bytes.data(), "glTF", 4) == 0 ? "binary (.glb)" : "JSON (.gltf)";
-    return scene;
+    return loaded(
+        read_gltf_splats(bytes, name), SceneFormat::Gltf, bytes.size(),
+        bytes.size() >= 4 && std::memcmp(bytes.data(), "glTF", 4) == 0 ? "binary (.glb)" : "JSON (.gltf)");
 }
 
 LoadedScene from_sog(GaussianCloud cloud, const SogInfo& info, std::size_t file_bytes) {
-    LoadedScene scene;
-    scene.cloud = std::move(cloud);
-    scene.format = SceneFormat::Sog;
-    scene.file_bytes = file_bytes;
-    scene.encoding = cat("version ", info.version, ", ", info.archive ? "archive" : "folder", ", ",
-                         info.width, "x", info.height, " WebP textures",
-                         info.palette > 0 ? cat(", SH palette of ", info.palette) : std::string());
-    return scene;
+    return loaded(std::move(cloud), SceneFormat::Sog, file_bytes,
+                  cat("version ", info.version, ", ", info.archive ? "archive" : "folder", ", ", info.width,
+                      "x", info.height, " WebP textures",
+                      info.palette > 0 ? cat(", SH palette of ", info.palette) : std::string()));
 }
 
 }  // namespace

@@ -949,8 +949,11 @@ std::vector<std::byte> encode_sog_archive(const GaussianCloud& cloud) {
         zip_source_t* source = zip_source_buffer(archive, data, size, 0);
         const zip_int64_t index =
             source == nullptr ? -1 : zip_file_add(archive, name.c_str(), source, ZIP_FL_ENC_UTF_8);
+        // Stored, and dated 1 January 1980 (zip's first day): the same scene makes the same bytes whenever
+        // it is written.
         if (index < 0 ||
-            zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) != 0) {
+            zip_set_file_compression(archive, static_cast<zip_uint64_t>(index), ZIP_CM_STORE, 0) != 0 ||
+            zip_file_set_dostime(archive, static_cast<zip_uint64_t>(index), 0, (1 << 5) | 1, 0) != 0) {
             if (source != nullptr && index < 0) zip_source_free(source);
             const std::string text = zip_strerror(archive);
             zip_discard(archive);

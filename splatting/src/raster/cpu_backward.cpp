@@ -236,29 +236,11 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
 
     // --- per visible Gaussian: the chain to the raw parameters -------------------------------------------
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
-    raster::ChainFrame chain{make_view3(frame),
-                             {make_view3(frame), frame.time, frame.time_period, frame.time_color_degree, 0},
-                             frame.near_plane,
-                             0.5f * static_cast<float>(width),
-                             0.5f * static_cast<float>(height),
-                             cloud.sh_rest_per_channel() * 3,
-                             static_cast<int>(cloud.time_color_per_gaussian())};
-    if (frame.time_color_degree > 0)
-        chain.view4.time_block = frame.time_color_stride / frame.time_color_degree;
+    const raster::ChainFrame chain = make_chain_frame(frame, cloud, width, height);
     m_splat_of.assign(cloud.size(), UINT32_MAX);
     for (std::size_t v = 0; v < visible; ++v)
         m_splat_of[static_cast<std::uint32_t>(m_depth_order[v])] = static_cast<std::uint32_t>(v);
-    const raster::GaussianArrays arrays{cloud.positions().data(),
-                                        cloud.log_scales().data(),
-                                        cloud.rotations().data(),
-                                        cloud.opacity_logits().data(),
-                                        cloud.sh_dc().data(),
-                                        cloud.sh_rest().data(),
-                                        cloud.time_means().data(),
-                                        cloud.log_time_scales().data(),
-                                        cloud.rotations_right().data(),
-                                        cloud.time_color().data(),
-                                        nullptr};
+    const raster::GaussianArrays arrays = gaussian_arrays(cloud);
     const raster::GradientArrays outputs{
         grads.positions.data(),       grads.log_scales.data(), grads.rotations.data(),
         grads.opacity_logits.data(),  grads.sh_dc.data(),      grads.sh_rest.data(),

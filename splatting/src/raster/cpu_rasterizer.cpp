@@ -273,17 +273,7 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     auto start = std::chrono::steady_clock::now();
     m_splats.resize(items);
     m_tile_counts.resize(items);
-    const raster::GaussianArrays arrays{cloud.positions().data(),
-                                        cloud.log_scales().data(),
-                                        cloud.rotations().data(),
-                                        cloud.opacity_logits().data(),
-                                        cloud.sh_dc().data(),
-                                        cloud.sh_rest().data(),
-                                        cloud.time_means().data(),
-                                        cloud.log_time_scales().data(),
-                                        cloud.rotations_right().data(),
-                                        cloud.time_color().data(),
-                                        settings.keep};
+    const raster::GaussianArrays arrays = gaussian_arrays(cloud, settings.keep);
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, items, 1024), [&](const auto& range) {
         preprocess_range(arrays, frame, ids, range.begin(), range.end(), m_splats.data(),

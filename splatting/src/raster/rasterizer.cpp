@@ -119,6 +119,33 @@ raster::View3<float> make_view3(const raster::FrameParams& f) {
     return v;
 }
 
+raster::ChainFrame make_chain_frame(const raster::FrameParams& f, const GaussianCloud& cloud, int width,
+                                    int height) {
+    raster::ChainFrame chain{make_view3(f),
+                             {make_view3(f), f.time, f.time_period, f.time_color_degree, 0},
+                             f.near_plane,
+                             0.5f * static_cast<float>(width),
+                             0.5f * static_cast<float>(height),
+                             cloud.sh_rest_per_channel() * 3,
+                             static_cast<int>(cloud.time_color_per_gaussian())};
+    if (f.time_color_degree > 0) chain.view4.time_block = f.time_color_stride / f.time_color_degree;
+    return chain;
+}
+
+raster::GaussianArrays gaussian_arrays(const GaussianCloud& cloud, const std::uint8_t* keep) {
+    return {cloud.positions().data(),
+            cloud.log_scales().data(),
+            cloud.rotations().data(),
+            cloud.opacity_logits().data(),
+            cloud.sh_dc().data(),
+            cloud.sh_rest().data(),
+            cloud.time_means().data(),
+            cloud.log_time_scales().data(),
+            cloud.rotations_right().data(),
+            cloud.time_color().data(),
+            keep};
+}
+
 std::unique_ptr<Rasterizer> create_rasterizer(Backend backend) {
     if (resolve_backend(backend) == Backend::Cuda) {
 #if GLINT_HAS_CUDA

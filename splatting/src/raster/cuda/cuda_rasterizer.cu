@@ -210,15 +210,7 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
                                          temporal ? m_v_rotations_right.data() : nullptr,
                                          time_color ? m_v_time_color.data() : nullptr};
     // As the CPU backend: the same per-Gaussian chain (chain.h), 4D ones at the frame's time.
-    raster::ChainFrame chain{make_view3(frame),
-                             {make_view3(frame), frame.time, frame.time_period, frame.time_color_degree, 0},
-                             frame.near_plane,
-                             0.5f * static_cast<float>(width),
-                             0.5f * static_cast<float>(height),
-                             cloud.sh_rest_per_channel() * 3,
-                             static_cast<int>(cloud.time_color_per_gaussian())};
-    if (frame.time_color_degree > 0)
-        chain.view4.time_block = frame.time_color_stride / frame.time_color_degree;
+    const raster::ChainFrame chain = make_chain_frame(frame, cloud, width, height);
     cuda_raster::preprocess_backward(arrays, chain, temporal, n, m_counts.data(), m_v_splats.data(), outputs);
     // Added to what the caller accumulated.
     const auto add = [](DeviceBuffer<float>& from, std::vector<float>& to) {
