@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -19,6 +21,7 @@
 #include "commands.h"
 #include "glint/core/error.h"
 #include "glint/core/frame_display.h"
+#include "glint/core/image_loss.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/renderer/headless_target.h"
@@ -148,7 +151,7 @@ void add_bench_command(CLI::App& app, Action& action) {
                 time = span->begin;
             }
             for (int i = 0; i < o->warmup; ++i) frame();
-            std::vector<double> preprocess, sort, blend, present, total;
+            std::vector<double> preprocess, sort, blend, present, total, lod;
             scene::FrameStats stats;
             for (int i = 0; i < o->frames; ++i) {
                 const auto start = std::chrono::steady_clock::now();
@@ -161,8 +164,40 @@ void add_bench_command(CLI::App& app, Action& action) {
                 sort.push_back(stats.sort_ms);
                 blend.push_back(stats.blend_ms);
                 present.push_back(present_ms);
+                lod.push_back(stats.lod_ms);
             }
             const double frame_ms = median(total);
+            // A hierarchy's cut: the full scene's frame from the same view, timed the same way, and how
+            // close the cut's image is to it.
+            struct FullFrame {
+                double frame_ms = 0, psnr = 0;
+                std::size_t primitives = 0, visible = 0;
+            };
+            std::optional<FullFrame> full;
+            if (stats.lod_nodes > 0) {
+                const std::vector<float> cut_color = out.color;
+                const scene::DrawSettings cut_settings = settings;
+                settings.lod_pixels = 0.0f;
+                settings.lod_budget = 0;
+                full.emplace();
+                for (int i = 0; i < o->warmup; ++i) frame();
+                std::vector<double> times;
+                scene::FrameStats s;
+                for (int i = 0; i < o->frames; ++i) {
+                    const auto start = std::chrono::steady_clock::now();
+                    s = frame().first;
+                    times.push_back(
+                        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                            .count());
+                }
+                full->frame_ms = median(times);
+                full->primitives = s.primitives;
+                full->visible = s.visible;
+                // Presented frames are packed pixels only (no float colour to compare): no figure then.
+                full->psnr =
+                    cut_color.empty() || out.color.empty() ? std::nan("") : psnr(cut_color, out.color);
+                settings = cut_settings;
+            }
             const std::size_t threads = static_cast<std::size_t>(tbb::info::default_concurrency());
             if (o->json) {
                 nlohmann::ordered_json report = {
@@ -191,6 +226,12 @@ void add_bench_command(CLI::App& app, Action& action) {
                     {"load_ms", load_ms},
                     {"peak_memory_bytes", peak_memory_bytes()},
                 };
+                if (full)
+                    report["lod"] = {
+                        {"cut_gaussians", stats.lod_nodes},   {"cut_ms", median(lod)},
+                        {"full_gaussians", full->primitives}, {"full_visible", full->visible},
+                        {"full_frame_ms", full->frame_ms},    {"full_fps", 1000.0 / full->frame_ms},
+                        {"psnr_against_full", full->psnr}};
                 for (const TimedFrame& t : across)
                     report["across_time"].push_back({{"time", t.time},
                                                      {"frame_ms", t.frame_ms},
@@ -217,6 +258,14 @@ void add_bench_command(CLI::App& app, Action& action) {
             std::printf("  %.1f frames per second (best frame %.2f ms); scene load %.0f ms; peak memory %s\n",
                         1000.0 / frame_ms, *std::min_element(total.begin(), total.end()), load_ms,
                         human_bytes(peak_memory_bytes()).c_str());
+            if (full)
+                std::printf(
+                    "  level of detail: the cut draws %s of %s Gaussians (choosing and gathering it: %.2f "
+                    "ms of the frame); the full scene from this view: frame %.2f ms (%.1f FPS), %s visible; "
+                    "the cut's image against the full one: %.2f dB\n",
+                    group_digits(stats.lod_nodes).c_str(), group_digits(full->primitives).c_str(),
+                    median(lod), full->frame_ms, 1000.0 / full->frame_ms, group_digits(full->visible).c_str(),
+                    full->psnr);
             if (!across.empty()) {
                 std::printf("  across the time span (median of %d frames each; active masks %s):\n",
                             o->frames, settings.active_masks ? "on, then off" : "off");

@@ -11,9 +11,11 @@
 #include <glm/gtc/quaternion.hpp>
 
 #include "glint/core/error.h"
+#include "glint/core/image_loss.h"
 #include "glint/splatting/activation.h"
 #include "glint/splatting/lod.h"
 #include "glint/splatting/ply_format.h"
+#include "glint/splatting/raster/gradients.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
 #include "scene_generators.h"
@@ -113,7 +115,7 @@ TEST_CASE("LOD: the tree is binary over contiguous leaves, and every cut covers 
     const Camera camera = Camera::look_at({0.0f, -4.0f, 1.5f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 160, 120);
     std::size_t previous = SIZE_MAX;
     for (const float target : {0.0f, 1.0f, 4.0f, 16.0f, 64.0f}) {
-        const LodCut cut = lod_cut(h, camera, {target});
+        const LodCut cut = lod_cut(h, camera, {target, SIZE_MAX, false});
         std::vector<int> covered(h.leaves, 0);
         for (const std::uint32_t node : cut.nodes) {
             std::vector<std::uint32_t> under;
@@ -129,7 +131,7 @@ TEST_CASE("LOD: the tree is binary over contiguous leaves, and every cut covers 
         MESSAGE("target ", target, " px: ", cut.nodes.size(), " nodes");
     }
     // A budget: at most that many, still covering every leaf once.
-    const LodCut budget = lod_cut(h, camera, {0.0f, 500});
+    const LodCut budget = lod_cut(h, camera, {0.0f, 500, false});
     CHECK(budget.nodes.size() <= 500);
     CHECK(budget.nodes.size() >= 400);
     std::vector<int> covered(h.leaves, 0);
@@ -152,7 +154,7 @@ TEST_CASE("LOD: the finest cut renders the scene exactly, coarser cuts close to 
     const Camera camera =
         Camera::look_at({1.5f, -2.0f, -2.5f}, {0.08f, -2.1f, 0.2f}, {0, -1, 0}, 50.0f, 240, 180);
     GaussianCloud cut;
-    cut_cloud(h, lod_cut(h, camera, {0.0f}), cut);
+    cut_cloud(h, lod_cut(h, camera, {0.0f, SIZE_MAX, false}), cut);
     REQUIRE(cut.size() == scene.size());
     CHECK(test::render_psnr(scene, cut, camera) > 100.0);
     double last_psnr = INFINITY;
@@ -168,6 +170,114 @@ TEST_CASE("LOD: the finest cut renders the scene exactly, coarser cuts close to 
         if (target == 1.0f) CHECK(psnr > 35.0);
         if (target == 2.0f) CHECK(psnr > 30.0);
     }
+}
+
+TEST_CASE("LOD: culling leaves out exactly what the view cannot reach and draws the same image") {
+    const LoadedScene guitar = load_scene(test::data_dir() / "splats/playcanvas_guitar.compressed.ply");
+    const LodHierarchy h = build_lod(guitar.cloud);
+    // Close in on the guitar's body, so that much of the scene lies outside the view or behind it.
+    const Camera camera =
+        Camera::look_at({0.6f, -2.0f, -1.0f}, {0.08f, -2.1f, 0.2f}, {0, -1, 0}, 50.0f, 200, 150);
+    for (const float target : {0.0f, 2.0f}) {
+        const LodCut all = lod_cut(h, camera, {target, SIZE_MAX, false});
+        const LodCut culled = lod_cut(h, camera, {target});
+        MESSAGE("target ", target, " px: ", culled.nodes.size(), " of ", all.nodes.size(), " nodes in view");
+        CHECK(culled.nodes.size() < all.nodes.size() / 2);
+        // Each leaf in view is covered once; a leaf the cut leaves out is out of view with an ancestor.
+        std::vector<int> covered(h.leaves, 0);
+        for (const std::uint32_t node : culled.nodes) {
+            CHECK(lod_in_view(h, node, camera));
+            std::vector<std::uint32_t> under;
+            leaves_under(h, node, under);
+            for (const std::uint32_t leaf : under) ++covered[leaf];
+        }
+        std::size_t left_out = 0;
+        for (std::uint32_t leaf = 0; leaf < h.leaves; ++leaf) {
+            CHECK(covered[leaf] <= 1);
+            if (covered[leaf] == 1) continue;
+            ++left_out;
+            bool hidden = false;
+            for (std::uint32_t node = leaf; node != kNoNode && !hidden; node = h.parent[node])
+                hidden = !lod_in_view(h, node, camera);
+            CHECK(hidden);
+        }
+        CHECK(left_out > 0);
+        GaussianCloud a, b;
+        cut_cloud(h, all, a);
+        cut_cloud(h, culled, b);
+        CHECK(test::render_psnr(a, b, camera) > 80.0);
+    }
+}
+
+TEST_CASE("City generator: turned blocks keep their view-dependent colour, and the grid reaches the count") {
+    // The SH rotation: a turned scene seen from d looks as the scene did from R^T d.
+    tools::Rng rng(5);
+    const glm::mat3 turn = glm::mat3_cast(glm::normalize(glm::quat(0.3f, -0.5f, 0.8f, 0.1f)));
+    float r[3][3];
+    for (int i = 0; i < 3; ++i)
+        for (int j = 0; j < 3; ++j) r[i][j] = turn[j][i];  // glm is column-major
+    const std::array<float, 225> m = tools::sh_rotation(r);
+    float c[15], turned[15];
+    for (float& v : c) v = rng.normal();
+    for (int i = 0; i < 15; ++i) {
+        turned[i] = 0.0f;
+        for (int j = 0; j < 15; ++j) turned[i] += m[static_cast<std::size_t>(15 * i + j)] * c[j];
+    }
+    for (int k = 0; k < 20; ++k) {
+        const glm::vec3 d = glm::normalize(glm::vec3(rng.normal(), rng.normal(), rng.normal()));
+        const glm::vec3 back = glm::transpose(turn) * d;
+        float y[15], yb[15];
+        const float dv[3] = {d.x, d.y, d.z}, bv[3] = {back.x, back.y, back.z};
+        raster::sh_basis<float>(3, dv, y);
+        raster::sh_basis<float>(3, bv, yb);
+        float now = 0.0f, before = 0.0f;
+        for (int j = 0; j < 15; ++j) now += turned[j] * y[j], before += c[j] * yb[j];
+        CHECK(now == doctest::Approx(before).epsilon(1e-4).scale(1.0));
+    }
+    // One block, turned and scaled about its ground point: seen from a camera turned and scaled with it,
+    // it renders as the original block does.
+    GaussianCloud block = tools::make_default_scene();
+    tools::CityOptions one;
+    one.count = block.size();
+    one.ground_step = 0.0f;
+    one.seed = 3;
+    const GaussianCloud city = tools::make_city_scene(block, one);
+    REQUIRE(city.size() == block.size());
+    // Recover the block's transform from two Gaussians (the generator's origin lies on the ground under
+    // the mean; a Gaussian's turned position gives the scale and angle about +z).
+    glm::vec3 origin(0.0f);
+    for (std::size_t i = 0; i < block.size(); ++i) origin += glm::vec3(mean(block, i)) / float(block.size());
+    std::vector<float> heights(block.positions().size() / 3);
+    for (std::size_t i = 0; i < heights.size(); ++i) heights[i] = block.positions()[3 * i + 2];
+    std::nth_element(heights.begin(), heights.begin() + static_cast<std::ptrdiff_t>(heights.size() / 100),
+                     heights.end());
+    origin.z = heights[heights.size() / 100];
+    const glm::vec3 p0 = glm::vec3(mean(block, 0)) - origin, q0 = glm::vec3(mean(city, 0)) - origin;
+    const float scale = q0.z / p0.z;
+    const float angle = std::atan2(q0.y, q0.x) - std::atan2(p0.y, p0.x);
+    CHECK(scale >= 0.79f);
+    CHECK(scale <= 1.26f);
+    const glm::mat3 about_z = glm::mat3_cast(glm::angleAxis(angle, glm::vec3(0, 0, 1)));
+    const auto to_city = [&](glm::vec3 p) { return origin + scale * (about_z * (p - origin)); };
+    const glm::vec3 eye(2.5f, -5.0f, 2.0f), target(0.0f, 0.0f, 0.0f);
+    const Camera before = Camera::look_at(eye, target, {0, 0, 1}, 45.0f, 160, 120);
+    const Camera after = Camera::look_at(to_city(eye), to_city(target), {0, 0, 1}, 45.0f, 160, 120);
+    Frame a, b;
+    RenderSettings settings;
+    create_rasterizer(Backend::Cpu)->render(block, before, settings, a);
+    create_rasterizer(Backend::Cpu)->render(city, after, settings, b);
+    const double psnr = glint::psnr(a.color, b.color);
+    MESSAGE("a turned block against the original: ", psnr, " dB");
+    CHECK(psnr > 45.0);
+    // A grid: enough blocks and street for the count, under the block's up.
+    tools::CityOptions grid;
+    grid.count = 100000;
+    const GaussianCloud many = tools::make_city_scene(block, grid);
+    CHECK(many.size() >= grid.count);
+    CHECK(many.size() < grid.count + 4 * block.size() + 40000);
+    REQUIRE(many.up().has_value());
+    CHECK((*many.up())[2] == 1.0f);
+    CHECK_FALSE(many.find_non_finite().has_value());
 }
 
 TEST_CASE(

@@ -39,6 +39,19 @@ int main(int argc, char** argv) {
     random_scene->add_flag("--4d", random.temporal,
                            "Add the 4D fields (time mean, time scale, right rotation)");
     random_scene->add_flag("--ascii", ascii, "Write an ASCII PLY");
+    glint::tools::CityOptions city;
+    std::string block_path;
+    CLI::App* city_scene = app.add_subcommand(
+        "city",
+        "Copies of a 3D scene on a grid, each turned and scaled at random, over a street: a large "
+        "scene for level-of-detail benchmarks");
+    city_scene->add_option("OUT", output, "Output scene (.ply or .splat)")->required();
+    city_scene->add_option("--block", block_path, "The scene copied (default: the default scene)");
+    city_scene->add_option("--count", city.count, "At least this many Gaussians in all");
+    city_scene->add_option("--spacing", city.spacing, "Distance between blocks")->check(CLI::PositiveNumber);
+    city_scene->add_option("--street-step", city.ground_step, "Spacing of the street's Gaussians (0: none)")
+        ->check(CLI::NonNegativeNumber);
+    city_scene->add_option("--seed", city.seed, "Random seed");
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -46,7 +59,11 @@ int main(int argc, char** argv) {
             *default_scene      ? glint::tools::make_default_scene()
             : *default_scene_4d ? glint::tools::make_default_scene_4d()
             : *structured_scene ? glint::tools::make_structured_scene(structured_count)
-                                : glint::tools::make_random_scene(random);
+            : *city_scene       ? glint::tools::make_city_scene(
+                                      block_path.empty() ? glint::tools::make_default_scene()
+                                                         : glint::splatting::load_scene(block_path).cloud,
+                                city)
+                          : glint::tools::make_random_scene(random);
         glint::splatting::SaveOptions options;
         if (ascii) options.ply_encoding = glint::splatting::PlyEncoding::Ascii;
         glint::splatting::save_scene(cloud, output, options);

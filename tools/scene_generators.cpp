@@ -7,7 +7,9 @@
 #include <numbers>
 #include <vector>
 
+#include "glint/core/error.h"
 #include "glint/splatting/activation.h"
+#include "glint/splatting/raster/gradients.h"
 #include "glint/splatting/raster/raster_math.h"
 
 namespace glint::tools {
@@ -277,6 +279,153 @@ splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options) {
         }
     }
     return cloud;
+}
+
+}  // namespace glint::tools
+
+namespace glint::tools {
+
+std::array<float, 225> sh_rotation(const float rotation[3][3]) {
+    // Directions on a Fibonacci sphere: many more than the 15 unknowns, spread evenly.
+    constexpr int kDirections = 128;
+    double a[15][15] = {}, b[15][15] = {};
+    for (int n = 0; n < kDirections; ++n) {
+        const double z = 1.0 - (2.0 * n + 1.0) / kDirections, r = std::sqrt(1.0 - z * z);
+        const double phi = n * std::numbers::pi * (3.0 - std::sqrt(5.0));
+        const double d[3] = {r * std::cos(phi), r * std::sin(phi), z};
+        double turned[3];  // R^T d: where the unturned scene was seen from
+        for (int k = 0; k < 3; ++k)
+            turned[k] = rotation[0][k] * d[0] + rotation[1][k] * d[1] + rotation[2][k] * d[2];
+        double y[15], yr[15];
+        splatting::raster::sh_basis<double>(3, d, y);
+        splatting::raster::sh_basis<double>(3, turned, yr);
+        for (int i = 0; i < 15; ++i)
+            for (int j = 0; j < 15; ++j) a[i][j] += y[i] * y[j], b[i][j] += y[i] * yr[j];
+    }
+    // M = A^-1 B by Gauss-Jordan elimination with partial pivoting (A is well conditioned).
+    for (int col = 0; col < 15; ++col) {
+        int pivot = col;
+        for (int row = col + 1; row < 15; ++row)
+            if (std::abs(a[row][col]) > std::abs(a[pivot][col])) pivot = row;
+        std::swap(a[col], a[pivot]);
+        std::swap(b[col], b[pivot]);
+        const double inverse = 1.0 / a[col][col];
+        for (int j = 0; j < 15; ++j) a[col][j] *= inverse, b[col][j] *= inverse;
+        for (int row = 0; row < 15; ++row) {
+            if (row == col || a[row][col] == 0.0) continue;
+            const double f = a[row][col];
+            for (int j = 0; j < 15; ++j) a[row][j] -= f * a[col][j], b[row][j] -= f * b[col][j];
+        }
+    }
+    std::array<float, 225> m{};
+    for (int i = 0; i < 15; ++i)
+        for (int j = 0; j < 15; ++j) m[static_cast<std::size_t>(15 * i + j)] = static_cast<float>(b[i][j]);
+    return m;
+}
+
+splatting::GaussianCloud make_city_scene(const splatting::GaussianCloud& block, const CityOptions& options) {
+    GLINT_CHECK(!block.empty() && !block.is_4d(), "a city is built from a non-empty 3D scene");
+    GLINT_CHECK(options.spacing > 0.0f && options.ground_step >= 0.0f, "positive spacing");
+    const std::size_t n = block.size();
+    // The block's frame: up, two axes across it, the ground (the lowest percentile along up) and the
+    // point on the ground under its mean.
+    Vec3 up = {0.0f, 0.0f, 1.0f};
+    if (block.up()) up = normalized({(*block.up())[0], (*block.up())[1], (*block.up())[2]});
+    const Vec3 helper = std::abs(up[0]) < 0.9f ? Vec3{1.0f, 0.0f, 0.0f} : Vec3{0.0f, 1.0f, 0.0f};
+    const Vec3 across = normalized(cross(helper, up)), along = cross(up, across);
+    const auto position = [&](std::size_t i) {
+        return Vec3{block.positions()[3 * i], block.positions()[3 * i + 1], block.positions()[3 * i + 2]};
+    };
+    std::vector<float> heights(n);
+    Vec3 mean = {0.0f, 0.0f, 0.0f};
+    for (std::size_t i = 0; i < n; ++i) {
+        heights[i] = dot(position(i), up);
+        mean = mean + (1.0f / static_cast<float>(n)) * position(i);
+    }
+    std::nth_element(heights.begin(), heights.begin() + static_cast<std::ptrdiff_t>(n / 100), heights.end());
+    const float ground = heights[n / 100];
+    const Vec3 origin = mean + (ground - dot(mean, up)) * up;
+
+    // Blocks per side: the smallest grid that, with its street, reaches the count.
+    const auto street_count = [&](std::size_t side) -> std::size_t {
+        if (options.ground_step <= 0.0f) return 0;
+        const auto per_row = static_cast<std::size_t>(
+            std::ceil(static_cast<float>(side) * options.spacing / options.ground_step));
+        return per_row * per_row;
+    };
+    std::size_t side = 1;
+    while (side * side * n + street_count(side) < options.count) ++side;
+    const std::size_t blocks = side * side, streets = street_count(side);
+    const int degree = block.sh_degree();
+    const std::size_t rest = static_cast<std::size_t>(splatting::sh_rest_count(degree));
+    splatting::GaussianCloud city(blocks * n + streets, degree, false);
+    city.set_up(std::array<float, 3>{up[0], up[1], up[2]});
+    const float half = 0.5f * static_cast<float>(side - 1) * options.spacing;
+
+    Rng rng(options.seed);
+    for (std::size_t b = 0; b < blocks; ++b) {
+        const float angle = rng.uniform(0.0f, 2.0f * std::numbers::pi_v<float>);
+        const float scale = std::exp(rng.uniform(std::log(0.8f), std::log(1.25f)));
+        const Vec3 centre = origin + (static_cast<float>(b % side) * options.spacing - half) * across +
+                            (static_cast<float>(b / side) * options.spacing - half) * along;
+        // Rotation by `angle` about up (Rodrigues), as a matrix and a quaternion (w, x, y, z).
+        const float c = std::cos(angle), s = std::sin(angle);
+        float r[3][3];
+        for (int i = 0; i < 3; ++i)
+            for (int j = 0; j < 3; ++j) {
+                const float cross_term = (i == j) ? 0.0f : ((i + 1) % 3 == j ? -1.0f : 1.0f) * up[3 - i - j];
+                r[i][j] = (i == j ? c : 0.0f) + (1.0f - c) * up[i] * up[j] + s * cross_term;
+            }
+        const float qr[4] = {std::cos(0.5f * angle), std::sin(0.5f * angle) * up[0],
+                             std::sin(0.5f * angle) * up[1], std::sin(0.5f * angle) * up[2]};
+        const std::array<float, 225> m = sh_rotation(r);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t o = b * n + i;
+            const Vec3 p = position(i) - origin;
+            for (int k = 0; k < 3; ++k) {
+                city.positions()[3 * o + k] =
+                    centre[k] + scale * (r[k][0] * p[0] + r[k][1] * p[1] + r[k][2] * p[2]);
+                city.log_scales()[3 * o + k] = block.log_scales()[3 * i + k] + std::log(scale);
+                city.sh_dc()[3 * o + k] = block.sh_dc()[3 * i + k];
+            }
+            const float* q = &block.rotations()[4 * i];
+            float* t = &city.rotations()[4 * o];
+            t[0] = qr[0] * q[0] - qr[1] * q[1] - qr[2] * q[2] - qr[3] * q[3];
+            t[1] = qr[0] * q[1] + qr[1] * q[0] + qr[2] * q[3] - qr[3] * q[2];
+            t[2] = qr[0] * q[2] - qr[1] * q[3] + qr[2] * q[0] + qr[3] * q[1];
+            t[3] = qr[0] * q[3] + qr[1] * q[2] - qr[2] * q[1] + qr[3] * q[0];
+            city.opacity_logits()[o] = block.opacity_logits()[i];
+            for (std::size_t row = 0; row < rest; ++row)
+                for (int ch = 0; ch < 3; ++ch) {
+                    float sum = 0.0f;
+                    for (std::size_t col = 0; col < rest; ++col)
+                        sum += m[15 * row + col] * block.sh_rest()[(i * rest + col) * 3 + ch];
+                    city.sh_rest()[(o * rest + row) * 3 + ch] = sum;
+                }
+        }
+    }
+    // The street: flat grey Gaussians just under the blocks' ground, over the whole grid.
+    if (streets > 0) {
+        const auto per_row = static_cast<std::size_t>(std::lround(std::sqrt(static_cast<double>(streets))));
+        const std::array<float, 4> q = quaternion_from_axes(across, along, up);
+        const float extent = static_cast<float>(side) * options.spacing, lowered = 0.01f * options.spacing;
+        for (std::size_t k = 0; k < streets; ++k) {
+            const std::size_t o = blocks * n + k;
+            const float u = (static_cast<float>(k % per_row) + 0.5f) * options.ground_step - 0.5f * extent;
+            const float v = (static_cast<float>(k / per_row) + 0.5f) * options.ground_step - 0.5f * extent;
+            const Vec3 p = origin + u * across + v * along + (-lowered) * up;
+            const float grey = 0.30f + 0.06f * rng.uniform();
+            for (int a = 0; a < 3; ++a) {
+                city.positions()[3 * o + a] = p[a];
+                city.sh_dc()[3 * o + a] = splatting::color_to_sh_dc(grey);
+            }
+            city.log_scales()[3 * o] = city.log_scales()[3 * o + 1] = std::log(0.6f * options.ground_step);
+            city.log_scales()[3 * o + 2] = std::log(0.004f);
+            for (int a = 0; a < 4; ++a) city.rotations()[4 * o + a] = q[a];
+            city.opacity_logits()[o] = splatting::logit(0.9f);
+        }
+    }
+    return city;
 }
 
 }  // namespace glint::tools

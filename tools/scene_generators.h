@@ -2,6 +2,7 @@
 // Deterministic for a seed on every platform (own RNG, no std:: distributions).
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "glint/splatting/gaussian_cloud.h"
@@ -62,5 +63,28 @@ struct RandomSceneOptions {
 // Random Gaussians: log-scales uniform in [ln(extent) - 6, ln(extent) - 3], random rotations, opacity
 // logits in [-2, 4], SH coefficients ~ N(0, 0.3) with decreasing weight by degree.
 splatting::GaussianCloud make_random_scene(const RandomSceneOptions& options);
+
+}  // namespace glint::tools
+
+namespace glint::tools {
+
+struct CityOptions {
+    std::size_t count = 10'000'000;  // at least this many Gaussians, blocks and ground together
+    float spacing = 8.0f;            // distance between neighbouring blocks' centres, in scene units
+    float ground_step = 0.5f;        // spacing of the street's flat Gaussians; 0: no street
+    std::uint64_t seed = 1;
+};
+
+// A city-like scene for level-of-detail benchmarks: copies of a 3D scene (a "block") on a square grid
+// about the block's up axis, each turned by a random angle about it (positions, rotations and SH rotated
+// together, so view-dependent colour turns with the block) and scaled by 0.8 to 1.25, over a grey street
+// of flat Gaussians at the block's ground level. The grid has as many blocks as it takes to reach
+// `count`. The block's up is its `glint up` line, or +z.
+splatting::GaussianCloud make_city_scene(const splatting::GaussianCloud& block, const CityOptions& options);
+
+// The matrix M (15 x 15, row-major, acting on SH coefficients 1..15 of one channel) such that a scene
+// turned by `rotation` (3 x 3, row-major) has coefficients M c where it had c: found by least squares on
+// directions spread over the sphere, exact up to rounding because rotations keep each band.
+std::array<float, 225> sh_rotation(const float rotation[3][3]);
 
 }  // namespace glint::tools

@@ -138,6 +138,7 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
         if (m_masks) s.active = m_masks->at(time);
     }
     const splatting::GaussianCloud* cloud = &m_loaded.cloud;
+    double lod_ms = 0;
     if ((settings.lod_pixels > 0.0f || settings.lod_budget > 0) && !m_loaded.cloud.is_4d() &&
         !m_loaded.cloud.empty()) {
         if (!m_lod) m_lod = m_loaded.lod;
@@ -148,10 +149,21 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - built).count(),
                       " s (glint lod stores one)");
         }
+        const auto cut_start = std::chrono::steady_clock::now();
         splatting::LodCutSettings cut;
         cut.target_pixels = settings.lod_pixels;
         if (settings.lod_budget > 0) cut.budget = settings.lod_budget;
-        splatting::cut_cloud(*m_lod, splatting::lod_cut(*m_lod, camera, cut), m_cut);
+        const splatting::LodCut chosen = splatting::lod_cut(*m_lod, camera, cut);
+        const auto gather_start = std::chrono::steady_clock::now();
+        splatting::cut_cloud(*m_lod, chosen, m_cut);
+        log::debug(m_name, ": cut of ", chosen.nodes.size(), " nodes chosen in ",
+                   std::chrono::duration<double, std::milli>(gather_start - cut_start).count(),
+                   " ms, gathered in ",
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - gather_start)
+                       .count(),
+                   " ms");
+        lod_ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - cut_start).count();
         cloud = &m_cut;
         s.keep = nullptr;
         s.max_gaussians = SIZE_MAX;
@@ -194,6 +206,7 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
     stats.primitives = r.gaussians;
     stats.visible = r.visible;
     stats.tile_pairs = r.tile_pairs;
+    if (cloud == &m_cut) stats.lod_ms = lod_ms, stats.lod_nodes = m_cut.size();
     return stats;
 }
 

@@ -285,50 +285,109 @@ float lod_projected_size(const LodHierarchy& h, std::uint32_t node, const Camera
     return std::max(camera.fx, camera.fy) * h.radius[node] / std::max(distance, 1e-4f);
 }
 
+namespace {
+
+// The view's four edge planes through the camera centre, as inward unit normals in camera coordinates.
+struct ViewPlanes {
+    glm::vec3 normal[4];
+    explicit ViewPlanes(const Camera& c) {
+        const float w = static_cast<float>(c.width), h = static_cast<float>(c.height);
+        normal[0] = glm::normalize(glm::vec3(c.fx, 0.0f, c.cx));       // x / z >= -cx / fx
+        normal[1] = glm::normalize(glm::vec3(-c.fx, 0.0f, w - c.cx));  // x / z <= (w - cx) / fx
+        normal[2] = glm::normalize(glm::vec3(0.0f, c.fy, c.cy));
+        normal[3] = glm::normalize(glm::vec3(0.0f, -c.fy, h - c.cy));
+    }
+    bool reaches(const glm::vec3& centre, float radius) const {
+        if (centre.z < -radius) return false;
+        for (const glm::vec3& n : normal)
+            if (glm::dot(n, centre) < -radius) return false;
+        return true;
+    }
+};
+
+}  // namespace
+
+bool lod_in_view(const LodHierarchy& h, std::uint32_t node, const Camera& camera) {
+    return ViewPlanes(camera).reaches(camera.rotation * mean_of(h.nodes, node) + camera.translation,
+                                      h.radius[node]);
+}
+
 LodCut lod_cut(const LodHierarchy& h, const Camera& camera, const LodCutSettings& settings) {
     LodCut cut;
     if (h.nodes.empty()) return cut;
     const float target = settings.target_pixels;
     const auto size = [&](std::uint32_t node) { return lod_projected_size(h, node, camera); };
+    const ViewPlanes planes(camera);
+    const auto seen = [&](std::uint32_t node) {
+        return !settings.cull ||
+               planes.reaches(camera.rotation * mean_of(h.nodes, node) + camera.translation, h.radius[node]);
+    };
     if (settings.budget == std::numeric_limits<std::size_t>::max()) {
-        // Size target: descend while a node is larger than the target. Subtrees go to threads.
-        std::vector<std::uint32_t> frontier = {h.root};
-        std::vector<std::uint32_t> done;
-        while (!frontier.empty() && frontier.size() < 256) {  // a few levels serially, to spread the work
-            std::vector<std::uint32_t> next;
-            for (const std::uint32_t node : frontier) {
-                if (h.is_leaf(node) || size(node) <= target) {
-                    done.push_back(node);
-                } else {
-                    next.push_back(h.left[node - h.leaves]);
-                    next.push_back(h.right[node - h.leaves]);
-                }
+        // Size target: descend while a node is larger than the target. Subtrees go to threads, their
+        // parts joined in the frontier's order. Each node carries its parent's size, which sets its blend
+        // (the root, with none, is drawn as itself).
+        struct Visit {
+            std::uint32_t node;
+            float parent_size;
+        };
+        const auto blend = [&](float parent_size) {
+            return target > 0.0f ? std::clamp(parent_size / target - 1.0f, 0.0f, 1.0f) : 1.0f;
+        };
+        struct Part {
+            std::vector<std::uint32_t> nodes;
+            std::vector<float> blend;
+        };
+        std::vector<Visit> frontier;
+        if (seen(h.root)) frontier.push_back({h.root, INFINITY});
+        Part done;
+        const auto visit = [&](const Visit& v, Part& part, auto&& push) {
+            const float s = h.is_leaf(v.node) ? 0.0f : size(v.node);
+            if (h.is_leaf(v.node) || s <= target) {
+                part.nodes.push_back(v.node);
+                part.blend.push_back(blend(v.parent_size));
+            } else {
+                push(s);
             }
+        };
+        while (!frontier.empty() && frontier.size() < 256) {  // a few levels serially, to spread the work
+            std::vector<Visit> next;
+            for (const Visit& v : frontier)
+                visit(v, done, [&](float s) {
+                    for (const std::uint32_t child : {h.left[v.node - h.leaves], h.right[v.node - h.leaves]})
+                        if (seen(child)) next.push_back({child, s});
+                });
             frontier = std::move(next);
         }
-        std::vector<std::vector<std::uint32_t>> parts(frontier.size());
+        std::vector<Part> parts(frontier.size());
         tbb::parallel_for(std::size_t{0}, frontier.size(), [&](std::size_t f) {
-            std::vector<std::uint32_t> stack = {frontier[f]};
+            std::vector<Visit> stack = {frontier[f]};
             while (!stack.empty()) {
-                const std::uint32_t node = stack.back();
+                const Visit v = stack.back();
                 stack.pop_back();
-                if (h.is_leaf(node) || size(node) <= target) {
-                    parts[f].push_back(node);
-                } else {
-                    stack.push_back(h.right[node - h.leaves]);
-                    stack.push_back(h.left[node - h.leaves]);
-                }
+                visit(v, parts[f], [&](float s) {
+                    for (const std::uint32_t child : {h.right[v.node - h.leaves], h.left[v.node - h.leaves]})
+                        if (seen(child)) stack.push_back({child, s});
+                });
             }
         });
-        cut.nodes = std::move(done);
-        for (const auto& part : parts) cut.nodes.insert(cut.nodes.end(), part.begin(), part.end());
+        std::size_t total = done.nodes.size();
+        for (const Part& part : parts) total += part.nodes.size();
+        cut.nodes = std::move(done.nodes);
+        cut.blend = std::move(done.blend);
+        cut.nodes.reserve(total);
+        cut.blend.reserve(total);
+        for (const Part& part : parts) {
+            cut.nodes.insert(cut.nodes.end(), part.nodes.begin(), part.nodes.end());
+            cut.blend.insert(cut.blend.end(), part.blend.begin(), part.blend.end());
+        }
         cut.target_pixels = target;
+        return cut;
     } else {
         // Budget: split the largest node first while the cut stays within the budget and over the target.
         using Entry = std::pair<float, std::uint32_t>;
         std::priority_queue<Entry> open;
-        open.push({size(h.root), h.root});
-        std::size_t count = 1;
+        if (seen(h.root)) open.push({size(h.root), h.root});
+        std::size_t count = open.size();
         float stopped_at = 0.0f;
         while (!open.empty()) {
             const auto [s, node] = open.top();
@@ -342,15 +401,15 @@ LodCut lod_cut(const LodHierarchy& h, const Camera& camera, const LodCutSettings
                 break;
             }
             open.pop();
-            ++count;
+            --count;
             for (const std::uint32_t ch : {h.left[node - h.leaves], h.right[node - h.leaves]})
-                open.push({size(ch), ch});
+                if (seen(ch)) open.push({size(ch), ch}), ++count;
         }
         while (!open.empty()) cut.nodes.push_back(open.top().second), open.pop();
+        std::sort(cut.nodes.begin(), cut.nodes.end());
         cut.target_pixels = std::max(target, stopped_at);
     }
-    std::sort(cut.nodes.begin(), cut.nodes.end());
-    // Blend each node toward its parent while the parent is under twice the target.
+    // Budget: blend each node toward its parent while the parent is under twice the size it stopped at.
     cut.blend.assign(cut.nodes.size(), 1.0f);
     if (cut.target_pixels > 0.0f)
         tbb::parallel_for(std::size_t{0}, cut.nodes.size(), [&](std::size_t i) {

@@ -75,6 +75,9 @@ struct FrameStats {
     double preprocess_ms = 0, sort_ms = 0, blend_ms = 0;
     std::size_t primitives = 0, visible = 0, tile_pairs = 0;
     std::size_t samples = 0;  // NeRF: samples the networks evaluated
+    // Gaussian hierarchy: the time to choose the cut and gather its Gaussians, and how many it drew.
+    double lod_ms = 0;
+    std::size_t lod_nodes = 0;
     // One line for logs: "1,234 of 5,000 Gaussians visible, ..." or "2,000,000 samples".
     std::string describe() const;
 };

@@ -55,18 +55,24 @@ void link_lod(LodHierarchy& hierarchy);
 struct LodCutSettings {
     float target_pixels = 0.0f;                                    // 0: no size target
     std::size_t budget = std::numeric_limits<std::size_t>::max();  // at most this many nodes
+    // Leave out every node whose sphere lies wholly outside the camera's view (in front of it and within
+    // the image's four edges), with its subtree: nothing of it can reach a pixel.
+    bool cull = true;
 };
 
 struct LodCut {
-    std::vector<std::uint32_t> nodes;  // the cut, in tree order
+    std::vector<std::uint32_t> nodes;  // the cut, in the same order for any thread count
     std::vector<float> blend;  // per node: 1 draws it as itself, t < 1 draws it t of the way from its parent
     float target_pixels = 0.0f;  // the target the cut met (under a budget: the size it stopped at)
 };
 
 // The cut for `camera`: with a target only, every node whose projected size is at most the target while
 // its parent's is over it (leaves however large); with a budget, the cut that splits the largest nodes
-// first while it stays within the budget. Computed in parallel; the same for any thread count.
+// first while it stays within the budget. Without culling the cut covers every leaf once; with it, every
+// leaf whose sphere the view can reach. Computed in parallel; the same for any thread count.
 LodCut lod_cut(const LodHierarchy& hierarchy, const Camera& camera, const LodCutSettings& settings);
+// Whether a node's sphere reaches into the camera's view (in front of it, within the image's edges).
+bool lod_in_view(const LodHierarchy& hierarchy, std::uint32_t node, const Camera& camera);
 // The projected size in pixels of a node's sphere seen from `camera`.
 float lod_projected_size(const LodHierarchy& hierarchy, std::uint32_t node, const Camera& camera);
 
