@@ -80,8 +80,8 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
         ->check(CLI::Range(0.0f, 0.999f));
     command.add_flag(
         "--no-active-masks", o.no_active_masks,
-        "4D scenes: look at every Gaussian in every frame instead of only those the frame's time "
-        "can reach (the same image, slower; for comparison)");
+        "4D scenes: look at every Gaussian in every frame instead of only those alive at the frame's "
+        "time, found through the temporal hierarchy (the same image, slower; for comparison)");
     command.add_flag("--antialias", o.antialias, "Mip-Splatting 2D filter with opacity compensation");
     command.add_option("--sh-degree", o.sh_degree, "Use SH up to this degree")->check(CLI::Range(0, 3));
     command

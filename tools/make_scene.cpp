@@ -21,6 +21,13 @@ int main(int argc, char** argv) {
     CLI::App* default_scene_4d =
         app.add_subcommand("default4d", "The default scene as a 4D scene: the knot drawn over t in [0, 1]");
     default_scene_4d->add_option("OUT", output, "Output scene (.ply)")->required();
+    int laps = 1;
+    std::size_t count_4d = 0;
+    default_scene_4d->add_option("--laps", laps, "Draw the knot this many times over t in [0, LAPS]")
+        ->check(CLI::Range(1, 100000));
+    default_scene_4d->add_option(
+        "--count", count_4d,
+        "The structured scene of about this many Gaussians (per lap) as the still scene");
 
     std::size_t structured_count = 0;
     CLI::App* structured_scene =
@@ -57,7 +64,7 @@ int main(int argc, char** argv) {
     try {
         const glint::splatting::GaussianCloud cloud =
             *default_scene      ? glint::tools::make_default_scene()
-            : *default_scene_4d ? glint::tools::make_default_scene_4d()
+            : *default_scene_4d ? glint::tools::make_default_scene_4d(laps, count_4d)
             : *structured_scene ? glint::tools::make_structured_scene(structured_count)
             : *city_scene       ? glint::tools::make_city_scene(
                                       block_path.empty() ? glint::tools::make_default_scene()

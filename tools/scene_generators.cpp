@@ -171,6 +171,16 @@ splatting::GaussianCloud make_knot_scene(int along_count, int around_count, floa
     return cloud;
 }
 
+// The knot's samples and the ground's step for about `count` Gaussians: about 68% on the knot (15 along the
+// knot per sample around it), the rest on the disc.
+void structured_layout(std::size_t count, int& along, int& around, float& step) {
+    const double knot = 0.68 * static_cast<double>(count);
+    around = std::max(6, static_cast<int>(std::lround(std::sqrt(knot / 15.0))));
+    along = std::max(20, static_cast<int>(std::lround(knot / around)));
+    const double ground = std::max(1.0, 0.32 * static_cast<double>(count));
+    step = static_cast<float>(std::sqrt(std::numbers::pi * 9.0 / ground));
+}
+
 }  // namespace
 
 splatting::GaussianCloud make_default_scene() {
@@ -178,12 +188,9 @@ splatting::GaussianCloud make_default_scene() {
 }
 
 splatting::GaussianCloud make_structured_scene(std::size_t count) {
-    // About 68% of the Gaussians on the knot (15 along the knot per sample around it), the rest on the disc.
-    const double knot = 0.68 * static_cast<double>(count);
-    const int around = std::max(6, static_cast<int>(std::lround(std::sqrt(knot / 15.0))));
-    const int along = std::max(20, static_cast<int>(std::lround(knot / around)));
-    const double ground = std::max(1.0, 0.32 * static_cast<double>(count));
-    const float step = static_cast<float>(std::sqrt(std::numbers::pi * 9.0 / ground));
+    int along = 0, around = 0;
+    float step = 0.0f;
+    structured_layout(count, along, around, step);
     return make_knot_scene(along, around, step);
 }
 
@@ -228,26 +235,55 @@ splatting::GaussianCloud with_time_fields(const splatting::GaussianCloud& still)
     return cloud;
 }
 
-splatting::GaussianCloud make_default_scene_4d() {
-    const splatting::GaussianCloud still = make_default_scene();
-    splatting::GaussianCloud cloud = with_time_fields(still);
-    const std::size_t n = still.size();
-    constexpr std::size_t kKnotGaussians = 300 * 20;  // make_default_scene puts the knot first
-    constexpr float kDrawTimeScale = 0.04f;           // each disc fades in and out over about +-0.1
+splatting::GaussianCloud make_default_scene_4d(int laps, std::size_t count) {
+    GLINT_CHECK(laps >= 1, "at least one lap");
+    int along = 300, around = 20;
+    float step = 0.1f;
+    if (count > 0) structured_layout(count, along, around, step);
+    const splatting::GaussianCloud still = make_knot_scene(along, around, step);
+    const std::size_t knot = static_cast<std::size_t>(along) * static_cast<std::size_t>(around);
+    const std::size_t ground = still.size() - knot, n = knot * static_cast<std::size_t>(laps) + ground;
+    // The knot's Gaussians once per lap, then the ground once.
+    std::vector<std::uint32_t> source(n);
+    for (std::size_t i = 0; i < n; ++i)
+        source[i] = static_cast<std::uint32_t>(
+            i < knot * static_cast<std::size_t>(laps) ? i % knot : i - knot * (laps - 1));
+    splatting::GaussianCloud copies(n, still.sh_degree(), false);
+    const std::size_t rest = static_cast<std::size_t>(splatting::sh_rest_count(still.sh_degree())) * 3;
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t j = source[i];
+        for (int a = 0; a < 3; ++a) {
+            copies.positions()[3 * i + a] = still.positions()[3 * j + a];
+            copies.log_scales()[3 * i + a] = still.log_scales()[3 * j + a];
+            copies.sh_dc()[3 * i + a] = still.sh_dc()[3 * j + a];
+        }
+        for (int a = 0; a < 4; ++a) copies.rotations()[4 * i + a] = still.rotations()[4 * j + a];
+        copies.opacity_logits()[i] = still.opacity_logits()[j];
+        for (std::size_t k = 0; k < rest; ++k) copies.sh_rest()[rest * i + k] = still.sh_rest()[rest * j + k];
+    }
+    copies.set_up(still.up());
+    splatting::GaussianCloud cloud = with_time_fields(copies);
+    constexpr float kDrawTimeScale = 0.04f;  // each disc fades in and out over about +-0.1
     for (std::size_t i = 0; i < n; ++i) {
         // The 3D rotation, embedded in 4D so that it leaves t alone, then split into two quaternions.
-        const float* q = still.rotations().data() + 4 * i;
+        const float* q = copies.rotations().data() + 4 * i;
         const splatting::raster::Mat3 r3 = splatting::raster::quaternion_to_rotation(q[0], q[1], q[2], q[3]);
         float r4[4][4] = {};
         for (int a = 0; a < 3; ++a)
             for (int b = 0; b < 3; ++b) r4[a][b] = r3.m[a][b];
         r4[3][3] = 1.0f;
         isoclinic_from_rotation(r4, cloud.rotations().data() + 4 * i, cloud.rotations_right().data() + 4 * i);
-        const bool knot = i < kKnotGaussians;
-        // Knot discs in drawing order (300 along the knot, 20 around each); the ground spans all time.
-        cloud.time_means()[i] = knot ? static_cast<float>(i / 20) / 300.0f : 0.5f;
-        cloud.log_time_scales()[i] = std::log(knot ? kDrawTimeScale : 100.0f);
+        const bool on_knot = i < knot * static_cast<std::size_t>(laps);
+        // Knot discs in drawing order (`along` along the knot, `around` around each), one lap per unit of
+        // time; the ground spans all time.
+        const std::size_t lap = i / knot, k = i % knot;
+        cloud.time_means()[i] =
+            on_knot ? static_cast<float>(lap) +
+                          static_cast<float>(k / static_cast<std::size_t>(around)) / static_cast<float>(along)
+                    : 0.5f * static_cast<float>(laps);
+        cloud.log_time_scales()[i] = std::log(on_knot ? kDrawTimeScale : 100.0f * static_cast<float>(laps));
     }
+    if (laps > 1) cloud.set_time_range(std::array<float, 2>{0.0f, static_cast<float>(laps)});
     return cloud;
 }
 

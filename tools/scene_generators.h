@@ -47,8 +47,10 @@ splatting::GaussianCloud with_time_fields(const splatting::GaussianCloud& still)
 
 // The default scene as a 4D scene over t in [0, 1]: a segment of the knot travels along it as time
 // passes (each disc is present within about 0.1 of the time of its place on the knot), the ground is
-// there throughout.
-splatting::GaussianCloud make_default_scene_4d();
+// there throughout. With `laps` > 1 the knot is drawn again in every unit of time over [0, laps] (its
+// Gaussians once per lap, the ground once): a scene `laps` times longer with as much alive at any time.
+// With `count` > 0, the structured scene of about that many Gaussians is the still scene.
+splatting::GaussianCloud make_default_scene_4d(int laps = 1, std::size_t count = 0);
 
 struct RandomSceneOptions {
     std::size_t count = 10000;

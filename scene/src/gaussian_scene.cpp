@@ -103,7 +103,7 @@ void GaussianScene::save(const std::filesystem::path& path) const {
 void GaussianScene::set_cloud(splatting::GaussianCloud cloud) {
     m_loaded.cloud = std::move(cloud);
     m_loaded.lod.reset();  // the file's hierarchy was over the old cloud
-    m_masks.reset();
+    m_temporal.reset();
     m_lod.reset();
 }
 
@@ -125,17 +125,24 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
     s.min_radius = settings.min_radius;
     s.keep = settings.keep;
     if (settings.active_masks && m_loaded.cloud.is_4d() && settings.temporal_cutoff > 0.0f) {
-        if (!m_masks || m_masks->cutoff() != settings.temporal_cutoff) {
-            // Key frames every 6 frames of an assumed 300-frame video over the span (the scene does not
-            // know its frame rate); finer segments only make the sets smaller.
-            m_masks.reset();
-            if (const std::optional<TimeSpan> span = time_span(); span && span->end > span->begin)
-                m_masks.emplace(m_loaded.cloud, span->begin, span->end,
-                                (span->end - span->begin) * splatting::kKeyFrameInterval /
-                                    static_cast<float>(splatting::kAssumedFrames - 1),
-                                settings.temporal_cutoff);
+        if (!m_temporal || m_temporal->cutoff() != settings.temporal_cutoff) {
+            m_temporal.reset();
+            if (const std::optional<TimeSpan> span = time_span(); span && span->end > span->begin) {
+                const auto built = std::chrono::steady_clock::now();
+                m_temporal.emplace(m_loaded.cloud, span->begin, span->end, settings.temporal_cutoff);
+                log::debug(m_name, ": temporal hierarchy of ", m_temporal->depth() + 1, " levels (leaves of ",
+                           m_temporal->leaf_length(), ") in ",
+                           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - built)
+                               .count(),
+                           " ms");
+            }
         }
-        if (m_masks) s.active = m_masks->at(time);
+        if (m_temporal) {
+            m_temporal->alive(time, m_alive);
+            // Nothing alive: an empty list would mean every Gaussian; the first of none is as good.
+            s.active = m_alive;
+            if (m_alive.empty()) s.max_gaussians = 0;
+        }
     }
     const splatting::GaussianCloud* cloud = &m_loaded.cloud;
     double lod_ms = 0;

@@ -12,6 +12,7 @@
 #include "glint/splatting/raster/gradients.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_stats.h"
+#include "glint/splatting/temporal_hierarchy.h"
 
 namespace glint::splatting {
 namespace {
@@ -28,17 +29,6 @@ std::vector<float> volume_factor(std::vector<double> volume, float power) {
         factor[i] =
             static_cast<float>(std::pow(std::max(volume[i], 1e-300) / v90, static_cast<double>(power)));
     return factor;
-}
-
-// The time-time entry of a 4D Gaussian's covariance, as the rasterizer computes it.
-float time_variance(const GaussianCloud& cloud, std::size_t i) {
-    const float* log_scale = cloud.log_scales().data() + 3 * i;
-    const float scale4[4] = {std::exp(log_scale[0]), std::exp(log_scale[1]), std::exp(log_scale[2]),
-                             std::exp(cloud.log_time_scales()[i])};
-    const raster::Mat4 cov4 = raster::covariance_4d(
-        scale4,
-        raster::rotation_4d(cloud.rotations().data() + 4 * i, cloud.rotations_right().data() + 4 * i));
-    return cov4.m[3][3];
 }
 
 // Solves the symmetric positive definite k x k system a x = b in place (Cholesky), for several right-hand

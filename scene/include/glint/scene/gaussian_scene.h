@@ -6,9 +6,10 @@
 #include <optional>
 
 #include "glint/scene/scene.h"
-#include "glint/splatting/prune.h"
+#include "glint/splatting/lod.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
+#include "glint/splatting/temporal_hierarchy.h"
 
 namespace glint::scene {
 
@@ -43,9 +44,10 @@ private:
     splatting::LoadedScene m_loaded;
     std::string m_name;
     std::unique_ptr<splatting::Rasterizer> m_rasterizer;
-    // 4D scenes: active masks over the time span, built on the first frame that wants them and again
-    // when the cloud or the temporal cut-off changes.
-    std::optional<splatting::ActiveMasks> m_masks;
+    // 4D scenes: the temporal hierarchy over the time span, built on the first frame that wants it and
+    // again when the cloud or the temporal cut-off changes, and the last frame's Gaussians alive.
+    std::optional<splatting::TemporalHierarchy> m_temporal;
+    std::vector<std::uint32_t> m_alive;
     // Level of detail: the hierarchy (the file's, or built on the first frame that asks for a cut) and the
     // last cut's Gaussians.
     std::shared_ptr<const splatting::LodHierarchy> m_lod;

@@ -48,8 +48,8 @@ struct DrawSettings {
     bool antialias = false;         // Gaussians: Mip-Splatting's 2D filter
     int sh_degree = -1;             // Gaussians: a lower degree than the scene's (-1: all of it)
     float temporal_cutoff = 0.05f;  // 4D Gaussians: temporal marginal below which a Gaussian is skipped
-    // 4D Gaussians: look only at the Gaussians the time can reach (4DGS-1K's active masks, splatting/
-    // prune.h): the same image with less work.
+    // 4D Gaussians: look only at the Gaussians alive at the time, found through a temporal hierarchy
+    // (splatting/temporal_hierarchy.h): the same image with less work.
     bool active_masks = true;
     // Level of detail and pruning previews (Gaussians): the first `max_primitives` in the scene's
     // importance order, none projected smaller than `min_radius` pixels, and with `keep` ([N], not owned)
