@@ -92,6 +92,10 @@ void add_view_options(CLI::App& command, ViewOptions& o) {
     command.add_option(
         "--lod-budget", o.lod_budget,
         "Level of detail: draw the best cut of the Gaussian hierarchy with at most N Gaussians");
+    command.add_flag(
+        "--lod-levels", o.lod_levels,
+        "Level of detail: colour the cut's Gaussians by their level in the hierarchy (turbo: blue for "
+        "the scene's own Gaussians, red for 10 or more levels up)");
     command.add_option("--backend", o.backend, "auto, cpu or cuda");
 }
 
@@ -122,6 +126,7 @@ scene::DrawSettings draw_settings(const ViewOptions& o) {
     settings.sh_degree = o.sh_degree;
     settings.lod_pixels = o.lod_pixels;
     settings.lod_budget = o.lod_budget;
+    settings.lod_levels = o.lod_levels;
     settings.temporal_cutoff = o.temporal_cutoff;
     settings.active_masks = !o.no_active_masks;
     return settings;

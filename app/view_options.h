@@ -29,6 +29,7 @@ struct ViewOptions {
     bool no_active_masks = false;   // 4D scenes: look at every Gaussian in every frame
     float lod_pixels = 0.0f;        // 3D scenes: draw the hierarchy's cut under this size (0: the scene)
     std::size_t lod_budget = 0;     // 3D scenes: the best cut of at most this many Gaussians (0: none)
+    bool lod_levels = false;        // the cut's Gaussians coloured by their level in the hierarchy
 };
 
 void add_view_options(CLI::App& command, ViewOptions& options);

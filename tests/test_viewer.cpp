@@ -421,4 +421,47 @@ TEST_SUITE("cpu") {
                         int(expected.pixels[(static_cast<std::size_t>(y) * 620 + x) * 3 + k]));
         CHECK(total / (620.0 * 521.0 * 3.0) < 0.5);
     }
+
+    TEST_CASE(
+        "glint view --lod-pixels --lod-levels under Xvfb: the hierarchy's cut in level colours, as render") {
+        if (!have_xvfb()) {
+            test::skip("xvfb-run is not installed (tools/setup.sh installs it)");
+            return;
+        }
+        test::TempDir dir;
+        tools::CityOptions city;
+        city.count = 60000;
+        splatting::save_scene(tools::make_city_scene(tools::make_default_scene(), city),
+                              dir.path() / "city.ply");
+        const std::string scene = test::quoted(dir.path() / "city.ply");
+        const std::string hierarchy = test::quoted(dir.path() / "city_lod.ply");
+        REQUIRE(test::run_glint("lod -q " + scene + " -o " + hierarchy).exit_code == 0);
+        // From above one corner, so that far blocks are drawn by merged nodes.
+        const std::string view = " --lookat 0,-22,9,0,0,-1.2,0,0,1 --lod-pixels 6 --lod-levels";
+        const auto shot = dir.path() / "shot.png";
+        const auto reference = dir.path() / "reference.png";
+        const test::CommandResult run = test::run_glint_under(
+            "xvfb-run -a -s '-screen 0 1280x720x24'",
+            "view " + hierarchy + view + " --frames 3 --width 960 --height 540 --screenshot " +
+                test::quoted(shot));
+        INFO(run.output);
+        CHECK(run.exit_code == 0);
+        const test::CommandResult render = test::run_glint(
+            "render -q " + hierarchy + view + " --width 620 --height 521 -o " + test::quoted(reference));
+        REQUIRE(render.exit_code == 0);
+        const Image8 image = read_image8(shot, 3);
+        const Image8 expected = read_image8(reference, 3);
+        double total = 0;
+        std::size_t merged = 0;  // level colours past turbo's blues: nodes 3 or more levels up were drawn
+        for (int y = 0; y < 521; ++y)
+            for (int x = 0; x < 620; ++x) {
+                const std::uint8_t* a =
+                    &image.pixels[(static_cast<std::size_t>(y + 19) * 960 + (x + 340)) * 3];
+                const std::uint8_t* b = &expected.pixels[(static_cast<std::size_t>(y) * 620 + x) * 3];
+                for (int k = 0; k < 3; ++k) total += std::abs(int(a[k]) - int(b[k]));
+                merged += b[1] > b[2] + 20 ? 1 : 0;
+            }
+        CHECK(total / (620.0 * 521.0 * 3.0) < 0.5);
+        CHECK(merged > 500);
+    }
 }

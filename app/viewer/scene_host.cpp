@@ -52,6 +52,17 @@ void SceneHost::install(std::unique_ptr<scene::Scene> scene, const std::string& 
     m_state.is_nerf = nerf() != nullptr;
     m_state.gaussians_loaded = m_state.gaussians;
     m_state.budget = static_cast<int>(m_scene->primitives());
+    // --lod-pixels / --lod-budget open the panel on the hierarchy's cut.
+    if (m_options.lod_pixels > 0.0f || m_options.lod_budget > 0) {
+        m_state.lod = LodMode::Hierarchy;
+        if (m_options.lod_pixels > 0.0f) m_state.lod_pixels = m_options.lod_pixels;
+        m_state.lod_use_budget = m_options.lod_budget > 0;
+        if (m_options.lod_budget > 0)
+            m_state.lod_budget = static_cast<int>(std::min<std::size_t>(m_options.lod_budget, 2'000'000'000));
+        if (m_options.lod_pixels <= 0.0f) m_state.lod_pixels = 0.0f;
+        m_state.lod_levels = m_options.lod_levels;
+    }
+    m_state.lod_auto_pixels = std::max(m_state.lod_pixels, 0.5f);
     const int degree = gaussians() != nullptr ? gaussians()->cloud().sh_degree() : 0;
     m_state.sh_degree_limit = m_options.sh_degree >= 0 ? std::min(m_options.sh_degree, degree) : degree;
     const std::optional<scene::TimeSpan> span = m_scene->time_span();
@@ -195,9 +206,14 @@ scene::DrawSettings SceneHost::draw_settings(bool automatic_budget) const {
     settings.antialias = m_state.antialias;
     settings.temporal_cutoff = m_options.temporal_cutoff;
     settings.active_masks = !m_options.no_active_masks;
-    settings.lod_pixels = m_options.lod_pixels;  // --lod-pixels / --lod-budget: the hierarchy's cut
-    settings.lod_budget = m_options.lod_budget;
-    if (m_state.lod == LodMode::Budget || automatic_budget)
+    if (m_state.lod == LodMode::Hierarchy && !m_state.is_4d) {
+        settings.lod_pixels =
+            automatic_budget && m_state.lod_auto ? m_state.lod_auto_pixels : m_state.lod_pixels;
+        if (m_state.lod_use_budget)
+            settings.lod_budget = static_cast<std::size_t>(std::max(m_state.lod_budget, 1));
+        settings.lod_levels = m_state.lod_levels;
+    }
+    if (m_state.lod == LodMode::Budget || (m_state.lod == LodMode::Auto && automatic_budget))
         settings.max_primitives = static_cast<std::size_t>(std::max(m_state.budget, 0));
     if (m_state.lod == LodMode::MinSize) settings.min_radius = m_state.min_radius;
     if (m_state.prune_preview == PrunePreview::Kept) settings.keep = m_keep.data();
@@ -224,6 +240,12 @@ SceneHost::RenderKey SceneHost::key(const Camera& camera, int width, int height,
     // The automatic budget follows the frame rate; a change of it alone does not call for a new frame.
     key.budget = m_state.lod == LodMode::Budget ? m_state.budget : (automatic_budget ? -1 : 0);
     key.min_radius = m_state.lod == LodMode::MinSize ? m_state.min_radius : 0.0f;
+    if (m_state.lod == LodMode::Hierarchy) {
+        // As the automatic budget: the automatic target's own changes call for no new frame.
+        key.lod_pixels = automatic_budget && m_state.lod_auto ? -1.0f : m_state.lod_pixels;
+        key.lod_budget = m_state.lod_use_budget ? m_state.lod_budget : 0;
+        key.lod_levels = m_state.lod_levels;
+    }
     key.preview = static_cast<int>(m_state.prune_preview);
     key.prune_version = m_state.prune_preview == PrunePreview::Off ? 0 : m_prune_version;
     key.scene_version = m_version;
@@ -245,8 +267,11 @@ bool SceneHost::render(const CameraController& camera, int viewport_width, int v
     const int height =
         std::max(1, static_cast<int>(std::lround(static_cast<float>(viewport_height) * scale)));
     const Camera view = camera.camera(width, height);
-    // The automatic budget applies while frames follow each other; a still view gets every Gaussian.
-    const bool automatic = m_state.lod == LodMode::Auto && (moving || m_state.playing);
+    // The automatic budget and hierarchy target apply while frames follow each other; a still view gets
+    // every Gaussian, or the chosen target.
+    const bool automatic =
+        (m_state.lod == LodMode::Auto || (m_state.lod == LodMode::Hierarchy && m_state.lod_auto)) &&
+        (moving || m_state.playing);
     const RenderKey k = key(view, width, height, automatic);
     const bool changed = !m_have_image || std::memcmp(&k, &m_last_key, sizeof k) != 0;
     if (!changed && !m_refine.active) return false;
@@ -306,7 +331,12 @@ bool SceneHost::render(const CameraController& camera, int viewport_width, int v
             std::clamp(m_state.adaptive_scale *
                            static_cast<float>(std::clamp(std::sqrt(target_ms / render_ms), 0.7, 1.2)),
                        0.25f, 1.0f);
-    if (automatic) {
+    if (automatic && m_state.lod == LodMode::Hierarchy) {
+        // A cut's cost falls about as the square of its target size: the square root of the time ratio.
+        const double factor = std::clamp(std::sqrt(render_ms / target_ms), 0.8, 1.25);
+        m_state.lod_auto_pixels = static_cast<float>(std::clamp(
+            m_state.lod_auto_pixels * factor, std::max(static_cast<double>(m_state.lod_pixels), 0.5), 256.0));
+    } else if (automatic) {
         const double factor = std::clamp(target_ms / render_ms, 0.8, 1.2);
         const double total = static_cast<double>(m_scene->primitives());
         m_state.budget =
@@ -410,6 +440,9 @@ void SceneHost::finish_frame(double render_ms, double display_ms, const scene::F
     m_state.render_ms = render_ms;
     m_state.drawn = stats.primitives;
     m_state.visible = stats.visible;
+    m_state.cut_nodes = stats.lod_nodes;
+    m_state.cut_ms = static_cast<float>(stats.lod_ms);
+    m_state.cut_target = stats.lod_target;
     const double now = std::chrono::duration<double>(Clock::now() - m_start).count();
     const double interval = (now - m_last_render_time) * 1000.0;
     m_last_render_time = now;

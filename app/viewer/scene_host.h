@@ -66,7 +66,8 @@ private:
         int width, height, display, backend;
         float background[3];
         int sh_degree, antialias, lod, budget;
-        float min_radius;
+        float min_radius, lod_pixels;
+        int lod_budget, lod_levels;
         int preview;
         std::uint64_t prune_version, scene_version;
         float time;

@@ -17,7 +17,7 @@
 
 namespace glint::app {
 
-enum class LodMode { Off, Budget, MinSize, Auto };
+enum class LodMode { Off, Budget, MinSize, Auto, Hierarchy };
 enum class PrunePreview { Off, Kept, Removed };
 
 // Samples of the last frames, for the stats plots.
@@ -65,6 +65,17 @@ struct ViewerState {
     float min_radius = 1.0f;  // pixels: smaller projected Gaussians are skipped
     std::size_t drawn = 0;    // Gaussians drawn in the last frame (before culling)
     std::size_t visible = 0;  // of those, visible
+    // The Gaussian hierarchy (3D scenes; the file's from glint lod, or built on the first frame asking):
+    // a cut by projected size, optionally under a budget; the automatic target grows the size while
+    // moving or playing to hold target_fps, and a still view gets the chosen size again.
+    float lod_pixels = 2.0f;
+    bool lod_use_budget = false;
+    int lod_budget = 1'000'000;
+    bool lod_auto = false;
+    float lod_auto_pixels = 2.0f;  // the automatic target in use
+    bool lod_levels = false;       // colour each Gaussian of the cut by its level
+    std::size_t cut_nodes = 0;     // the last frame's cut (0: none drawn)
+    float cut_ms = 0.0f, cut_target = 0.0f;
 
     // Pruning.
     float prune_min_opacity = 0.005f;  // the reference trainer's pruning threshold

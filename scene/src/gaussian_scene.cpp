@@ -4,14 +4,36 @@
 #include <chrono>
 #include <cmath>
 
+#include "glint/core/colormap.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/pixel.h"
 #include "glint/core/text.h"
+#include "glint/splatting/activation.h"
 #include "glint/splatting/scene_stats.h"
 #include "glint/splatting/up_direction.h"
 
 namespace glint::scene {
+namespace {
+
+// The cut's Gaussians in one colour per level, shaded by their own brightness so that shapes stay
+// apart, with no view-dependent part.
+void paint_levels(const splatting::LodHierarchy& h, const splatting::LodCut& cut,
+                  splatting::GaussianCloud& out) {
+    constexpr float kTopLevel = 10.0f;
+    for (std::size_t i = 0; i < cut.nodes.size(); ++i) {
+        const std::array<float, 3> c =
+            turbo(0.1f + 0.9f * std::min(static_cast<float>(h.height[cut.nodes[i]]), kTopLevel) / kTopLevel);
+        float own[3];
+        for (int a = 0; a < 3; ++a)
+            own[a] = std::clamp(splatting::sh_dc_to_color(out.sh_dc()[3 * i + a]), 0.0f, 1.0f);
+        const float shade = 0.35f + 0.65f * (0.2126f * own[0] + 0.7152f * own[1] + 0.0722f * own[2]);
+        for (int a = 0; a < 3; ++a) out.sh_dc()[3 * i + a] = splatting::color_to_sh_dc(shade * c[a]);
+    }
+    std::fill(out.sh_rest().begin(), out.sh_rest().end(), 0.0f);
+}
+
+}  // namespace
 
 Sphere framing_sphere(const splatting::GaussianCloud& cloud) {
     if (cloud.empty()) return {glm::vec3(0.0f), 1.0f};
@@ -146,6 +168,7 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
     }
     const splatting::GaussianCloud* cloud = &m_loaded.cloud;
     double lod_ms = 0;
+    float lod_target = 0.0f;
     if ((settings.lod_pixels > 0.0f || settings.lod_budget > 0) && !m_loaded.cloud.is_4d() &&
         !m_loaded.cloud.empty()) {
         if (!m_lod) m_lod = m_loaded.lod;
@@ -163,6 +186,8 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
         const splatting::LodCut chosen = splatting::lod_cut(*m_lod, camera, cut);
         const auto gather_start = std::chrono::steady_clock::now();
         splatting::cut_cloud(*m_lod, chosen, m_cut);
+        if (settings.lod_levels) paint_levels(*m_lod, chosen, m_cut);
+        lod_target = chosen.target_pixels;
         log::debug(m_name, ": cut of ", chosen.nodes.size(), " nodes chosen in ",
                    std::chrono::duration<double, std::milli>(gather_start - cut_start).count(),
                    " ms, gathered in ",
@@ -213,7 +238,7 @@ FrameStats GaussianScene::render(const Camera& camera, float time, const DrawSet
     stats.primitives = r.gaussians;
     stats.visible = r.visible;
     stats.tile_pairs = r.tile_pairs;
-    if (cloud == &m_cut) stats.lod_ms = lod_ms, stats.lod_nodes = m_cut.size();
+    if (cloud == &m_cut) stats.lod_ms = lod_ms, stats.lod_nodes = m_cut.size(), stats.lod_target = lod_target;
     return stats;
 }
 

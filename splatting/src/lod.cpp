@@ -188,21 +188,6 @@ float extent_of(const GaussianCloud& c, std::uint32_t node) {
     return kSigmas * std::exp(std::max({s[0], s[1], s[2]}));
 }
 
-// Radii bottom-up: a node's sphere holds its own extent and its children's spheres.
-float compute_radius(LodHierarchy& h, std::uint32_t node) {
-    float r = extent_of(h.nodes, node);
-    if (!h.is_leaf(node)) {
-        const std::size_t i = node - h.leaves;
-        const glm::vec3 m = mean_of(h.nodes, node);
-        for (const std::uint32_t ch : {h.left[i], h.right[i]}) {
-            const float rc = compute_radius(h, ch);
-            r = std::max(r, glm::length(mean_of(h.nodes, ch) - m) + rc);
-        }
-    }
-    h.radius[node] = r;
-    return r;
-}
-
 }  // namespace
 
 GaussianCloud LodHierarchy::leaf_cloud() const {
@@ -214,7 +199,8 @@ GaussianCloud LodHierarchy::leaf_cloud() const {
 }
 
 std::size_t LodHierarchy::memory_bytes() const {
-    return nodes.memory_bytes() + (left.size() + right.size() + parent.size() + radius.size()) * 4;
+    return nodes.memory_bytes() + (left.size() + right.size() + parent.size() + radius.size()) * 4 +
+           height.size();
 }
 
 void link_lod(LodHierarchy& h) {
@@ -237,18 +223,35 @@ void link_lod(LodHierarchy& h) {
             h.root = static_cast<std::uint32_t>(i);
         }
     if (n > 0 && h.root == kNoNode) throw InputError("the hierarchy has no root (a cycle)");
-    // Depth-first from the root: every node reached once (no cycles), then the radii.
+    // Depth-first from the root: every node reached once (no cycles). Then, children before parents (the
+    // visit order backwards, with no recursion however deep a file's tree is): each node's sphere holds its
+    // own extent and its children's spheres, and its height is one over its higher child's.
+    std::vector<std::uint32_t> order;
+    order.reserve(n);
     std::vector<std::uint32_t> stack = {h.root};
-    std::size_t reached = 0;
-    while (!stack.empty()) {
+    while (!stack.empty() && n > 0) {
         const std::uint32_t node = stack.back();
         stack.pop_back();
-        ++reached;
+        order.push_back(node);
         if (!h.is_leaf(node))
             stack.push_back(h.left[node - h.leaves]), stack.push_back(h.right[node - h.leaves]);
     }
-    if (reached != n) throw InputError(cat("the hierarchy reaches ", reached, " of its ", n, " nodes"));
-    if (n > 0) compute_radius(h, h.root);
+    if (order.size() != n)
+        throw InputError(cat("the hierarchy reaches ", order.size(), " of its ", n, " nodes"));
+    h.height.assign(n, 0);
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        const std::uint32_t node = *it;
+        float r = extent_of(h.nodes, node);
+        if (!h.is_leaf(node)) {
+            const glm::vec3 m = mean_of(h.nodes, node);
+            for (const std::uint32_t ch : {h.left[node - h.leaves], h.right[node - h.leaves]}) {
+                r = std::max(r, glm::length(mean_of(h.nodes, ch) - m) + h.radius[ch]);
+                h.height[node] =
+                    static_cast<std::uint8_t>(std::min(255, std::max<int>(h.height[node], h.height[ch] + 1)));
+            }
+        }
+        h.radius[node] = r;
+    }
 }
 
 LodHierarchy build_lod(const GaussianCloud& scene) {

@@ -38,6 +38,11 @@ void draw_stats_panel(ViewerState& s) {
     else
         ImGui::Text("idle   last render %.1f ms", s.render_ms);
     ImGui::TextDisabled("no new frame is drawn while nothing changes");
+    if (s.cut_nodes > 0)
+        ImGui::Text("hierarchy cut: %zu Gaussians (%.1f%%) at %.1f px, %.1f ms to choose", s.cut_nodes,
+                    100.0 * static_cast<double>(s.cut_nodes) /
+                        static_cast<double>(std::max<std::size_t>(s.gaussians, 1)),
+                    s.cut_target, s.cut_ms);
     const std::pair<const char*, const std::deque<float>*> series[] = {
         {"frame", &s.timings.frame_ms},
         {"preprocess", &s.timings.preprocess_ms},

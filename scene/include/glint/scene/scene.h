@@ -62,6 +62,9 @@ struct DrawSettings {
     // built on first use. keep and max_primitives do not apply to a cut.
     float lod_pixels = 0.0f;
     std::size_t lod_budget = 0;
+    // Draw the cut's Gaussians in a colour per level (turbo from blue for the scene's own Gaussians to
+    // red for nodes 10 or more levels above them) instead of their own.
+    bool lod_levels = false;
     // Only rows [first_row, first_row + rows) of the camera's image (rows < 0: to the bottom); the frame
     // is that band, with the same pixels as the whole image's rows. Progressive hosts refine by bands.
     int first_row = 0, rows = -1;
@@ -78,6 +81,7 @@ struct FrameStats {
     // Gaussian hierarchy: the time to choose the cut and gather its Gaussians, and how many it drew.
     double lod_ms = 0;
     std::size_t lod_nodes = 0;
+    float lod_target = 0.0f;  // the size the cut met (under a budget: where it stopped), pixels
     // One line for logs: "1,234 of 5,000 Gaussians visible, ..." or "2,000,000 samples".
     std::string describe() const;
 };

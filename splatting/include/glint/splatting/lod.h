@@ -39,6 +39,7 @@ struct LodHierarchy {
     std::vector<std::uint32_t> left, right;  // per interior node (index i - leaves)
     std::vector<std::uint32_t> parent;       // per node; kNoNode for the root
     std::vector<float> radius;               // per node
+    std::vector<std::uint8_t> height;        // per node: 0 for a leaf, else one over its higher child's
 
     bool is_leaf(std::uint32_t node) const { return node < leaves; }
     // The scene: the leaves, as a cloud of their own.
