@@ -209,6 +209,25 @@ TEST_CASE("LOD: culling leaves out exactly what the view cannot reach and draws 
     }
 }
 
+TEST_CASE("LOD: a valid but deep tree (a chain, as a file may hold) links without recursion") {
+    // 300,000 leaves on a chain of interior nodes: node i has leaf i and the next interior node.
+    LodHierarchy h;
+    h.leaves = 300000;
+    h.nodes.resize(2 * h.leaves - 1, 0, false);
+    for (std::size_t i = 0; i < h.nodes.size(); ++i) h.nodes.rotations()[4 * i] = 1.0f;
+    h.left.resize(h.leaves - 1);
+    h.right.resize(h.leaves - 1);
+    for (std::size_t i = 0; i + 1 < h.leaves; ++i) {
+        h.left[i] = static_cast<std::uint32_t>(i);
+        h.right[i] = static_cast<std::uint32_t>(i + 2 < h.leaves ? h.leaves + i + 1 : i + 1);
+    }
+    link_lod(h);
+    CHECK(h.root == h.leaves);
+    CHECK(h.height[h.root] == 255);  // heights stop at 255
+    CHECK(h.height[h.leaves + h.leaves - 2] == 1);
+    CHECK(h.radius[h.root] >= h.radius[h.leaves + 1]);
+}
+
 TEST_CASE("City generator: turned blocks keep their view-dependent colour, and the grid reaches the count") {
     // The SH rotation: a turned scene seen from d looks as the scene did from R^T d.
     tools::Rng rng(5);
