@@ -8,11 +8,13 @@
 
 #include "commands.h"
 #include "glint/capture/multiview_video.h"
+#include "glint/core/collective.h"
 #include "glint/core/dataset.h"
 #include "glint/core/error.h"
 #include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/core/training_session.h"
+#include "glint/distributed/mpi.h"
 #include "glint/nerf/model.h"
 #include "glint/nerf/training_session.h"
 #include "glint/splatting/scene_io.h"
@@ -62,6 +64,7 @@ struct TrainCommandOptions {
     float lr_appearance = 0.0f;  // 0: the trainer's default
     int time_color_degree = 0;
     int batch_views = 1;
+    bool batch_views_given = false;
     std::string view_screenshot;
     // NeRF.
     int hash_levels = 16, hash_log2 = 19, nerf_steps = 1024, occupancy_resolution = 128,
@@ -176,9 +179,12 @@ void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
                     "iterations, scaled)")
         ->check(CLI::PositiveNumber);
     command
-        .add_option("--batch-views", o.batch_views,
-                    "Gaussians: training views per step, their losses averaged (default 1)")
-        ->check(CLI::Range(1, 64));
+        .add_option(
+            "--batch-views", o.batch_views,
+            "Gaussians: training views per step, their losses averaged (default 1; under mpirun, one per "
+            "rank)")
+        ->check(CLI::Range(1, 64))
+        ->each([&o](const std::string&) { o.batch_views_given = true; });
     command
         .add_option("--time-color-degree", o.time_color_degree,
                     "4D Gaussians: time frequencies of the colour (0 to 2; default 0, colour constant "
@@ -222,7 +228,8 @@ void add_nerf_options(CLI::App& command, TrainCommandOptions& o) {
 // Gaussians (the live viewer shows them).
 std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, const Dataset& dataset, bool nerf,
                                               bool temporal, int iterations,
-                                              const splatting::GaussianTrainingSession*& gaussians) {
+                                              const splatting::GaussianTrainingSession*& gaussians,
+                                              Collective* ranks) {
     std::unique_ptr<TrainingSession> run;
     gaussians = nullptr;
     if (nerf) {
@@ -270,6 +277,7 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
         options.temporal = temporal;
         options.time_color_degree = o.time_color_degree;
         options.batch_views = o.batch_views;
+        options.collective = ranks;
         if (o.lr_appearance > 0.0f) options.lr_appearance = o.lr_appearance;
         options.densify = o.densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
                                               : splatting::TrainOptions::Densify::Adc;
@@ -348,8 +356,36 @@ std::string pose_capture(const TrainCommandOptions& o) {
     return options.output.string();
 }
 
+// Under an MPI launcher: the world's ranks, checked against what distributed training supports; only rank
+// 0 speaks from then on (warnings and errors still come from every rank). Null in one process.
+std::unique_ptr<Collective> start_ranks(TrainCommandOptions& o) {
+    if (!distributed::launched_by_mpi()) return nullptr;
+    std::unique_ptr<Collective> ranks = distributed::start_mpi();
+    if (ranks->size() == 1) return nullptr;
+    const int n = ranks->size();
+    if (o.model == "nerf" || to_lower(std::filesystem::path(o.output).extension().string()) == ".nerf")
+        throw InputError(
+            cat("distributed training (", n, " ranks) trains Gaussians; train a NeRF in one process"));
+    if (o.view) throw InputError(cat("--view shows training in one process; not with ", n, " MPI ranks"));
+    if (capture::is_capture(o.dataset) || capture::is_multiview_video(o.dataset))
+        throw InputError(cat(o.dataset,
+                             ": pose the photos or decode the video first (glint process, or glint "
+                             "train in one process), then train the dataset on ",
+                             n, " ranks"));
+    if (o.batch_views_given && o.batch_views < n)
+        throw InputError(cat("--batch-views ", o.batch_views, " is fewer views per step than the ", n,
+                             " ranks: each rank renders at least one"));
+    if (!o.batch_views_given) o.batch_views = n;
+    if (ranks->rank() != 0 && log::level() < log::Level::Warning) log::set_level(log::Level::Warning);
+    log::info("distributed training on ", n, " MPI ranks: ", o.batch_views,
+              " views per step, rank r renders views b with b % ", n,
+              " == r; gradients summed in rank order");
+    return ranks;
+}
+
 // The command's work, once the options are parsed.
 int run_train(TrainCommandOptions o) {
+    const std::unique_ptr<Collective> ranks = start_ranks(o);
     if (capture::is_capture(o.dataset)) o.dataset = pose_capture(o);
     if (capture::is_multiview_video(o.dataset)) {
         const capture::MultiviewVideo video = capture::prepare_multiview_video(
@@ -399,7 +435,8 @@ int run_train(TrainCommandOptions o) {
     if (o.time_color_degree > 0 && !temporal)
         throw InputError("--time-color-degree needs 4D Gaussians (--model gaussians4d)");
     const splatting::GaussianTrainingSession* gaussians = nullptr;
-    std::unique_ptr<TrainingSession> run = make_session(o, dataset, nerf, temporal, iterations, gaussians);
+    std::unique_ptr<TrainingSession> run =
+        make_session(o, dataset, nerf, temporal, iterations, gaussians, ranks.get());
     TrainingSession& trainer = *run;
     const std::string checkpoint = o.checkpoint.empty()
                                        ? std::filesystem::path(o.output).replace_extension(".ckpt").string()
@@ -421,6 +458,7 @@ int run_train(TrainCommandOptions o) {
     run_options.csv = o.csv.empty() ? std::filesystem::path(o.output).replace_extension(".csv")
                                     : std::filesystem::path(o.csv);
     run_options.profile = o.profile;
+    run_options.collective = ranks.get();
     if (!o.view) return run_training(trainer, run_options);
 
     return train_with_viewer(o, trainer, *gaussians, run_options);

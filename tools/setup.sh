@@ -14,6 +14,7 @@ packages=(
     libzip-dev                                    # .npz archives (Dynamic 3D Gaussians' point clouds)
     zlib1g-dev libzstd-dev                        # .spz scenes (gzip in versions 2-3, zstd in 4)
     libwebp-dev                                   # SOG scenes (WebP textures)
+    libopenmpi-dev openmpi-bin                    # distributed training (mpirun -np N glint train)
     colmap                                        # glint process: photos and video posed by COLMAP
     xvfb xauth                                    # the viewer's tests, on a virtual display
     libxcursor1 libxrandr2 libxinerama1 libxi6 libx11-xcb1   # loaded by GLFW at run time (dlopen)

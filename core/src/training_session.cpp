@@ -22,8 +22,8 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
-void on_interrupt(int) {
-    g_interrupted = 1;
+void on_interrupt(int signal) {
+    g_interrupted = signal;
 }
 
 std::size_t peak_memory() {
@@ -151,27 +151,38 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
         if (observer != nullptr) observer->tested(session.iteration(), last.psnr);
     };
 
+    Collective* const ranks = options.collective;
+    const bool root = ranks == nullptr || ranks->rank() == 0;
+    // Ctrl-C, and the signals an MPI launcher passes on: mpirun ends a job with SIGTERM (after Ctrl-C on
+    // it) and forwards SIGUSR1. Each saves a checkpoint.
+    constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGUSR1};
+    const auto restore = [&] {
+        for (const int s : kStopSignals) std::signal(s, SIG_DFL);
+    };
     g_interrupted = 0;
-    std::signal(SIGINT, on_interrupt);
+    for (const int s : kStopSignals) std::signal(s, on_interrupt);
     const int first = session.iteration() + 1;
     TrainingProgressValues progress;
     progress.iterations = options.iterations;
     double shown = -1;
     bool stopped = false;
     for (int i = first; i <= options.iterations; ++i) {
-        if (g_interrupted) {
-            std::signal(SIGINT, SIG_DFL);
+        // Every rank stops at the same iteration when any was interrupted.
+        if (ranks != nullptr ? ranks->any(g_interrupted != 0) : g_interrupted != 0) {
+            restore();
+            const int code = 128 + (g_interrupted != 0 ? static_cast<int>(g_interrupted) : SIGINT);
+            if (!root) return code;
             if (tty) std::fprintf(stderr, "\n");
             session.save_checkpoint(options.checkpoint);
             log::info("interrupted at iteration ", session.iteration(), ": saved ",
                       options.checkpoint.string(), "; continue with --resume ", options.checkpoint.string());
             if (observer != nullptr)
                 observer->finished(false, cat("interrupted: saved ", options.checkpoint.string()));
-            return 130;  // 128 + SIGINT, as shells report it
+            return code;  // 128 + the signal, as shells report it (130 for Ctrl-C)
         }
         if (observer != nullptr && !observer->keep_going()) {
             if (!observer->save_on_stop()) {
-                std::signal(SIGINT, SIG_DFL);
+                restore();
                 return 1;
             }
             if (tty) std::fprintf(stderr, "\n");
@@ -186,7 +197,7 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
         progress.seconds = seconds();
         progress.rate = (i - first + 1) / std::max(progress.seconds, 1e-9);
         progress.size = session.size();
-        if (progress.seconds - shown >= (tty ? 0.25 : 10.0) || i == options.iterations) {
+        if (root && (progress.seconds - shown >= (tty ? 0.25 : 10.0) || i == options.iterations)) {
             shown = progress.seconds;
             const std::string line = progress_line(progress, session.size_unit());
             if (tty)
@@ -195,11 +206,13 @@ int run_training(TrainingSession& session, const TrainingRunOptions& options, Tr
                 log::info(line);
         }
         if (observer != nullptr) observer->stepped(progress);
+        if (!root) continue;
         if (options.eval_every > 0 && i % options.eval_every == 0 && i != options.iterations) evaluate();
         if (options.checkpoint_every > 0 && i % options.checkpoint_every == 0)
             session.save_checkpoint(options.checkpoint);
     }
-    std::signal(SIGINT, SIG_DFL);
+    restore();
+    if (!root) return 0;
     if (tty) std::fprintf(stderr, "\n");
     evaluate();
     if (const std::optional<TrainingEvaluation> training = session.evaluate_training())

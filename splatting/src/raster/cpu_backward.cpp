@@ -1,12 +1,12 @@
 // The CPU backward pass of the tile rasterizer: per pixel, the forward blend is replayed front to back
 // and undone back to front (Kerbl et al. 2023), giving per-splat gradients of the screen mean, conic,
 // opacity and colour; then the per-Gaussian chain (gradients.h) takes them to the raw parameters.
-#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <thread>
 
 #include "cpu_rasterizer.h"
 #include "frame_params.h"
@@ -171,9 +171,11 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     // --- per pixel: replay and undo the blend ---------------------------------------------------------
     // Tiles are cut into a fixed number of contiguous chunks, each summing into its own buffer, and the
     // buffers are added in chunk order: the same sums in the same order on every run (training is
-    // deterministic for a seed on a given machine).
-    const std::size_t chunks =
-        std::min<std::size_t>(tiles, 2 * static_cast<std::size_t>(tbb::info::default_concurrency()));
+    // deterministic for a seed on a given machine). The count follows the machine's processors, not the
+    // threads this process may use nor the cores it is bound to (MPI launchers bind each rank to one):
+    // processes on one machine then sum alike whatever their threads and binding.
+    const std::size_t chunks = std::min<std::size_t>(
+        tiles, 2 * static_cast<std::size_t>(std::max(1u, std::thread::hardware_concurrency())));
     std::vector<std::vector<float>> partial(chunks);
     tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t chunk) {
         std::vector<float>& acc = partial[chunk];

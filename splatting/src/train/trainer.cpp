@@ -322,7 +322,56 @@ float* Trainer::appearance_of(std::size_t view) {
     return m_appearance.empty() ? nullptr : m_appearance.data() + 6 * view;
 }
 
-std::pair<double, double> Trainer::train_view(std::size_t view, float weight) {
+namespace {
+
+// to += from, every array but the densification statistic (the batch keeps its own).
+void add_gradients(const CloudGradients& from, CloudGradients& to) {
+    const auto add = [](const std::vector<float>& a, std::vector<float>& b) {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, a.size(), 1 << 14), [&](const auto& range) {
+            for (std::size_t i = range.begin(); i != range.end(); ++i) b[i] += a[i];
+        });
+    };
+    add(from.positions, to.positions);
+    add(from.log_scales, to.log_scales);
+    add(from.rotations, to.rotations);
+    add(from.opacity_logits, to.opacity_logits);
+    add(from.sh_dc, to.sh_dc);
+    add(from.sh_rest, to.sh_rest);
+    add(from.time_means, to.time_means);
+    add(from.log_time_scales, to.log_time_scales);
+    add(from.rotations_right, to.rotations_right);
+    add(from.time_color, to.time_color);
+}
+
+}  // namespace
+
+void Trainer::sum_across_ranks(bool batch_statistics, double values[2]) {
+    // One buffer of every sum, so that the ranks exchange once per step.
+    std::vector<std::vector<float>*> parts = {
+        &m_grads.positions,       &m_grads.log_scales,      &m_grads.rotations,   &m_grads.opacity_logits,
+        &m_grads.sh_dc,           &m_grads.sh_rest,         &m_grads.mean2d_norm, &m_grads.time_means,
+        &m_grads.log_time_scales, &m_grads.rotations_right, &m_grads.time_color,  &m_appearance_grad};
+    if (batch_statistics) parts.insert(parts.end(), {&m_batch_norm, &m_batch_seen});
+    std::size_t total = 0;
+    for (const std::vector<float>* part : parts) total += part->size();
+    std::vector<float> buffer(total);
+    std::size_t at = 0;
+    for (const std::vector<float>* part : parts)
+        at = static_cast<std::size_t>(
+            std::copy(part->begin(), part->end(), buffer.begin() + static_cast<std::ptrdiff_t>(at)) -
+            buffer.begin());
+    m_options.collective->sum_in_rank_order(buffer);
+    at = 0;
+    for (std::vector<float>* part : parts) {
+        std::copy_n(buffer.begin() + static_cast<std::ptrdiff_t>(at), part->size(), part->begin());
+        at += part->size();
+    }
+    m_options.collective->sum_in_rank_order(std::span<double>(values, 2));
+}
+
+std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
+                                              const std::optional<std::array<float, 3>>& random_background,
+                                              CloudGradients& grads) {
     const TrainOptions& o = m_options;
     auto start = Clock::now();
     const DatasetView& v = m_dataset.train[view];
@@ -334,8 +383,8 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight) {
     raster::Vec3 background{base[0], base[1], base[2]};
     std::span<const float> target_rgb = target.rgb;
     const SsimMoments<float>* target_moments = nullptr;
-    if (o.random_background && !target.alpha.empty()) {
-        const float r = uniform(m_random), g = uniform(m_random), b = uniform(m_random);
+    if (random_background && !target.alpha.empty()) {
+        const auto [r, g, b] = *random_background;
         background = {r, g, b};
         m_target.resize(target.rgb.size());
         const float shift[3] = {r - base[0], g - base[1], b - base[2]};
@@ -406,7 +455,7 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight) {
     m_profile.loss += ms_since(start);
 
     start = Clock::now();
-    m_rasterizer->backward(m_cloud, v.camera, settings, m_v_image, m_grads);
+    m_rasterizer->backward(m_cloud, v.camera, settings, m_v_image, grads);
     m_profile.backward += ms_since(start);
     return {loss.loss, loss.mse};
 }
@@ -437,21 +486,43 @@ StepResult Trainer::step() {
         m_batch_seen.assign(m_cloud.size(), 0.0f);
     }
     StepResult result{m_iteration, 0.0, 0.0};
+    // The batch's views and random backgrounds, drawn in the same order on every rank (and as one process
+    // draws them); then this rank's share of them.
+    std::vector<std::pair<std::size_t, std::optional<std::array<float, 3>>>> plan(batch);
+    for (auto& [view, background] : plan) {
+        view = next_view();
+        if (o.random_background)
+            background = std::array<float, 3>{uniform(m_random), uniform(m_random), uniform(m_random)};
+    }
+    const int ranks = o.collective != nullptr ? o.collective->size() : 1;
+    const int rank = o.collective != nullptr ? o.collective->rank() : 0;
+    double values[2] = {0.0, 0.0};  // the batch's summed loss and PSNR
+    // A batch's views each have a gradient of their own, added to the step's one by one: the step's
+    // gradient is then the same sum in the same order whichever rank rendered which view (a view's
+    // backward pass writing into a running sum would fuse its products with the sum: other bits).
+    CloudGradients& grads = batch > 1 ? m_view_grads : m_grads;
     for (std::size_t b = 0; b < batch; ++b) {
-        const auto [loss, mse] = train_view(next_view(), 1.0f / static_cast<float>(batch));
-        result.loss += loss / static_cast<double>(batch);
-        result.psnr += psnr_from_mse(mse) / static_cast<double>(batch);
-        if (batch > 1 && statistics) {
+        if (static_cast<int>(b % static_cast<std::size_t>(ranks)) != rank) continue;
+        if (batch > 1) m_view_grads.reset(m_cloud);
+        const auto [loss, mse] =
+            train_view(plan[b].first, 1.0f / static_cast<float>(batch), plan[b].second, grads);
+        values[0] += loss;
+        values[1] += psnr_from_mse(mse);
+        if (batch == 1) continue;
+        add_gradients(m_view_grads, m_grads);
+        if (statistics) {
             // Densification statistics per view: the batch's mean screen-space gradient over the views
             // that saw each Gaussian (the reference's batched statistic).
             for (std::size_t i = 0; i < m_cloud.size(); ++i)
-                if (m_grads.mean2d_norm[i] > 0.0f) {
-                    m_batch_norm[i] += m_grads.mean2d_norm[i] * static_cast<float>(batch);
+                if (m_view_grads.mean2d_norm[i] > 0.0f) {
+                    m_batch_norm[i] += m_view_grads.mean2d_norm[i] * static_cast<float>(batch);
                     m_batch_seen[i] += 1.0f;
-                    m_grads.mean2d_norm[i] = 0.0f;
                 }
         }
     }
+    if (ranks > 1) sum_across_ranks(batch > 1 && statistics, values);
+    result.loss = values[0] / static_cast<double>(batch);
+    result.psnr = values[1] / static_cast<double>(batch);
     if (batch > 1 && statistics)
         for (std::size_t i = 0; i < m_cloud.size(); ++i)
             m_grads.mean2d_norm[i] = m_batch_seen[i] > 0.0f ? m_batch_norm[i] / m_batch_seen[i] : 0.0f;

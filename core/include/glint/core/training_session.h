@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "glint/core/collective.h"
+
 namespace glint {
 
 struct TrainingStepValues {
@@ -84,12 +86,17 @@ struct TrainingRunOptions {
     int checkpoint_every = 0;  // save a checkpoint every K iterations too (0: on Ctrl-C only)
     std::filesystem::path result, checkpoint, csv;  // csv's plot goes beside it, .png
     bool profile = false;                           // print the time per stage at the end
+    // Distributed training (not owned; null in one process): every rank runs the loop and steps together;
+    // rank 0 alone evaluates, writes the result, CSV, plot and checkpoints and shows progress, and a
+    // Ctrl-C on any rank stops every rank at the same iteration.
+    Collective* collective = nullptr;
 };
 
 // Trains `session` from its iteration to options.iterations: a progress line (rewritten in place on a
 // terminal, every 10 s in a log), evaluations on the schedule and at the end (with the training views
 // where the session offers them), the result, the CSV of evaluations and its plot. Ctrl-C saves a
-// checkpoint and returns 130; a stop from the observer writes the results (or not, as it says) and
+// checkpoint and returns 130 (SIGTERM and SIGUSR1, which MPI launchers pass on, do the same with 143 and
+// 138); a stop from the observer writes the results (or not, as it says) and
 // returns 0 (1 without them). Returns 0 when training completed.
 int run_training(TrainingSession& session, const TrainingRunOptions& options,
                  TrainingObserver* observer = nullptr);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "glint/core/backend.h"
+#include "glint/core/collective.h"
 #include "glint/core/dataset.h"
 #include "glint/core/image_loss.h"
 #include "glint/core/training_session.h"
@@ -100,6 +101,11 @@ struct TrainOptions {
     int time_color_degree = 0;
     float lr_time_mean = 5e-4f;
     Backend backend = Backend::Cpu;
+    // Distributed training (data parallel): every rank holds the same scene and draws the same batch;
+    // rank r renders the batch's views b with b % size == r, and the gradients, densification statistics
+    // and losses are summed across ranks in rank order, so every rank takes the same step. Not owned;
+    // null in one process.
+    Collective* collective = nullptr;
 };
 
 // The reference schedule is written for 30,000 iterations. For a run of `iterations`, the position
@@ -154,9 +160,14 @@ private:
     };
     void adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr);
     std::size_t next_view();  // the next training view of this epoch's random order
-    // Renders a training view, and adds the gradient of `weight` times its loss to m_grads (and to the
-    // appearance gradient). Returns the view's loss and mean squared error.
-    std::pair<double, double> train_view(std::size_t view, float weight);
+    // Renders a training view over `background` (or the dataset's colour), and adds the gradient of
+    // `weight` times its loss to m_grads (and to the appearance gradient). Returns the view's loss and
+    // mean squared error.
+    std::pair<double, double> train_view(std::size_t view, float weight,
+                                         const std::optional<std::array<float, 3>>& background,
+                                         CloudGradients& grads);
+    // Distributed: this rank's gradients, statistics and step values summed over the ranks.
+    void sum_across_ranks(bool batch_statistics, double values[2]);
     void densify_and_prune(bool prune_large);
     void reset_opacity();
     // MCMC: regulariser gradients (before Adam), position noise (after it), relocation and growth.
@@ -182,6 +193,7 @@ private:
     std::unique_ptr<Rasterizer> m_rasterizer;
     RenderOutput m_out;
     CloudGradients m_grads;
+    CloudGradients m_view_grads;                    // one view's, in a batch of several
     std::array<Moments, kGroups> m_moments;         // as moment_strides()
     std::vector<float> m_grad_accum;                // [N] summed mean2d_norm since the last densification
     std::vector<float> m_grad_count;                // [N] views in which the Gaussian was visible
