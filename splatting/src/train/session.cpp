@@ -35,8 +35,11 @@ void GaussianTrainingSession::save_result(const std::filesystem::path& path) con
 
 std::vector<std::pair<std::string, double>> GaussianTrainingSession::profile() const {
     const TrainProfile& p = m_trainer.profile();
-    return {{"load", p.load},         {"forward", p.forward},     {"loss", p.loss},
-            {"backward", p.backward}, {"optimizer", p.optimizer}, {"densify", p.densify}};
+    std::vector<std::pair<std::string, double>> stages = {
+        {"load", p.load},         {"forward", p.forward},     {"loss", p.loss},
+        {"backward", p.backward}, {"optimizer", p.optimizer}, {"densify", p.densify}};
+    if (p.exchange > 0.0) stages.emplace_back("exchange", p.exchange);
+    return stages;
 }
 
 }  // namespace glint::splatting

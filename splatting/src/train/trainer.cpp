@@ -520,7 +520,11 @@ StepResult Trainer::step() {
                 }
         }
     }
-    if (ranks > 1) sum_across_ranks(batch > 1 && statistics, values);
+    if (ranks > 1) {
+        const auto exchanged = Clock::now();
+        sum_across_ranks(batch > 1 && statistics, values);
+        m_profile.exchange += ms_since(exchanged);
+    }
     result.loss = values[0] / static_cast<double>(batch);
     result.psnr = values[1] / static_cast<double>(batch);
     if (batch > 1 && statistics)

@@ -118,6 +118,7 @@ void fit_schedule(TrainOptions& options, int iterations, std::size_t views);
 // Wall time per stage, summed over iterations (milliseconds).
 struct TrainProfile {
     double load = 0, forward = 0, loss = 0, backward = 0, optimizer = 0, densify = 0;
+    double exchange = 0;  // distributed: summing across ranks, with the wait for the slowest
 };
 
 struct StepResult {
