@@ -6,7 +6,6 @@
 #include <tbb/parallel_for.h>
 
 #include <climits>
-#include <cstdlib>
 #include <vector>
 
 #include "glint/core/error.h"
@@ -71,16 +70,6 @@ private:
 };
 
 }  // namespace
-
-bool launched_by_mpi() {
-    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
-        if (std::getenv(name) != nullptr) return true;
-    return false;
-}
-
-bool mpi_built() {
-    return true;
-}
 
 std::unique_ptr<Collective> start_mpi() {
     return std::make_unique<MpiCollective>();

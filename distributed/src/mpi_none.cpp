@@ -1,20 +1,8 @@
 // Without MPI: distributed training is not available.
-#include <cstdlib>
-
 #include "glint/core/error.h"
 #include "glint/distributed/mpi.h"
 
 namespace glint::distributed {
-
-bool launched_by_mpi() {
-    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "MPI_LOCALNRANKS"})
-        if (std::getenv(name) != nullptr) return true;
-    return false;
-}
-
-bool mpi_built() {
-    return false;
-}
 
 std::unique_ptr<Collective> start_mpi() {
     throw InputError(

@@ -12,9 +12,6 @@ namespace glint::distributed {
 // rank. A plain `glint train` does not start MPI at all.
 bool launched_by_mpi();
 
-// Whether this glint was built with MPI.
-bool mpi_built();
-
 // Starts MPI (once per process) and returns the world's ranks; MPI ends when it is destroyed. Throws
 // InputError when glint was built without MPI.
 std::unique_ptr<Collective> start_mpi();
