@@ -5,10 +5,12 @@
 #include <webp/encode.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "glint/core/error.h"
 #include "glint/splatting/activation.h"
@@ -250,6 +252,52 @@ TEST_CASE(
     const LoadedScene back = load_scene(dir / "flat.sog");
     CHECK(back.cloud.sh_degree() == 0);
     CHECK(read_sog_archive(test::read_bytes(dir / "flat.sog"), "flat.sog").size() == 5000);
+}
+
+TEST_CASE("SOG palette of a large scene: splits made on a sample, every vector classified to an entry") {
+    // 300,000 Gaussians at SH 1 on a grid (so that each is found again by its position): a palette of
+    // 65,536 entries whose splits are made on 262,144 of them, every vector then following the splits.
+    GaussianCloud cloud = random_scene(300000, 1, 5);
+    constexpr float kStep = 0.03f;
+    const auto cell = [](std::size_t i) {
+        return std::array<std::size_t, 3>{i % 67, (i / 67) % 67, i / (67 * 67)};
+    };
+    for (std::size_t i = 0; i < cloud.size(); ++i)
+        for (std::size_t a = 0; a < 3; ++a)
+            cloud.positions()[3 * i + a] = kStep * static_cast<float>(cell(i)[a]);
+    test::TempDir dir;
+    save_scene(cloud, dir / "big/meta.json");
+    const GaussianCloud back = load_scene(dir / "big").cloud;
+    REQUIRE(back.size() == cloud.size());
+    const nlohmann::json meta = read_json(dir / "big/meta.json");
+    CHECK(meta["shN"]["count"] == 65536);
+    std::vector<std::size_t> original(back.size());
+    for (std::size_t j = 0; j < back.size(); ++j) {
+        std::size_t c[3];
+        for (std::size_t a = 0; a < 3; ++a)
+            c[a] = static_cast<std::size_t>(std::lround(back.positions()[3 * j + a] / kStep));
+        original[j] = c[0] + 67 * c[1] + 67 * 67 * c[2];
+    }
+    std::set<std::vector<float>> entries;
+    double error = 0.0, spread = 0.0;
+    for (std::size_t j = 0; j < back.size(); ++j) {
+        const std::size_t i = original[j];
+        REQUIRE(i < cloud.size());
+        entries.insert(
+            std::vector<float>(back.sh_rest().begin() + 9 * j, back.sh_rest().begin() + 9 * j + 9));
+        for (std::size_t c = 0; c < 9; ++c) {
+            const double x = cloud.sh_rest()[9 * i + c], d = x - back.sh_rest()[9 * j + c];
+            error += d * d;
+            spread += x * x;
+        }
+    }
+    const double values = 9.0 * static_cast<double>(cloud.size());
+    const double rms = std::sqrt(error / values), of = std::sqrt(spread / values);
+    MESSAGE(entries.size(), " distinct entries read back; SH rms error ", rms, " against the vectors' rms ",
+            of);
+    CHECK(entries.size() > 60000);
+    // Random 9-vectors are the hardest case for a palette (no clusters): the error is a third of their size.
+    CHECK(rms < 0.35 * of);
 }
 
 TEST_CASE("SOG version 1 (per-channel ranges, no codebooks) reads by its rules") {

@@ -632,16 +632,29 @@ RangeSums sums_of(const float* data, std::size_t dim, const std::vector<std::uin
     return sums;
 }
 
+// The splits of a palette built on a sample, to classify every vector by: per split (named by the first
+// leaf right of it) the axis, the threshold below which a vector goes left, and both sides.
+struct PaletteTree {
+    struct Ref {
+        bool leaf = true;
+        std::uint32_t id = 0;  // a leaf's entry, or a split's name
+    };
+    std::vector<float> axes, threshold;
+    std::vector<Ref> below, above;
+    Ref root;
+};
+
 // Splits the Gaussians order[begin, end) (whose sums are `sums`) into `leaves` clusters by recursive cuts
 // across the principal axis, giving each half a share of the leaves in proportion to its squared error.
 void split_palette(const float* data, std::size_t dim, std::vector<std::uint32_t>& order, std::size_t begin,
                    std::size_t end, const RangeSums& sums, std::size_t leaves, std::size_t first_leaf,
-                   Palette& out) {
+                   Palette& out, PaletteTree* tree, PaletteTree::Ref& self) {
     const std::size_t count = end - begin;
     std::vector<float> mean(dim);
     for (std::size_t d = 0; d < dim; ++d)
         mean[d] = static_cast<float>(sums.sum[d] / static_cast<double>(count));
     const auto make_leaf = [&] {
+        self = {true, static_cast<std::uint32_t>(first_leaf)};
         std::copy(mean.begin(), mean.end(),
                   out.vectors.begin() + static_cast<std::ptrdiff_t>(first_leaf * dim));
         for (std::size_t i = begin; i < end; ++i)
@@ -716,11 +729,21 @@ void split_palette(const float* data, std::size_t dim, std::vector<std::uint32_t
     left = std::clamp<std::size_t>(left, 1, leaves - 1);
     left = std::min(left, split - begin);
     left = std::max(left, leaves - std::min(leaves - 1, end - split));
+    // The split is named by the first leaf on its right, unique in the tree.
+    const std::size_t name = first_leaf + left;
+    self = {false, static_cast<std::uint32_t>(name)};
+    if (tree != nullptr) {
+        std::copy(axis.begin(), axis.end(), tree->axes.begin() + static_cast<std::ptrdiff_t>(name * dim));
+        tree->threshold[name] = threshold;
+    }
+    PaletteTree::Ref unrecorded_left, unrecorded_right;  // without a tree, the sides go nowhere
     const auto recurse_left = [&] {
-        split_palette(data, dim, order, begin, split, left_sums, left, first_leaf, out);
+        split_palette(data, dim, order, begin, split, left_sums, left, first_leaf, out, tree,
+                      tree != nullptr ? tree->below[name] : unrecorded_left);
     };
     const auto recurse_right = [&] {
-        split_palette(data, dim, order, split, end, right_sums, leaves - left, first_leaf + left, out);
+        split_palette(data, dim, order, split, end, right_sums, leaves - left, first_leaf + left, out, tree,
+                      tree != nullptr ? tree->above[name] : unrecorded_right);
     };
     if (count > 4096) {
         tbb::parallel_invoke(recurse_left, recurse_right);
@@ -745,11 +768,49 @@ Palette fit_palette(std::span<const float> rest, std::size_t n, std::size_t dim)
     const std::size_t leaves = palette_size(n);
     palette.vectors.assign(leaves * dim, 0.0f);
     palette.labels.assign(n, 0);
-    std::vector<std::uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    if (n > 0)
-        split_palette(rest.data(), dim, order, 0, n, sums_of(rest.data(), dim, order, 0, n), leaves, 0,
-                      palette);
+    if (n == 0) return palette;
+    // Up to kSampleFactor vectors per entry the splits are made on all of them; past it, on an evenly
+    // strided sample of that many, and every vector then follows the splits to its entry, whose vector is
+    // the mean of all that reached it (the sample's mean when none did).
+    constexpr std::size_t kSampleFactor = 4;
+    const std::size_t sampled = std::min(n, kSampleFactor * leaves);
+    std::vector<std::uint32_t> order(sampled);
+    for (std::size_t i = 0; i < sampled; ++i) order[i] = static_cast<std::uint32_t>(i * n / sampled);
+    PaletteTree tree;
+    PaletteTree* record = sampled < n ? &tree : nullptr;
+    if (record != nullptr) {
+        tree.axes.assign(leaves * dim, 0.0f);
+        tree.threshold.assign(leaves, 0.0f);
+        tree.below.resize(leaves);
+        tree.above.resize(leaves);
+    }
+    split_palette(rest.data(), dim, order, 0, sampled, sums_of(rest.data(), dim, order, 0, sampled), leaves,
+                  0, palette, record, tree.root);
+    if (record == nullptr) return palette;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+            const float* x = rest.data() + i * dim;
+            PaletteTree::Ref at = tree.root;
+            while (!at.leaf)
+                at = dot(x, &tree.axes[at.id * dim], dim) < tree.threshold[at.id] ? tree.below[at.id]
+                                                                                  : tree.above[at.id];
+            palette.labels[i] = at.id;
+        }
+    });
+    // Each entry's mean, summed in index order (deterministic).
+    std::vector<double> sums(leaves * dim, 0.0);
+    std::vector<std::uint32_t> counts(leaves, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t e = palette.labels[i];
+        ++counts[e];
+        const float* x = rest.data() + i * dim;
+        double* sum = &sums[e * dim];
+        for (std::size_t d = 0; d < dim; ++d) sum[d] += x[d];
+    }
+    for (std::size_t e = 0; e < leaves; ++e)
+        if (counts[e] > 0)
+            for (std::size_t d = 0; d < dim; ++d)
+                palette.vectors[e * dim + d] = static_cast<float>(sums[e * dim + d] / counts[e]);
     return palette;
 }
 
