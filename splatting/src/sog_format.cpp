@@ -784,9 +784,14 @@ Palette fit_palette(std::span<const float> rest, std::size_t n, std::size_t dim)
         tree.below.resize(leaves);
         tree.above.resize(leaves);
     }
+    const auto start = std::chrono::steady_clock::now();
+    const auto ms = [&] {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    };
     split_palette(rest.data(), dim, order, 0, sampled, sums_of(rest.data(), dim, order, 0, sampled), leaves,
                   0, palette, record, tree.root);
     if (record == nullptr) return palette;
+    const double split = ms();
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
             const float* x = rest.data() + i * dim;
@@ -797,6 +802,7 @@ Palette fit_palette(std::span<const float> rest, std::size_t n, std::size_t dim)
             palette.labels[i] = at.id;
         }
     });
+    const double classified = ms();
     // Each entry's mean, summed in index order (deterministic).
     std::vector<double> sums(leaves * dim, 0.0);
     std::vector<std::uint32_t> counts(leaves, 0);
@@ -811,6 +817,8 @@ Palette fit_palette(std::span<const float> rest, std::size_t n, std::size_t dim)
         if (counts[e] > 0)
             for (std::size_t d = 0; d < dim; ++d)
                 palette.vectors[e * dim + d] = static_cast<float>(sums[e * dim + d] / counts[e]);
+    log::debug("SOG palette: splits on ", sampled, " vectors ", split, " ms, ", n, " classified ",
+               classified - split, " ms, means ", ms() - classified, " ms");
     return palette;
 }
 
