@@ -20,6 +20,7 @@
 #include "glint/splatting/scene_io.h"
 #include "scene_generators.h"
 #include "test_support.h"
+#include "viewer/scene_host.h"
 
 using namespace glint;
 using namespace glint::splatting;
@@ -226,6 +227,32 @@ TEST_CASE("LOD: a valid but deep tree (a chain, as a file may hold) links withou
     CHECK(h.height[h.root] == 255);  // heights stop at 255
     CHECK(h.height[h.leaves + h.leaves - 2] == 1);
     CHECK(h.radius[h.root] >= h.radius[h.leaves + 1]);
+}
+
+TEST_CASE("LOD: the viewer's automatic target settles where the cut's cost meets the frame budget") {
+    // The cost of a frame taken as proportional to the cut's size (what the cut changes), on the guitar's
+    // hierarchy: from the chosen 1 pixel the target grows until a frame fits the budget, and no further.
+    const LoadedScene guitar = load_scene(test::data_dir() / "splats/playcanvas_guitar.compressed.ply");
+    const LodHierarchy h = build_lod(guitar.cloud);
+    const Camera camera =
+        Camera::look_at({0.9f, -2.0f, -1.8f}, {0.08f, -2.1f, 0.2f}, {0, -1, 0}, 50.0f, 640, 480);
+    const auto frame_ms = [&](float target) {
+        return 2.0 + 1e-3 * static_cast<double>(lod_cut(h, camera, {target}).nodes.size());
+    };
+    const double budget = 0.5 * frame_ms(1.0f);  // the finest chosen cut takes twice the budget
+    float target = 1.0f;
+    for (int frame = 0; frame < 60; ++frame)
+        target = app::next_lod_target(target, 1.0f, frame_ms(target), budget);
+    MESSAGE("settled at ", target, " px: ", frame_ms(target), " ms for a budget of ", budget, " ms (",
+            frame_ms(1.0f), " ms at 1 px)");
+    CHECK(target > 1.0f);
+    CHECK(frame_ms(target) <= 1.25 * budget);
+    CHECK(frame_ms(target) >= 0.8 * budget);
+    // A budget every cut meets brings it back to the chosen size; one none meets stops at 256 pixels.
+    for (int frame = 0; frame < 60; ++frame) target = app::next_lod_target(target, 1.0f, 1.0, 1000.0);
+    CHECK(target == 1.0f);
+    for (int frame = 0; frame < 100; ++frame) target = app::next_lod_target(target, 1.0f, 1000.0, 1.0);
+    CHECK(target == 256.0f);
 }
 
 TEST_CASE("City generator: turned blocks keep their view-dependent colour, and the grid reaches the count") {

@@ -31,6 +31,14 @@ std::string pruned_name(const std::string& path, const char* extension) {
 
 }  // namespace
 
+float next_lod_target(float current, float chosen, double frame_ms, double target_ms) {
+    // A cut's cost falls about as the square of its target size: the square root of the time ratio, by at
+    // most a quarter a frame.
+    const double factor = std::clamp(std::sqrt(frame_ms / target_ms), 0.8, 1.25);
+    return static_cast<float>(
+        std::clamp(static_cast<double>(current) * factor, std::max(static_cast<double>(chosen), 0.5), 256.0));
+}
+
 SceneHost::SceneHost(ViewerState& state, const ViewOptions& options, Notify notice)
     : m_state(state), m_options(options), m_notice(std::move(notice)) {}
 
@@ -332,10 +340,8 @@ bool SceneHost::render(const CameraController& camera, int viewport_width, int v
                            static_cast<float>(std::clamp(std::sqrt(target_ms / render_ms), 0.7, 1.2)),
                        0.25f, 1.0f);
     if (automatic && m_state.lod == LodMode::Hierarchy) {
-        // A cut's cost falls about as the square of its target size: the square root of the time ratio.
-        const double factor = std::clamp(std::sqrt(render_ms / target_ms), 0.8, 1.25);
-        m_state.lod_auto_pixels = static_cast<float>(std::clamp(
-            m_state.lod_auto_pixels * factor, std::max(static_cast<double>(m_state.lod_pixels), 0.5), 256.0));
+        m_state.lod_auto_pixels =
+            next_lod_target(m_state.lod_auto_pixels, m_state.lod_pixels, render_ms, target_ms);
     } else if (automatic) {
         const double factor = std::clamp(target_ms / render_ms, 0.8, 1.2);
         const double total = static_cast<double>(m_scene->primitives());

@@ -23,6 +23,11 @@
 
 namespace glint::app {
 
+// The Gaussian hierarchy's automatic target while frames follow each other: the size `current` moved
+// toward the one whose frames take `target_ms` (this frame took `frame_ms`), never finer than the chosen
+// size (nor 0.5 pixels) nor coarser than 256 pixels.
+float next_lod_target(float current, float chosen, double frame_ms, double target_ms);
+
 class SceneHost {
 public:
     using Notify = std::function<void(const std::string&)>;
