@@ -383,6 +383,56 @@ std::unique_ptr<Collective> start_ranks(TrainCommandOptions& o) {
     return ranks;
 }
 
+// Distributed: every rank must train the same thing from the same start. A hash of the dataset's views
+// (names, cameras, times), its points, the options that shape training and the session's starting point
+// (after --resume) is summed across ranks; unless every rank's is the same, every rank stops with the same
+// error (no rank waits forever for the others).
+void check_ranks_agree(Collective& ranks, const Dataset& dataset, const TrainCommandOptions& o,
+                       const TrainingSession& session) {
+    std::uint64_t hash = 1469598103934665603ull;  // FNV-1a
+    const auto mix = [&](const void* data, std::size_t bytes) {
+        for (std::size_t i = 0; i < bytes; ++i)
+            hash = (hash ^ static_cast<const unsigned char*>(data)[i]) * 1099511628211ull;
+    };
+    const auto mix_value = [&](const auto& value) { mix(&value, sizeof value); };
+    for (const std::vector<DatasetView>* views : {&dataset.train, &dataset.test}) {
+        mix_value(views->size());
+        for (const DatasetView& v : *views) {
+            mix(v.name.data(), v.name.size());
+            const Camera& c = v.camera;
+            for (const float f : {c.fx, c.fy, c.cx, c.cy, v.time}) mix_value(f);
+            for (const int i : {c.width, c.height}) mix_value(i);
+            mix(&c.rotation[0][0], sizeof c.rotation);
+            mix(&c.translation[0], sizeof c.translation);
+        }
+    }
+    mix_value(dataset.points.size());
+    for (const int i :
+         {o.iterations, o.sh_degree, o.batch_views, o.downscale, o.test_every, o.time_color_degree})
+        mix_value(i);
+    for (const std::string* text : {&o.model, &o.init, &o.densify, &o.background})
+        mix(text->data(), text->size());
+    for (const bool b : {o.random_background, o.appearance}) mix_value(b);
+    mix_value(o.seed);
+    mix_value(o.random_count);
+    mix_value(o.max_gaussians);
+    const int iteration = session.iteration();
+    const std::size_t size = session.size();
+    mix_value(iteration);
+    mix_value(size);
+    // Two 32-bit halves as doubles: their sums over ranks are exact.
+    const double mine[2] = {static_cast<double>(hash >> 32), static_cast<double>(hash & 0xffffffffu)};
+    double sums[2] = {mine[0], mine[1]};
+    ranks.sum_in_rank_order(sums);
+    const double n = ranks.size();
+    if (sums[0] != n * mine[0] || sums[1] != n * mine[1])
+        throw InputError(
+            cat("the ", ranks.size(),
+                " ranks do not see the same dataset, training options or checkpoint (their views, "
+                "cameras, points, options or starting iteration differ): give every rank the same "
+                "command line and the same files, on storage they all see"));
+}
+
 // The command's work, once the options are parsed.
 int run_train(TrainCommandOptions o) {
     const std::unique_ptr<Collective> ranks = start_ranks(o);
@@ -449,6 +499,7 @@ int run_train(TrainCommandOptions o) {
             throw InputError(
                 cat(o.resume, ": it is at iteration ", trainer.iteration(), "; --iters is ", iterations));
     }
+    if (ranks) check_ranks_agree(*ranks, dataset, o, trainer);
     TrainingRunOptions run_options;
     run_options.iterations = iterations;
     run_options.eval_every = o.eval_every;

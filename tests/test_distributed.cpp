@@ -131,6 +131,20 @@ TEST_SUITE("cpu") {
         CHECK(few.exit_code != 0);
         CHECK(few.output.find("--batch-views 1 is fewer views per step than the 2 ranks") !=
               std::string::npos);
+        // Ranks that see different datasets (mpirun's MPMD form gives each its own command) all stop with
+        // the same error instead of training apart or waiting for each other.
+        const std::filesystem::path other = dir.path() / "other";
+        REQUIRE(test::run_glint("synth -q " + test::quoted(test::source_dir() / "assets/sample/model.glb") +
+                                " -o " + test::quoted(other) + " --views 10 --res 48")
+                    .exit_code == 0);
+        const std::string rest = " --iters 20 -q -o " + test::quoted(dir.path() / "apart.ply");
+        const test::CommandResult apart = test::run_glint_under(
+            "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe -np 1",
+            "train " + test::quoted(data) + rest + " : -np 1 " + test::quoted(GLINT_TEST_BINARY) + " train " +
+                test::quoted(other) + rest);
+        CHECK(apart.exit_code != 0);
+        CHECK(apart.output.find("ranks do not see the same dataset") != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(dir.path() / "apart.ply"));
         const test::CommandResult nerf =
             test::run_glint_under(kTwoRanks, "train " + test::quoted(data) + " -o " +
                                                  test::quoted(dir.path() / "x.nerf") + " --iters 5");
