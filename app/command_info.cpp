@@ -16,6 +16,7 @@
 #include "glint/core/text.h"
 #include "glint/nerf/model.h"
 #include "glint/scene/gaussian_scene.h"
+#include "glint/splatting/lod.h"
 #include "glint/splatting/scene_io.h"
 #include "glint/splatting/scene_stats.h"
 #include "glint/splatting/sog_format.h"
@@ -45,6 +46,13 @@ void print_text(const std::string& name, const LoadedScene& scene, const SceneSt
                 coefficients == 1 ? "" : "s");
     std::printf("  memory         %s (%zu bytes per Gaussian, float32 structure of arrays)\n",
                 human_bytes(s.memory_bytes).c_str(), scene.cloud.floats_per_gaussian() * sizeof(float));
+    if (scene.lod)
+        std::printf(
+            "  hierarchy      %s interior nodes, %d levels above the Gaussians (glint lod); %s with the "
+            "scene in memory\n",
+            group_digits(scene.lod->nodes.size() - scene.lod->leaves).c_str(),
+            scene.lod->root != splatting::kNoNode ? scene.lod->height[scene.lod->root] : 0,
+            human_bytes(scene.lod->memory_bytes()).c_str());
     if (s.count == 0) {
         std::printf("  (no Gaussians)\n");
         return;
@@ -106,6 +114,11 @@ void print_json(const std::string& name, const LoadedScene& scene, const SceneSt
         {"up", {up.up.x, up.up.y, up.up.z}},
         {"up_from", up.how},
     };
+    if (scene.lod)
+        out["hierarchy"] = {
+            {"interior_nodes", scene.lod->nodes.size() - scene.lod->leaves},
+            {"levels", scene.lod->root != splatting::kNoNode ? scene.lod->height[scene.lod->root] : 0},
+            {"memory_bytes", scene.lod->memory_bytes()}};
     if (s.count > 0) {
         out["bounds"] = {{"min", s.bounds_min}, {"max", s.bounds_max}};
         out["bounds_1_99"] = {{"min", s.robust_min}, {"max", s.robust_max}};
@@ -273,7 +286,8 @@ void add_info_command(CLI::App& app, Action& action) {
                            "opacity and scale distributions, memory, time span (4D)");
     command->add_option(
         "FILE", options->file,
-        "Scene file (.ply, .splat, .spz, .ksplat, .gltf, .glb, .sog or a SOG folder, .nerf), or a dataset (COLMAP or transforms.json folder, a "
+        "Scene file (.ply, .splat, .spz, .ksplat, .gltf, .glb, .sog or a SOG folder, .nerf), or a dataset "
+        "(COLMAP or transforms.json folder, a "
         "transforms.json, or an N3V multi-view video folder); the embedded default scene if omitted");
     command->add_flag("--json", options->json, "Print machine-readable JSON");
     command->callback([&action, options] {

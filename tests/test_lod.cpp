@@ -9,6 +9,7 @@
 
 #include <glm/glm.hpp>
 #include <glm/gtc/quaternion.hpp>
+#include <nlohmann/json.hpp>
 
 #include "glint/core/error.h"
 #include "glint/core/image_loss.h"
@@ -346,6 +347,13 @@ TEST_CASE(
     CHECK(std::equal(back.lod->nodes.sh_rest().begin(), back.lod->nodes.sh_rest().end(),
                      h.nodes.sh_rest().begin()));
     CHECK(std::equal(back.lod->radius.begin(), back.lod->radius.end(), h.radius.begin()));
+    CHECK(back.lod->height == h.height);
+    // glint info names it.
+    const test::CommandResult info = test::run_glint("info --json " + test::quoted(dir / "scene.ply"));
+    REQUIRE(info.exit_code == 0);
+    const nlohmann::json described = nlohmann::json::parse(info.output);
+    CHECK(described["hierarchy"]["interior_nodes"] == 499);
+    CHECK(described["hierarchy"]["levels"] == h.height[h.root]);
     // The plain PLY reader: the vertices are the scene, the hierarchy an element it skips.
     const PlyReadResult plain = read_ply(test::read_bytes(dir / "scene.ply"), "scene.ply");
     CHECK(plain.cloud.size() == 500);
