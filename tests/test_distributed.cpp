@@ -43,6 +43,13 @@ std::filesystem::path make_dataset(const test::TempDir& dir) {
     return data;
 }
 
+// Whether `path` exists within a minute.
+bool wait_for(const std::filesystem::path& path) {
+    for (int i = 0; i < 600 && !std::filesystem::exists(path); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return std::filesystem::exists(path);
+}
+
 // Runs `command` (a shell command line) in the background, interrupts it once `marker` exists (its first
 // checkpoint: the loop is running) with `signal` (Ctrl-C's SIGINT for one process; mpirun answers SIGINT
 // by sending its ranks SIGTERM), and returns its exit code.
@@ -54,11 +61,6 @@ int interrupted(const std::string& command, const std::filesystem::path& marker,
                              test::quoted(pid) + "; wait $!; echo $? > " + test::quoted(rc) +
                              ") > /dev/null 2>&1 &";
     if (std::system(line.c_str()) != 0) return -1;
-    const auto wait_for = [](const std::filesystem::path& path) {
-        for (int i = 0; i < 600 && !std::filesystem::exists(path); ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        return std::filesystem::exists(path);
-    };
     if (!wait_for(marker) || !wait_for(pid)) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     kill(std::stoi(file_bytes(pid)), signal);
@@ -167,11 +169,6 @@ TEST_SUITE("cpu") {
             test::quoted(dir.path() / "run.ply") + " > " + test::quoted(dir.path() / "log") +
             " 2>&1; echo $? > " + test::quoted(rc) + ") > /dev/null 2>&1 &";
         REQUIRE(std::system(command.c_str()) == 0);
-        const auto wait_for = [](const std::filesystem::path& path) {
-            for (int i = 0; i < 600 && !std::filesystem::exists(path); ++i)
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            return std::filesystem::exists(path);
-        };
         REQUIRE(wait_for(checkpoint));
         // Rank 1: the glint process of this run whose environment names rank 1.
         int killed = 0;

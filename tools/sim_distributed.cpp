@@ -25,6 +25,7 @@
 #include "glint/core/camera.h"
 #include "glint/core/error.h"
 #include "glint/scene/gaussian_scene.h"
+#include "glint/splatting/morton_order.h"
 #include "glint/splatting/raster/rasterizer.h"
 #include "glint/splatting/scene_io.h"
 
@@ -37,36 +38,12 @@ constexpr int kTile = 16;
 constexpr double kSplatBytes = 44.0;     // mean 2, conic 3, opacity, colour 3, depth, index: floats
 constexpr double kGradientBytes = 40.0;  // the 9 splat gradients and the index
 
-// Morton code of a position in the cloud's box, 10 bits per axis.
-std::uint32_t morton(const glm::vec3& p, const glm::vec3& lo, const glm::vec3& size) {
-    std::uint32_t code = 0;
-    std::uint32_t q[3];
-    for (int a = 0; a < 3; ++a)
-        q[a] = static_cast<std::uint32_t>(
-            std::clamp((p[a] - lo[a]) / std::max(size[a], 1e-9f), 0.0f, 0.999f) * 1024.0f);
-    for (int bit = 9; bit >= 0; --bit)
-        for (int a = 0; a < 3; ++a) code = (code << 1) | ((q[a] >> bit) & 1u);
-    return code;
-}
-
 // Each Gaussian's owner rank: equal shares of the Morton order.
 std::vector<int> shard_by_space(const GaussianCloud& c, int ranks) {
-    const std::size_t n = c.size();
-    glm::vec3 lo(INFINITY), hi(-INFINITY);
-    for (std::size_t i = 0; i < n; ++i) {
-        const glm::vec3 p(c.positions()[3 * i], c.positions()[3 * i + 1], c.positions()[3 * i + 2]);
-        lo = glm::min(lo, p), hi = glm::max(hi, p);
-    }
-    std::vector<std::uint32_t> code(n), order(n);
-    for (std::size_t i = 0; i < n; ++i)
-        code[i] =
-            morton({c.positions()[3 * i], c.positions()[3 * i + 1], c.positions()[3 * i + 2]}, lo, hi - lo);
-    std::iota(order.begin(), order.end(), 0u);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::uint32_t a, std::uint32_t b) { return code[a] < code[b]; });
-    std::vector<int> owner(n);
-    for (std::size_t k = 0; k < n; ++k)
-        owner[order[k]] = static_cast<int>(k * static_cast<std::size_t>(ranks) / n);
+    const std::vector<std::uint32_t> order = glint::splatting::morton_order(c.positions());
+    std::vector<int> owner(c.size());
+    for (std::size_t k = 0; k < order.size(); ++k)
+        owner[order[k]] = static_cast<int>(k * static_cast<std::size_t>(ranks) / order.size());
     return owner;
 }
 

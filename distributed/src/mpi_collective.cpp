@@ -23,12 +23,13 @@ void check(int code, const char* what) {
     throw Error(cat("MPI ", what, " failed: ", std::string(text, static_cast<std::size_t>(length))));
 }
 
+// `all` holds every rank's values between calls, so that a training run's exchange reuses its pages.
 template <typename T>
-void sum_in_order(std::span<T> values, MPI_Datatype type, int ranks) {
+void sum_in_order(std::span<T> values, MPI_Datatype type, int ranks, std::vector<T>& all) {
     if (values.size() > static_cast<std::size_t>(INT_MAX))
         throw Error(cat("MPI: ", values.size(), " values in one exchange (at most ", INT_MAX, ")"));
     const std::size_t n = values.size();
-    std::vector<T> all(n * static_cast<std::size_t>(ranks));
+    all.resize(n * static_cast<std::size_t>(ranks));
     check(MPI_Allgather(values.data(), static_cast<int>(n), type, all.data(), static_cast<int>(n), type,
                         MPI_COMM_WORLD),
           "all-gather");
@@ -57,8 +58,12 @@ public:
     }
     int rank() const override { return m_rank; }
     int size() const override { return m_size; }
-    void sum_in_rank_order(std::span<float> values) override { sum_in_order(values, MPI_FLOAT, m_size); }
-    void sum_in_rank_order(std::span<double> values) override { sum_in_order(values, MPI_DOUBLE, m_size); }
+    void sum_in_rank_order(std::span<float> values) override {
+        sum_in_order(values, MPI_FLOAT, m_size, m_floats);
+    }
+    void sum_in_rank_order(std::span<double> values) override {
+        sum_in_order(values, MPI_DOUBLE, m_size, m_doubles);
+    }
     bool any(bool flag) override {
         int mine = flag ? 1 : 0, all = 0;
         check(MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD), "all-reduce");
@@ -67,6 +72,8 @@ public:
 
 private:
     int m_rank = 0, m_size = 1;
+    std::vector<float> m_floats;
+    std::vector<double> m_doubles;
 };
 
 }  // namespace

@@ -17,7 +17,7 @@
 #include "glint/core/text.h"
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/raster_math.h"
-#include "morton_order.h"
+#include "glint/splatting/morton_order.h"
 
 namespace glint::splatting {
 namespace {

@@ -1,4 +1,4 @@
-#include "morton_order.h"
+#include "glint/splatting/morton_order.h"
 
 #include <algorithm>
 #include <cmath>

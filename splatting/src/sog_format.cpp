@@ -27,7 +27,7 @@
 #include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/activation.h"
-#include "morton_order.h"
+#include "glint/splatting/morton_order.h"
 
 namespace glint::splatting {
 namespace {

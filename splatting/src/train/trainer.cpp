@@ -354,7 +354,8 @@ void Trainer::sum_across_ranks(bool batch_statistics, double values[2]) {
     if (batch_statistics) parts.insert(parts.end(), {&m_batch_norm, &m_batch_seen});
     std::size_t total = 0;
     for (const std::vector<float>* part : parts) total += part->size();
-    std::vector<float> buffer(total);
+    std::vector<float>& buffer = m_exchange;  // kept between steps: no fresh pages each step
+    buffer.resize(total);
     std::size_t at = 0;
     for (const std::vector<float>* part : parts)
         at = static_cast<std::size_t>(

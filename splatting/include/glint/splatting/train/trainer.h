@@ -195,6 +195,7 @@ private:
     RenderOutput m_out;
     CloudGradients m_grads;
     CloudGradients m_view_grads;                    // one view's, in a batch of several
+    std::vector<float> m_exchange;                  // distributed: this rank's sums, then every rank's
     std::array<Moments, kGroups> m_moments;         // as moment_strides()
     std::vector<float> m_grad_accum;                // [N] summed mean2d_norm since the last densification
     std::vector<float> m_grad_count;                // [N] views in which the Gaussian was visible

@@ -1,5 +1,5 @@
 // Morton (Z-order) ordering of Gaussians by position, for the formats that store them spatially sorted
-// (compressed PLY's chunks, SOG's textures).
+// (compressed PLY's chunks, SOG's textures), and for sharding a scene by space.
 #pragma once
 
 #include <cstdint>
