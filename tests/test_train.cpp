@@ -171,6 +171,21 @@ TEST_SUITE("cpu") {
         CHECK(with > without + 1.0);
     }
 
+    TEST_CASE("densification averages the screen-space gradient over every view that drew a Gaussian") {
+        // Three Gaussians: moved by this view, drawn but hidden (no gradient), not drawn.
+        splatting::CloudGradients step;
+        step.mean2d_norm = {0.5f, 0.0f, 0.0f};
+        step.visible = {1.0f, 1.0f, 0.0f};
+        std::vector<float> sums(3, 0.0f), views(3, 0.0f);
+        splatting::add_densification_statistics(step, sums, views);
+        step.mean2d_norm = {0.25f, 0.5f, 0.0f};
+        splatting::add_densification_statistics(step, sums, views);
+        CHECK(sums == std::vector<float>{0.75f, 0.5f, 0.0f});
+        CHECK(views == std::vector<float>{2.0f, 2.0f, 0.0f});  // the hidden view counts for the second
+        step.visible.resize(2);
+        CHECK_THROWS(splatting::add_densification_statistics(step, sums, views));
+    }
+
     TEST_CASE("the schedule is fitted to the run's length, with a floor of one epoch between rounds") {
         splatting::TrainOptions options;
         splatting::fit_schedule(options, 3000, 49);

@@ -494,8 +494,13 @@ struct Codebook {
     void finish() {
         for (std::size_t i = 0; i + 1 < values.size(); ++i) bounds[i] = 0.5f * (values[i] + values[i + 1]);
     }
+    // The number of bounds <= v (std::upper_bound's position), by a branch-free binary search: eight
+    // steps of compare and add, where upper_bound's branches mispredicted on every other step (packing a
+    // million Gaussians' six indices took 0.2 s).
     std::uint8_t index(float v) const {
-        return static_cast<std::uint8_t>(std::upper_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+        unsigned i = 0;
+        for (unsigned step = 128; step > 0; step >>= 1) i += bounds[i + step - 1] <= v ? step : 0;
+        return static_cast<std::uint8_t>(i);
     }
 };
 

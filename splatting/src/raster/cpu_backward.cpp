@@ -57,11 +57,9 @@ inline void for_each_span(const raster::Splat& s, float ox, float oy, Span span)
 }
 
 // The forward blend of a tile again, recording each pixel's final transmittance and last contribution.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void replay_tile(BackwardTile& b,
-                                                                             const raster::Splat* splats,
-                                                                             const std::uint32_t* ranks,
-                                                                             std::size_t count, float x0,
-                                                                             float y0) {
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void replay_tile(
+    BackwardTile& b, const raster::Splat* splats, const std::uint32_t* ranks, std::size_t count, float x0,
+    float y0) {
     const PixelCentres centres{b.px, b.py};
     for (std::size_t k = 0; k < count; ++k) {
         const raster::Splat& s = splats[ranks[k]];
@@ -80,11 +78,9 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void replay_tile(Bac
 
 // Undoes a tile's blend back to front, adding each splat's gradients (mean x, y, conic a, b, c, opacity,
 // colour) into `grads` ([V, 9]). Per-lane partial sums keep the pixel loop vectorized.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void undo_tile(BackwardTile& b,
-                                                                           const raster::Splat* splats,
-                                                                           const std::uint32_t* ranks,
-                                                                           std::size_t end, float x0,
-                                                                           float y0, float* grads) {
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void undo_tile(
+    BackwardTile& b, const raster::Splat* splats, const std::uint32_t* ranks, std::size_t end, float x0,
+    float y0, float* grads) {
     // The last contribution in each 8-pixel span: a splat behind it (a higher index) adds nothing there.
     float span_last[kTilePixels / kHalf];
     for (int span = 0; span < kTilePixels / kHalf; ++span) {
@@ -240,8 +236,11 @@ void CpuRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& came
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     const raster::ChainFrame chain = make_chain_frame(frame, cloud, width, height);
     m_splat_of.assign(cloud.size(), UINT32_MAX);
-    for (std::size_t v = 0; v < visible; ++v)
-        m_splat_of[static_cast<std::uint32_t>(m_depth_order[v])] = static_cast<std::uint32_t>(v);
+    for (std::size_t v = 0; v < visible; ++v) {
+        const auto gaussian = static_cast<std::uint32_t>(m_depth_order[v]);
+        m_splat_of[gaussian] = static_cast<std::uint32_t>(v);
+        grads.visible[gaussian] += 1.0f;
+    }
     const raster::GaussianArrays arrays = gaussian_arrays(cloud);
     const raster::GradientArrays outputs{
         grads.positions.data(),       grads.log_scales.data(), grads.rotations.data(),

@@ -130,7 +130,7 @@ template <bool Track, bool Aux>
 
 // With `track`, each pixel's last contribution is recorded too (for the backward pass); with `aux`, its
 // depth and contributor count.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void blend_tile(
     TileState& s, const raster::Splat* splats,      // [V] in depth order
     const std::uint32_t* ranks, std::size_t count,  // [count] this tile's splats, front to back
     float x0, float y0, bool track, bool aux) {
@@ -147,7 +147,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile(
 // Blends a tile's splats as blend_tile does (no recording, no depth) and adds each splat's blend
 // weights (alpha * T over the tile's pixels in the image: the transmittance it takes) to
 // contributions[ids[rank]].
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile_weighed(
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void blend_tile_weighed(
     TileState& s, const raster::Splat* splats, const std::uint32_t* ranks, std::size_t count, float x0,
     float y0, int columns, int rows, const std::uint32_t* ids, float* contributions) {
     // Pixels past the image's edge blend too (a tile is whole); they count for nothing.
@@ -169,7 +169,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void blend_tile_weig
 }
 
 // Writes a blended tile (corner x0, y0) into the output images, row by row so the loops vectorize.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void write_tile(const TileState& s,
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void write_tile(const TileState& s,
                                                                             Vec3 background, int x0, int y0,
                                                                             int width, int height, bool aux,
                                                                             RenderOutput& out) {

@@ -53,6 +53,7 @@ void CloudGradients::reset(const GaussianCloud& cloud) {
     zero(sh_dc, cloud.sh_dc().size());
     zero(sh_rest, cloud.sh_rest().size());
     zero(mean2d_norm, cloud.size());
+    zero(visible, cloud.size());
     zero(time_means, cloud.is_4d() ? cloud.size() : 0);
     zero(log_time_scales, cloud.is_4d() ? cloud.size() : 0);
     zero(rotations_right, cloud.is_4d() ? 4 * cloud.size() : 0);
@@ -70,7 +71,8 @@ void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, cons
                 "backward: v_color must be [H, W, 3] of the camera");
     GLINT_CHECK(grads.positions.size() == cloud.positions().size() &&
                     grads.sh_rest.size() == cloud.sh_rest().size() &&
-                    grads.time_means.size() == (cloud.is_4d() ? cloud.size() : 0),
+                    grads.time_means.size() == (cloud.is_4d() ? cloud.size() : 0) &&
+                    grads.visible.size() == cloud.size(),
                 "backward: gradients were not reset for this cloud");
     backward_impl(cloud, camera, settings, v_color, grads);
 }

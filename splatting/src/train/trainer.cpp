@@ -89,6 +89,19 @@ std::vector<float> mean_knn_distance2(const std::vector<float>& positions) {
 
 }  // namespace
 
+void add_densification_statistics(const CloudGradients& step, std::span<float> sums, std::span<float> views) {
+    GLINT_CHECK(step.mean2d_norm.size() == sums.size() && step.visible.size() == sums.size() &&
+                    views.size() == sums.size(),
+                "densification statistics: sizes differ");
+    // Counting only the views that gave a gradient (as glint did before) made a Gaussian hidden behind
+    // the surface in most views as urgent as one on it: 10-30% more Gaussians on the quality matrix.
+    for (std::size_t i = 0; i < sums.size(); ++i)
+        if (step.visible[i] > 0.0f) {
+            sums[i] += step.mean2d_norm[i];
+            views[i] += 1.0f;
+        }
+}
+
 void fit_schedule(TrainOptions& options, int iterations, std::size_t views) {
     constexpr int kReferenceIterations = 30000;
     options.iterations = iterations;
@@ -341,6 +354,7 @@ void add_gradients(const CloudGradients& from, CloudGradients& to) {
     add(from.log_time_scales, to.log_time_scales);
     add(from.rotations_right, to.rotations_right);
     add(from.time_color, to.time_color);
+    add(from.visible, to.visible);
 }
 
 }  // namespace
@@ -513,9 +527,9 @@ StepResult Trainer::step() {
         add_gradients(m_view_grads, m_grads);
         if (statistics) {
             // Densification statistics per view: the batch's mean screen-space gradient over the views
-            // that saw each Gaussian (the reference's batched statistic).
+            // that drew each Gaussian (the reference's batched statistic).
             for (std::size_t i = 0; i < m_cloud.size(); ++i)
-                if (m_view_grads.mean2d_norm[i] > 0.0f) {
+                if (m_view_grads.visible[i] > 0.0f) {
                     m_batch_norm[i] += m_view_grads.mean2d_norm[i] * static_cast<float>(batch);
                     m_batch_seen[i] += 1.0f;
                 }
@@ -529,8 +543,10 @@ StepResult Trainer::step() {
     result.loss = values[0] / static_cast<double>(batch);
     result.psnr = values[1] / static_cast<double>(batch);
     if (batch > 1 && statistics)
-        for (std::size_t i = 0; i < m_cloud.size(); ++i)
+        for (std::size_t i = 0; i < m_cloud.size(); ++i) {
             m_grads.mean2d_norm[i] = m_batch_seen[i] > 0.0f ? m_batch_norm[i] / m_batch_seen[i] : 0.0f;
+            m_grads.visible[i] = m_batch_seen[i];  // every rank's views
+        }
     auto start = Clock::now();
     if (mcmc) mcmc_regularize();
     m_profile.backward += ms_since(start);
@@ -571,11 +587,7 @@ StepResult Trainer::step() {
             m_iteration % o.densify_interval == 0)
             mcmc_relocate_and_grow();
     } else if (m_iteration < o.densify_until) {
-        for (std::size_t i = 0; i < m_cloud.size(); ++i)
-            if (m_grads.mean2d_norm[i] > 0.0f) {
-                m_grad_accum[i] += m_grads.mean2d_norm[i];
-                m_grad_count[i] += 1.0f;
-            }
+        add_densification_statistics(m_grads, m_grad_accum, m_grad_count);
         if (m_iteration >= o.densify_from && m_iteration % o.densify_interval == 0)
             densify_and_prune(m_iteration > o.opacity_reset_interval);
         const bool background_reset =

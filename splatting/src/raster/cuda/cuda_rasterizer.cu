@@ -226,6 +226,11 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
     add(m_v_sh_dc, grads.sh_dc);
     add(m_v_sh_rest, grads.sh_rest);
     add(m_mean2d_norm, grads.mean2d_norm);
+    // Drawn in this frame: the preprocess's tile counts.
+    std::vector<uint32_t> counts(n);
+    m_counts.download(counts);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+    for (uint32_t i = 0; i < n; ++i) grads.visible[i] += counts[i] > 0 ? 1.0f : 0.0f;
     if (temporal) {
         add(m_v_time_means, grads.time_means);
         add(m_v_log_time_scales, grads.log_time_scales);

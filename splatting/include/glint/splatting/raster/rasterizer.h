@@ -65,6 +65,10 @@ struct CloudGradients {
     // [N] |dL/d screen mean| in normalized device units (pixels times W/2 and H/2), the statistic the
     // reference densifies by (threshold 0.0002); 0 for Gaussians not visible in the frame.
     std::vector<float> mean2d_norm;
+    // [N] how many of the frames added here drew each Gaussian (it touched at least one tile; the
+    // reference's radii > 0), reached by a pixel's gradient or not: the denominator the reference averages
+    // mean2d_norm over, so a Gaussian seen but hidden behind others counts as a view with no gradient.
+    std::vector<float> visible;
     // Sizes every array for `cloud` and sets it to zero.
     void reset(const GaussianCloud& cloud);
 };

@@ -115,6 +115,12 @@ struct TrainOptions {
 // options.batch_views, up to 100). Set options.batch_views first.
 void fit_schedule(TrainOptions& options, int iterations, std::size_t views);
 
+// Adds one step's screen-space gradients (step.mean2d_norm, step.visible) to the densification statistic
+// ([N] sums and view counts). As the reference's: every Gaussian the step's views drew counts a view,
+// hidden ones (no gradient) included, so the mean is over the views that saw the Gaussian, not only over
+// those that moved it.
+void add_densification_statistics(const CloudGradients& step, std::span<float> sums, std::span<float> views);
+
 // Wall time per stage, summed over iterations (milliseconds).
 struct TrainProfile {
     double load = 0, forward = 0, loss = 0, backward = 0, optimizer = 0, densify = 0;
