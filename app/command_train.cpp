@@ -61,7 +61,6 @@ struct TrainCommandOptions {
     // Schedule overrides (0: fitted to the run's length, fit_schedule).
     int densify_from = 0, densify_until = 0, densify_interval = 0, opacity_reset_every = 0, sh_interval = 0;
     float densify_threshold = 0.0f;
-    float lr_appearance = 0.0f;  // 0: the trainer's default
     int time_color_degree = 0;
     int batch_views = 1;
     bool batch_views_given = false;
@@ -138,12 +137,9 @@ void add_general_options(CLI::App& command, TrainCommandOptions& o) {
 
 void add_gaussian_options(CLI::App& command, TrainCommandOptions& o) {
     command.add_flag("--appearance", o.appearance,
-                     "Gaussians: learn a colour correction (gain and bias per channel) per training photo, "
-                     "left out of renders: for exposure or white balance that changed between photos");
-    command
-        .add_option("--lr-appearance", o.lr_appearance,
-                    "Gaussians: Adam's learning rate of --appearance (default 3e-2, decaying to a tenth)")
-        ->check(CLI::PositiveNumber);
+                     "Gaussians: fit a colour correction (gain and bias per channel) to each training photo "
+                     "at every step, left out of renders: for exposure or white balance that changed "
+                     "between photos");
     command
         .add_option("--max-gaussians", o.max_gaussians,
                     "Gaussian budget: densification stops growing past it, the largest gradients first; "
@@ -278,7 +274,6 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
         options.time_color_degree = o.time_color_degree;
         options.batch_views = o.batch_views;
         options.collective = ranks;
-        if (o.lr_appearance > 0.0f) options.lr_appearance = o.lr_appearance;
         options.densify = o.densify == "mcmc" ? splatting::TrainOptions::Densify::Mcmc
                                               : splatting::TrainOptions::Densify::Adc;
         splatting::fit_schedule(options, iterations, dataset.train.size());

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -25,15 +26,16 @@ using namespace glint;
 
 namespace {
 
-// 16 views of the default scene on two rings, 48x48, white background, as transforms.json + PNGs.
-void make_dataset(const std::filesystem::path& dir) {
+// `views` views of the default scene on two rings, 48x48, white background, as transforms.json + PNGs.
+void make_dataset(const std::filesystem::path& dir, int views = 16) {
     const splatting::GaussianCloud scene = tools::make_default_scene();
     auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
     splatting::RenderSettings settings;
     settings.background = {1, 1, 1};
     CameraSet set;
-    for (int i = 0; i < 16; ++i) {
-        const float az = 6.2831853f * static_cast<float>(i) / 16.0f, el = i % 2 ? 0.8f : 0.45f, r = 9.0f;
+    for (int i = 0; i < views; ++i) {
+        const float az = 6.2831853f * static_cast<float>(i) / static_cast<float>(views),
+                    el = i % 2 ? 0.8f : 0.45f, r = 9.0f;
         const glm::vec3 eye(r * std::cos(el) * std::cos(az), r * std::cos(el) * std::sin(az),
                             r * std::sin(el));
         const Camera camera = Camera::look_at(eye, {0, 0, 0}, {0, 0, 1}, 45.0f, 48, 48);
@@ -169,6 +171,52 @@ TEST_SUITE("cpu") {
         MESSAGE("held-out views after training on re-exposed views: ", with, " dB with appearance, ", without,
                 " dB without");
         CHECK(with > without + 1.0);
+        // As good as if the photos had not changed exposure (the same views in their true colours, scored
+        // the same way): the Gaussians learnt none of it.
+        test::TempDir same_dir;
+        make_dataset(same_dir.path());
+        const double unchanged = held_out_psnr(load_dataset(same_dir.path()), appearance);
+        MESSAGE("the same views without exposure changes: ", unchanged, " dB");
+        CHECK(with > unchanged - 1.0);
+    }
+
+    TEST_CASE("appearance: each step's correction is the least-squares fit of the render to its photo") {
+        // A photo that is the render under a known gain and bias per channel: the plain fit recovers them;
+        // masked-out pixels (weight 0) do not count; a flat render, which says nothing about the gain,
+        // keeps a gain near 1 under the ridge.
+        std::mt19937 random(5);
+        std::uniform_real_distribution<float> u(0.0f, 1.0f);
+        const std::size_t n = 500;
+        std::vector<float> render(3 * n), photo(3 * n), mask(n, 1.0f);
+        const float gain[3] = {0.7f, 1.2f, 0.9f}, bias[3] = {0.05f, -0.1f, 0.0f};
+        for (std::size_t p = 0; p < n; ++p)
+            for (int k = 0; k < 3; ++k) {
+                render[3 * p + k] = u(random);
+                photo[3 * p + k] = gain[k] * render[3 * p + k] + bias[k];
+            }
+        for (std::size_t p = 0; p < 50; ++p) {  // garbage under a mask
+            mask[p] = 0.0f;
+            for (int k = 0; k < 3; ++k) photo[3 * p + k] = 1.0f;
+        }
+        const std::array<float, 6> fit = splatting::fit_colour_correction(render, photo, mask, 0.0);
+        for (int k = 0; k < 3; ++k) {
+            CHECK(fit[k] == doctest::Approx(gain[k]).epsilon(1e-4));
+            CHECK(fit[3 + k] == doctest::Approx(bias[k]).epsilon(1e-4));
+        }
+        const std::array<float, 6> unmasked = splatting::fit_colour_correction(render, photo, {}, 0.0);
+        CHECK(std::abs(unmasked[0] - gain[0]) > 0.01f);  // the garbage moves the fit when it counts
+        const std::array<float, 6> ridged = splatting::fit_colour_correction(render, photo, mask, 0.01);
+        for (int k = 0; k < 3; ++k) CHECK(std::abs(ridged[k] - gain[k]) < 0.05f);
+        // A nearly flat render unrelated to the photo (a random start): the plain fit's gain is far from 1
+        // (it would scale the Gaussians' gradient by it), the ridge keeps it near 1.
+        std::vector<float> flat(3 * n);
+        for (float& v : flat) v = 0.5f + 0.01f * (u(random) - 0.5f);
+        const std::array<float, 6> plain = splatting::fit_colour_correction(flat, photo, mask, 0.0);
+        const std::array<float, 6> pulled = splatting::fit_colour_correction(flat, photo, mask, 0.01);
+        for (int k = 0; k < 3; ++k) {
+            CHECK(std::abs(plain[k] - 1.0f) > 0.5f);
+            CHECK(std::abs(pulled[k] - 1.0f) < 0.1f);
+        }
     }
 
     TEST_CASE("densification averages the screen-space gradient over every view that drew a Gaussian") {

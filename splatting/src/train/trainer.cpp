@@ -87,7 +87,41 @@ std::vector<float> mean_knn_distance2(const std::vector<float>& positions) {
     return result;
 }
 
+// With appearance, how strongly each step's colour correction is pulled toward the identity: a ridge of
+// this times the pixel count on (gain - 1) and bias. Small against an image's colour variance, so a
+// rendered picture gets the gain and bias its photo asks for; large against a start's nearly flat render,
+// whose plain fit would have a gain near 0 and so pass no gradient to the Gaussians.
+constexpr double kAppearanceRidge = 0.01;
+
+// out = gain * render + bias per channel (out may be render).
+void apply_correction(const std::array<float, 6>& c, std::span<const float> render, std::span<float> out) {
+    for (std::size_t p = 0; p < render.size() / 3; ++p)
+        for (int k = 0; k < 3; ++k) out[3 * p + k] = c[k] * render[3 * p + k] + c[3 + k];
+}
+
 }  // namespace
+
+std::array<float, 6> fit_colour_correction(std::span<const float> render, std::span<const float> target,
+                                           std::span<const float> mask, double ridge) {
+    std::array<float, 6> c{1, 1, 1, 0, 0, 0};
+    const std::size_t n = render.size() / 3;
+    for (int k = 0; k < 3; ++k) {
+        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (std::size_t p = 0; p < n; ++p) {
+            const double w = mask.empty() ? 1.0 : mask[p];
+            const double x = render[3 * p + k], y = target[3 * p + k];
+            sw += w, sx += w * x, sy += w * y, sxx += w * x * x, sxy += w * x * y;
+        }
+        if (!(sw > 0.0)) continue;
+        // Minimising sum w (g x + b - y)^2 + ridge sw ((g - 1)^2 + b^2) over g and b.
+        const double pull = ridge * sw, total = sw + pull;
+        const double var = sxx - sx * sx / total + pull;
+        const double gain = var > 1e-12 ? (sxy - sx * sy / total + pull) / var : 1.0;
+        c[k] = static_cast<float>(gain);
+        c[3 + k] = static_cast<float>((sy - gain * sx) / total);
+    }
+    return c;
+}
 
 void add_densification_statistics(const CloudGradients& step, std::span<float> sums, std::span<float> views) {
     GLINT_CHECK(step.mean2d_norm.size() == sums.size() && step.visible.size() == sums.size() &&
@@ -221,13 +255,6 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& given, std::optiona
     m_grad_count.assign(n, 0.0f);
     m_train_images.resize(dataset.train.size());
     m_train_moments.resize(dataset.train.size());
-    if (options.appearance) {
-        m_appearance.assign(6 * dataset.train.size(), 0.0f);
-        for (std::size_t i = 0; i < dataset.train.size(); ++i)
-            std::fill_n(m_appearance.begin() + static_cast<std::ptrdiff_t>(6 * i), 3, 1.0f);
-        m_appearance_m.assign(m_appearance.size(), 0.0f);
-        m_appearance_v.assign(m_appearance.size(), 0.0f);
-    }
     m_test_images.resize(dataset.test.size());
     if (options.random_background && image(0, false).alpha.empty())
         log::warn(dataset.train.front().image.string(),
@@ -331,10 +358,6 @@ void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments
     adam_step(values, grad, moments.m, moments.v, lr, m_iteration, AdamSettings{});  // the reference's
 }
 
-float* Trainer::appearance_of(std::size_t view) {
-    return m_appearance.empty() ? nullptr : m_appearance.data() + 6 * view;
-}
-
 namespace {
 
 // to += from, every array but the densification statistic (the batch keeps its own).
@@ -364,7 +387,7 @@ void Trainer::sum_across_ranks(bool batch_statistics, double values[2]) {
     std::vector<std::vector<float>*> parts = {
         &m_grads.positions,       &m_grads.log_scales,      &m_grads.rotations,   &m_grads.opacity_logits,
         &m_grads.sh_dc,           &m_grads.sh_rest,         &m_grads.mean2d_norm, &m_grads.time_means,
-        &m_grads.log_time_scales, &m_grads.rotations_right, &m_grads.time_color,  &m_appearance_grad};
+        &m_grads.log_time_scales, &m_grads.rotations_right, &m_grads.time_color};
     if (batch_statistics) parts.insert(parts.end(), {&m_batch_norm, &m_batch_seen});
     std::size_t total = 0;
     for (const std::vector<float>* part : parts) total += part->size();
@@ -423,14 +446,14 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
     m_profile.forward += ms_since(start);
 
     start = Clock::now();
-    // With appearance, the loss sees the render through this view's colour correction.
+    // With appearance, the loss sees the render through the colour correction that fits it best to this
+    // photo (in closed form, pulled toward the identity): the Gaussians never see an exposure change.
     std::span<const float> rendered = m_out.color;
-    float* correction = appearance_of(view);
-    if (correction != nullptr) {
+    std::array<float, 6> correction{1, 1, 1, 0, 0, 0};
+    if (o.appearance) {
+        correction = fit_colour_correction(m_out.color, target_rgb, target.mask, kAppearanceRidge);
         m_corrected.resize(m_out.color.size());
-        for (std::size_t p = 0; p < m_out.color.size() / 3; ++p)
-            for (int k = 0; k < 3; ++k)
-                m_corrected[3 * p + k] = correction[k] * m_out.color[3 * p + k] + correction[3 + k];
+        apply_correction(correction, m_out.color, m_corrected);
         rendered = m_corrected;
     }
     if (!target.mask.empty()) {
@@ -454,19 +477,9 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
         for (int k = 0; k < 3; ++k) m_v_image[3 * p + k] *= target.mask[p];
     if (weight != 1.0f)
         for (float& g : m_v_image) g *= weight;
-    if (correction != nullptr) {
-        // d loss / d gain = sum of v * render, d loss / d bias = sum of v; the render's gradient is v * gain.
-        double grad[6] = {0, 0, 0, 0, 0, 0};
+    if (o.appearance)  // the render's gradient through its correction (the fit itself is held fixed)
         for (std::size_t p = 0; p < m_out.color.size() / 3; ++p)
-            for (int k = 0; k < 3; ++k) {
-                const float g = m_v_image[3 * p + k];
-                grad[k] += static_cast<double>(g) * m_out.color[3 * p + k];
-                grad[3 + k] += g;
-                m_v_image[3 * p + k] = g * correction[k];
-            }
-        for (int j = 0; j < 6; ++j)
-            m_appearance_grad[6 * view + static_cast<std::size_t>(j)] += static_cast<float>(grad[j]);
-    }
+            for (int k = 0; k < 3; ++k) m_v_image[3 * p + k] *= correction[k];
     m_profile.loss += ms_since(start);
 
     start = Clock::now();
@@ -494,7 +507,6 @@ StepResult Trainer::step() {
     const bool mcmc = o.densify == TrainOptions::Densify::Mcmc;
     const bool statistics = !mcmc && m_iteration < o.densify_until;
     m_grads.reset(m_cloud);
-    if (!m_appearance.empty()) m_appearance_grad.assign(m_appearance.size(), 0.0f);
     const std::size_t batch = static_cast<std::size_t>(o.batch_views);
     if (batch > 1 && statistics) {
         m_batch_norm.assign(m_cloud.size(), 0.0f);
@@ -561,14 +573,6 @@ StepResult Trainer::step() {
     adam(m_cloud.log_scales(), m_grads.log_scales, m_moments[1], o.lr_scale);
     adam(m_cloud.rotations(), m_grads.rotations, m_moments[2], o.lr_rotation);
     adam(m_cloud.opacity_logits(), m_grads.opacity_logits, m_moments[3], o.lr_opacity);
-    if (!m_appearance.empty()) {
-        // Only this step's view has a gradient: the others keep their values and moments.
-        AdamSettings sparse;
-        sparse.skip_zero_gradients = true;
-        const float run = static_cast<float>(m_iteration) / static_cast<float>(std::max(1, o.iterations));
-        const float lr = o.lr_appearance * std::pow(0.1f, std::min(1.0f, run));
-        adam_step(m_appearance, m_appearance_grad, m_appearance_m, m_appearance_v, lr, m_iteration, sparse);
-    }
     adam(m_cloud.sh_dc(), m_grads.sh_dc, m_moments[4], o.lr_sh_dc);
     adam(m_cloud.sh_rest(), m_grads.sh_rest, m_moments[5], o.lr_sh_rest);
     if (m_cloud.is_4d()) {
@@ -753,7 +757,8 @@ void Trainer::reset_opacity() {
 
 namespace {
 
-constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '3'};
+// 04: no appearance state (the corrections are fitted per step).
+constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '4'};
 
 }  // namespace
 
@@ -782,9 +787,6 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
     }
     w.put_array<float>(m_grad_accum);
     w.put_array<float>(m_grad_count);
-    w.put_array<float>(m_appearance);
-    w.put_array<float>(m_appearance_m);
-    w.put_array<float>(m_appearance_v);
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
     file.commit();
@@ -843,12 +845,6 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     }
     std::vector<float> accum = r.get_array<float>(), counts = r.get_array<float>();
     if (accum.size() != count || counts.size() != count) r.fail("statistics do not match the Gaussians");
-    std::vector<float> appearance = r.get_array<float>(), appearance_m = r.get_array<float>(),
-                       appearance_v = r.get_array<float>();
-    if (appearance.size() != m_appearance.size() || appearance_m.size() != appearance.size() ||
-        appearance_v.size() != appearance.size())
-        r.fail(m_appearance.empty() ? "it was trained with --appearance"
-                                    : "it was trained without --appearance");
     if (!r.at_end()) r.fail("trailing bytes");
     if (const auto bad = cloud.find_non_finite()) r.fail(*bad);
     m_iteration = iteration;
@@ -860,33 +856,7 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     m_moments = std::move(moments);
     m_grad_accum = std::move(accum);
     m_grad_count = std::move(counts);
-    m_appearance = std::move(appearance);
-    m_appearance_m = std::move(appearance_m);
-    m_appearance_v = std::move(appearance_v);
 }
-
-namespace {
-
-// `render` [N, 3] mapped per channel by the gain and bias that best fit it to `target` in least squares:
-// how appearance-corrected renders are compared with photos whose exposure the scene does not know
-// (colour-corrected PSNR, as evaluations of appearance models use).
-void fit_exposure(std::vector<float>& render, std::span<const float> target) {
-    for (int k = 0; k < 3; ++k) {
-        double sx = 0, sy = 0, sxx = 0, sxy = 0;
-        const std::size_t n = render.size() / 3;
-        for (std::size_t p = 0; p < n; ++p) {
-            const double x = render[3 * p + k], y = target[3 * p + k];
-            sx += x, sy += y, sxx += x * x, sxy += x * y;
-        }
-        const double dn = static_cast<double>(n), var = sxx - sx * sx / dn;
-        const double gain = var > 1e-12 ? (sxy - sx * sy / dn) / var : 1.0;
-        const double bias = (sy - gain * sx) / dn;
-        for (std::size_t p = 0; p < n; ++p)
-            render[3 * p + k] = static_cast<float>(gain * render[3 * p + k] + bias);
-    }
-}
-
-}  // namespace
 
 Evaluation Trainer::evaluate(bool training_views) {
     const bool test = !training_views && !m_dataset.test.empty();
@@ -897,21 +867,17 @@ Evaluation Trainer::evaluate(bool training_views) {
     const auto& bg = m_dataset.options.background;
     settings.background = {bg[0], bg[1], bg[2]};
     RenderOutput out;
-    // With appearance, training views are seen through their learnt correction and held-out views (which
-    // have none) through the best per-channel gain and bias for them.
-    const bool appearance = !m_appearance.empty();
-    if (appearance) e.exposure = test ? "colour-corrected per view" : "through each view's learnt correction";
+    // With appearance, every view is scored through the per-channel gain and bias that fit it best (as
+    // evaluations of appearance models do: the scene does not know a photo's exposure).
+    const bool appearance = m_options.appearance;
+    if (appearance) e.exposure = "colour-corrected per view";
     std::map<float, TrainingEvaluation::Frame> frames;  // by time, for views that carry several
     for (std::size_t i = 0; i < views.size(); ++i) {
         const ImageRgb& target = image(i, test);
         settings.time = views[i].time;
         m_rasterizer->render(m_cloud, views[i].camera, settings, out);
-        if (appearance && test) fit_exposure(out.color, target.rgb);
-        if (appearance && !test) {
-            const float* c = appearance_of(i);
-            for (std::size_t p = 0; p < out.color.size() / 3; ++p)
-                for (int k = 0; k < 3; ++k) out.color[3 * p + k] = c[k] * out.color[3 * p + k] + c[3 + k];
-        }
+        if (appearance)
+            apply_correction(fit_colour_correction(out.color, target.rgb, {}, 0.0), out.color, out.color);
         const double view_psnr = psnr(out.color, target.rgb);
         const double view_ssim = ssim(out.color, target.rgb, target.width, target.height);
         e.psnr += view_psnr;

@@ -34,14 +34,13 @@ struct TrainOptions {
     float lr_sh_dc = 2.5e-3f, lr_sh_rest = 2.5e-3f / 20.0f, lr_opacity = 0.05f, lr_scale = 5e-3f,
           lr_rotation = 1e-3f;
     float lambda_dssim = 0.2f;
-    // Per training view, a colour correction (gain and bias per channel) learnt with the scene and left
-    // out of every render: photos whose exposure or white balance changed between shots then need no
-    // floaters to explain it. Each view's correction moves only when its view is drawn (once an epoch),
-    // so it must learn fast or the Gaussians explain the exposure first (at 1e-3 and 1e-2 a random start
-    // on photos with exposure changes fell into haze on held-out views; 3e-2 did not): lr_appearance,
-    // decaying exponentially to a tenth of it by the end of the run, so the corrections settle.
+    // Per training photo, a colour correction (gain and bias per channel) applied to the render before
+    // the loss and left out of every render: photos whose exposure or white balance changed between shots
+    // then need no floaters to explain it. Fitted in closed form at every step to the photo drawn (least
+    // squares, pulled toward the identity), so the Gaussians never see an exposure change. (Learnt by
+    // Adam, each correction moved only when its photo was drawn, once an epoch: from a random start the
+    // Gaussians explained the exposures first and covered the held-out views in haze.)
     bool appearance = false;
-    float lr_appearance = 3e-2f;
     int sh_degree = 3, sh_interval = 1000;  // one more SH degree every sh_interval iterations
     // Adaptive density control: from densify_from to densify_until, every densify_interval iterations,
     // Gaussians whose mean screen-space gradient exceeds the threshold are cloned (small) or split
@@ -114,6 +113,12 @@ struct TrainOptions {
 // round's statistics over enough views (at least an epoch of steps between rounds, `views` over
 // options.batch_views, up to 100). Set options.batch_views first.
 void fit_schedule(TrainOptions& options, int iterations, std::size_t views);
+
+// The colour correction {gain r, g, b, bias r, g, b} that maps `render` [N, 3] closest to `target` in
+// least squares, pixels weighted by `mask` ([N], all 1 when empty), plus `ridge` times the weight sum on
+// (gain - 1)^2 + bias^2 per channel (ridge 0: the plain fit). What --appearance fits at every step.
+std::array<float, 6> fit_colour_correction(std::span<const float> render, std::span<const float> target,
+                                           std::span<const float> mask, double ridge);
 
 // Adds one step's screen-space gradients (step.mean2d_norm, step.visible) to the densification statistic
 // ([N] sums and view counts). As the reference's: every Gaussian the step's views drew counts a view,
@@ -207,11 +212,8 @@ private:
     std::vector<float> m_grad_count;                // [N] views in which the Gaussian was visible
     std::vector<float> m_batch_norm, m_batch_seen;  // [N] this batch's summed statistic and views
     std::vector<float> m_v_image;
-    std::vector<float> m_target;  // [H, W, 3] this step's target over a random background
-    // Appearance (TrainOptions::appearance): [training views, 6] gain r, g, b and bias r, g, b; their
-    // gradient and Adam moments; this step's corrected render.
-    std::vector<float> m_appearance, m_appearance_grad, m_appearance_m, m_appearance_v, m_corrected;
-    float* appearance_of(std::size_t view);  // this view's six values, or null without appearance
+    std::vector<float> m_target;     // [H, W, 3] this step's target over a random background
+    std::vector<float> m_corrected;  // with appearance, this step's render through its colour correction
     LossBuffers<float> m_loss_buffers;
     std::vector<std::unique_ptr<ImageRgb>> m_train_images, m_test_images;  // decoded on first use
     // The training targets' blurred moments for SSIM, kept while they fit in kMomentsBudget bytes.
