@@ -198,24 +198,40 @@ TEST_SUITE("cpu") {
             mask[p] = 0.0f;
             for (int k = 0; k < 3; ++k) photo[3 * p + k] = 1.0f;
         }
-        const std::array<float, 6> fit = splatting::fit_colour_correction(render, photo, mask, 0.0);
+        const std::array<float, 6> fit = splatting::fit_colour_correction(render, photo, mask, 0.0, 0.0);
         for (int k = 0; k < 3; ++k) {
             CHECK(fit[k] == doctest::Approx(gain[k]).epsilon(1e-4));
             CHECK(fit[3 + k] == doctest::Approx(bias[k]).epsilon(1e-4));
         }
-        const std::array<float, 6> unmasked = splatting::fit_colour_correction(render, photo, {}, 0.0);
+        const std::array<float, 6> unmasked = splatting::fit_colour_correction(render, photo, {}, 0.0, 0.0);
         CHECK(std::abs(unmasked[0] - gain[0]) > 0.01f);  // the garbage moves the fit when it counts
-        const std::array<float, 6> ridged = splatting::fit_colour_correction(render, photo, mask, 0.01);
-        for (int k = 0; k < 3; ++k) CHECK(std::abs(ridged[k] - gain[k]) < 0.05f);
+        // The ridges of training: the bias is held toward 0 and the gain makes up what it can (the corrected
+        // render is closer to the photo than the uncorrected one); a pure gain change (blue: an exposure) is
+        // recovered.
+        const std::array<float, 6> ridged = splatting::fit_colour_correction(render, photo, mask, 1e-3, 1.0);
+        for (int k = 0; k < 3; ++k) {
+            double corrected = 0, uncorrected = 0;
+            for (std::size_t p = 50; p < n; ++p) {
+                const float x = render[3 * p + k], y = photo[3 * p + k];
+                corrected += std::pow(ridged[k] * x + ridged[3 + k] - y, 2.0);
+                uncorrected += std::pow(x - y, 2.0);
+            }
+            CHECK(corrected < uncorrected);
+            CHECK(std::abs(ridged[3 + k]) < std::abs(bias[k]) + 1e-3f);
+        }
+        CHECK(ridged[2] == doctest::Approx(gain[2]).epsilon(2e-3));
         // A nearly flat render unrelated to the photo (a random start): the plain fit's gain is far from 1
-        // (it would scale the Gaussians' gradient by it), the ridge keeps it near 1.
+        // and may be near 0 (it scales the Gaussians' gradient); with the ridges it is the ratio of the
+        // photo's mean to the render's, as for an exposure.
         std::vector<float> flat(3 * n);
         for (float& v : flat) v = 0.5f + 0.01f * (u(random) - 0.5f);
-        const std::array<float, 6> plain = splatting::fit_colour_correction(flat, photo, mask, 0.0);
-        const std::array<float, 6> pulled = splatting::fit_colour_correction(flat, photo, mask, 0.01);
+        const std::array<float, 6> plain = splatting::fit_colour_correction(flat, photo, mask, 0.0, 0.0);
+        const std::array<float, 6> pulled = splatting::fit_colour_correction(flat, photo, mask, 1e-3, 1.0);
         for (int k = 0; k < 3; ++k) {
             CHECK(std::abs(plain[k] - 1.0f) > 0.5f);
-            CHECK(std::abs(pulled[k] - 1.0f) < 0.1f);
+            double photo_mean = 0, flat_mean = 0;
+            for (std::size_t p = 50; p < n; ++p) photo_mean += photo[3 * p + k], flat_mean += flat[3 * p + k];
+            CHECK(pulled[k] == doctest::Approx(photo_mean / flat_mean).epsilon(0.05));
         }
     }
 

@@ -115,10 +115,11 @@ struct TrainOptions {
 void fit_schedule(TrainOptions& options, int iterations, std::size_t views);
 
 // The colour correction {gain r, g, b, bias r, g, b} that maps `render` [N, 3] closest to `target` in
-// least squares, pixels weighted by `mask` ([N], all 1 when empty), plus `ridge` times the weight sum on
-// (gain - 1)^2 + bias^2 per channel (ridge 0: the plain fit). What --appearance fits at every step.
+// least squares, pixels weighted by `mask` ([N], all 1 when empty), plus the weight sum times
+// gain_ridge (gain - 1)^2 + bias_ridge bias^2 per channel (both 0: the plain fit). What --appearance
+// fits at every step.
 std::array<float, 6> fit_colour_correction(std::span<const float> render, std::span<const float> target,
-                                           std::span<const float> mask, double ridge);
+                                           std::span<const float> mask, double gain_ridge, double bias_ridge);
 
 // Adds one step's screen-space gradients (step.mean2d_norm, step.visible) to the densification statistic
 // ([N] sums and view counts). As the reference's: every Gaussian the step's views drew counts a view,
