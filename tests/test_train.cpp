@@ -220,6 +220,16 @@ TEST_SUITE("cpu") {
             CHECK(std::abs(ridged[3 + k]) < std::abs(bias[k]) + 1e-3f);
         }
         CHECK(ridged[2] == doctest::Approx(gain[2]).epsilon(2e-3));
+        // A photo that is the render under one exposure for all three channels: the gains are held toward
+        // the photo's exposure, not toward 1, so even a strong gain ridge recovers it (a pull toward 1
+        // would let the scene drift into a veil that the gains make up for).
+        std::vector<float> exposed(3 * n);
+        for (std::size_t k = 0; k < exposed.size(); ++k) exposed[k] = 0.7f * render[k];
+        const std::array<float, 6> strong = splatting::fit_colour_correction(render, exposed, {}, 0.1, 1.0);
+        for (int k = 0; k < 3; ++k) {
+            CHECK(strong[k] == doctest::Approx(0.7f).epsilon(1e-4));
+            CHECK(std::abs(strong[3 + k]) < 1e-4f);
+        }
         // A nearly flat render unrelated to the photo (a random start): the plain fit's gain is far from 1
         // and may be near 0 (it scales the Gaussians' gradient); with the ridges it is the ratio of the
         // photo's mean to the render's, as for an exposure.

@@ -87,14 +87,14 @@ std::vector<float> mean_knn_distance2(const std::vector<float>& positions) {
     return result;
 }
 
-// With appearance, how strongly each step's colour correction is pulled toward the identity, as ridges
-// of these times the pixel count on (gain - 1)^2 and bias^2. Exposure and white balance are gains: the
-// gain's ridge is small against an image's colour variance, so a rendered picture gets the gain its photo
-// asks for, and large against a start's nearly flat render, whose plain fit would have a gain near 0 and
-// pass the Gaussians no gradient. A free bias would absorb a translucent veil in front of the scene (an
-// affine change of every pixel), so the Gaussians could grow one at no cost: its ridge is strong. (With
-// both at 0.01, FlightHelmet with exposure changes grew a grey veil over its white background: 31.6 dB
-// held out; with these, 34.0 dB and a clean background.)
+// With appearance, how strongly each step's colour correction is held, as ridges of these times the
+// pixel count on the gains' distance from the photo's exposure (fit_colour_correction) and on the bias.
+// Exposure and white balance are gains: the gain's ridge is small against an image's colour variance, so
+// a rendered picture gets the gains its photo asks for, and large against a start's nearly flat render,
+// whose plain fit would have a gain near 0 and pass the Gaussians no gradient. A free bias would absorb a
+// translucent veil in front of the scene (an affine change of every pixel), so the Gaussians could grow
+// one at no cost: its ridge is strong. (With both at 0.01, FlightHelmet with exposure changes grew a grey
+// veil over its white background: 31.6 dB held out; with these, 34.0 dB and a clean background.)
 constexpr double kGainRidge = 1e-3, kBiasRidge = 1.0;
 
 // out = gain * render + bias per channel (out may be render).
@@ -110,20 +110,30 @@ std::array<float, 6> fit_colour_correction(std::span<const float> render, std::s
                                            double bias_ridge) {
     std::array<float, 6> c{1, 1, 1, 0, 0, 0};
     const std::size_t n = render.size() / 3;
-    for (int k = 0; k < 3; ++k) {
-        double sw = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-        for (std::size_t p = 0; p < n; ++p) {
-            const double w = mask.empty() ? 1.0 : mask[p];
+    double sw = 0, sx[3] = {}, sy[3] = {}, sxx[3] = {}, sxy[3] = {};
+    for (std::size_t p = 0; p < n; ++p) {
+        const double w = mask.empty() ? 1.0 : mask[p];
+        sw += w;
+        for (int k = 0; k < 3; ++k) {
             const double x = render[3 * p + k], y = target[3 * p + k];
-            sw += w, sx += w * x, sy += w * y, sxx += w * x * x, sxy += w * x * y;
+            sx[k] += w * x, sy[k] += w * y, sxx[k] += w * x * x, sxy[k] += w * x * y;
         }
-        if (!(sw > 0.0)) continue;
-        // Minimising sum w (g x + b - y)^2 + sw (gain_ridge (g - 1)^2 + bias_ridge b^2) over g and b.
+    }
+    if (!(sw > 0.0)) return c;
+    // The gains are pulled toward the photo's overall brightness over the render's, the same for the three
+    // channels: toward an exposure, not toward 1. A pull toward 1 would favour a scene whose colours are
+    // the photos' average, which against a fixed background colour means a veil over it (seen: a tinted
+    // veil grown late in 7,000-iteration runs while the gains made up for it); a pull toward the grey
+    // ratio leaves the scene's brightness to the data and holds its tint.
+    const double rendered = sx[0] + sx[1] + sx[2], photographed = sy[0] + sy[1] + sy[2];
+    const double exposure = rendered > 1e-12 ? std::clamp(photographed / rendered, 0.1, 10.0) : 1.0;
+    for (int k = 0; k < 3; ++k) {
+        // Minimising sum w (g x + b - y)^2 + sw (gain_ridge (g - exposure)^2 + bias_ridge b^2).
         const double pg = gain_ridge * sw, total = sw + bias_ridge * sw;
-        const double var = sxx - sx * sx / total + pg;
-        const double gain = var > 1e-12 ? (sxy - sx * sy / total + pg) / var : 1.0;
+        const double var = sxx[k] - sx[k] * sx[k] / total + pg;
+        const double gain = var > 1e-12 ? (sxy[k] - sx[k] * sy[k] / total + pg * exposure) / var : 1.0;
         c[k] = static_cast<float>(gain);
-        c[3 + k] = static_cast<float>((sy - gain * sx) / total);
+        c[3 + k] = static_cast<float>((sy[k] - gain * sx[k]) / total);
     }
     return c;
 }

@@ -116,8 +116,9 @@ void fit_schedule(TrainOptions& options, int iterations, std::size_t views);
 
 // The colour correction {gain r, g, b, bias r, g, b} that maps `render` [N, 3] closest to `target` in
 // least squares, pixels weighted by `mask` ([N], all 1 when empty), plus the weight sum times
-// gain_ridge (gain - 1)^2 + bias_ridge bias^2 per channel (both 0: the plain fit). What --appearance
-// fits at every step.
+// gain_ridge (gain - E)^2 + bias_ridge bias^2 per channel, E the photo's summed colour over the render's
+// (an exposure, the same for the three channels); both 0: the plain fit. What --appearance fits at every
+// step.
 std::array<float, 6> fit_colour_correction(std::span<const float> render, std::span<const float> target,
                                            std::span<const float> mask, double gain_ridge, double bias_ridge);
 
