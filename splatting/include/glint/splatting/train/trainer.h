@@ -37,9 +37,10 @@ struct TrainOptions {
     // Per training photo, a colour correction (gain and bias per channel) applied to the render before
     // the loss and left out of every render: photos whose exposure or white balance changed between shots
     // then need no floaters to explain it. Fitted in closed form at every step to the photo drawn (least
-    // squares, pulled toward the identity), so the Gaussians never see an exposure change. (Learnt by
-    // Adam, each correction moved only when its photo was drawn, once an epoch: from a random start the
-    // Gaussians explained the exposures first and covered the held-out views in haze.)
+    // squares; the gains held toward the photo's exposure, the bias toward 0: fit_colour_correction), so
+    // the Gaussians never see an exposure change. (Learnt by Adam, each correction moved only when its
+    // photo was drawn, once an epoch: from a random start the Gaussians explained the exposures first and
+    // covered the held-out views in haze.)
     bool appearance = false;
     int sh_degree = 3, sh_interval = 1000;  // one more SH degree every sh_interval iterations
     // Adaptive density control: from densify_from to densify_until, every densify_interval iterations,
