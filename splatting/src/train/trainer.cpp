@@ -393,7 +393,6 @@ void add_gradients(const CloudGradients& from, CloudGradients& to) {
     add(from.log_time_scales, to.log_time_scales);
     add(from.rotations_right, to.rotations_right);
     add(from.time_color, to.time_color);
-    add(from.visible, to.visible);
 }
 
 }  // namespace
