@@ -36,7 +36,7 @@ public:
     bool save_on_stop() const override { return m_live.save_on_stop(); }
     void stepped(const TrainingProgressValues& p) override {
         m_live.progress(p.iteration, p.iterations, p.loss, p.psnr, p.rate, p.seconds, p.size);
-        m_live.publish(m_session.cloud(), p.seconds);
+        if (m_live.publish_due(p.seconds)) m_live.publish(m_session.cloud(), p.seconds);
     }
     void tested(int iteration, double psnr) override { m_live.tested(iteration, psnr); }
     void finished(bool completed, const std::string& status) override {

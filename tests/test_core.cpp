@@ -1,9 +1,12 @@
 // core: atomic file writes, memory-mapped reads, text helpers, backends, logging.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
+#include "glint/core/adam.h"
 #include "glint/core/atomic_file.h"
 #include "glint/core/backend.h"
 #include "glint/core/log.h"
@@ -150,6 +153,42 @@ TEST_CASE("GLINT_CHECK throws ContractError with the condition, file and line") 
     CHECK(message.find("1 + 1 == 3") != std::string::npos);
     CHECK(message.find("test_core.cpp") != std::string::npos);
     CHECK(message.find("arithmetic") != std::string::npos);
+}
+
+TEST_CASE("Adam: bias-corrected steps as the paper writes them, zero gradients skipped when asked") {
+    // Three steps of a few entries against the textbook rule in double precision.
+    std::vector<float> values = {1.0f, -2.0f, 0.5f, 0.0f}, m(4, 0.0f), v(4, 0.0f);
+    const std::vector<std::vector<float>> grads = {
+        {0.1f, -3.0f, 0.0f, 1e-4f}, {0.2f, 2.0f, 0.0f, -1e-4f}, {-0.05f, 1.0f, 0.0f, 2e-4f}};
+    std::vector<double> x(values.begin(), values.end()), dm(4, 0.0), dv(4, 0.0);
+    const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-15;
+    for (int t = 1; t <= 3; ++t) {
+        adam_step(values, grads[t - 1], m, v, 0.01f, t, AdamSettings{});
+        for (std::size_t k = 0; k < 4; ++k) {
+            const double g = grads[t - 1][k];
+            dm[k] = b1 * dm[k] + (1 - b1) * g;
+            dv[k] = b2 * dv[k] + (1 - b2) * g * g;
+            const double m_hat = dm[k] / (1 - std::pow(b1, t)), v_hat = dv[k] / (1 - std::pow(b2, t));
+            x[k] -= lr * m_hat / (std::sqrt(v_hat) + eps);
+        }
+    }
+    for (std::size_t k = 0; k < 4; ++k) CHECK(values[k] == doctest::Approx(x[k]).epsilon(1e-5));
+    CHECK(values[2] == 0.5f);  // no gradient ever: no move
+    // The first step moves every entry with a gradient by the learning rate, whatever its size.
+    std::vector<float> one = {0.0f, 0.0f}, m1(2, 0.0f), v1(2, 0.0f);
+    adam_step(one, std::vector<float>{1e-6f, -50.0f}, m1, v1, 0.01f, 1, AdamSettings{});
+    CHECK(one[0] == doctest::Approx(-0.01f));
+    CHECK(one[1] == doctest::Approx(0.01f));
+    // Skipping zero gradients keeps the entry's moments (Instant-NGP's hash tables); otherwise they decay.
+    AdamSettings skip;
+    skip.skip_zero_gradients = true;
+    std::vector<float> a = {1.0f}, am = {0.5f}, av = {0.25f};
+    adam_step(a, std::vector<float>{0.0f}, am, av, 0.01f, 2, skip);
+    CHECK(a[0] == 1.0f);
+    CHECK(am[0] == 0.5f);
+    adam_step(a, std::vector<float>{0.0f}, am, av, 0.01f, 2, AdamSettings{});
+    CHECK(am[0] == doctest::Approx(0.45f));
+    CHECK(a[0] < 1.0f);  // the decayed momentum still moves it
 }
 
 TEST_SUITE_END();

@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "glint/core/adam.h"
 #include "glint/core/backend.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/gradients.h"
@@ -734,6 +735,24 @@ TEST_SUITE("cpu") {
 
 namespace {
 
+// n Gaussians of SH degree 3 around the origin, small and turned at random, as the CUDA comparisons use.
+GaussianCloud random_scene(int n, std::mt19937& random) {
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    DoubleScene s;
+    s.n = n;
+    for (int i = 0; i < s.n; ++i) {
+        for (int k = 0; k < 3; ++k) {
+            s.position.push_back(0.8 * u(random));
+            s.log_scale.push_back(-2.5 + 0.6 * u(random));
+        }
+        for (int k = 0; k < 4; ++k) s.rotation.push_back(u(random));
+        s.opacity.push_back(2.0 * u(random));
+        for (int k = 0; k < 3; ++k) s.dc.push_back(0.8 * u(random));
+        for (int k = 0; k < 3 * DoubleScene::kRest; ++k) s.rest.push_back(0.3 * u(random));
+    }
+    return s.to_cloud();
+}
+
 // The gradients of the same loss through the CPU and the CUDA backends, in that order.
 std::pair<glint::splatting::CloudGradients, glint::splatting::CloudGradients> backward_on_both(
     const GaussianCloud& cloud, const Camera& camera, const glint::splatting::RenderSettings& settings,
@@ -774,19 +793,7 @@ TEST_SUITE("cuda") {
         }
         std::mt19937 random(23);
         std::uniform_real_distribution<double> u(-1.0, 1.0);
-        DoubleScene s;
-        s.n = 400;
-        for (int i = 0; i < s.n; ++i) {
-            for (int k = 0; k < 3; ++k) {
-                s.position.push_back(0.8 * u(random));
-                s.log_scale.push_back(-2.5 + 0.6 * u(random));
-            }
-            for (int k = 0; k < 4; ++k) s.rotation.push_back(u(random));
-            s.opacity.push_back(2.0 * u(random));
-            for (int k = 0; k < 3; ++k) s.dc.push_back(0.8 * u(random));
-            for (int k = 0; k < 3 * DoubleScene::kRest; ++k) s.rest.push_back(0.3 * u(random));
-        }
-        const GaussianCloud cloud = s.to_cloud();
+        const GaussianCloud cloud = random_scene(400, random);
         const Camera camera = Camera::look_at({2.2f, -2.0f, 1.4f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 120, 90);
         std::vector<float> v_color(120 * 90 * 3);
         for (float& w : v_color) w = static_cast<float>(u(random));
@@ -805,6 +812,105 @@ TEST_SUITE("cuda") {
         MESSAGE("drawn by one backend only: ", differ, " of ", cloud.size());
         CHECK(differ * 200 <= cloud.size());
         CHECK(std::count(cpu_grads.visible.begin(), cpu_grads.visible.end(), 1.0f) > 100);
+    }
+
+    TEST_CASE(
+        "the CUDA training state: upload and download are exact, Adam and the statistic match the host") {
+        const glint::CudaStatus& status = glint::cuda_status();
+        if (!status.usable()) {
+            glint::test::skip(status.reason);
+            return;
+        }
+        using glint::splatting::OptimizerState;
+        std::mt19937 random(31);
+        std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+        const GaussianCloud cloud = random_scene(300, random);
+        // Moments large against one step's squared gradient, so the update is smooth in the gradient and
+        // the two backends' rounding moves it a little, not by a whole step.
+        OptimizerState state;
+        const auto strides = glint::splatting::parameter_group_strides(cloud);
+        for (std::size_t g = 0; g < glint::splatting::kParameterGroups; ++g) {
+            for (std::size_t k = 0; k < cloud.size() * strides[g]; ++k) {
+                state.moments[g].m.push_back(1e-3f * u(random));
+                state.moments[g].v.push_back(1e-4f * (1.5f + u(random)));
+            }
+        }
+        for (std::size_t i = 0; i < cloud.size(); ++i) {
+            state.grad_sums.push_back(1e-3f * (1.0f + u(random)));
+            state.grad_views.push_back(static_cast<float>(i % 5));
+        }
+
+        auto rasterizer = glint::splatting::create_rasterizer(glint::Backend::Cuda);
+        glint::splatting::ResidentTraining* device = rasterizer->resident_training();
+        REQUIRE(device != nullptr);
+        GaussianCloud back = cloud;  // the device's copy comes back into this one
+        device->upload(back, state);
+        OptimizerState state_back;
+        device->download(back, state_back);
+        CHECK(std::ranges::equal(back.positions(), cloud.positions()));
+        CHECK(std::ranges::equal(back.sh_rest(), cloud.sh_rest()));
+        CHECK(state_back.moments[5].v == state.moments[5].v);
+        CHECK(state_back.grad_views == state.grad_views);
+
+        // One step on the device against the same step on the host (CPU backward, adam_step).
+        const Camera camera = Camera::look_at({2.2f, -2.0f, 1.4f}, {0, 0, 0}, {0, 0, 1}, 50.0f, 120, 90);
+        std::vector<float> v_color(120 * 90 * 3);
+        for (float& w : v_color) w = 1e-3f * u(random);
+        glint::splatting::RenderSettings settings;
+        settings.background = {0.2f, 0.5f, 0.9f};
+        glint::splatting::RenderOutput out;
+        rasterizer->render(back, camera, settings, out);
+        device->backward(back, camera, settings, v_color, true);
+        const float lr = 1e-3f;
+        for (std::size_t g = 0; g < 6; ++g) device->adam(g, lr, 7);
+        OptimizerState stepped;
+        device->download(back, stepped);
+
+        glint::splatting::CloudGradients grads;
+        grads.reset(cloud);
+        auto cpu = glint::splatting::create_rasterizer(glint::Backend::Cpu);
+        cpu->render(cloud, camera, settings, out);
+        cpu->backward(cloud, camera, settings, v_color, grads);
+        GaussianCloud host = cloud;
+        OptimizerState host_state = state;
+        const std::array<std::span<float>, 6> values = {host.positions(), host.log_scales(),
+                                                        host.rotations(), host.opacity_logits(),
+                                                        host.sh_dc(),     host.sh_rest()};
+        const std::array<const std::vector<float>*, 6> gradients = {&grads.positions, &grads.log_scales,
+                                                                    &grads.rotations, &grads.opacity_logits,
+                                                                    &grads.sh_dc,     &grads.sh_rest};
+        for (std::size_t g = 0; g < 6; ++g)
+            glint::adam_step(values[g], *gradients[g], host_state.moments[g].m, host_state.moments[g].v, lr,
+                             7, glint::AdamSettings{});
+        const std::array<std::span<const float>, 6> device_values = {back.positions(), back.log_scales(),
+                                                                     back.rotations(), back.opacity_logits(),
+                                                                     back.sh_dc(),     back.sh_rest()};
+        const std::array<std::span<const float>, 6> start = {cloud.positions(), cloud.log_scales(),
+                                                             cloud.rotations(), cloud.opacity_logits(),
+                                                             cloud.sh_dc(),     cloud.sh_rest()};
+        for (std::size_t g = 0; g < 6; ++g) {
+            double top = 0, worst = 0;
+            for (std::size_t k = 0; k < values[g].size(); ++k) {
+                const double host_move = double(values[g][k]) - start[g][k];
+                top = std::max(top, std::abs(host_move));
+                worst = std::max(worst, std::abs(double(device_values[g][k]) - start[g][k] - host_move));
+            }
+            MESSAGE("group ", g, ": largest step ", top, ", largest CPU-CUDA difference ", worst);
+            CHECK(top > 0);
+            CHECK(worst <= 2e-2 * top);
+        }
+        // The statistic: the frame's screen-space gradients and drawn Gaussians added to the sums.
+        std::size_t views_differ = 0;
+        double sum_worst = 0, sum_top = 0;
+        for (std::size_t i = 0; i < cloud.size(); ++i) {
+            views_differ += stepped.grad_views[i] != state.grad_views[i] + grads.visible[i];
+            sum_top = std::max(sum_top, double(grads.mean2d_norm[i]));
+            sum_worst = std::max(sum_worst, std::abs(double(stepped.grad_sums[i]) - state.grad_sums[i] -
+                                                     grads.mean2d_norm[i]));
+        }
+        CHECK(views_differ * 100 <= cloud.size());
+        CHECK(sum_top > 0);
+        CHECK(sum_worst <= 2e-2 * sum_top);
     }
 
     TEST_CASE("the CUDA backward pass of 4D Gaussians matches the CPU one") {

@@ -89,6 +89,19 @@ double held_out_psnr(const Dataset& dataset, splatting::TrainOptions options) {
     return trainer.evaluate().psnr;
 }
 
+// 300 iterations from 4,000 random Gaussians at SH degree 1, densified from 30 to 150.
+splatting::TrainOptions short_run() {
+    splatting::TrainOptions options;
+    options.iterations = 300;
+    options.random_count = 4000;
+    options.position_decay_iterations = 300;
+    options.densify_from = 30;
+    options.densify_until = 150;
+    options.sh_degree = 1;
+    options.sh_interval = 100;
+    return options;
+}
+
 }  // namespace
 
 TEST_SUITE("cpu") {
@@ -386,14 +399,7 @@ TEST_SUITE("cpu") {
         make_dataset(dir.path());
         const Dataset dataset = load_dataset(dir.path());
         REQUIRE(dataset.test.size() == 2);
-        splatting::TrainOptions options;
-        options.iterations = 300;
-        options.random_count = 4000;
-        options.position_decay_iterations = 300;
-        options.densify_from = 30;
-        options.densify_until = 150;
-        options.sh_degree = 1;
-        options.sh_interval = 100;
+        splatting::TrainOptions options = short_run();
         splatting::Trainer trainer(dataset, options);
         const double start = trainer.evaluate().psnr;
         for (int i = 0; i < options.iterations; ++i) trainer.step();
@@ -587,6 +593,57 @@ TEST_SUITE("cpu") {
         INFO(finished.output);
         CHECK(finished.exit_code == 0);
         CHECK(std::filesystem::exists(dir / "scene.ply"));
+    }
+}
+
+TEST_SUITE("cuda") {
+    TEST_CASE("CUDA training keeps Adam and the statistic on the device and trains as the CPU does") {
+        const CudaStatus& status = cuda_status();
+        if (!status.usable()) {
+            test::skip(status.reason);
+            return;
+        }
+        test::TempDir dir;
+        make_dataset(dir.path());
+        const Dataset dataset = load_dataset(dir.path());
+        splatting::TrainOptions options = short_run();
+        options.densify_interval = 30;
+        double psnr[2] = {0, 0};
+        std::size_t sizes[2] = {0, 0};
+        for (const Backend backend : {Backend::Cpu, Backend::Cuda}) {
+            options.backend = backend;
+            splatting::Trainer trainer(dataset, options);
+            const double start = trainer.evaluate().psnr;
+            for (int i = 0; i < options.iterations; ++i) trainer.step();
+            const int b = backend == Backend::Cuda ? 1 : 0;
+            psnr[b] = trainer.evaluate().psnr;
+            sizes[b] = trainer.cloud().size();
+            CHECK(psnr[b] > start + 8.0);
+            for (const float x : trainer.cloud().positions()) REQUIRE(std::isfinite(x));
+        }
+        MESSAGE("test PSNR after 300 iterations: CPU ", psnr[0], " dB, ", sizes[0], " Gaussians; CUDA ",
+                psnr[1], " dB, ", sizes[1], " Gaussians");
+        CHECK(std::abs(psnr[1] - psnr[0]) < 1.0);
+        CHECK(std::abs(double(sizes[1]) - double(sizes[0])) <= 0.2 * double(sizes[0]));
+
+        // A checkpoint written from the device's state holds what the trainer holds, and resumes.
+        options.backend = Backend::Cuda;
+        splatting::Trainer first(dataset, options);
+        for (int i = 0; i < 70; ++i) first.step();
+        first.save_checkpoint(dir / "cuda.ckpt");
+        options.backend = Backend::Cpu;
+        splatting::Trainer on_cpu(dataset, options);
+        on_cpu.load_checkpoint(dir / "cuda.ckpt");
+        REQUIRE(on_cpu.cloud().size() == first.cloud().size());
+        CHECK(std::ranges::equal(on_cpu.cloud().positions(), first.cloud().positions()));
+        CHECK(std::ranges::equal(on_cpu.cloud().opacity_logits(), first.cloud().opacity_logits()));
+        options.backend = Backend::Cuda;
+        splatting::Trainer resumed(dataset, options);
+        resumed.load_checkpoint(dir / "cuda.ckpt");
+        for (int i = 70; i < options.iterations; ++i) resumed.step();
+        const double resumed_psnr = resumed.evaluate().psnr;
+        MESSAGE("resumed from iteration 70 on CUDA: ", resumed_psnr, " dB");
+        CHECK(std::abs(resumed_psnr - psnr[1]) < 1.0);
     }
 }
 

@@ -12,6 +12,11 @@ namespace glint::splatting {
 raster::FrameParams make_frame_params(const GaussianCloud& cloud, const Camera& camera,
                                       const RenderSettings& settings);
 
+// The preconditions of a backward pass (Rasterizer::backward's, ResidentTraining::backward's): throws
+// ContractError for viewing-only settings or a v_color of the wrong size.
+void check_backward_inputs(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                           std::span<const float> v_color);
+
 // The camera as the differentiable chain (gradients.h) reads it, for the frame `f`.
 raster::View3<float> make_view3(const raster::FrameParams& f);
 

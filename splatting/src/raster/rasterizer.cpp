@@ -44,6 +44,15 @@ RenderStats Rasterizer::render(const GaussianCloud& cloud, const Camera& camera,
     return render_impl(cloud, camera, settings, out);
 }
 
+std::array<std::size_t, kParameterGroups> parameter_group_strides(const GaussianCloud& cloud) {
+    const std::size_t t = cloud.is_4d() ? 1 : 0;
+    return {3,     3,
+            4,     1,
+            3,     static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3,
+            t,     t,
+            4 * t, cloud.time_color_per_gaussian()};
+}
+
 void CloudGradients::reset(const GaussianCloud& cloud) {
     const auto zero = [](std::vector<float>& v, std::size_t n) { v.assign(n, 0.0f); };
     zero(positions, cloud.positions().size());
@@ -60,8 +69,8 @@ void CloudGradients::reset(const GaussianCloud& cloud) {
     zero(time_color, cloud.is_4d() ? cloud.time_color().size() : 0);
 }
 
-void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
-                          std::span<const float> v_color, CloudGradients& grads) {
+void check_backward_inputs(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                           std::span<const float> v_color) {
     GLINT_CHECK(!settings.antialias, "backward: the anti-aliasing filter has no backward pass yet");
     GLINT_CHECK(settings.keep == nullptr && settings.max_gaussians >= cloud.size() &&
                     settings.min_radius == 0.0f && settings.active.empty() &&
@@ -69,6 +78,11 @@ void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, cons
                 "backward: level-of-detail, active-mask and significance settings are for viewing");
     GLINT_CHECK(v_color.size() == static_cast<std::size_t>(camera.width) * camera.height * 3,
                 "backward: v_color must be [H, W, 3] of the camera");
+}
+
+void Rasterizer::backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                          std::span<const float> v_color, CloudGradients& grads) {
+    check_backward_inputs(cloud, camera, settings, v_color);
     GLINT_CHECK(grads.positions.size() == cloud.positions().size() &&
                     grads.sh_rest.size() == cloud.sh_rest().size() &&
                     grads.time_means.size() == (cloud.is_4d() ? cloud.size() : 0) &&

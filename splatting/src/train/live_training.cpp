@@ -31,6 +31,11 @@ void LiveTraining::publish(const GaussianCloud& cloud, double seconds, bool forc
     ++m_version;
 }
 
+bool LiveTraining::publish_due(double seconds) const {
+    std::lock_guard lock(m_mutex);
+    return seconds - m_published_at >= kPublishInterval;
+}
+
 void LiveTraining::progress(int iteration, int iterations, double loss, double psnr, double rate,
                             double seconds, std::size_t gaussians) {
     std::lock_guard lock(m_mutex);

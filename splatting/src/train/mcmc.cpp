@@ -66,9 +66,9 @@ std::vector<std::uint32_t> sample_by_weight(const std::vector<float>& weights, s
 }  // namespace
 
 void Trainer::zero_moments(std::uint32_t row) {
-    const std::array<std::size_t, kGroups> strides = moment_strides(m_cloud);
-    for (std::size_t g = 0; g < kGroups; ++g) {
-        Moments& m = m_moments[g];
+    const std::array<std::size_t, kParameterGroups> strides = parameter_group_strides(m_cloud);
+    for (std::size_t g = 0; g < kParameterGroups; ++g) {
+        OptimizerState::Moments& m = m_state.moments[g];
         const std::size_t begin = row * strides[g], end = begin + strides[g];
         if (m.m.size() < end) continue;  // no step has sized it yet
         std::fill(m.m.begin() + static_cast<std::ptrdiff_t>(begin),

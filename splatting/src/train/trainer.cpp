@@ -267,14 +267,38 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& given, std::optiona
     for (const DatasetView& view : dataset.train) cameras.push_back(view.camera);
     const std::optional<glm::vec3> up = mean_camera_up(cameras);
     if (up && !m_cloud.up()) m_cloud.set_up(std::array<float, 3>{up->x, up->y, up->z});
-    m_grad_accum.assign(n, 0.0f);
-    m_grad_count.assign(n, 0.0f);
+    m_state.grad_sums.assign(n, 0.0f);
+    m_state.grad_views.assign(n, 0.0f);
     m_train_images.resize(dataset.train.size());
     m_train_moments.resize(dataset.train.size());
     m_test_images.resize(dataset.test.size());
     if (options.random_background && image(0, false).alpha.empty())
         log::warn(dataset.train.front().image.string(),
                   ": random backgrounds need images with alpha; this dataset has none, so they are not used");
+    // A backend that keeps training state beside its resident scene (CUDA) runs Adam and sums the
+    // densification statistic there. MCMC (noise and regularisers on the host every step), batches and
+    // ranks (gradients summed on the host) keep the host path.
+    if (options.densify == TrainOptions::Densify::Adc && options.batch_views == 1 &&
+        options.collective == nullptr)
+        m_resident = m_rasterizer->resident_training();
+    push_state();
+}
+
+const GaussianCloud& Trainer::cloud() const {
+    pull_state();
+    return m_cloud;
+}
+
+void Trainer::pull_state() const {
+    if (!m_device_ahead) return;
+    m_resident->download(m_cloud, m_state);
+    m_device_ahead = false;
+}
+
+void Trainer::push_state() {
+    if (m_resident == nullptr) return;
+    m_resident->upload(m_cloud, m_state);
+    m_device_ahead = false;
 }
 
 void Trainer::initialise_cloud() {
@@ -368,10 +392,34 @@ const SsimMoments<float>* Trainer::moments(std::size_t view) {
     return slot.get();
 }
 
-void Trainer::adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr) {
+void Trainer::adam(std::span<float> values, std::span<const float> grad, OptimizerState::Moments& moments,
+                   float lr) {
     moments.m.resize(values.size(), 0.0f);
     moments.v.resize(values.size(), 0.0f);
     adam_step(values, grad, moments.m, moments.v, lr, m_iteration, AdamSettings{});  // the reference's
+}
+
+void Trainer::optimize(float lr_position) {
+    const TrainOptions& o = m_options;
+    const float lr_time_mean = o.lr_time_mean * (m_time_span > 0.0f ? m_time_span : 1.0f);
+    const std::array<float, kParameterGroups> rates = {
+        lr_position,  o.lr_scale,   o.lr_rotation, o.lr_opacity,  o.lr_sh_dc,
+        o.lr_sh_rest, lr_time_mean, o.lr_scale,    o.lr_rotation, o.lr_sh_rest};
+    const std::size_t groups = m_cloud.is_4d() ? kParameterGroups : 6;
+    if (m_resident != nullptr) {
+        for (std::size_t g = 0; g < groups; ++g) m_resident->adam(g, rates[g], m_iteration);
+        m_device_ahead = true;
+        return;
+    }
+    GaussianCloud& c = m_cloud;
+    const std::array<std::span<float>, kParameterGroups> values = {
+        c.positions(), c.log_scales(), c.rotations(),       c.opacity_logits(),  c.sh_dc(),
+        c.sh_rest(),   c.time_means(), c.log_time_scales(), c.rotations_right(), c.time_color()};
+    const CloudGradients& d = m_grads;
+    const std::array<const std::vector<float>*, kParameterGroups> grads = {
+        &d.positions, &d.log_scales, &d.rotations,       &d.opacity_logits,  &d.sh_dc,
+        &d.sh_rest,   &d.time_means, &d.log_time_scales, &d.rotations_right, &d.time_color};
+    for (std::size_t g = 0; g < groups; ++g) adam(values[g], *grads[g], m_state.moments[g], rates[g]);
 }
 
 namespace {
@@ -498,7 +546,12 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
     m_profile.loss += ms_since(start);
 
     start = Clock::now();
-    m_rasterizer->backward(m_cloud, v.camera, settings, m_v_image, grads);
+    if (m_resident != nullptr) {
+        const bool statistics = m_iteration < o.densify_until;
+        m_resident->backward(m_cloud, v.camera, settings, m_v_image, statistics);
+    } else {
+        m_rasterizer->backward(m_cloud, v.camera, settings, m_v_image, grads);
+    }
     m_profile.backward += ms_since(start);
     return {loss.loss, loss.mse};
 }
@@ -521,7 +574,7 @@ StepResult Trainer::step() {
     if (m_iteration % o.sh_interval == 0 && m_active_sh < m_cloud.sh_degree()) ++m_active_sh;
     const bool mcmc = o.densify == TrainOptions::Densify::Mcmc;
     const bool statistics = !mcmc && m_iteration < o.densify_until;
-    m_grads.reset(m_cloud);
+    if (m_resident == nullptr) m_grads.reset(m_cloud);
     const std::size_t batch = static_cast<std::size_t>(o.batch_views);
     if (batch > 1 && statistics) {
         m_batch_norm.assign(m_cloud.size(), 0.0f);
@@ -584,19 +637,7 @@ StepResult Trainer::step() {
     const float lr_position =
         std::exp((1.0f - progress) * std::log(o.lr_position) + progress * std::log(o.lr_position_final)) *
         m_dataset.camera_extent;
-    adam(m_cloud.positions(), m_grads.positions, m_moments[0], lr_position);
-    adam(m_cloud.log_scales(), m_grads.log_scales, m_moments[1], o.lr_scale);
-    adam(m_cloud.rotations(), m_grads.rotations, m_moments[2], o.lr_rotation);
-    adam(m_cloud.opacity_logits(), m_grads.opacity_logits, m_moments[3], o.lr_opacity);
-    adam(m_cloud.sh_dc(), m_grads.sh_dc, m_moments[4], o.lr_sh_dc);
-    adam(m_cloud.sh_rest(), m_grads.sh_rest, m_moments[5], o.lr_sh_rest);
-    if (m_cloud.is_4d()) {
-        adam(m_cloud.time_means(), m_grads.time_means, m_moments[6],
-             o.lr_time_mean * (m_time_span > 0.0f ? m_time_span : 1.0f));
-        adam(m_cloud.log_time_scales(), m_grads.log_time_scales, m_moments[7], o.lr_scale);
-        adam(m_cloud.rotations_right(), m_grads.rotations_right, m_moments[8], o.lr_rotation);
-        adam(m_cloud.time_color(), m_grads.time_color, m_moments[9], o.lr_sh_rest);
-    }
+    optimize(lr_position);
     m_profile.optimizer += ms_since(start);
 
     start = Clock::now();
@@ -606,12 +647,18 @@ StepResult Trainer::step() {
             m_iteration % o.densify_interval == 0)
             mcmc_relocate_and_grow();
     } else if (m_iteration < o.densify_until) {
-        add_densification_statistics(m_grads, m_grad_accum, m_grad_count);
-        if (m_iteration >= o.densify_from && m_iteration % o.densify_interval == 0)
-            densify_and_prune(m_iteration > o.opacity_reset_interval);
+        if (m_resident == nullptr)
+            add_densification_statistics(m_grads, m_state.grad_sums, m_state.grad_views);
+        const bool densify = m_iteration >= o.densify_from && m_iteration % o.densify_interval == 0;
         const bool background_reset =
             m_iteration == o.densify_from && !o.random_background && !image(0, false).alpha.empty();
-        if (m_iteration % o.opacity_reset_interval == 0 || background_reset) reset_opacity();
+        const bool reset = m_iteration % o.opacity_reset_interval == 0 || background_reset;
+        if (densify || reset) {
+            pull_state();  // the rounds run on the host, every few hundred steps
+            if (densify) densify_and_prune(m_iteration > o.opacity_reset_interval);
+            if (reset) reset_opacity();
+            push_state();
+        }
     }
     m_profile.densify += ms_since(start);
     return result;
@@ -628,33 +675,24 @@ void Trainer::keep_rows(const std::vector<std::uint8_t>& keep) {
         gather_rows(v, out, stride, rows);
         v.swap(out);
     };
-    const std::array<std::size_t, kGroups> strides = moment_strides(m_cloud);
-    for (std::size_t g = 0; g < kGroups; ++g) {
-        gather_vector(m_moments[g].m, strides[g]);
-        gather_vector(m_moments[g].v, strides[g]);
+    const std::array<std::size_t, kParameterGroups> strides = parameter_group_strides(m_cloud);
+    for (std::size_t g = 0; g < kParameterGroups; ++g) {
+        gather_vector(m_state.moments[g].m, strides[g]);
+        gather_vector(m_state.moments[g].v, strides[g]);
     }
-    gather_vector(m_grad_accum, 1);
-    gather_vector(m_grad_count, 1);
-}
-
-std::array<std::size_t, Trainer::kGroups> Trainer::moment_strides(const GaussianCloud& cloud) {
-    const std::size_t t = cloud.is_4d() ? 1 : 0;
-    return {3,     3,
-            4,     1,
-            3,     static_cast<std::size_t>(cloud.sh_rest_per_channel()) * 3,
-            t,     t,
-            4 * t, cloud.time_color_per_gaussian()};
+    gather_vector(m_state.grad_sums, 1);
+    gather_vector(m_state.grad_views, 1);
 }
 
 void Trainer::grow_state(std::size_t total) {
-    const std::array<std::size_t, kGroups> strides = moment_strides(m_cloud);
-    for (std::size_t g = 0; g < kGroups; ++g) {
-        m_moments[g].m.resize(total * strides[g], 0.0f);
-        m_moments[g].v.resize(total * strides[g], 0.0f);
+    const std::array<std::size_t, kParameterGroups> strides = parameter_group_strides(m_cloud);
+    for (std::size_t g = 0; g < kParameterGroups; ++g) {
+        m_state.moments[g].m.resize(total * strides[g], 0.0f);
+        m_state.moments[g].v.resize(total * strides[g], 0.0f);
     }
     // The statistics start again after every round, for every Gaussian.
-    m_grad_accum.assign(total, 0.0f);
-    m_grad_count.assign(total, 0.0f);
+    m_state.grad_sums.assign(total, 0.0f);
+    m_state.grad_views.assign(total, 0.0f);
 }
 
 void Trainer::densify_and_prune(bool prune_large) {
@@ -664,7 +702,7 @@ void Trainer::densify_and_prune(bool prune_large) {
     std::vector<std::uint32_t> candidates;
     std::vector<float> mean_grad(n, 0.0f);
     for (std::size_t i = 0; i < n; ++i) {
-        mean_grad[i] = m_grad_count[i] > 0 ? m_grad_accum[i] / m_grad_count[i] : 0.0f;
+        mean_grad[i] = m_state.grad_views[i] > 0 ? m_state.grad_sums[i] / m_state.grad_views[i] : 0.0f;
         if (mean_grad[i] >= o.densify_grad_threshold) candidates.push_back(static_cast<std::uint32_t>(i));
     }
     // Under a Gaussian budget, the candidates with the largest gradients go first (ties by index, so
@@ -766,8 +804,8 @@ void Trainer::densify_and_prune(bool prune_large) {
 void Trainer::reset_opacity() {
     const float cap = logit(0.01f);
     for (float& o : m_cloud.opacity_logits()) o = std::min(o, cap);
-    std::fill(m_moments[3].m.begin(), m_moments[3].m.end(), 0.0f);
-    std::fill(m_moments[3].v.begin(), m_moments[3].v.end(), 0.0f);
+    std::fill(m_state.moments[3].m.begin(), m_state.moments[3].m.end(), 0.0f);
+    std::fill(m_state.moments[3].v.begin(), m_state.moments[3].v.end(), 0.0f);
 }
 
 namespace {
@@ -778,6 +816,7 @@ constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '4'};
 }  // namespace
 
 void Trainer::save_checkpoint(const std::filesystem::path& path) const {
+    pull_state();
     BinaryWriter w;
     for (const char c : kCheckpointMagic) w.put(c);
     w.put(static_cast<std::int32_t>(m_iteration));
@@ -796,12 +835,12 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
          {c.positions(), c.log_scales(), c.rotations(), c.opacity_logits(), c.sh_dc(), c.sh_rest(),
           c.time_means(), c.log_time_scales(), c.rotations_right(), c.time_color()})
         w.put_array<float>(a);
-    for (const Moments& m : m_moments) {
+    for (const OptimizerState::Moments& m : m_state.moments) {
         w.put_array<float>(m.m);
         w.put_array<float>(m.v);
     }
-    w.put_array<float>(m_grad_accum);
-    w.put_array<float>(m_grad_count);
+    w.put_array<float>(m_state.grad_sums);
+    w.put_array<float>(m_state.grad_views);
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
     file.commit();
@@ -846,14 +885,14 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
           cloud.sh_rest(), cloud.time_means(), cloud.log_time_scales(), cloud.rotations_right(),
           cloud.time_color()})
         r.get_into(a);
-    std::array<Moments, kGroups> moments;
-    for (Moments& m : moments) {
+    std::array<OptimizerState::Moments, kParameterGroups> moments;
+    for (OptimizerState::Moments& m : moments) {
         m.m = r.get_array<float>();
         m.v = r.get_array<float>();
     }
     {
-        const std::array<std::size_t, kGroups> strides = moment_strides(cloud);
-        for (std::size_t g = 0; g < kGroups; ++g)
+        const std::array<std::size_t, kParameterGroups> strides = parameter_group_strides(cloud);
+        for (std::size_t g = 0; g < kParameterGroups; ++g)
             for (const std::vector<float>* m : {&moments[g].m, &moments[g].v})
                 if (!m->empty() && m->size() != count * strides[g])
                     r.fail("its optimiser state does not match the Gaussians");
@@ -868,9 +907,10 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     m_order.assign(order.begin(), order.end());
     m_next = static_cast<std::size_t>(next);
     m_cloud = std::move(cloud);
-    m_moments = std::move(moments);
-    m_grad_accum = std::move(accum);
-    m_grad_count = std::move(counts);
+    m_state.moments = std::move(moments);
+    m_state.grad_sums = std::move(accum);
+    m_state.grad_views = std::move(counts);
+    push_state();
 }
 
 Evaluation Trainer::evaluate(bool training_views) {

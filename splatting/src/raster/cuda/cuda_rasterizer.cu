@@ -1,6 +1,9 @@
 // CUDA tile rasterizer, host side: keeps the scene on the device across frames (uploaded again only when
 // the cloud's identity or version changes) and runs the stages (stages.cuh) in the CPU backend's order.
+// For training it also keeps the optimizer state there (ResidentTraining): gradients, Adam's moments and
+// the densification statistic never leave the device between densification rounds.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <span>
@@ -24,9 +27,16 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-class CudaRasterizer final : public Rasterizer {
+class CudaRasterizer final : public Rasterizer, public ResidentTraining {
 public:
     Backend backend() const override { return Backend::Cuda; }
+    ResidentTraining* resident_training() override { return this; }
+
+    void upload(const GaussianCloud& cloud, const OptimizerState& state) override;
+    void download(GaussianCloud& cloud, OptimizerState& state) override;
+    void backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                  std::span<const float> v_color, bool statistics) override;
+    void adam(std::size_t group, float lr, int iteration) override;
 
 private:
     RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
@@ -35,6 +45,12 @@ private:
                        std::span<const float> v_color, CloudGradients& grads) override;
     // Uploads the cloud unless the device holds this identity and version already.
     void make_resident(const GaussianCloud& cloud);
+    // The backward pass of the last frame into the device's gradient buffers (sized as the cloud).
+    void backward_on_device(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
+                            std::span<const float> v_color);
+    // Parameter group g's resident array and its gradient (ResidentTraining's group order).
+    DeviceBuffer<float>& group_values(std::size_t g);
+    DeviceBuffer<float>& group_gradient(std::size_t g);
 
     // The scene on the device, and which cloud (identity, version) it is.
     DeviceBuffer<float> m_positions, m_log_scales, m_rotations, m_opacity_logits, m_sh_dc, m_sh_rest;
@@ -56,7 +72,93 @@ private:
     DeviceBuffer<float> m_v_positions, m_v_log_scales, m_v_rotations, m_v_opacity, m_v_sh_dc, m_v_sh_rest,
         m_mean2d_norm, m_v_time_means, m_v_log_time_scales, m_v_rotations_right, m_v_time_color;
     int m_last_width = 0, m_last_height = 0;
+    // Training state (ResidentTraining): Adam's moments per group and the densification statistic.
+    std::array<DeviceBuffer<float>, kParameterGroups> m_moment_m, m_moment_v;
+    DeviceBuffer<float> m_grad_sums, m_grad_views;  // [N]
 };
+
+DeviceBuffer<float>& CudaRasterizer::group_values(std::size_t g) {
+    std::array<DeviceBuffer<float>*, kParameterGroups> groups = {
+        &m_positions, &m_log_scales, &m_rotations,       &m_opacity_logits,  &m_sh_dc,
+        &m_sh_rest,   &m_time_means, &m_log_time_scales, &m_rotations_right, &m_time_color};
+    return *groups.at(g);
+}
+
+DeviceBuffer<float>& CudaRasterizer::group_gradient(std::size_t g) {
+    std::array<DeviceBuffer<float>*, kParameterGroups> groups = {
+        &m_v_positions, &m_v_log_scales, &m_v_rotations,       &m_v_opacity,         &m_v_sh_dc,
+        &m_v_sh_rest,   &m_v_time_means, &m_v_log_time_scales, &m_v_rotations_right, &m_v_time_color};
+    return *groups.at(g);
+}
+
+void CudaRasterizer::upload(const GaussianCloud& cloud, const OptimizerState& state) {
+    m_resident = false;  // every array again, whatever the version says
+    make_resident(cloud);
+    const std::array<std::size_t, kParameterGroups> strides = parameter_group_strides(cloud);
+    const std::size_t n = cloud.size();
+    const auto put = [](DeviceBuffer<float>& to, const std::vector<float>& from, std::size_t count) {
+        GLINT_CHECK(from.empty() || from.size() == count, "resident training: state of another shape");
+        to.resize(count);
+        if (count == 0) return;
+        if (from.empty())
+            GLINT_CUDA_CHECK(cudaMemset(to.data(), 0, count * sizeof(float)));
+        else
+            to.upload(from);
+    };
+    for (std::size_t g = 0; g < kParameterGroups; ++g) {
+        put(m_moment_m[g], state.moments[g].m, n * strides[g]);
+        put(m_moment_v[g], state.moments[g].v, n * strides[g]);
+    }
+    put(m_grad_sums, state.grad_sums, n);
+    put(m_grad_views, state.grad_views, n);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+}
+
+void CudaRasterizer::download(GaussianCloud& cloud, OptimizerState& state) {
+    GLINT_CHECK(
+        m_resident && cloud.identity() == m_resident_identity && cloud.version() == m_resident_version,
+        "resident training: download into a cloud the device does not hold");
+    const std::array<std::span<float>, kParameterGroups> values = {
+        cloud.positions(),       cloud.log_scales(), cloud.rotations(),  cloud.opacity_logits(),
+        cloud.sh_dc(),           cloud.sh_rest(),    cloud.time_means(), cloud.log_time_scales(),
+        cloud.rotations_right(), cloud.time_color()};
+    for (std::size_t g = 0; g < kParameterGroups; ++g) {
+        group_values(g).download(values[g]);
+        state.moments[g].m.resize(values[g].size());
+        state.moments[g].v.resize(values[g].size());
+        m_moment_m[g].download(state.moments[g].m);
+        m_moment_v[g].download(state.moments[g].v);
+    }
+    state.grad_sums.resize(cloud.size());
+    state.grad_views.resize(cloud.size());
+    m_grad_sums.download(state.grad_sums);
+    m_grad_views.download(state.grad_views);
+    GLINT_CUDA_CHECK(cudaDeviceSynchronize());
+    m_resident_version = cloud.version();  // the writes above bumped it; the device holds these values
+}
+
+void CudaRasterizer::backward(const GaussianCloud& cloud, const Camera& camera,
+                              const RenderSettings& settings, std::span<const float> v_color,
+                              bool statistics) {
+    check_backward_inputs(cloud, camera, settings, v_color);
+    backward_on_device(cloud, camera, settings, v_color);
+    if (statistics) {
+        GLINT_CHECK(m_grad_sums.size() == cloud.size(), "resident training: upload() the state first");
+        cuda_raster::add_statistics(m_mean2d_norm.data(), m_counts.data(),
+                                    static_cast<uint32_t>(cloud.size()), m_grad_sums.data(),
+                                    m_grad_views.data());
+    }
+}
+
+void CudaRasterizer::adam(std::size_t group, float lr, int iteration) {
+    GLINT_CHECK(iteration >= 1, "adam: iterations count from 1");
+    DeviceBuffer<float>& values = group_values(group);
+    DeviceBuffer<float>& grad = group_gradient(group);
+    GLINT_CHECK(grad.size() == values.size() && m_moment_m[group].size() == values.size(),
+                "resident training: upload() the state and run backward() first");
+    cuda_raster::adam(values.data(), grad.data(), m_moment_m[group].data(), m_moment_v[group].data(),
+                      values.size(), adam_step_constants(lr, iteration, AdamSettings{}));
+}
 
 void CudaRasterizer::make_resident(const GaussianCloud& cloud) {
     if (m_resident && cloud.identity() == m_resident_identity && cloud.version() == m_resident_version)
@@ -157,9 +259,8 @@ RenderStats CudaRasterizer::render_impl(const GaussianCloud& cloud, const Camera
     return stats;
 }
 
-void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& camera,
-                                   const RenderSettings& settings, std::span<const float> v_color,
-                                   CloudGradients& grads) {
+void CudaRasterizer::backward_on_device(const GaussianCloud& cloud, const Camera& camera,
+                                        const RenderSettings& settings, std::span<const float> v_color) {
     GLINT_CHECK(m_last_width == camera.width && m_last_height == camera.height,
                 "backward: call render() for this camera first");
     make_resident(cloud);  // as the CPU backend, the chain reads the cloud as it is now
@@ -174,17 +275,17 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
         b.resize(count);
         if (count > 0) GLINT_CUDA_CHECK(cudaMemset(b.data(), 0, count * sizeof(float)));
     };
-    zeroed(m_v_positions, grads.positions.size());
-    zeroed(m_v_log_scales, grads.log_scales.size());
-    zeroed(m_v_rotations, grads.rotations.size());
-    zeroed(m_v_opacity, grads.opacity_logits.size());
-    zeroed(m_v_sh_dc, grads.sh_dc.size());
-    zeroed(m_v_sh_rest, grads.sh_rest.size());
-    zeroed(m_mean2d_norm, grads.mean2d_norm.size());
-    zeroed(m_v_time_means, grads.time_means.size());
-    zeroed(m_v_log_time_scales, grads.log_time_scales.size());
-    zeroed(m_v_rotations_right, grads.rotations_right.size());
-    zeroed(m_v_time_color, grads.time_color.size());
+    zeroed(m_v_positions, cloud.positions().size());
+    zeroed(m_v_log_scales, cloud.log_scales().size());
+    zeroed(m_v_rotations, cloud.rotations().size());
+    zeroed(m_v_opacity, cloud.opacity_logits().size());
+    zeroed(m_v_sh_dc, cloud.sh_dc().size());
+    zeroed(m_v_sh_rest, cloud.sh_rest().size());
+    zeroed(m_mean2d_norm, cloud.size());
+    zeroed(m_v_time_means, cloud.time_means().size());
+    zeroed(m_v_log_time_scales, cloud.log_time_scales().size());
+    zeroed(m_v_rotations_right, cloud.rotations_right().size());
+    zeroed(m_v_time_color, cloud.time_color().size());
     const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
     const bool temporal = cloud.is_4d(), time_color = cloud.time_color_degree() > 0;
     const raster::GaussianArrays arrays{m_positions.data(),
@@ -212,6 +313,14 @@ void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& cam
     // As the CPU backend: the same per-Gaussian chain (chain.h), 4D ones at the frame's time.
     const raster::ChainFrame chain = make_chain_frame(frame, cloud, width, height);
     cuda_raster::preprocess_backward(arrays, chain, temporal, n, m_counts.data(), m_v_splats.data(), outputs);
+}
+
+void CudaRasterizer::backward_impl(const GaussianCloud& cloud, const Camera& camera,
+                                   const RenderSettings& settings, std::span<const float> v_color,
+                                   CloudGradients& grads) {
+    backward_on_device(cloud, camera, settings, v_color);
+    const uint32_t n = static_cast<uint32_t>(cloud.size());
+    const bool temporal = cloud.is_4d();
     // Added to what the caller accumulated.
     const auto add = [](DeviceBuffer<float>& from, std::vector<float>& to) {
         std::vector<float> part(to.size());

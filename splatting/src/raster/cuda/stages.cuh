@@ -1,7 +1,8 @@
 // The CUDA tile rasterizer's stages, one file each as the CPU backend's (preprocess.cu: per Gaussian,
 // forward and backward; sort.cu: pairs, radix sort, tile ranges; blend.cu: per pixel, forward and
-// backward), launched by the host code in cuda_rasterizer.cu. Every per-element function is the CPU's
-// (preprocess.h, raster_math.h, blend.h, gradients.h). Pointers are device memory.
+// backward; optimize.cu: the training state's Adam and statistic), launched by the host code in
+// cuda_rasterizer.cu. Every per-element function is the CPU's (preprocess.h, raster_math.h, blend.h,
+// gradients.h). Pointers are device memory.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "glint/core/adam.h"
 #include "glint/core/cuda/device_buffer.cuh"
 #include "glint/splatting/raster/blend.h"
 #include "glint/splatting/raster/chain.h"
@@ -61,5 +63,12 @@ void blend_forward(const uint2* ranges, const uint32_t* values, const raster::Sp
 // added into v_splats (zeroed by the caller).
 void blend_backward(const uint2* ranges, const uint32_t* values, const raster::Splat* splats, int width,
                     int height, raster::Vec3 background, const float* v_color, float* v_splats);
+
+// --- optimize.cu -----------------------------------------------------------------------------------------
+// One Adam step (core/adam.h) of n entries in place.
+void adam(float* values, const float* grad, float* m, float* v, std::size_t n, const AdamStep& step);
+// The densification statistic: for each of the n Gaussians the frame drew (count > 0), its screen-space
+// gradient added to sums and one view to views.
+void add_statistics(const float* mean2d_norm, const uint32_t* counts, uint32_t n, float* sums, float* views);
 
 }  // namespace glint::splatting::cuda_raster

@@ -12,6 +12,7 @@
 #include "glint/core/frame.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/raster_math.h"
+#include "glint/splatting/raster/resident_training.h"
 
 namespace glint::splatting {
 
@@ -90,6 +91,10 @@ public:
     // `grads` must have been reset() for the cloud.
     void backward(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                   std::span<const float> v_color, CloudGradients& grads);
+
+    // The backend's device-side training state (raster/resident_training.h), or null when it keeps none
+    // (the CPU backend: its scene is the host's).
+    virtual ResidentTraining* resident_training() { return nullptr; }
 
 private:
     virtual RenderStats render_impl(const GaussianCloud& cloud, const Camera& camera,

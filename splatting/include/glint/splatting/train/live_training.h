@@ -34,6 +34,9 @@ public:
     // Training thread.
     // Copies `cloud` for the viewer when the last copy is older than `interval` seconds (or `force`).
     void publish(const GaussianCloud& cloud, double seconds, bool force = false);
+    // Whether publish() at `seconds` would copy: a trainer whose scene lives on the device is read only
+    // then.
+    bool publish_due(double seconds) const;
     void progress(int iteration, int iterations, double loss, double psnr, double rate, double seconds,
                   std::size_t gaussians);
     void tested(int iteration, double psnr);

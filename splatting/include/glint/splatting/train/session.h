@@ -14,7 +14,7 @@ public:
 
     TrainingStepValues step() override;
     int iteration() const override { return m_trainer.iteration(); }
-    std::size_t size() const override { return m_trainer.cloud().size(); }
+    std::size_t size() const override { return m_trainer.gaussians(); }
     const char* size_unit() const override { return "Gaussians"; }
     TrainingEvaluation evaluate() override;
     std::optional<TrainingEvaluation> evaluate_training() override;

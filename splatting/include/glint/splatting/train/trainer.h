@@ -154,7 +154,9 @@ public:
 
     StepResult step();  // one iteration
     int iteration() const { return m_iteration; }
-    const GaussianCloud& cloud() const { return m_cloud; }
+    // The scene as it is now (with a device-resident state, copied back from the device first).
+    const GaussianCloud& cloud() const;
+    std::size_t gaussians() const { return m_cloud.size(); }
     const TrainProfile& profile() const { return m_profile; }
     int active_sh_degree() const { return m_active_sh; }
 
@@ -170,10 +172,14 @@ public:
     void load_checkpoint(const std::filesystem::path& path);
 
 private:
-    struct Moments {
-        std::vector<float> m, v;
-    };
-    void adam(std::span<float> values, std::span<const float> grad, Moments& moments, float lr);
+    // With a resident state: the device's copied into m_cloud and m_state (when it is ahead), and back
+    // (after the host changed them).
+    void pull_state() const;
+    void push_state();
+    void adam(std::span<float> values, std::span<const float> grad, OptimizerState::Moments& moments,
+              float lr);
+    // The step's Adam updates of every group (on the device with a resident state).
+    void optimize(float lr_position);
     std::size_t next_view();  // the next training view of this epoch's random order
     // Renders a training view over `background` (or the dataset's colour), and adds the gradient of
     // `weight` times its loss to m_grads (and to the appearance gradient). Returns the view's loss and
@@ -190,11 +196,6 @@ private:
     void mcmc_noise(float lr_position);
     void mcmc_relocate_and_grow();
     void zero_moments(std::uint32_t row);  // of one Gaussian, in every parameter group
-    // Floats per Gaussian of each Adam group (kGroups: positions, log_scales, rotations, opacity, sh_dc,
-    // sh_rest, then the 4D ones, 0 for a 3D cloud: time_means, log_time_scales, rotations_right,
-    // time_color).
-    static constexpr std::size_t kGroups = 10;
-    static std::array<std::size_t, kGroups> moment_strides(const GaussianCloud& cloud);
     // After rows were appended to the cloud: zero moments for them, and the densification statistics.
     void initialise_cloud();  // from the dataset's points or at random, as the options say
     void grow_state(std::size_t total);
@@ -204,15 +205,18 @@ private:
 
     const Dataset& m_dataset;
     TrainOptions m_options;
-    GaussianCloud m_cloud;
+    mutable GaussianCloud m_cloud;
     std::unique_ptr<Rasterizer> m_rasterizer;
     RenderOutput m_out;
     CloudGradients m_grads;
-    CloudGradients m_view_grads;                    // one view's, in a batch of several
-    std::vector<float> m_exchange;                  // distributed: this rank's sums, then every rank's
-    std::array<Moments, kGroups> m_moments;         // as moment_strides()
-    std::vector<float> m_grad_accum;                // [N] summed mean2d_norm since the last densification
-    std::vector<float> m_grad_count;                // [N] views in which the Gaussian was visible
+    CloudGradients m_view_grads;    // one view's, in a batch of several
+    std::vector<float> m_exchange;  // distributed: this rank's sums, then every rank's
+    // Adam's moments (as parameter_group_strides()) and the densification statistic. With a resident
+    // state (CUDA), the device holds the current cloud and state while m_device_ahead, and const readers
+    // (cloud(), save_checkpoint) first bring the host copies up to date: hence mutable.
+    mutable OptimizerState m_state;
+    ResidentTraining* m_resident = nullptr;  // the rasterizer's, when training keeps its state there
+    mutable bool m_device_ahead = false;
     std::vector<float> m_batch_norm, m_batch_seen;  // [N] this batch's summed statistic and views
     std::vector<float> m_v_image;
     std::vector<float> m_target;     // [H, W, 3] this step's target over a random background
