@@ -1,4 +1,4 @@
-// transforms.json and COLMAP camera readers.
+// transforms.json and COLMAP camera readers, COLMAP and PLY point clouds (the writers: camera_writers.cpp).
 #include "glint/core/camera_io.h"
 
 #include <algorithm>
@@ -44,32 +44,26 @@ bool finite(const Camera& c) {
 
 // ---- transforms.json ----------------------------------------------------------------------------
 
-CameraSet load_transforms(const fs::path& path, Distortion distortion) {
-    const std::vector<char> text = read_whole(path);
-    nlohmann::json root;
-    try {
-        root = nlohmann::json::parse(text.begin(), text.end());
-    } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers too large for a double
-        throw InputError(cat(path.string(), ": not valid JSON: ", e.what()));
+// One transforms.json being read: keys given per frame or once for all, errors naming the file.
+class TransformsFile {
+public:
+    TransformsFile(const fs::path& path, const nlohmann::json& root) : m_path(path), m_root(root) {}
+
+    [[noreturn]] void fail(const std::string& problem) const {
+        throw InputError(cat(m_path.string(), ": ", problem));
     }
-    const auto fail = [&](const std::string& problem) -> void {
-        throw InputError(cat(path.string(), ": ", problem));
-    };
-    if (!root.is_object() || !root.contains("frames") || !root["frames"].is_array())
-        fail("no 'frames' array (not a transforms.json camera file)");
-    if (root["frames"].empty()) fail("'frames' is empty");
-    const auto number = [&](const nlohmann::json& frame, const char* key) -> std::optional<double> {
+
+    // The frame's value of `key`, else the file's, else none.
+    std::optional<double> number(const nlohmann::json& frame, const char* key) const {
         const nlohmann::json* source =
-            frame.contains(key) ? &frame[key] : (root.contains(key) ? &root[key] : nullptr);
+            frame.contains(key) ? &frame[key] : (m_root.contains(key) ? &m_root[key] : nullptr);
         if (source == nullptr) return std::nullopt;
         if (!source->is_number()) fail(cat("'", key, "' is not a number"));
         return source->get<double>();
-    };
-    CameraSet set;
-    int index = 0;
-    bool warned_lens = false;
-    for (const nlohmann::json& frame : root["frames"]) {
-        const std::string where = cat("frame ", index++);
+    }
+
+    // The frame's pinhole camera (pose, size, focal lengths, centre); `name` is its image's.
+    Camera camera(const nlohmann::json& frame, const std::string& where, const std::string& name) const {
         if (!frame.contains("transform_matrix")) fail(where + ": no transform_matrix");
         const nlohmann::json& m = frame["transform_matrix"];
         if (!m.is_array() || m.size() < 3) fail(where + ": transform_matrix is not a 4x4 matrix");
@@ -81,14 +75,11 @@ CameraSet load_transforms(const fs::path& path, Distortion distortion) {
                 c2w[r][c] = m[r][c].get<double>();
             }
         }
-        std::string name = frame.contains("file_path") && frame["file_path"].is_string()
-                               ? frame["file_path"].get<std::string>()
-                               : where;
         Camera camera;
         std::optional<double> w = number(frame, "w"), h = number(frame, "h");
         if (!w || !h) {
             // The size is the image's: look at the file (paths often omit the extension).
-            const fs::path image = find_image(path.parent_path(), name);
+            const fs::path image = find_image(m_path.parent_path(), name);
             if (!fs::exists(image))
                 fail(cat(where, ": no 'w'/'h' and the image '", name, "' was not found to read its size"));
             const ImageSize size = read_image_size(image);
@@ -124,7 +115,11 @@ CameraSet load_transforms(const fs::path& path, Distortion distortion) {
         camera.rotation = glm::transpose(rotation_c2w);
         camera.translation = -(camera.rotation * position);
         if (!finite(camera)) fail(where + ": the pose or intrinsics are not finite");
-        // Lens distortion: instant-ngp's and nerfstudio's keys, per frame or for all.
+        return camera;
+    }
+
+    // The frame's lens distortion: instant-ngp's and nerfstudio's keys, per frame or for all.
+    LensDistortion lens(const nlohmann::json& frame, const std::string& where) const {
         LensDistortion lens;
         const double k1 = number(frame, "k1").value_or(0), k2 = number(frame, "k2").value_or(0),
                      k3 = number(frame, "k3").value_or(0), k4 = number(frame, "k4").value_or(0),
@@ -132,34 +127,66 @@ CameraSet load_transforms(const fs::path& path, Distortion distortion) {
         const nlohmann::json* model_key =
             frame.contains("camera_model")
                 ? &frame["camera_model"]
-                : (root.contains("camera_model") ? &root["camera_model"] : nullptr);
+                : (m_root.contains("camera_model") ? &m_root["camera_model"] : nullptr);
         std::string model_name = "OPENCV";
         if (model_key != nullptr) {
             if (!model_key->is_string()) fail(where + ": 'camera_model' is not a string");
             model_name = model_key->get<std::string>();
         }
-        if (k1 != 0 || k2 != 0 || k3 != 0 || k4 != 0 || p1 != 0 || p2 != 0 ||
-            model_name == "OPENCV_FISHEYE") {
-            if (model_name == "OPENCV") {
-                if (k3 != 0 || k4 != 0) {
-                    lens.model = LensDistortion::Model::FullOpenCV;  // k3 as OpenCV's sixth-order term
-                    lens.k3 = k3;
-                    if (k4 != 0) fail(where + ": k4 with camera_model OPENCV (k4 is a fisheye coefficient)");
-                } else {
-                    lens.model = LensDistortion::Model::OpenCV;
-                }
-                lens.k1 = k1, lens.k2 = k2, lens.p1 = p1, lens.p2 = p2;
-            } else if (model_name == "OPENCV_FISHEYE") {
-                if (p1 != 0 || p2 != 0)
-                    fail(where + ": p1/p2 with camera_model OPENCV_FISHEYE (no tangential terms)");
-                lens.model = LensDistortion::Model::OpenCVFisheye;
-                lens.k1 = k1, lens.k2 = k2, lens.k3 = k3, lens.k4 = k4;
+        if (k1 == 0 && k2 == 0 && k3 == 0 && k4 == 0 && p1 == 0 && p2 == 0 && model_name != "OPENCV_FISHEYE")
+            return lens;
+        if (model_name == "OPENCV") {
+            if (k3 != 0 || k4 != 0) {
+                lens.model = LensDistortion::Model::FullOpenCV;  // k3 as OpenCV's sixth-order term
+                lens.k3 = k3;
+                if (k4 != 0) fail(where + ": k4 with camera_model OPENCV (k4 is a fisheye coefficient)");
             } else {
-                fail(cat(where, ": camera_model '", printable(model_name),
-                         "' with distortion coefficients; glint reads OPENCV and OPENCV_FISHEYE"));
+                lens.model = LensDistortion::Model::OpenCV;
             }
+            lens.k1 = k1, lens.k2 = k2, lens.p1 = p1, lens.p2 = p2;
+        } else if (model_name == "OPENCV_FISHEYE") {
+            if (p1 != 0 || p2 != 0)
+                fail(where + ": p1/p2 with camera_model OPENCV_FISHEYE (no tangential terms)");
+            lens.model = LensDistortion::Model::OpenCVFisheye;
+            lens.k1 = k1, lens.k2 = k2, lens.k3 = k3, lens.k4 = k4;
+        } else {
+            fail(cat(where, ": camera_model '", printable(model_name),
+                     "' with distortion coefficients; glint reads OPENCV and OPENCV_FISHEYE"));
+        }
+        return lens;
+    }
+
+private:
+    const fs::path& m_path;
+    const nlohmann::json& m_root;
+};
+
+CameraSet load_transforms(const fs::path& path, Distortion distortion) {
+    const std::vector<char> text = read_whole(path);
+    nlohmann::json root;
+    try {
+        root = nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers too large for a double
+        throw InputError(cat(path.string(), ": not valid JSON: ", e.what()));
+    }
+    const TransformsFile file(path, root);
+    if (!root.is_object() || !root.contains("frames") || !root["frames"].is_array())
+        file.fail("no 'frames' array (not a transforms.json camera file)");
+    if (root["frames"].empty()) file.fail("'frames' is empty");
+    CameraSet set;
+    int index = 0;
+    bool warned_lens = false;
+    for (const nlohmann::json& frame : root["frames"]) {
+        const std::string where = cat("frame ", index++);
+        std::string name = frame.contains("file_path") && frame["file_path"].is_string()
+                               ? frame["file_path"].get<std::string>()
+                               : where;
+        const Camera camera = file.camera(frame, where, name);
+        LensDistortion lens = file.lens(frame, where);
+        if (lens.model != LensDistortion::Model::None) {
             if (distortion == Distortion::Refuse)
-                fail(cat(where, ": lens distortion ", lens.describe(), "; glint needs pinhole cameras here"));
+                file.fail(
+                    cat(where, ": lens distortion ", lens.describe(), "; glint needs pinhole cameras here"));
             if (distortion == Distortion::Ignore) {
                 if (!warned_lens)
                     log::warn(path.string(), ": lens distortion is ignored (pinhole projection)");
@@ -172,26 +199,26 @@ CameraSet load_transforms(const fs::path& path, Distortion distortion) {
         set.models.push_back(lens_model_name(lens.model));
         set.lenses.push_back(lens);
         if (frame.contains("mask_path")) {
-            if (!frame["mask_path"].is_string()) fail(where + ": 'mask_path' is not a string");
+            if (!frame["mask_path"].is_string()) file.fail(where + ": 'mask_path' is not a string");
             set.masks.resize(set.cameras.size());
             set.masks.back() = path.parent_path() / frame["mask_path"].get<std::string>();
         }
         if (frame.contains("time")) {
-            if (!frame["time"].is_number()) fail(where + ": 'time' is not a number");
+            if (!frame["time"].is_number()) file.fail(where + ": 'time' is not a number");
             set.times.resize(set.cameras.size(), 0.0f);
             set.times.back() = frame["time"].get<float>();
-            if (!std::isfinite(set.times.back())) fail(where + ": 'time' is not finite");
+            if (!std::isfinite(set.times.back())) file.fail(where + ": 'time' is not finite");
         }
     }
     if (!set.times.empty()) set.times.resize(set.cameras.size(), 0.0f);
     if (!set.masks.empty()) set.masks.resize(set.cameras.size());
     set.model_folder = path;
     if (root.contains("ply_file_path")) {
-        if (!root["ply_file_path"].is_string()) fail("'ply_file_path' is not a string");
+        if (!root["ply_file_path"].is_string()) file.fail("'ply_file_path' is not a string");
         set.points_file = path.parent_path() / root["ply_file_path"].get<std::string>();
     }
     if (root.contains("aabb_scale")) {
-        if (!root["aabb_scale"].is_number()) fail("'aabb_scale' is not a number");
+        if (!root["aabb_scale"].is_number()) file.fail("'aabb_scale' is not a number");
         set.aabb_scale = root["aabb_scale"].get<float>();
     }
     return set;
@@ -673,176 +700,6 @@ void write_point_ply(const fs::path& path, const PointCloud& points) {
     AtomicFile file(path);
     file.write(out);
     file.commit();
-}
-
-// ---- writers ------------------------------------------------------------------------------------
-
-namespace {
-
-bool same_intrinsics(const Camera& a, const Camera& b) {
-    return a.fx == b.fx && a.fy == b.fy && a.cx == b.cx && a.cy == b.cy && a.width == b.width &&
-           a.height == b.height;
-}
-
-void write_text(const fs::path& path, const std::string& text) {
-    AtomicFile file(path);
-    file.write(text);
-    file.commit();
-}
-
-}  // namespace
-
-namespace {
-
-bool same_lens(const LensDistortion& a, const LensDistortion& b) {
-    return a.model == b.model && a.k1 == b.k1 && a.k2 == b.k2 && a.k3 == b.k3 && a.k4 == b.k4 &&
-           a.k5 == b.k5 && a.k6 == b.k6 && a.p1 == b.p1 && a.p2 == b.p2;
-}
-
-LensDistortion lens_of(const CameraSet& set, std::size_t i) {
-    return i < set.lenses.size() ? set.lenses[i] : LensDistortion{};
-}
-
-// A lens as transforms.json's keys: OPENCV (k1 k2 p1 p2, k3) or OPENCV_FISHEYE (k1-k4), which hold every
-// model but FULL_OPENCV's rational terms k4-k6.
-void lens_json(nlohmann::json& j, const LensDistortion& l, const fs::path& file) {
-    using M = LensDistortion::Model;
-    if (l.none()) return;
-    const bool fisheye =
-        l.model == M::SimpleRadialFisheye || l.model == M::RadialFisheye || l.model == M::OpenCVFisheye;
-    if (l.model == M::FullOpenCV && (l.k4 != 0 || l.k5 != 0 || l.k6 != 0))
-        throw Error(
-            cat(file.string(), ": ", l.describe(), " has rational terms transforms.json cannot hold"));
-    j["camera_model"] = fisheye ? "OPENCV_FISHEYE" : "OPENCV";
-    j["k1"] = l.k1;
-    j["k2"] = l.k2;
-    if (fisheye) {
-        j["k3"] = l.k3;
-        j["k4"] = l.k4;
-    } else {
-        j["p1"] = l.p1;
-        j["p2"] = l.p2;
-        if (l.k3 != 0) j["k3"] = l.k3;
-    }
-}
-
-}  // namespace
-
-void write_transforms(const fs::path& file, const CameraSet& set, const std::string& points_ply) {
-    if (set.cameras.empty()) throw Error(cat(file.string(), ": no cameras to write"));
-    const Camera& first = set.cameras.front();
-    bool shared = true;
-    for (std::size_t i = 0; i < set.cameras.size(); ++i)
-        shared =
-            shared && same_intrinsics(set.cameras[i], first) && same_lens(lens_of(set, i), lens_of(set, 0));
-    const auto intrinsics = [&](nlohmann::json& j, const Camera& c, const LensDistortion& lens) {
-        lens_json(j, lens, file);
-        j["camera_angle_x"] = 2.0 * std::atan(0.5 * c.width / static_cast<double>(c.fx));
-        j["fl_x"] = c.fx;
-        j["fl_y"] = c.fy;
-        j["cx"] = c.cx;
-        j["cy"] = c.cy;
-        j["w"] = c.width;
-        j["h"] = c.height;
-    };
-    nlohmann::json root = nlohmann::json::object();
-    if (shared) intrinsics(root, first, lens_of(set, 0));
-    if (set.aabb_scale) root["aabb_scale"] = *set.aabb_scale;
-    if (!points_ply.empty()) root["ply_file_path"] = points_ply;
-    nlohmann::json frames = nlohmann::json::array();
-    for (std::size_t i = 0; i < set.cameras.size(); ++i) {
-        const Camera& c = set.cameras[i];
-        // OpenCV world-to-camera -> OpenGL camera-to-world: invert, then flip the y and z axes.
-        const glm::mat3 c2w = glm::transpose(c.rotation);
-        const glm::vec3 position = c.position();
-        nlohmann::json m = nlohmann::json::array();
-        for (int r = 0; r < 3; ++r) m.push_back({c2w[0][r], -c2w[1][r], -c2w[2][r], position[r]});
-        m.push_back({0, 0, 0, 1});
-        nlohmann::json frame;
-        frame["file_path"] = i < set.names.size() ? set.names[i] : cat("frame_", i);
-        frame["transform_matrix"] = m;
-        if (!shared) intrinsics(frame, c, lens_of(set, i));
-        if (i < set.times.size()) frame["time"] = set.times[i];
-        frames.push_back(frame);
-    }
-    root["frames"] = frames;
-    write_text(file, root.dump(2) + "\n");
-}
-
-void write_colmap_text(const fs::path& folder, const CameraSet& set, const PointCloud& points) {
-    std::error_code error;
-    fs::create_directories(folder, error);
-    if (error) throw Error(cat(folder.string(), ": cannot create the folder: ", error.message()));
-    std::ostringstream cameras, images, points3d;
-    cameras.precision(9);
-    images.precision(9);
-    points3d.precision(9);
-    cameras << "# Camera list with one line of data per camera:\n"
-               "#   CAMERA_ID, MODEL, WIDTH, HEIGHT, PARAMS[]\n";
-    images << "# Image list with two lines of data per image:\n"
-              "#   IMAGE_ID, QW, QX, QY, QZ, TX, TY, TZ, CAMERA_ID, NAME\n"
-              "#   POINTS2D[] as (X, Y, POINT3D_ID)\n";
-    std::vector<std::size_t> unique;  // the first camera of each set of intrinsics and lens
-    for (std::size_t i = 0; i < set.cameras.size(); ++i) {
-        const Camera& c = set.cameras[i];
-        const LensDistortion lens = lens_of(set, i);
-        std::size_t id = 0;
-        while (id < unique.size() &&
-               !(same_intrinsics(set.cameras[unique[id]], c) && same_lens(lens_of(set, unique[id]), lens)))
-            ++id;
-        if (id == unique.size()) {
-            using M = LensDistortion::Model;
-            unique.push_back(i);
-            cameras << id + 1 << ' ' << lens_model_name(lens.model) << ' ' << c.width << ' ' << c.height
-                    << ' ';
-            switch (lens.model) {
-                case M::None:
-                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy;
-                    break;
-                case M::SimpleRadial:
-                case M::SimpleRadialFisheye:
-                    cameras << c.fx << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1;
-                    break;
-                case M::Radial:
-                case M::RadialFisheye:
-                    cameras << c.fx << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' ' << lens.k2;
-                    break;
-                case M::OpenCV:
-                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' '
-                            << lens.k2 << ' ' << lens.p1 << ' ' << lens.p2;
-                    break;
-                case M::OpenCVFisheye:
-                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' '
-                            << lens.k2 << ' ' << lens.k3 << ' ' << lens.k4;
-                    break;
-                case M::FullOpenCV:
-                    cameras << c.fx << ' ' << c.fy << ' ' << c.cx << ' ' << c.cy << ' ' << lens.k1 << ' '
-                            << lens.k2 << ' ' << lens.p1 << ' ' << lens.p2 << ' ' << lens.k3 << ' ' << lens.k4
-                            << ' ' << lens.k5 << ' ' << lens.k6;
-                    break;
-            }
-            cameras << '\n';
-        }
-        const glm::dquat q = glm::normalize(glm::quat_cast(glm::dmat3(c.rotation)));
-        images << i + 1 << ' ' << q.w << ' ' << q.x << ' ' << q.y << ' ' << q.z << ' ' << c.translation.x
-               << ' ' << c.translation.y << ' ' << c.translation.z << ' ' << id + 1 << ' '
-               << (i < set.names.size() ? set.names[i] : cat("image_", i)) << "\n\n";
-    }
-    points3d << "# 3D point list with one line of data per point:\n"
-                "#   POINT3D_ID, X, Y, Z, R, G, B, ERROR, TRACK[] as (IMAGE_ID, POINT2D_IDX)\n";
-    for (std::size_t i = 0; i < points.size(); ++i) {
-        points3d << i + 1;
-        for (int k = 0; k < 3; ++k) points3d << ' ' << points.positions[3 * i + k];
-        for (int k = 0; k < 3; ++k)
-            points3d << ' '
-                     << static_cast<int>(to_unorm8(points.colors.size() == points.positions.size()
-                                                       ? points.colors[3 * i + k]
-                                                       : 1.0f));
-        points3d << " 0\n";
-    }
-    write_text(folder / "cameras.txt", cameras.str());
-    write_text(folder / "images.txt", images.str());
-    write_text(folder / "points3D.txt", points3d.str());
 }
 
 }  // namespace glint

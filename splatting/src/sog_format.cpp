@@ -28,6 +28,7 @@
 #include "glint/core/text.h"
 #include "glint/splatting/activation.h"
 #include "glint/splatting/morton_order.h"
+#include "sog_quantise.h"
 
 namespace glint::splatting {
 namespace {
@@ -38,6 +39,11 @@ using Bytes = std::vector<std::uint8_t>;
 constexpr float kSqrt2 = 1.41421356237309505f;
 constexpr std::uint64_t kMaxMemberBytes = 1ull << 30;
 constexpr int kPaletteRow = 64;  // palette entries per row of shN_centroids
+
+using sog::Codebook;
+using sog::fit_codebook;
+using sog::fit_palette;
+using sog::Palette;
 
 // --- the members of a SOG: files of a folder or entries of a zip archive ---
 
@@ -265,25 +271,38 @@ double since(std::chrono::steady_clock::time_point start) {
 }
 
 // Reads meta.json and the textures through `members`.
-GaussianCloud read_members(Members& members, SogInfo* info) {
-    const Bytes meta_bytes = members.read("meta.json");
+// What meta.json says: the version, the count, ranges and codebooks, the SH palette's layout and each
+// image's member.
+struct SogMeta {
+    int version = 1;
+    std::size_t n = 0;
+    std::vector<float> means_min, means_max;
+    std::vector<float> scale_codebook, color_codebook;              // version 2
+    std::vector<float> scale_min, scale_max, color_min, color_max;  // version 1
+    int sh_degree = 0;                                              // -1: from the palette image (version 1)
+    std::size_t palette = 0;                                        // entries (version 2)
+    std::vector<float> sh_codebook;                                 // version 2
+    float sh_min = 0.0f, sh_max = 0.0f;                             // version 1
+    std::string means_lo, means_hi, quats, scales, sh0, centroids, labels;  // members; the last two with SH
+};
+
+SogMeta parse_meta(const Bytes& bytes, const std::string& where) {
     json meta;
     try {
-        meta = json::parse(meta_bytes.begin(), meta_bytes.end());
+        meta = json::parse(bytes.begin(), bytes.end());
     } catch (const json::exception& e) {
-        throw InputError(cat(members.describe("meta.json"), ": not JSON (", e.what(), ")"));
+        throw InputError(cat(where, ": not JSON (", e.what(), ")"));
     }
-    const std::string where = members.describe("meta.json");
     if (!meta.is_object()) bad_meta(where, "meta.json is not an object");
-    int version = 1;
+    SogMeta m;
     if (meta.contains("version")) {
         const double v = number_of(meta["version"], where, "version");
         if (v != 2.0) bad_meta(where, cat("SOG version ", v, " (glint reads versions 1 and 2)"));
-        version = 2;
+        m.version = 2;
     }
     const json& means = member_of(meta, "means", where);
     double count_value = 0.0;
-    if (version == 2) {
+    if (m.version == 2) {
         count_value = number_of(member_of(meta, "count", where), where, "count");
     } else {
         const json& shape = member_of(means, "shape", where);
@@ -292,143 +311,159 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
     }
     if (count_value < 0.0 || count_value != std::floor(count_value) || count_value > 268435456.0)
         bad_meta(where, cat("meta.json: Gaussian count ", count_value, " is not a count"));
-    const std::size_t n = static_cast<std::size_t>(count_value);
-    const std::size_t max_texels = 2 * n + 65536;
-
-    const std::vector<float> means_min =
-        numbers_of(member_of(means, "mins", where), 3, 3, where, "means.mins");
-    const std::vector<float> means_max =
-        numbers_of(member_of(means, "maxs", where), 3, 3, where, "means.maxs");
+    m.n = static_cast<std::size_t>(count_value);
+    m.means_min = numbers_of(member_of(means, "mins", where), 3, 3, where, "means.mins");
+    m.means_max = numbers_of(member_of(means, "maxs", where), 3, 3, where, "means.maxs");
     for (int a = 0; a < 3; ++a)  // sign(x) ln(|x| + 1) beyond 80 would decode past float's range
-        if (std::abs(means_min[a]) > 80.0f || std::abs(means_max[a]) > 80.0f)
-            bad_meta(where, cat("meta.json: means range [", means_min[a], ", ", means_max[a], "] on axis ", a,
-                                " is past any float position"));
+        if (std::abs(m.means_min[a]) > 80.0f || std::abs(m.means_max[a]) > 80.0f)
+            bad_meta(where, cat("meta.json: means range [", m.means_min[a], ", ", m.means_max[a],
+                                "] on axis ", a, " is past any float position"));
     const json& scales = member_of(meta, "scales", where);
     const json& quats = member_of(meta, "quats", where);
     const json& sh0 = member_of(meta, "sh0", where);
-    std::vector<float> scale_codebook, color_codebook, scale_min, scale_max, color_min, color_max;
-    if (version == 2) {
-        scale_codebook = numbers_of(member_of(scales, "codebook", where), 1, 256, where, "scales.codebook");
-        color_codebook = numbers_of(member_of(sh0, "codebook", where), 1, 256, where, "sh0.codebook");
+    if (m.version == 2) {
+        m.scale_codebook = numbers_of(member_of(scales, "codebook", where), 1, 256, where, "scales.codebook");
+        m.color_codebook = numbers_of(member_of(sh0, "codebook", where), 1, 256, where, "sh0.codebook");
     } else {
-        scale_min = numbers_of(member_of(scales, "mins", where), 3, 3, where, "scales.mins");
-        scale_max = numbers_of(member_of(scales, "maxs", where), 3, 3, where, "scales.maxs");
-        color_min = numbers_of(member_of(sh0, "mins", where), 4, 4, where, "sh0.mins");
-        color_max = numbers_of(member_of(sh0, "maxs", where), 4, 4, where, "sh0.maxs");
+        m.scale_min = numbers_of(member_of(scales, "mins", where), 3, 3, where, "scales.mins");
+        m.scale_max = numbers_of(member_of(scales, "maxs", where), 3, 3, where, "scales.maxs");
+        m.color_min = numbers_of(member_of(sh0, "mins", where), 4, 4, where, "sh0.mins");
+        m.color_max = numbers_of(member_of(sh0, "maxs", where), 4, 4, where, "sh0.maxs");
     }
+    m.means_lo = file_of(means, 0, where, "means");
+    m.means_hi = file_of(means, 1, where, "means");
+    m.quats = file_of(quats, 0, where, "quats");
+    m.scales = file_of(scales, 0, where, "scales");
+    m.sh0 = file_of(sh0, 0, where, "sh0");
 
     // SH: the palette's size and layout.
-    int sh_degree = 0;
-    std::size_t palette = 0;
-    std::vector<float> sh_codebook;
-    float sh_min = 0.0f, sh_max = 0.0f;
     const json* shn = meta.contains("shN") && !meta["shN"].is_null() ? &meta["shN"] : nullptr;
-    if (shn != nullptr && version == 2) {
+    if (shn != nullptr && m.version == 2) {
         const double bands = number_of(member_of(*shn, "bands", where), where, "shN.bands");
         if (bands != 0.0 && bands != 1.0 && bands != 2.0 && bands != 3.0)
             bad_meta(where, cat("meta.json: shN.bands is ", bands, " (0 to 3)"));
-        sh_degree = static_cast<int>(bands);
+        m.sh_degree = static_cast<int>(bands);
         const double entries = number_of(member_of(*shn, "count", where), where, "shN.count");
         if (entries < 1.0 || entries > 65536.0 || entries != std::floor(entries))
             bad_meta(where, cat("meta.json: shN.count is ", entries, " (1 to 65536 palette entries)"));
-        palette = static_cast<std::size_t>(entries);
-        sh_codebook = numbers_of(member_of(*shn, "codebook", where), 1, 256, where, "shN.codebook");
+        m.palette = static_cast<std::size_t>(entries);
+        m.sh_codebook = numbers_of(member_of(*shn, "codebook", where), 1, 256, where, "shN.codebook");
     } else if (shn != nullptr) {
-        sh_min = static_cast<float>(number_of(member_of(*shn, "mins", where), where, "shN.mins"));
-        sh_max = static_cast<float>(number_of(member_of(*shn, "maxs", where), where, "shN.maxs"));
-        sh_degree = -1;  // from the centroid image's width, below
+        m.sh_min = static_cast<float>(number_of(member_of(*shn, "mins", where), where, "shN.mins"));
+        m.sh_max = static_cast<float>(number_of(member_of(*shn, "maxs", where), where, "shN.maxs"));
+        m.sh_degree = -1;  // from the centroid image's width
     }
+    if (shn != nullptr && m.sh_degree != 0) {
+        m.centroids = file_of(*shn, 0, where, "shN");
+        m.labels = file_of(*shn, 1, where, "shN");
+    }
+    return m;
+}
 
-    // Every member's bytes, read in turn (the archive is not shared between threads), then decoded together.
-    Texture means_lo, means_hi, quat_tex, scale_tex, color_tex, centroid_tex, label_tex;
-    std::vector<PendingTexture> pending;
-    const auto add = [&](const json& group, std::size_t index, const std::string& what, Texture* out,
-                         std::size_t min_texels, std::size_t max, int exact_width) {
-        const std::string member = file_of(group, index, where, what);
-        pending.push_back({member, members.read(member), min_texels, max, exact_width, out});
-    };
-    add(means, 0, "means", &means_lo, n, max_texels, 0);
-    add(means, 1, "means", &means_hi, n, max_texels, 0);
-    add(quats, 0, "quats", &quat_tex, n, max_texels, 0);
-    add(scales, 0, "scales", &scale_tex, n, max_texels, 0);
-    add(sh0, 0, "sh0", &color_tex, n, max_texels, 0);
-    if (shn != nullptr && sh_degree != 0) {
-        // Version 2 needs 64 texels per coefficient per row; version 1's width says the degree (below).
-        const int exact_width = sh_degree > 0 ? sh_rest_count(sh_degree) * kPaletteRow : 0;
-        add(*shn, 0, "shN", &centroid_tex, 1, static_cast<std::size_t>(kPaletteRow) * 15 * 1025, exact_width);
-        add(*shn, 1, "shN", &label_tex, n, max_texels, 0);
-    }
-    const auto decode_start = std::chrono::steady_clock::now();
-    decode_textures(pending, members);
-    const double decoded = since(decode_start);
-    if (sh_degree ==
-        -1) {  // version 1: the width says the degree; every slot of the image is a palette entry
-        const int width = centroid_tex.width;
-        sh_degree = width == 192 ? 1 : width == 512 ? 2 : width == 960 ? 3 : 0;
-        if (sh_degree == 0)
-            throw InputError(cat(members.describe(pending[5].member), ": ", width,
-                                 " texels wide; a version 1 SH palette is 192, 512 or 960"));
-        palette = static_cast<std::size_t>(width / sh_rest_count(sh_degree)) * centroid_tex.height;
-    }
+// The SH palette decoded once ([entries, k, 3]), and which entries index past the codebook.
+struct PaletteTable {
+    std::size_t entries = 0;
+    std::vector<float> values;
+    std::vector<std::uint8_t> bad;
+};
 
-    GaussianCloud cloud;
-    cloud.resize_for_overwrite(n, sh_degree, false);
-    const std::span<float> positions = cloud.positions(), log_scales = cloud.log_scales(),
-                           rotations = cloud.rotations(), opacity = cloud.opacity_logits(),
-                           dc = cloud.sh_dc(), rest = cloud.sh_rest();
-    const std::size_t k = static_cast<std::size_t>(sh_rest_count(sh_degree));
-    std::atomic<std::size_t> bad_quat{n}, bad_label{n}, bad_index{n};
-    const auto code_of = [](const std::vector<float>& book, std::uint8_t b, std::size_t i,
-                            std::atomic<std::size_t>& bad) {
-        if (b < book.size()) return book[b];
-        std::size_t expected = bad.load();
-        while (i < expected && !bad.compare_exchange_weak(expected, i)) {
-        }
-        return 0.0f;
-    };
-    // The SH palette decoded once ([entries, k, 3], an entry's codebook index past the codebook flagged),
-    // then copied per Gaussian.
-    const std::size_t entries =
-        k == 0 ? 0 : std::min(palette, static_cast<std::size_t>(centroid_tex.height) * kPaletteRow);
-    std::vector<float> table(entries * 3 * k);
-    std::vector<std::uint8_t> entry_bad(entries, 0);
-    tbb::parallel_for(std::size_t{0}, entries, [&](std::size_t e) {
+PaletteTable decode_palette(const Texture& centroids, const SogMeta& m, std::size_t k) {
+    PaletteTable t;
+    t.entries = k == 0 ? 0 : std::min(m.palette, static_cast<std::size_t>(centroids.height) * kPaletteRow);
+    t.values.resize(t.entries * 3 * k);
+    t.bad.assign(t.entries, 0);
+    tbb::parallel_for(std::size_t{0}, t.entries, [&](std::size_t e) {
         const std::size_t row = e / kPaletteRow, column = (e % kPaletteRow) * k;
         for (std::size_t j = 0; j < k; ++j) {
-            const std::uint8_t* t = centroid_tex.texel(row * centroid_tex.width + column + j);
+            const std::uint8_t* texel = centroids.texel(row * centroids.width + column + j);
             for (int ch = 0; ch < 3; ++ch) {
-                float& v = table[(e * k + j) * 3 + static_cast<std::size_t>(ch)];
-                if (version == 1) {
-                    v = sh_min + (sh_max - sh_min) * (static_cast<float>(t[ch]) / 255.0f);
-                } else if (t[ch] < sh_codebook.size()) {
-                    v = sh_codebook[t[ch]];
+                float& v = t.values[(e * k + j) * 3 + static_cast<std::size_t>(ch)];
+                if (m.version == 1) {
+                    v = m.sh_min + (m.sh_max - m.sh_min) * (static_cast<float>(texel[ch]) / 255.0f);
+                } else if (texel[ch] < m.sh_codebook.size()) {
+                    v = m.sh_codebook[texel[ch]];
                 } else {
                     v = 0.0f;
-                    entry_bad[e] = 1;
+                    t.bad[e] = 1;
                 }
             }
         }
     });
+    return t;
+}
+
+// Lowers `first` to i (the first failing Gaussian, whichever thread finds it).
+void flag_first(std::atomic<std::size_t>& first, std::size_t i) {
+    std::size_t expected = first.load();
+    while (i < expected && !first.compare_exchange_weak(expected, i)) {
+    }
+}
+
+GaussianCloud read_members(Members& members, SogInfo* info) {
+    const Bytes meta_bytes = members.read("meta.json");
+    const std::string where = members.describe("meta.json");
+    SogMeta m = parse_meta(meta_bytes, where);
+    const std::size_t n = m.n, max_texels = 2 * n + 65536;
+
+    // Every member's bytes, read in turn (the archive is not shared between threads), then decoded together.
+    Texture means_lo, means_hi, quat_tex, scale_tex, color_tex, centroid_tex, label_tex;
+    std::vector<PendingTexture> pending;
+    const auto add = [&](const std::string& member, Texture* out, std::size_t min_texels, std::size_t max,
+                         int exact_width) {
+        pending.push_back({member, members.read(member), min_texels, max, exact_width, out});
+    };
+    add(m.means_lo, &means_lo, n, max_texels, 0);
+    add(m.means_hi, &means_hi, n, max_texels, 0);
+    add(m.quats, &quat_tex, n, max_texels, 0);
+    add(m.scales, &scale_tex, n, max_texels, 0);
+    add(m.sh0, &color_tex, n, max_texels, 0);
+    if (!m.centroids.empty()) {
+        // Version 2 needs 64 texels per coefficient per row; version 1's width says the degree (below).
+        const int exact_width = m.sh_degree > 0 ? sh_rest_count(m.sh_degree) * kPaletteRow : 0;
+        add(m.centroids, &centroid_tex, 1, static_cast<std::size_t>(kPaletteRow) * 15 * 1025, exact_width);
+        add(m.labels, &label_tex, n, max_texels, 0);
+    }
+    const auto decode_start = std::chrono::steady_clock::now();
+    decode_textures(pending, members);
+    const double decoded = since(decode_start);
+    if (m.sh_degree == -1) {  // version 1: the width says the degree; every slot of the image is an entry
+        const int width = centroid_tex.width;
+        m.sh_degree = width == 192 ? 1 : width == 512 ? 2 : width == 960 ? 3 : 0;
+        if (m.sh_degree == 0)
+            throw InputError(cat(members.describe(m.centroids), ": ", width,
+                                 " texels wide; a version 1 SH palette is 192, 512 or 960"));
+        m.palette = static_cast<std::size_t>(width / sh_rest_count(m.sh_degree)) * centroid_tex.height;
+    }
+
+    GaussianCloud cloud;
+    cloud.resize_for_overwrite(n, m.sh_degree, false);
+    const std::span<float> positions = cloud.positions(), log_scales = cloud.log_scales(),
+                           rotations = cloud.rotations(), opacity = cloud.opacity_logits(),
+                           dc = cloud.sh_dc(), rest = cloud.sh_rest();
+    const std::size_t k = static_cast<std::size_t>(sh_rest_count(m.sh_degree));
+    std::atomic<std::size_t> bad_quat{n}, bad_label{n}, bad_index{n};
+    const auto code_of = [&](const std::vector<float>& book, std::uint8_t b, std::size_t i) {
+        if (b < book.size()) return book[b];
+        flag_first(bad_index, i);
+        return 0.0f;
+    };
+    const PaletteTable table = decode_palette(centroid_tex, m, k);
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t i = r.begin(); i < r.end(); ++i) {
                 const std::uint8_t *lo = means_lo.texel(i), *hi = means_hi.texel(i);
                 for (int a = 0; a < 3; ++a) {
                     const float t = static_cast<float>(lo[a] | hi[a] << 8) / 65535.0f;
-                    const float range = means_max[a] - means_min[a];
+                    const float range = m.means_max[a] - m.means_min[a];
                     positions[3 * i + a] =
-                        inverse_log_transform(means_min[a] + (range != 0.0f ? range : 1.0f) * t);
+                        inverse_log_transform(m.means_min[a] + (range != 0.0f ? range : 1.0f) * t);
                 }
-                if (!unpack_quaternion(quat_tex.texel(i), &rotations[4 * i])) {
-                    std::size_t expected = bad_quat.load();
-                    while (i < expected && !bad_quat.compare_exchange_weak(expected, i)) {
-                    }
-                }
+                if (!unpack_quaternion(quat_tex.texel(i), &rotations[4 * i])) flag_first(bad_quat, i);
                 const std::uint8_t *s = scale_tex.texel(i), *c = color_tex.texel(i);
-                if (version == 2) {
+                if (m.version == 2) {
                     for (int a = 0; a < 3; ++a) {
-                        log_scales[3 * i + a] = code_of(scale_codebook, s[a], i, bad_index);
-                        dc[3 * i + a] = code_of(color_codebook, c[a], i, bad_index);
+                        log_scales[3 * i + a] = code_of(m.scale_codebook, s[a], i);
+                        dc[3 * i + a] = code_of(m.color_codebook, c[a], i);
                     }
                     opacity[i] = opacity_logit_of_byte(c[3]);
                 } else {
@@ -436,35 +471,29 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
                         return a + (b - a) * (v / 255.0f);
                     };
                     for (int a = 0; a < 3; ++a) {
-                        log_scales[3 * i + a] = lerp(scale_min[a], scale_max[a], s[a]);
-                        dc[3 * i + a] = lerp(color_min[a], color_max[a], c[a]);
+                        log_scales[3 * i + a] = lerp(m.scale_min[a], m.scale_max[a], s[a]);
+                        dc[3 * i + a] = lerp(m.color_min[a], m.color_max[a], c[a]);
                     }
-                    opacity[i] = lerp(color_min[3], color_max[3], c[3]);
+                    opacity[i] = lerp(m.color_min[3], m.color_max[3], c[3]);
                 }
                 if (k == 0) continue;
                 const std::uint8_t* l = label_tex.texel(i);
                 const std::size_t label = static_cast<std::size_t>(l[0] | l[1] << 8);
-                if (label >= entries) {
-                    std::size_t expected = bad_label.load();
-                    while (i < expected && !bad_label.compare_exchange_weak(expected, i)) {
-                    }
+                if (label >= table.entries) {
+                    flag_first(bad_label, i);
                     continue;
                 }
-                if (entry_bad[label]) {
-                    std::size_t expected = bad_index.load();
-                    while (i < expected && !bad_index.compare_exchange_weak(expected, i)) {
-                    }
-                }
-                std::copy_n(&table[label * 3 * k], 3 * k, &rest[i * 3 * k]);
+                if (table.bad[label]) flag_first(bad_index, i);
+                std::copy_n(&table.values[label * 3 * k], 3 * k, &rest[i * 3 * k]);
             }
         });
     if (bad_quat < n)
-        throw InputError(cat(members.describe(file_of(quats, 0, where, "quats")), ": texel ", bad_quat.load(),
+        throw InputError(cat(members.describe(m.quats), ": texel ", bad_quat.load(),
                              " has no largest-component tag (alpha ", int{quat_tex.texel(bad_quat)[3]},
                              ", expected 252 to 255)"));
     if (bad_label < n)
-        throw InputError(cat(members.describe(file_of(*shn, 1, where, "shN")), ": texel ", bad_label.load(),
-                             " points past the SH palette (", palette, " entries, ",
+        throw InputError(cat(members.describe(m.labels), ": texel ", bad_label.load(),
+                             " points past the SH palette (", m.palette, " entries, ",
                              centroid_tex.height * kPaletteRow, " in its image)"));
     if (bad_index < n)
         throw InputError(cat(where, ": Gaussian ", bad_index.load(),
@@ -473,10 +502,10 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
                (since(decode_start) - decoded) * 1e3, " ms");
     // Every decoded value is finite: codebooks, ranges and lerp ends were checked, positions bounded above.
     if (info != nullptr) {
-        info->version = version;
+        info->version = m.version;
         info->width = means_lo.width;
         info->height = means_lo.height;
-        info->palette = k > 0 ? static_cast<int>(palette) : 0;
+        info->palette = k > 0 ? static_cast<int>(m.palette) : 0;
         info->bytes = meta_bytes.size();
         for (const PendingTexture& p : pending) info->bytes += p.webp.size();
     }
@@ -484,348 +513,6 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
 }
 
 // --- encoding ---
-
-// 256 values to round to the nearest of: Lloyd's algorithm on the sorted values (a sample of a million of
-// them for larger inputs, the extremes kept), weighted against density (below), started at quantiles.
-struct Codebook {
-    std::array<float, 256> values{};
-    std::array<float, 255> bounds{};  // midpoints between neighbours
-
-    void finish() {
-        for (std::size_t i = 0; i + 1 < values.size(); ++i) bounds[i] = 0.5f * (values[i] + values[i + 1]);
-    }
-    // The number of bounds <= v (std::upper_bound's position), by a branch-free binary search: eight
-    // steps of compare and add, where upper_bound's branches mispredicted on every other step (packing a
-    // million Gaussians' six indices took 0.2 s).
-    std::uint8_t index(float v) const {
-        unsigned i = 0;
-        for (unsigned step = 128; step > 0; step >>= 1) i += bounds[i + step - 1] <= v ? step : 0;
-        return static_cast<std::uint8_t>(i);
-    }
-};
-
-Codebook fit_codebook(const std::vector<std::span<const float>>& columns, std::size_t stride,
-                      std::size_t offset, std::size_t width) {
-    std::size_t total = 0;
-    for (const auto& c : columns) total += c.size() / stride * width;
-    const std::size_t step = std::max<std::size_t>(1, total / (1u << 20));
-    std::vector<float> sample;
-    sample.reserve(total / step + 2);
-    float lo = INFINITY, hi = -INFINITY;
-    std::size_t seen = 0;
-    for (const auto& column : columns)
-        for (std::size_t row = 0; row < column.size() / stride; ++row)
-            for (std::size_t w = 0; w < width; ++w, ++seen) {
-                const float v = column[row * stride + offset + w];
-                lo = std::min(lo, v), hi = std::max(hi, v);
-                if (seen % step == 0) sample.push_back(v);
-            }
-    Codebook book;
-    if (sample.empty()) {
-        book.finish();
-        return book;
-    }
-    sample.push_back(lo), sample.push_back(hi);
-    std::sort(sample.begin(), sample.end());
-    const std::size_t m = sample.size();
-    // Each value weighs the square root of the local spacing of values, i.e. density^-1/2: sparse tails get
-    // entries of their own rather than all 256 crowding the dense middle (an outlier colour keeps its
-    // colour), while the middle still gets the most.
-    const std::size_t reach = std::max<std::size_t>(1, m / 2048);
-    const double floor_spacing = (static_cast<double>(hi) - lo) * 1e-9 + 1e-30;
-    std::vector<double> weight_prefix(m + 1, 0.0), moment_prefix(m + 1, 0.0);
-    for (std::size_t i = 0; i < m; ++i) {
-        const std::size_t a = i >= reach ? i - reach : 0, b = std::min(m - 1, i + reach);
-        const double spacing = (static_cast<double>(sample[b]) - sample[a]) / static_cast<double>(b - a);
-        const double w = std::sqrt(std::max(spacing, floor_spacing));
-        weight_prefix[i + 1] = weight_prefix[i] + w;
-        moment_prefix[i + 1] = moment_prefix[i] + w * sample[i];
-    }
-    std::array<double, 256> c;
-    for (std::size_t j = 0, i = 0; j < 256; ++j) {  // started at weighted quantiles
-        const double target = (static_cast<double>(j) + 0.5) / 256.0 * weight_prefix[m];
-        while (i + 1 < m && weight_prefix[i + 1] < target) ++i;
-        c[j] = sample[i];
-    }
-    for (int iteration = 0; iteration < 64; ++iteration) {
-        bool moved = false;
-        std::size_t begin = 0;
-        for (std::size_t j = 0; j < 256; ++j) {
-            std::size_t end = m;
-            if (j + 1 < 256) {
-                const float bound = static_cast<float>(0.5 * (c[j] + c[j + 1]));
-                end = static_cast<std::size_t>(std::upper_bound(sample.begin() + begin, sample.end(), bound) -
-                                               sample.begin());
-            }
-            const double w = weight_prefix[end] - weight_prefix[begin];
-            if (end > begin && w > 0.0) {
-                const double mean = (moment_prefix[end] - moment_prefix[begin]) / w;
-                moved = moved || mean != c[j];
-                c[j] = mean;
-            }
-            begin = end;
-        }
-        if (!moved) break;
-    }
-    for (std::size_t j = 0; j < 256; ++j) book.values[j] = static_cast<float>(c[j]);
-    std::sort(book.values.begin(), book.values.end());
-    book.finish();
-    return book;
-}
-
-// An SH palette: the vectors ([K, dim]) and each Gaussian's entry.
-struct Palette {
-    std::size_t dim = 0;
-    std::vector<float> vectors;
-    std::vector<std::uint32_t> labels;
-};
-
-// x . y with eight independent partial sums (a single running sum is one long dependency chain).
-float dot(const float* x, const float* y, std::size_t dim) {
-    float partial[8] = {};
-    std::size_t d = 0;
-    for (; d + 8 <= dim; d += 8)
-        for (std::size_t k = 0; k < 8; ++k) partial[k] += x[d + k] * y[d + k];
-    float sum = 0.0f;
-    for (; d < dim; ++d) sum += x[d] * y[d];
-    for (const float p : partial) sum += p;
-    return sum;
-}
-
-// Sums over the vectors of order[begin, end): each dimension, and the squared norms.
-struct RangeSums {
-    std::vector<double> sum;
-    double squares = 0.0;
-};
-
-constexpr std::size_t kParallelRows = 32768;  // ranges at least this long are summed and split in parallel
-
-// Accumulates `per_row(i, accumulator)` for i in [begin, end) into `width` doubles, in
-// parallel for long ranges (a fixed partition, so the result does not depend on the thread count).
-template <typename PerRow>
-std::vector<double> reduce_rows_indexed(std::size_t begin, std::size_t end, std::size_t width,
-                                        const PerRow& per_row) {
-    const std::size_t count = end - begin;
-    const std::size_t blocks = count >= kParallelRows ? (count + kParallelRows - 1) / kParallelRows : 1;
-    std::vector<std::vector<double>> partial(blocks, std::vector<double>(width, 0.0));
-    const auto run = [&](std::size_t block) {
-        const std::size_t b = begin + block * count / blocks, e = begin + (block + 1) * count / blocks;
-        std::vector<float> local(width, 0.0f);
-        for (std::size_t i = b; i < e; ++i) per_row(i, local.data());
-        for (std::size_t d = 0; d < width; ++d) partial[block][d] = local[d];
-    };
-    if (blocks > 1)
-        tbb::parallel_for(std::size_t{0}, blocks, run);
-    else
-        run(0);
-    for (std::size_t block = 1; block < blocks; ++block)
-        for (std::size_t d = 0; d < width; ++d) partial[0][d] += partial[block][d];
-    return std::move(partial[0]);
-}
-
-RangeSums sums_of(const float* data, std::size_t dim, const std::vector<std::uint32_t>& order,
-                  std::size_t begin, std::size_t end) {
-    std::vector<double> all = reduce_rows_indexed(begin, end, dim + 1, [&](std::size_t i, float* acc) {
-        const float* x = data + static_cast<std::size_t>(order[i]) * dim;
-        for (std::size_t d = 0; d < dim; ++d) acc[d] += x[d];
-        acc[dim] += dot(x, x, dim);
-    });
-    RangeSums sums;
-    sums.squares = all[dim];
-    all.pop_back();
-    sums.sum = std::move(all);
-    return sums;
-}
-
-// The splits of a palette built on a sample, to classify every vector by: per split (named by the first
-// leaf right of it) the axis, the threshold below which a vector goes left, and both sides.
-struct PaletteTree {
-    struct Ref {
-        bool leaf = true;
-        std::uint32_t id = 0;  // a leaf's entry, or a split's name
-    };
-    std::vector<float> axes, threshold;
-    std::vector<Ref> below, above;
-    Ref root;
-};
-
-// Splits the Gaussians order[begin, end) (whose sums are `sums`) into `leaves` clusters by recursive cuts
-// across the principal axis, giving each half a share of the leaves in proportion to its squared error.
-void split_palette(const float* data, std::size_t dim, std::vector<std::uint32_t>& order, std::size_t begin,
-                   std::size_t end, const RangeSums& sums, std::size_t leaves, std::size_t first_leaf,
-                   Palette& out, PaletteTree* tree, PaletteTree::Ref& self) {
-    const std::size_t count = end - begin;
-    std::vector<float> mean(dim);
-    for (std::size_t d = 0; d < dim; ++d)
-        mean[d] = static_cast<float>(sums.sum[d] / static_cast<double>(count));
-    const auto make_leaf = [&] {
-        self = {true, static_cast<std::uint32_t>(first_leaf)};
-        std::copy(mean.begin(), mean.end(),
-                  out.vectors.begin() + static_cast<std::ptrdiff_t>(first_leaf * dim));
-        for (std::size_t i = begin; i < end; ++i)
-            out.labels[order[i]] = static_cast<std::uint32_t>(first_leaf);
-    };
-    if (leaves <= 1 || count <= 1) return make_leaf();
-    // Principal axis: power iterations on an evenly strided sample of at most 2,048 of the range's vectors
-    // (enough to find the direction), started from the deviations of two of them.
-    const std::size_t stride = std::max<std::size_t>(1, count / 2048);
-    std::vector<float> axis(dim), next(dim);
-    const float* a = data + static_cast<std::size_t>(order[begin]) * dim;
-    const float* b = data + static_cast<std::size_t>(order[begin + count / 2]) * dim;
-    for (std::size_t d = 0; d < dim; ++d) axis[d] = (a[d] - mean[d]) - (b[d] - mean[d]) + 1e-6f;
-    for (int iteration = 0; iteration < 3; ++iteration) {
-        std::fill(next.begin(), next.end(), 0.0f);
-        for (std::size_t i = begin; i < end; i += stride) {
-            const float* x = data + static_cast<std::size_t>(order[i]) * dim;
-            float p = 0.0f;
-            for (std::size_t d = 0; d < dim; ++d) p += (x[d] - mean[d]) * axis[d];
-            for (std::size_t d = 0; d < dim; ++d) next[d] += p * (x[d] - mean[d]);
-        }
-        double norm = 0.0;
-        for (const float v : next) norm += static_cast<double>(v) * v;
-        if (!(norm > 0.0)) return make_leaf();  // every sampled vector equal
-        for (std::size_t d = 0; d < dim; ++d) axis[d] = static_cast<float>(next[d] / std::sqrt(norm));
-    }
-    // One pass decides each vector's side (below the mean along the axis) and sums the lower side; then a
-    // stable partition of the indices.
-    const float threshold = dot(mean.data(), axis.data(), dim);
-    std::vector<std::uint8_t> side(count);
-    std::vector<double> lower = reduce_rows_indexed(begin, end, dim + 2, [&](std::size_t i, float* acc) {
-        const float* x = data + static_cast<std::size_t>(order[i]) * dim;
-        const bool is_lower = dot(x, axis.data(), dim) < threshold;
-        side[i - begin] = is_lower;
-        if (!is_lower) return;
-        for (std::size_t d = 0; d < dim; ++d) acc[d] += x[d];
-        acc[dim] += dot(x, x, dim);
-        acc[dim + 1] += 1.0f;
-    });
-    const std::size_t split = begin + static_cast<std::size_t>(std::llround(lower[dim + 1]));
-    if (split == begin || split == end) return make_leaf();
-    {
-        std::vector<std::uint32_t> above;
-        above.reserve(end - split);
-        std::size_t next_lower = begin;
-        for (std::size_t i = begin; i < end; ++i) {
-            const std::uint32_t g = order[i];
-            if (side[i - begin])
-                order[next_lower++] = g;
-            else
-                above.push_back(g);
-        }
-        std::copy(above.begin(), above.end(), order.begin() + static_cast<std::ptrdiff_t>(split));
-    }
-    RangeSums left_sums;
-    left_sums.squares = lower[dim];
-    lower.resize(dim);
-    left_sums.sum = std::move(lower);
-    RangeSums right_sums;
-    right_sums.sum.resize(dim);
-    for (std::size_t d = 0; d < dim; ++d) right_sums.sum[d] = sums.sum[d] - left_sums.sum[d];
-    right_sums.squares = sums.squares - left_sums.squares;
-    const auto error_of = [](const RangeSums& r, std::size_t n) {
-        double mean_squares = 0.0;
-        for (const double v : r.sum) mean_squares += v * v;
-        return std::max(0.0, r.squares - mean_squares / static_cast<double>(n));
-    };
-    const double left_error = error_of(left_sums, split - begin),
-                 right_error = error_of(right_sums, end - split);
-    const double share = left_error + right_error > 0.0 ? left_error / (left_error + right_error) : 0.5;
-    std::size_t left = static_cast<std::size_t>(std::llround(share * static_cast<double>(leaves)));
-    left = std::clamp<std::size_t>(left, 1, leaves - 1);
-    left = std::min(left, split - begin);
-    left = std::max(left, leaves - std::min(leaves - 1, end - split));
-    // The split is named by the first leaf on its right, unique in the tree.
-    const std::size_t name = first_leaf + left;
-    self = {false, static_cast<std::uint32_t>(name)};
-    if (tree != nullptr) {
-        std::copy(axis.begin(), axis.end(), tree->axes.begin() + static_cast<std::ptrdiff_t>(name * dim));
-        tree->threshold[name] = threshold;
-    }
-    PaletteTree::Ref unrecorded_left, unrecorded_right;  // without a tree, the sides go nowhere
-    const auto recurse_left = [&] {
-        split_palette(data, dim, order, begin, split, left_sums, left, first_leaf, out, tree,
-                      tree != nullptr ? tree->below[name] : unrecorded_left);
-    };
-    const auto recurse_right = [&] {
-        split_palette(data, dim, order, split, end, right_sums, leaves - left, first_leaf + left, out, tree,
-                      tree != nullptr ? tree->above[name] : unrecorded_right);
-    };
-    if (count > 4096) {
-        tbb::parallel_invoke(recurse_left, recurse_right);
-    } else {
-        recurse_left();
-        recurse_right();
-    }
-}
-
-// PlayCanvas's palette size: 1024 x 2^floor(log2(n / 1024)) entries, at most 65,536; every vector of a
-// smaller scene.
-std::size_t palette_size(std::size_t n) {
-    if (n <= 1024) return n;
-    std::size_t size = 1024;
-    while (size * 2 <= 65536 && size * 2 <= n) size *= 2;
-    return size;
-}
-
-Palette fit_palette(std::span<const float> rest, std::size_t n, std::size_t dim) {
-    Palette palette;
-    palette.dim = dim;
-    const std::size_t leaves = palette_size(n);
-    palette.vectors.assign(leaves * dim, 0.0f);
-    palette.labels.assign(n, 0);
-    if (n == 0) return palette;
-    // Up to kSampleFactor vectors per entry the splits are made on all of them; past it, on an evenly
-    // strided sample of that many, and every vector then follows the splits to its entry, whose vector is
-    // the mean of all that reached it (the sample's mean when none did).
-    constexpr std::size_t kSampleFactor = 4;
-    const std::size_t sampled = std::min(n, kSampleFactor * leaves);
-    std::vector<std::uint32_t> order(sampled);
-    for (std::size_t i = 0; i < sampled; ++i) order[i] = static_cast<std::uint32_t>(i * n / sampled);
-    PaletteTree tree;
-    PaletteTree* record = sampled < n ? &tree : nullptr;
-    if (record != nullptr) {
-        tree.axes.assign(leaves * dim, 0.0f);
-        tree.threshold.assign(leaves, 0.0f);
-        tree.below.resize(leaves);
-        tree.above.resize(leaves);
-    }
-    const auto start = std::chrono::steady_clock::now();
-    const auto ms = [&] {
-        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    };
-    split_palette(rest.data(), dim, order, 0, sampled, sums_of(rest.data(), dim, order, 0, sampled), leaves,
-                  0, palette, record, tree.root);
-    if (record == nullptr) return palette;
-    const double split = ms();
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            const float* x = rest.data() + i * dim;
-            PaletteTree::Ref at = tree.root;
-            while (!at.leaf)
-                at = dot(x, &tree.axes[at.id * dim], dim) < tree.threshold[at.id] ? tree.below[at.id]
-                                                                                  : tree.above[at.id];
-            palette.labels[i] = at.id;
-        }
-    });
-    const double classified = ms();
-    // Each entry's mean, summed in index order (deterministic).
-    std::vector<double> sums(leaves * dim, 0.0);
-    std::vector<std::uint32_t> counts(leaves, 0);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t e = palette.labels[i];
-        ++counts[e];
-        const float* x = rest.data() + i * dim;
-        double* sum = &sums[e * dim];
-        for (std::size_t d = 0; d < dim; ++d) sum[d] += x[d];
-    }
-    for (std::size_t e = 0; e < leaves; ++e)
-        if (counts[e] > 0)
-            for (std::size_t d = 0; d < dim; ++d)
-                palette.vectors[e * dim + d] = static_cast<float>(sums[e * dim + d] / counts[e]);
-    log::debug("SOG palette: splits on ", sampled, " vectors ", split, " ms, ", n, " classified ",
-               classified - split, " ms, means ", ms() - classified, " ms");
-    return palette;
-}
 
 std::string json_text(const GaussianCloud& cloud, const float means_min[3], const float means_max[3],
                       const Codebook& scales, const Codebook& colors, const Codebook* sh,
