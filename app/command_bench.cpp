@@ -52,15 +52,220 @@ std::size_t peak_memory_bytes() {
     return static_cast<std::size_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
+struct BenchOptions {
+    ViewOptions view;
+    int frames = 30, warmup = 3;
+    bool json = false, present = false;
+};
+
+// A 4D scene's frame at one time: through the temporal hierarchy (as the settings say), and without.
+struct TimedFrame {
+    float time;
+    double frame_ms, unmasked_ms;
+    std::size_t visible, tile_pairs;
+};
+
+// A hierarchy cut's full scene from the same view, timed the same way, and how close the cut is to it.
+struct FullFrame {
+    double frame_ms = 0, psnr = 0;
+    std::size_t primitives = 0, visible = 0;
+};
+
+struct BenchResult {
+    std::string scene_name, view, kind, summary, present_device;
+    std::size_t scene_primitives = 0;
+    Camera camera;
+    scene::FrameStats stats;  // of the last timed frame
+    double load_ms = 0;
+    std::vector<double> preprocess, sort, blend, present, total, lod;
+    std::optional<FullFrame> full;
+    std::vector<TimedFrame> across;
+    bool active_masks = false;
+    double frame_ms() const { return median(total); }
+};
+
+double ms_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+BenchResult measure(const BenchOptions& o) {
+    BenchResult r;
+    const auto load_start = std::chrono::steady_clock::now();
+    const std::unique_ptr<scene::Scene> scene = open_scene_or_default(o.view, r.scene_name);
+    r.load_ms = ms_since(load_start);
+    const UpChoice up = resolve_up(o.view.up, o.view.scene, scene.get());
+    r.camera = resolve_camera(o.view, *scene, up.up, r.view);
+    r.kind = scene::kind_name(scene->kind());
+    r.summary = scene->summary();
+    r.scene_primitives = scene->primitives();
+    scene::DrawSettings settings = draw_settings(o.view);
+    float time = resolve_time(o.view, *scene, r.scene_name);
+    Frame out;
+    // --present: the viewer's CPU path, offscreen.
+    std::unique_ptr<renderer::VulkanContext> context;
+    std::unique_ptr<renderer::Presenter> presenter;
+    std::unique_ptr<renderer::HeadlessTarget> target;
+    if (o.present) {
+        context = std::make_unique<renderer::VulkanContext>(renderer::ContextOptions{});
+        presenter = std::make_unique<renderer::Presenter>(*context, renderer::HeadlessTarget::kFormat,
+                                                          renderer::HeadlessTarget::kFinalLayout);
+        presenter->set_image_size(r.camera.width, r.camera.height);
+        target =
+            std::make_unique<renderer::HeadlessTarget>(*context, *presenter, r.camera.width, r.camera.height);
+        r.present_device = context->device_name();
+    }
+    int slot = 0;
+    const auto frame = [&] {
+        // Packed pixels in host memory come from the CPU backend only.
+        if (presenter && scene->backend() == Backend::Cpu) {
+            out.packed_rgba = presenter->host_pixels(slot);
+            out.float_images = false;  // as the viewer in colour mode
+        }
+        const scene::FrameStats s = scene->render(r.camera, time, settings, out);
+        const auto shown = std::chrono::steady_clock::now();
+        if (presenter) {
+            if (out.packed_rgba == nullptr)  // other backends: the float colour, packed here
+                display_pixels(out, DisplayMode::Color, DepthRange{},
+                               std::span<std::uint32_t>(presenter->host_pixels(slot), out.color.size() / 3));
+            target->present(*presenter, slot, renderer::PixelSource::Host);
+            slot = (slot + 1) % renderer::Presenter::kFramesInFlight;
+        }
+        return std::pair{s, ms_since(shown)};
+    };
+    // The median frame time after the warm-up, and the last frame's counts.
+    const auto timed = [&](scene::FrameStats& last) {
+        for (int i = 0; i < o.warmup; ++i) frame();
+        std::vector<double> times;
+        for (int i = 0; i < o.frames; ++i) {
+            const auto start = std::chrono::steady_clock::now();
+            last = frame().first;
+            times.push_back(ms_since(start));
+        }
+        return median(times);
+    };
+    // A 4D scene without --time: the frame time at five times across its span too (the work changes with
+    // what is alive at each time); the main figures are at the span's start.
+    r.active_masks = settings.active_masks;
+    if (const std::optional<scene::TimeSpan> span = scene->time_span(); span && !o.view.time) {
+        for (int k = 0; k <= 4; ++k) {
+            time = span->begin + (span->end - span->begin) * static_cast<float>(k) / 4.0f;
+            scene::FrameStats s;
+            settings.active_masks = false;
+            const double unmasked = timed(s);
+            settings.active_masks = r.active_masks;
+            const double masked = timed(s);
+            r.across.push_back({time, masked, unmasked, s.visible, s.tile_pairs});
+        }
+        time = span->begin;
+    }
+    for (int i = 0; i < o.warmup; ++i) frame();
+    for (int i = 0; i < o.frames; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        double present_ms = 0;
+        std::tie(r.stats, present_ms) = frame();
+        r.total.push_back(ms_since(start));
+        r.preprocess.push_back(r.stats.preprocess_ms);
+        r.sort.push_back(r.stats.sort_ms);
+        r.blend.push_back(r.stats.blend_ms);
+        r.present.push_back(present_ms);
+        r.lod.push_back(r.stats.lod_ms);
+    }
+    if (r.stats.lod_nodes > 0) {
+        const std::vector<float> cut_color = out.color;
+        settings.lod_pixels = 0.0f;
+        settings.lod_budget = 0;
+        FullFrame& full = r.full.emplace();
+        scene::FrameStats s;
+        full.frame_ms = timed(s);
+        full.primitives = s.primitives;
+        full.visible = s.visible;
+        // Presented frames are packed pixels only (no float colour to compare): no figure then.
+        full.psnr = cut_color.empty() || out.color.empty() ? std::nan("") : psnr(cut_color, out.color);
+    }
+    return r;
+}
+
+void print_json(const BenchResult& r, const BenchOptions& o, std::size_t threads) {
+    const double frame_ms = r.frame_ms();
+    nlohmann::ordered_json report = {
+        {"scene", r.scene_name},
+        {"view", r.view},
+        {"width", r.camera.width},
+        {"height", r.camera.height},
+        {"backend", backend_name(r.stats.backend)},
+        {"machine", {{"cpu", cpu_model()}, {"threads", threads}}},
+        {"frames", o.frames},
+        {"kind", r.kind},
+        {"gaussians", r.stats.primitives},
+        {"visible", r.stats.visible},
+        {"tile_pairs", r.stats.tile_pairs},
+        {"samples", r.stats.samples},
+        {"median_ms",
+         {{"preprocess", median(r.preprocess)},
+          {"sort", median(r.sort)},
+          {"blend", median(r.blend)},
+          {"present", o.present ? nlohmann::ordered_json(median(r.present)) : nlohmann::ordered_json()},
+          {"frame", frame_ms}}},
+        {"present_device", r.present_device},
+        {"min_frame_ms", *std::min_element(r.total.begin(), r.total.end())},
+        {"fps", 1000.0 / frame_ms},
+        {"load_ms", r.load_ms},
+        {"peak_memory_bytes", peak_memory_bytes()},
+    };
+    if (r.full)
+        report["lod"] = {{"cut_gaussians", r.stats.lod_nodes},   {"cut_ms", median(r.lod)},
+                         {"full_gaussians", r.full->primitives}, {"full_visible", r.full->visible},
+                         {"full_frame_ms", r.full->frame_ms},    {"full_fps", 1000.0 / r.full->frame_ms},
+                         {"psnr_against_full", r.full->psnr}};
+    for (const TimedFrame& t : r.across)
+        report["across_time"].push_back({{"time", t.time},
+                                         {"frame_ms", t.frame_ms},
+                                         {"frame_ms_every_gaussian", t.unmasked_ms},
+                                         {"visible", t.visible},
+                                         {"tile_pairs", t.tile_pairs}});
+    std::printf("%s\n", report.dump(2).c_str());
+}
+
+void print_text(const BenchResult& r, const BenchOptions& o, std::size_t threads) {
+    const double frame_ms = r.frame_ms();
+    std::printf("%s, %s, %dx%d, %s backend (%s, %zu threads)\n", r.scene_name.c_str(), r.view.c_str(),
+                r.camera.width, r.camera.height, backend_name(r.stats.backend), cpu_model().c_str(), threads);
+    std::printf("  %s: %s\n", r.kind.c_str(), r.summary.c_str());
+    if (r.scene_primitives > 0)
+        std::printf("  Gaussians %zu, visible %zu, tile pairs %zu\n", r.stats.primitives, r.stats.visible,
+                    r.stats.tile_pairs);
+    else
+        std::printf("  samples %zu\n", r.stats.samples);
+    std::printf("  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, ", o.frames,
+                median(r.preprocess), median(r.sort), median(r.blend));
+    if (o.present) std::printf("present %.2f ms (%s), ", median(r.present), r.present_device.c_str());
+    std::printf("frame %.2f ms\n", frame_ms);
+    std::printf("  %.1f frames per second (best frame %.2f ms); scene load %.0f ms; peak memory %s\n",
+                1000.0 / frame_ms, *std::min_element(r.total.begin(), r.total.end()), r.load_ms,
+                human_bytes(peak_memory_bytes()).c_str());
+    if (r.full)
+        std::printf(
+            "  level of detail: the cut draws %s of %s Gaussians (choosing and gathering it: %.2f "
+            "ms of the frame); the full scene from this view: frame %.2f ms (%.1f FPS), %s visible; "
+            "the cut's image against the full one: %.2f dB\n",
+            group_digits(r.stats.lod_nodes).c_str(), group_digits(r.full->primitives).c_str(), median(r.lod),
+            r.full->frame_ms, 1000.0 / r.full->frame_ms, group_digits(r.full->visible).c_str(), r.full->psnr);
+    if (!r.across.empty()) {
+        std::printf("  across the time span (median of %d frames each; temporal hierarchy %s):\n", o.frames,
+                    r.active_masks ? "on, then off" : "off");
+        for (const TimedFrame& t : r.across)
+            std::printf(
+                "    t = %-8.4g frame %.2f ms (%.1f FPS), every Gaussian %.2f ms (%.2fx), visible "
+                "%zu, tile pairs %zu\n",
+                static_cast<double>(t.time), t.frame_ms, 1000.0 / t.frame_ms, t.unmasked_ms,
+                t.unmasked_ms / t.frame_ms, t.visible, t.tile_pairs);
+    }
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, Action& action) {
-    struct Options {
-        ViewOptions view;
-        int frames = 30, warmup = 3;
-        bool json = false, present = false;
-    };
-    auto o = std::make_shared<Options>();
+    auto o = std::make_shared<BenchOptions>();
     CLI::App* command = app.add_subcommand(
         "bench", "Render a view repeatedly; print median stage times, frame rate and memory");
     add_view_options(*command, o->view);
@@ -74,209 +279,12 @@ void add_bench_command(CLI::App& app, Action& action) {
         "on the Vulkan device, offscreen) and time that");
     command->callback([&action, o] {
         action = [o] {
-            std::string scene_name, view;
-            const auto load_start = std::chrono::steady_clock::now();
-            const std::unique_ptr<scene::Scene> scene = open_scene_or_default(o->view, scene_name);
-            const double load_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - load_start)
-                    .count();
-            const UpChoice up = resolve_up(o->view.up, o->view.scene, scene.get());
-            const Camera camera = resolve_camera(o->view, *scene, up.up, view);
-            scene::DrawSettings settings = draw_settings(o->view);
-            float time = resolve_time(o->view, *scene, scene_name);
-            Frame out;
-            // --present: the viewer's CPU path, offscreen.
-            std::unique_ptr<renderer::VulkanContext> context;
-            std::unique_ptr<renderer::Presenter> presenter;
-            std::unique_ptr<renderer::HeadlessTarget> target;
-            if (o->present) {
-                context = std::make_unique<renderer::VulkanContext>(renderer::ContextOptions{});
-                presenter = std::make_unique<renderer::Presenter>(*context, renderer::HeadlessTarget::kFormat,
-                                                                  renderer::HeadlessTarget::kFinalLayout);
-                presenter->set_image_size(camera.width, camera.height);
-                target = std::make_unique<renderer::HeadlessTarget>(*context, *presenter, camera.width,
-                                                                    camera.height);
-            }
-            int slot = 0;
-            const auto frame = [&] {
-                // Packed pixels in host memory come from the CPU backend only.
-                if (presenter && scene->backend() == Backend::Cpu) {
-                    out.packed_rgba = presenter->host_pixels(slot);
-                    out.float_images = false;  // as the viewer in colour mode
-                }
-                const scene::FrameStats s = scene->render(camera, time, settings, out);
-                const auto shown = std::chrono::steady_clock::now();
-                if (presenter) {
-                    if (out.packed_rgba == nullptr)  // other backends: the float colour, packed here
-                        display_pixels(
-                            out, DisplayMode::Color, DepthRange{},
-                            std::span<std::uint32_t>(presenter->host_pixels(slot), out.color.size() / 3));
-                    target->present(*presenter, slot, renderer::PixelSource::Host);
-                    slot = (slot + 1) % renderer::Presenter::kFramesInFlight;
-                }
-                return std::pair{
-                    s, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - shown)
-                           .count()};
-            };
-            // A 4D scene without --time: the frame time at five times across its span too (the work
-            // changes with what is alive at each time); the main figures are at the span's start.
-            struct TimedFrame {
-                float time;
-                double frame_ms,
-                    unmasked_ms;  // through the temporal hierarchy (as the settings say), and without
-                std::size_t visible, tile_pairs;
-            };
-            std::vector<TimedFrame> across;
-            if (const std::optional<scene::TimeSpan> span = scene->time_span(); span && !o->view.time) {
-                const bool masks = settings.active_masks;
-                for (int k = 0; k <= 4; ++k) {
-                    time = span->begin + (span->end - span->begin) * static_cast<float>(k) / 4.0f;
-                    scene::FrameStats s;
-                    const auto timed = [&] {
-                        for (int i = 0; i < o->warmup; ++i) frame();
-                        std::vector<double> times;
-                        for (int i = 0; i < o->frames; ++i) {
-                            const auto start = std::chrono::steady_clock::now();
-                            s = frame().first;
-                            times.push_back(std::chrono::duration<double, std::milli>(
-                                                std::chrono::steady_clock::now() - start)
-                                                .count());
-                        }
-                        return median(times);
-                    };
-                    settings.active_masks = false;
-                    const double unmasked = timed();
-                    settings.active_masks = masks;
-                    across.push_back({time, timed(), unmasked, s.visible, s.tile_pairs});
-                }
-                time = span->begin;
-            }
-            for (int i = 0; i < o->warmup; ++i) frame();
-            std::vector<double> preprocess, sort, blend, present, total, lod;
-            scene::FrameStats stats;
-            for (int i = 0; i < o->frames; ++i) {
-                const auto start = std::chrono::steady_clock::now();
-                double present_ms = 0;
-                std::tie(stats, present_ms) = frame();
-                total.push_back(
-                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                        .count());
-                preprocess.push_back(stats.preprocess_ms);
-                sort.push_back(stats.sort_ms);
-                blend.push_back(stats.blend_ms);
-                present.push_back(present_ms);
-                lod.push_back(stats.lod_ms);
-            }
-            const double frame_ms = median(total);
-            // A hierarchy's cut: the full scene's frame from the same view, timed the same way, and how
-            // close the cut's image is to it.
-            struct FullFrame {
-                double frame_ms = 0, psnr = 0;
-                std::size_t primitives = 0, visible = 0;
-            };
-            std::optional<FullFrame> full;
-            if (stats.lod_nodes > 0) {
-                const std::vector<float> cut_color = out.color;
-                const scene::DrawSettings cut_settings = settings;
-                settings.lod_pixels = 0.0f;
-                settings.lod_budget = 0;
-                full.emplace();
-                for (int i = 0; i < o->warmup; ++i) frame();
-                std::vector<double> times;
-                scene::FrameStats s;
-                for (int i = 0; i < o->frames; ++i) {
-                    const auto start = std::chrono::steady_clock::now();
-                    s = frame().first;
-                    times.push_back(
-                        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                            .count());
-                }
-                full->frame_ms = median(times);
-                full->primitives = s.primitives;
-                full->visible = s.visible;
-                // Presented frames are packed pixels only (no float colour to compare): no figure then.
-                full->psnr =
-                    cut_color.empty() || out.color.empty() ? std::nan("") : psnr(cut_color, out.color);
-                settings = cut_settings;
-            }
+            const BenchResult result = measure(*o);
             const std::size_t threads = static_cast<std::size_t>(tbb::info::default_concurrency());
-            if (o->json) {
-                nlohmann::ordered_json report = {
-                    {"scene", scene_name},
-                    {"view", view},
-                    {"width", camera.width},
-                    {"height", camera.height},
-                    {"backend", backend_name(stats.backend)},
-                    {"machine", {{"cpu", cpu_model()}, {"threads", threads}}},
-                    {"frames", o->frames},
-                    {"kind", scene::kind_name(scene->kind())},
-                    {"gaussians", stats.primitives},
-                    {"visible", stats.visible},
-                    {"tile_pairs", stats.tile_pairs},
-                    {"samples", stats.samples},
-                    {"median_ms",
-                     {{"preprocess", median(preprocess)},
-                      {"sort", median(sort)},
-                      {"blend", median(blend)},
-                      {"present",
-                       o->present ? nlohmann::ordered_json(median(present)) : nlohmann::ordered_json()},
-                      {"frame", frame_ms}}},
-                    {"present_device", context ? context->device_name() : std::string()},
-                    {"min_frame_ms", *std::min_element(total.begin(), total.end())},
-                    {"fps", 1000.0 / frame_ms},
-                    {"load_ms", load_ms},
-                    {"peak_memory_bytes", peak_memory_bytes()},
-                };
-                if (full)
-                    report["lod"] = {
-                        {"cut_gaussians", stats.lod_nodes},   {"cut_ms", median(lod)},
-                        {"full_gaussians", full->primitives}, {"full_visible", full->visible},
-                        {"full_frame_ms", full->frame_ms},    {"full_fps", 1000.0 / full->frame_ms},
-                        {"psnr_against_full", full->psnr}};
-                for (const TimedFrame& t : across)
-                    report["across_time"].push_back({{"time", t.time},
-                                                     {"frame_ms", t.frame_ms},
-                                                     {"frame_ms_every_gaussian", t.unmasked_ms},
-                                                     {"visible", t.visible},
-                                                     {"tile_pairs", t.tile_pairs}});
-                std::printf("%s\n", report.dump(2).c_str());
-                return 0;
-            }
-            std::printf("%s, %s, %dx%d, %s backend (%s, %zu threads)\n", scene_name.c_str(), view.c_str(),
-                        camera.width, camera.height, backend_name(stats.backend), cpu_model().c_str(),
-                        threads);
-            std::printf("  %s: %s\n", scene::kind_name(scene->kind()), scene->summary().c_str());
-            if (scene->primitives() > 0)
-                std::printf("  Gaussians %zu, visible %zu, tile pairs %zu\n", stats.primitives, stats.visible,
-                            stats.tile_pairs);
+            if (o->json)
+                print_json(result, *o, threads);
             else
-                std::printf("  samples %zu\n", stats.samples);
-            std::printf("  median of %d frames: preprocess %.2f ms, sort %.2f ms, blend %.2f ms, ", o->frames,
-                        median(preprocess), median(sort), median(blend));
-            if (o->present)
-                std::printf("present %.2f ms (%s), ", median(present), context->device_name().c_str());
-            std::printf("frame %.2f ms\n", frame_ms);
-            std::printf("  %.1f frames per second (best frame %.2f ms); scene load %.0f ms; peak memory %s\n",
-                        1000.0 / frame_ms, *std::min_element(total.begin(), total.end()), load_ms,
-                        human_bytes(peak_memory_bytes()).c_str());
-            if (full)
-                std::printf(
-                    "  level of detail: the cut draws %s of %s Gaussians (choosing and gathering it: %.2f "
-                    "ms of the frame); the full scene from this view: frame %.2f ms (%.1f FPS), %s visible; "
-                    "the cut's image against the full one: %.2f dB\n",
-                    group_digits(stats.lod_nodes).c_str(), group_digits(full->primitives).c_str(),
-                    median(lod), full->frame_ms, 1000.0 / full->frame_ms, group_digits(full->visible).c_str(),
-                    full->psnr);
-            if (!across.empty()) {
-                std::printf("  across the time span (median of %d frames each; temporal hierarchy %s):\n",
-                            o->frames, settings.active_masks ? "on, then off" : "off");
-                for (const TimedFrame& t : across)
-                    std::printf(
-                        "    t = %-8.4g frame %.2f ms (%.1f FPS), every Gaussian %.2f ms (%.2fx), visible "
-                        "%zu, tile pairs %zu\n",
-                        static_cast<double>(t.time), t.frame_ms, 1000.0 / t.frame_ms, t.unmasked_ms,
-                        t.unmasked_ms / t.frame_ms, t.visible, t.tile_pairs);
-            }
+                print_text(result, *o, threads);
             return 0;
         };
     });

@@ -205,6 +205,124 @@ void progress_bar(const char* what, std::size_t done, std::size_t total) {
     if (done == total) std::fprintf(stderr, "\n");
 }
 
+// A 4D scene's time span, frame length and the times views are scored at: the dataset's frame times,
+// else the scene's range over an assumed 300 frames (ten times across it).
+struct TimeFrames {
+    float start = 0.0f, end = 0.0f, length = 0.0f;
+    std::vector<float> times;
+};
+
+TimeFrames time_frames(const splatting::GaussianCloud& cloud, const std::optional<Dataset>& dataset) {
+    TimeFrames f;
+    if (dataset) {
+        for (const DatasetView& v : dataset->train) f.times.push_back(v.time);
+        std::sort(f.times.begin(), f.times.end());
+        f.times.erase(std::unique(f.times.begin(), f.times.end()), f.times.end());
+    }
+    if (f.times.size() > 1) {
+        f.start = f.times.front();
+        f.end = f.times.back();
+        f.length = (f.end - f.start) / static_cast<float>(f.times.size() - 1);
+        return f;
+    }
+    const std::array<float, 2> range =
+        cloud.time_range() ? *cloud.time_range() : std::array<float, 2>{0.0f, 1.0f};
+    f.start = range[0];
+    f.end = range[1] > range[0] ? range[1] : range[0] + 1.0f;
+    f.length = (f.end - f.start) / static_cast<float>(splatting::kAssumedFrames - 1);
+    f.times.clear();
+    for (int k = 0; k < 10; ++k)
+        f.times.push_back(f.start + (f.end - f.start) * static_cast<float>(k) / 9.0f);
+    return f;
+}
+
+// Score and prune, fine-tune: in `rounds` rounds, each removing the same share of what is left and
+// fine-tuning its part of the iterations (one round: LightGaussian's one shot); SH distilled once, after
+// the first cut.
+void prune_and_finetune(splatting::GaussianCloud& cloud, const PruneOptions& o,
+                        const std::vector<splatting::ScoringView>& views, const std::string& from,
+                        const std::vector<float>& frame_times, float span,
+                        const std::optional<Dataset>& dataset) {
+    const double fraction = std::max(o.significance, o.spatiotemporal);
+    const bool spatiotemporal = o.spatiotemporal >= 0.0;
+    const int rounds = fraction > 0.0 ? o.rounds : 1;
+    const double per_round = fraction > 0.0 ? 1.0 - std::pow(1.0 - fraction, 1.0 / rounds) : 0.0;
+    for (int round = 1; round <= rounds; ++round) {
+        const std::string which = rounds > 1 ? cat("round ", round, "/", rounds, ": ") : std::string();
+        if (fraction > 0.0) {
+            log::info(
+                which, "scoring ", group_digits(cloud.size()), " Gaussians (",
+                spatiotemporal ? "4DGS-1K's spatial-temporal variation" : "LightGaussian's significance",
+                ") over ", from);
+            const std::optional<std::vector<float>> weights =
+                splatting::blend_weights(cloud, views, [](std::size_t done, std::size_t total) {
+                    progress_bar("scoring", done, total);
+                    return true;
+                });
+            const std::vector<float> score =
+                spatiotemporal
+                    ? splatting::spatiotemporal_score(cloud, *weights, frame_times, span, o.volume_power)
+                    : splatting::significance(cloud, *weights, o.volume_power);
+            std::vector<std::uint8_t> keep;
+            splatting::keep_highest(score, per_round, keep);
+            cloud = splatting::select(cloud, keep);
+        }
+        if (round == 1 && o.sh_degree >= 0 && o.sh_degree < cloud.sh_degree()) {
+            std::vector<glm::vec3> eyes;
+            for (const splatting::ScoringView& v : views) eyes.push_back(v.camera.position());
+            log::info("distilling SH degree ", cloud.sh_degree(), " to ", o.sh_degree, " over ", eyes.size(),
+                      " view directions");
+            splatting::distill_sh(cloud, o.sh_degree, eyes);
+        }
+        const int iterations = o.finetune / rounds + (round == rounds ? o.finetune % rounds : 0);
+        if (iterations > 0) {
+            splatting::TrainOptions options;
+            options.iterations = iterations;
+            options.seed = o.seed + static_cast<std::uint64_t>(round - 1);
+            options.densify_until = 0;  // no densification, no opacity resets: the kept Gaussians only
+            options.lr_position = options.lr_position_final;  // the end of a full run's decay
+            log::info(which, "fine-tuning ", group_digits(cloud.size()), " Gaussians for ", iterations,
+                      " iterations on ", o.cameras);
+            splatting::Trainer trainer(*dataset, options, std::move(cloud));
+            for (int i = 1; i <= iterations; ++i) {
+                trainer.step();
+                if (i % std::max(1, iterations / 100) == 0 || i == iterations)
+                    progress_bar("fine-tuning", static_cast<std::size_t>(i),
+                                 static_cast<std::size_t>(iterations));
+            }
+            cloud = trainer.cloud();
+        }
+    }
+}
+
+void print_report(const Measure& before, const Measure& after, std::size_t timing_views,
+                  const PruneOptions& o, const splatting::ActiveMasks* masks,
+                  const splatting::ActiveMasks* seen, bool dataset) {
+    std::printf("Gaussians       %s -> %s (%.1f%% fewer)\n", group_digits(before.gaussians).c_str(),
+                group_digits(after.gaussians).c_str(), percent_fewer(before.gaussians, after.gaussians));
+    std::printf("file            %s -> %s (%.1f%% smaller)\n", human_bytes(before.bytes).c_str(),
+                human_bytes(after.bytes).c_str(), percent_fewer(before.bytes, after.bytes));
+    std::printf("render (CPU)    %.2f ms -> %.2f ms per view (%.2fx faster, %zu views)\n", before.render_ms,
+                after.render_ms, after.render_ms > 0 ? before.render_ms / after.render_ms : 0.0,
+                timing_views);
+    if (masks != nullptr)
+        std::printf(
+            "with masks      %.2f ms -> %.2f ms per view (%.2fx faster than the input without masks; "
+            "key frames every %d frames, %zu segments, %.1f%% of the Gaussians active on average)\n",
+            before.masked_ms, after.masked_ms, after.masked_ms > 0 ? before.render_ms / after.masked_ms : 0.0,
+            o.key_frames, masks->segments(), 100.0 * masks->mean_fraction());
+    if (seen != nullptr)
+        std::printf(
+            "seen masks      %.2f ms -> %.2f ms per view (%.2fx faster than the input without masks; "
+            "%.1f%% active), test PSNR with them %.2f dB -> %.2f dB\n",
+            before.seen_ms, after.seen_ms, after.seen_ms > 0 ? before.render_ms / after.seen_ms : 0.0,
+            100.0 * seen->mean_fraction(), before.seen_psnr, after.seen_psnr);
+    if (dataset && before.test_views > 0)
+        std::printf("test PSNR       %.2f dB -> %.2f dB (%+.2f dB), SSIM %.4f -> %.4f (%zu views)\n",
+                    before.psnr, after.psnr, after.psnr - before.psnr, before.ssim, after.ssim,
+                    after.test_views);
+}
+
 int run_prune_gaussians(const PruneOptions& o) {
     const auto start = std::chrono::steady_clock::now();
     if (scene::is_nerf_path(o.output))
@@ -240,31 +358,9 @@ int run_prune_gaussians(const PruneOptions& o) {
         for (const DatasetView& v : dataset->train) views.push_back({v.camera, v.time});
         from = cat(views.size(), " training views of ", o.cameras);
     }
-    // The time span and the frame length: the dataset's frame times, else the scene's range over an
-    // assumed 300 frames.
-    float span_start = 0.0f, span_end = 0.0f, frame_length = 0.0f;
-    std::vector<float> frame_times;
-    if (temporal) {
-        if (dataset) {
-            for (const DatasetView& v : dataset->train) frame_times.push_back(v.time);
-            std::sort(frame_times.begin(), frame_times.end());
-            frame_times.erase(std::unique(frame_times.begin(), frame_times.end()), frame_times.end());
-        }
-        if (frame_times.size() > 1) {
-            span_start = frame_times.front();
-            span_end = frame_times.back();
-            frame_length = (span_end - span_start) / static_cast<float>(frame_times.size() - 1);
-        } else {
-            const std::array<float, 2> range =
-                cloud.time_range() ? *cloud.time_range() : std::array<float, 2>{0.0f, 1.0f};
-            span_start = range[0];
-            span_end = range[1] > range[0] ? range[1] : range[0] + 1.0f;
-            frame_length = (span_end - span_start) / static_cast<float>(splatting::kAssumedFrames - 1);
-            frame_times.clear();
-            for (int k = 0; k < 10; ++k)
-                frame_times.push_back(span_start + (span_end - span_start) * static_cast<float>(k) / 9.0f);
-        }
-    }
+    const TimeFrames frames = temporal ? time_frames(cloud, dataset) : TimeFrames{};
+    const float span_start = frames.start, span_end = frames.end, frame_length = frames.length;
+    const std::vector<float>& frame_times = frames.times;
     if (views.empty()) {
         const std::vector<Camera> around = splatting::views_around(cloud, o.views, o.view_size);
         for (std::size_t k = 0; k < around.size(); ++k)
@@ -301,87 +397,14 @@ int run_prune_gaussians(const PruneOptions& o) {
     const Measure before = measure(cloud, o.scene, timing, masks ? &*masks : nullptr, seen ? &*seen : nullptr,
                                    dataset ? &*dataset : nullptr, *rasterizer);
 
-    // Score and prune, fine-tune: in `rounds` rounds, each removing the same share of what is left and
-    // fine-tuning its part of the iterations (one round: LightGaussian's one shot); SH distilled once,
-    // after the first cut.
-    const double fraction = std::max(o.significance, o.spatiotemporal);
-    const bool spatiotemporal = o.spatiotemporal >= 0.0;
-    const int rounds = fraction > 0.0 ? o.rounds : 1;
-    const double per_round = fraction > 0.0 ? 1.0 - std::pow(1.0 - fraction, 1.0 / rounds) : 0.0;
-    for (int round = 1; round <= rounds; ++round) {
-        const std::string which = rounds > 1 ? cat("round ", round, "/", rounds, ": ") : std::string();
-        if (fraction > 0.0) {
-            log::info(
-                which, "scoring ", group_digits(cloud.size()), " Gaussians (",
-                spatiotemporal ? "4DGS-1K's spatial-temporal variation" : "LightGaussian's significance",
-                ") over ", from);
-            const std::optional<std::vector<float>> weights =
-                splatting::blend_weights(cloud, views, [](std::size_t done, std::size_t total) {
-                    progress_bar("scoring", done, total);
-                    return true;
-                });
-            const std::vector<float> score =
-                spatiotemporal ? splatting::spatiotemporal_score(cloud, *weights, frame_times,
-                                                                 span_end - span_start, o.volume_power)
-                               : splatting::significance(cloud, *weights, o.volume_power);
-            std::vector<std::uint8_t> keep;
-            splatting::keep_highest(score, per_round, keep);
-            cloud = splatting::select(cloud, keep);
-        }
-        if (round == 1 && o.sh_degree >= 0 && o.sh_degree < cloud.sh_degree()) {
-            std::vector<glm::vec3> eyes;
-            for (const splatting::ScoringView& v : views) eyes.push_back(v.camera.position());
-            log::info("distilling SH degree ", cloud.sh_degree(), " to ", o.sh_degree, " over ", eyes.size(),
-                      " view directions");
-            splatting::distill_sh(cloud, o.sh_degree, eyes);
-        }
-        const int iterations = o.finetune / rounds + (round == rounds ? o.finetune % rounds : 0);
-        if (iterations > 0) {
-            splatting::TrainOptions options;
-            options.iterations = iterations;
-            options.seed = o.seed + static_cast<std::uint64_t>(round - 1);
-            options.densify_until = 0;  // no densification, no opacity resets: the kept Gaussians only
-            options.lr_position = options.lr_position_final;  // the end of a full run's decay
-            log::info(which, "fine-tuning ", group_digits(cloud.size()), " Gaussians for ", iterations,
-                      " iterations on ", o.cameras);
-            splatting::Trainer trainer(*dataset, options, std::move(cloud));
-            for (int i = 1; i <= iterations; ++i) {
-                trainer.step();
-                if (i % std::max(1, iterations / 100) == 0 || i == iterations)
-                    progress_bar("fine-tuning", static_cast<std::size_t>(i),
-                                 static_cast<std::size_t>(iterations));
-            }
-            cloud = trainer.cloud();
-        }
-    }
+    prune_and_finetune(cloud, o, views, from, frame_times, span_end - span_start, dataset);
     splatting::save_scene(cloud, o.output);
     make_masks();
     const Measure after = measure(cloud, o.output, timing, masks ? &*masks : nullptr, seen ? &*seen : nullptr,
                                   dataset ? &*dataset : nullptr, *rasterizer);
 
-    std::printf("Gaussians       %s -> %s (%.1f%% fewer)\n", group_digits(before.gaussians).c_str(),
-                group_digits(after.gaussians).c_str(), percent_fewer(before.gaussians, after.gaussians));
-    std::printf("file            %s -> %s (%.1f%% smaller)\n", human_bytes(before.bytes).c_str(),
-                human_bytes(after.bytes).c_str(), percent_fewer(before.bytes, after.bytes));
-    std::printf("render (CPU)    %.2f ms -> %.2f ms per view (%.2fx faster, %zu views)\n", before.render_ms,
-                after.render_ms, after.render_ms > 0 ? before.render_ms / after.render_ms : 0.0,
-                timing.size());
-    if (temporal)
-        std::printf(
-            "with masks      %.2f ms -> %.2f ms per view (%.2fx faster than the input without masks; "
-            "key frames every %d frames, %zu segments, %.1f%% of the Gaussians active on average)\n",
-            before.masked_ms, after.masked_ms, after.masked_ms > 0 ? before.render_ms / after.masked_ms : 0.0,
-            o.key_frames, masks->segments(), 100.0 * masks->mean_fraction());
-    if (seen)
-        std::printf(
-            "seen masks      %.2f ms -> %.2f ms per view (%.2fx faster than the input without masks; "
-            "%.1f%% active), test PSNR with them %.2f dB -> %.2f dB\n",
-            before.seen_ms, after.seen_ms, after.seen_ms > 0 ? before.render_ms / after.seen_ms : 0.0,
-            100.0 * seen->mean_fraction(), before.seen_psnr, after.seen_psnr);
-    if (dataset && before.test_views > 0)
-        std::printf("test PSNR       %.2f dB -> %.2f dB (%+.2f dB), SSIM %.4f -> %.4f (%zu views)\n",
-                    before.psnr, after.psnr, after.psnr - before.psnr, before.ssim, after.ssim,
-                    after.test_views);
+    print_report(before, after, timing.size(), o, masks ? &*masks : nullptr, seen ? &*seen : nullptr,
+                 dataset.has_value());
     log::info("wrote ", o.output, " in ",
               duration_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
     return 0;
