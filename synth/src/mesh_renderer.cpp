@@ -101,16 +101,11 @@ struct Setup {
     }
 };
 
-}  // namespace
-
-MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& posed, const Camera& camera,
-                      const MeshRenderOptions& options) {
-    const int ss = std::max(1, options.supersample);
-    Setup setup{camera, camera.width * ss, camera.height * ss, ss, {}};
-    const glm::mat3 R = camera.rotation;
-    const glm::vec3 T = camera.translation;
-
-    // Clip and project every triangle.
+// Every triangle of the posed primitives clipped against z >= near and projected into `setup`.
+void clip_and_project(const Model& model, const std::vector<PosedPrimitive>& posed, float near,
+                      Setup& setup) {
+    const glm::mat3 R = setup.camera.rotation;
+    const glm::vec3 T = setup.camera.translation;
     for (const PosedPrimitive& prim : posed) {
         const Primitive& src = *prim.source;
         const Material* material =
@@ -133,8 +128,7 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                 const float len = glm::length(n);
                 for (Vertex& x : v) x.normal = len > 0 ? n / len : glm::vec3(0, 1, 0);
             }
-            const int inside =
-                (v[0].cam.z >= options.near) + (v[1].cam.z >= options.near) + (v[2].cam.z >= options.near);
+            const int inside = (v[0].cam.z >= near) + (v[1].cam.z >= near) + (v[2].cam.z >= near);
             if (inside == 0) continue;
             if (inside == 3) {
                 setup.add(v[0], v[1], v[2], material, smooth);
@@ -146,13 +140,62 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
             for (int i = 0; i < 3; ++i) {
                 const Vertex& p = v[i];
                 const Vertex& q = v[(i + 1) % 3];
-                const bool pin = p.cam.z >= options.near, qin = q.cam.z >= options.near;
+                const bool pin = p.cam.z >= near, qin = q.cam.z >= near;
                 if (pin) poly[n++] = p;
-                if (pin != qin) poly[n++] = lerp(p, q, (options.near - p.cam.z) / (q.cam.z - p.cam.z));
+                if (pin != qin) poly[n++] = lerp(p, q, (near - p.cam.z) / (q.cam.z - p.cam.z));
             }
             for (int i = 2; i < n; ++i) setup.add(poly[0], poly[i - 1], poly[i], material, smooth);
         }
     }
+}
+
+// The barycentrics of sample (x, y) in a triangle, perspective-correct.
+glm::vec3 perspective(const Tri& t, float x, float y) {
+    const glm::vec3 l = t.a * x + t.b * y + t.c;
+    const glm::vec3 q = l * t.inv_z;
+    return q / (q.x + q.y + q.z);
+}
+
+// A model's materials sampled on its triangles.
+struct Surface {
+    const Model& model;
+
+    // The material's colour at perspective-correct barycentrics p (alpha included), textures sampled
+    // with the footprint of one sample step (px, py: the barycentrics one sample right and down).
+    glm::vec4 base_color(const Tri& t, const glm::vec3& p, const glm::vec3& px, const glm::vec3& py) const {
+        const Material& m = *t.material;
+        glm::vec4 c = m.base_color * (t.v[0].color * p.x + t.v[1].color * p.y + t.v[2].color * p.z);
+        if (m.base_texture.texture >= 0) {
+            const Texture& tex = model.textures[static_cast<std::size_t>(m.base_texture.texture)];
+            const int set = m.base_texture.texcoord;
+            const auto uv_at = [&](const glm::vec3& w) {
+                return t.v[0].uv[set] * w.x + t.v[1].uv[set] * w.y + t.v[2].uv[set] * w.z;
+            };
+            const glm::vec2 uv = uv_at(p);
+            const glm::vec2 size(tex.levels[0].width, tex.levels[0].height);
+            const float footprint =
+                std::max(glm::length((uv_at(px) - uv) * size), glm::length((uv_at(py) - uv) * size));
+            c *= tex.sample(uv, footprint);
+        }
+        return c;
+    }
+    // A texture (other than the base colour) at barycentrics p, unfiltered by the footprint.
+    glm::vec4 texel(const Tri& t, const TextureRef& ref, const glm::vec3& p) const {
+        const int set = ref.texcoord;
+        const glm::vec2 uv = t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
+        return model.textures[static_cast<std::size_t>(ref.texture)].sample(uv, 1.0f);
+    }
+};
+
+}  // namespace
+
+MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& posed, const Camera& camera,
+                      const MeshRenderOptions& options) {
+    const int ss = std::max(1, options.supersample);
+    Setup setup{camera, camera.width * ss, camera.height * ss, ss, {}};
+    const glm::mat3 R = camera.rotation;
+
+    clip_and_project(model, posed, options.near, setup);
 
     // Bin into tiles, in triangle order (draw order matters only for exact depth ties).
     const int tile = kTilePixels * ss;
@@ -187,38 +230,7 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
         std::vector<std::int32_t> owner(count, -1);
         std::vector<glm::vec3> bary(count);
 
-        // The material's colour at perspective-correct barycentrics p (alpha included), textures sampled
-        // with the footprint of one sample step.
-        const auto base_color = [&](const Tri& t, const glm::vec3& p, const glm::vec3& px,
-                                    const glm::vec3& py) {
-            const Material& m = *t.material;
-            glm::vec4 c = m.base_color * (t.v[0].color * p.x + t.v[1].color * p.y + t.v[2].color * p.z);
-            if (m.base_texture.texture >= 0) {
-                const Texture& tex = model.textures[static_cast<std::size_t>(m.base_texture.texture)];
-                const int set = m.base_texture.texcoord;
-                const auto uv_at = [&](const glm::vec3& w) {
-                    return t.v[0].uv[set] * w.x + t.v[1].uv[set] * w.y + t.v[2].uv[set] * w.z;
-                };
-                const glm::vec2 uv = uv_at(p);
-                const glm::vec2 size(tex.levels[0].width, tex.levels[0].height);
-                const float footprint =
-                    std::max(glm::length((uv_at(px) - uv) * size), glm::length((uv_at(py) - uv) * size));
-                c *= tex.sample(uv, footprint);
-            }
-            return c;
-        };
-        // A texture (other than the base colour) at barycentrics p, unfiltered by the footprint.
-        const auto texel = [&](const Tri& t, const TextureRef& ref, const glm::vec3& p) {
-            const int set = ref.texcoord;
-            const glm::vec2 uv = t.v[0].uv[set] * p.x + t.v[1].uv[set] * p.y + t.v[2].uv[set] * p.z;
-            return model.textures[static_cast<std::size_t>(ref.texture)].sample(uv, 1.0f);
-        };
-        const auto perspective = [&](const Tri& t, float x, float y) {
-            const glm::vec3 l = t.a * x + t.b * y + t.c;
-            const glm::vec3 q = l * t.inv_z;
-            return q / (q.x + q.y + q.z);
-        };
-
+        const Surface surface{model};
         for (std::uint32_t ti : bins[static_cast<std::size_t>(tile_index)]) {
             const Tri& t = setup.tris[ti];
             const int x0 = std::max(t.x0, sx0), x1 = std::min(t.x1, sx1 - 1);
@@ -239,7 +251,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                     const glm::vec3 p = q * z;
                     if (mode != AlphaMode::Opaque) {
                         const float alpha =
-                            base_color(t, p, perspective(t, fx + 1, fy), perspective(t, fx, fy + 1)).a;
+                            surface.base_color(t, p, perspective(t, fx + 1, fy), perspective(t, fx, fy + 1))
+                                .a;
                         const float threshold =
                             mode == AlphaMode::Mask
                                 ? t.material->alpha_cutoff
@@ -269,7 +282,7 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                         const float fx = static_cast<float>(x) + 0.5f, fy = static_cast<float>(y) + 0.5f;
                         const glm::vec3 pdx = perspective(t, fx + 1, fy), pdy = perspective(t, fx, fy + 1);
                         const Material& m = *t.material;
-                        glm::vec3 color = glm::vec3(base_color(t, p, pdx, pdy));
+                        glm::vec3 color = glm::vec3(surface.base_color(t, p, pdx, pdy));
                         if (light.enabled && !m.unlit) {
                             glm::vec3 n =
                                 t.smooth ? t.v[0].normal * p.x + t.v[1].normal * p.y + t.v[2].normal * p.z
@@ -284,7 +297,8 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                             if (glm::dot(n, ray) > 0.0f) n = -n;
                             float occlusion = 1.0f;
                             if (m.occlusion.texture >= 0)
-                                occlusion = 1.0f + m.occlusion_strength * (texel(t, m.occlusion, p).r - 1.0f);
+                                occlusion =
+                                    1.0f + m.occlusion_strength * (surface.texel(t, m.occlusion, p).r - 1.0f);
                             const float h = glm::dot(n, up);
                             const float ambient =
                                 light.sky * (0.5f + 0.5f * h) + light.ground * (0.5f - 0.5f * h);
@@ -292,7 +306,7 @@ MeshImage render_mesh(const Model& model, const std::vector<PosedPrimitive>& pos
                         }
                         glm::vec3 emissive = m.emissive;
                         if (m.emissive_texture.texture >= 0)
-                            emissive *= glm::vec3(texel(t, m.emissive_texture, p));
+                            emissive *= glm::vec3(surface.texel(t, m.emissive_texture, p));
                         sum += color + emissive;
                         covered += 1.0f;
                         zsum += depth[s];

@@ -169,10 +169,8 @@ __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) vo
 }
 
 // Writes a blended tile (corner x0, y0) into the output images, row by row so the loops vectorize.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void write_tile(const TileState& s,
-                                                                            Vec3 background, int x0, int y0,
-                                                                            int width, int height, bool aux,
-                                                                            RenderOutput& out) {
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void write_tile(
+    const TileState& s, Vec3 background, int x0, int y0, int width, int height, bool aux, RenderOutput& out) {
     const int columns = std::min(kTileSize, width - x0);
     const int rows = std::min(kTileSize, height - y0);
     for (int r = 0; r < rows; ++r) {
@@ -250,42 +248,7 @@ void radix_sort_by_high_word(std::vector<std::uint64_t>& keys, std::vector<std::
 
 }  // namespace
 
-RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera& camera,
-                                       const RenderSettings& settings, RenderOutput& out) {
-    RenderStats stats;
-    const std::size_t n = std::min(cloud.size(), settings.max_gaussians);
-    stats.gaussians = n;
-    // The work items: every Gaussian below n, or the active ones below n.
-    const std::uint32_t* ids = settings.active.empty() ? nullptr : settings.active.data();
-    const std::size_t items =
-        ids == nullptr
-            ? n
-            : static_cast<std::size_t>(
-                  std::lower_bound(settings.active.begin(), settings.active.end(),
-                                   static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX))) -
-                  settings.active.begin());
-    const int width = camera.width, height = camera.height;
-    const int grid_x = (width + kTileSize - 1) / kTileSize;
-    const int grid_y = (height + kTileSize - 1) / kTileSize;
-    const std::size_t tiles = static_cast<std::size_t>(grid_x) * static_cast<std::size_t>(grid_y);
-
-    // --- preprocess ---------------------------------------------------------------------------------
-    auto start = std::chrono::steady_clock::now();
-    m_splats.resize(items);
-    m_tile_counts.resize(items);
-    const raster::GaussianArrays arrays = gaussian_arrays(cloud, settings.keep);
-    const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, items, 1024), [&](const auto& range) {
-        preprocess_range(arrays, frame, ids, range.begin(), range.end(), m_splats.data(),
-                         m_tile_counts.data());
-    });
-    stats.preprocess_ms = milliseconds_since(start);
-
-    // --- depth order, then pairs bucketed by tile ----------------------------------------------------
-    // Visible Gaussians are radix-sorted by depth once; pairs are emitted in that order and bucketed by
-    // tile with a stable counting sort, so each tile's list comes out front to back with no per-tile
-    // sort. Equal depths keep index order, as the reference's stable radix sort does.
-    start = std::chrono::steady_clock::now();
+std::size_t CpuRasterizer::order_by_depth(std::size_t items, const std::uint32_t* ids, bool with_ids) {
     m_depth_order.clear();
     for (std::size_t i = 0; i < items; ++i)
         if (m_tile_counts[i] > 0)
@@ -304,17 +267,19 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
     });
     m_offsets[0] = 0;
     // Significance: the Gaussian behind each sorted splat.
-    if (settings.contributions != nullptr) {
+    if (with_ids) {
         m_sorted_ids.resize(visible);
         for (std::size_t v = 0; v < visible; ++v) {
             const auto k = static_cast<std::uint32_t>(m_depth_order[v]);
             m_sorted_ids[v] = ids != nullptr ? ids[k] : k;
         }
     }
+    return visible;
+}
+
+std::size_t CpuRasterizer::bucket_pairs(std::size_t visible, int grid_x, std::size_t tiles) {
     for (std::size_t v = 0; v < visible; ++v) m_offsets[v + 1] += m_offsets[v];
     const std::size_t pairs = m_offsets[visible];
-    stats.visible = visible;
-    stats.tile_pairs = pairs;
     m_pair_tiles.resize(pairs);
     m_pair_ranks.resize(pairs);
     m_sorted_ranks.resize(pairs);
@@ -364,6 +329,48 @@ RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera&
         for (std::size_t k = c * kPairsPerChunk; k < std::min(pairs, (c + 1) * kPairsPerChunk); ++k)
             m_sorted_ranks[position[m_pair_tiles[k]]++] = m_pair_ranks[k];
     });
+    return pairs;
+}
+
+RenderStats CpuRasterizer::render_impl(const GaussianCloud& cloud, const Camera& camera,
+                                       const RenderSettings& settings, RenderOutput& out) {
+    RenderStats stats;
+    const std::size_t n = std::min(cloud.size(), settings.max_gaussians);
+    stats.gaussians = n;
+    // The work items: every Gaussian below n, or the active ones below n.
+    const std::uint32_t* ids = settings.active.empty() ? nullptr : settings.active.data();
+    const std::size_t items =
+        ids == nullptr
+            ? n
+            : static_cast<std::size_t>(
+                  std::lower_bound(settings.active.begin(), settings.active.end(),
+                                   static_cast<std::uint32_t>(std::min<std::size_t>(n, UINT32_MAX))) -
+                  settings.active.begin());
+    const int width = camera.width, height = camera.height;
+    const int grid_x = (width + kTileSize - 1) / kTileSize;
+    const int grid_y = (height + kTileSize - 1) / kTileSize;
+    const std::size_t tiles = static_cast<std::size_t>(grid_x) * static_cast<std::size_t>(grid_y);
+
+    // --- preprocess ---------------------------------------------------------------------------------
+    auto start = std::chrono::steady_clock::now();
+    m_splats.resize(items);
+    m_tile_counts.resize(items);
+    const raster::GaussianArrays arrays = gaussian_arrays(cloud, settings.keep);
+    const raster::FrameParams frame = make_frame_params(cloud, camera, settings);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, items, 1024), [&](const auto& range) {
+        preprocess_range(arrays, frame, ids, range.begin(), range.end(), m_splats.data(),
+                         m_tile_counts.data());
+    });
+    stats.preprocess_ms = milliseconds_since(start);
+
+    // --- depth order, then pairs bucketed by tile ----------------------------------------------------
+    // Visible Gaussians are radix-sorted by depth once; pairs are emitted in that order and bucketed by
+    // tile with a stable counting sort, so each tile's list comes out front to back with no per-tile
+    // sort. Equal depths keep index order, as the reference's stable radix sort does.
+    start = std::chrono::steady_clock::now();
+    const std::size_t visible = order_by_depth(items, ids, settings.contributions != nullptr);
+    stats.visible = visible;
+    stats.tile_pairs = bucket_pairs(visible, grid_x, tiles);
     stats.sort_ms = milliseconds_since(start);
 
     // --- blend ------------------------------------------------------------------------------------------

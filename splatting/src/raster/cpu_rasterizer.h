@@ -19,6 +19,11 @@ private:
                             RenderOutput& out) override;
     void backward_impl(const GaussianCloud& cloud, const Camera& camera, const RenderSettings& settings,
                        std::span<const float> v_color, CloudGradients& grads) override;
+    // Stages of render_impl. The visible splats of the `items` preprocessed ones sorted by depth (and
+    // their Gaussians when `with_ids`: significance); returns how many.
+    std::size_t order_by_depth(std::size_t items, const std::uint32_t* ids, bool with_ids);
+    // Every (tile, splat) pair emitted in depth order and bucketed by tile; returns the number of pairs.
+    std::size_t bucket_pairs(std::size_t visible, int grid_x, std::size_t tiles);
 
 private:
     // Buffers kept between frames so that a frame allocates nothing.
