@@ -301,14 +301,32 @@ Palette fit_palette(std::span<const float> rest, std::size_t n, std::size_t dim)
                   0, palette, record, tree.root);
     if (record == nullptr) return palette;
     const double split = ms();
+    // Each vector walks the splits from the root; the deep splits' axes are not in cache, and one walk is
+    // a chain of dependent loads, so kWalks vectors walk together, one level per round, their next axes
+    // prefetched: their misses overlap (a million vectors at SH 3: 0.32 s walking alone, 0.19-0.21 s in
+    // eights; sixteen gain nothing more).
+    constexpr std::size_t kWalks = 8;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096), [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-            const float* x = rest.data() + i * dim;
-            PaletteTree::Ref at = tree.root;
-            while (!at.leaf)
-                at = dot(x, &tree.axes[at.id * dim], dim) < tree.threshold[at.id] ? tree.below[at.id]
-                                                                                  : tree.above[at.id];
-            palette.labels[i] = at.id;
+        for (std::size_t i = range.begin(); i < range.end(); i += kWalks) {
+            const std::size_t walks = std::min(kWalks, range.end() - i);
+            PaletteTree::Ref at[kWalks];
+            for (std::size_t w = 0; w < walks; ++w) at[w] = tree.root;
+            for (bool walking = true; walking;) {
+                walking = false;
+                for (std::size_t w = 0; w < walks; ++w) {
+                    if (at[w].leaf) continue;
+                    const std::uint32_t id = at[w].id;
+                    at[w] = dot(rest.data() + (i + w) * dim, &tree.axes[id * dim], dim) < tree.threshold[id]
+                                ? tree.below[id]
+                                : tree.above[id];
+                    if (at[w].leaf) continue;
+                    walking = true;
+                    const float* next = &tree.axes[at[w].id * dim];
+                    for (std::size_t line = 0; line < dim; line += 16) __builtin_prefetch(next + line);
+                    __builtin_prefetch(&tree.threshold[at[w].id]);
+                }
+            }
+            for (std::size_t w = 0; w < walks; ++w) palette.labels[i + w] = at[w].id;
         }
     });
     const double classified = ms();
