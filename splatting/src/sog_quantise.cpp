@@ -5,6 +5,7 @@
 #include <tbb/parallel_invoke.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -12,6 +13,31 @@
 #include "glint/core/log.h"
 
 namespace glint::splatting::sog {
+
+namespace {
+
+// Sorts finite floats ascending: an LSD radix sort on their bits made monotonic (sign flipped, negatives
+// inverted), four passes of a byte (std::sort took 0.1 s for a codebook's 1.5 million samples).
+void sort_floats(std::vector<float>& values) {
+    std::vector<std::uint32_t> keys(values.size()), scratch(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::uint32_t bits = std::bit_cast<std::uint32_t>(values[i]);
+        keys[i] = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
+    }
+    for (int shift = 0; shift < 32; shift += 8) {
+        std::array<std::size_t, 257> start{};
+        for (const std::uint32_t k : keys) ++start[((k >> shift) & 0xffu) + 1];
+        for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+        for (const std::uint32_t k : keys) scratch[start[(k >> shift) & 0xffu]++] = k;
+        keys.swap(scratch);
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const std::uint32_t k = keys[i];
+        values[i] = std::bit_cast<float>((k & 0x80000000u) != 0 ? k & 0x7fffffffu : ~k);
+    }
+}
+
+}  // namespace
 
 Codebook fit_codebook(const std::vector<std::span<const float>>& columns, std::size_t stride,
                       std::size_t offset, std::size_t width) {
@@ -35,7 +61,7 @@ Codebook fit_codebook(const std::vector<std::span<const float>>& columns, std::s
         return book;
     }
     sample.push_back(lo), sample.push_back(hi);
-    std::sort(sample.begin(), sample.end());
+    sort_floats(sample);
     const std::size_t m = sample.size();
     // Each value weighs the square root of the local spacing of values, i.e. density^-1/2: sparse tails get
     // entries of their own rather than all 256 crowding the dense middle (an outlier colour keeps its
@@ -96,6 +122,13 @@ float dot(const float* x, const float* y, std::size_t dim) {
     return sum;
 }
 
+// The vectors are read through the index order, which the hardware prefetcher cannot follow: the loops
+// over a range ask for the vector kAhead rows on themselves.
+constexpr std::size_t kAhead = 16;
+inline void prefetch_row(const float* row, std::size_t dim) {
+    for (std::size_t d = 0; d < dim; d += 16) __builtin_prefetch(row + d);
+}
+
 // Sums over the vectors of order[begin, end): each dimension, and the squared norms.
 struct RangeSums {
     std::vector<double> sum;
@@ -130,6 +163,7 @@ std::vector<double> reduce_rows_indexed(std::size_t begin, std::size_t end, std:
 RangeSums sums_of(const float* data, std::size_t dim, const std::vector<std::uint32_t>& order,
                   std::size_t begin, std::size_t end) {
     std::vector<double> all = reduce_rows_indexed(begin, end, dim + 1, [&](std::size_t i, float* acc) {
+        if (i + kAhead < end) prefetch_row(data + static_cast<std::size_t>(order[i + kAhead]) * dim, dim);
         const float* x = data + static_cast<std::size_t>(order[i]) * dim;
         for (std::size_t d = 0; d < dim; ++d) acc[d] += x[d];
         acc[dim] += dot(x, x, dim);
@@ -195,6 +229,7 @@ void split_palette(const float* data, std::size_t dim, std::vector<std::uint32_t
     const float threshold = dot(mean.data(), axis.data(), dim);
     std::vector<std::uint8_t> side(count);
     std::vector<double> lower = reduce_rows_indexed(begin, end, dim + 2, [&](std::size_t i, float* acc) {
+        if (i + kAhead < end) prefetch_row(data + static_cast<std::size_t>(order[i + kAhead]) * dim, dim);
         const float* x = data + static_cast<std::size_t>(order[i]) * dim;
         const bool is_lower = dot(x, axis.data(), dim) < threshold;
         side[i - begin] = is_lower;
