@@ -141,17 +141,32 @@ inline const float* reached_splat(const ChainInputs& c, std::size_t gaussian) {
     return touched ? s : nullptr;
 }
 
+// The splat gradients of the Gaussian kPrefetchAhead on are asked for: they lie in depth order, read here
+// in index order (the load was a fifth of the chain's time).
+inline void prefetch_splat(const ChainInputs& c, std::size_t gaussian, std::size_t end) {
+    if (gaussian + kPrefetchAhead >= end) return;
+    const std::uint32_t v = c.splat_of[gaussian + kPrefetchAhead];
+    if (v == UINT32_MAX) return;
+    const float* s = c.splat_grads + std::size_t{v} * kGradsPerSplat;
+    __builtin_prefetch(s);
+    __builtin_prefetch(s + kGradsPerSplat - 1);
+}
+
 GLINT_CLONES_FLATTEN void chain_range(const ChainInputs& c, std::size_t begin, std::size_t end) {
-    for (std::size_t gaussian = begin; gaussian != end; ++gaussian)
+    for (std::size_t gaussian = begin; gaussian != end; ++gaussian) {
+        prefetch_splat(c, gaussian, end);
         if (const float* s = reached_splat(c, gaussian))
             raster::chain_gaussian(c.cloud, c.frame, gaussian, s, c.grads);
+    }
 }
 
 // chain_range for 4D clouds: the 4D chain at the frame's time, into the 4D gradients too.
 GLINT_CLONES_FLATTEN void chain_range_4d(const ChainInputs& c, std::size_t begin, std::size_t end) {
-    for (std::size_t gaussian = begin; gaussian != end; ++gaussian)
+    for (std::size_t gaussian = begin; gaussian != end; ++gaussian) {
+        prefetch_splat(c, gaussian, end);
         if (const float* s = reached_splat(c, gaussian))
             raster::chain_gaussian_4d(c.cloud, c.frame, gaussian, s, c.grads);
+    }
 }
 }  // namespace
 
