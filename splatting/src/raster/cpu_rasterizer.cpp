@@ -251,6 +251,46 @@ void radix_sort_by_high_word(std::vector<std::uint64_t>& keys, std::vector<std::
 
 }  // namespace
 
+namespace {
+
+// The (tile, rank) pairs of visible splats [begin, end) in slots offsets[v] .. offsets[v + 1] - 1, which
+// the preprocess sized by counting the same tiles. Compiled as the preprocess is: the two walks over a
+// contour's rows then round alike (built for AVX2 here and without FMA in baseline code, they disagreed
+// on about one splat per frame of a million, and the extra pair overwrote a neighbour's slot or ran past
+// the array). Whatever the rounding, a splat writes only its own slots: an extra tile is dropped and a
+// missing one leaves the sentinel.
+GLINT_CLONES_FLATTEN void emit_pairs(const raster::Splat* splats, const std::uint64_t* offsets,
+                                     std::size_t begin, std::size_t end, int grid_x, std::uint32_t sentinel,
+                                     std::uint32_t* pair_tiles, std::uint32_t* pair_ranks) {
+    for (std::size_t v = begin; v != end; ++v) {
+        const raster::Splat& splat = splats[v];
+        std::size_t k = offsets[v];
+        const std::size_t stop = offsets[v + 1];
+        const auto emit = [&](int tx, int ty) {
+            if (k == stop) return;
+            pair_tiles[k] = static_cast<std::uint32_t>(ty * grid_x + tx);
+            pair_ranks[k] = static_cast<std::uint32_t>(v);
+            ++k;
+        };
+        // The preprocess counted the tiles the contour reaches; when that is the whole rectangle (most
+        // small splats), the rectangle is emitted without testing each row again.
+        const std::size_t area = static_cast<std::size_t>(splat.rect[2] - splat.rect[0]) *
+                                 static_cast<std::size_t>(splat.rect[3] - splat.rect[1]);
+        if (stop - k == area) {
+            for (int ty = splat.rect[1]; ty < splat.rect[3]; ++ty)
+                for (int tx = splat.rect[0]; tx < splat.rect[2]; ++tx) emit(tx, ty);
+        } else {
+            raster::for_each_tile(splat, emit);
+        }
+        for (; k < stop; ++k) {
+            pair_tiles[k] = sentinel;
+            pair_ranks[k] = static_cast<std::uint32_t>(v);
+        }
+    }
+}
+
+}  // namespace
+
 std::size_t CpuRasterizer::order_by_depth(std::size_t items, const std::uint32_t* ids, bool with_ids) {
     m_depth_order.clear();
     for (std::size_t i = 0; i < items; ++i)
@@ -286,49 +326,37 @@ std::size_t CpuRasterizer::bucket_pairs(std::size_t visible, int grid_x, std::si
     m_pair_tiles.resize(pairs);
     m_pair_ranks.resize(pairs);
     m_sorted_ranks.resize(pairs);
+    // Pairs past the tiles a splat's count allows, or short of them, never leave its slots; slots left
+    // over hold the sentinel tile `tiles`, which the counting sort puts after every real tile.
+    const auto sentinel = static_cast<std::uint32_t>(tiles);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, visible, 1024), [&](const auto& range) {
-        for (std::size_t v = range.begin(); v != range.end(); ++v) {
-            const raster::Splat& splat = m_sorted_splats[v];
-            std::size_t k = m_offsets[v];
-            const auto emit = [&](int tx, int ty) {
-                m_pair_tiles[k] = static_cast<std::uint32_t>(ty * grid_x + tx);
-                m_pair_ranks[k] = static_cast<std::uint32_t>(v);
-                ++k;
-            };
-            // The preprocess counted the tiles the contour reaches; when that is the whole rectangle
-            // (most small splats), the rectangle is emitted without testing each row again.
-            const std::size_t area = static_cast<std::size_t>(splat.rect[2] - splat.rect[0]) *
-                                     static_cast<std::size_t>(splat.rect[3] - splat.rect[1]);
-            if (m_offsets[v + 1] - m_offsets[v] == area) {
-                for (int ty = splat.rect[1]; ty < splat.rect[3]; ++ty)
-                    for (int tx = splat.rect[0]; tx < splat.rect[2]; ++tx) emit(tx, ty);
-            } else {
-                raster::for_each_tile(splat, emit);
-            }
-        }
+        emit_pairs(m_sorted_splats.data(), m_offsets.data(), range.begin(), range.end(), grid_x, sentinel,
+                   m_pair_tiles.data(), m_pair_ranks.data());
     });
     // Counting sort by tile: per-chunk histograms, then a stable scatter.
     const std::size_t chunks = std::max<std::size_t>(1, (pairs + kPairsPerChunk - 1) / kPairsPerChunk);
-    m_chunk_histograms.assign(chunks * tiles, 0);
+    const std::size_t buckets = tiles + 1;  // the last: the sentinel's
+    m_chunk_histograms.assign(chunks * buckets, 0);
     tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
-        std::uint32_t* histogram = m_chunk_histograms.data() + c * tiles;
+        std::uint32_t* histogram = m_chunk_histograms.data() + c * buckets;
         for (std::size_t k = c * kPairsPerChunk; k < std::min(pairs, (c + 1) * kPairsPerChunk); ++k)
             ++histogram[m_pair_tiles[k]];
     });
     m_tile_ranges.resize(tiles + 1);
     std::uint32_t running = 0;
-    for (std::size_t t = 0; t < tiles; ++t) {
-        m_tile_ranges[t] = running;
+    for (std::size_t t = 0; t < buckets; ++t) {
+        if (t < tiles) m_tile_ranges[t] = running;
         for (std::size_t c = 0; c < chunks; ++c) {
-            std::uint32_t& slot = m_chunk_histograms[c * tiles + t];
+            std::uint32_t& slot = m_chunk_histograms[c * buckets + t];
             const std::uint32_t count = slot;
             slot = running;  // now the chunk's write position for this tile
             running += count;
         }
+        if (t + 1 == tiles) m_tile_ranges[tiles] = running;
     }
-    m_tile_ranges[tiles] = running;
+    if (tiles == 0) m_tile_ranges[0] = 0;
     tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
-        std::uint32_t* position = m_chunk_histograms.data() + c * tiles;
+        std::uint32_t* position = m_chunk_histograms.data() + c * buckets;
         for (std::size_t k = c * kPairsPerChunk; k < std::min(pairs, (c + 1) * kPairsPerChunk); ++k)
             m_sorted_ranks[position[m_pair_tiles[k]]++] = m_pair_ranks[k];
     });
