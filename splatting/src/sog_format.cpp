@@ -477,6 +477,16 @@ GaussianCloud read_members(Members& members, SogInfo* info) {
                     opacity[i] = lerp(m.color_min[3], m.color_max[3], c[3]);
                 }
                 if (k == 0) continue;
+                // The palette entry of the Gaussian eight on is asked for now: the entries are read in
+                // label order, scattered over a table larger than the cache.
+                if (i + 8 < r.end()) {
+                    const std::uint8_t* ahead = label_tex.texel(i + 8);
+                    const std::size_t entry = static_cast<std::size_t>(ahead[0] | ahead[1] << 8);
+                    if (entry < table.entries) {
+                        const float* row = &table.values[entry * 3 * k];
+                        for (std::size_t f = 0; f < 3 * k; f += 16) __builtin_prefetch(row + f);
+                    }
+                }
                 const std::uint8_t* l = label_tex.texel(i);
                 const std::size_t label = static_cast<std::size_t>(l[0] | l[1] << 8);
                 if (label >= table.entries) {
