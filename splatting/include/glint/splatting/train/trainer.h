@@ -182,8 +182,8 @@ private:
     void optimize(float lr_position);
     std::size_t next_view();  // the next training view of this epoch's random order
     // Renders a training view over `background` (or the dataset's colour), and adds the gradient of
-    // `weight` times its loss to m_grads (and to the appearance gradient). Returns the view's loss and
-    // mean squared error.
+    // `weight` times its loss to `grads` (with a resident state, to the device's gradients and
+    // statistic instead). Returns the view's loss and mean squared error.
     std::pair<double, double> train_view(std::size_t view, float weight,
                                          const std::optional<std::array<float, 3>>& background,
                                          CloudGradients& grads);
