@@ -62,6 +62,19 @@ TEST_CASE("find_non_finite reports the first Gaussian with a bad value") {
     cloud.sh_rest()[3 * 9 + 2] = INFINITY;
     cloud.log_scales()[2 * 3] = NAN;
     CHECK(cloud.find_non_finite() == std::optional<std::string>("Gaussian 2: log-scale is NaN"));
+
+    // Large arrays are checked in parallel blocks: the first bad value still wins, across blocks and
+    // fields, whatever order the blocks finish in.
+    GaussianCloud large(200000, 3, false);
+    CHECK_FALSE(large.find_non_finite());
+    large.sh_rest()[45 * 150000 + 7] = NAN;
+    large.sh_rest()[45 * 190000] = INFINITY;
+    CHECK(large.find_non_finite() == std::optional<std::string>("Gaussian 150000: SH coefficient is NaN"));
+    large.positions()[3 * 123457 + 2] = -INFINITY;
+    CHECK(large.find_non_finite() == std::optional<std::string>("Gaussian 123457: position is infinite"));
+    large.opacity_logits()[199999] = NAN;
+    large.positions()[3 * 123457 + 2] = 0.0f;
+    CHECK(large.find_non_finite() == std::optional<std::string>("Gaussian 150000: SH coefficient is NaN"));
 }
 
 TEST_CASE("activate_gaussian: exp scales, unit quaternion, sigmoid opacity") {

@@ -1,9 +1,15 @@
 // GaussianCloud storage management and validation.
 #include "glint/splatting/gaussian_cloud.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <span>
 
 #include "glint/core/error.h"
 #include "glint/core/text.h"
@@ -76,6 +82,36 @@ std::size_t GaussianCloud::floats_per_gaussian() const {
     return base + (m_temporal ? 1 + 1 + 4 : 0) + time_color_per_gaussian();
 }
 
+namespace {
+
+// The index of the first non-finite value, or values.size(). Blocks are tested branch-free (the loop
+// vectorises; a loop that stops at the first bad value does not), in parallel, and only the first block
+// holding one is searched value by value (a million Gaussians at SH 3 took 90 ms, serially).
+std::size_t first_non_finite(std::span<const float> values) {
+    constexpr std::size_t kBlock = 4096;
+    const std::size_t blocks = (values.size() + kBlock - 1) / kBlock;
+    std::atomic<std::size_t> first_block{blocks};
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 16), [&](const auto& range) {
+        for (std::size_t b = range.begin(); b != range.end() && b < first_block.load(); ++b) {
+            const std::size_t end = std::min(values.size(), (b + 1) * kBlock);
+            std::uint32_t bad = 0;
+            for (std::size_t i = b * kBlock; i < end; ++i)  // exponent all ones: infinite or NaN
+                bad |= (std::bit_cast<std::uint32_t>(values[i]) & 0x7f800000u) == 0x7f800000u ? 1u : 0u;
+            if (bad == 0) continue;
+            std::size_t seen = first_block.load();
+            while (b < seen && !first_block.compare_exchange_weak(seen, b)) {
+            }
+            return;
+        }
+    });
+    if (first_block.load() == blocks) return values.size();
+    std::size_t i = first_block.load() * kBlock;
+    while (std::isfinite(values[i])) ++i;
+    return i;
+}
+
+}  // namespace
+
 std::optional<std::string> GaussianCloud::find_non_finite() const {
     struct Field {
         const char* name;
@@ -96,14 +132,12 @@ std::optional<std::string> GaussianCloud::find_non_finite() const {
         const FloatArray& values = *field.values;
         if (values.empty() || m_count == 0) continue;
         const std::size_t per = values.size() / m_count;
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            if (std::isfinite(values[i])) continue;
-            const std::size_t gaussian = i / per;
-            if (!first || gaussian < first->first)
-                first = {gaussian, cat("Gaussian ", gaussian, ": ", field.name, " is ",
-                                       std::isnan(values[i]) ? "NaN" : "infinite")};
-            break;
-        }
+        const std::size_t i = first_non_finite(values);
+        if (i == values.size()) continue;
+        const std::size_t gaussian = i / per;
+        if (!first || gaussian < first->first)
+            first = {gaussian, cat("Gaussian ", gaussian, ": ", field.name, " is ",
+                                   std::isnan(values[i]) ? "NaN" : "infinite")};
     }
     if (!first) return std::nullopt;
     return first->second;
