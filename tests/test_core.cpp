@@ -1,15 +1,18 @@
 // core: atomic file writes, memory-mapped reads, text helpers, backends, logging.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <vector>
 
 #include "glint/core/adam.h"
 #include "glint/core/atomic_file.h"
 #include "glint/core/backend.h"
 #include "glint/core/log.h"
+#include "glint/core/radix_sort.h"
 #include "glint/core/streamed_file.h"
 #include "glint/core/text.h"
 #include "glint/splatting/activate.h"
@@ -189,6 +192,30 @@ TEST_CASE("Adam: bias-corrected steps as the paper writes them, zero gradients s
     adam_step(a, std::vector<float>{0.0f}, am, av, 0.01f, 2, AdamSettings{});
     CHECK(am[0] == doctest::Approx(0.45f));
     CHECK(a[0] < 1.0f);  // the decayed momentum still moves it
+}
+
+TEST_CASE("sort_by_high_word: stable by the high word, in one block or many, and orders floats") {
+    for (const std::size_t n : {std::size_t{1000}, std::size_t{300000}}) {
+        std::mt19937 random(5);
+        std::vector<std::uint64_t> keys(n), scratch;
+        for (std::size_t i = 0; i < n; ++i)  // few distinct high words (ties) in a shared top digit
+            keys[i] = (std::uint64_t{0x40000000u | (random() % 5000u)} << 32) | i;
+        std::vector<std::uint64_t> expected = keys;
+        std::stable_sort(expected.begin(), expected.end(),
+                         [](std::uint64_t a, std::uint64_t b) { return (a >> 32) < (b >> 32); });
+        sort_by_high_word(keys, scratch);
+        CHECK(keys == expected);
+    }
+    const std::vector<float> values = {3.5f, -0.0f, -2.0f, 1e-30f, -1e30f, 7.0f, 0.0f};
+    std::vector<std::uint64_t> keys, scratch;
+    for (const float v : values) keys.push_back(std::uint64_t{ordered_bits(v)} << 32);
+    sort_by_high_word(keys, scratch);
+    std::vector<float> sorted;
+    for (const std::uint64_t k : keys)
+        sorted.push_back(from_ordered_bits(static_cast<std::uint32_t>(k >> 32)));
+    CHECK(std::is_sorted(sorted.begin(), sorted.end()));
+    CHECK(sorted.front() == -1e30f);
+    CHECK(sorted.back() == 7.0f);
 }
 
 TEST_SUITE_END();

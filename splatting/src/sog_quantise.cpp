@@ -5,36 +5,25 @@
 #include <tbb/parallel_invoke.h>
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <numeric>
 
 #include "glint/core/log.h"
+#include "glint/core/radix_sort.h"
 
 namespace glint::splatting::sog {
 
 namespace {
 
-// Sorts finite floats ascending: an LSD radix sort on their bits made monotonic (sign flipped, negatives
-// inverted), four passes of a byte (std::sort took 0.1 s for a codebook's 1.5 million samples).
+// Sorts finite floats ascending by the radix sort of their ordered bits (std::sort took 0.1 s for a
+// codebook's 1.5 million samples).
 void sort_floats(std::vector<float>& values) {
-    std::vector<std::uint32_t> keys(values.size()), scratch(values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        const std::uint32_t bits = std::bit_cast<std::uint32_t>(values[i]);
-        keys[i] = (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
-    }
-    for (int shift = 0; shift < 32; shift += 8) {
-        std::array<std::size_t, 257> start{};
-        for (const std::uint32_t k : keys) ++start[((k >> shift) & 0xffu) + 1];
-        for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-        for (const std::uint32_t k : keys) scratch[start[(k >> shift) & 0xffu]++] = k;
-        keys.swap(scratch);
-    }
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        const std::uint32_t k = keys[i];
-        values[i] = std::bit_cast<float>((k & 0x80000000u) != 0 ? k & 0x7fffffffu : ~k);
-    }
+    std::vector<std::uint64_t> keys(values.size()), scratch;
+    for (std::size_t i = 0; i < values.size(); ++i) keys[i] = std::uint64_t{ordered_bits(values[i])} << 32;
+    sort_by_high_word(keys, scratch);
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = from_ordered_bits(static_cast<std::uint32_t>(keys[i] >> 32));
 }
 
 }  // namespace

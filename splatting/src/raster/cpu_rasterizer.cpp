@@ -7,13 +7,14 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
 #include <atomic>
 #include <bit>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include "frame_params.h"
+#include "glint/core/radix_sort.h"
 #include "glint/splatting/activation.h"
 #include "glint/splatting/raster/blend.h"
 #include "glint/splatting/raster/preprocess.h"
@@ -225,61 +226,10 @@ GLINT_CLONES_FLATTEN void preprocess_range(const raster::GaussianArrays& g, cons
             counts[k] = raster::preprocess_gaussian(g, f, static_cast<std::uint32_t>(k), splats[k]);
 }
 
-// Ranges of work cut into a fixed number of blocks, so results never depend on the thread count.
-constexpr std::size_t kSortBlocks = 16;
-constexpr std::size_t kParallelKeys = std::size_t{1} << 16;  // fewer keys: one block
-
-// Stable LSD radix sort of keys by their high 32 bits (11-, 11- and 10-bit digits): per block a
-// histogram, the blocks' write positions by digit then block, a parallel scatter (a serial sort of 10M
-// keys took a tenth of a frame).
-void radix_sort_by_high_word(std::vector<std::uint64_t>& keys, std::vector<std::uint64_t>& scratch) {
-    const std::size_t n = keys.size();
-    scratch.resize(n);
-    constexpr int kDigitBits[3] = {11, 11, 10};
-    constexpr std::size_t kDigits = std::size_t{1} << 11;
-    const std::size_t blocks = n >= kParallelKeys ? kSortBlocks : 1;
-    std::vector<std::uint32_t> counts(blocks * kDigits);
-    const auto block_range = [&](std::size_t block) {
-        return std::pair{block * n / blocks, (block + 1) * n / blocks};
-    };
-    int shift = 32;
-    for (const int bits : kDigitBits) {
-        const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
-        std::fill(counts.begin(), counts.end(), 0u);
-        tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t block) {
-            std::uint32_t* c = counts.data() + block * kDigits;
-            const auto [begin, end] = block_range(block);
-            for (std::size_t i = begin; i < end; ++i) ++c[(keys[i] >> shift) & mask];
-        });
-        // A digit every key shares (the sign and most exponent bits of depths in one range) sorts nothing.
-        if (n > 0) {
-            const std::size_t first = (keys.front() >> shift) & mask;
-            std::size_t with_first = 0;
-            for (std::size_t block = 0; block < blocks; ++block)
-                with_first += counts[block * kDigits + first];
-            if (with_first == n) {
-                shift += bits;
-                continue;
-            }
-        }
-        std::uint32_t running = 0;
-        for (std::size_t digit = 0; digit <= mask; ++digit)
-            for (std::size_t block = 0; block < blocks; ++block) {
-                std::uint32_t& c = counts[block * kDigits + digit];
-                const std::uint32_t count = c;
-                c = running;
-                running += count;
-            }
-        tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t block) {
-            std::uint32_t* position = counts.data() + block * kDigits;
-            const auto [begin, end] = block_range(block);
-            for (std::size_t i = begin; i < end; ++i)
-                scratch[position[(keys[i] >> shift) & mask]++] = keys[i];
-        });
-        keys.swap(scratch);
-        shift += bits;
-    }
-}
+// The visible items' keys are compacted over a fixed number of blocks (the same order whatever the thread
+// count), as the sort below them is.
+constexpr std::size_t kKeyBlocks = 16;
+constexpr std::size_t kParallelItems = std::size_t{1} << 16;  // fewer: one block
 
 }  // namespace
 
@@ -325,8 +275,8 @@ GLINT_CLONES_FLATTEN void emit_pairs(const raster::Splat* splats, const std::uin
 
 std::size_t CpuRasterizer::order_by_depth(std::size_t items, const std::uint32_t* ids, bool with_ids) {
     // The visible items' (depth, index) keys in index order: counted per block, then written in parallel.
-    const std::size_t blocks = items >= kParallelKeys ? kSortBlocks : 1;
-    std::array<std::size_t, kSortBlocks + 1> starts{};
+    const std::size_t blocks = items >= kParallelItems ? kKeyBlocks : 1;
+    std::array<std::size_t, kKeyBlocks + 1> starts{};
     tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t block) {
         std::size_t count = 0;
         for (std::size_t i = block * items / blocks; i < (block + 1) * items / blocks; ++i)
@@ -342,7 +292,7 @@ std::size_t CpuRasterizer::order_by_depth(std::size_t items, const std::uint32_t
                 m_depth_order[at++] =
                     std::uint64_t{std::bit_cast<std::uint32_t>(m_splats[i].depth)} << 32 | i;
     });
-    radix_sort_by_high_word(m_depth_order, m_radix_scratch);
+    sort_by_high_word(m_depth_order, m_radix_scratch);
     const std::size_t visible = m_depth_order.size();
     // Gather once into depth order: everything after reads the splats sequentially.
     m_sorted_splats.resize(visible);
