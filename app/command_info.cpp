@@ -82,6 +82,10 @@ void print_text(const std::string& name, const LoadedScene& scene, const SceneSt
             std::printf("  time range     [%.4g, %.4g] (what it was made for: its frame times)\n",
                         static_cast<double>((*range)[0]), static_cast<double>((*range)[1]));
     }
+    if (const auto& bg = scene.cloud.background())
+        std::printf("  background     %.4g, %.4g, %.4g (learnt in training; renders use it by default)\n",
+                    static_cast<double>((*bg)[0]), static_cast<double>((*bg)[1]),
+                    static_cast<double>((*bg)[2]));
     if (!scene.skipped_properties.empty())
         std::printf("  skipped        %s\n", join(scene.skipped_properties, " ").c_str());
     if (!scene.skipped_elements.empty())
@@ -114,6 +118,7 @@ void print_json(const std::string& name, const LoadedScene& scene, const SceneSt
         {"up", {up.up.x, up.up.y, up.up.z}},
         {"up_from", up.how},
     };
+    if (const auto& bg = scene.cloud.background()) out["background"] = {(*bg)[0], (*bg)[1], (*bg)[2]};
     if (scene.lod)
         out["hierarchy"] = {
             {"interior_nodes", scene.lod->nodes.size() - scene.lod->leaves},

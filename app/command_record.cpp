@@ -43,8 +43,7 @@ void parse_resolution(const std::string& text, int& width, int& height) {
 }
 
 struct RecordOptions {
-    std::string scene, path, output, export_nerfstudio, res = "1920x1080", preset = "ultrafast",
-                                                        background = "black";
+    std::string scene, path, output, export_nerfstudio, res = "1920x1080", preset = "ultrafast", background;
     std::string backend = "auto", up;
     int fps = 30, crf = 18, sh_degree = -1;
     float duration = 0.0f, fov = 50.0f, temporal_cutoff = 0.05f;
@@ -79,7 +78,7 @@ int run_record(const RecordOptions& o) {
     std::string scene_name;
     const std::unique_ptr<scene::Scene> scene = open_scene_or_default(view, scene_name);
     job.settings = draw_settings(view);
-    job.settings.background = parse_background(o.background);
+    job.settings.background = render_background(o.background, *scene);
     if (const std::optional<scene::TimeSpan> span = scene->time_span()) {
         const float time = resolve_time(view, *scene, scene_name);
         job.time_start = o.time ? time : span->begin;
@@ -180,7 +179,10 @@ void add_record_command(CLI::App& app, Action& action) {
         ->add_option("--duration", o->duration,
                      "Video length in seconds (default: the path's; the orbit takes 8 s)")
         ->check(CLI::PositiveNumber);
-    command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
+    command->add_option(
+        "--background", o->background,
+        "black, white, or r,g,b in [0, 1] (default: the colour the scene was trained over when "
+        "its file states one, else black)");
     command->add_option("--export-nerfstudio", o->export_nerfstudio,
                         "Also write the path as nerfstudio's camera_path.json (its keyframes and the path at "
                         "--fps and --res), for ns-render camera-path; written atomically");

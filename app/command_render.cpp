@@ -40,7 +40,7 @@ std::vector<std::uint8_t> data_image(const Frame& out, DisplayMode mode) {
 void add_render_command(CLI::App& app, Action& action) {
     struct Options {
         ViewOptions view;
-        std::string output, depth, alpha, count, background = "black", distortion;
+        std::string output, depth, alpha, count, background, distortion;
     };
     auto o = std::make_shared<Options>();
     CLI::App* command =
@@ -51,7 +51,10 @@ void add_render_command(CLI::App& app, Action& action) {
     command->add_option("--alpha", o->alpha, "Also write the accumulated opacity as a grey PNG");
     command->add_option("--count", o->count,
                         "Also write the number of Gaussians blended per pixel (heat map PNG)");
-    command->add_option("--background", o->background, "black, white, or r,g,b in [0, 1]");
+    command->add_option(
+        "--background", o->background,
+        "black, white, or r,g,b in [0, 1] (default: the colour the scene was trained over when "
+        "its file states one, else black)");
     command->add_option(
         "--distortion", o->distortion,
         "Render as a camera with this lens would see it, MODEL:PARAMS as COLMAP's models "
@@ -87,7 +90,7 @@ void add_render_command(CLI::App& app, Action& action) {
             if (view == "the automatic view") log::info("up: ", up.how);
 
             scene::DrawSettings settings = draw_settings(o->view);
-            settings.background = parse_background(o->background);
+            settings.background = render_background(o->background, *scene);
             const float time = resolve_time(o->view, *scene, scene_name);
             Frame out;
             scene::FrameStats stats;

@@ -50,8 +50,8 @@ private:
 };
 
 struct TrainCommandOptions {
-    std::string dataset, output, background = "white", backend = "cpu", csv, resume, checkpoint,
-                                 init = "auto", model = "auto", densify = "adc";
+    std::string dataset, output, background = "auto", backend = "cpu", csv, resume, checkpoint, init = "auto",
+                                 model = "auto", densify = "adc";
     int iterations = 0, eval_every = 0, downscale = 1, sh_degree = 3, test_every = 8, checkpoint_every = 0;
     std::uint64_t seed = 1;
     std::size_t random_count = 50'000;
@@ -96,8 +96,11 @@ void add_general_options(CLI::App& command, TrainCommandOptions& o) {
     command.add_option("--csv", o.csv, "Write the evaluation curve here (default: beside the output, .csv)");
     command.add_option("--downscale", o.downscale, "Integer image downscale factor")
         ->check(CLI::Range(1, 64));
-    command.add_option("--background", o.background,
-                       "Background for RGBA images and rendering: white, black or r,g,b");
+    command.add_option(
+        "--background", o.background,
+        "Background behind the renders and RGBA images: white, black, r,g,b, or learn (a colour "
+        "learnt with the Gaussians, for photos without alpha: a backdrop, a sky); default auto: "
+        "learn for Gaussians trained from photos without alpha, else white");
     command.add_flag("--random-background", o.random_background,
                      "A random background behind RGBA images: per step (Gaussians), per ray (NeRF)");
     command.add_option("--sh-degree", o.sh_degree, "Highest SH degree (raised by one every 1000 iterations)")
@@ -269,6 +272,9 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
                                                        : Layout::Auto;
         options.backend = parse_backend(o.backend);
         options.random_background = o.random_background;
+        options.learn_background =
+            o.background == "learn" ||
+            (o.background == "auto" && dataset.load_image(dataset.train.front()).alpha.empty());
         options.appearance = o.appearance;
         options.temporal = temporal;
         options.time_color_degree = o.time_color_degree;
@@ -454,7 +460,13 @@ int run_train(TrainCommandOptions o) {
     DatasetOptions dataset_options;
     dataset_options.downscale = o.downscale;
     dataset_options.test_every = o.test_every;
-    const glm::vec3 background = parse_background(o.background);
+    o.background = to_lower(o.background);
+    if (nerf && o.background == "learn")
+        throw InputError(
+            "--background learn trains the background with Gaussians; a NeRF takes white, black "
+            "or r,g,b");
+    const bool learnt = o.background == "auto" || o.background == "learn";
+    const glm::vec3 background = learnt ? glm::vec3(1.0f) : parse_background(o.background);
     dataset_options.background = {background.x, background.y, background.z};
     const Dataset dataset = load_dataset(o.dataset, dataset_options);
     log::info(o.dataset, ": ", dataset.kind, ", ", dataset.train.size(), " training and ",

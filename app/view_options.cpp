@@ -45,6 +45,16 @@ glm::vec3 parse_background(const std::string& text) {
     return {rgb[0], rgb[1], rgb[2]};
 }
 
+glm::vec3 render_background(const std::string& text, const scene::Scene& scene) {
+    if (!text.empty()) return parse_background(text);
+    if (const std::optional<glm::vec3> trained = scene.background()) {
+        log::info("background: the scene's learnt colour (", trained->x, ", ", trained->y, ", ", trained->z,
+                  "); --background sets another");
+        return *trained;
+    }
+    return glm::vec3(0.0f);
+}
+
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option) {
     const std::vector<double> values = parse_number_list(text, option);
     for (const double v : values)

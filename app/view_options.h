@@ -75,6 +75,9 @@ scene::DrawSettings draw_settings(const ViewOptions& options);
 
 // --background: black, white, or r,g,b in [0, 1]. Throws InputError otherwise.
 glm::vec3 parse_background(const std::string& text);
+// The background a render of `scene` uses: --background when given (`text` not empty), else the colour
+// the scene was trained over when its file states one, else black.
+glm::vec3 render_background(const std::string& text, const scene::Scene& scene);
 
 // Comma-separated numbers, exactly `count` of them, finite; `option` names the option in errors.
 std::vector<float> parse_numbers(const std::string& text, std::size_t count, const char* option);

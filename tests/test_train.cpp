@@ -15,6 +15,7 @@
 #include "glint/core/npy.h"
 #include "glint/nerf/trainer.h"
 #include "glint/splatting/raster/rasterizer.h"
+#include "glint/splatting/scene_io.h"
 #include "glint/splatting/train/mcmc.h"
 #include "glint/splatting/train/trainer.h"
 #include "glint/synth/synth.h"
@@ -26,12 +27,14 @@ using namespace glint;
 
 namespace {
 
-// `views` views of the default scene on two rings, 48x48, white background, as transforms.json + PNGs.
-void make_dataset(const std::filesystem::path& dir, int views = 16) {
+// `views` views of the default scene on two rings, 48x48, over `backdrop` (white by default), as
+// transforms.json + RGB PNGs.
+void make_dataset(const std::filesystem::path& dir, int views = 16,
+                  splatting::raster::Vec3 backdrop = {1, 1, 1}) {
     const splatting::GaussianCloud scene = tools::make_default_scene();
     auto rasterizer = splatting::create_rasterizer(Backend::Cpu);
     splatting::RenderSettings settings;
-    settings.background = {1, 1, 1};
+    settings.background = backdrop;
     CameraSet set;
     for (int i = 0; i < views; ++i) {
         const float az = 6.2831853f * static_cast<float>(i) / static_cast<float>(views),
@@ -508,6 +511,69 @@ TEST_SUITE("cpu") {
         CHECK(fields[4] >= 0.93);
     }
 
+    TEST_CASE(
+        "a learnt background: photos over a backdrop learn its colour instead of floaters that paint it") {
+        // The default scene's views over a blue-grey backdrop (photos without alpha), trained from random
+        // Gaussians over black (the reference's colour for photos), and with the background learnt from a
+        // red start.
+        test::TempDir dir;
+        const std::array<float, 3> backdrop{0.3f, 0.5f, 0.7f};
+        make_dataset(dir.path(), 16, {backdrop[0], backdrop[1], backdrop[2]});
+        DatasetOptions over_black;
+        over_black.background = {0.0f, 0.0f, 0.0f};
+        const Dataset dataset = load_dataset(dir.path(), over_black);
+        const double fixed = held_out_psnr(dataset, {});
+        splatting::TrainOptions options;
+        options.learn_background = true;
+        options.background_start = std::array<float, 3>{1.0f, 0.0f, 0.0f};
+        options.iterations = 400;
+        options.random_count = 4000;
+        options.sh_degree = 0;
+        splatting::fit_schedule(options, options.iterations, dataset.train.size());
+        splatting::Trainer trainer(dataset, options);
+        for (int i = 0; i < options.iterations; ++i) trainer.step();
+        const double learnt = trainer.evaluate().psnr;
+        const std::array<float, 3> colour = trainer.background();
+        MESSAGE("held out: ", learnt, " dB with the background learnt (", colour[0], ", ", colour[1], ", ",
+                colour[2], "), ", fixed, " dB over black");
+        for (int k = 0; k < 3; ++k) CHECK(std::abs(colour[k] - backdrop[k]) < 0.02f);
+        CHECK(learnt > fixed + 3.0);
+        REQUIRE(trainer.cloud().background());
+        CHECK(*trainer.cloud().background() == colour);
+
+        // glint train learns it by default for photos without alpha and writes it into the PLY; renders
+        // use it unless --background says otherwise (a view away from the scene shows only the background).
+        const std::string out = test::quoted(dir / "scene.ply");
+        const test::CommandResult trained = test::run_glint("train " + test::quoted(dir.path()) + " -o " +
+                                                            out + " --iters 300 --init-count 3000");
+        INFO(trained.output);
+        REQUIRE(trained.exit_code == 0);
+        CHECK(trained.output.find("background: learnt") != std::string::npos);
+        const splatting::LoadedScene written = splatting::load_scene(dir / "scene.ply");
+        REQUIRE(written.cloud.background());
+        const std::array<float, 3> stored = *written.cloud.background();
+        for (int k = 0; k < 3; ++k) CHECK(std::abs(stored[k] - backdrop[k]) < 0.05f);
+        const std::string away = " --lookat 100,0,0,200,0,0,0,0,1 --width 8 --height 8 -o ";
+        for (const std::string& option : {std::string(), std::string(" --background 1,0,1")}) {
+            const test::CommandResult rendered =
+                test::run_glint("render -q " + out + away + test::quoted(dir / "away.png") + option);
+            REQUIRE(rendered.exit_code == 0);
+            const ImageRgb image = read_view(dir / "away.png", 8);
+            const std::array<float, 3> expected =
+                option.empty() ? stored : std::array<float, 3>{1.0f, 0.0f, 1.0f};
+            for (int k = 0; k < 3; ++k) CHECK(std::abs(image.rgb[k] - expected[k]) < 1.0f / 255.0f);
+        }
+        // A PLY stating a background outside [0, 1] is an input error naming the file.
+        std::ifstream in(dir / "scene.ply", std::ios::binary);
+        std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const std::size_t at = bytes.find("comment glint background ");
+        REQUIRE(at != std::string::npos);
+        bytes.replace(at + 25, 1, "7");  // the red component's leading digit: 0.3... -> 7.3...
+        std::ofstream(dir / "bad.ply", std::ios::binary) << bytes;
+        test::check_input_error([&] { splatting::load_scene(dir / "bad.ply"); },
+                                {"bad.ply", "glint background"});
+    }
+
     TEST_CASE("glint train writes a scene and the evaluation CSV, bad input leaves nothing behind") {
         test::TempDir dir;
         make_dataset(dir.path());
@@ -542,6 +608,7 @@ TEST_SUITE("cpu") {
         splatting::TrainOptions options;
         options.iterations = 120;
         options.random_count = 3000;
+        options.learn_background = true;  // its colour and moments resume too
         options.densify_from = 20;
         options.densify_until = 100;
         options.densify_interval = 20;
@@ -561,6 +628,9 @@ TEST_SUITE("cpu") {
                          straight.cloud().positions().begin()));
         CHECK(std::equal(resumed.cloud().sh_rest().begin(), resumed.cloud().sh_rest().end(),
                          straight.cloud().sh_rest().begin()));
+        CHECK(resumed.background() == straight.background());
+        REQUIRE(resumed.cloud().background());
+        CHECK(*resumed.cloud().background() == straight.background());
 
         // Truncated, or trained with another SH degree.
         std::filesystem::resize_file(dir / "half.ckpt", 1000);
@@ -572,6 +642,11 @@ TEST_SUITE("cpu") {
         splatting::Trainer lower(dataset, options);
         test::check_input_error([&] { lower.load_checkpoint(dir / "half.ckpt"); },
                                 {"half.ckpt", "SH degree 3"});
+        options.sh_degree = 3;
+        options.learn_background = false;
+        splatting::Trainer fixed(dataset, options);
+        test::check_input_error([&] { fixed.load_checkpoint(dir / "half.ckpt"); },
+                                {"half.ckpt", "learnt background"});
 
         // Ctrl-C: glint train saves a checkpoint and exits 130; --resume finishes the run.
         const std::string data = test::quoted(dir.path()), out = test::quoted(dir / "scene.ply");
@@ -583,6 +658,7 @@ TEST_SUITE("cpu") {
         REQUIRE(std::filesystem::exists(dir / "scene.ckpt"));
         CHECK_FALSE(std::filesystem::exists(dir / "scene.ply"));
         splatting::TrainOptions cli;  // what the command used, to read the iteration back
+        cli.learn_background = true;  // its default for photos without alpha
         splatting::Trainer probe(dataset, cli);
         probe.load_checkpoint(dir / "scene.ckpt");
         const int reached = probe.iteration();

@@ -2,13 +2,15 @@
 # Training quality on data glint was not tuned on: a matrix of datasets rendered by `glint synth` from every
 # glTF model in the repository (the sample model, FlightHelmet, Fox, BoxTextured), trained over white and
 # over black, from sparse points and from random initialisation, with ADC and with MCMC densification,
-# plus the COLMAP fixture (a real COLMAP reconstruction). Each row: training and test PSNR and SSIM, the
+# plus the COLMAP fixture (a real COLMAP reconstruction of photos over a grey backdrop), its background
+# learnt and over black. Each row: training and test PSNR and SSIM, the
 # gap between them, Gaussians, seconds and peak memory; each run's first test view is rendered beside its
 # image into OUT/views/. Writes OUT/quality.md (a Markdown table with the commit) and OUT/quality.csv.
 #
 # usage: tools/bench_quality.sh [OUT] [ITERATIONS]     (defaults: out/quality, 3000)
 #   QUALITY_MODELS="sample Fox" QUALITY_BACKGROUNDS=white QUALITY_INITS=random QUALITY_DENSIFY=mcmc
-#   narrow the matrix; QUALITY_VIEWS and QUALITY_RES set the datasets' size (default 56 views, 128 px).
+#   QUALITY_FIXTURE_BACKGROUNDS=learnt narrow the matrix; QUALITY_VIEWS and QUALITY_RES set the
+#   datasets' size (default 56 views, 128 px).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/quality}
@@ -50,8 +52,10 @@ echo "dataset,background,init,densify,train_psnr,test_psnr,gap,train_ssim,test_s
 run() {  # run NAME DATASET BACKGROUND INIT DENSIFY FIRST_TEST_INDEX
     local name=$1 dataset=$2 bg=$3 init=$4 densify=$5 index=$6
     local log="$out/runs/$name.log"
+    local background=(--background "$bg")
+    [ "$bg" = learnt ] && background=()  # photos without alpha: the default learns their background
     "$glint" train "$dataset" -o "$out/runs/$name.ply" --iters "$iterations" \
-        --background "$bg" --init "$init" --densify "$densify" > "$log" 2>&1 || {
+        "${background[@]}" --init "$init" --densify "$densify" > "$log" 2>&1 || {
         echo "bench_quality: $name failed, see $log" >&2
         return 0
     }
@@ -71,7 +75,7 @@ run() {  # run NAME DATASET BACKGROUND INIT DENSIFY FIRST_TEST_INDEX
         "$bg" "$init" "$densify" "$train_psnr" "$test_psnr" "$gap" "$train_ssim" "$test_ssim" "$gaussians" \
         "$seconds" "$peak" >> "$md"
     echo "$name: train $train_psnr dB, test $test_psnr dB, $gaussians Gaussians, $seconds s"
-    "$glint" render -q "$out/runs/$name.ply" --cameras "$dataset" --index "$index" --background "$bg" \
+    "$glint" render -q "$out/runs/$name.ply" --cameras "$dataset" --index "$index" "${background[@]}" \
         -o "$out/views/$name.png"
 }
 
@@ -89,10 +93,13 @@ for model in $models; do
         done
     done
 done
-# A real COLMAP reconstruction (its own background; every 8th view held out).
-for init in $inits; do
-    for densify in $densifiers; do
-        run "colmap_fixture-$init-$densify" tests/data/colmap_fixture black "$init" "$densify" 0
+# A real COLMAP reconstruction of photos over a grey backdrop (every 8th view held out), with the
+# background learnt (the default for photos) and over black (the reference's colour for photos).
+for bg in ${QUALITY_FIXTURE_BACKGROUNDS:-learnt black}; do
+    for init in $inits; do
+        for densify in $densifiers; do
+            run "colmap_fixture-$bg-$init-$densify" tests/data/colmap_fixture "$bg" "$init" "$densify" 0
+        done
     done
 done
 echo "bench_quality: wrote $md and $csv"

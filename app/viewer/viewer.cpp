@@ -285,6 +285,9 @@ void Viewer::install(std::unique_ptr<scene::Scene> scene, const std::string& nam
     m_pruning.scene_replaced();
     m_host.install(std::move(scene), name, path);
     m_gaussian_pruning.scene_replaced();
+    // A scene trained over a learnt background shows over it (the panel's colour changes it).
+    if (const std::optional<glm::vec3> colour = m_host.scene().background())
+        m_state.background = {colour->x, colour->y, colour->z};
     m_window->set_title(cat("glint - ", std::filesystem::path(name).filename().string(), " (",
                             scene::kind_name(m_host.scene().kind()), ")"));
 }
@@ -506,7 +509,11 @@ void Viewer::poll_training() {
     }
     m_state.training_progress = live->snapshot();
     splatting::GaussianCloud cloud;
-    if (live->take_cloud(m_live_version, cloud)) m_host.set_cloud(cloud);
+    if (!live->take_cloud(m_live_version, cloud)) return;
+    // The background as training learns it (photos without alpha).
+    if (const auto& colour = cloud.background())
+        m_state.background = {(*colour)[0], (*colour)[1], (*colour)[2]};
+    m_host.set_cloud(cloud);
 }
 
 void Viewer::start_recording() {

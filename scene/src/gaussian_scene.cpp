@@ -110,6 +110,12 @@ std::optional<UpHint> GaussianScene::up_hint() const {
     return gaussian_up_hint(m_loaded);
 }
 
+std::optional<glm::vec3> GaussianScene::background() const {
+    const auto& colour = m_loaded.cloud.background();
+    if (!colour) return std::nullopt;
+    return glm::vec3((*colour)[0], (*colour)[1], (*colour)[2]);
+}
+
 std::unique_ptr<Scene> GaussianScene::cpu_copy() const {
     return std::make_unique<GaussianScene>(m_loaded, m_name, Backend::Cpu);
 }

@@ -195,6 +195,7 @@ GaussianCloud LodHierarchy::leaf_cloud() const {
     std::iota(first.begin(), first.end(), 0u);
     GaussianCloud cloud = gather(nodes, first);
     cloud.set_up(nodes.up());
+    cloud.set_background(nodes.background());
     return cloud;
 }
 
@@ -278,6 +279,7 @@ LodHierarchy build_lod(const GaussianCloud& scene) {
     copy(leaves.sh_dc(), h.nodes.sh_dc());
     copy(leaves.sh_rest(), h.nodes.sh_rest());
     h.nodes.set_up(scene.up());
+    h.nodes.set_background(scene.background());
     merge_subtree(h, root, h.leaves);
     link_lod(h);
     return h;
@@ -429,6 +431,7 @@ void cut_cloud(const LodHierarchy& h, const LodCut& cut, GaussianCloud& out) {
     if (out.size() != n || out.sh_degree() != c.sh_degree() || out.is_4d())
         out.resize_for_overwrite(n, c.sh_degree(), false);
     out.set_up(c.up());
+    out.set_background(c.background());
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, n, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
             for (std::size_t i = r.begin(); i < r.end(); ++i) {
@@ -608,6 +611,7 @@ std::optional<LodHierarchy> read_lod_hierarchy(std::span<const std::byte> bytes,
     join(leaves.sh_dc(), interior.sh_dc(), h.nodes.sh_dc());
     join(leaves.sh_rest(), interior.sh_rest(), h.nodes.sh_rest());
     h.nodes.set_up(leaves.up());
+    h.nodes.set_background(leaves.background());
     try {
         link_lod(h);
     } catch (const InputError& e) {

@@ -603,6 +603,15 @@ PlyReadResult Reader::read() {
                 fail(cat("the header's 'comment glint up' is not a direction ('", printable(comment), "')"));
             result.cloud.set_up(std::array<float, 3>{up[0] / length, up[1] / length, up[2] / length});
         }
+        float rgb[3];
+        if (std::sscanf(comment.c_str(), "glint background %f %f %f %c", &rgb[0], &rgb[1], &rgb[2], &extra) ==
+            3) {
+            for (const float v : rgb)
+                if (!(v >= 0.0f && v <= 1.0f))
+                    fail(cat("the header's 'comment glint background' is not a colour in [0, 1] ('",
+                             printable(comment), "')"));
+            result.cloud.set_background(std::array<float, 3>{rgb[0], rgb[1], rgb[2]});
+        }
         float range[2];
         if (std::sscanf(comment.c_str(), "glint time_range %f %f %c", &range[0], &range[1], &extra) == 2) {
             if (!std::isfinite(range[0]) || !std::isfinite(range[1]) || !(range[1] >= range[0]))
@@ -662,6 +671,12 @@ void write_ply_to(const GaussianCloud& cloud, PlyEncoding encoding, const Sink& 
         char line[96];
         std::snprintf(line, sizeof line, "comment glint up %.9g %.9g %.9g\n", (*cloud.up())[0],
                       (*cloud.up())[1], (*cloud.up())[2]);
+        header.insert(header.find("element vertex"), line);
+    }
+    if (cloud.background()) {
+        char line[96];
+        std::snprintf(line, sizeof line, "comment glint background %.9g %.9g %.9g\n",
+                      (*cloud.background())[0], (*cloud.background())[1], (*cloud.background())[2]);
         header.insert(header.find("element vertex"), line);
     }
     if (cloud.is_4d() && cloud.time_range()) {

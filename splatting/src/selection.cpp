@@ -53,6 +53,7 @@ GaussianCloud gather(const GaussianCloud& cloud, std::span<const std::uint32_t> 
     out.resize_for_overwrite(indices.size(), cloud.sh_degree(), cloud.is_4d(), cloud.time_color_degree());
     out.set_time_period(cloud.time_period());
     out.set_up(cloud.up());
+    out.set_background(cloud.background());
     out.set_time_range(cloud.time_range());
     gather_rows(cloud.positions(), out.positions(), 3, indices);
     gather_rows(cloud.log_scales(), out.log_scales(), 3, indices);

@@ -15,8 +15,8 @@
 namespace glint::splatting {
 namespace {
 
-// 04: no appearance state (the corrections are fitted per step).
-constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '4'};
+// 05: the learnt background and its Adam moments (04: none; 03 and before: appearance state).
+constexpr char kCheckpointMagic[8] = {'G', 'L', 'C', 'K', 'P', 'T', '0', '5'};
 
 }  // namespace
 
@@ -46,6 +46,9 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
     }
     w.put_array<float>(m_state.grad_sums);
     w.put_array<float>(m_state.grad_views);
+    w.put(static_cast<std::int32_t>(m_learn_background ? 1 : 0));
+    for (const std::array<float, 3>* a : {&m_background, &m_background_m, &m_background_v})
+        for (const float value : *a) w.put(value);
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
     file.commit();
@@ -84,6 +87,7 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     GaussianCloud cloud(count, degree, temporal, time_degree);
     cloud.set_time_period(period);
     cloud.set_up(m_cloud.up());
+    cloud.set_background(m_cloud.background());
     cloud.set_time_range(m_cloud.time_range());
     for (const std::span<float> a :
          {cloud.positions(), cloud.log_scales(), cloud.rotations(), cloud.opacity_logits(), cloud.sh_dc(),
@@ -104,6 +108,20 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     }
     std::vector<float> accum = r.get_array<float>(), counts = r.get_array<float>();
     if (accum.size() != count || counts.size() != count) r.fail("statistics do not match the Gaussians");
+    const bool learnt = r.get<std::int32_t>() != 0;
+    if (learnt != m_learn_background)
+        r.fail(learnt ? "it was trained with a learnt background; these options keep the dataset's colour"
+                      : "it was trained over the dataset's colour; these options learn the background");
+    std::array<float, 3> background{}, background_m{}, background_v{};
+    for (std::array<float, 3>* a : {&background, &background_m, &background_v})
+        for (float& value : *a) value = r.get<float>();
+    for (const float value : background)
+        if (!(value >= 0.0f && value <= 1.0f)) r.fail("its background is not a colour in [0, 1]");
+    for (const float value : background_v)
+        if (!(value >= 0.0f) || !std::isfinite(value))
+            r.fail("its background's optimiser state is not finite");
+    for (const float value : background_m)
+        if (!std::isfinite(value)) r.fail("its background's optimiser state is not finite");
     if (!r.at_end()) r.fail("trailing bytes");
     if (const auto bad = cloud.find_non_finite()) r.fail(*bad);
     m_iteration = iteration;
@@ -115,6 +133,12 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     m_state.moments = std::move(moments);
     m_state.grad_sums = std::move(accum);
     m_state.grad_views = std::move(counts);
+    if (m_learn_background) {
+        m_background = background;
+        m_background_m = background_m;
+        m_background_v = background_v;
+        m_cloud.set_background(m_background);
+    }
     push_state();
 }
 

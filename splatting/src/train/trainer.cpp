@@ -266,6 +266,7 @@ Trainer::Trainer(const Dataset& dataset, const TrainOptions& given, std::optiona
     m_train_images.resize(dataset.train.size());
     m_train_moments.resize(dataset.train.size());
     m_test_images.resize(dataset.test.size());
+    initialise_background();
     if (options.random_background && image(0, false).alpha.empty())
         log::warn(dataset.train.front().image.string(),
                   ": random backgrounds need images with alpha; this dataset has none, so they are not used");
@@ -439,7 +440,7 @@ void add_gradients(const CloudGradients& from, CloudGradients& to) {
 
 }  // namespace
 
-void Trainer::sum_across_ranks(bool batch_statistics, double values[2]) {
+void Trainer::sum_across_ranks(bool batch_statistics, std::span<double> values) {
     // One buffer of every sum, so that the ranks exchange once per step.
     std::vector<std::vector<float>*> parts = {
         &m_grads.positions,       &m_grads.log_scales,      &m_grads.rotations,   &m_grads.opacity_logits,
@@ -461,7 +462,7 @@ void Trainer::sum_across_ranks(bool batch_statistics, double values[2]) {
         std::copy_n(buffer.begin() + static_cast<std::ptrdiff_t>(at), part->size(), part->begin());
         at += part->size();
     }
-    m_options.collective->sum_in_rank_order(std::span<double>(values, 2));
+    m_options.collective->sum_in_rank_order(values);
 }
 
 std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
@@ -474,13 +475,13 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
 
     // The background: the dataset's colour, or with random backgrounds a new colour per step behind both
     // the target (composited again from its alpha) and the render.
-    const auto& base = m_dataset.options.background;
-    raster::Vec3 background{base[0], base[1], base[2]};
+    const std::array<float, 3> base = background();
+    raster::Vec3 behind{base[0], base[1], base[2]};
     std::span<const float> target_rgb = target.rgb;
     const SsimMoments<float>* target_moments = nullptr;
     if (random_background && !target.alpha.empty()) {
         const auto [r, g, b] = *random_background;
-        background = {r, g, b};
+        behind = {r, g, b};
         m_target.resize(target.rgb.size());
         const float shift[3] = {r - base[0], g - base[1], b - base[2]};
         for (std::size_t p = 0; p < target.alpha.size(); ++p)
@@ -497,7 +498,7 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
     settings.sh_degree = m_active_sh;
     settings.record_for_backward = true;  // backward() reuses the blend's final state
     settings.depth_and_counts = false;
-    settings.background = background;
+    settings.background = behind;
     settings.time = v.time;
     m_rasterizer->render(m_cloud, v.camera, settings, m_out);
     m_profile.forward += ms_since(start);
@@ -537,6 +538,7 @@ std::pair<double, double> Trainer::train_view(std::size_t view, float weight,
     if (o.appearance)  // the render's gradient through its correction (the fit itself is held fixed)
         for (std::size_t p = 0; p < m_out.color.size() / 3; ++p)
             for (int k = 0; k < 3; ++k) m_v_image[3 * p + k] *= correction[k];
+    add_background_gradient(m_v_image, m_out.alpha);
     m_profile.loss += ms_since(start);
 
     start = Clock::now();
@@ -585,7 +587,7 @@ StepResult Trainer::step() {
     }
     const int ranks = o.collective != nullptr ? o.collective->size() : 1;
     const int rank = o.collective != nullptr ? o.collective->rank() : 0;
-    double values[2] = {0.0, 0.0};  // the batch's summed loss and PSNR
+    double values[5] = {0.0, 0.0, 0.0, 0.0, 0.0};  // the batch's summed loss, PSNR, background gradient
     // A batch's views each have a gradient of their own, added to the step's one by one: the step's
     // gradient is then the same sum in the same order whichever rank rendered which view (a view's
     // backward pass writing into a running sum would fuse its products with the sum: other bits).
@@ -611,7 +613,9 @@ StepResult Trainer::step() {
     }
     if (ranks > 1) {
         const auto exchanged = Clock::now();
+        std::copy(m_background_grad.begin(), m_background_grad.end(), values + 2);
         sum_across_ranks(batch > 1 && statistics, values);
+        std::copy(values + 2, values + 5, m_background_grad.begin());
         m_profile.exchange += ms_since(exchanged);
     }
     result.loss = values[0] / static_cast<double>(batch);
@@ -632,6 +636,7 @@ StepResult Trainer::step() {
         std::exp((1.0f - progress) * std::log(o.lr_position) + progress * std::log(o.lr_position_final)) *
         m_dataset.camera_extent;
     optimize(lr_position);
+    step_background(progress);
     m_profile.optimizer += ms_since(start);
 
     start = Clock::now();
@@ -664,7 +669,7 @@ Evaluation Trainer::evaluate(bool training_views) {
     Evaluation e;
     RenderSettings settings;
     settings.sh_degree = m_active_sh;
-    const auto& bg = m_dataset.options.background;
+    const std::array<float, 3> bg = background();
     settings.background = {bg[0], bg[1], bg[2]};
     RenderOutput out;
     // With appearance, every view is scored through the per-channel gain and bias that fit it best (as

@@ -27,6 +27,7 @@ public:
     std::size_t memory_bytes() const override;
     std::size_t primitives() const override { return m_loaded.cloud.size(); }
     std::optional<UpHint> up_hint() const override;
+    std::optional<glm::vec3> background() const override;
     bool has_counts() const override { return true; }
     bool progressive() const override { return false; }
     Backend backend() const override { return m_rasterizer->backend(); }

@@ -25,6 +25,7 @@ public:
     std::size_t memory_bytes() const override;
     std::size_t primitives() const override { return 0; }
     std::optional<UpHint> up_hint() const override { return std::nullopt; }
+    std::optional<glm::vec3> background() const override { return std::nullopt; }
     bool has_counts() const override { return false; }
     bool progressive() const override { return true; }
     Backend backend() const override { return m_backend; }

@@ -103,6 +103,9 @@ public:
     virtual std::size_t primitives() const = 0;
     // The up direction the file or its content states, if any.
     virtual std::optional<UpHint> up_hint() const = 0;
+    // The colour the scene was trained over, when the file states it (a learnt background): renders
+    // default to it.
+    virtual std::optional<glm::vec3> background() const = 0;
     // Frames carry per-pixel primitive counts (Frame::contributors).
     virtual bool has_counts() const = 0;
     // A frame takes long enough that an interactive host should show a coarse one and refine it band by

@@ -92,6 +92,11 @@ public:
     // files carry it as a "comment glint up X Y Z" header line. Unit length when set.
     const std::optional<std::array<float, 3>>& up() const { return m_up; }
     void set_up(std::optional<std::array<float, 3>> up) { m_up = up; }
+    // The colour the scene was trained over, when training learnt it (photos without alpha: what no
+    // Gaussian covers, a backdrop or a sky, is that colour); PLY files carry it as a "comment glint
+    // background R G B" header line, and viewers render over it unless told another colour.
+    const std::optional<std::array<float, 3>>& background() const { return m_background; }
+    void set_background(std::optional<std::array<float, 3>> colour) { m_background = colour; }
     // 4D scenes: the time span the scene was made for (a trained scene: its dataset's frame times), when
     // its maker knew it; PLY files carry it as a "comment glint time_range BEGIN END" header line. Time
     // means may lie outside it. Viewers scrub and play over it.
@@ -191,6 +196,7 @@ private:
     int m_time_color_degree = 0;
     float m_time_period = 1.0f;
     std::optional<std::array<float, 3>> m_up;
+    std::optional<std::array<float, 3>> m_background;
     std::optional<std::array<float, 2>> m_time_range;
     FloatArray m_positions;
     FloatArray m_log_scales;

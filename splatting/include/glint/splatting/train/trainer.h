@@ -57,6 +57,16 @@ struct TrainOptions {
     // RGBA datasets: each step composites its target over a new random colour and renders over the same
     // colour, so no Gaussian can stand in for the background (evaluation uses the fixed background).
     bool random_background = false;
+    // Photos without alpha: the colour behind the Gaussians is learnt with them (Adam at lr_background,
+    // decaying a hundredfold over the run as the positions' rate does), starting from the mean colour of
+    // the training photos' borders. What the photos show of a backdrop or a sky is then that colour, not
+    // Gaussians placed anywhere along the training rays that paint it, which cover the held-out views
+    // (a uniform grey backdrop behind 13 views: 18.8 dB held out over black, 27.6 dB over its colour).
+    // The trained scene carries the colour (GaussianCloud::background). Ignored, with a warning, for
+    // images with alpha (their background is the dataset's colour).
+    bool learn_background = false;
+    float lr_background = 1e-2f;
+    std::optional<std::array<float, 3>> background_start;  // default: the photos' borders' mean colour
     std::size_t max_gaussians = 3'000'000;
     // How the Gaussians are grown and moved: adaptive density control (clone, split, prune, opacity
     // resets: the reference), or MCMC (Kheradmand et al. 2024): no pruning; every densify_interval
@@ -160,6 +170,10 @@ public:
     const TrainProfile& profile() const { return m_profile; }
     int active_sh_degree() const { return m_active_sh; }
 
+    // The colour renders are composited over: the learnt one (TrainOptions::learn_background) or the
+    // dataset's.
+    std::array<float, 3> background() const;
+
     // Renders every test view (or, with none or with `training_views`, every training view) and
     // compares with its image.
     Evaluation evaluate(bool training_views = false);
@@ -188,7 +202,12 @@ private:
                                          const std::optional<std::array<float, 3>>& background,
                                          CloudGradients& grads);
     // Distributed: this rank's gradients, statistics and step values summed over the ranks.
-    void sum_across_ranks(bool batch_statistics, double values[2]);
+    void sum_across_ranks(bool batch_statistics, std::span<double> values);
+    // The learnt background (background.cpp): its start, one view's gradient (from the render's
+    // transmittance and the loss's image gradient), and its Adam step at `progress` through the run.
+    void initialise_background();
+    void add_background_gradient(std::span<const float> v_image, std::span<const float> alpha);
+    void step_background(float progress);
     void densify_and_prune(bool prune_large);
     void reset_opacity();
     // MCMC: regulariser gradients (before Adam), position noise (after it), relocation and growth.
@@ -233,6 +252,10 @@ private:
     int m_active_sh = 0;
     float m_time_start = 0.0f, m_time_span = 0.0f;  // of the training views
     TrainProfile m_profile;
+    bool m_learn_background = false;
+    std::array<float, 3> m_background{};                      // the learnt colour
+    std::array<float, 3> m_background_m{}, m_background_v{};  // its Adam moments
+    std::array<double, 3> m_background_grad{};                // this step's gradient
 
     Trainer(const Dataset& dataset, const TrainOptions& options, std::optional<GaussianCloud> start);
 };
