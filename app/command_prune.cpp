@@ -35,7 +35,7 @@ namespace glint::app {
 namespace {
 
 struct PruneOptions {
-    std::string scene, output, cameras, background = "white";
+    std::string scene, output, cameras, background;
     int views = 96, view_size = 192, downscale = 1, test_every = 8;
     float min_weight = 1e-3f;
     // Gaussian scenes.
@@ -352,7 +352,11 @@ int run_prune_gaussians(const PruneOptions& o) {
         DatasetOptions dataset_options;
         dataset_options.downscale = o.downscale;
         dataset_options.test_every = o.test_every;
-        const glm::vec3 background = parse_background(o.background);
+        // A scene trained over a learnt background is scored and fine-tuned over it (held fixed).
+        const auto& learnt = cloud.background();
+        const glm::vec3 background = !o.background.empty() ? parse_background(o.background)
+                                     : learnt ? glm::vec3((*learnt)[0], (*learnt)[1], (*learnt)[2])
+                                              : glm::vec3(1.0f);
         dataset_options.background = {background.x, background.y, background.z};
         dataset = load_dataset(o.cameras, dataset_options);
         for (const DatasetView& v : dataset->train) views.push_back({v.camera, v.time});
@@ -467,8 +471,10 @@ void add_prune_command(CLI::App& app, Action& action) {
         ->add_option("--test-every", o->test_every,
                      "With --dataset: every Nth image is a test view (default 8)")
         ->check(CLI::Range(0, 1000000));
-    command->add_option("--background", o->background,
-                        "With --dataset: behind RGBA images, white, black or R,G,B (default white)");
+    command->add_option(
+        "--background", o->background,
+        "With --dataset: behind RGBA images and renders, white, black or R,G,B (default: the colour "
+        "the scene was trained over when its file states one, else white)");
     command
         ->add_option("--rounds", o->rounds,
                      "Prune in this many rounds, each removing the same share of what is left, scored again "
