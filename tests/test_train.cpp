@@ -563,6 +563,11 @@ TEST_SUITE("cpu") {
                 option.empty() ? stored : std::array<float, 3>{1.0f, 0.0f, 1.0f};
             for (int k = 0; k < 3; ++k) CHECK(std::abs(image.rgb[k] - expected[k]) < 1.0f / 255.0f);
         }
+        // Formats with no place for it say so.
+        const test::CommandResult converted =
+            test::run_glint("convert " + out + " " + test::quoted(dir / "scene.spz"));
+        CHECK(converted.exit_code == 0);
+        CHECK(converted.output.find("does not keep the scene's learnt background") != std::string::npos);
         // A PLY stating a background outside [0, 1] is an input error naming the file.
         std::ifstream in(dir / "scene.ply", std::ios::binary);
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

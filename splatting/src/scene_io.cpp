@@ -183,7 +183,12 @@ LoadedScene load_scene(const std::filesystem::path& path) {
 }
 
 void save_scene(const GaussianCloud& cloud, const std::filesystem::path& path, const SaveOptions& options) {
-    switch (scene_format_for(path)) {
+    const SceneFormat format = scene_format_for(path);
+    if (const auto& colour = cloud.background(); colour && format != SceneFormat::Ply)
+        log::warn(path.string(), ": this format does not keep the scene's learnt background (", (*colour)[0],
+                  ", ", (*colour)[1], ", ", (*colour)[2], "): render it with --background ", (*colour)[0],
+                  ",", (*colour)[1], ",", (*colour)[2], ", or write a .ply");
+    switch (format) {
         case SceneFormat::Ply:
             write_ply(cloud, path, options.ply_encoding);
             return;
