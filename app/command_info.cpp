@@ -159,7 +159,7 @@ int show_nerf(const std::string& path, bool json) {
     const std::size_t cells = model.occupancy().size(), occupied = model.occupied_cells();
     const std::size_t bytes = std::filesystem::file_size(path);
     if (json) {
-        const nlohmann::json j = {
+        nlohmann::json j = {
             {"file", path},
             {"model", "hash-grid NeRF"},
             {"format_version", nerf::kNerfFormatVersion},
@@ -177,6 +177,7 @@ int show_nerf(const std::string& path, bool json) {
             {"occupied_cells", occupied},
             {"cells", cells},
             {"steps", c.steps}};
+        if (const auto& bg = model.background()) j["background"] = {(*bg)[0], (*bg)[1], (*bg)[2]};
         std::printf("%s\n", j.dump(2).c_str());
         return 0;
     }
@@ -196,6 +197,10 @@ int show_nerf(const std::string& path, bool json) {
                 group_digits(occupied).c_str(), group_digits(cells).c_str(),
                 100.0 * static_cast<double>(occupied) / static_cast<double>(cells), c.occupancy_resolution);
     std::printf("  marching       %d steps across the box's diagonal\n", c.steps);
+    if (const auto& bg = model.background())
+        std::printf("  background     %.4g, %.4g, %.4g (learnt in training; renders use it by default)\n",
+                    static_cast<double>((*bg)[0]), static_cast<double>((*bg)[1]),
+                    static_cast<double>((*bg)[2]));
     return 0;
 }
 

@@ -99,8 +99,8 @@ void add_general_options(CLI::App& command, TrainCommandOptions& o) {
     command.add_option(
         "--background", o.background,
         "Background behind the renders and RGBA images: white, black, r,g,b, or learn (a colour "
-        "learnt with the Gaussians, for photos without alpha: a backdrop, a sky); default auto: "
-        "learn for Gaussians trained from photos without alpha, else white");
+        "learnt with the scene, for photos without alpha: a backdrop, a sky); default auto: learn for "
+        "photos without alpha, else white");
     command.add_flag("--random-background", o.random_background,
                      "A random background behind RGBA images: per step (Gaussians), per ray (NeRF)");
     command.add_option("--sh-degree", o.sh_degree, "Highest SH degree (raised by one every 1000 iterations)")
@@ -246,6 +246,9 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
         options.lr = o.lr;
         options.lr_final = o.lr;
         options.random_background = o.random_background;
+        options.learn_background =
+            o.background == "learn" ||
+            (o.background == "auto" && dataset.load_image(dataset.train.front()).alpha.empty());
         if (parse_backend(o.backend) == Backend::Cuda)
             throw InputError("NeRF training runs on the CPU; --backend cuda trains Gaussians only");
         run = std::make_unique<nerf::NerfTrainingSession>(dataset, config, options);
@@ -461,10 +464,6 @@ int run_train(TrainCommandOptions o) {
     dataset_options.downscale = o.downscale;
     dataset_options.test_every = o.test_every;
     o.background = to_lower(o.background);
-    if (nerf && o.background == "learn")
-        throw InputError(
-            "--background learn trains the background with Gaussians; a NeRF takes white, black "
-            "or r,g,b");
     const bool learnt = o.background == "auto" || o.background == "learn";
     const glm::vec3 background = learnt ? glm::vec3(1.0f) : parse_background(o.background);
     dataset_options.background = {background.x, background.y, background.z};

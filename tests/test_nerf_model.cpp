@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -124,17 +125,44 @@ TEST_CASE(".nerf files: round trip, and damaged, truncated or foreign files are 
     CHECK_THROWS(nerf::save_nerf(model, dir / "no-such-folder" / "x.nerf"));
     CHECK(test::read_bytes(path) == bytes);
 
-    // Version 1 (dense tables, no table flag) still reads: the same file rewritten as version 1.
+    // Versions 1 (dense tables, no table flag) and 2 (no background: the 13 bytes before the checksum)
+    // still read: the same file rewritten as each.
+    const auto with_checksum = [](std::vector<std::byte> v) {
+        const std::uint64_t sum = fnv1a64(std::span(reinterpret_cast<const char*>(v.data()), v.size()));
+        for (int k = 0; k < 8; ++k) v.push_back(static_cast<std::byte>((sum >> (8 * k)) & 0xffu));
+        return v;
+    };
+    constexpr std::ptrdiff_t kBackgroundBytes = 13;      // version 3's flag and colour
     REQUIRE(static_cast<std::uint8_t>(bytes[72]) == 0);  // the table flag: dense
     std::vector<std::byte> v1(bytes.begin(), bytes.begin() + 72);
-    v1.insert(v1.end(), bytes.begin() + 73, bytes.end() - 8);
+    v1.insert(v1.end(), bytes.begin() + 73, bytes.end() - 8 - kBackgroundBytes);
     v1[8] = std::byte{1};
-    const std::uint64_t sum = fnv1a64(std::span(reinterpret_cast<const char*>(v1.data()), v1.size()));
-    for (int k = 0; k < 8; ++k) v1.push_back(static_cast<std::byte>((sum >> (8 * k)) & 0xffu));
-    test::write_bytes(dir / "v1.nerf", v1);
-    const nerf::NerfModel old = nerf::load_nerf(dir / "v1.nerf");
-    CHECK(old.grid().params() == model.grid().params());
-    CHECK(old.occupancy() == model.occupancy());
+    test::write_bytes(dir / "v1.nerf", with_checksum(v1));
+    std::vector<std::byte> v2(bytes.begin(), bytes.end() - 8 - kBackgroundBytes);
+    v2[8] = std::byte{2};
+    test::write_bytes(dir / "v2.nerf", with_checksum(v2));
+    for (const char* name : {"v1.nerf", "v2.nerf"}) {
+        const nerf::NerfModel old = nerf::load_nerf(dir / name);
+        CHECK(old.grid().params() == model.grid().params());
+        CHECK(old.occupancy() == model.occupancy());
+        CHECK_FALSE(old.background());
+    }
+
+    // A learnt background round-trips; one outside [0, 1] is an input error naming the file.
+    CHECK_FALSE(back.background());
+    nerf::NerfModel coloured = model;
+    coloured.set_background(std::array<float, 3>{0.25f, 0.5f, 0.75f});
+    nerf::save_nerf(coloured, dir / "coloured.nerf");
+    const nerf::NerfModel coloured_back = nerf::load_nerf(dir / "coloured.nerf");
+    REQUIRE(coloured_back.background());
+    CHECK(*coloured_back.background() == *coloured.background());
+    std::vector<std::byte> bad = test::read_bytes(dir / "coloured.nerf");
+    bad.resize(bad.size() - 8);
+    const float seven = 7.0f;
+    std::memcpy(bad.data() + bad.size() - 12, &seven, 4);  // the red component
+    test::write_bytes(dir / "bad_background.nerf", with_checksum(bad));
+    test::check_input_error([&] { nerf::load_nerf(dir / "bad_background.nerf"); },
+                            {"bad_background.nerf", "background"});
 
     // Sparse tables: a model with most entries zero is written smaller and reads back exactly; a mask
     // that marks more entries than are stored is an error.

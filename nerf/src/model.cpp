@@ -188,6 +188,8 @@ void save_nerf(const NerfModel& model, const std::filesystem::path& path) {
     for (std::size_t i = 0; i < occupancy.size(); ++i)
         if (occupancy[i]) bits[i / 8] |= static_cast<std::uint8_t>(1u << (i % 8));
     w.put_array<std::uint8_t>(bits);
+    w.put(static_cast<std::uint8_t>(model.background() ? 1 : 0));
+    for (int k = 0; k < 3; ++k) w.put(model.background() ? (*model.background())[k] : 0.0f);
     w.put(fnv1a64(w.data()));
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
@@ -259,6 +261,14 @@ NerfModel load_nerf(const std::filesystem::path& path) {
     std::vector<std::uint8_t>& occupancy = model.occupancy();
     if (bits.size() != (occupancy.size() + 7) / 8) r.fail("the occupancy grid's size does not match");
     for (std::size_t i = 0; i < occupancy.size(); ++i) occupancy[i] = (bits[i / 8] >> (i % 8)) & 1u;
+    if (version >= 3) {
+        const bool learnt = r.get<std::uint8_t>() != 0;
+        std::array<float, 3> colour{};
+        for (float& v : colour) v = r.get<float>();
+        for (const float v : colour)
+            if (!(v >= 0.0f && v <= 1.0f)) r.fail("its background is not a colour in [0, 1]");
+        if (learnt) model.set_background(colour);
+    }
     (void)r.get<std::uint64_t>();  // the checksum, checked above
     if (!r.at_end()) r.fail("trailing bytes");
     for (const std::span<const float> a : {std::span<const float>(model.grid().params()),

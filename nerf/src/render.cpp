@@ -212,7 +212,8 @@ NerfEvaluation evaluate_nerf(const NerfModel& model, const Dataset& dataset) {
     const std::vector<DatasetView>& views = dataset.test.empty() ? dataset.train : dataset.test;
     NerfEvaluation e;
     NerfRenderSettings settings;
-    settings.background = dataset.options.background;
+    // A model trained over a learnt background is scored over it.
+    settings.background = model.background() ? *model.background() : dataset.options.background;
     settings.depth = false;
     for (const DatasetView& v : views) {
         const ImageRgb target = dataset.load_image(v);

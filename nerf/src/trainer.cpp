@@ -17,6 +17,7 @@
 #include "glint/core/binary_io.h"
 #include "glint/core/error.h"
 #include "glint/core/image_loss.h"
+#include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/nerf/nerf_math.h"
 #include "glint/nerf/render.h"
@@ -24,7 +25,8 @@
 namespace glint::nerf {
 namespace {
 
-constexpr char kCheckpointMagic[8] = {'G', 'L', 'N', 'R', 'F', 'C', 'K', '1'};
+// 2: the learnt background and its moments.
+constexpr char kCheckpointMagic[8] = {'G', 'L', 'N', 'R', 'F', 'C', 'K', '2'};
 constexpr std::size_t kRayBlock = 64;  // rays per marching task
 
 std::uint64_t mix(std::uint64_t z) {
@@ -120,8 +122,10 @@ NerfTrainer::NerfTrainer(const Dataset& dataset, const NerfConfig& config, const
     m_rgb.resize(3 * total);
     m_alpha.assign(total, 1.0f);
     if (dataset.masked_views > 0) m_mask.assign(total, 1.0f);
+    std::vector<std::uint8_t> had_alpha(dataset.train.size(), 0);
     tbb::parallel_for(std::size_t{0}, dataset.train.size(), [&](std::size_t k) {
         const ImageRgb image = dataset.load_image(dataset.train[k]);
+        had_alpha[k] = image.alpha.empty() ? 0 : 1;
         std::copy(image.rgb.begin(), image.rgb.end(),
                   m_rgb.begin() + static_cast<std::ptrdiff_t>(3 * m_pixel_offset[k]));
         if (!image.alpha.empty())
@@ -131,6 +135,7 @@ NerfTrainer::NerfTrainer(const Dataset& dataset, const NerfConfig& config, const
             std::copy(image.mask.begin(), image.mask.end(),
                       m_mask.begin() + static_cast<std::ptrdiff_t>(m_pixel_offset[k]));
     });
+    initialise_background(std::find(had_alpha.begin(), had_alpha.end(), 1) != had_alpha.end());
     m_occupancy_density.assign(m_model.occupancy().size(), 0.0f);
     m_grid_grad.assign(m_model.grid().params().size(), 0.0f);
     m_density_grad.assign(m_model.density_net().weights().size(), 0.0f);
@@ -257,7 +262,9 @@ void NerfTrainer::march_rays(std::uint64_t seed, NerfStepResult& result) {
             const float alpha = m_alpha[pixel];
             rd.weight = m_mask.empty() ? 1.0f : m_mask[pixel];
             for (int a = 0; a < 3; ++a) {
-                const float fixed = m_dataset.options.background[static_cast<std::size_t>(a)];
+                const float fixed = m_learn_background
+                                        ? m_background[static_cast<std::size_t>(a)]
+                                        : m_dataset.options.background[static_cast<std::size_t>(a)];
                 rd.background[a] =
                     m_options.random_background ? unit(mix(z + 3 + static_cast<std::uint64_t>(a))) : fixed;
                 rd.target[a] = m_rgb[3 * pixel + static_cast<std::size_t>(a)] +
@@ -422,6 +429,7 @@ void NerfTrainer::composite(NerfStepResult& result) {
     std::vector<double>& ray_error = buf.ray_error;
     ray_error.resize(rays);
     const float scale = 2.0f / (3.0f * static_cast<float>(rays));  // d mean squared error / d colour
+    if (m_learn_background) m_ray_background_grad.assign(3 * rays, 0.0f);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, rays, 256), [&](const auto& range) {
         for (std::size_t r = range.begin(); r != range.end(); ++r) {
             const std::size_t s0 = live[r];
@@ -439,6 +447,9 @@ void NerfTrainer::composite(NerfStepResult& result) {
                 grad_colour[a] = scale * ray[r].weight * diff;
             }
             ray_error[r] = error;
+            if (m_learn_background)  // the colour is C + T b: its gradient is T times the colour's
+                for (int a = 0; a < 3; ++a)
+                    m_ray_background_grad[3 * r + a] = grad_colour[a] * (1.0f - opacity);
             composite_ray_backward<float>(used, &c_sigma[s0], &rgb[3 * s0], &c_dt[s0], ray[r].background,
                                           grad_colour, &grad_sigma[s0], &grad_rgb[3 * s0]);
         }
@@ -508,7 +519,56 @@ void NerfTrainer::optimize() {
     adam(m_model.grid().params(), m_grid_grad, m_m[0], m_v[0], lr, 0.0f, true);
     adam(m_model.density_net().weights(), m_density_grad, m_m[1], m_v[1], lr, m_options.weight_decay, false);
     adam(m_model.colour_net().weights(), m_colour_grad, m_m[2], m_v[2], lr, m_options.weight_decay, false);
+    step_background(std::min(progress, 1.0f));
     m_profile.optimizer += ms_since(start);
+}
+
+void NerfTrainer::initialise_background(bool any_alpha) {
+    if (!m_options.learn_background) return;
+    if (any_alpha) {
+        log::warn(m_dataset.train.front().image.string(),
+                  ": the images have alpha, so the background is the dataset's colour, not a learnt one");
+        return;
+    }
+    m_learn_background = true;
+    if (m_options.background_start) {
+        for (int k = 0; k < 3; ++k)
+            m_background[k] = std::clamp((*m_options.background_start)[k], 0.0f, 1.0f);
+    } else {
+        // The mean colour of the training photos' one-pixel borders, where a backdrop or a sky shows most.
+        double sum[3] = {0.0, 0.0, 0.0};
+        std::size_t count = 0;
+        for (std::size_t view = 0; view < m_dataset.train.size(); ++view) {
+            const int w = m_dataset.train[view].camera.width, h = m_dataset.train[view].camera.height;
+            for (int y = 0; y < h; ++y)
+                for (int x = 0; x < w; ++x) {
+                    if (y != 0 && y != h - 1 && x != 0 && x != w - 1) x = w - 1;  // the row's two ends
+                    const std::size_t p = m_pixel_offset[view] + static_cast<std::size_t>(y) * w + x;
+                    for (int k = 0; k < 3; ++k) sum[k] += m_rgb[3 * p + k];
+                    ++count;
+                }
+        }
+        for (int k = 0; k < 3; ++k)
+            m_background[k] = std::clamp(static_cast<float>(sum[k] / static_cast<double>(count)), 0.0f, 1.0f);
+    }
+    m_model.set_background(m_background);
+    log::info("background: learnt (the photos have no alpha), starting from (", m_background[0], ", ",
+              m_background[1], ", ", m_background[2], ")");
+}
+
+void NerfTrainer::step_background(float progress) {
+    if (!m_learn_background) return;
+    double grad[3] = {0.0, 0.0, 0.0};
+    for (std::size_t r = 0; r < m_ray_background_grad.size() / 3; ++r)
+        for (int k = 0; k < 3; ++k) grad[k] += m_ray_background_grad[3 * r + k];
+    // The networks' schedule (Instant-NGP's: constant by default).
+    const float lr = m_options.lr_background * std::pow(m_options.lr_final / m_options.lr, progress);
+    const AdamStep s = adam_step_constants(lr, m_iteration, AdamSettings{});
+    for (int k = 0; k < 3; ++k) {
+        adam_update(m_background[k], static_cast<float>(grad[k]), m_background_m[k], m_background_v[k], s);
+        m_background[k] = std::clamp(m_background[k], 0.0f, 1.0f);
+    }
+    m_model.set_background(m_background);
 }
 
 NerfEvaluation NerfTrainer::evaluate() const {
@@ -530,6 +590,9 @@ void NerfTrainer::save_checkpoint(const std::filesystem::path& path) const {
         w.put_array<float>(m_m[static_cast<std::size_t>(k)]);
         w.put_array<float>(m_v[static_cast<std::size_t>(k)]);
     }
+    w.put(static_cast<std::int32_t>(m_learn_background ? 1 : 0));
+    for (const std::array<float, 3>* a : {&m_background, &m_background_m, &m_background_v})
+        for (const float v : *a) w.put(v);
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
     file.commit();
@@ -556,7 +619,25 @@ void NerfTrainer::load_checkpoint(const std::filesystem::path& path) {
         r.get_into<float>(m_m[static_cast<std::size_t>(k)]);
         r.get_into<float>(m_v[static_cast<std::size_t>(k)]);
     }
+    const bool learnt = r.get<std::int32_t>() != 0;
+    if (learnt != m_learn_background)
+        r.fail(learnt ? "it was trained with a learnt background; these options keep the dataset's colour"
+                      : "it was trained over the dataset's colour; these options learn the background");
+    std::array<float, 3> background{}, background_m{}, background_v{};
+    for (std::array<float, 3>* a : {&background, &background_m, &background_v})
+        for (float& v : *a) v = r.get<float>();
+    for (const float v : background)
+        if (!(v >= 0.0f && v <= 1.0f)) r.fail("its background is not a colour in [0, 1]");
+    for (int k = 0; k < 3; ++k)
+        if (!std::isfinite(background_m[k]) || !(background_v[k] >= 0.0f) || !std::isfinite(background_v[k]))
+            r.fail("its background's optimiser state is not finite");
     if (!r.at_end()) r.fail("trailing bytes");
+    if (m_learn_background) {
+        m_background = background;
+        m_background_m = background_m;
+        m_background_v = background_v;
+        m_model.set_background(m_background);
+    }
     m_iteration = iteration;
     m_samples_per_ray = per_ray;
 }

@@ -9,8 +9,10 @@
 // cascade's cube as its [0, 1]^3 (its finest resolution is scaled by the cascades' extent).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -61,6 +63,10 @@ public:
     std::vector<std::uint8_t>& occupancy() { return m_occupancy; }
     const std::vector<std::uint8_t>& occupancy() const { return m_occupancy; }
     std::size_t occupied_cells() const;
+    // The colour the model was trained over, when training learnt it (photos without alpha); .nerf files
+    // from version 3 carry it, and renders default to it.
+    const std::optional<std::array<float, 3>>& background() const { return m_background; }
+    void set_background(std::optional<std::array<float, 3>> colour) { m_background = colour; }
     // The cell holding a normalized position, or -1 outside the outermost cascade.
     std::int64_t cell_of(const float p[3]) const;
     // Cell `cell`'s box in normalized coordinates.
@@ -97,6 +103,7 @@ private:
     HashGrid<float> m_grid;
     Mlp<float> m_density, m_colour;
     std::vector<std::uint8_t> m_occupancy;
+    std::optional<std::array<float, 3>> m_background;
     float m_outer_half = 0.5f, m_min_step = 0.0f;
 };
 
@@ -112,6 +119,6 @@ HashGridConfig scaled_grid_config(const NerfConfig& config);
 // of range).
 void save_nerf(const NerfModel& model, const std::filesystem::path& path);
 NerfModel load_nerf(const std::filesystem::path& path);
-inline constexpr std::uint32_t kNerfFormatVersion = 2;
+inline constexpr std::uint32_t kNerfFormatVersion = 3;  // 3: the learnt background
 
 }  // namespace glint::nerf

@@ -32,6 +32,13 @@ struct NerfTrainOptions {
     float occupancy_decay = 0.95f;
     // A random background colour per ray (transparent datasets: the model cannot learn the background).
     bool random_background = false;
+    // Photos without alpha: the colour behind the rays is learnt with the model (Adam at lr_background,
+    // on the networks' schedule from lr to lr_final), from the mean colour of the photos' borders or
+    // background_start; the model carries it (NerfModel::background). As the Gaussian trainer's
+    // (splatting TrainOptions::learn_background). Ignored, with a warning, for images with alpha.
+    bool learn_background = false;
+    float lr_background = 1e-2f;
+    std::optional<std::array<float, 3>> background_start;
 };
 
 // The scene box, cascades and network sizes for a dataset: the box of its sparse points when it has
@@ -99,6 +106,12 @@ private:
     float m_samples_per_ray = 256.0f;            // running mean, sets the ray count
     int m_iteration = 0;
     NerfTrainProfile m_profile;
+    bool m_learn_background = false;
+    std::array<float, 3> m_background{}, m_background_m{},
+        m_background_v{};                      // the learnt colour, its moments
+    std::vector<float> m_ray_background_grad;  // [rays, 3] this step's, summed in ray order
+    void initialise_background(bool any_alpha);
+    void step_background(float progress);
     struct StepBuffers;
     std::unique_ptr<StepBuffers> m_buffers;
 };

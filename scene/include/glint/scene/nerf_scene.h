@@ -25,7 +25,11 @@ public:
     std::size_t memory_bytes() const override;
     std::size_t primitives() const override { return 0; }
     std::optional<UpHint> up_hint() const override { return std::nullopt; }
-    std::optional<glm::vec3> background() const override { return std::nullopt; }
+    std::optional<glm::vec3> background() const override {
+        if (!m_model->background()) return std::nullopt;
+        const auto& c = *m_model->background();
+        return glm::vec3(c[0], c[1], c[2]);
+    }
     bool has_counts() const override { return false; }
     bool progressive() const override { return true; }
     Backend backend() const override { return m_backend; }
