@@ -80,16 +80,41 @@ ImageRgb read_view(const std::filesystem::path& png, int size) {
     return Dataset().load_image(view);
 }
 
-// Short training for comparisons (400 iterations from 4,000 random Gaussians, SH degree 0, the schedule
-// fitted), then the held-out PSNR.
-double held_out_psnr(const Dataset& dataset, splatting::TrainOptions options) {
+// Short training for comparisons: 400 iterations from 4,000 random Gaussians, SH degree 0, the schedule
+// fitted; held_out_psnr trains so and returns the held-out PSNR.
+splatting::TrainOptions shortened(splatting::TrainOptions options, std::size_t views) {
     options.iterations = 400;
     options.random_count = 4000;
     options.sh_degree = 0;
-    splatting::fit_schedule(options, options.iterations, dataset.train.size());
+    splatting::fit_schedule(options, options.iterations, views);
+    return options;
+}
+
+double held_out_psnr(const Dataset& dataset, splatting::TrainOptions given) {
+    const splatting::TrainOptions options = shortened(given, dataset.train.size());
     splatting::Trainer trainer(dataset, options);
     for (int i = 0; i < options.iterations; ++i) trainer.step();
     return trainer.evaluate().psnr;
+}
+
+// A small NeRF for these 48x48 datasets (8 levels of 2^14 entries, 128 steps, 32^3 occupancy), trained
+// by short_nerf_run (300 steps of 8,192 samples).
+nerf::NerfConfig small_nerf_config(const Dataset& dataset) {
+    nerf::HashGridConfig grid;
+    grid.levels = 8;
+    grid.log2_table_size = 14;
+    grid.max_resolution = 128.0f;
+    nerf::NerfConfig config = nerf::config_for(dataset, grid);
+    config.steps = 128;
+    config.occupancy_resolution = 32;
+    return config;
+}
+
+nerf::NerfTrainOptions short_nerf_run() {
+    nerf::NerfTrainOptions options;
+    options.iterations = 300;
+    options.batch_samples = 8192;
+    return options;
 }
 
 // 300 iterations from 4,000 random Gaussians at SH degree 1, densified from 30 to 150.
@@ -143,18 +168,9 @@ TEST_SUITE("cpu") {
         CHECK(with_masks > without + 2.0);
         // A NeRF weighs each ray by its pixel's mask.
         const auto nerf_psnr = [&](const Dataset& dataset) {
-            nerf::HashGridConfig grid;
-            grid.levels = 8;
-            grid.log2_table_size = 14;
-            grid.max_resolution = 128.0f;
-            nerf::NerfConfig config = nerf::config_for(dataset, grid);
-            config.steps = 128;
-            config.occupancy_resolution = 32;
-            nerf::NerfTrainOptions nerf_options;
-            nerf_options.iterations = 300;
-            nerf_options.batch_samples = 8192;
-            nerf::NerfTrainer trainer(dataset, config, nerf_options);
-            for (int i = 0; i < nerf_options.iterations; ++i) trainer.step();
+            const nerf::NerfTrainOptions options = short_nerf_run();
+            nerf::NerfTrainer trainer(dataset, small_nerf_config(dataset), options);
+            for (int i = 0; i < options.iterations; ++i) trainer.step();
             return trainer.evaluate().psnr;
         };
         const double nerf_with = nerf_psnr(masked), nerf_without = nerf_psnr(unmasked);
@@ -523,13 +539,10 @@ TEST_SUITE("cpu") {
         over_black.background = {0.0f, 0.0f, 0.0f};
         const Dataset dataset = load_dataset(dir.path(), over_black);
         const double fixed = held_out_psnr(dataset, {});
-        splatting::TrainOptions options;
-        options.learn_background = true;
-        options.background_start = std::array<float, 3>{1.0f, 0.0f, 0.0f};
-        options.iterations = 400;
-        options.random_count = 4000;
-        options.sh_degree = 0;
-        splatting::fit_schedule(options, options.iterations, dataset.train.size());
+        splatting::TrainOptions learning;
+        learning.learn_background = true;
+        learning.background_start = std::array<float, 3>{1.0f, 0.0f, 0.0f};
+        const splatting::TrainOptions options = shortened(learning, dataset.train.size());
         splatting::Trainer trainer(dataset, options);
         for (int i = 0; i < options.iterations; ++i) trainer.step();
         const double learnt = trainer.evaluate().psnr;
@@ -543,21 +556,12 @@ TEST_SUITE("cpu") {
 
         // A NeRF learns it the same way (on its networks' schedule: a constant rate).
         const auto nerf_run = [&](bool learn) {
-            nerf::HashGridConfig grid;
-            grid.levels = 8;
-            grid.log2_table_size = 14;
-            grid.max_resolution = 128.0f;
-            nerf::NerfConfig config = nerf::config_for(dataset, grid);
-            config.steps = 128;
-            config.occupancy_resolution = 32;
-            nerf::NerfTrainOptions nerf_options;
-            nerf_options.iterations = 300;
-            nerf_options.batch_samples = 8192;
+            nerf::NerfTrainOptions nerf_options = short_nerf_run();
             nerf_options.learn_background = learn;
             // 0.1 off in each channel (from a start far off, the density paints the backdrop before the
             // colour gets there: 300 steps from red reached (0.62, 0.22, 0.41)).
             nerf_options.background_start = std::array<float, 3>{0.4f, 0.4f, 0.6f};
-            nerf::NerfTrainer nerf_trainer(dataset, config, nerf_options);
+            nerf::NerfTrainer nerf_trainer(dataset, small_nerf_config(dataset), nerf_options);
             for (int i = 0; i < nerf_options.iterations; ++i) nerf_trainer.step();
             return std::make_pair(nerf_trainer.evaluate().psnr, nerf_trainer.model().background());
         };

@@ -263,7 +263,7 @@ void NerfTrainer::march_rays(std::uint64_t seed, NerfStepResult& result) {
             rd.weight = m_mask.empty() ? 1.0f : m_mask[pixel];
             for (int a = 0; a < 3; ++a) {
                 const float fixed = m_learn_background
-                                        ? m_background[static_cast<std::size_t>(a)]
+                                        ? m_background.colour()[static_cast<std::size_t>(a)]
                                         : m_dataset.options.background[static_cast<std::size_t>(a)];
                 rd.background[a] =
                     m_options.random_background ? unit(mix(z + 3 + static_cast<std::uint64_t>(a))) : fixed;
@@ -524,51 +524,32 @@ void NerfTrainer::optimize() {
 }
 
 void NerfTrainer::initialise_background(bool any_alpha) {
-    if (!m_options.learn_background) return;
-    if (any_alpha) {
-        log::warn(m_dataset.train.front().image.string(),
-                  ": the images have alpha, so the background is the dataset's colour, not a learnt one");
-        return;
-    }
-    m_learn_background = true;
-    if (m_options.background_start) {
-        for (int k = 0; k < 3; ++k)
-            m_background[k] = std::clamp((*m_options.background_start)[k], 0.0f, 1.0f);
-    } else {
-        // The mean colour of the training photos' one-pixel borders, where a backdrop or a sky shows most.
-        double sum[3] = {0.0, 0.0, 0.0};
-        std::size_t count = 0;
-        for (std::size_t view = 0; view < m_dataset.train.size(); ++view) {
-            const int w = m_dataset.train[view].camera.width, h = m_dataset.train[view].camera.height;
-            for (int y = 0; y < h; ++y)
-                for (int x = 0; x < w; ++x) {
-                    if (y != 0 && y != h - 1 && x != 0 && x != w - 1) x = w - 1;  // the row's two ends
-                    const std::size_t p = m_pixel_offset[view] + static_cast<std::size_t>(y) * w + x;
-                    for (int k = 0; k < 3; ++k) sum[k] += m_rgb[3 * p + k];
-                    ++count;
-                }
-        }
-        for (int k = 0; k < 3; ++k)
-            m_background[k] = std::clamp(static_cast<float>(sum[k] / static_cast<double>(count)), 0.0f, 1.0f);
-    }
-    m_model.set_background(m_background);
-    log::info("background: learnt (the photos have no alpha), starting from (", m_background[0], ", ",
-              m_background[1], ", ", m_background[2], ")");
+    const std::optional<std::array<float, 3>> start = learnt_background_start(
+        m_options.learn_background, any_alpha, m_dataset.train.front().image.string(),
+        m_options.background_start, [&](double sum[3], std::size_t& count) {
+            for (std::size_t view = 0; view < m_dataset.train.size(); ++view) {
+                const Camera& c = m_dataset.train[view].camera;
+                const std::size_t pixels =
+                    static_cast<std::size_t>(c.width) * static_cast<std::size_t>(c.height);
+                add_border_colours(
+                    std::span<const float>(m_rgb).subspan(3 * m_pixel_offset[view], 3 * pixels), c.width,
+                    c.height, sum, count);
+            }
+        });
+    m_learn_background = start.has_value();
+    if (!start) return;
+    m_background.start(*start);
+    m_model.set_background(m_background.colour());
 }
 
 void NerfTrainer::step_background(float progress) {
     if (!m_learn_background) return;
-    double grad[3] = {0.0, 0.0, 0.0};
     for (std::size_t r = 0; r < m_ray_background_grad.size() / 3; ++r)
-        for (int k = 0; k < 3; ++k) grad[k] += m_ray_background_grad[3 * r + k];
+        for (int k = 0; k < 3; ++k) m_background.gradient()[k] += m_ray_background_grad[3 * r + k];
     // The networks' schedule (Instant-NGP's: constant by default).
-    const float lr = m_options.lr_background * std::pow(m_options.lr_final / m_options.lr, progress);
-    const AdamStep s = adam_step_constants(lr, m_iteration, AdamSettings{});
-    for (int k = 0; k < 3; ++k) {
-        adam_update(m_background[k], static_cast<float>(grad[k]), m_background_m[k], m_background_v[k], s);
-        m_background[k] = std::clamp(m_background[k], 0.0f, 1.0f);
-    }
-    m_model.set_background(m_background);
+    m_background.step(m_options.lr_background * std::pow(m_options.lr_final / m_options.lr, progress),
+                      m_iteration);
+    m_model.set_background(m_background.colour());
 }
 
 NerfEvaluation NerfTrainer::evaluate() const {
@@ -590,9 +571,7 @@ void NerfTrainer::save_checkpoint(const std::filesystem::path& path) const {
         w.put_array<float>(m_m[static_cast<std::size_t>(k)]);
         w.put_array<float>(m_v[static_cast<std::size_t>(k)]);
     }
-    w.put(static_cast<std::int32_t>(m_learn_background ? 1 : 0));
-    for (const std::array<float, 3>* a : {&m_background, &m_background_m, &m_background_v})
-        for (const float v : *a) w.put(v);
+    m_background.write(w, m_learn_background);
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
     file.commit();
@@ -619,24 +598,12 @@ void NerfTrainer::load_checkpoint(const std::filesystem::path& path) {
         r.get_into<float>(m_m[static_cast<std::size_t>(k)]);
         r.get_into<float>(m_v[static_cast<std::size_t>(k)]);
     }
-    const bool learnt = r.get<std::int32_t>() != 0;
-    if (learnt != m_learn_background)
-        r.fail(learnt ? "it was trained with a learnt background; these options keep the dataset's colour"
-                      : "it was trained over the dataset's colour; these options learn the background");
-    std::array<float, 3> background{}, background_m{}, background_v{};
-    for (std::array<float, 3>* a : {&background, &background_m, &background_v})
-        for (float& v : *a) v = r.get<float>();
-    for (const float v : background)
-        if (!(v >= 0.0f && v <= 1.0f)) r.fail("its background is not a colour in [0, 1]");
-    for (int k = 0; k < 3; ++k)
-        if (!std::isfinite(background_m[k]) || !(background_v[k] >= 0.0f) || !std::isfinite(background_v[k]))
-            r.fail("its background's optimiser state is not finite");
+    LearntBackground background;
+    background.read(r, m_learn_background);
     if (!r.at_end()) r.fail("trailing bytes");
     if (m_learn_background) {
         m_background = background;
-        m_background_m = background_m;
-        m_background_v = background_v;
-        m_model.set_background(m_background);
+        m_model.set_background(m_background.colour());
     }
     m_iteration = iteration;
     m_samples_per_ray = per_ray;

@@ -46,9 +46,7 @@ void Trainer::save_checkpoint(const std::filesystem::path& path) const {
     }
     w.put_array<float>(m_state.grad_sums);
     w.put_array<float>(m_state.grad_views);
-    w.put(static_cast<std::int32_t>(m_learn_background ? 1 : 0));
-    for (const std::array<float, 3>* a : {&m_background, &m_background_m, &m_background_v})
-        for (const float value : *a) w.put(value);
+    m_background.write(w, m_learn_background);
     AtomicFile file(path);
     file.write(std::as_bytes(std::span(w.data())));
     file.commit();
@@ -108,20 +106,8 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     }
     std::vector<float> accum = r.get_array<float>(), counts = r.get_array<float>();
     if (accum.size() != count || counts.size() != count) r.fail("statistics do not match the Gaussians");
-    const bool learnt = r.get<std::int32_t>() != 0;
-    if (learnt != m_learn_background)
-        r.fail(learnt ? "it was trained with a learnt background; these options keep the dataset's colour"
-                      : "it was trained over the dataset's colour; these options learn the background");
-    std::array<float, 3> background{}, background_m{}, background_v{};
-    for (std::array<float, 3>* a : {&background, &background_m, &background_v})
-        for (float& value : *a) value = r.get<float>();
-    for (const float value : background)
-        if (!(value >= 0.0f && value <= 1.0f)) r.fail("its background is not a colour in [0, 1]");
-    for (const float value : background_v)
-        if (!(value >= 0.0f) || !std::isfinite(value))
-            r.fail("its background's optimiser state is not finite");
-    for (const float value : background_m)
-        if (!std::isfinite(value)) r.fail("its background's optimiser state is not finite");
+    LearntBackground background;
+    background.read(r, m_learn_background);
     if (!r.at_end()) r.fail("trailing bytes");
     if (const auto bad = cloud.find_non_finite()) r.fail(*bad);
     m_iteration = iteration;
@@ -135,9 +121,7 @@ void Trainer::load_checkpoint(const std::filesystem::path& path) {
     m_state.grad_views = std::move(counts);
     if (m_learn_background) {
         m_background = background;
-        m_background_m = background_m;
-        m_background_v = background_v;
-        m_cloud.set_background(m_background);
+        m_cloud.set_background(m_background.colour());
     }
     push_state();
 }

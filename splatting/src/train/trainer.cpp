@@ -613,9 +613,9 @@ StepResult Trainer::step() {
     }
     if (ranks > 1) {
         const auto exchanged = Clock::now();
-        std::copy(m_background_grad.begin(), m_background_grad.end(), values + 2);
+        std::copy(m_background.gradient().begin(), m_background.gradient().end(), values + 2);
         sum_across_ranks(batch > 1 && statistics, values);
-        std::copy(values + 2, values + 5, m_background_grad.begin());
+        std::copy(values + 2, values + 5, m_background.gradient().begin());
         m_profile.exchange += ms_since(exchanged);
     }
     result.loss = values[0] / static_cast<double>(batch);

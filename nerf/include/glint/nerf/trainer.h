@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "glint/core/dataset.h"
+#include "glint/core/learnt_background.h"
 #include "glint/nerf/model.h"
 #include "glint/nerf/render.h"
 
@@ -107,8 +108,7 @@ private:
     int m_iteration = 0;
     NerfTrainProfile m_profile;
     bool m_learn_background = false;
-    std::array<float, 3> m_background{}, m_background_m{},
-        m_background_v{};                      // the learnt colour, its moments
+    LearntBackground m_background;
     std::vector<float> m_ray_background_grad;  // [rays, 3] this step's, summed in ray order
     void initialise_background(bool any_alpha);
     void step_background(float progress);

@@ -18,6 +18,7 @@
 #include "glint/core/collective.h"
 #include "glint/core/dataset.h"
 #include "glint/core/image_loss.h"
+#include "glint/core/learnt_background.h"
 #include "glint/core/training_session.h"
 #include "glint/splatting/gaussian_cloud.h"
 #include "glint/splatting/raster/rasterizer.h"
@@ -253,9 +254,7 @@ private:
     float m_time_start = 0.0f, m_time_span = 0.0f;  // of the training views
     TrainProfile m_profile;
     bool m_learn_background = false;
-    std::array<float, 3> m_background{};                      // the learnt colour
-    std::array<float, 3> m_background_m{}, m_background_v{};  // its Adam moments
-    std::array<double, 3> m_background_grad{};                // this step's gradient
+    LearntBackground m_background;
 
     Trainer(const Dataset& dataset, const TrainOptions& options, std::optional<GaussianCloud> start);
 };
