@@ -62,7 +62,7 @@ struct TrainOptions {
     // decaying a hundredfold over the run as the positions' rate does), starting from the mean colour of
     // the training photos' borders. What the photos show of a backdrop or a sky is then that colour, not
     // Gaussians placed anywhere along the training rays that paint it, which cover the held-out views
-    // (a uniform grey backdrop behind 13 views: 18.8 dB held out over black, 27.6 dB over its colour).
+    // (a uniform grey backdrop behind 13 views: 18.6 dB held out over black, 27.6 dB learnt).
     // The trained scene carries the colour (GaussianCloud::background). Ignored, with a warning, for
     // images with alpha (their background is the dataset's colour).
     bool learn_background = false;
