@@ -229,6 +229,10 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
                                               bool temporal, int iterations,
                                               const splatting::GaussianTrainingSession*& gaussians,
                                               Collective* ranks) {
+    // --background learn, or auto (the default) for photos without alpha (the first view decides).
+    const bool learn_background =
+        o.background == "learn" ||
+        (o.background == "auto" && dataset.load_image(dataset.train.front()).alpha.empty());
     std::unique_ptr<TrainingSession> run;
     gaussians = nullptr;
     if (nerf) {
@@ -246,9 +250,7 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
         options.lr = o.lr;
         options.lr_final = o.lr;
         options.random_background = o.random_background;
-        options.learn_background =
-            o.background == "learn" ||
-            (o.background == "auto" && dataset.load_image(dataset.train.front()).alpha.empty());
+        options.learn_background = learn_background;
         if (parse_backend(o.backend) == Backend::Cuda)
             throw InputError("NeRF training runs on the CPU; --backend cuda trains Gaussians only");
         run = std::make_unique<nerf::NerfTrainingSession>(dataset, config, options);
@@ -275,9 +277,7 @@ std::unique_ptr<TrainingSession> make_session(const TrainCommandOptions& o, cons
                                                        : Layout::Auto;
         options.backend = parse_backend(o.backend);
         options.random_background = o.random_background;
-        options.learn_background =
-            o.background == "learn" ||
-            (o.background == "auto" && dataset.load_image(dataset.train.front()).alpha.empty());
+        options.learn_background = learn_background;
         options.appearance = o.appearance;
         options.temporal = temporal;
         options.time_color_degree = o.time_color_degree;

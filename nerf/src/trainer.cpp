@@ -17,7 +17,6 @@
 #include "glint/core/binary_io.h"
 #include "glint/core/error.h"
 #include "glint/core/image_loss.h"
-#include "glint/core/log.h"
 #include "glint/core/text.h"
 #include "glint/nerf/nerf_math.h"
 #include "glint/nerf/render.h"
